@@ -1,0 +1,41 @@
+"""rawnet's exceptions: every failure a caller can meet is one of these.
+
+Decoders raise only DecodeError (and its subclasses); constructors and setters raise
+FieldValueError; building raises BuildError. Each message says where and what.
+"""
+
+from __future__ import annotations
+
+
+class RawnetError(Exception):
+    """Base class of every error rawnet raises on purpose."""
+
+
+class DecodeError(RawnetError, ValueError):
+    """Bytes that do not decode: the layer, the byte offset in the input and the reason."""
+
+    def __init__(self, layer: str, offset: int, reason: str) -> None:
+        super().__init__(f"{layer} at offset {offset}: {reason}")
+        self.layer = layer
+        self.offset = offset
+        self.reason = reason
+
+
+class TruncatedError(DecodeError):
+    """The input ends before the header (or a length inside it) says it should."""
+
+
+class MalformedError(DecodeError):
+    """A field holds a value that makes the rest undecodable (a length below its minimum, ...)."""
+
+
+class LimitError(DecodeError):
+    """The input nests deeper than rawnet decodes (a guard against endless chains)."""
+
+
+class FieldValueError(RawnetError, ValueError):
+    """A value that a field cannot hold, named with the layer and field."""
+
+
+class BuildError(RawnetError, ValueError):
+    """A packet that cannot be turned into bytes as it stands (a field holding a set, ...)."""

@@ -1,0 +1,81 @@
+"""Ethernet II (DIX / IEEE 802.3 clause 3) and IEEE 802.1Q VLAN tags (stackable: QinQ)."""
+
+from __future__ import annotations
+
+from rawnet.wire.fields import FILL, MAC, NEXT, UInt
+from rawnet.wire.layer import Layer, LayerClass, Raw
+from rawnet.wire.numbers import EtherType
+from rawnet.wire.registry import ETHERTYPE, LAYERS
+
+_ETHERTYPES = LAYERS.table(ETHERTYPE)
+_number = LAYERS.number
+
+#: EtherType used when the payload announces none (scapy's default too).
+DEFAULT_ETHERTYPE = 0x9000
+
+
+def _ethertype_for(layer: Layer, stored: int | None) -> int:
+    if stored is not None:
+        return stored
+    payload = layer._payload
+    if payload is None or payload.__class__ is Raw:
+        return DEFAULT_ETHERTYPE
+    number = _number(ETHERTYPE, payload.__class__)
+    return DEFAULT_ETHERTYPE if number is None else number
+
+
+class Ether(Layer):
+    """Ethernet II header: destination, source, EtherType (values below 0x600 are 802.3 lengths)."""
+
+    __slots__ = ()
+    name = "ether"
+    dst = MAC("Destination MAC address", auto=FILL, none="ff:ff:ff:ff:ff:ff")
+    src = MAC("Source MAC address", auto=FILL)
+    type = UInt(16, "EtherType", None, auto=NEXT, enum=EtherType, hex=True)
+
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        buf, offset = self._buf, self._off
+        return _ETHERTYPES.get(buf[offset + 12] << 8 | buf[offset + 13], Raw), 0
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        payload = self._build_payload(None)
+        return self._pack(_ethertype_for(self, values[2])) + payload + self.padding
+
+    def _summary(self) -> str | None:
+        if self.payload is not None and not isinstance(self.payload, Raw):
+            return None
+        ethertype = self._values()[2]
+        kind = EtherType(ethertype) if ethertype is not None and ethertype >= 0x600 else None
+        what = f"ethertype {kind.name} (0x{int(kind):04x})" if kind is not None else "802.3"
+        return f"{self.src} > {self.dst}, {what}, length {len(self.build())}"
+
+
+class Dot1Q(Layer):
+    """IEEE 802.1Q tag: priority (PCP), drop eligible (DEI), VLAN id, then the inner EtherType."""
+
+    __slots__ = ()
+    name = "dot1q"
+    prio = UInt(3, "Priority Code Point", 0)
+    dei = UInt(1, "Drop Eligible Indicator", 0)
+    vlan = UInt(12, "VLAN Identifier", 1)
+    type = UInt(16, "EtherType of the encapsulated frame", None, auto=NEXT, enum=EtherType, hex=True)
+
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        buf, offset = self._buf, self._off
+        return _ETHERTYPES.get(buf[offset + 2] << 8 | buf[offset + 3], Raw), 0
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        payload = self._build_payload(None)
+        return self._pack(_ethertype_for(self, values[3])) + payload + self.padding
+
+    def _summary(self) -> str | None:
+        inner = self.payload
+        rest = inner.summary() if inner is not None else "no payload"
+        values = self._values()
+        return f"vlan {values[2]}, p {values[0]}, {rest}"
+
+
+LAYERS.register(ETHERTYPE, 0x8100, Dot1Q)
+LAYERS.register(ETHERTYPE, 0x88A8, Dot1Q)

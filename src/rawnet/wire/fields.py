@@ -1,0 +1,510 @@
+"""Typed header fields: the declarative part of every protocol class.
+
+A field is a descriptor on a Layer class. Instances keep every field's value in one list
+(``layer._v``) in its *stored* form: ints for numbers and flags, wire bytes for addresses,
+plain Python objects for variable parts. A field converts user values (text addresses,
+flag strings, ranges, lists, networks) into that form and back. No I/O, no globals.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from rawnet.errors import FieldValueError
+
+if TYPE_CHECKING:
+    from rawnet.wire.layer import Layer
+
+T = TypeVar("T")
+
+#: Kinds of automatic fields: a value of None is computed at build.
+LENGTH = "length"  #: a length; verify() checks it
+CHECKSUM = "checksum"  #: a checksum; verify() checks it
+NEXT = "next"  #: the number naming the next layer (ethertype, protocol, next header)
+FILL = "fill"  #: filled from the surroundings (an address a socket knows); a fixed value otherwise
+
+
+class ValueSet:
+    """A field holding several values (a range, a list, a network): the packet is a set.
+
+    Iterating gives the field's public values; ``stored()`` gives them in stored form.
+    """
+
+    __slots__ = ("_field", "_source", "_text")
+
+    def __init__(self, field: Field[Any], source: Iterable[Any], text: str) -> None:
+        self._field = field
+        self._source = source
+        self._text = text
+
+    def stored(self) -> Iterator[Any]:
+        """The values in the form the layer stores (ints, wire bytes)."""
+        return iter(self._source)
+
+    def __iter__(self) -> Iterator[Any]:
+        public = self._field.public
+        return (public(value) for value in self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ValueSet):
+            return list(self.stored()) == list(other.stored())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ValueSet({self._text})"
+
+
+class Field(Generic[T]):
+    """One header field: name, documentation (the RFC's name), default, width, conversion.
+
+    ``fmt`` is its struct code in the fixed header ("B", "H", "I", "4s", ...), or "" for a
+    field outside the fixed header (options, variable parts), or the bit width for a
+    bit field (``bits``). ``auto`` says who fills a None: see LENGTH, CHECKSUM, NEXT, FILL.
+    """
+
+    fmt: str = ""
+    name: str
+    index: int
+    owner: str
+
+    #: Reads this field of a decoded view straight from its buffer (set by Layer); None: unpack all.
+    read: Callable[[bytes, int], Any] | None = None
+
+    def __init__(self, doc: str, default: Any = None, *, auto: str | None = None) -> None:
+        self.doc = doc
+        self.default = default
+        self.auto = auto
+        self.bits = 0
+        self.index = -1
+        self.owner = "?"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.owner = owner.__name__
+
+    @overload
+    def __get__(self, layer: None, owner: type) -> Field[T]: ...
+    @overload
+    def __get__(self, layer: Layer, owner: type) -> T: ...
+    def __get__(self, layer: Layer | None, owner: type) -> Any:
+        if layer is None:
+            return self
+        values = layer._v
+        if values is None:
+            read = self.read
+            if read is not None:
+                return self.public(read(layer._buf, layer._off))
+            values = layer._unpack()
+        return self.public(values[self.index])
+
+    def __set__(self, layer: Layer, value: Any) -> None:
+        values = layer._v
+        if values is None:
+            values = layer._unpack()
+        values[self.index] = self.convert(value)
+
+    # -- conversions, overridden by the typed fields below --------------------------------
+    def convert(self, value: Any) -> Any:
+        """User value -> stored value; raises FieldValueError naming the field."""
+        return value
+
+    def public(self, stored: Any) -> Any:
+        """Stored value -> what the user reads."""
+        return stored
+
+    def display(self, stored: Any) -> str:
+        """Stored value -> text for show()."""
+        if stored is None:
+            return "None"
+        if isinstance(stored, ValueSet):
+            return repr(stored)
+        return repr(self.public(stored))
+
+    #: Text -> stored value for fields whose conversion parses text (addresses, flag letters).
+    cache: dict[str, Any] | None = None
+
+    def fast_check(self, var: str) -> str:
+        """Python source of a cheap test that ``var`` is already in stored form."""
+        return "False"
+
+    def remember(self, text: str, stored: Any) -> Any:
+        """Keep a parsed text in the field's bounded cache; returns ``stored``."""
+        cache = self.cache
+        if cache is not None:
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[text] = stored
+        return stored
+
+    def fail(self, value: Any, expected: str) -> FieldValueError:
+        """The error for a value this field cannot hold."""
+        return FieldValueError(f"{self.owner}.{self.name} must be {expected}, got {value!r}")
+
+    def _set_of(self, values: Iterable[Any], text: str) -> ValueSet:
+        stored = [self.convert(value) for value in values]
+        if any(isinstance(value, ValueSet) for value in stored):
+            raise self.fail(text, "a value or a flat set of values")
+        return ValueSet(self, stored, text)
+
+
+class UInt(Field[int]):
+    """An unsigned integer of ``bits`` bits (8, 16, 32, or a bit field), big-endian."""
+
+    _codes: ClassVar[dict[int, str]] = {8: "B", 16: "H", 32: "I"}
+
+    def __init__(
+        self,
+        bits: int,
+        doc: str,
+        default: int | None = 0,
+        *,
+        auto: str | None = None,
+        enum: type[enum.IntEnum] | None = None,
+        hex: bool = False,
+    ) -> None:
+        super().__init__(doc, default, auto=auto)
+        self.bits = bits
+        self.fmt = self._codes.get(bits, "")
+        self.maximum = (1 << bits) - 1
+        self.enum = enum
+        self.hex = hex
+
+    def fast_check(self, var: str) -> str:
+        return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
+
+    def __get__(self, layer: Any, owner: type) -> Any:
+        if layer is None:
+            return self
+        values = layer._v
+        if values is None:
+            return self.read(layer._buf, layer._off)  # type: ignore[misc]
+        return values[self.index]
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise self.fail(value, f"0..{self.maximum}")
+        if isinstance(value, int):
+            if 0 <= value <= self.maximum:
+                return int(value)
+            raise self.fail(value, f"0..{self.maximum}")
+        if isinstance(value, range):
+            if len(value) and (min(value) < 0 or max(value) > self.maximum):
+                raise self.fail(value, f"0..{self.maximum}")
+            return ValueSet(self, value, f"{value.start}..{value.stop - 1}")
+        if isinstance(value, list | tuple | set | frozenset):
+            return self._set_of(sorted(value) if isinstance(value, set | frozenset) else value, str(value))
+        if isinstance(value, ValueSet):
+            return value
+        raise self.fail(value, f"an int 0..{self.maximum}")
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is not int:
+            return super().display(stored)
+        text = f"0x{stored:x}" if self.hex else str(stored)
+        if self.enum is not None:
+            try:
+                return f"{self.enum(stored).name} ({text})"
+            except ValueError:
+                return f"{text} (unknown)"
+        return text
+
+
+class FlagValue(int):
+    """Flags read back from a layer: an int that also compares equal to its letters.
+
+    ``TCP(flags="SA").flags == "SA" == 0x12``; ``str()`` gives the letters, in bit order.
+    """
+
+    names: ClassVar[tuple[str, ...]] = ()
+    joiner: ClassVar[str] = ""
+
+    @classmethod
+    def parse(cls, text: str) -> int:
+        """Letters (or "+"-joined names) -> the int; ValueError on an unknown name."""
+        names = cls.names
+        parts = (text.split("+") if cls.joiner else list(text)) if text else []
+        value = 0
+        for part in parts:
+            if not part:
+                continue
+            if part not in names:
+                raise ValueError(part)
+            value |= 1 << names.index(part)
+        return value
+
+    def __str__(self) -> str:
+        names = self.names
+        shown = [names[bit] for bit in range(len(names)) if self >> bit & 1]
+        extra = int(self) >> len(names)
+        if extra:
+            shown.append(hex(extra << len(names)))
+        return (self.joiner or "").join(shown) if shown else ""
+
+    def __repr__(self) -> str:
+        return f"<Flag {int(self)} ({self})>"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                return int(self) == self.parse(other)
+            except ValueError:
+                return False
+        return int.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = int.__hash__
+
+    def __contains__(self, name: str) -> bool:
+        try:
+            bits = self.parse(name)
+        except ValueError:
+            return False
+        return bool(bits) and (int(self) & bits) == bits
+
+    def __getattr__(self, name: str) -> bool:
+        if name in self.names:
+            return bool(int(self) >> self.names.index(name) & 1)
+        raise AttributeError(name)
+
+
+class Flags(Field[FlagValue]):
+    """A bit field of named flags; set from an int or a string (letters, or names with +)."""
+
+    def __init__(self, bits: int, names: Sequence[str], doc: str, default: int = 0) -> None:
+        super().__init__(doc, default)
+        self.bits = bits
+        self.fmt = UInt._codes.get(bits, "")
+        self.maximum = (1 << bits) - 1
+        self.cache = {}
+        joiner = "" if all(len(name) == 1 for name in names) else "+"
+        self.flag_class: type[FlagValue] = type(
+            "FlagValue", (FlagValue,), {"names": tuple(names), "joiner": joiner, "__slots__": ()}
+        )
+
+    def fast_check(self, var: str) -> str:
+        return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return self.remember(value, self.flag_class.parse(value))
+            except ValueError as error:
+                letters = self.flag_class.joiner.join(self.flag_class.names)
+                raise self.fail(value, f"flags from {letters!r} or an int") from error
+        if isinstance(value, int) and not isinstance(value, bool):
+            if 0 <= value <= self.maximum:
+                return int(value)
+            raise self.fail(value, f"0..{self.maximum}")
+        if isinstance(value, list | tuple | range):
+            return self._set_of(value, str(value))
+        if isinstance(value, ValueSet):
+            return value
+        raise self.fail(value, "flag letters or an int")
+
+    def public(self, stored: Any) -> Any:
+        if stored.__class__ is int:
+            return self.flag_class(stored)
+        return stored
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is int:
+            return f"{self.flag_class(stored)} (0x{stored:x})" if stored else "0"
+        return super().display(stored)
+
+
+class _Address(Field[str]):
+    """An address kept as wire bytes and shown as text; None is built as ``none_wire``."""
+
+    size: ClassVar[int] = 0
+    kind: ClassVar[str] = ""
+
+    def __init__(
+        self, doc: str, default: str | None = None, *, auto: str | None = None, none: str = ""
+    ) -> None:
+        super().__init__(doc, None if default is None else default, auto=auto)
+        self.fmt = f"{self.size}s"
+        self.cache = {}
+        self.none_wire = self.to_wire(none) if none else bytes(self.size)
+        if default is not None:
+            self.default = default
+
+    def fast_check(self, var: str) -> str:
+        return f"{var}.__class__ is bytes and len({var}) == {self.size}"
+
+    def to_wire(self, text: str) -> bytes:
+        raise NotImplementedError
+
+    def to_text(self, wire: bytes) -> str:
+        raise NotImplementedError
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bytes) and len(value) == self.size:
+            return value
+        if isinstance(value, str):
+            try:
+                return self.remember(value, self.to_wire(value))
+            except (OSError, ValueError):
+                network = self.network(value)
+                if network is None:
+                    raise self.fail(value, f"an {self.kind} address") from None
+                return network
+        if isinstance(value, list | tuple):
+            return self._set_of(value, str(value))
+        if isinstance(value, ValueSet):
+            return value
+        raise self.fail(value, f"an {self.kind} address")
+
+    def network(self, text: str) -> ValueSet | None:
+        """A set for text naming several addresses (a prefix), else None."""
+        return None
+
+    def public(self, stored: Any) -> Any:
+        if stored.__class__ is bytes:
+            return self.to_text(stored)
+        return stored
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is bytes:
+            return self.to_text(stored)
+        return super().display(stored)
+
+
+class MAC(_Address):
+    """An EUI-48 (Ethernet) address, "02:00:00:00:00:01"."""
+
+    size = 6
+    kind = "Ethernet (aa:bb:cc:dd:ee:ff)"
+
+    def to_wire(self, text: str) -> bytes:
+        parts = text.replace("-", ":").split(":")
+        if len(parts) != 6 or not all(1 <= len(part) <= 2 for part in parts):
+            raise ValueError(text)
+        return bytes.fromhex("".join(part.zfill(2) for part in parts))
+
+    def to_text(self, wire: bytes) -> str:
+        return wire.hex(":")
+
+
+def _inet_ntoa(wire: bytes) -> str:
+    return socket.inet_ntoa(wire)
+
+
+def _inet6_ntoa(wire: bytes) -> str:
+    return socket.inet_ntop(socket.AF_INET6, wire)
+
+
+class IPv4(_Address):
+    """An IPv4 address, "198.18.0.1"; "198.18.0.0/30" makes a set of the prefix's addresses."""
+
+    size = 4
+    kind = "IPv4"
+
+    def to_wire(self, text: str) -> bytes:
+        return socket.inet_pton(socket.AF_INET, text)
+
+    to_text = staticmethod(_inet_ntoa)
+
+    def network(self, text: str) -> ValueSet | None:
+        if "/" not in text:
+            return None
+        try:
+            net = ipaddress.IPv4Network(text, strict=False)
+        except ValueError:
+            return None
+        return ValueSet(self, _PackedAddresses(net), text)
+
+
+class IPv6(_Address):
+    """An IPv6 address, "2001:db8::1"; a prefix ("2001:db8::/126") makes a set."""
+
+    size = 16
+    kind = "IPv6"
+
+    def to_wire(self, text: str) -> bytes:
+        return socket.inet_pton(socket.AF_INET6, text)
+
+    to_text = staticmethod(_inet6_ntoa)
+
+    def network(self, text: str) -> ValueSet | None:
+        if "/" not in text:
+            return None
+        try:
+            net = ipaddress.IPv6Network(text, strict=False)
+        except ValueError:
+            return None
+        return ValueSet(self, _PackedAddresses(net), text)
+
+
+class _PackedAddresses:
+    """The addresses of a network as wire bytes, produced lazily (a /8 is not a list)."""
+
+    __slots__ = ("_net",)
+
+    def __init__(self, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+        self._net = net
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (address.packed for address in self._net)
+
+    def __len__(self) -> int:
+        return self._net.num_addresses
+
+
+class Var(Field[T]):
+    """A field outside the fixed header (options, addresses of odd size, a data part).
+
+    ``converter`` checks and normalises a user value (raising ValueError with a reason);
+    ``shower`` renders it for show().
+    """
+
+    def __init__(
+        self,
+        doc: str,
+        default: Any = None,
+        *,
+        converter: Callable[[Any], Any] | None = None,
+        shower: Callable[[Any], str] | None = None,
+        auto: str | None = None,
+    ) -> None:
+        super().__init__(doc, default, auto=auto)
+        self.converter = converter
+        self.shower = shower
+
+    def convert(self, value: Any) -> Any:
+        if value is None or self.converter is None:
+            return value
+        try:
+            return self.converter(value)
+        except (ValueError, TypeError) as error:
+            raise FieldValueError(f"{self.owner}.{self.name}: {error}") from None
+
+    def display(self, stored: Any) -> str:
+        if self.shower is not None and stored is not None:
+            return self.shower(stored)
+        return super().display(stored)
+
+
+def check_bytes(value: Any) -> bytes:
+    """Converter for a raw data field: bytes-like or text (UTF-8)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode()
+    raise TypeError(f"expected bytes, got {type(value).__name__}")

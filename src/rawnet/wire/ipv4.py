@@ -1,0 +1,342 @@
+"""IPv4 (RFC 791): the header, its options, fragments and the pseudo-header it hands down.
+
+Edge cases, decided here once: a total length of 0 (a capture of a TSO/GSO super-packet)
+means "to the end of the buffer" and verify() reports it; a total length beyond the buffer
+is truncation, except inside an ICMP error's quote, which is cut on purpose; a non-first
+fragment's payload is Raw, never a transport header.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+from rawnet.errors import BuildError, MalformedError, TruncatedError
+from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
+from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, IPv4, UInt, Var
+from rawnet.wire.layer import FRAGMENT, QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.numbers import IPProto
+from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
+
+_PROTOCOLS = LAYERS.table(IP_PROTOCOL)
+_number = LAYERS.number
+_ZERO4 = bytes(4)
+
+# Option numbers (RFC 791 3.1; IANA "IP Option Numbers").
+EOL, NOP, RR, TS, LSRR, SSRR = 0, 1, 7, 68, 131, 137
+
+
+class IPOption:
+    """An IPv4 option rawnet keeps as raw bytes: its option number and its data."""
+
+    __slots__ = ("data", "option")
+    name = "raw"
+
+    def __init__(self, option: int, data: bytes = b"") -> None:
+        if not 0 <= option <= 255:
+            raise ValueError(f"option number must be 0..255, got {option}")
+        self.option = option
+        self.data = bytes(data)
+
+    def encode(self) -> bytes:
+        """The option's bytes: number, length, data."""
+        return bytes((self.option, len(self.data) + 2)) + self.data
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.encode() == other.encode()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IPOption({self.option}, {self.data!r})"
+
+
+class IPOption_EOL(IPOption):
+    """End of Option List; ``rest`` keeps whatever bytes followed it in the header."""
+
+    __slots__ = ()
+    name = "eol"
+
+    def __init__(self, rest: bytes = b"") -> None:
+        super().__init__(EOL, rest)
+
+    def encode(self) -> bytes:
+        return b"\x00" + self.data
+
+    def __repr__(self) -> str:
+        return "IPOption_EOL()" if not self.data.strip(b"\0") else f"IPOption_EOL(rest={self.data!r})"
+
+
+class IPOption_NOP(IPOption):
+    """No Operation (alignment)."""
+
+    __slots__ = ()
+    name = "nop"
+
+    def __init__(self) -> None:
+        super().__init__(NOP)
+
+    def encode(self) -> bytes:
+        return b"\x01"
+
+    def __repr__(self) -> str:
+        return "IPOption_NOP()"
+
+
+class _RouteOption(IPOption):
+    """Record Route and the source routes: a pointer and a list of addresses."""
+
+    __slots__ = ("pointer", "routers")
+    number = RR
+
+    def __init__(self, routers: Sequence[str] = (), pointer: int = 4) -> None:
+        super().__init__(self.number)
+        self.routers = [str(router) for router in routers]
+        for router in self.routers:
+            socket.inet_aton(router)  # raises OSError for a bad address
+        self.pointer = pointer
+
+    def encode(self) -> bytes:
+        body = b"".join(socket.inet_aton(router) for router in self.routers)
+        return bytes((self.option, len(body) + 3, self.pointer)) + body
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(routers={self.routers}, pointer={self.pointer})"
+
+
+class IPOption_RR(_RouteOption):
+    """Record Route (RFC 791): routers append their address at ``pointer``."""
+
+    __slots__ = ()
+    name = "rr"
+    number = RR
+
+
+class IPOption_LSRR(_RouteOption):
+    """Loose Source and Record Route: the last address is the final destination."""
+
+    __slots__ = ()
+    name = "lsrr"
+    number = LSRR
+
+
+class IPOption_SSRR(_RouteOption):
+    """Strict Source and Record Route: the last address is the final destination."""
+
+    __slots__ = ()
+    name = "ssrr"
+    number = SSRR
+
+
+class IPOption_Timestamp(IPOption):
+    """Internet Timestamp (RFC 791): pointer, overflow, flag, and 32-bit values (or address/time pairs)."""
+
+    __slots__ = ("flg", "oflw", "pointer", "values")
+    name = "ts"
+
+    def __init__(self, values: Sequence[int] = (), pointer: int = 5, oflw: int = 0, flg: int = 0) -> None:
+        super().__init__(TS)
+        self.values = [int(value) & 0xFFFFFFFF for value in values]
+        self.pointer, self.oflw, self.flg = pointer, oflw & 15, flg & 15
+
+    def encode(self) -> bytes:
+        body = b"".join(value.to_bytes(4, "big") for value in self.values)
+        return bytes((TS, len(body) + 4, self.pointer, self.oflw << 4 | self.flg)) + body
+
+    def __repr__(self) -> str:
+        fields = f"values={self.values}, pointer={self.pointer}, oflw={self.oflw}, flg={self.flg}"
+        return f"IPOption_Timestamp({fields})"
+
+
+def decode_options(buf: bytes, offset: int, end: int) -> list[IPOption]:
+    """The options in ``buf[offset:end]``; lengths are checked, unknown options kept raw."""
+    options: list[IPOption] = []
+    at = offset
+    while at < end:
+        kind = buf[at]
+        if kind == EOL:
+            options.append(IPOption_EOL(buf[at + 1 : end]))
+            break
+        if kind == NOP:
+            options.append(IPOption_NOP())
+            at += 1
+            continue
+        if at + 1 >= end:
+            raise TruncatedError("ipv4", at, f"option {kind} has no length byte")
+        length = buf[at + 1]
+        if length < 2:
+            raise MalformedError("ipv4", at, f"option {kind} length {length} < 2")
+        if at + length > end:
+            raise TruncatedError("ipv4", at, f"option {kind} length {length} runs past the header")
+        data = buf[at + 2 : at + length]
+        options.append(_typed_option(kind, data))
+        at += length
+    return options
+
+
+def _typed_option(kind: int, data: bytes) -> IPOption:
+    if kind in (RR, LSRR, SSRR) and len(data) >= 1 and (len(data) - 1) % 4 == 0:
+        cls = {RR: IPOption_RR, LSRR: IPOption_LSRR, SSRR: IPOption_SSRR}[kind]
+        routers = [socket.inet_ntoa(data[i : i + 4]) for i in range(1, len(data), 4)]
+        return cls(routers, pointer=data[0])
+    if kind == TS and len(data) >= 2 and (len(data) - 2) % 4 == 0:
+        values = [int.from_bytes(data[i : i + 4], "big") for i in range(2, len(data), 4)]
+        return IPOption_Timestamp(values, pointer=data[0], oflw=data[1] >> 4, flg=data[1] & 15)
+    return IPOption(kind, data)
+
+
+def encode_options(options: Sequence[IPOption]) -> bytes:
+    """The options' bytes, zero-padded (EOL) to a multiple of four."""
+    data = b"".join(option.encode() for option in options)
+    if len(data) & 3:
+        data += bytes(4 - (len(data) & 3))
+    return data
+
+
+def _check_options(value: Any) -> tuple[IPOption, ...]:
+    options = tuple(value)
+    for option in options:
+        if not isinstance(option, IPOption):
+            raise ValueError(f"options must be IPOption objects, got {option!r}")
+    if len(encode_options(options)) > 40:
+        raise ValueError("options exceed the 40 bytes an IPv4 header has room for")
+    return options
+
+
+def _show_options(options: Sequence[IPOption]) -> str:
+    return "[" + ", ".join(repr(option) for option in options) + "]"
+
+
+def final_destination(options: Sequence[IPOption], dst: bytes) -> bytes:
+    """The destination a transport pseudo-header uses: the last hop of a source route, if any."""
+    for option in options:
+        if isinstance(option, IPOption_LSRR | IPOption_SSRR) and option.routers:
+            return socket.inet_aton(option.routers[-1])
+    return dst
+
+
+class IP(Layer):
+    """IPv4 header (RFC 791)."""
+
+    __slots__ = ()
+    name = "ipv4"
+    version = UInt(4, "Version", 4)
+    ihl = UInt(4, "Internet Header Length (32-bit words)", None, auto=LENGTH)
+    tos = UInt(8, "Type of Service (DSCP and ECN)", 0, hex=True)
+    len = UInt(16, "Total Length", None, auto=LENGTH)
+    id = UInt(16, "Identification", 1)
+    flags = Flags(3, ("MF", "DF", "evil"), "Flags: More Fragments, Don't Fragment, reserved", 0)
+    frag = UInt(13, "Fragment Offset (8-byte units)", 0)
+    ttl = UInt(8, "Time to Live", 64)
+    proto = UInt(8, "Protocol", None, auto=NEXT, enum=IPProto)
+    chksum = UInt(16, "Header Checksum", None, auto=CHECKSUM, hex=True)
+    src = IPv4("Source Address", auto=FILL)
+    dst = IPv4("Destination Address", "127.0.0.1")
+    options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IP:
+        if offset + 20 > end:
+            raise cls._truncated(offset, end)
+        first = buf[offset]
+        if first >> 4 != 4:
+            raise MalformedError("ipv4", offset, f"version {first >> 4}, expected 4")
+        header_len = (first & 15) << 2
+        if header_len < 20:
+            raise MalformedError("ipv4", offset, f"IHL {first & 15} < 5")
+        if offset + header_len > end:
+            raise TruncatedError(
+                "ipv4", offset, f"IHL {first & 15} needs {header_len} bytes, {end - offset} left"
+            )
+        total = buf[offset + 2] << 8 | buf[offset + 3]
+        if total == 0:
+            total = end - offset  # a TSO/GSO capture: the length is the buffer's
+        elif total < header_len:
+            raise MalformedError("ipv4", offset, f"total length {total} < header length {header_len}")
+        elif offset + total > end:
+            if not mode & QUOTED:
+                raise TruncatedError("ipv4", offset, f"total length {total}, only {end - offset} bytes left")
+            total = end - offset
+        layer = cls._view(buf, offset, offset + header_len, offset + total, mode)
+        if offset + total < end:
+            layer.padding = buf[offset + total : end]
+        if header_len > 20:
+            layer._unpack()  # decodes and checks the options now
+        return layer
+
+    def _fill_variable(self, values: list[Any]) -> None:
+        start = self._off + 20
+        values[12] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
+
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        buf, offset = self._buf, self._off
+        flags_fragment = buf[offset + 6] << 8 | buf[offset + 7]
+        if flags_fragment & 0x1FFF:
+            return Raw, 0  # a non-first fragment carries no transport header
+        cls = _PROTOCOLS.get(buf[offset + 9], Raw)
+        if flags_fragment & 0x2000:
+            return cls, FRAGMENT
+        return cls, 0
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        options = values[12]
+        option_bytes = encode_options(options) if options else b""
+        dst = values[11] or _ZERO4
+        addresses = (values[10] or _ZERO4) + (final_destination(options, dst) if options else dst)
+        payload = self._build_payload(addresses)
+        header_len = 20 + len(option_bytes)
+        ihl = values[1]
+        if ihl is None:
+            ihl = header_len >> 2
+        length = values[3]
+        if length is None:
+            length = header_len + len(payload)
+            if length > 0xFFFF:
+                raise BuildError(f"ipv4 datagram of {length} bytes is over 65535: fragment it")
+        proto = values[8]
+        if proto is None:
+            payload_layer = self._payload
+            proto = 0 if payload_layer is None else _number(IP_PROTOCOL, payload_layer.__class__) or 0
+        chksum = values[9]
+        if chksum is None:
+            chksum = internet_checksum(self._pack(ihl, length, proto, 0) + option_bytes)
+        return self._pack(ihl, length, proto, chksum) + option_bytes + payload + self.padding
+
+    def pseudo_addresses(self) -> bytes:
+        """Source and (final) destination as the transport checksum's pseudo-header sees them."""
+        values = self._values()
+        dst = values[11] or _ZERO4
+        return (values[10] or _ZERO4) + (final_destination(values[12], dst) if values[12] else dst)
+
+    def _summary(self) -> str | None:
+        payload = self.payload
+        src, dst = self.src, self.dst
+        head = f"IP {src} > {dst}: "
+        values = self._values()
+        if values[6] or values[5] & 1:
+            more = "+" if values[5] & 1 else ""
+            length = (values[3] or 0) - (values[1] or 5) * 4
+            return f"{head}ip-proto-{values[8]} (frag {values[4]}:{length}@{values[6] * 8}{more})"
+        tail = getattr(payload, "_network_summary", None)
+        if tail is not None:
+            return str(tail("IP", src, dst))
+        size = 0 if payload is None else len(payload.build())
+        return f"{head}ip-proto-{values[8]} {size}"
+
+
+LAYERS.register(ETHERTYPE, 0x0800, IP)
+LAYERS.register(IP_PROTOCOL, 4, IP)  # IPv4 in IP (RFC 2003)
+
+__all__ = [
+    "IP",
+    "IPOption",
+    "IPOption_EOL",
+    "IPOption_LSRR",
+    "IPOption_NOP",
+    "IPOption_RR",
+    "IPOption_SSRR",
+    "IPOption_Timestamp",
+]

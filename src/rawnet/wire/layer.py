@@ -1,0 +1,671 @@
+"""Layer: the base of every protocol header, and the packet machinery around it.
+
+A protocol is a Layer subclass whose class body lists its fields (see fields.py); when the
+class is created, __init_subclass__ computes the header's struct layout and compiles a
+constructor, an unpacker and a packer for it. Stacking (``/``), lazy decoding, lookup by
+class, packet sets, copy, equality, show/summary and verify live here once for all.
+Rules: no I/O, no globals read at run time; building never mutates the user's objects;
+decoding raises only DecodeError.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from typing import Any, ClassVar, NamedTuple, TypeVar
+
+from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
+from rawnet.wire import display
+from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, _Address, check_bytes
+
+L = TypeVar("L", bound="Layer")
+LayerClass = type["Layer"]  #: a layer class (an alias: protocols have a field named ``type``)
+
+
+class _Lazy:
+    """Marks a decoded layer whose payload has not been decoded yet."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<lazy>"
+
+
+LAZY: Any = _Lazy()
+
+# Decode modes, kept per layer and passed down to the layers it decodes.
+LENIENT = 1  #: errors in inner layers become an Undecoded tail instead of raising
+QUOTED = 2  #: inside an ICMP error: lengths and checksums describe bytes not all present
+FRAGMENT = 4  #: inside an IP fragment: the transport checksum covers bytes not present
+IN_IPV6 = 8  #: carried by IPv6 (a UDP checksum of 0 is then an error)
+DEPTH_UNIT = 1 << 8  #: one more level of nesting
+MAX_DEPTH = 64  #: layers a decode goes down before LimitError
+
+_new = object.__new__
+_DATA = (bytes, bytearray, str)  # what ``/`` turns into a Raw layer (a tuple: cheaper than a union)
+
+
+class Problem(NamedTuple):
+    """A length or checksum that is not what the packet's content says it should be."""
+
+    layer: str
+    field: str
+    found: Any
+    expected: Any
+
+    def __str__(self) -> str:
+        def text(value: Any) -> str:
+            return (
+                f"0x{value:04x}" if self.field.endswith("chksum") and isinstance(value, int) else str(value)
+            )
+
+        return f"{self.layer}.{self.field} is {text(self.found)}, should be {text(self.expected)}"
+
+
+class Layer:
+    """One protocol header and, through ``payload``, everything it carries.
+
+    Build with keyword arguments and ``/``; ``bytes(pkt)`` gives the wire bytes, computing
+    each field left as None. ``Cls.decode(data)`` reads bytes back; inner layers are
+    decoded when first reached.
+    """
+
+    __slots__ = ("_buf", "_mode", "_off", "_payload", "_pend", "_poff", "_v", "padding")
+
+    #: Short lowercase protocol name used in errors and summaries ("ipv4", "tcp").
+    name: ClassVar[str] = "layer"
+    #: All fields in header order (inherited fields first).
+    fields_desc: ClassVar[tuple[Field[Any], ...]] = ()
+    #: Size of the fixed header in bytes.
+    header_len: ClassVar[int] = 0
+    _struct: ClassVar[struct.Struct]
+    _auto_fields: ClassVar[tuple[Field[Any], ...]] = ()
+
+    _v: list[Any] | None  # None: a decoded view whose fields are still only in _buf
+    _payload: Any
+    _buf: bytes
+    _off: int
+    _poff: int
+    _pend: int
+    _mode: int
+    padding: bytes
+
+    def __init__(self, **fields: Any) -> None:  # replaced per class by the compiled constructor
+        raise TypeError(f"{type(self).__name__} declares no fields")
+
+    # -- class creation ------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        inherited = list(cls.fields_desc)
+        own = [value for value in cls.__dict__.values() if isinstance(value, Field)]
+        if not own and "__init__" not in cls.__dict__ and inherited:
+            return
+        fields = tuple(inherited + own)
+        for index, field in enumerate(fields):
+            field.index = index
+        cls.fields_desc = fields
+        cls._auto_fields = tuple(f for f in fields if f.auto in (LENGTH, CHECKSUM, NEXT))
+        _compile(cls, fields)
+
+    # -- stacking ------------------------------------------------------------------------
+    def __truediv__(self, other: Layer | bytes | bytearray | str) -> Layer:
+        if other.__class__ is bytes or isinstance(other, _DATA):
+            other = Raw._of(other)
+        elif not isinstance(other, Layer):
+            return NotImplemented
+        top = last = _copy_node(self)
+        while True:
+            below = last._payload
+            if below is None:
+                break
+            if below is LAZY:
+                below = last._decode_payload()
+            last._payload = below = _copy_node(below)
+            last = below
+        node: Layer | None = other
+        while node is not None:
+            if node is LAZY:
+                node = last._decode_payload()
+                continue
+            last._payload = node = _copy_node(node)
+            last = node
+            node = node._payload
+        return top
+
+    def __rtruediv__(self, other: bytes | bytearray | str) -> Layer:
+        if isinstance(other, _DATA):
+            return Raw._of(other) / self
+        return NotImplemented
+
+    # -- decoding ------------------------------------------------------------------------
+    @classmethod
+    def decode(cls: type[L], data: bytes | bytearray | memoryview, *, lenient: bool = False) -> L:
+        """Decode ``data`` starting with this layer; inner layers decode when reached.
+
+        Strict (the default): a malformed or truncated layer raises DecodeError, when it is
+        reached. Lenient: the first layer that fails becomes an ``Undecoded`` layer holding
+        the rest of the bytes and the reason, so what decoded is kept and nothing is lost.
+        """
+        buf = data if data.__class__ is bytes else bytes(data)
+        if lenient:
+            try:
+                return cls._decode(buf, 0, len(buf), LENIENT)
+            except DecodeError as error:
+                return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
+        return cls._decode(buf, 0, len(buf), 0)
+
+    @classmethod
+    def _decode(cls: type[L], buf: bytes, offset: int, end: int, mode: int) -> L:
+        """Decode one header at ``offset`` (its bytes end at ``end``); protocols override this.
+
+        The default suits a fixed-size header: check it fits and return a view of it.
+        """
+        if offset + cls.header_len > end:
+            raise cls._truncated(offset, end)
+        return cls._view(buf, offset, offset + cls.header_len, end, mode)
+
+    @classmethod
+    def _view(cls: type[L], buf: bytes, offset: int, payload_start: int, payload_end: int, mode: int) -> L:
+        """A decoded layer over ``buf``: its fields are unpacked when first needed."""
+        layer = _new(cls)
+        layer._v = None
+        layer._buf = buf
+        layer._off = offset
+        layer._poff = payload_start
+        layer._pend = payload_end
+        layer._payload = LAZY
+        layer._mode = mode
+        layer.padding = b""
+        return layer
+
+    @classmethod
+    def _truncated(cls, offset: int, end: int) -> TruncatedError:
+        return TruncatedError(
+            cls.name, offset, f"{end - offset} bytes left, the header needs {cls.header_len}"
+        )
+
+    def _unpack(self) -> list[Any]:  # compiled per class
+        """Unpack a view's fields into ``_v`` and return them."""
+        raise NotImplementedError
+
+    def _fill_variable(self, values: list[Any]) -> None:
+        """Set the variable fields of a view being unpacked (options...); protocols override."""
+
+    def _values(self) -> list[Any]:
+        """The stored field values, unpacking a view first."""
+        values = self._v
+        return values if values is not None else self._unpack()
+
+    def _pack(self, *auto: Any) -> bytes:  # compiled per class
+        raise NotImplementedError
+
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        """The class of the payload and extra mode flags for it; protocols override."""
+        return Raw, 0
+
+    def _decode_payload(self) -> Layer | None:
+        offset, end = self._poff, self._pend
+        if offset >= end:
+            return None
+        mode = self._mode + DEPTH_UNIT
+        if mode >> 8 > MAX_DEPTH:
+            error: DecodeError = LimitError(self.name, offset, f"more than {MAX_DEPTH} nested layers")
+            if mode & LENIENT:
+                return Undecoded._make(self._buf, offset, end, error)
+            raise error
+        if mode & LENIENT:
+            try:
+                cls, extra = self._next_layer()
+                return cls._decode(self._buf, offset, end, mode | extra)
+            except DecodeError as failure:
+                return Undecoded._make(self._buf, offset, end, failure)
+        cls, extra = self._next_layer()
+        return cls._decode(self._buf, offset, end, mode | extra)
+
+    @property
+    def payload(self) -> Layer | None:
+        """The next layer, or None for the last one."""
+        payload = self._payload
+        if payload is LAZY:
+            payload = self._payload = self._decode_payload()
+        return payload  # type: ignore[no-any-return]
+
+    @payload.setter
+    def payload(self, layer: Layer | bytes | None) -> None:
+        if isinstance(layer, _DATA):
+            layer = Raw(load=layer)
+        self._payload = layer
+
+    # -- building ------------------------------------------------------------------------
+    def build(self) -> bytes:
+        """The wire bytes, computing every field left as None. The layers are not changed."""
+        try:
+            data = self._build(None)
+        except (struct.error, TypeError, OverflowError, AttributeError) as error:
+            raise self._diagnose(error) from None
+        return data if data.__class__ is bytes else bytes(data)
+
+    def __bytes__(self) -> bytes:
+        return self.build()
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        """This layer and its payload; ``pseudo`` is the network layer's pseudo-header addresses."""
+        self._values()
+        return self._pack(*[0 for _ in self._auto_fields]) + self._build_payload(pseudo) + self.padding
+
+    def _build_payload(self, pseudo: bytes | None) -> bytes:
+        payload = self._payload
+        if payload is None:
+            return b""
+        if payload is LAZY:
+            return self._buf[self._poff : self._pend]
+        if payload._v is None and payload._payload is LAZY:  # an untouched decoded tail
+            return payload._buf[payload._off : payload._pend] + payload.padding  # type: ignore[no-any-return]
+        return payload._build(pseudo)  # type: ignore[no-any-return]
+
+    def _diagnose(self, error: Exception) -> BuildError:
+        for layer in self.layers():
+            for field in layer.fields_desc:
+                stored = layer._values()[field.index]
+                label = f"{type(layer).__name__}.{field.name}"
+                if isinstance(stored, ValueSet):
+                    return BuildError(
+                        f"{label} holds {len(stored)} values: iterate the packet (for p in pkt) "
+                        "to build each one"
+                    )
+                if isinstance(field, UInt) and stored is not None and not (0 <= stored <= field.maximum):
+                    return BuildError(f"{label} must be 0..{field.maximum}, got {stored!r}")
+                if stored is None and field.auto is None and not isinstance(field, Var | _Address):
+                    return BuildError(f"{label} is None and {layer.name} does not compute it")
+        return BuildError(f"cannot build {self.summary_safe()}: {error}")
+
+    def __bool__(self) -> bool:
+        return True
+
+    # -- walking the stack ---------------------------------------------------------------
+    def layers(self) -> list[Layer]:
+        """Every layer from this one down, decoding lazy ones."""
+        out = []
+        layer: Layer | None = self
+        while layer is not None:
+            out.append(layer)
+            layer = layer.payload
+        return out
+
+    def __getitem__(self, cls: type[L]) -> L:
+        layer: Layer | None = self
+        while layer is not None:
+            if layer.__class__ is cls or isinstance(layer, cls):
+                return layer
+            payload = layer._payload
+            if payload is LAZY:
+                payload = layer._payload = layer._decode_payload()
+            layer = payload
+        raise IndexError(f"layer {cls.__name__} not found in {type(self).__name__}")
+
+    def getlayer(self, cls: type[L], nb: int = 1) -> L | None:
+        """The ``nb``-th layer of class ``cls`` (1 = the first), or None."""
+        for layer in self.layers():
+            if isinstance(layer, cls):
+                nb -= 1
+                if nb == 0:
+                    return layer
+        return None
+
+    def haslayer(self, cls: type[Layer]) -> bool:
+        """Whether a layer of class ``cls`` is in the stack."""
+        return self.getlayer(cls) is not None
+
+    def __contains__(self, cls: type[Layer]) -> bool:
+        return self.getlayer(cls) is not None
+
+    _field_names: ClassVar[frozenset[str]] = frozenset()
+
+    # -- packet sets ---------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Layer]:
+        """Every packet of the set this packet describes (itself, when no field holds a set)."""
+        chain = self.layers()
+        spots = [
+            (depth, index, stored)
+            for depth, layer in enumerate(chain)
+            for index, stored in enumerate(layer._values())
+            if isinstance(stored, ValueSet)
+        ]
+        if not spots:
+            yield self
+            return
+        yield from self._combinations(spots, 0, {})
+
+    def _combinations(
+        self, spots: list[tuple[int, int, ValueSet]], at: int, chosen: dict[tuple[int, int], Any]
+    ) -> Iterator[Layer]:
+        if at == len(spots):
+            packet = self.copy()
+            chain = packet.layers()
+            for (depth, index), value in chosen.items():
+                chain[depth]._values()[index] = value
+            yield packet
+            return
+        depth, index, values = spots[at]
+        for value in values.stored():
+            chosen[depth, index] = value
+            yield from self._combinations(spots, at + 1, chosen)
+
+    # -- copy and equality ---------------------------------------------------------------
+    def copy(self: L) -> L:
+        """A deep copy of this layer and its payload (decoded bytes are shared, they are immutable)."""
+        top = last = _copy_node(self)
+        while True:
+            below = last._payload
+            if below is None or below is LAZY:
+                return top
+            last._payload = below = _copy_node(below)
+            last = below
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Layer)
+        if self._values() != other._values() or self.padding != other.padding:
+            return False
+        return self.payload == other.payload
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        parts = []
+        for field in self.fields_desc:
+            stored = self._values()[field.index]
+            if stored != _stored_default(field):
+                parts.append(f"{field.name}={field.display(stored)}")
+        if self.padding:
+            parts.append(f"padding={self.padding!r}")
+        inner = repr(self.payload) if self.payload is not None else ""
+        body = " ".join(parts)
+        return f"<{type(self).__name__}{' ' if body else ''}{body} |{inner}>"
+
+    # -- reading -------------------------------------------------------------------------
+    def fields(self) -> dict[str, Any]:
+        """This layer's fields as a dict of public values."""
+        return {field.name: getattr(self, field.name) for field in self.fields_desc}
+
+    def show(self, dump: bool = False) -> str | None:
+        """Print (or return, with dump=True) the field tree with computed values filled in."""
+        text = display.tree(self._computed())
+        if dump:
+            return text
+        print(text)
+        return None
+
+    def _computed(self) -> Layer:
+        try:
+            return type(self).decode(self.build(), lenient=True)
+        except BuildError:
+            return self
+
+    def summary(self) -> str:
+        """One line in tcpdump's style."""
+        for layer in self.layers():
+            line = layer._summary()
+            if line is not None:
+                return line
+        return type(self).__name__
+
+    def summary_safe(self) -> str:
+        """summary(), or the layer names when the packet cannot be summarised."""
+        try:
+            return self.summary()
+        except Exception:
+            return " / ".join(type(layer).__name__ for layer in self.layers())
+
+    def _summary(self) -> str | None:
+        """This layer's one-line summary, or None to let its payload speak."""
+        return None
+
+    def verify(self) -> list[Problem]:
+        """Every length and checksum that differs from what the content says, with the right value.
+
+        Lengths and checksums that cover bytes not present (inside an ICMP error's quote, or
+        a transport header in an IP fragment) are not judged.
+        """
+        problems = []
+        fixed = self.fixed()
+        for have, want in zip(self.layers(), fixed.layers(), strict=False):
+            if type(have) is not type(want):
+                break
+            for field in have._checked_fields():
+                found, expected = have._values()[field.index], want._values()[field.index]
+                if found is not None and found != expected:
+                    problems.append(Problem(have.name, field.name, found, expected))
+        return problems
+
+    def _checked_fields(self) -> tuple[Field[Any], ...]:
+        if self._mode & (QUOTED | FRAGMENT):
+            return ()
+        return tuple(field for field in self._auto_fields if field.auto in (LENGTH, CHECKSUM))
+
+    def fixed(self: L) -> L:
+        """A copy whose lengths and checksums are recomputed from the content."""
+        clone = self.copy()
+        for layer in clone.layers():
+            for field in layer._checked_fields():
+                layer._values()[field.index] = None
+        return type(self).decode(clone.build(), lenient=bool(self._mode & LENIENT))
+
+
+def _copy_node(layer: L) -> L:
+    """A copy of one layer whose payload is still the original's (the caller relinks it)."""
+    new = _new(layer.__class__)
+    values = layer._v
+    new._v = values if values is None else values.copy()
+    new._payload = layer._payload
+    new._mode = layer._mode
+    new.padding = layer.padding
+    if values is None or layer._payload is LAZY:
+        new._buf, new._off, new._poff, new._pend = layer._buf, layer._off, layer._poff, layer._pend
+    return new
+
+
+def _stored_default(field: Field[Any]) -> Any:
+    return getattr(field, "stored_default", field.default)
+
+
+def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
+    """Compute the fixed header's struct and compile __init__, _unpack and _pack for ``cls``."""
+    namespace: dict[str, Any] = {"LAZY": LAZY, "_new": _new}
+    formats = []  # struct codes of the fixed header
+    unpacked: list[str] = []  # names bound by the unpack statement
+    values: list[str] = []  # expression of each field's stored value after unpack
+    packed: list[str] = []  # expression of each struct item when packing
+    readers: dict[Field[Any], str] = {}  # expression reading a field of a view straight from its buffer
+    group: list[Field[Any]] = []
+    group_bits = 0
+    at = 0  # byte offset of the next struct item
+
+    def read_item(code: str) -> str:
+        if code == "B":
+            return f"buf[offset + {at}]"
+        if code == "H":
+            return f"(buf[offset + {at}] << 8 | buf[offset + {at + 1}])"
+        if code == "I":
+            return f"int.from_bytes(buf[offset + {at} : offset + {at + 4}], 'big')"
+        size = int(code[:-1])
+        return f"buf[offset + {at} : offset + {at + size}]"
+
+    def close_group() -> None:
+        nonlocal group, group_bits, at
+        code = {8: "B", 16: "H", 32: "I"}.get(group_bits)
+        if code is None:
+            raise TypeError(
+                f"{cls.__name__}: bit fields {[f.name for f in group]} add up to {group_bits} bits"
+            )
+        formats.append(code)
+        var = f"g{len(unpacked)}"
+        unpacked.append(var)
+        shift = group_bits
+        parts = []
+        raw = read_item(code)
+        for field in group:
+            shift -= field.bits
+            mask = (1 << field.bits) - 1
+            values[field.index] = f"({var} >> {shift}) & {mask}" if shift else f"{var} & {mask}"
+            readers[field] = f"({raw} >> {shift}) & {mask}" if shift else f"{raw} & {mask}"
+            parts.append(f"({_pack_value(field)} << {shift})" if shift else _pack_value(field))
+        packed.append(" | ".join(parts))
+        at += group_bits // 8
+        group, group_bits = [], 0
+
+    auto_names = [field.name for field in fields if field.auto in (LENGTH, CHECKSUM, NEXT)]
+    for field in fields:
+        values.append("None")
+        if isinstance(field, _Address):
+            namespace[f"none{field.index}"] = field.none_wire
+        if group or (field.bits and not field.fmt):
+            group.append(field)
+            group_bits += field.bits
+            if group_bits % 8 == 0 and group_bits in (8, 16, 32):
+                close_group()
+            continue
+        if not field.fmt:
+            continue  # a variable part: the protocol decodes and encodes it
+        formats.append(field.fmt)
+        var = f"x{len(unpacked)}"
+        unpacked.append(var)
+        values[field.index] = var
+        readers[field] = read_item(field.fmt)
+        at += struct.calcsize("!" + field.fmt)
+        packed.append(_pack_value(field))
+    if group:
+        close_group()
+
+    cls._struct = struct.Struct("!" + "".join(formats))
+    cls.header_len = cls._struct.size
+    cls._field_names = frozenset(field.name for field in fields)
+    namespace["_unpack_from"] = cls._struct.unpack_from
+    namespace["_struct_pack"] = cls._struct.pack
+
+    # Constructor: keyword-only, one fast test per field, one list.
+    params, body = [], []
+    for field in fields:
+        stored_default = field.default
+        if stored_default is not None and not isinstance(field, Var):
+            stored_default = field.convert(stored_default)
+        field.stored_default = stored_default  # type: ignore[attr-defined]
+        namespace[f"d{field.index}"] = stored_default
+        namespace[f"c{field.index}"] = field.convert
+        name = field.name
+        params.append(f"{name}=d{field.index}")
+        check = field.fast_check(name)
+        index = field.index
+        if field.cache is not None:
+            namespace[f"k{index}"] = field.cache
+            body.append(f"    if {name} is not d{index} and not ({check}):")
+            body.append(
+                f"        {name} = ({name}.__class__ is str and k{index}.get({name})) or c{index}({name})"
+            )
+        else:
+            body.append(f"    if {name} is not d{index} and not ({check}): {name} = c{index}({name})")
+    body.append(f"    self._v = [{', '.join(field.name for field in fields)}]")
+    body.append("    self._payload = None")
+    body.append("    self._mode = 0")
+    body.append("    self.padding = b''")
+    source = [f"def __init__(self, *, {', '.join(params)}):", *body]
+
+    if formats:
+        target = ", ".join(unpacked) + ("," if len(unpacked) == 1 else "")
+        source.append("def _unpack(self):")
+        source.append(f"    {target} = _unpack_from(self._buf, self._off)")
+        source.append(f"    values = self._v = [{', '.join(values)}]")
+        if any(not field.fmt and not field.bits for field in fields):
+            source.append("    self._fill_variable(values)")
+        source.append("    return values")
+        source.append(f"def _pack(self, {', '.join(auto_names)}):")
+        source.append("    v = self._v")
+        source.append(f"    return _struct_pack({', '.join(packed)})")
+    exec("\n".join(source), namespace)
+    cls.__init__ = namespace["__init__"]  # type: ignore[method-assign]
+    cls.__init__.__doc__ = _init_doc(cls, fields)
+    if formats:
+        cls._pack = namespace["_pack"]  # type: ignore[method-assign]
+        cls._unpack = namespace["_unpack"]  # type: ignore[method-assign]
+    for field in fields:
+        reader = readers.get(field)
+        if reader is None:
+            field.read = None
+            continue
+        exec(f"def read(buf, offset):\n    return {reader}", namespace)
+        field.read = namespace["read"]
+
+
+def _pack_value(field: Field[Any]) -> str:
+    """Source of the value packed for ``field``: auto fields come in as arguments."""
+    if field.auto in (LENGTH, CHECKSUM, NEXT):
+        return field.name
+    if isinstance(field, _Address):
+        return f"(v[{field.index}] or none{field.index})"
+    return f"v[{field.index}]"
+
+
+def _init_doc(cls: type[Layer], fields: tuple[Field[Any], ...]) -> str:
+    lines = [f"{cls.__name__}: {(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else ''}", ""]
+    for field in fields:
+        default = "computed" if field.default is None and field.auto else repr(field.default)
+        lines.append(f"{field.name}: {field.doc} (default {default})")
+    return "\n".join(lines)
+
+
+class Raw(Layer):
+    """Payload bytes that no protocol claims."""
+
+    __slots__ = ()
+    name = "raw"
+    load: Var[bytes] = Var("Payload bytes", b"", converter=check_bytes)
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> Raw:
+        layer = _new(cls)
+        layer._v = [buf[offset:end]]
+        layer._payload = None
+        layer._mode = mode
+        layer.padding = b""
+        return layer
+
+    @classmethod
+    def _of(cls, data: bytes | bytearray | str) -> Raw:
+        """Raw(load=data), without the keyword machinery (the ``/ b"..."`` path)."""
+        layer = _new(cls)
+        layer._v = [check_bytes(data)]
+        layer._payload = None
+        layer._mode = 0
+        layer.padding = b""
+        return layer
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        load = self._values()[0]
+        if self._payload is None and not self.padding:
+            return load  # type: ignore[no-any-return]
+        return load + self._build_payload(pseudo) + self.padding  # type: ignore[no-any-return]
+
+    def _summary(self) -> str | None:
+        return f"Raw {len(self._values()[0])} bytes"
+
+
+class Undecoded(Raw):
+    """The bytes a lenient decode could not decode, and why: an explicit tail, never a guess."""
+
+    __slots__ = ()
+    name = "undecoded"
+    reason: Var[str] = Var("Why these bytes did not decode", "")
+
+    @classmethod
+    def _make(cls, buf: bytes, offset: int, end: int, error: DecodeError) -> Undecoded:
+        layer = _new(cls)
+        layer._v = [buf[offset:end], str(error)]
+        layer._payload = None
+        layer._mode = 0
+        layer.padding = b""
+        return layer
+
+    def _summary(self) -> str | None:
+        values = self._values()
+        return f"Undecoded {len(values[0])} bytes ({values[1]})"

@@ -1,0 +1,48 @@
+"""The one table that says which layer follows which number (gopacket's enums table).
+
+A protocol module registers itself under the numbers that announce it (an EtherType, an
+IP protocol number); decoders look the next layer up here and builders look the number
+up in reverse. Registering a number twice is a programming error and raises at import.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rawnet.wire.layer import Layer
+
+ETHERTYPE = "ethertype"  #: IEEE EtherType: Ethernet II and 802.1Q "type"
+IP_PROTOCOL = "ip-protocol"  #: IANA protocol numbers: IPv4 "proto", IPv6 "nh"
+
+
+class Registry:
+    """Number spaces, each a two-way map between numbers and layer classes."""
+
+    def __init__(self) -> None:
+        self._by_number: dict[str, dict[int, type[Layer]]] = {}
+        self._by_class: dict[str, dict[type[Layer], int]] = {}
+
+    def register(self, space: str, number: int, layer: type[Layer]) -> None:
+        """Make ``layer`` the decoder of ``number`` in ``space`` (and the number it builds with)."""
+        numbers = self._by_number.setdefault(space, {})
+        if number in numbers:
+            raise ValueError(f"{space} {number:#x} is already registered to {numbers[number].__name__}")
+        numbers[number] = layer
+        self._by_class.setdefault(space, {}).setdefault(layer, number)
+
+    def lookup(self, space: str, number: int) -> type[Layer] | None:
+        """The layer class registered for ``number``, or None."""
+        return self._by_number.get(space, {}).get(number)
+
+    def number(self, space: str, layer: type[Layer]) -> int | None:
+        """The number that announces ``layer`` in ``space``, or None."""
+        return self._by_class.get(space, {}).get(layer)
+
+    def table(self, space: str) -> dict[int, type[Layer]]:
+        """The live number -> class map of a space (decoders index it directly)."""
+        return self._by_number.setdefault(space, {})
+
+
+#: The registry the protocol modules fill when rawnet.wire is imported.
+LAYERS = Registry()

@@ -1,0 +1,228 @@
+"""TCP (RFC 9293): header, the nine flags, options; checksum over the given pseudo-header."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+from rawnet.errors import MalformedError, TruncatedError
+from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.fields import CHECKSUM, LENGTH, Flags, UInt, Var
+from rawnet.wire.layer import Layer
+from rawnet.wire.registry import IP_PROTOCOL, LAYERS
+
+PROTOCOL = 6
+
+#: Option kinds by scapy's names (IANA "TCP Option Kind Numbers").
+OPTION_KINDS = {"EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 5, "Timestamp": 8}
+_OPTION_NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
+_U16 = struct.Struct("!H")
+_U32x2 = struct.Struct("!II")
+
+Option = tuple[Any, Any]
+
+
+def decode_options(buf: bytes, offset: int, end: int) -> list[Option]:
+    """TCP options as scapy's (name, value) tuples; an unknown or odd-sized kind is (kind, bytes)."""
+    options: list[Option] = []
+    at = offset
+    while at < end:
+        kind = buf[at]
+        if kind == 0:
+            options.append(("EOL", buf[at + 1 : end] or None))
+            break
+        if kind == 1:
+            options.append(("NOP", None))
+            at += 1
+            continue
+        if at + 1 >= end:
+            raise TruncatedError("tcp", at, f"option kind {kind} has no length byte")
+        length = buf[at + 1]
+        if length < 2:
+            raise MalformedError("tcp", at, f"option kind {kind} length {length} < 2")
+        if at + length > end:
+            raise TruncatedError("tcp", at, f"option kind {kind} length {length} runs past the header")
+        data = buf[at + 2 : at + length]
+        options.append(_typed_option(kind, data))
+        at += length
+    return options
+
+
+def _typed_option(kind: int, data: bytes) -> Option:
+    size = len(data)
+    if kind == 2 and size == 2:
+        return ("MSS", _U16.unpack(data)[0])
+    if kind == 3 and size == 1:
+        return ("WScale", data[0])
+    if kind == 4 and size == 0:
+        return ("SAckOK", b"")
+    if kind == 5 and size and size % 8 == 0:
+        return ("SAck", tuple(int.from_bytes(data[i : i + 4], "big") for i in range(0, size, 4)))
+    if kind == 8 and size == 8:
+        return ("Timestamp", _U32x2.unpack(data))
+    return (kind, data)
+
+
+def _encode_option(name: Any, value: Any) -> bytes:
+    kind = OPTION_KINDS.get(name, name)
+    if kind == 0:
+        return b"\x00" + (value or b"")
+    if kind == 1:
+        return b"\x01"
+    if name == "MSS":
+        data = _U16.pack(value)
+    elif name == "WScale":
+        data = bytes((value,))
+    elif name == "SAckOK":
+        data = b""
+    elif name == "SAck":
+        data = b"".join(int(edge).to_bytes(4, "big") for edge in value)
+    elif name == "Timestamp":
+        data = _U32x2.pack(*value)
+    else:
+        data = bytes(value or b"")
+    return bytes((kind, len(data) + 2)) + data
+
+
+def encode_options(options: Sequence[Option]) -> bytes:
+    """The options' bytes, zero-padded to a multiple of four."""
+    data = b"".join(_encode_option(name, value) for name, value in options)
+    if len(data) & 3:
+        data += bytes(4 - (len(data) & 3))
+    return data
+
+
+def _check_options(value: Any) -> tuple[Option, ...]:
+    options = tuple(tuple(option) for option in value)
+    for option in options:
+        if len(option) != 2:
+            raise ValueError(f"an option is a (name, value) pair, got {option!r}")
+        name = option[0]
+        if not (name in OPTION_KINDS or (isinstance(name, int) and 0 <= name <= 255)):
+            raise ValueError(f"unknown option {name!r}: use one of {sorted(OPTION_KINDS)} or a kind number")
+    try:
+        size = len(encode_options(options))
+    except (struct.error, TypeError, ValueError, OverflowError) as error:
+        raise ValueError(f"bad option value: {error}") from None
+    if size > 40:
+        raise ValueError(f"options take {size} bytes, a TCP header has room for 40")
+    return options
+
+
+def _show_options(options: Sequence[Option]) -> str:
+    return "[" + ", ".join(f"({name!r}, {value!r})" for name, value in options) + "]"
+
+
+class TCP(Layer):
+    """TCP header (RFC 9293 section 3.1)."""
+
+    __slots__ = ()
+    name = "tcp"
+    sport = UInt(16, "Source Port", 20)
+    dport = UInt(16, "Destination Port", 80)
+    seq = UInt(32, "Sequence Number", 0)
+    ack = UInt(32, "Acknowledgment Number", 0)
+    dataofs = UInt(4, "Data Offset (32-bit words)", None, auto=LENGTH)
+    reserved = UInt(3, "Reserved", 0)
+    flags = Flags(9, "FSRPAUECN", "Control bits: FIN SYN RST PSH ACK URG ECE CWR NS/AE", 0x02)
+    window = UInt(16, "Window", 8192)
+    chksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
+    urgptr = UInt(16, "Urgent Pointer", 0)
+    options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> TCP:
+        if offset + 20 > end:
+            raise cls._truncated(offset, end)
+        dataofs = buf[offset + 12] >> 4
+        header_len = dataofs << 2
+        if header_len < 20:
+            raise MalformedError("tcp", offset, f"data offset {dataofs} < 5")
+        if offset + header_len > end:
+            raise TruncatedError(
+                "tcp", offset, f"data offset {dataofs} needs {header_len} bytes, {end - offset} left"
+            )
+        layer = cls._view(buf, offset, offset + header_len, end, mode)
+        if header_len > 20:
+            layer._unpack()  # decodes and checks the options now
+        return layer
+
+    def _fill_variable(self, values: list[Any]) -> None:
+        start = self._off + 20
+        values[10] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        options = values[10]
+        option_bytes = encode_options(options) if options else b""
+        payload = self._build_payload(None)
+        dataofs = values[4]
+        if dataofs is None:
+            dataofs = (20 + len(option_bytes)) >> 2
+        chksum = values[8]
+        if chksum is None:
+            if pseudo is None:
+                chksum = 0
+            else:
+                header = self._pack(dataofs, 0) + option_bytes
+                size = len(header) + len(payload)
+                chksum = internet_checksum(
+                    pseudo + (size | PROTOCOL << 16).to_bytes(4, "big") + header + payload
+                )
+        return self._pack(dataofs, chksum) + option_bytes + payload + self.padding
+
+    def _network_summary(self, family: str, src: str, dst: str) -> str:
+        values = self._values()
+        flags = values[6]
+        letters = "".join(letter for bit, letter in _TCPDUMP_FLAGS if flags & bit) or "none"
+        size = len(self._build_payload(None))
+        seq = f"{values[2]}:{values[2] + size}" if size else str(values[2])
+        parts = [f"Flags [{letters}]", f"seq {seq}"]
+        if flags & 0x10:
+            parts.append(f"ack {values[3]}")
+        parts.append(f"win {values[7]}")
+        if flags & 0x20:
+            parts.append(f"urg {values[9]}")
+        if values[10]:
+            parts.append(f"options [{','.join(_tcpdump_option(name, value) for name, value in values[10])}]")
+        parts.append(f"length {size}")
+        return f"{family} {src}.{values[0]} > {dst}.{values[1]}: " + ", ".join(parts)
+
+    def _summary(self) -> str | None:
+        return self._network_summary("TCP", "?", "?")
+
+
+# tcpdump's letters, in its order (print-tcp.c tcp_flag_values).
+_TCPDUMP_FLAGS = (
+    (0x01, "F"),
+    (0x02, "S"),
+    (0x04, "R"),
+    (0x08, "P"),
+    (0x10, "."),
+    (0x20, "U"),
+    (0x40, "E"),
+    (0x80, "W"),
+)
+
+
+def _tcpdump_option(name: Any, value: Any) -> str:
+    if name == "MSS":
+        return f"mss {value}"
+    if name == "WScale":
+        return f"wscale {value}"
+    if name == "SAckOK":
+        return "sackOK"
+    if name == "Timestamp":
+        return f"TS val {value[0]} ecr {value[1]}"
+    if name == "SAck":
+        edges = " ".join(f"{{{value[i]}:{value[i + 1]}}}" for i in range(0, len(value) - 1, 2))
+        return f"sack {len(value) // 2} {edges}"
+    if name == "NOP":
+        return "nop"
+    if name == "EOL":
+        return "eol"
+    return f"unknown-{name}"
+
+
+LAYERS.register(IP_PROTOCOL, PROTOCOL, TCP)

@@ -1,0 +1,107 @@
+"""The Layer machinery: stacking, defaults, computed fields, sets, copy, equality, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from rawnet import IP, TCP, UDP, BuildError, Ether, FieldValueError, Raw
+
+
+def test_stacking_copies_operands() -> None:
+    base = Ether() / IP(dst="198.18.0.2")
+    tcp = TCP(dport=80)
+    first = base / tcp
+    second = base / UDP()
+    tcp.dport = 443
+    assert first[TCP].dport == 80
+    assert UDP in second and TCP not in second
+    assert base.payload is not None and base.payload.payload is None
+
+
+def test_bytes_payload_becomes_raw() -> None:
+    packet = IP() / TCP() / b"abc"
+    assert packet[Raw].load == b"abc"
+    assert bytes(packet).endswith(b"abc")
+
+
+def test_build_does_not_change_user_objects() -> None:
+    packet = IP(dst="198.18.0.2") / TCP()
+    bytes(packet)
+    assert packet.len is None and packet.chksum is None and packet[TCP].chksum is None
+
+
+def test_user_value_is_sent_as_set_even_a_wrong_checksum() -> None:
+    wire = bytes(IP(dst="198.18.0.2", chksum=0x1234) / TCP(chksum=0xBEEF))
+    assert wire[10:12] == b"\x12\x34"
+    assert wire[36:38] == b"\xbe\xef"
+    problems = IP.decode(wire).verify()
+    assert {(p.layer, p.field) for p in problems} == {("ipv4", "chksum"), ("tcp", "chksum")}
+
+
+def test_fixed_recomputes() -> None:
+    packet = IP.decode(bytes(IP(dst="198.18.0.2", chksum=1) / UDP(chksum=2) / b"x"))
+    fixed = packet.fixed()
+    assert fixed.verify() == []
+    assert fixed[UDP].chksum != 2
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: TCP(dport=70000), "TCP.dport must be 0..65535, got 70000"),
+        (lambda: IP(ttl=-1), "IP.ttl must be 0..255, got -1"),
+        (lambda: IP(dst="300.1.1.1"), "IP.dst must be an IPv4 address, got '300.1.1.1'"),
+        (lambda: TCP(flags="SX"), "TCP.flags must be flags from 'FSRPAUECN' or an int, got 'SX'"),
+        (lambda: Ether(src="02:00"), "Ether.src must be"),
+    ],
+)
+def test_invalid_values_fail_at_construction(make: object, message: str) -> None:
+    with pytest.raises(FieldValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        make()  # type: ignore[operator]
+
+
+def test_invalid_value_set_later_fails_at_build() -> None:
+    packet = TCP()
+    packet.dport = 5
+    with pytest.raises(FieldValueError):
+        packet.dport = 70000
+
+
+def test_flags_compare_with_text_and_int() -> None:
+    tcp = TCP(flags="SA")
+    assert tcp.flags == "SA" and tcp.flags == 0x12 and int(tcp.flags) == 0x12 and str(tcp.flags) == "SA"
+    assert TCP(flags=0x12).flags == "AS"  # order of letters does not matter
+    assert "S" in tcp.flags and tcp.flags.A and not tcp.flags.F
+    assert IP(flags="DF").flags == 2 and str(IP(flags=3).flags) == "MF+DF"
+
+
+def test_packet_sets_iterate_every_combination() -> None:
+    packets = list(IP(dst="198.18.0.0/30") / TCP(dport=[80, 443]))
+    assert len(packets) == 8
+    assert {(p.dst, p[TCP].dport) for p in packets} == {
+        (f"198.18.0.{i}", port) for i in range(4) for port in (80, 443)
+    }
+    assert list(TCP(dport=range(1, 4))) != [] and len(list(TCP(dport=range(1, 4)))) == 3
+
+
+def test_building_a_set_is_an_error() -> None:
+    with pytest.raises(BuildError, match="holds 2 values"):
+        bytes(TCP(dport=[1, 2]))
+
+
+def test_copy_and_equality() -> None:
+    packet = Ether() / IP(dst="198.18.0.2") / TCP(options=[("MSS", 1460)])
+    clone = packet.copy()
+    assert clone == packet and clone is not packet
+    clone[TCP].sport = 1
+    assert clone != packet
+
+
+def test_decode_round_trip_and_lookup() -> None:
+    wire = bytes(Ether() / IP(dst="198.18.0.2") / TCP(dport=22) / b"data")
+    decoded = Ether.decode(wire)
+    assert bytes(decoded) == wire
+    assert [type(layer).__name__ for layer in decoded.layers()] == ["Ether", "IP", "TCP", "Raw"]
+    assert TCP in decoded and UDP not in decoded
+    with pytest.raises(IndexError):
+        decoded[UDP]
