@@ -93,12 +93,15 @@ class Layer:
     def __init__(self, **fields: Any) -> None:  # replaced per class by the compiled constructor
         raise TypeError(f"{type(self).__name__} declares no fields")
 
+    def _init_fields(self, **fields: Any) -> None:  # the compiled constructor, kept for wrappers
+        raise TypeError(f"{type(self).__name__} declares no fields")
+
     # -- class creation ------------------------------------------------------------------
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         inherited = list(cls.fields_desc)
         own = [value for value in cls.__dict__.values() if isinstance(value, Field)]
-        if not own and "__init__" not in cls.__dict__ and inherited:
+        if not own and inherited:
             return
         fields = tuple(inherited + own)
         for index, field in enumerate(fields):
@@ -213,12 +216,17 @@ class Layer:
             if mode & LENIENT:
                 return Undecoded._make(self._buf, offset, end, error)
             raise error
-        if mode & LENIENT:
+        if mode & (LENIENT | QUOTED):
             try:
                 cls, extra = self._next_layer()
                 return cls._decode(self._buf, offset, end, mode | extra)
             except DecodeError as failure:
-                return Undecoded._make(self._buf, offset, end, failure)
+                if mode & QUOTED and isinstance(failure, TruncatedError):
+                    # An ICMP error quotes as much as fit: a header cut short stays raw bytes.
+                    return Raw._decode(self._buf, offset, end, mode)
+                if mode & LENIENT:
+                    return Undecoded._make(self._buf, offset, end, failure)
+                raise
         cls, extra = self._next_layer()
         return cls._decode(self._buf, offset, end, mode | extra)
 
@@ -583,8 +591,11 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
         source.append("    v = self._v")
         source.append(f"    return _struct_pack({', '.join(packed)})")
     exec("\n".join(source), namespace)
-    cls.__init__ = namespace["__init__"]  # type: ignore[method-assign]
-    cls.__init__.__doc__ = _init_doc(cls, fields)
+    init = namespace["__init__"]
+    init.__doc__ = _init_doc(cls, fields)
+    cls._init_fields = init
+    if "__init__" not in cls.__dict__:  # a protocol may wrap it (keyword aliases): it calls _init_fields
+        cls.__init__ = init  # type: ignore[method-assign]
     if formats:
         cls._pack = namespace["_pack"]  # type: ignore[method-assign]
         cls._unpack = namespace["_unpack"]  # type: ignore[method-assign]
