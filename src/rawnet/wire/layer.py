@@ -593,7 +593,7 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
     exec("\n".join(source), namespace)
     init = namespace["__init__"]
     init.__doc__ = _init_doc(cls, fields)
-    cls._init_fields = init
+    cls._init_fields = init  # type: ignore[method-assign]
     if "__init__" not in cls.__dict__:  # a protocol may wrap it (keyword aliases): it calls _init_fields
         cls.__init__ = init  # type: ignore[method-assign]
     if formats:
