@@ -36,8 +36,15 @@ class Registry:
         return self._by_number.get(space, {}).get(number)
 
     def number(self, space: str, layer: type[Layer]) -> int | None:
-        """The number that announces ``layer`` in ``space``, or None."""
-        return self._by_class.get(space, {}).get(layer)
+        """The number that announces ``layer`` (or the nearest registered base class), or None."""
+        numbers = self._by_class.get(space, {})
+        number = numbers.get(layer)
+        if number is None:
+            for base in layer.__mro__[1:]:
+                number = numbers.get(base)
+                if number is not None:
+                    break
+        return number
 
     def table(self, space: str) -> dict[int, type[Layer]]:
         """The live number -> class map of a space (decoders index it directly)."""
