@@ -76,8 +76,11 @@ class Field(Generic[T]):
     index: int
     owner: str
 
-    #: Reads this field of a decoded view straight from its buffer (set by Layer); None: unpack all.
+    #: Reads this field's public value straight from a decoded view's buffer (compiled by Layer);
+    #: None: the view must be unpacked.
     read: Callable[[bytes, int], Any] | None = None
+    #: Turns a value read from the wire into the public value (None: it already is).
+    wire_public: Callable[[Any], Any] | None = None
 
     def __init__(self, doc: str, default: Any = None, *, auto: str | None = None) -> None:
         self.doc = doc
@@ -102,7 +105,7 @@ class Field(Generic[T]):
         if values is None:
             read = self.read
             if read is not None:
-                return self.public(read(layer._buf, layer._off))
+                return read(layer._buf, layer._off)
             values = layer._unpack()
         return self.public(values[self.index])
 
@@ -293,6 +296,7 @@ class Flags(Field[FlagValue]):
         self.flag_class: type[FlagValue] = type(
             "FlagValue", (FlagValue,), {"names": tuple(names), "joiner": joiner, "__slots__": ()}
         )
+        self.wire_public = self.flag_class
 
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
@@ -337,6 +341,7 @@ class _Address(Field[str]):
         super().__init__(doc, None if default is None else default, auto=auto)
         self.fmt = f"{self.size}s"
         self.cache = {}
+        self.wire_public = self.to_text
         self.none_wire = self.to_wire(none) if none else bytes(self.size)
         if default is not None:
             self.default = default

@@ -14,7 +14,7 @@ from typing import Any
 
 from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
-from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, IPv4, UInt, Var
 from rawnet.wire.layer import FRAGMENT, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
@@ -301,9 +301,10 @@ class IP(Layer):
             payload_layer = self._payload
             proto = 0 if payload_layer is None else _number(IP_PROTOCOL, payload_layer.__class__) or 0
         chksum = values[9]
-        if chksum is None:
-            chksum = internet_checksum(self._pack(ihl, length, proto, 0) + option_bytes)
-        return self._pack(ihl, length, proto, chksum) + option_bytes + payload + self.padding
+        if chksum is not None:
+            return self._pack(ihl, length, proto, chksum) + option_bytes + payload + self.padding
+        header = self._pack(ihl, length, proto, 0) + option_bytes
+        return with_checksum(header, 10, internet_checksum(header)) + payload + self.padding
 
     def pseudo_addresses(self) -> bytes:
         """Source and (final) destination as the transport checksum's pseudo-header sees them."""

@@ -40,6 +40,7 @@ FRAGMENT = 4  #: inside an IP fragment: the transport checksum covers bytes not 
 IN_IPV6 = 8  #: carried by IPv6 (a UDP checksum of 0 is then an error)
 DEPTH_UNIT = 1 << 8  #: one more level of nesting
 MAX_DEPTH = 64  #: layers a decode goes down before LimitError
+_DEPTH_LIMIT = (MAX_DEPTH + 1) * DEPTH_UNIT
 
 _new = object.__new__
 _DATA = (bytes, bytearray, str)  # what ``/`` turns into a Raw layer (a tuple: cheaper than a union)
@@ -112,8 +113,9 @@ class Layer:
 
     # -- stacking ------------------------------------------------------------------------
     def __truediv__(self, other: Layer | bytes | bytearray | str) -> Layer:
-        if other.__class__ is bytes or isinstance(other, _DATA):
-            other = Raw._of(other)
+        fresh = other.__class__ is bytes or isinstance(other, _DATA)
+        if fresh:
+            other = Raw._of(other)  # type: ignore[arg-type]
         elif not isinstance(other, Layer):
             return NotImplemented
         top = last = _copy_node(self)
@@ -125,6 +127,9 @@ class Layer:
                 below = last._decode_payload()
             last._payload = below = _copy_node(below)
             last = below
+        if fresh:
+            last._payload = other
+            return top
         node: Layer | None = other
         while node is not None:
             if node is LAZY:
@@ -211,7 +216,10 @@ class Layer:
         if offset >= end:
             return None
         mode = self._mode + DEPTH_UNIT
-        if mode >> 8 > MAX_DEPTH:
+        if not mode & (LENIENT | QUOTED) and mode < _DEPTH_LIMIT:
+            cls, extra = self._next_layer()
+            return cls._decode(self._buf, offset, end, mode | extra)
+        if mode >= _DEPTH_LIMIT:
             error: DecodeError = LimitError(self.name, offset, f"more than {MAX_DEPTH} nested layers")
             if mode & LENIENT:
                 return Undecoded._make(self._buf, offset, end, error)
@@ -604,6 +612,9 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
         if reader is None:
             field.read = None
             continue
+        if field.wire_public is not None:
+            namespace[f"_public{field.index}"] = field.wire_public
+            reader = f"_public{field.index}({reader})"
         exec(f"def read(buf, offset):\n    return {reader}", namespace)
         field.read = namespace["read"]
 
@@ -674,6 +685,15 @@ class Undecoded(Raw):
         layer._v = [buf[offset:end], str(error)]
         layer._payload = None
         layer._mode = 0
+        layer.padding = b""
+        return layer
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> Undecoded:
+        layer = _new(cls)
+        layer._v = [buf[offset:end], ""]
+        layer._payload = None
+        layer._mode = mode
         layer.padding = b""
         return layer
 

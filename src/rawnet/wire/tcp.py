@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Flags, UInt, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
@@ -161,16 +161,12 @@ class TCP(Layer):
         if dataofs is None:
             dataofs = (20 + len(option_bytes)) >> 2
         chksum = values[8]
-        if chksum is None:
-            if pseudo is None:
-                chksum = 0
-            else:
-                header = self._pack(dataofs, 0) + option_bytes
-                size = len(header) + len(payload)
-                chksum = internet_checksum(
-                    pseudo + (size | PROTOCOL << 16).to_bytes(4, "big") + header + payload
-                )
-        return self._pack(dataofs, chksum) + option_bytes + payload + self.padding
+        if chksum is not None or pseudo is None:
+            return self._pack(dataofs, chksum or 0) + option_bytes + payload + self.padding
+        header = self._pack(dataofs, 0) + option_bytes
+        size = (len(header) + len(payload)) | PROTOCOL << 16
+        chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + payload)
+        return with_checksum(header, 16, chksum) + payload + self.padding
 
     def _network_summary(self, family: str, src: str, dst: str) -> str:
         values = self._values()

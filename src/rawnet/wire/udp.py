@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Field, UInt
 from rawnet.wire.layer import IN_IPV6, QUOTED, Layer
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
@@ -45,21 +45,12 @@ class UDP(Layer):
         if length is None:
             length = 8 + len(payload)
         chksum = values[3]
-        if chksum is None:
-            if pseudo is None:
-                chksum = 0
-            else:
-                size = 8 + len(payload)
-                chksum = (
-                    internet_checksum(
-                        pseudo
-                        + (size | PROTOCOL << 16).to_bytes(4, "big")
-                        + self._pack(length & 0xFFFF, 0)
-                        + payload
-                    )
-                    or 0xFFFF
-                )
-        return self._pack(length, chksum) + payload + self.padding
+        if chksum is not None or pseudo is None:
+            return self._pack(length, chksum or 0) + payload + self.padding
+        header = self._pack(length, 0)
+        size = (8 + len(payload)) | PROTOCOL << 16
+        chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + payload) or 0xFFFF  # RFC 768
+        return with_checksum(header, 6, chksum) + payload + self.padding
 
     def _checked_fields(self) -> tuple[Field[object], ...]:
         fields = super()._checked_fields()
