@@ -1,0 +1,257 @@
+"""ARP (RFC 826): the header, with addresses of any size; Ethernet/IPv4 ones read and written as text.
+
+Pure bytes in, bytes out. The address sizes come from hwlen and plen, checked against the
+bytes present; what follows the message in its frame (Ethernet's minimum-size trailer) is
+kept as padding, so a decoded frame builds back to the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rawnet.errors import TruncatedError
+from rawnet.wire.fields import FILL, LENGTH, MAC, IPv4, UInt, ValueSet, Var, _Address
+from rawnet.wire.layer import Layer
+from rawnet.wire.numbers import EtherType, TotalEnum
+from rawnet.wire.registry import ETHERTYPE, LAYERS
+
+ETHERTYPE_ARP = 0x0806
+ETHERTYPE_IPV4 = 0x0800
+ETHERTYPE_TRAIL = 0x1000  # tcpdump reads trailer-encapsulation ARP as IPv4 too
+
+# Positions in the fixed part (RFC 826): ar$hrd, ar$pro, ar$hln, ar$pln, ar$op.
+HWLEN_AT = 4
+PLEN_AT = 5
+FIXED_LEN = 8
+
+# The defaults of hwdst and pdst: left as they are, they are zeros of hwlen and plen bytes.
+_UNSET_HWDST = bytes(6)
+_UNSET_PDST = bytes(4)
+
+
+class ARPOp(TotalEnum):
+    """ARP operation codes (IANA "ARP Operation Codes"); scapy's names with "_" for "-"."""
+
+    who_has = 1
+    is_at = 2
+    RARP_req = 3
+    RARP_rep = 4
+    Dyn_RARP_req = 5
+    Dyn_RARP_rep = 6
+    Dyn_RARP_err = 7
+    InARP_req = 8
+    InARP_rep = 9
+
+
+_OP_NAMES = {member.name.replace("_", "-"): member.value for member in ARPOp}
+
+
+class _Operation(UInt):
+    """The opcode: an int, or scapy's names ("who-has", "is-at")."""
+
+    def __init__(self) -> None:
+        super().__init__(16, "Opcode (ar$op)", 1)
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            number = _OP_NAMES.get(value)
+            if number is None:
+                raise self.fail(value, f"0..{self.maximum} or one of {', '.join(_OP_NAMES)}")
+            return number
+        return super().convert(value)
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is int:
+            member = ARPOp(stored)
+            if not member.name.startswith("unknown_"):
+                return f"{member.name.replace('_', '-')} ({stored})"
+        return super().display(stored)
+
+
+class _ARPAddress(Var[Any]):
+    """An address of hwlen or plen bytes: wire bytes of any size, text for the usual size.
+
+    ``text`` parses and renders the usual kind (MAC for hardware, IPv4 for protocol): a
+    value of that size reads back as text, any other size as bytes. IPv4 text may name a
+    prefix ("198.18.0.0/30"), which makes the packet a set, as do lists.
+    """
+
+    def __init__(self, doc: str, default: bytes | None, text: _Address, *, auto: str | None = None) -> None:
+        super().__init__(doc, default, auto=auto)
+        self.text = text
+        self.size = text.size
+        self.cache = text.cache  # parsed texts, which the compiled constructor looks up first
+
+    def fast_check(self, var: str) -> str:
+        return f"{var}.__class__ is bytes"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        super().__set_name__(owner, name)
+        self.text.__set_name__(owner, name)  # its errors then name this field
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bytes | bytearray | memoryview):
+            return bytes(value)
+        if isinstance(value, str):
+            return self.text.convert(value)
+        if isinstance(value, list | tuple):
+            return self._set_of(value, str(value))
+        if isinstance(value, ValueSet):
+            return value
+        raise self.fail(value, f"an {self.text.kind} address or bytes")
+
+    def public(self, stored: Any) -> Any:
+        if stored.__class__ is bytes and len(stored) == self.size:
+            return self.text.to_text(stored)
+        return stored
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is bytes:
+            return self.text.to_text(stored) if len(stored) == self.size else repr(stored)
+        return super().display(stored)
+
+
+def _length(*candidates: Any, default: int) -> int:
+    """The size of the first address given as bytes (a length left None is computed from it)."""
+    for candidate in candidates:
+        if candidate.__class__ is bytes:
+            return len(candidate)
+    return default
+
+
+class ARP(Layer):
+    """ARP message (RFC 826): hardware and protocol types and sizes, opcode, four addresses.
+
+    hwlen/plen left None are the sizes of the addresses given (6 and 4 when none is).
+    hwsrc/psrc left None are filled by a socket that knows them, or built as zeros; so are
+    hwdst/pdst left at their all-zero defaults, with hwlen and plen bytes.
+    """
+
+    __slots__ = ()
+    name = "arp"
+    hwtype = UInt(16, "Hardware address space (ar$hrd)", 1, hex=True)
+    ptype = UInt(16, "Protocol address space (ar$pro)", ETHERTYPE_IPV4, enum=EtherType, hex=True)
+    hwlen = UInt(8, "Hardware address length (ar$hln)", None, auto=LENGTH)
+    plen = UInt(8, "Protocol address length (ar$pln)", None, auto=LENGTH)
+    op = _Operation()
+    hwsrc = _ARPAddress("Sender hardware address (ar$sha)", None, MAC("sha"), auto=FILL)
+    psrc = _ARPAddress("Sender protocol address (ar$spa)", None, IPv4("spa"), auto=FILL)
+    hwdst = _ARPAddress("Target hardware address (ar$tha)", _UNSET_HWDST, MAC("tha"))
+    pdst = _ARPAddress("Target protocol address (ar$tpa)", _UNSET_PDST, IPv4("tpa"))
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ARP:
+        if offset + FIXED_LEN > end:
+            raise cls._truncated(offset, end)
+        hwlen, plen = buf[offset + HWLEN_AT], buf[offset + PLEN_AT]
+        size = FIXED_LEN + 2 * (hwlen + plen)
+        if offset + size > end:
+            raise TruncatedError(
+                "arp", offset, f"hwlen {hwlen} and plen {plen} need {size} bytes, {end - offset} left"
+            )
+        layer = cls._view(buf, offset, offset + size, offset + size, mode)
+        if offset + size < end:
+            layer.padding = buf[offset + size : end]  # Ethernet's trailer up to its minimum size
+        return layer
+
+    def _fill_variable(self, values: list[Any]) -> None:
+        buf, at = self._buf, self._off + FIXED_LEN
+        hwlen, plen = values[2], values[3]
+        values[5] = buf[at : at + hwlen]
+        at += hwlen
+        values[6] = buf[at : at + plen]
+        at += plen
+        values[7] = buf[at : at + hwlen]
+        at += hwlen
+        values[8] = buf[at : at + plen]
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        hwsrc, psrc, hwdst, pdst = values[5], values[6], values[7], values[8]
+        if hwdst is _UNSET_HWDST:
+            hwdst = None
+        if pdst is _UNSET_PDST:
+            pdst = None
+        hwlen = values[2]
+        if hwlen is None:
+            hwlen = _length(hwsrc, hwdst, default=6)
+        plen = values[3]
+        if plen is None:
+            plen = _length(psrc, pdst, default=4)
+        addresses = (
+            (bytes(hwlen) if hwsrc is None else hwsrc)
+            + (bytes(plen) if psrc is None else psrc)
+            + (bytes(hwlen) if hwdst is None else hwdst)
+            + (bytes(plen) if pdst is None else pdst)
+        )
+        return self._pack(hwlen, plen) + addresses + self._build_payload(None) + self.padding
+
+    def _summary(self) -> str | None:
+        """tcpdump's line (print-arp.c, without -e): "ARP, Request who-has A tell B, length 28".
+
+        Two cases keep this style where tcpdump differs: ATM ARP (hwtype 19), which it prints
+        in its own layout, and opcodes it has no text for, which it hex-dumps.
+        """
+        wire = self.build()
+        hwtype, ptype = wire[0] << 8 | wire[1], wire[2] << 8 | wire[3]
+        hwlen, plen, op = wire[4], wire[5], wire[6] << 8 | wire[7]
+        length = f", length {len(wire)}"
+        if ptype not in (ETHERTYPE_IPV4, ETHERTYPE_TRAIL) or plen != 4 or hwlen == 0:
+            hardware = _HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
+            protocol = _PROTOCOLS.get(ptype, f"Unknown Protocol (0x{ptype:04x})")
+            return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}){length}"
+        at = FIXED_LEN
+        sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + 4])
+        at += hwlen + 4
+        tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + 4])
+        if op == 1:
+            known = f" ({_link_text(tha)})" if any(tha) else ""
+            return f"ARP, Request who-has {tpa}{known} tell {spa}{length}"
+        if op == 2:
+            return f"ARP, Reply {spa} is-at {_link_text(sha)}{length}"
+        if op == 3:
+            return f"ARP, Reverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
+        if op == 4:
+            return f"ARP, Reverse Reply {_link_text(tha)} at {tpa}{length}"
+        if op == 8:
+            return f"ARP, Inverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
+        if op == 9:
+            return f"ARP, Inverse Reply {_link_text(sha)} at {spa}{length}"
+        return f"ARP, {_OPERATIONS.get(op, f'Unknown ({op})')}{length}"
+
+
+def _ipv4_text(wire: bytes) -> str:
+    return ".".join(str(byte) for byte in wire)
+
+
+def _link_text(wire: bytes) -> str:
+    return wire.hex(":")
+
+
+# tcpdump's names (print-arp.c arphrd_values, arpop_values; ethertype.c for the usual EtherTypes).
+_HARDWARE = {
+    1: "Ethernet",
+    6: "TokenRing",
+    7: "ArcNet",
+    15: "FrameRelay",
+    19: "ATM",
+    23: "Strip",
+    24: "IEEE 1394",
+    32: "InfiniBand",
+}
+_PROTOCOLS = {0x0800: "IPv4", 0x0806: "ARP", 0x86DD: "IPv6", 0x8100: "802.1Q"}
+_OPERATIONS = {
+    1: "Request",
+    2: "Reply",
+    3: "Reverse Request",
+    4: "Reverse Reply",
+    8: "Inverse Request",
+    9: "Inverse Reply",
+    10: "NACK Reply",
+}
+
+LAYERS.register(ETHERTYPE, ETHERTYPE_ARP, ARP)
+
+__all__ = ["ARP", "ARPOp"]

@@ -1,0 +1,493 @@
+"""ICMP for IPv4 (RFC 792): one header class for every type, errors decoding their quoted datagram.
+
+Pure bytes in, bytes out. The checksum covers the ICMP message only (no pseudo-header). An
+error's quote is decoded as an inner IPv4 layer in QUOTED mode; an error inside a quote keeps
+its own quote as raw bytes, which bounds ICMP-in-ICMP nesting.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+from rawnet.errors import FieldValueError
+from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.fields import CHECKSUM, UInt, ValueSet
+from rawnet.wire.ipv4 import IP
+from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.numbers import TotalEnum
+from rawnet.wire.registry import IP_PROTOCOL, LAYERS
+
+PROTOCOL = 1
+
+
+class ICMPType(TotalEnum):
+    """ICMP message types (IANA "ICMP Type Numbers"); scapy's names with "_" for "-"."""
+
+    echo_reply = 0
+    dest_unreach = 3
+    source_quench = 4
+    redirect = 5
+    echo_request = 8
+    router_advertisement = 9
+    router_solicitation = 10
+    time_exceeded = 11
+    parameter_problem = 12
+    timestamp_request = 13
+    timestamp_reply = 14
+    information_request = 15
+    information_response = 16
+    address_mask_request = 17
+    address_mask_reply = 18
+
+    @classmethod
+    def _limit(cls) -> int:
+        return 0xFF
+
+
+class DestUnreachCode(TotalEnum):
+    """Codes of Destination Unreachable (type 3; RFC 792, RFC 1122, RFC 1812)."""
+
+    network_unreachable = 0
+    host_unreachable = 1
+    protocol_unreachable = 2
+    port_unreachable = 3
+    fragmentation_needed = 4
+    source_route_failed = 5
+    network_unknown = 6
+    host_unknown = 7
+    host_isolated = 8
+    network_prohibited = 9
+    host_prohibited = 10
+    TOS_network_unreachable = 11
+    TOS_host_unreachable = 12
+    communication_prohibited = 13
+    host_precedence_violation = 14
+    precedence_cutoff = 15
+
+    @classmethod
+    def _limit(cls) -> int:
+        return 0xFF
+
+
+class RedirectCode(TotalEnum):
+    """Codes of Redirect (type 5)."""
+
+    network_redirect = 0
+    host_redirect = 1
+    TOS_network_redirect = 2
+    TOS_host_redirect = 3
+
+    @classmethod
+    def _limit(cls) -> int:
+        return 0xFF
+
+
+class TimeExceededCode(TotalEnum):
+    """Codes of Time Exceeded (type 11)."""
+
+    ttl_zero_during_transit = 0
+    ttl_zero_during_reassembly = 1
+
+    @classmethod
+    def _limit(cls) -> int:
+        return 0xFF
+
+
+class ParamProblemCode(TotalEnum):
+    """Codes of Parameter Problem (type 12)."""
+
+    ip_header_bad = 0
+    required_option_missing = 1
+    bad_length = 2
+
+    @classmethod
+    def _limit(cls) -> int:
+        return 0xFF
+
+
+#: The code names of each type that has named codes.
+ICMP_CODES: dict[int, type[TotalEnum]] = {
+    3: DestUnreachCode,
+    5: RedirectCode,
+    11: TimeExceededCode,
+    12: ParamProblemCode,
+}
+
+#: Error messages, whose data is the start of the datagram that caused them (RFC 792).
+ERROR_TYPES = frozenset((3, 4, 5, 11, 12))
+
+
+def _label(member: TotalEnum) -> str:
+    return member.name.replace("_", "-")
+
+
+_TYPE_NAMES = {_label(member): member.value for member in ICMPType}
+# Every code name is unique across types, so a name alone gives the (type, code) pair.
+_CODE_NAMES = {
+    _label(member): (icmp_type, member.value) for icmp_type, codes in ICMP_CODES.items() for member in codes
+}
+
+_CODE_NUMBERS = {name: code for name, (_, code) in _CODE_NAMES.items()}
+
+
+class _NamedUInt(UInt):
+    """A number field that also takes the names of its values, as scapy's enum fields do."""
+
+    def __init__(
+        self, bits: int, doc: str, default: int, names: Mapping[str, int], example: str, *, shown: bool
+    ) -> None:
+        super().__init__(bits, doc, default)
+        self.names = dict(names)
+        # Names shown by show() and repr(): only when a number has one meaning.
+        self.labels = {number: name for name, number in names.items()} if shown else {}
+        self.example = example
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            number = self.names.get(value)
+            if number is None:
+                raise self.fail(value, f"0..{self.maximum} or a name such as {self.example!r}")
+            return number
+        return super().convert(value)
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is int and stored in self.labels:
+            return f"{self.labels[stored]} ({stored})"
+        return super().display(stored)
+
+
+def type_name(icmp_type: int) -> str:
+    """The name of an ICMP type ("echo-request"), "unknown-N" for an unassigned one."""
+    return _label(ICMPType(icmp_type))
+
+
+def code_name(icmp_type: int, code: int) -> str | None:
+    """The name of ``code`` for ``icmp_type`` ("port-unreachable"), or None when it has none."""
+    codes = ICMP_CODES.get(icmp_type)
+    if codes is None:
+        return None
+    member = codes(code)
+    return None if member.name.startswith("unknown_") else _label(member)
+
+
+class ICMP(Layer):
+    """ICMP header (RFC 792): type, code, checksum and the 32-bit rest of header.
+
+    The rest of header is ``id`` and ``seq`` (echo, timestamp, information); the aliases
+    ``gw`` (redirect: gateway address), ``ptr`` (parameter problem: pointer, the first
+    byte), ``nexthopmtu`` (fragmentation needed, RFC 1191: the low 16 bits) and ``unused``
+    (all 32 bits) read and write the same four bytes, as keywords and as attributes.
+
+    Payload: echo data is Raw; an error (types 3, 4, 5, 11, 12) carries the start of the
+    datagram that caused it, decoded as a quoted IP layer (a quote too short for an IPv4
+    header stays Raw). Timestamp (13/14) and address mask (17/18) data, and every other
+    type's, is left as Raw bytes.
+    """
+
+    __slots__ = ()
+    name = "icmp"
+    type = _NamedUInt(8, "Type", 8, _TYPE_NAMES, "echo-request", shown=True)
+    code = _NamedUInt(8, "Code", 0, _CODE_NUMBERS, "port-unreachable", shown=False)
+    chksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
+    id = UInt(16, "Identifier (rest of header, high 16 bits)", 0)
+    seq = UInt(16, "Sequence Number (rest of header, low 16 bits)", 0)
+
+    def __init__(
+        self,
+        *,
+        gw: str | bytes | None = None,
+        ptr: Any = None,
+        nexthopmtu: Any = None,
+        unused: int | None = None,
+        **fields: Any,
+    ) -> None:
+        """ICMP(type=8, code=0, chksum=None (computed), id=0, seq=0, gw=, ptr=, nexthopmtu=, unused=).
+
+        ``type`` and ``code`` take numbers or scapy's names ("dest-unreach", "port-unreachable").
+        """
+        code = fields.get("code")
+        if code.__class__ is str and code in _CODE_NAMES:
+            _check_code_type(code, fields.get("type", 8))
+        if gw is None and ptr is None and nexthopmtu is None and unused is None:
+            self._init_fields(**fields)
+            return
+        given = {"gw": gw, "unused": unused, "ptr": ptr, "nexthopmtu": nexthopmtu}
+        claimed: list[str] = []
+        for name, mask in _REST_BYTES.items():
+            if given.get(name) is None and name not in fields:
+                continue
+            for other in claimed:
+                if _REST_BYTES[other] & mask:
+                    raise FieldValueError(
+                        f"ICMP.{other} and ICMP.{name} set the same bytes of the rest of header: give one"
+                    )
+            claimed.append(name)
+        self._init_fields(**fields)
+        if gw is not None:
+            self.gw = gw
+        if unused is not None:
+            self.unused = unused
+        if ptr is not None:
+            self.ptr = ptr
+        if nexthopmtu is not None:
+            self.nexthopmtu = nexthopmtu
+
+    # -- aliases of the rest of header -------------------------------------------------------
+    def _rest(self) -> int | None:
+        values = self._values()
+        ident, seq = values[3], values[4]
+        if ident.__class__ is int and seq.__class__ is int:
+            return ident << 16 | seq
+        return None  # a set of values
+
+    @property
+    def gw(self) -> str | None:
+        """Gateway Internet Address of a redirect (the rest of header as an IPv4 address)."""
+        rest = self._rest()
+        return None if rest is None else socket.inet_ntoa(rest.to_bytes(4, "big"))
+
+    @gw.setter
+    def gw(self, value: str | bytes) -> None:
+        if isinstance(value, bytes) and len(value) == 4:
+            wire = value
+        else:
+            try:
+                wire = socket.inet_pton(socket.AF_INET, value)  # type: ignore[arg-type]
+            except (OSError, TypeError):
+                raise FieldValueError(f"ICMP.gw must be an IPv4 address, got {value!r}") from None
+        values = self._values()
+        values[3] = wire[0] << 8 | wire[1]
+        values[4] = wire[2] << 8 | wire[3]
+
+    @property
+    def ptr(self) -> int | None:
+        """Pointer of a parameter problem: the octet where the error was found (the first byte)."""
+        ident = self._values()[3]
+        return ident >> 8 if ident.__class__ is int else None
+
+    @ptr.setter
+    def ptr(self, value: Any) -> None:
+        values = self._values()
+        low = values[3] & 0xFF if values[3].__class__ is int else 0
+        pointer = _POINTER.convert(value)
+        if isinstance(pointer, ValueSet):
+            values[3] = ValueSet(type(self).id, [p << 8 | low for p in pointer.stored()], str(value))
+        else:
+            values[3] = pointer << 8 | low
+
+    @property
+    def nexthopmtu(self) -> int | None:
+        """Next-Hop MTU of a "fragmentation needed" (RFC 1191): the low 16 bits."""
+        seq = self._values()[4]
+        return seq if seq.__class__ is int else None
+
+    @nexthopmtu.setter
+    def nexthopmtu(self, value: Any) -> None:
+        self.seq = value
+
+    @property
+    def unused(self) -> int | None:
+        """The whole rest of header as a 32-bit number (unused by most error types)."""
+        return self._rest()
+
+    @unused.setter
+    def unused(self, value: int) -> None:
+        if value.__class__ is not int or not 0 <= value <= 0xFFFFFFFF:
+            raise FieldValueError(f"ICMP.unused must be 0..4294967295, got {value!r}")
+        values = self._values()
+        values[3], values[4] = value >> 16, value & 0xFFFF
+
+    # -- decoding and building ---------------------------------------------------------------
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        buf, offset = self._buf, self._off
+        if buf[offset] not in ERROR_TYPES or self._mode & QUOTED:
+            return Raw, 0  # a quoted error's own quote stays raw: nesting stops here
+        quote = self._poff
+        # The quote holds as much as fit; an IPv4 header cut short stays raw bytes.
+        if self._pend - quote < 20 or self._pend - quote < (buf[quote] & 15) << 2:
+            return Raw, 0
+        return IP, QUOTED
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        payload = self._build_payload(None)
+        chksum = values[2]
+        if chksum is None:
+            chksum = internet_checksum(self._pack(0) + payload)
+        return self._pack(chksum) + payload + self.padding
+
+    # -- summary -----------------------------------------------------------------------------
+    def _network_summary(self, family: str, src: str, dst: str) -> str:
+        return f"{family} {src} > {dst}: {self._icmp_summary()}"
+
+    def _summary(self) -> str | None:
+        return self._icmp_summary().lstrip()
+
+    def _icmp_summary(self) -> str:
+        """tcpdump's text (print-icmp.c, without -v): "ICMP echo request, id 1, seq 1, length 64".
+
+        Where tcpdump needs bytes of the quote that are missing, it prints " [|icmp]".
+        """
+        values = self._values()
+        data = self._build_payload(None)
+        text = _describe(values[0], values[1], values[3], values[4], data)
+        if text is None:
+            return " [|icmp]"
+        return f"ICMP {text}, length {8 + len(data)}"
+
+
+# Which of the four rest-of-header bytes each keyword sets (bit 3: the first byte).
+_REST_BYTES = {
+    "gw": 0b1111,
+    "unused": 0b1111,
+    "id": 0b1100,
+    "ptr": 0b1000,
+    "seq": 0b0011,
+    "nexthopmtu": 0b0011,
+}
+
+_POINTER = UInt(8, "Pointer")
+_POINTER.owner, _POINTER.name = "ICMP", "ptr"
+
+
+def _check_code_type(code: str, icmp_type: Any) -> None:
+    owner = _CODE_NAMES[code][0]
+    if isinstance(icmp_type, str):
+        icmp_type = _TYPE_NAMES.get(icmp_type, icmp_type)
+    if icmp_type.__class__ is int and icmp_type != owner:
+        raise FieldValueError(
+            f"ICMP.code {code!r} is a code of {type_name(owner)} ({owner}), "
+            f"not of {type_name(icmp_type) if 0 <= icmp_type <= 255 else 'type'} ({icmp_type})"
+        )
+
+
+# tcpdump's texts (print-icmp.c): plain names, unreachable formats by code, redirects by code.
+_PLAIN = {
+    0: "echo reply",
+    4: "source quench",
+    8: "echo request",
+    10: "router solicitation",
+    13: "time stamp request",
+    14: "time stamp reply",
+    15: "information request",
+    16: "information reply",
+    17: "address mask request",
+}
+_UNREACHABLE = {
+    0: "net {} unreachable",
+    1: "host {} unreachable",
+    5: "{} unreachable - source route failed",
+    6: "net {} unreachable - unknown",
+    7: "host {} unreachable - unknown",
+    8: "{} unreachable - source host isolated",
+    9: "net {} unreachable - admin prohibited",
+    10: "host {} unreachable - admin prohibited",
+    11: "net {} unreachable - tos prohibited",
+    12: "host {} unreachable - tos prohibited",
+    13: "host {} unreachable - admin prohibited filter",
+    14: "host {} unreachable - host precedence violation",
+    15: "host {} unreachable - precedence cutoff",
+}
+_REDIRECT = {
+    0: "redirect {} to net {}",
+    1: "redirect {} to host {}",
+    2: "redirect-tos {} to net {}",
+    3: "redirect-tos {} to host {}",
+}
+_TIME_EXCEEDED = {0: "time exceeded in-transit", 1: "ip reassembly time exceeded"}
+
+
+def _describe(icmp_type: int, code: int, ident: int, seq: int, data: bytes) -> str | None:
+    """tcpdump's description of one ICMP message, or None where tcpdump reports truncation."""
+    if icmp_type in (0, 8):
+        return f"echo {'request' if icmp_type == 8 else 'reply'}, id {ident}, seq {seq}"
+    if icmp_type == 13:
+        return f"time stamp query id {ident} seq {seq}"
+    if icmp_type == 14:
+        if len(data) < 12:
+            return None
+        org, recv, xmit = (int.from_bytes(data[at : at + 4], "big") for at in (0, 4, 8))
+        return (
+            f"time stamp reply id {ident} seq {seq}: org {_clock(org)}, "
+            f"recv {_clock(recv)}, xmit {_clock(xmit)}"
+        )
+    if icmp_type == 18:
+        if len(data) < 4:
+            return None
+        return f"address mask is 0x{int.from_bytes(data[:4], 'big'):08x}"
+    if icmp_type == 12:
+        return f"parameter problem - code {code}" if code else f"parameter problem - octet {ident >> 8}"
+    if icmp_type in (3, 5, 11):
+        if len(data) < 20:
+            return None
+        quoted_dst = socket.inet_ntoa(data[16:20])
+        if icmp_type == 11:
+            return _TIME_EXCEEDED.get(code, f"time exceeded-#{code}")
+        if icmp_type == 5:
+            gateway = socket.inet_ntoa((ident << 16 | seq).to_bytes(4, "big"))
+            return _REDIRECT.get(code, f"redirect-#{code} {{}} to {{}}").format(quoted_dst, gateway)
+        return _unreachable(code, seq, quoted_dst, data)
+    if icmp_type == 9:
+        return _router_advertisement(ident, seq, data)
+    return _PLAIN.get(icmp_type, f"type-#{icmp_type}")
+
+
+def _unreachable(code: int, seq: int, quoted_dst: str, data: bytes) -> str | None:
+    protocol = data[9]
+    if code == 2:
+        return f"{quoted_dst} protocol {protocol} unreachable"
+    if code == 3:
+        header_len = (data[0] & 15) << 2
+        if len(data) < header_len + 4:
+            return None
+        port = data[header_len + 2] << 8 | data[header_len + 3]
+        kind = {6: "tcp", 17: "udp"}.get(protocol)
+        if kind is None:
+            return f"{quoted_dst} protocol {protocol} port {port} unreachable"
+        return f"{quoted_dst} {kind} port {port} unreachable"
+    if code == 4:
+        mtu = f" (mtu {seq})" if seq else ""
+        return f"{quoted_dst} unreachable - need to frag{mtu}"
+    return _UNREACHABLE.get(code, f"{{}} unreachable - #{code}").format(quoted_dst)
+
+
+def _router_advertisement(ident: int, seq: int, data: bytes) -> str | None:
+    count, size = ident >> 8, ident & 0xFF
+    if seq < 60:
+        lifetime = str(seq)
+    elif seq < 3600:
+        lifetime = f"{seq // 60}:{seq % 60:02}"
+    else:
+        lifetime = f"{seq // 3600}:{seq % 3600 // 60:02}:{seq % 60:02}"
+    text = f"router advertisement lifetime {lifetime} {count}:"
+    if size != 2:
+        return f"{text} [size {size}]"
+    if len(data) < 8 * count:
+        return None
+    entries = (
+        f" {{{socket.inet_ntoa(data[at : at + 4])} {int.from_bytes(data[at + 4 : at + 8], 'big')}}}"
+        for at in range(0, 8 * count, 8)
+    )
+    return text + "".join(entries)
+
+
+def _clock(milliseconds: int) -> str:
+    """tcpdump's rendering of an ICMP timestamp: milliseconds since midnight UT."""
+    seconds, millis = divmod(milliseconds, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02}:{minutes:02}:{seconds:02}.{millis:03}"
+
+
+LAYERS.register(IP_PROTOCOL, PROTOCOL, ICMP)
+
+__all__ = [
+    "ICMP",
+    "DestUnreachCode",
+    "ICMPType",
+    "ParamProblemCode",
+    "RedirectCode",
+    "TimeExceededCode",
+]
