@@ -38,4 +38,14 @@ class FieldValueError(RawnetError, ValueError):
 
 
 class BuildError(RawnetError, ValueError):
-    """A packet that cannot be turned into bytes as it stands (a field holding a set, ...)."""
+    """A packet that cannot be turned into bytes as it stands (a field holding a set, ...).
+
+    When one computed field is the cause, ``layer``, ``field`` and ``value`` name it and the
+    value it would need (a length beyond its field's range, say).
+    """
+
+    def __init__(self, message: str, *, layer: str = "", field: str = "", value: object = None) -> None:
+        super().__init__(message)
+        self.layer = layer
+        self.field = field
+        self.value = value

@@ -15,10 +15,38 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rawnet import IP, TCP, UDP, DecodeError, Dot1Q, Ether, LimitError, MalformedError, TruncatedError
+from rawnet import (
+    ARP,
+    ICMP,
+    IP,
+    TCP,
+    UDP,
+    DecodeError,
+    Dot1Q,
+    Ether,
+    ICMPv6,
+    IPv6,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    LimitError,
+    MalformedError,
+    TruncatedError,
+)
 from rawnet.wire.layer import MAX_DEPTH, Layer, Undecoded
 
-DECODERS: list[type[Layer]] = [Ether, Dot1Q, IP, TCP, UDP]
+DECODERS: list[type[Layer]] = [
+    Ether,
+    Dot1Q,
+    ARP,
+    IP,
+    IPv6,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    ICMP,
+    ICMPv6,
+    TCP,
+    UDP,
+]
 
 
 def walk(packet: Layer) -> None:

@@ -1,8 +1,35 @@
-"""Packet formats: build and decode headers. Pure: bytes in, bytes out; no sockets, no CLI."""
+"""Packet formats: build and decode headers. Pure: bytes in, bytes out; no sockets, no CLI.
 
+Importing this package imports every protocol module, which registers each one in the
+registry, so that decoding reaches them.
+"""
+
+from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
+from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType, ParamProblemCode, RedirectCode, TimeExceededCode
+from rawnet.wire.icmpv6 import (
+    ICMPv6,
+    ICMPv6DestUnreach,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6ND_NA,
+    ICMPv6ND_NS,
+    ICMPv6ND_RA,
+    ICMPv6ND_Redirect,
+    ICMPv6ND_RS,
+    ICMPv6NDOpt,
+    ICMPv6NDOptDstLLAddr,
+    ICMPv6NDOptMTU,
+    ICMPv6NDOptPrefixInfo,
+    ICMPv6NDOptSrcLLAddr,
+    ICMPv6NDOptUnknown,
+    ICMPv6PacketTooBig,
+    ICMPv6ParamProblem,
+    ICMPv6TimeExceeded,
+    ICMPv6Type,
+)
 from rawnet.wire.ipv4 import (
     IP,
     IPOption,
@@ -13,19 +40,51 @@ from rawnet.wire.ipv4 import (
     IPOption_SSRR,
     IPOption_Timestamp,
 )
+from rawnet.wire.ipv6 import (
+    IPv6,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    IPv6ExtHdrSegmentRouting,
+)
 from rawnet.wire.layer import Layer, Problem, Raw, Undecoded
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 
 __all__ = [
+    "ARP",
+    "ICMP",
     "IP",
     "TCP",
     "UDP",
+    "ARPOp",
+    "DestUnreachCode",
     "Dot1Q",
     "Ether",
     "EtherType",
     "FlagValue",
+    "ICMPType",
+    "ICMPv6",
+    "ICMPv6DestUnreach",
+    "ICMPv6EchoReply",
+    "ICMPv6EchoRequest",
+    "ICMPv6NDOpt",
+    "ICMPv6NDOptDstLLAddr",
+    "ICMPv6NDOptMTU",
+    "ICMPv6NDOptPrefixInfo",
+    "ICMPv6NDOptSrcLLAddr",
+    "ICMPv6NDOptUnknown",
+    "ICMPv6ND_NA",
+    "ICMPv6ND_NS",
+    "ICMPv6ND_RA",
+    "ICMPv6ND_RS",
+    "ICMPv6ND_Redirect",
+    "ICMPv6PacketTooBig",
+    "ICMPv6ParamProblem",
+    "ICMPv6TimeExceeded",
+    "ICMPv6Type",
     "IPOption",
     "IPOption_EOL",
     "IPOption_LSRR",
@@ -34,9 +93,18 @@ __all__ = [
     "IPOption_SSRR",
     "IPOption_Timestamp",
     "IPProto",
+    "IPv6",
+    "IPv6ExtHdrDestOpt",
+    "IPv6ExtHdrFragment",
+    "IPv6ExtHdrHopByHop",
+    "IPv6ExtHdrRouting",
+    "IPv6ExtHdrSegmentRouting",
     "Layer",
+    "ParamProblemCode",
     "Problem",
     "Raw",
+    "RedirectCode",
+    "TimeExceededCode",
     "Undecoded",
     "ValueSet",
     "hexdump",

@@ -347,7 +347,7 @@ class _Address(Field[str]):
             self.default = default
 
     def fast_check(self, var: str) -> str:
-        return f"{var}.__class__ is bytes and len({var}) == {self.size}"
+        return f"{var}.__class__ is bytes and _len({var}) == {self.size}"
 
     def to_wire(self, text: str) -> bytes:
         raise NotImplementedError

@@ -16,7 +16,7 @@ from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
 from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, IPv4, UInt, Var
-from rawnet.wire.layer import FRAGMENT, QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
@@ -210,9 +210,16 @@ def _show_options(options: Sequence[IPOption]) -> str:
 
 
 def final_destination(options: Sequence[IPOption], dst: bytes) -> bytes:
-    """The destination a transport pseudo-header uses: the last hop of a source route, if any."""
+    """The destination a transport pseudo-header uses: the last hop of an unfinished source route.
+
+    RFC 791 3.1: while the pointer is within the route data, the route's last address is the
+    final destination; once it has passed the end (the route is complete) the destination
+    field already holds it.
+    """
     for option in options:
         if isinstance(option, IPOption_LSRR | IPOption_SSRR) and option.routers:
+            if option.pointer > 3 + 4 * len(option.routers):
+                return dst
             return socket.inet_aton(option.routers[-1])
     return dst
 
@@ -259,7 +266,8 @@ class IP(Layer):
             if not mode & QUOTED:
                 raise TruncatedError("ipv4", offset, f"total length {total}, only {end - offset} bytes left")
             total = end - offset
-        layer = cls._view(buf, offset, offset + header_len, offset + total, mode)
+        # IN_IPV6 describes the carrier: an IPv4 datagram inside IPv6 starts afresh.
+        layer = cls._view(buf, offset, offset + header_len, offset + total, mode & ~IN_IPV6)
         if offset + total < end:
             layer.padding = buf[offset + total : end]
         if header_len > 20:
@@ -295,7 +303,12 @@ class IP(Layer):
         if length is None:
             length = header_len + len(payload)
             if length > 0xFFFF:
-                raise BuildError(f"ipv4 datagram of {length} bytes is over 65535: fragment it")
+                raise BuildError(
+                    f"ipv4 datagram of {length} bytes is over 65535: fragment it",
+                    layer="ipv4",
+                    field="len",
+                    value=length,
+                )
         proto = values[8]
         if proto is None:
             payload_layer = self._payload

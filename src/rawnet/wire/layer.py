@@ -56,9 +56,8 @@ class Problem(NamedTuple):
 
     def __str__(self) -> str:
         def text(value: Any) -> str:
-            return (
-                f"0x{value:04x}" if self.field.endswith("chksum") and isinstance(value, int) else str(value)
-            )
+            checksum = self.field.endswith(("chksum", "cksum", "checksum"))
+            return f"0x{value:04x}" if checksum and isinstance(value, int) else str(value)
 
         return f"{self.layer}.{self.field} is {text(self.found)}, should be {text(self.expected)}"
 
@@ -216,27 +215,22 @@ class Layer:
         if offset >= end:
             return None
         mode = self._mode + DEPTH_UNIT
-        if not mode & (LENIENT | QUOTED) and mode < _DEPTH_LIMIT:
-            cls, extra = self._next_layer()
-            return cls._decode(self._buf, offset, end, mode | extra)
         if mode >= _DEPTH_LIMIT:
-            error: DecodeError = LimitError(self.name, offset, f"more than {MAX_DEPTH} nested layers")
+            error = LimitError(self.name, offset, f"more than {MAX_DEPTH} nested layers")
             if mode & LENIENT:
                 return Undecoded._make(self._buf, offset, end, error)
             raise error
-        if mode & (LENIENT | QUOTED):
-            try:
-                cls, extra = self._next_layer()
-                return cls._decode(self._buf, offset, end, mode | extra)
-            except DecodeError as failure:
-                if mode & QUOTED and isinstance(failure, TruncatedError):
-                    # An ICMP error quotes as much as fit: a header cut short stays raw bytes.
-                    return Raw._decode(self._buf, offset, end, mode)
-                if mode & LENIENT:
-                    return Undecoded._make(self._buf, offset, end, failure)
-                raise
-        cls, extra = self._next_layer()
-        return cls._decode(self._buf, offset, end, mode | extra)
+        try:
+            cls, extra = self._next_layer()
+            mode |= extra
+            return cls._decode(self._buf, offset, end, mode)
+        except DecodeError as failure:
+            if mode & QUOTED and isinstance(failure, TruncatedError):
+                # An ICMP error quotes as much as fit: a header cut short stays raw bytes.
+                return Raw._decode(self._buf, offset, end, mode)
+            if mode & LENIENT:
+                return Undecoded._make(self._buf, offset, end, failure)
+            raise
 
     @property
     def payload(self) -> Layer | None:
@@ -441,32 +435,53 @@ class Layer:
     def verify(self) -> list[Problem]:
         """Every length and checksum that differs from what the content says, with the right value.
 
-        Lengths and checksums that cover bytes not present (inside an ICMP error's quote, or
-        a transport header in an IP fragment) are not judged.
+        Lengths are judged against the content; checksums against the bytes as they are (so a
+        checksum over a wrong length that is right for those bytes is not reported twice).
+        Lengths and checksums that cover bytes not present (inside an ICMP error's quote, or a
+        transport header in an IP fragment) are not judged.
         """
         problems = []
-        fixed = self.fixed()
-        for have, want in zip(self.layers(), fixed.layers(), strict=False):
-            if type(have) is not type(want):
-                break
-            for field in have._checked_fields():
-                found, expected = have._values()[field.index], want._values()[field.index]
-                if found is not None and found != expected:
-                    problems.append(Problem(have.name, field.name, found, expected))
+        for kind in (LENGTH, CHECKSUM):
+            try:
+                reference = self._recomputed(kind)
+            except BuildError as error:
+                if not error.field:
+                    raise
+                found = next(
+                    (layer.fields().get(error.field) for layer in self.layers() if layer.name == error.layer),
+                    None,
+                )
+                problems.append(Problem(error.layer, error.field, found, error.value))
+                continue
+            for have, want in zip(self.layers(), reference.layers(), strict=False):
+                if type(have) is not type(want):
+                    break
+                for field in have._checked_fields():
+                    if field.auto != kind:
+                        continue
+                    found, expected = have._values()[field.index], want._values()[field.index]
+                    if found is not None and found != expected:
+                        problems.append(Problem(have.name, field.name, found, expected))
         return problems
 
     def _checked_fields(self) -> tuple[Field[Any], ...]:
+        """The lengths and checksums verify() judges in this layer (none inside a quote or fragment)."""
         if self._mode & (QUOTED | FRAGMENT):
             return ()
         return tuple(field for field in self._auto_fields if field.auto in (LENGTH, CHECKSUM))
 
-    def fixed(self: L) -> L:
-        """A copy whose lengths and checksums are recomputed from the content."""
+    def _recomputed(self: L, *kinds: str) -> L:
+        """A decoded copy whose fields of the given auto kinds were recomputed from the content."""
         clone = self.copy()
         for layer in clone.layers():
             for field in layer._checked_fields():
-                layer._values()[field.index] = None
+                if field.auto in kinds:
+                    layer._values()[field.index] = None
         return type(self).decode(clone.build(), lenient=bool(self._mode & LENIENT))
+
+    def fixed(self: L) -> L:
+        """A copy whose lengths and checksums are recomputed from the content."""
+        return self._recomputed(LENGTH, CHECKSUM)
 
 
 def _copy_node(layer: L) -> L:
@@ -488,7 +503,7 @@ def _stored_default(field: Field[Any]) -> Any:
 
 def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
     """Compute the fixed header's struct and compile __init__, _unpack and _pack for ``cls``."""
-    namespace: dict[str, Any] = {"LAZY": LAZY, "_new": _new}
+    namespace: dict[str, Any] = {"LAZY": LAZY, "_new": _new, "_len": len}
     formats = []  # struct codes of the fixed header
     unpacked: list[str] = []  # names bound by the unpack statement
     values: list[str] = []  # expression of each field's stored value after unpack
@@ -585,7 +600,8 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
     body.append("    self._payload = None")
     body.append("    self._mode = 0")
     body.append("    self.padding = b''")
-    source = [f"def __init__(self, *, {', '.join(params)}):", *body]
+    signature = f"self, *, {', '.join(params)}" if params else "self"
+    source = [f"def __init__({signature}):", *body]
 
     if formats:
         target = ", ".join(unpacked) + ("," if len(unpacked) == 1 else "")

@@ -173,8 +173,9 @@ class TCP(Layer):
         flags = values[6]
         letters = "".join(letter for bit, letter in _TCPDUMP_FLAGS if flags & bit) or "none"
         size = len(self._build_payload(None))
-        seq = f"{values[2]}:{values[2] + size}" if size else str(values[2])
-        parts = [f"Flags [{letters}]", f"seq {seq}"]
+        parts = [f"Flags [{letters}]"]
+        if size or flags & 0x07:  # tcpdump shows seq for data, SYN, FIN or RST only
+            parts.append(f"seq {values[2]}:{(values[2] + size) & 0xFFFFFFFF}" if size else f"seq {values[2]}")
         if flags & 0x10:
             parts.append(f"ack {values[3]}")
         parts.append(f"win {values[7]}")
@@ -212,13 +213,13 @@ def _tcpdump_option(name: Any, value: Any) -> str:
     if name == "Timestamp":
         return f"TS val {value[0]} ecr {value[1]}"
     if name == "SAck":
-        edges = " ".join(f"{{{value[i]}:{value[i + 1]}}}" for i in range(0, len(value) - 1, 2))
+        edges = "".join(f"{{{value[i]}:{value[i + 1]}}}" for i in range(0, len(value) - 1, 2))
         return f"sack {len(value) // 2} {edges}"
     if name == "NOP":
         return "nop"
     if name == "EOL":
         return "eol"
-    return f"unknown-{name}"
+    return f"unknown-{name} 0x{bytes(value).hex()}" if value else f"unknown-{name}"
 
 
 LAYERS.register(IP_PROTOCOL, PROTOCOL, TCP)

@@ -1,0 +1,558 @@
+"""ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861): messages, options, checksum.
+
+One class, ``ICMPv6``, is registered for IP protocol 58; its decoder reads the type byte
+and returns the message's class (``ICMPv6EchoRequest``, ``ICMPv6ND_NS``...), or ``ICMPv6``
+itself for a type rawnet does not know, whose body is then the Raw payload. Message
+classes subclass ``ICMPv6``, so they all build with next header 58.
+
+What follows the fixed part is the payload, as scapy stacks it: an echo's data is Raw,
+an error's quote is the invoking IPv6 packet (decoded with QUOTED: its lengths may exceed
+the bytes present; an ICMPv6 error inside a quote keeps its own quote Raw), and the
+options of a Neighbor Discovery message are layers stacked one after the other
+(``ICMPv6ND_NS(tgt=...) / ICMPv6NDOptSrcLLAddr(lladdr=...)``). An option of unknown type,
+or of a known type whose length does not match its format, is ``ICMPv6NDOptUnknown``.
+
+The checksum covers the IPv6 pseudo-header it is given (next header 58). Decoding raises
+only DecodeError; an option length of 0 is a MalformedError (it would never advance).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, ClassVar
+
+from rawnet.errors import MalformedError, TruncatedError
+from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
+from rawnet.wire.fields import CHECKSUM, LENGTH, MAC, UInt, Var, _Address, check_bytes
+from rawnet.wire.fields import IPv6 as IPv6Address
+from rawnet.wire.ipv6 import HEADER_LEN, IPv6
+from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.numbers import TotalEnum
+from rawnet.wire.registry import IP_PROTOCOL, LAYERS
+
+PROTOCOL = 58
+_AF_INET6 = socket.AF_INET6
+_ntop = socket.inet_ntop
+
+
+class ICMPv6Type(TotalEnum):
+    """ICMPv6 message types (IANA "ICMPv6 Parameters")."""
+
+    DestUnreach = 1
+    PacketTooBig = 2
+    TimeExceeded = 3
+    ParamProblem = 4
+    EchoRequest = 128
+    EchoReply = 129
+    MLDQuery = 130
+    MLDReport = 131
+    MLDDone = 132
+    RouterSolicitation = 133
+    RouterAdvertisement = 134
+    NeighborSolicitation = 135
+    NeighborAdvertisement = 136
+    Redirect = 137
+    MLDv2Report = 143
+
+    @classmethod
+    def _limit(cls) -> int:
+        return 0xFF
+
+
+def _init_with_type(self: Any, **fields: Any) -> None:
+    """Constructor of the typed classes: ``type`` defaults to the class's own message type."""
+    if "type" not in fields and self.message_type is not None:
+        fields["type"] = self.message_type
+    self._init_fields(**fields)
+
+
+class ICMPv6(Layer):
+    """ICMPv6 message (RFC 4443 section 2.1): type, code, checksum; the body is the payload.
+
+    Decoding gives the class of the message's type; an unknown type stays ``ICMPv6``.
+    """
+
+    __slots__ = ()
+    name = "icmpv6"
+    #: The type this class stands for (its ``type`` default); None for the generic class.
+    message_type: ClassVar[int | None] = None
+    type = UInt(8, "Type", 0, enum=ICMPv6Type)
+    code = UInt(8, "Code", 0)
+    cksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__init__ = _init_with_type  # type: ignore[method-assign]
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ICMPv6:
+        if offset + 4 > end:
+            raise ICMPv6._truncated(offset, end)
+        target = _MESSAGES.get(buf[offset], ICMPv6)
+        if offset + target.header_len > end:
+            raise TruncatedError(
+                "icmpv6",
+                offset,
+                f"{end - offset} bytes left, a type {buf[offset]} message needs {target.header_len}",
+            )
+        return target._view(buf, offset, offset + target.header_len, end, mode)
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        payload = self._build_payload(None)
+        cksum = values[2]
+        if cksum is None:
+            if pseudo is None:
+                cksum = 0
+            else:
+                message = self._pack(0) + payload
+                cksum = internet_checksum(pseudo_header_sum_bytes(pseudo, PROTOCOL, len(message)) + message)
+        return self._pack(cksum) + payload + self.padding
+
+    # -- summaries in tcpdump's words (print-icmp6.c, without -v) --------------------------
+    def _describe(self) -> tuple[str, bool]:
+        """What tcpdump prints after "ICMP6, ", and whether ", length N" follows it."""
+        kind = self._values()[0]
+        return _TCPDUMP_TYPES.get(kind, f"unknown icmp6 type ({kind})"), True
+
+    def _line(self) -> str:
+        text, length_follows = self._describe()
+        if not length_follows:
+            return f"ICMP6, {text}"
+        return f"ICMP6, {text}, length {self.header_len + len(self._build_payload(None))}"
+
+    def _network_summary(self, family: str, src: str, dst: str) -> str:
+        return f"{family} {src} > {dst}: {self._line()}"
+
+    def _summary(self) -> str | None:
+        return self._line()
+
+
+# -- echo ---------------------------------------------------------------------------------
+
+
+class _ICMPv6Echo(ICMPv6):
+    """Echo Request or Reply (RFC 4443 4.1, 4.2): identifier, sequence number, data as payload."""
+
+    __slots__ = ()
+    id = UInt(16, "Identifier", 0)
+    seq = UInt(16, "Sequence Number", 0)
+
+    def _describe(self) -> tuple[str, bool]:
+        values = self._values()
+        return f"{_TCPDUMP_TYPES[values[0]]}, id {values[3]}, seq {values[4]}", True
+
+
+class ICMPv6EchoRequest(_ICMPv6Echo):
+    """Echo Request (RFC 4443 4.1)."""
+
+    __slots__ = ()
+    message_type = 128
+
+
+class ICMPv6EchoReply(_ICMPv6Echo):
+    """Echo Reply (RFC 4443 4.2)."""
+
+    __slots__ = ()
+    message_type = 129
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def _quote_layer(layer: Layer) -> tuple[LayerClass, int]:
+    """An error's payload: the invoking packet, quoted; raw inside a quote or when shorter than a header."""
+    if layer._mode & QUOTED or layer._pend - layer._poff < HEADER_LEN:
+        return Raw, 0
+    return IPv6, QUOTED
+
+
+def _quoted_addresses(layer: Layer) -> tuple[str, str] | None:
+    """Source and destination of the quoted IPv6 header, read from its bytes; None if cut short."""
+    quote = layer._build_payload(None)
+    if len(quote) < HEADER_LEN:
+        return None
+    return _ntop(_AF_INET6, quote[8:24]), _ntop(_AF_INET6, quote[24:40])
+
+
+def _quoted_port(layer: Layer) -> tuple[str, int] | None:
+    """The quoted packet's transport ("tcp" or "udp") and destination port, past extension headers.
+
+    Read from the quote's bytes, as tcpdump does: a transport header cut short still shows its port.
+    """
+    quote = layer._build_payload(None)
+    if len(quote) < HEADER_LEN:
+        return None
+    number, at = quote[6], HEADER_LEN
+    while number in _SKIPPED_HEADERS and at + 8 <= len(quote):
+        number, at = quote[at], at + (8 if number == 44 else (quote[at + 1] + 1) * 8)
+    if number not in (6, 17) or at + 4 > len(quote):
+        return None
+    return ("tcp" if number == 6 else "udp"), quote[at + 2] << 8 | quote[at + 3]
+
+
+_SKIPPED_HEADERS = (0, 43, 44, 60)  # Hop-by-Hop, Routing, Fragment, Destination Options
+
+
+class ICMPv6DestUnreach(ICMPv6):
+    """Destination Unreachable (RFC 4443 3.1); the payload is the invoking packet."""
+
+    __slots__ = ()
+    message_type = 1
+    unused = UInt(32, "Unused", 0, hex=True)
+    _next_layer = _quote_layer
+
+    def _describe(self) -> tuple[str, bool]:
+        code = self._values()[1]
+        reason = _UNREACH_CODES.get(code)
+        if reason is None:
+            return f"destination unreachable, unknown unreach code ({code})", False  # tcpdump dumps the rest
+        text = f"destination unreachable, {reason}"
+        addresses = _quoted_addresses(self)
+        if addresses is None:
+            return f"{text} [|icmp6]", False
+        if code == 2:
+            return f"{text} {addresses[1]}, source address {addresses[0]}", True
+        if code != 4:
+            return f"{text} {addresses[1]}", True
+        port = _quoted_port(self)
+        if port is None:
+            return f"{text} [|icmp6]", False
+        return f"{text}, {addresses[1]} {port[0]} port {port[1]}", True
+
+
+class ICMPv6PacketTooBig(ICMPv6):
+    """Packet Too Big (RFC 4443 3.2): the next hop's MTU; the payload is the invoking packet."""
+
+    __slots__ = ()
+    message_type = 2
+    mtu = UInt(32, "MTU", 1280)
+    _next_layer = _quote_layer
+
+    def _describe(self) -> tuple[str, bool]:
+        return f"packet too big, mtu {self._values()[3]}", True
+
+
+class ICMPv6TimeExceeded(ICMPv6):
+    """Time Exceeded (RFC 4443 3.3): hop limit (code 0) or reassembly (code 1)."""
+
+    __slots__ = ()
+    message_type = 3
+    unused = UInt(32, "Unused", 0, hex=True)
+    _next_layer = _quote_layer
+
+    def _describe(self) -> tuple[str, bool]:
+        code = self._values()[1]
+        addresses = _quoted_addresses(self)
+        if addresses is None:
+            return "time exceeded in-transit [|icmp6]", False
+        if code == 0:
+            return f"time exceeded in-transit for {addresses[1]}", True
+        if code == 1:
+            return "time exceeded in-transit (reassembly)", True
+        return f"time exceeded in-transit, unknown code ({code})", True
+
+
+class ICMPv6ParamProblem(ICMPv6):
+    """Parameter Problem (RFC 4443 3.4): ``ptr`` is the offset of the error in the invoking packet."""
+
+    __slots__ = ()
+    message_type = 4
+    ptr = UInt(32, "Pointer", 0)
+    _next_layer = _quote_layer
+
+    def _describe(self) -> tuple[str, bool]:
+        values = self._values()
+        if _quoted_addresses(self) is None:
+            return "parameter problem [|icmp6]", False
+        what = _PARAM_CODES.get(values[1])
+        if what is None:
+            return f"parameter problem, code-#{values[1]}", True
+        return f"parameter problem, {what} - octet {values[3]}", True
+
+
+# -- Neighbor Discovery (RFC 4861) ----------------------------------------------------------
+
+
+def _options_next(layer: Layer) -> tuple[LayerClass, int]:
+    return ICMPv6NDOpt, 0
+
+
+class ICMPv6ND_RS(ICMPv6):
+    """Router Solicitation (RFC 4861 4.1); options follow as layers."""
+
+    __slots__ = ()
+    message_type = 133
+    res = UInt(32, "Reserved", 0, hex=True)
+    _next_layer = _options_next
+
+
+class ICMPv6ND_RA(ICMPv6):
+    """Router Advertisement (RFC 4861 4.2, RFC 4191 preference, RFC 3775 H); options follow as layers."""
+
+    __slots__ = ()
+    message_type = 134
+    chlim = UInt(8, "Cur Hop Limit", 0)
+    M = UInt(1, "Managed address configuration flag", 0)
+    O = UInt(1, "Other configuration flag", 0)  # noqa: E741 - scapy's and the RFC's name
+    H = UInt(1, "Home Agent flag (RFC 3775)", 0)
+    prf = UInt(2, "Default Router Preference (RFC 4191)", 0)
+    P = UInt(1, "Proxy flag (RFC 4389)", 0)
+    res = UInt(2, "Reserved", 0)
+    routerlifetime = UInt(16, "Router Lifetime (seconds)", 1800)
+    reachabletime = UInt(32, "Reachable Time (milliseconds)", 0)
+    retranstimer = UInt(32, "Retrans Timer (milliseconds)", 0)
+    _next_layer = _options_next
+
+
+class ICMPv6ND_NS(ICMPv6):
+    """Neighbor Solicitation (RFC 4861 4.3): who has ``tgt``; options follow as layers."""
+
+    __slots__ = ()
+    message_type = 135
+    res = UInt(32, "Reserved", 0, hex=True)
+    tgt = IPv6Address("Target Address", "::")
+    _next_layer = _options_next
+
+    def _describe(self) -> tuple[str, bool]:
+        return f"neighbor solicitation, who has {self.tgt}", True
+
+
+class ICMPv6ND_NA(ICMPv6):
+    """Neighbor Advertisement (RFC 4861 4.4): Router, Solicited, Override flags and the target."""
+
+    __slots__ = ()
+    message_type = 136
+    R = UInt(1, "Router flag", 1)
+    S = UInt(1, "Solicited flag", 0)
+    O = UInt(1, "Override flag", 1)  # noqa: E741 - scapy's and the RFC's name
+    res = UInt(29, "Reserved", 0, hex=True)
+    tgt = IPv6Address("Target Address", "::")
+    _next_layer = _options_next
+
+    def _describe(self) -> tuple[str, bool]:
+        return f"neighbor advertisement, tgt is {self.tgt}", True
+
+
+class ICMPv6ND_Redirect(ICMPv6):
+    """Redirect (RFC 4861 4.5): a better first hop ``tgt`` for destination ``dst``."""
+
+    __slots__ = ()
+    message_type = 137
+    res = UInt(32, "Reserved", 0, hex=True)
+    tgt = IPv6Address("Target Address", "::")
+    dst = IPv6Address("Destination Address", "::")
+    _next_layer = _options_next
+
+    def _describe(self) -> tuple[str, bool]:
+        return f"redirect, {self.dst} to {self.tgt}", True
+
+
+class ICMPv6NDOpt(Layer):
+    """A Neighbor Discovery option (RFC 4861 4.6): type and length in 8-octet units.
+
+    Decoding reads the type and length and returns the option's class; options follow
+    one another as layers until the message ends.
+    """
+
+    __slots__ = ()
+    name = "icmpv6-option"
+    message_type: ClassVar[int | None] = None
+    type = UInt(8, "Type", 0)
+    len = UInt(8, "Length (8-octet units)", None, auto=LENGTH)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__init__ = _init_option  # type: ignore[method-assign]
+
+    @classmethod
+    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ICMPv6NDOpt:
+        if offset + 2 > end:
+            raise TruncatedError("icmpv6-option", offset, f"{end - offset} bytes left, an option needs 2")
+        kind, length = buf[offset], buf[offset + 1]
+        if length == 0:
+            raise MalformedError("icmpv6-option", offset, f"option type {kind} has length 0")
+        size = length * 8
+        if offset + size > end:
+            raise TruncatedError(
+                "icmpv6-option",
+                offset,
+                f"option type {kind} length {length} needs {size} bytes, {end - offset} left",
+            )
+        target = _OPTIONS.get(kind, ICMPv6NDOptUnknown)
+        if target.header_len != size:
+            target = ICMPv6NDOptUnknown
+        return target._view(buf, offset, offset + size, end, mode)
+
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        return ICMPv6NDOpt, 0
+
+    def _body(self, values: list[Any]) -> bytes:
+        """The option's variable part (its fixed part is packed from the fields)."""
+        return b""
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        body = self._body(values)
+        missing = -(self.header_len + len(body)) % 8
+        if missing:
+            body += bytes(missing)
+        length = values[1]
+        if length is None:
+            length = (self.header_len + len(body)) // 8
+        return self._pack(length) + body + self._build_payload(None) + self.padding
+
+
+def _init_option(self: Any, **fields: Any) -> None:
+    """Constructor of the options: ``type`` defaults to the option's own type.
+
+    An address given as wire bytes is passed on as text: the compiled constructor's ``len``
+    parameter (the option's Length field) shadows the builtin its fast check for bytes calls.
+    """
+    for field in self.fields_desc:
+        value = fields.get(field.name)
+        if value.__class__ is bytes and isinstance(field, _Address) and len(value) == field.size:
+            fields[field.name] = field.to_text(value)
+    _init_with_type(self, **fields)
+
+
+def _check_option_data(value: Any) -> bytes:
+    data = check_bytes(value)
+    if len(data) > 255 * 8 - 2:
+        raise ValueError(f"{len(data)} bytes, an option has room for {255 * 8 - 2}")
+    return data
+
+
+class ICMPv6NDOptUnknown(ICMPv6NDOpt):
+    """An option rawnet keeps as raw bytes (built zero-padded to a multiple of 8 bytes)."""
+
+    __slots__ = ()
+    data: Var[bytes] = Var("Option data", b"", converter=_check_option_data)
+
+    def _fill_variable(self, values: list[Any]) -> None:
+        values[2] = self._buf[self._off + 2 : self._poff]
+
+    def _body(self, values: list[Any]) -> bytes:
+        return values[2]  # type: ignore[no-any-return]
+
+
+class ICMPv6NDOptSrcLLAddr(ICMPv6NDOpt):
+    """Source Link-Layer Address option (RFC 4861 4.6.1), for Ethernet."""
+
+    __slots__ = ()
+    message_type = 1
+    lladdr = MAC("Link-Layer Address", "00:00:00:00:00:00")
+
+
+class ICMPv6NDOptDstLLAddr(ICMPv6NDOpt):
+    """Target Link-Layer Address option (RFC 4861 4.6.1), for Ethernet."""
+
+    __slots__ = ()
+    message_type = 2
+    lladdr = MAC("Link-Layer Address", "00:00:00:00:00:00")
+
+
+class ICMPv6NDOptPrefixInfo(ICMPv6NDOpt):
+    """Prefix Information option (RFC 4861 4.6.2)."""
+
+    __slots__ = ()
+    message_type = 3
+    prefixlen = UInt(8, "Prefix Length", 64)
+    L = UInt(1, "On-link flag", 1)
+    A = UInt(1, "Autonomous address-configuration flag", 1)
+    R = UInt(1, "Router address flag (RFC 6275)", 0)
+    res1 = UInt(5, "Reserved1", 0)
+    validlifetime = UInt(32, "Valid Lifetime (seconds)", 0xFFFFFFFF)
+    preferredlifetime = UInt(32, "Preferred Lifetime (seconds)", 0xFFFFFFFF)
+    res2 = UInt(32, "Reserved2", 0)
+    prefix = IPv6Address("Prefix", "::")
+
+
+class ICMPv6NDOptMTU(ICMPv6NDOpt):
+    """MTU option (RFC 4861 4.6.4)."""
+
+    __slots__ = ()
+    message_type = 5
+    res = UInt(16, "Reserved", 0)
+    mtu = UInt(32, "MTU", 1280)
+
+
+_MESSAGES: dict[int, type[ICMPv6]] = {
+    cls.message_type: cls
+    for cls in (
+        ICMPv6EchoRequest,
+        ICMPv6EchoReply,
+        ICMPv6DestUnreach,
+        ICMPv6PacketTooBig,
+        ICMPv6TimeExceeded,
+        ICMPv6ParamProblem,
+        ICMPv6ND_RS,
+        ICMPv6ND_RA,
+        ICMPv6ND_NS,
+        ICMPv6ND_NA,
+        ICMPv6ND_Redirect,
+    )
+    if cls.message_type is not None
+}
+_OPTIONS: dict[int, type[ICMPv6NDOpt]] = {
+    cls.message_type: cls
+    for cls in (ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
+    if cls.message_type is not None
+}
+
+# tcpdump's names (print-icmp6.c icmp6_type_values and the code tables).
+_TCPDUMP_TYPES = {
+    1: "destination unreachable",
+    2: "packet too big",
+    3: "time exceeded",
+    4: "parameter problem",
+    128: "echo request",
+    129: "echo reply",
+    130: "multicast listener query",
+    131: "multicast listener report",
+    132: "multicast listener done",
+    133: "router solicitation",
+    134: "router advertisement",
+    135: "neighbor solicitation",
+    136: "neighbor advertisement",
+    137: "redirect",
+    141: "inverse neighbor solicitation",
+    142: "inverse neighbor advertisement",
+    143: "multicast listener report v2",
+    145: "ha discovery reply",
+    147: "mobile router advertisement",
+    200: "mtrace response",
+    201: "mtrace message",
+}
+_UNREACH_CODES = {
+    0: "unreachable route",
+    1: " unreachable prohibited",  # sic: tcpdump prints two spaces
+    2: "beyond scope",
+    3: "unreachable address",
+    4: "unreachable port",
+}
+_PARAM_CODES = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
+
+LAYERS.register(IP_PROTOCOL, PROTOCOL, ICMPv6)
+
+__all__ = [
+    "ICMPv6",
+    "ICMPv6DestUnreach",
+    "ICMPv6EchoReply",
+    "ICMPv6EchoRequest",
+    "ICMPv6NDOpt",
+    "ICMPv6NDOptDstLLAddr",
+    "ICMPv6NDOptMTU",
+    "ICMPv6NDOptPrefixInfo",
+    "ICMPv6NDOptSrcLLAddr",
+    "ICMPv6NDOptUnknown",
+    "ICMPv6ND_NA",
+    "ICMPv6ND_NS",
+    "ICMPv6ND_RA",
+    "ICMPv6ND_RS",
+    "ICMPv6ND_Redirect",
+    "ICMPv6PacketTooBig",
+    "ICMPv6ParamProblem",
+    "ICMPv6TimeExceeded",
+    "ICMPv6Type",
+]
