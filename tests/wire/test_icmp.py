@@ -268,11 +268,11 @@ def test_echo_and_other_types_carry_raw_data() -> None:
 
 def test_malformed_quote_is_a_decode_error_with_its_offset() -> None:
     quote = bytes([0x65]) + QUOTE[1:]  # version 6 inside an ICMPv4 error
-    packet = Ether.decode(bytes(Ether() / IP(src=HOST_B, dst=HOST_A) / ICMP(type=3) / quote))
+    frame = bytes(Ether() / IP(src=HOST_B, dst=HOST_A) / ICMP(type=3) / quote)
     with pytest.raises(MalformedError) as caught:
-        packet.layers()
+        Ether.decode(frame)  # every header is checked when the frame is decoded
     assert (caught.value.layer, caught.value.offset) == ("ipv4", 14 + 20 + 8)
-    lenient = Ether.decode(bytes(packet), lenient=True)
+    lenient = Ether.decode(frame, lenient=True)
     assert type(lenient.layers()[-1]).__name__ == "Undecoded"
 
 

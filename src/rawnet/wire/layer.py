@@ -80,6 +80,8 @@ class Layer:
     header_len: ClassVar[int] = 0
     _struct: ClassVar[struct.Struct]
     _auto_fields: ClassVar[tuple[Field[Any], ...]] = ()
+    #: True when the payload is always Raw (the class keeps Layer's _next_layer).
+    _leaf: ClassVar[bool] = True
 
     _v: list[Any] | None  # None: a decoded view whose fields are still only in _buf
     _payload: Any
@@ -99,6 +101,7 @@ class Layer:
     # -- class creation ------------------------------------------------------------------
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._leaf = cls._next_layer is Layer._next_layer
         inherited = list(cls.fields_desc)
         own = [value for value in cls.__dict__.values() if isinstance(value, Field)]
         if not own and inherited:
@@ -147,19 +150,29 @@ class Layer:
     # -- decoding ------------------------------------------------------------------------
     @classmethod
     def decode(cls: type[L], data: bytes | bytearray | memoryview, *, lenient: bool = False) -> L:
-        """Decode ``data`` starting with this layer; inner layers decode when reached.
+        """Decode ``data`` starting with this layer, down to the last header.
 
-        Strict (the default): a malformed or truncated layer raises DecodeError, when it is
-        reached. Lenient: the first layer that fails becomes an ``Undecoded`` layer holding
-        the rest of the bytes and the reason, so what decoded is kept and nothing is lost.
+        Every header is checked now, but a header's fields are unpacked only when first read,
+        and the final payload bytes are cut out only when reached (a view, smoltcp-style).
+        Strict (the default): a malformed or truncated header raises DecodeError. Lenient: the
+        first header that fails becomes an ``Undecoded`` layer holding the rest of the bytes and
+        the reason, so what decoded is kept and nothing is lost.
         """
         buf = data if data.__class__ is bytes else bytes(data)
         if lenient:
             try:
-                return cls._decode(buf, 0, len(buf), LENIENT)
+                top = cls._decode(buf, 0, len(buf), LENIENT)
             except DecodeError as error:
                 return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
-        return cls._decode(buf, 0, len(buf), 0)
+        else:
+            top = cls._decode(buf, 0, len(buf), 0)
+        layer: Layer = top
+        while layer._payload is LAZY and not layer._leaf:
+            child = layer._payload = layer._decode_payload(True)
+            if child is None or child is LAZY:
+                break
+            layer = child
+        return top
 
     @classmethod
     def _decode(cls: type[L], buf: bytes, offset: int, end: int, mode: int) -> L:
@@ -210,7 +223,7 @@ class Layer:
         """The class of the payload and extra mode flags for it; protocols override."""
         return Raw, 0
 
-    def _decode_payload(self) -> Layer | None:
+    def _decode_payload(self, raw_stays_lazy: bool = False) -> Layer | None:
         offset, end = self._poff, self._pend
         if offset >= end:
             return None
@@ -222,6 +235,8 @@ class Layer:
             raise error
         try:
             cls, extra = self._next_layer()
+            if cls is Raw and raw_stays_lazy:
+                return LAZY  # type: ignore[no-any-return]
             mode |= extra
             return cls._decode(self._buf, offset, end, mode)
         except DecodeError as failure:
