@@ -211,7 +211,7 @@ def test_prefix_makes_a_set() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: ARP(op="nope"), "ARP.op must be 0..65535 or one of who-has, is-at"),
+        (lambda: ARP(op="nope"), "ARP.op must be 0..65535 or a name such as 'who-has', got 'nope'"),
         (lambda: ARP(op=65536), "ARP.op must be 0..65535, got 65536"),
         (
             lambda: ARP(hwsrc="02:00"),

@@ -326,8 +326,8 @@ def test_names_of_types_and_codes() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: ICMP(type="nope"), "ICMP.type must be 0..255 or a name such as 'echo-request', got 'nope'"),
-        (lambda: ICMP(code="nope"), "ICMP.code must be 0..255 or a name such as 'port-unreachable'"),
+        (lambda: ICMP(type="nope"), "ICMP.type must be 0..255 or a name such as 'echo-reply', got 'nope'"),
+        (lambda: ICMP(code="nope"), "ICMP.code must be 0..255 or a name such as 'network-unreachable'"),
         (
             lambda: ICMP(code="port-unreachable"),
             "'port-unreachable' is a code of dest-unreach (3), not of echo-request (8)",

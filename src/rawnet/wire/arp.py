@@ -44,28 +44,7 @@ class ARPOp(TotalEnum):
 
 
 _OP_NAMES = {member.name.replace("_", "-"): member.value for member in ARPOp}
-
-
-class _Operation(UInt):
-    """The opcode: an int, or scapy's names ("who-has", "is-at")."""
-
-    def __init__(self) -> None:
-        super().__init__(16, "Opcode (ar$op)", 1)
-
-    def convert(self, value: Any) -> Any:
-        if isinstance(value, str):
-            number = _OP_NAMES.get(value)
-            if number is None:
-                raise self.fail(value, f"0..{self.maximum} or one of {', '.join(_OP_NAMES)}")
-            return number
-        return super().convert(value)
-
-    def display(self, stored: Any) -> str:
-        if stored.__class__ is int:
-            member = ARPOp(stored)
-            if not member.name.startswith("unknown_"):
-                return f"{member.name.replace('_', '-')} ({stored})"
-        return super().display(stored)
+_OP_LABELS = {number: name for name, number in _OP_NAMES.items()}
 
 
 class _ARPAddress(Var[Any]):
@@ -135,7 +114,7 @@ class ARP(Layer):
     ptype = UInt(16, "Protocol address space (ar$pro)", ETHERTYPE_IPV4, enum=EtherType, hex=True)
     hwlen = UInt(8, "Hardware address length (ar$hln)", None, auto=LENGTH)
     plen = UInt(8, "Protocol address length (ar$pln)", None, auto=LENGTH)
-    op = _Operation()
+    op = UInt(16, "Opcode (ar$op)", 1, names=_OP_NAMES, labels=_OP_LABELS)
     hwsrc = _ARPAddress("Sender hardware address (ar$sha)", None, MAC("sha"), auto=FILL)
     psrc = _ARPAddress("Sender protocol address (ar$spa)", None, IPv4("spa"), auto=FILL)
     hwdst = _ARPAddress("Target hardware address (ar$tha)", _UNSET_HWDST, MAC("tha"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from rawnet.errors import FieldValueError
@@ -160,7 +160,12 @@ class Field(Generic[T]):
 
 
 class UInt(Field[int]):
-    """An unsigned integer of ``bits`` bits (8, 16, 32, or a bit field), big-endian."""
+    """An unsigned integer of ``bits`` bits (8, 16, 32, or a bit field), big-endian.
+
+    ``names`` lets it take names too, as scapy's enum fields do (``op="who-has"``); ``labels``
+    (number -> name) is what show() prints beside the number; ``enum`` supplies both names
+    and labels from a TotalEnum (unknown numbers are shown as such).
+    """
 
     _codes: ClassVar[dict[int, str]] = {8: "B", 16: "H", 32: "I"}
 
@@ -173,6 +178,8 @@ class UInt(Field[int]):
         auto: str | None = None,
         enum: type[enum.IntEnum] | None = None,
         hex: bool = False,
+        names: Mapping[str, int] | None = None,
+        labels: Mapping[int, str] | None = None,
     ) -> None:
         super().__init__(doc, default, auto=auto)
         self.bits = bits
@@ -180,6 +187,8 @@ class UInt(Field[int]):
         self.maximum = (1 << bits) - 1
         self.enum = enum
         self.hex = hex
+        self.names = dict(names or {})
+        self.labels = dict(labels or {})
 
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
@@ -195,6 +204,13 @@ class UInt(Field[int]):
     def convert(self, value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, str) and self.names:
+            number = self.names.get(value)
+            if number is None:
+                names = list(self.names)
+                known = f"one of {', '.join(names)}" if len(names) <= 8 else f"a name such as {names[0]!r}"
+                raise self.fail(value, f"0..{self.maximum} or {known}")
+            return number
         if isinstance(value, bool):
             raise self.fail(value, f"0..{self.maximum}")
         if isinstance(value, int):
@@ -215,6 +231,9 @@ class UInt(Field[int]):
         if stored.__class__ is not int:
             return super().display(stored)
         text = f"0x{stored:x}" if self.hex else str(stored)
+        label = self.labels.get(stored)
+        if label is not None:
+            return f"{label} ({text})"
         if self.enum is not None:
             try:
                 return f"{self.enum(stored).name} ({text})"

@@ -8,7 +8,6 @@ its own quote as raw bytes, which bounds ICMP-in-ICMP nesting.
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
 from typing import Any
 
 from rawnet.errors import FieldValueError
@@ -130,32 +129,7 @@ _CODE_NAMES = {
 }
 
 _CODE_NUMBERS = {name: code for name, (_, code) in _CODE_NAMES.items()}
-
-
-class _NamedUInt(UInt):
-    """A number field that also takes the names of its values, as scapy's enum fields do."""
-
-    def __init__(
-        self, bits: int, doc: str, default: int, names: Mapping[str, int], example: str, *, shown: bool
-    ) -> None:
-        super().__init__(bits, doc, default)
-        self.names = dict(names)
-        # Names shown by show() and repr(): only when a number has one meaning.
-        self.labels = {number: name for name, number in names.items()} if shown else {}
-        self.example = example
-
-    def convert(self, value: Any) -> Any:
-        if isinstance(value, str):
-            number = self.names.get(value)
-            if number is None:
-                raise self.fail(value, f"0..{self.maximum} or a name such as {self.example!r}")
-            return number
-        return super().convert(value)
-
-    def display(self, stored: Any) -> str:
-        if stored.__class__ is int and stored in self.labels:
-            return f"{self.labels[stored]} ({stored})"
-        return super().display(stored)
+_TYPE_LABELS = {number: name for name, number in _TYPE_NAMES.items()}
 
 
 def type_name(icmp_type: int) -> str:
@@ -188,8 +162,10 @@ class ICMP(Layer):
 
     __slots__ = ()
     name = "icmp"
-    type = _NamedUInt(8, "Type", 8, _TYPE_NAMES, "echo-request", shown=True)
-    code = _NamedUInt(8, "Code", 0, _CODE_NUMBERS, "port-unreachable", shown=False)
+    type = UInt(
+        8, "Type", 8, names=_TYPE_NAMES, labels={number: name for name, number in _TYPE_NAMES.items()}
+    )
+    code = UInt(8, "Code", 0, names=_CODE_NUMBERS)  # no labels: a code's name depends on the type
     chksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
     id = UInt(16, "Identifier (rest of header, high 16 bits)", 0)
     seq = UInt(16, "Sequence Number (rest of header, low 16 bits)", 0)
