@@ -40,7 +40,10 @@ class Ether(Layer):
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
         payload = self._build_payload(None)
-        return self._pack(_ethertype_for(self, values[2])) + payload + self.padding
+        built = self._built  # the header of the last build, while no field changed (see IP._build)
+        if built is None or built[0] is not self._payload.__class__:
+            built = self._built = (self._payload.__class__, self._pack(_ethertype_for(self, values[2])))
+        return built[1] + payload + self.padding  # type: ignore[no-any-return]
 
     def _summary(self) -> str | None:
         if self.payload is not None and not isinstance(self.payload, Raw):

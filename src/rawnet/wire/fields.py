@@ -114,6 +114,7 @@ class Field(Generic[T]):
         if values is None:
             values = layer._unpack()
         values[self.index] = self.convert(value)
+        layer._built = None
 
     # -- conversions, overridden by the typed fields below --------------------------------
     def convert(self, value: Any) -> Any:

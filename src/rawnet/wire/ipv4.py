@@ -289,12 +289,21 @@ class IP(Layer):
         return cls, 0
 
     def _build(self, pseudo: bytes | None) -> bytes:
+        # The seed's loop rebuilds the same datagram with a new TCP seq: while no field of this
+        # header changed (setting one clears _built) and the payload has the same class and
+        # length, the header bytes of the last build are still right.
         values = self._v or self._unpack()
+        built = self._built
+        if built is not None:
+            payload = self._build_payload(built[3])
+            if len(payload) == built[0] and self._payload.__class__ is built[1]:
+                return built[2] + payload + self.padding  # type: ignore[no-any-return]
         options = values[12]
         option_bytes = encode_options(options) if options else b""
         dst = values[11] or _ZERO4
         addresses = (values[10] or _ZERO4) + (final_destination(options, dst) if options else dst)
-        payload = self._build_payload(addresses)
+        if built is None:
+            payload = self._build_payload(addresses)
         header_len = 20 + len(option_bytes)
         ihl = values[1]
         if ihl is None:
@@ -315,9 +324,12 @@ class IP(Layer):
             proto = 0 if payload_layer is None else _number(IP_PROTOCOL, payload_layer.__class__) or 0
         chksum = values[9]
         if chksum is not None:
-            return self._pack(ihl, length, proto, chksum) + option_bytes + payload + self.padding
-        header = self._pack(ihl, length, proto, 0) + option_bytes
-        return with_checksum(header, 10, internet_checksum(header)) + payload + self.padding
+            header = self._pack(ihl, length, proto, chksum) + option_bytes
+        else:
+            header = self._pack(ihl, length, proto, 0) + option_bytes
+            header = with_checksum(header, 10, internet_checksum(header))
+        self._built = (len(payload), self._payload.__class__, header, addresses)
+        return header + payload + self.padding
 
     def pseudo_addresses(self) -> bytes:
         """Source and (final) destination as the transport checksum's pseudo-header sees them."""

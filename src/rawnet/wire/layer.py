@@ -70,7 +70,7 @@ class Layer:
     decoded when first reached.
     """
 
-    __slots__ = ("_buf", "_mode", "_off", "_payload", "_pend", "_poff", "_v", "padding")
+    __slots__ = ("_buf", "_built", "_mode", "_off", "_payload", "_pend", "_poff", "_v", "padding")
 
     #: Short lowercase protocol name used in errors and summaries ("ipv4", "tcp").
     name: ClassVar[str] = "layer"
@@ -84,6 +84,9 @@ class Layer:
     _leaf: ClassVar[bool] = True
 
     _v: list[Any] | None  # None: a decoded view whose fields are still only in _buf
+    #: What the last build of this header gave, for protocols that reuse it (see IP._build);
+    #: None once a field is set. Only ever read by the layer's own _build.
+    _built: Any
     _payload: Any
     _buf: bytes
     _off: int
@@ -189,6 +192,7 @@ class Layer:
         """A decoded layer over ``buf``: its fields are unpacked when first needed."""
         layer = _new(cls)
         layer._v = None
+        layer._built = None
         layer._buf = buf
         layer._off = offset
         layer._poff = payload_start
@@ -504,6 +508,7 @@ def _copy_node(layer: L) -> L:
     new = _new(layer.__class__)
     values = layer._v
     new._v = values if values is None else values.copy()
+    new._built = None
     new._payload = layer._payload
     new._mode = layer._mode
     new.padding = layer.padding
@@ -613,6 +618,7 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
             body.append(f"    if {name} is not d{index} and not ({check}): {name} = c{index}({name})")
     body.append(f"    self._v = [{', '.join(field.name for field in fields)}]")
     body.append("    self._payload = None")
+    body.append("    self._built = None")
     body.append("    self._mode = 0")
     body.append("    self.padding = b''")
     signature = f"self, *, {', '.join(params)}" if params else "self"
