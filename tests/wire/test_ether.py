@@ -188,11 +188,6 @@ def test_header_only_frames_have_no_payload() -> None:
 
 
 @needs_tcpdump
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Dot1Q._summary prefixes 'vlan N, p P, ' to the inner line; tcpdump without -e shows "
-    "no link-layer fields, so a tagged TCP frame reads like an untagged one ('IP a.5 > b.6: ...')",
-)
 def test_summary_of_a_tagged_frame_is_tcpdumps_line() -> None:
     data = bytes(eth() / Dot1Q(vlan=5, prio=3) / ip() / TCP(sport=5, dport=6, flags="S"))
     assert [Ether.decode(data).summary()] == tcpdump_lines([data], 1, "-S")

@@ -585,12 +585,6 @@ def test_summary_with_options_is_tcpdumps_line() -> None:
 
 
 @needs_tcpdump
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: IP._summary prints 'ip-proto-N (frag id:len@offset+)' for every fragment; tcpdump "
-    "(print-ip.c, no -v) prints the transport line for a first fragment (offset 0, MF) and "
-    "'IP a > b: ip-proto-N' alone for a later one",
-)
 @pytest.mark.parametrize(
     "make",
     [
@@ -606,11 +600,6 @@ def test_summary_of_a_fragment_is_tcpdumps_line(make: Callable[[], Layer]) -> No
 
 
 @needs_tcpdump
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: IP._summary prints 'ip-proto-4 <size>' for IPv4-in-IPv4 (RFC 2003); tcpdump prints "
-    "the outer addresses followed by the inner datagram's own line",
-)
 def test_summary_of_ip_in_ip_is_tcpdumps_line() -> None:
     data = bytes(eth() / ip() / IP(src="198.18.0.3", dst="198.18.0.4") / udp(21))
     assert [Ether.decode(data).summary()] == tcpdump_lines([data], 1, "-S")

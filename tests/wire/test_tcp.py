@@ -414,12 +414,6 @@ def test_summary_follows_tcpdumps_rules() -> None:
 
 
 @needs_tcpdump
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tcp._tcpdump_option renders every kind other than MSS/WScale/SAckOK/SAck/Timestamp/"
-    "NOP/EOL as 'unknown-N 0x..'; tcpdump names the kinds it knows: TCP Fast Open (34) is "
-    "'tfo  cookie 0102030405060708', also md5 (19), uto (28), tcp-ao (29), mptcp (30), echo (6)",
-)
 def test_summary_of_a_fast_open_cookie() -> None:
     # RFC 7413 TCP Fast Open: kind 34 carrying an 8-byte cookie, common in real SYNs.
     data = bytes(frame(TCP(sport=52014, dport=4446, options=[(34, bytes(range(1, 9)))])))

@@ -142,12 +142,6 @@ def test_a_length_set_by_the_user_is_sent_as_set() -> None:
 
 
 @needs_tshark
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: UDP._build computes the checksum over all the bytes after the header, with 8 + that "
-    "size in the pseudo-header, even when the user's length field ends the datagram sooner; "
-    "tshark (and rawnet's own verify()) compute it over the datagram the length delimits",
-)
 def test_checksum_covers_the_datagram_a_user_set_length_delimits() -> None:
     data = bytes(frame(UDP(sport=40030, dport=40031, len=9) / b"abc"))
     (fields,) = tshark_fields([data])

@@ -74,10 +74,12 @@ class Dot1Q(Layer):
         return self._pack(_ethertype_for(self, values[3])) + payload + self.padding
 
     def _summary(self) -> str | None:
+        # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
         inner = self.payload
-        rest = inner.summary() if inner is not None else "no payload"
+        if inner is not None and not isinstance(inner, Raw):
+            return None
         values = self._values()
-        return f"vlan {values[2]}, p {values[0]}, {rest}"
+        return f"802.1Q vlan {values[2]}, p {values[0]}, ethertype 0x{values[3] or 0:04x}"
 
 
 LAYERS.register(ETHERTYPE, 0x8100, Dot1Q)

@@ -342,15 +342,16 @@ class IP(Layer):
         src, dst = self.src, self.dst
         head = f"IP {src} > {dst}: "
         values = self._values()
-        if values[6] or values[5] & 1:
-            more = "+" if values[5] & 1 else ""
-            length = (values[3] or 0) - (values[1] or 5) * 4
-            return f"{head}ip-proto-{values[8]} (frag {values[4]}:{length}@{values[6] * 8}{more})"
+        proto = values[8]
+        if values[6]:
+            return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
         tail = getattr(payload, "_network_summary", None)
         if tail is not None:
             return str(tail("IP", src, dst))
+        if payload is not None and not isinstance(payload, Raw):
+            return head + payload.summary()  # a tunnel: the inner datagram's own line
         size = 0 if payload is None else len(payload.build())
-        return f"{head}ip-proto-{values[8]} {size}"
+        return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
 
 
 LAYERS.register(ETHERTYPE, 0x0800, IP)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rawnet.errors import MalformedError, TruncatedError
@@ -164,7 +164,7 @@ class TCP(Layer):
         if chksum is not None or pseudo is None:
             return self._pack(dataofs, chksum or 0) + option_bytes + payload + self.padding
         header = self._pack(dataofs, 0) + option_bytes
-        size = (len(header) + len(payload)) | PROTOCOL << 16
+        size = len(header) + len(payload) + (PROTOCOL << 16)  # + keeps a carry: a word of its own
         chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + payload)
         return with_checksum(header, 16, chksum) + payload + self.padding
 
@@ -219,7 +219,35 @@ def _tcpdump_option(name: Any, value: Any) -> str:
         return "nop"
     if name == "EOL":
         return "eol"
-    return f"unknown-{name} 0x{bytes(value).hex()}" if value else f"unknown-{name}"
+    data = bytes(value or b"")
+    known = _TCPDUMP_KINDS.get(name)
+    if known is not None:
+        text: str | None = known(data)
+        if text is not None:
+            return text
+    return f"unknown-{name} 0x{data.hex()}" if data else f"unknown-{name}"
+
+
+def _uto(data: bytes) -> str | None:
+    if len(data) != 2:
+        return None
+    value = int.from_bytes(data, "big")
+    return f"uto 0x{value:x} {(value >> 1) * 60 if value & 1 else value >> 1}"
+
+
+# tcpdump's names for the other kinds it prints (print-tcp.c), when their length is right.
+_TCPDUMP_KINDS: dict[Any, Callable[[bytes], str | None]] = {
+    6: lambda data: f"echo {int.from_bytes(data, 'big')}" if len(data) == 4 else None,
+    7: lambda data: f"echoreply {int.from_bytes(data, 'big')}" if len(data) == 4 else None,
+    19: lambda data: (
+        f"md5 shared secret not supplied with -M, can't check - {data.hex()}" if len(data) == 16 else None
+    ),
+    28: _uto,
+    29: lambda data: (
+        f"tcp-ao keyid {data[0]} rnextkeyid {data[1]} mac 0x{data[2:].hex()}" if len(data) >= 2 else None
+    ),
+    34: lambda data: f"tfo  cookie {data.hex()}" if data else "tfo  cookiereq",
+}
 
 
 LAYERS.register(IP_PROTOCOL, PROTOCOL, TCP)

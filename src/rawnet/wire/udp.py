@@ -48,8 +48,11 @@ class UDP(Layer):
         if chksum is not None or pseudo is None:
             return self._pack(length, chksum or 0) + payload + self.padding
         header = self._pack(length, 0)
-        size = (8 + len(payload)) | PROTOCOL << 16
-        chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + payload) or 0xFFFF  # RFC 768
+        # The checksum covers the datagram the length field delimits (a user's short length
+        # leaves the rest outside it, as receivers see it).
+        covered = payload[: length - 8] if 8 <= length < 8 + len(payload) else payload
+        size = 8 + len(covered) + (PROTOCOL << 16)  # + keeps a carry: a word of its own
+        chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + covered) or 0xFFFF  # RFC 768
         return with_checksum(header, 6, chksum) + payload + self.padding
 
     def _checked_fields(self) -> tuple[Field[object], ...]:
