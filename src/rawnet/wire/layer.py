@@ -118,30 +118,31 @@ class Layer:
 
     # -- stacking ------------------------------------------------------------------------
     def __truediv__(self, other: Layer | bytes | bytearray | str) -> Layer:
+        # scapy's semantics: the result is a new stack; neither operand is changed or shared.
         fresh = other.__class__ is bytes or isinstance(other, _DATA)
         if fresh:
             other = Raw._of(other)  # type: ignore[arg-type]
         elif not isinstance(other, Layer):
             return NotImplemented
         top = last = _copy_node(self)
-        while True:
-            below = last._payload
-            if below is None:
-                break
+        below = self._payload
+        while below is not None:
             if below is LAZY:
                 below = last._decode_payload()
-            last._payload = below = _copy_node(below)
-            last = below
+                if below is None:
+                    break
+            last._payload = last = _copy_node(below)
+            below = below._payload
         if fresh:
             last._payload = other
             return top
-        node: Layer | None = other
+        node: Layer | None = other  # type: ignore[assignment]
         while node is not None:
             if node is LAZY:
                 node = last._decode_payload()
-                continue
-            last._payload = node = _copy_node(node)
-            last = node
+                if node is None:
+                    break
+            last._payload = last = _copy_node(node)
             node = node._payload
         return top
 
