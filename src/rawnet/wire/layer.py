@@ -136,7 +136,7 @@ class Layer:
         if fresh:
             last._payload = other
             return top
-        node: Layer | None = other  # type: ignore[assignment]
+        node: Layer | None = other
         while node is not None:
             if node is LAZY:
                 node = last._decode_payload()
