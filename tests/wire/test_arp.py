@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from typing import Any
 
 import pytest
@@ -16,8 +15,8 @@ from rawnet.wire.ether import Ether
 from rawnet.wire.layer import Layer
 from tests.oracle import tcpdump_lines, tshark_fields
 
-needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="needs tshark")
-needs_tcpdump = pytest.mark.skipif(shutil.which("tcpdump") is None, reason="needs tcpdump")
+needs_tshark = pytest.mark.tshark  # an oracle test: tshark must be installed (make test does it)
+needs_tcpdump = pytest.mark.tcpdump  # an oracle test: tcpdump must be installed (make test does it)
 
 HOST_A, HOST_B = "198.18.0.1", "198.18.0.2"
 MAC_A, MAC_B = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -41,8 +40,6 @@ GOLDEN["padded"] = GOLDEN["request"] + bytes(60 - len(GOLDEN["request"]))
 
 @pytest.fixture(scope="module")
 def tshark() -> dict[str, dict[str, list[str]]]:
-    if shutil.which("tshark") is None:
-        pytest.skip("needs tshark")
     return dict(zip(GOLDEN, tshark_fields(list(GOLDEN.values())), strict=True))
 
 

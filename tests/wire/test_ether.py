@@ -7,7 +7,6 @@ equal the values rawnet was given or computed. Decode direction: frames written 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 
 import pytest
@@ -16,8 +15,8 @@ from rawnet import IP, TCP, UDP, Dot1Q, Ether, Raw, TruncatedError, Undecoded
 from rawnet.wire.layer import Layer
 from tests.oracle import tcpdump_lines, tshark_fields
 
-needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="needs tshark")
-needs_tcpdump = pytest.mark.skipif(shutil.which("tcpdump") is None, reason="needs tcpdump")
+needs_tshark = pytest.mark.tshark  # an oracle test: tshark must be installed (make test does it)
+needs_tcpdump = pytest.mark.tcpdump  # an oracle test: tcpdump must be installed (make test does it)
 
 MAC1, MAC2 = "02:00:00:00:00:01", "02:00:00:00:00:02"
 SRC, DST = "198.18.0.1", "198.18.0.2"
