@@ -4,6 +4,7 @@ Importing this package imports every protocol module, which registers each one i
 registry, so that decoding reaches them.
 """
 
+from rawnet.wire import fastpath as _fastpath  # noqa: F401 - registers the fused decoders
 from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether

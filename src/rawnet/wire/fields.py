@@ -79,6 +79,8 @@ class Field(Generic[T]):
     #: Reads this field's public value straight from a decoded view's buffer (compiled by Layer);
     #: None: the view must be unpacked.
     read: Callable[[bytes, int], Any] | None = None
+    #: Byte offset in the fixed header of a byte-aligned field (None: a bit field or a variable part).
+    offset: int | None = None
     #: Turns a value read from the wire into the public value (None: it already is).
     wire_public: Callable[[Any], Any] | None = None
 
@@ -369,6 +371,19 @@ class _Address(Field[str]):
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is bytes and _len({var}) == {self.size}"
 
+    def __get__(self, layer: Any, owner: type) -> Any:
+        if layer is None:
+            return self
+        values = layer._v
+        if values is None:
+            offset = self.offset
+            if offset is not None:  # a view: read straight from the buffer
+                start = layer._off + offset
+                return self.to_text(layer._buf[start : start + self.size])
+            values = layer._unpack()
+        stored = values[self.index]
+        return self.to_text(stored) if stored.__class__ is bytes else stored
+
     def to_wire(self, text: str) -> bytes:
         raise NotImplementedError
 
@@ -425,10 +440,6 @@ class MAC(_Address):
         return wire.hex(":")
 
 
-def _inet_ntoa(wire: bytes) -> str:
-    return socket.inet_ntoa(wire)
-
-
 def _inet6_ntoa(wire: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET6, wire)
 
@@ -442,7 +453,7 @@ class IPv4(_Address):
     def to_wire(self, text: str) -> bytes:
         return socket.inet_pton(socket.AF_INET, text)
 
-    to_text = staticmethod(_inet_ntoa)
+    to_text = staticmethod(socket.inet_ntoa)  # type: ignore[assignment]
 
     def network(self, text: str) -> ValueSet | None:
         if "/" not in text:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
 from rawnet.wire import display
 from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, _Address, check_bytes
+from rawnet.wire.registry import FAST_DECODERS
 
 L = TypeVar("L", bound="Layer")
 LayerClass = type["Layer"]  #: a layer class (an alias: protocols have a field named ``type``)
@@ -165,11 +166,20 @@ class Layer:
         buf = data if data.__class__ is bytes else bytes(data)
         if lenient:
             try:
-                top = cls._decode(buf, 0, len(buf), LENIENT)
+                return cls._decode_chain(buf, LENIENT)
             except DecodeError as error:
                 return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
-        else:
-            top = cls._decode(buf, 0, len(buf), 0)
+        fast = FAST_DECODERS.get(cls)
+        if fast is not None:
+            top = fast(buf)
+            if top is not None:
+                return top  # type: ignore[return-value]
+        return cls._decode_chain(buf, 0)
+
+    @classmethod
+    def _decode_chain(cls: type[L], buf: bytes, mode: int) -> L:
+        """The generic decoder: this layer's _decode, then each next header's, down to a leaf."""
+        top = cls._decode(buf, 0, len(buf), mode)
         layer: Layer = top
         while layer._payload is LAZY and not layer._leaf:
             child = layer._payload = layer._decode_payload(True)
@@ -324,13 +334,18 @@ class Layer:
 
     def __getitem__(self, cls: type[L]) -> L:
         layer: Layer | None = self
-        while layer is not None:
-            if layer.__class__ is cls or isinstance(layer, cls):
+        while layer is not None:  # exact classes first: the usual case, and the cheapest test
+            if layer.__class__ is cls:
                 return layer
             payload = layer._payload
             if payload is LAZY:
                 payload = layer._payload = layer._decode_payload()
             layer = payload
+        layer = self
+        while layer is not None:  # then subclasses (ICMPv6EchoRequest for ICMPv6, ...)
+            if isinstance(layer, cls):
+                return layer
+            layer = layer._payload
         raise IndexError(f"layer {cls.__name__} not found in {type(self).__name__}")
 
     def getlayer(self, cls: type[L], nb: int = 1) -> L | None:
@@ -585,6 +600,7 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
         unpacked.append(var)
         values[field.index] = var
         readers[field] = read_item(field.fmt)
+        field.offset = at
         at += struct.calcsize("!" + field.fmt)
         packed.append(_pack_value(field))
     if group:

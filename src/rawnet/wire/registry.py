@@ -7,6 +7,7 @@ up in reverse. Registering a number twice is a programming error and raises at i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,3 +54,7 @@ class Registry:
 
 #: The registry the protocol modules fill when rawnet.wire is imported.
 LAYERS = Registry()
+
+#: Fused decoders for common stacks, by the class a decode starts with (see fastpath.py): each
+#: returns the decoded stack, or None for anything not plainly of its shape.
+FAST_DECODERS: dict[type[Layer], Callable[[bytes], Layer | None]] = {}

@@ -1,0 +1,184 @@
+"""The fused decoders must give exactly what the generic decoder gives, or step aside (None).
+
+A differential test: the generic per-layer decoder is the reference. For every frame the fast
+path accepts, the two stacks must match view for view (classes, offsets, modes, padding, what
+stays lazy) and field for field; a frame the generic decoder rejects must never be accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rawnet import IP, TCP, UDP, DecodeError, Ether, Layer
+from rawnet.wire.fastpath import decode_ether, decode_ip
+from rawnet.wire.layer import LAZY
+
+
+def shape(layer: Layer | None) -> list[tuple[Any, ...]]:
+    """Each view of a stack as the decoder left it, without unpacking or decoding anything."""
+    out = []
+    while layer is not None and layer is not LAZY:
+        out.append(
+            (
+                type(layer),
+                layer._off,
+                layer._poff,
+                layer._pend,
+                layer._mode,
+                layer.padding,
+                layer._payload is LAZY,
+            )
+        )
+        layer = layer._payload
+    return out
+
+
+def check_same(fast: Layer | None, start: type[Layer], data: bytes) -> bool:
+    try:
+        generic = start._decode_chain(data, 0)
+    except DecodeError:
+        assert fast is None, "the fast path accepted a frame the generic decoder rejects"
+        return False
+    if fast is None:
+        return False
+    assert shape(fast) == shape(generic)
+    assert [layer.fields() for layer in fast.layers()] == [layer.fields() for layer in generic.layers()]
+    assert bytes(fast) == bytes(generic) == data
+    return True
+
+
+TCP_OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ("MSS", 1460),
+            ("NOP", None),
+            ("WScale", 7),
+            ("SAckOK", b""),
+            ("Timestamp", (1, 2)),
+            ("SAck", (5, 9)),
+        ]
+    ),
+    max_size=4,
+)
+
+
+@st.composite
+def frames(draw: st.DrawFn) -> bytes:
+    transport: Layer
+    if draw(st.booleans()):
+        transport = TCP(
+            sport=draw(st.integers(0, 65535)), flags=draw(st.integers(0, 511)), options=draw(TCP_OPTIONS)
+        )
+    else:
+        transport = UDP(dport=draw(st.integers(0, 65535)))
+    ip = IP(
+        src="198.18.0.1",
+        dst="198.18.0.2",
+        flags=draw(st.sampled_from([0, 1, 2])),
+        frag=draw(st.sampled_from([0, 0, 0, 5])),
+        options=draw(st.sampled_from([(), ()])),
+    )
+    packet = Ether() / ip / transport / draw(st.binary(max_size=40))
+    data = bytearray(bytes(packet) + draw(st.binary(max_size=6)))  # Ethernet padding, sometimes
+    for where, value in draw(
+        st.lists(st.tuples(st.integers(0, len(data) - 1), st.integers(0, 255)), max_size=3)
+    ):
+        data[where] = value  # mutations anywhere...
+    # ...and on the bytes the checks read: EtherType, version/IHL, total length, flags/offset,
+    # protocol, UDP length, TCP data offset; small values, where the boundaries are.
+    targets = st.sampled_from([12, 13, 14, 16, 17, 20, 21, 23, 38, 39, 46])
+    for where, value in draw(st.lists(st.tuples(targets, st.integers(0, 80)), max_size=2)):
+        if where < len(data):
+            data[where] = value
+    return bytes(data)
+
+
+@given(data=frames())
+def test_fast_ether_decode_matches_the_generic_decoder(data: bytes) -> None:
+    check_same(decode_ether(data), Ether, data)
+
+
+@given(data=frames())
+def test_fast_ip_decode_matches_the_generic_decoder(data: bytes) -> None:
+    check_same(decode_ip(data[14:]), IP, data[14:])
+
+
+@given(data=st.binary(max_size=120))
+def test_random_bytes_are_never_accepted_wrongly(data: bytes) -> None:
+    check_same(decode_ether(data), Ether, data)
+    check_same(decode_ip(data), IP, data)
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        Ether() / IP(dst="198.18.0.2") / TCP() / b"data",
+        Ether() / IP(dst="198.18.0.2") / TCP(options=[("MSS", 1460), ("Timestamp", (1, 2))]),
+        Ether() / IP(dst="198.18.0.2") / UDP() / b"data",
+        Ether() / IP(dst="198.18.0.2") / UDP() / b"x" / b"",
+    ],
+    ids=["tcp", "tcp-options", "udp", "udp-short"],
+)
+def test_plain_frames_take_the_fast_path(packet: Layer) -> None:
+    data = bytes(packet) + bytes(6)  # with Ethernet padding
+    assert check_same(decode_ether(data), Ether, data)
+    assert Ether.decode(data) == Ether._decode_chain(data, 0)
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        Ether() / IP(dst="198.18.0.2", flags="MF") / UDP(),
+        Ether() / IP(dst="198.18.0.2", options=[]) / TCP(dataofs=4),
+    ],
+    ids=["fragment", "bad-dataofs"],
+)
+def test_unusual_frames_go_to_the_generic_decoder(packet: Layer) -> None:
+    assert decode_ether(bytes(packet)) is None
+
+
+BASES = [
+    bytes(Ether() / IP(dst="198.18.0.2") / TCP() / b"0123456789"),
+    bytes(Ether() / IP(dst="198.18.0.2") / TCP(options=[("MSS", 1460)]) / b"0123"),
+    bytes(Ether() / IP(dst="198.18.0.2") / UDP() / b"0123456789") + bytes(4),
+]
+BOUNDARY_VALUES = [
+    0,
+    1,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    19,
+    20,
+    21,
+    22,
+    0x20,
+    0x40,
+    0x44,
+    0x45,
+    0x46,
+    0x50,
+    0x60,
+    0xF0,
+    0xFF,
+]
+
+
+@pytest.mark.parametrize("base", BASES, ids=["tcp", "tcp-options", "udp-padded"])
+def test_every_checked_byte_at_its_boundaries(base: bytes) -> None:
+    # Deterministic: each byte the fast path reads, set to each value near a check's boundary.
+    accepted = 0
+    for where in (12, 13, 14, 16, 17, 20, 21, 23, 38, 39, 46):
+        for value in BOUNDARY_VALUES:
+            data = bytearray(base)
+            data[where] = value
+            accepted += check_same(decode_ether(bytes(data)), Ether, bytes(data))
+            accepted += check_same(decode_ip(bytes(data[14:])), IP, bytes(data[14:]))
+    assert accepted > 50  # the fast path is really exercised, not only declined
