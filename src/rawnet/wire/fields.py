@@ -200,7 +200,11 @@ class UInt(Field[int]):
         if layer is None:
             return self
         values = layer._v
-        if values is None:
+        if values is None:  # a view: read straight from the buffer
+            if self.bits == 16 and self.offset is not None:  # ports, lengths: the common case, inline
+                buf = layer._buf
+                at = layer._off + self.offset
+                return buf[at] << 8 | buf[at + 1]
             return self.read(layer._buf, layer._off)  # type: ignore[misc]
         return values[self.index]
 

@@ -44,6 +44,7 @@ MAX_DEPTH = 64  #: layers a decode goes down before LimitError
 _DEPTH_LIMIT = (MAX_DEPTH + 1) * DEPTH_UNIT
 
 _new = object.__new__
+_fast_decoder = FAST_DECODERS.get
 _DATA = (bytes, bytearray, str)  # what ``/`` turns into a Raw layer (a tuple: cheaper than a union)
 
 
@@ -164,17 +165,17 @@ class Layer:
         the reason, so what decoded is kept and nothing is lost.
         """
         buf = data if data.__class__ is bytes else bytes(data)
-        if lenient:
-            try:
-                return cls._decode_chain(buf, LENIENT)
-            except DecodeError as error:
-                return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
-        fast = FAST_DECODERS.get(cls)
-        if fast is not None:
-            top = fast(buf)
-            if top is not None:
-                return top  # type: ignore[return-value]
-        return cls._decode_chain(buf, 0)
+        if not lenient:
+            fast = _fast_decoder(cls)
+            if fast is not None:
+                top = fast(buf)
+                if top is not None:
+                    return top  # type: ignore[return-value]
+            return cls._decode_chain(buf, 0)
+        try:
+            return cls._decode_chain(buf, LENIENT)
+        except DecodeError as error:
+            return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
 
     @classmethod
     def _decode_chain(cls: type[L], buf: bytes, mode: int) -> L:
