@@ -18,6 +18,7 @@ from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, IPv4, UInt, Var
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
+from rawnet.wire.options import walk
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
@@ -153,26 +154,15 @@ class IPOption_Timestamp(IPOption):
 def decode_options(buf: bytes, offset: int, end: int) -> list[IPOption]:
     """The options in ``buf[offset:end]``; lengths are checked, unknown options kept raw."""
     options: list[IPOption] = []
-    at = offset
-    while at < end:
-        kind = buf[at]
+    for kind, data in walk(
+        "ipv4", buf, offset, end, word="option", single=(NOP,), eol=EOL, length_counts_header=True
+    ):
         if kind == EOL:
-            options.append(IPOption_EOL(buf[at + 1 : end]))
-            break
-        if kind == NOP:
+            options.append(IPOption_EOL(data or b""))
+        elif data is None:
             options.append(IPOption_NOP())
-            at += 1
-            continue
-        if at + 1 >= end:
-            raise TruncatedError("ipv4", at, f"option {kind} has no length byte")
-        length = buf[at + 1]
-        if length < 2:
-            raise MalformedError("ipv4", at, f"option {kind} length {length} < 2")
-        if at + length > end:
-            raise TruncatedError("ipv4", at, f"option {kind} length {length} runs past the header")
-        data = buf[at + 2 : at + length]
-        options.append(_typed_option(kind, data))
-        at += length
+        else:
+            options.append(_typed_option(kind, data))
     return options
 
 

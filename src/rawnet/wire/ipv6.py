@@ -18,7 +18,6 @@ bounded by the Layer machinery, so no chain of headers can loop. Never I/O, neve
 from __future__ import annotations
 
 import socket
-import struct
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from rawnet.wire.fields import FILL, LENGTH, NEXT, Field, UInt, Var
 from rawnet.wire.fields import IPv6 as IPv6Address
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, LAZY, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
+from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
@@ -55,20 +55,10 @@ Option = tuple[Any, Any]
 def decode_options(layer: str, buf: bytes, offset: int, end: int) -> list[Option]:
     """The options in ``buf[offset:end]`` as (name, value) tuples; an unknown type is (type, bytes)."""
     options: list[Option] = []
-    at = offset
-    while at < end:
-        kind = buf[at]
-        if kind == 0:
-            options.append(("Pad1", None))
-            at += 1
-            continue
-        if at + 1 >= end:
-            raise TruncatedError(layer, at, f"option type {kind} has no length byte")
-        length = buf[at + 1]
-        if at + 2 + length > end:
-            raise TruncatedError(layer, at, f"option type {kind} length {length} runs past the header")
-        options.append(_typed_option(kind, buf[at + 2 : at + 2 + length]))
-        at += 2 + length
+    for kind, data in walk(
+        layer, buf, offset, end, word="option type", single=(0,), eol=None, length_counts_header=False
+    ):
+        options.append(("Pad1", None) if data is None else _typed_option(kind, data))
     return options
 
 
@@ -107,20 +97,7 @@ def encode_options(options: Sequence[Option]) -> bytes:
 
 
 def _check_options(value: Any) -> tuple[Option, ...]:
-    options = tuple(tuple(option) for option in value)
-    for option in options:
-        if len(option) != 2:
-            raise ValueError(f"an option is a (name, value) pair, got {option!r}")
-        name = option[0]
-        if not (name in OPTION_TYPES or (isinstance(name, int) and 0 <= name <= 255)):
-            raise ValueError(f"unknown option {name!r}: use one of {sorted(OPTION_TYPES)} or a type number")
-    try:
-        size = len(encode_options(options))
-    except (struct.error, TypeError, ValueError, OverflowError) as error:
-        raise ValueError(f"bad option value: {error}") from None
-    if size > MAX_OPTIONS_LEN:
-        raise ValueError(f"options take {size} bytes, an extension header has room for {MAX_OPTIONS_LEN}")
-    return options
+    return check_pairs(value, OPTION_TYPES, encode_options, MAX_OPTIONS_LEN, "an extension header", "type")
 
 
 def _show_options(options: Sequence[Option]) -> str:

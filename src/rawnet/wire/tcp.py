@@ -10,6 +10,7 @@ from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Flags, UInt, Var
 from rawnet.wire.layer import Layer
+from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 
 PROTOCOL = 6
@@ -18,6 +19,13 @@ PROTOCOL = 6
 OPTION_KINDS = {"EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 5, "Timestamp": 8}
 _OPTION_NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
 _U16 = struct.Struct("!H")
+_FORMAT: dict[str, Any] = {
+    "layer": "tcp",
+    "word": "option kind",
+    "single": (1,),
+    "eol": 0,
+    "length_counts_header": True,
+}
 _U32x2 = struct.Struct("!II")
 
 Option = tuple[Any, Any]
@@ -26,26 +34,13 @@ Option = tuple[Any, Any]
 def decode_options(buf: bytes, offset: int, end: int) -> list[Option]:
     """TCP options as scapy's (name, value) tuples; an unknown or odd-sized kind is (kind, bytes)."""
     options: list[Option] = []
-    at = offset
-    while at < end:
-        kind = buf[at]
+    for kind, data in walk(buf=buf, offset=offset, end=end, **_FORMAT):
         if kind == 0:
-            options.append(("EOL", buf[at + 1 : end] or None))
-            break
-        if kind == 1:
+            options.append(("EOL", data or None))
+        elif data is None:
             options.append(("NOP", None))
-            at += 1
-            continue
-        if at + 1 >= end:
-            raise TruncatedError("tcp", at, f"option kind {kind} has no length byte")
-        length = buf[at + 1]
-        if length < 2:
-            raise MalformedError("tcp", at, f"option kind {kind} length {length} < 2")
-        if at + length > end:
-            raise TruncatedError("tcp", at, f"option kind {kind} length {length} runs past the header")
-        data = buf[at + 2 : at + length]
-        options.append(_typed_option(kind, data))
-        at += length
+        else:
+            options.append(_typed_option(kind, data))
     return options
 
 
@@ -94,20 +89,7 @@ def encode_options(options: Sequence[Option]) -> bytes:
 
 
 def _check_options(value: Any) -> tuple[Option, ...]:
-    options = tuple(tuple(option) for option in value)
-    for option in options:
-        if len(option) != 2:
-            raise ValueError(f"an option is a (name, value) pair, got {option!r}")
-        name = option[0]
-        if not (name in OPTION_KINDS or (isinstance(name, int) and 0 <= name <= 255)):
-            raise ValueError(f"unknown option {name!r}: use one of {sorted(OPTION_KINDS)} or a kind number")
-    try:
-        size = len(encode_options(options))
-    except (struct.error, TypeError, ValueError, OverflowError) as error:
-        raise ValueError(f"bad option value: {error}") from None
-    if size > 40:
-        raise ValueError(f"options take {size} bytes, a TCP header has room for 40")
-    return options
+    return check_pairs(value, OPTION_KINDS, encode_options, 40, "a TCP header", "kind")
 
 
 def _show_options(options: Sequence[Option]) -> str:
