@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rawnet import IP, TCP, UDP, BuildError, Ether, FieldValueError, Raw
+from rawnet import IP, TCP, UDP, BuildError, Ether, FieldValueError, Layer, Raw
 
 
 def test_stacking_copies_operands() -> None:
@@ -105,3 +105,49 @@ def test_decode_round_trip_and_lookup() -> None:
     assert TCP in decoded and UDP not in decoded
     with pytest.raises(IndexError):
         decoded[UDP]
+
+
+# -- stacking moves temporaries, copies everything else --------------------------------------
+
+
+def test_operands_held_anywhere_are_never_changed() -> None:
+    held = [IP(dst="198.18.0.2")]
+    tcp = TCP(dport=80)
+    packet = Ether() / held[0] / tcp  # a container's element and a variable: both copied
+    assert held[0].payload is None and tcp.payload is None
+    assert packet[IP] is not held[0] and packet[TCP] is not tcp
+
+
+def test_a_temporary_whose_inner_layer_is_held_elsewhere_is_copied() -> None:
+    kept: list[Layer] = []
+
+    def make() -> Layer:
+        stack = Ether() / IP(dst="198.18.0.2")
+        kept.append(stack[IP])  # somebody keeps the inner layer...
+        return stack  # ...of a stack returned as a temporary
+
+    packet = make() / TCP()
+    assert kept[0].payload is None  # the kept layer did not get the TCP appended
+    assert TCP in packet and packet[IP] is not kept[0]
+    right = make()[IP]
+    other = Ether() / (right / UDP())
+    assert right.payload is None and UDP in other
+
+
+def test_temporaries_are_moved_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rawnet.wire import layer as layer_module
+
+    copies = []
+    real = layer_module._copy_node
+
+    def counting(node: Layer) -> Layer:
+        copies.append(type(node).__name__)
+        return real(node)
+
+    monkeypatch.setattr(layer_module, "_copy_node", counting)
+    packet = Ether() / IP(dst="198.18.0.2") / TCP() / b"x"
+    assert [type(layer).__name__ for layer in packet.layers()] == ["Ether", "IP", "TCP", "Raw"]
+    expected = (
+        [] if layer_module._MOVE_TEMPORARIES else ["Ether", "IP", "Ether", "IP", "TCP", "Ether", "IP", "TCP"]
+    )
+    assert copies == expected
