@@ -9,6 +9,7 @@ from rawnet.wire.registry import ETHERTYPE, LAYERS
 
 _ETHERTYPES = LAYERS.table(ETHERTYPE)
 _number = LAYERS.number
+_NUMBERS = LAYERS.classes(ETHERTYPE)
 
 #: EtherType used when the payload announces none (scapy's default too).
 DEFAULT_ETHERTYPE = 0x9000
@@ -20,7 +21,9 @@ def _ethertype_for(layer: Layer, stored: int | None) -> int:
     payload = layer._payload
     if payload is None or payload.__class__ is Raw:
         return DEFAULT_ETHERTYPE
-    number = _number(ETHERTYPE, payload.__class__)
+    number = _NUMBERS.get(payload.__class__)
+    if number is None:
+        number = _number(ETHERTYPE, payload.__class__)  # a subclass of a registered layer
     return DEFAULT_ETHERTYPE if number is None else number
 
 

@@ -23,6 +23,7 @@ from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
 _number = LAYERS.number
+_NUMBERS = LAYERS.classes(IP_PROTOCOL)
 _ZERO4 = bytes(4)
 
 # Option numbers (RFC 791 3.1; IANA "IP Option Numbers").
@@ -311,7 +312,13 @@ class IP(Layer):
         proto = values[8]
         if proto is None:
             payload_layer = self._payload
-            proto = 0 if payload_layer is None else _number(IP_PROTOCOL, payload_layer.__class__) or 0
+            proto = (
+                0
+                if payload_layer is None
+                else _NUMBERS.get(payload_layer.__class__)
+                or _number(IP_PROTOCOL, payload_layer.__class__)
+                or 0
+            )
         chksum = values[9]
         if chksum is not None:
             header = self._pack(ihl, length, proto, chksum) + option_bytes

@@ -149,22 +149,22 @@ class Layer:
     def __truediv__(self, other: Layer | bytes | bytearray | str) -> Layer:
         # scapy's semantics: the result is a new stack; neither operand is changed or shared.
         # An operand nothing else refers to (a temporary, as in Ether()/IP()/TCP()) is moved
-        # into the result instead of copied: nobody can tell the difference (see _temporary).
+        # into the result instead of copied: nobody can tell the difference (see _OPERAND).
         fresh = other.__class__ is bytes or isinstance(other, _DATA)
         if fresh:
             other = Raw._of(other)  # type: ignore[arg-type]
         elif not isinstance(other, Layer):
             return NotImplemented
-        if _MOVE_TEMPORARIES and _refcount(self) == _OPERAND and _unshared(self):
-            top = last = self
-            while True:
-                below = last._payload
-                if below is LAZY:
-                    below = last._payload = last._decode_payload()
-                if below is None:
-                    break
+        top = None
+        if _MOVE_TEMPORARIES and _refcount(self) == _OPERAND:
+            last = self  # walk to the end, checking that nothing else holds a layer on the way
+            below = last._payload
+            while below is not None and below is not LAZY and _refcount(below) == _OPERAND:
                 last = below
-        else:
+                below = last._payload
+            if below is None:
+                top = self
+        if top is None:  # held somewhere (or a lazy tail): copy, as scapy does
             top = last = _copy_node(self)
             below = self._payload
             while below is not None:
@@ -174,7 +174,11 @@ class Layer:
                         break
                 last._payload = last = _copy_node(below)
                 below = below._payload
-        if fresh or (_MOVE_TEMPORARIES and _refcount(other) == _OPERAND and _unshared(other)):
+        if fresh or (
+            _MOVE_TEMPORARIES
+            and _refcount(other) == _OPERAND
+            and (other._payload is None or _unshared(other))
+        ):
             last._payload = other
             return top
         node: Layer | None = other

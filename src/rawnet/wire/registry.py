@@ -47,6 +47,10 @@ class Registry:
                     break
         return number
 
+    def classes(self, space: str) -> dict[type[Layer], int]:
+        """The live class -> number map of a space (builders index it, then ask number())."""
+        return self._by_class.setdefault(space, {})
+
     def table(self, space: str) -> dict[int, type[Layer]]:
         """The live number -> class map of a space (decoders index it directly)."""
         return self._by_number.setdefault(space, {})
