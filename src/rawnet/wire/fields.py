@@ -367,6 +367,7 @@ class _Address(Field[str]):
         super().__init__(doc, None if default is None else default, auto=auto)
         self.fmt = f"{self.size}s"
         self.cache = {}
+        self.texts: dict[bytes, str] = {}  # wire -> text, bounded like cache
         self.wire_public = self.to_text
         self.none_wire = self.to_wire(none) if none else bytes(self.size)
         if default is not None:
@@ -383,10 +384,21 @@ class _Address(Field[str]):
             offset = self.offset
             if offset is not None:  # a view: read straight from the buffer
                 start = layer._off + offset
-                return self.to_text(layer._buf[start : start + self.size])
-            values = layer._unpack()
-        stored = values[self.index]
-        return self.to_text(stored) if stored.__class__ is bytes else stored
+                stored = layer._buf[start : start + self.size]
+            else:
+                stored = layer._unpack()[self.index]
+        else:
+            stored = values[self.index]
+        if stored.__class__ is not bytes:
+            return stored
+        # Captures repeat a few addresses many times: their text is kept, like parsed text is.
+        text = self.texts.get(stored)
+        if text is None:
+            text = self.to_text(stored)
+            if len(self.texts) >= 4096:
+                self.texts.clear()
+            self.texts[stored] = text
+        return text
 
     def to_wire(self, text: str) -> bytes:
         raise NotImplementedError
