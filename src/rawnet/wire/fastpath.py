@@ -59,7 +59,6 @@ def _ipv4(buf: bytes, offset: int, end: int, mode: int) -> Layer | None:
     else:
         return None
     transport._v = None
-    transport._built = None
     transport._buf = buf
     transport._off = at
     transport._payload = LAZY
@@ -71,7 +70,6 @@ def _ipv4(buf: bytes, offset: int, end: int, mode: int) -> Layer | None:
             return None
     ip = _new(IP)
     ip._v = None
-    ip._built = None
     ip._buf = buf
     ip._off = offset
     ip._poff = at
@@ -92,7 +90,6 @@ def decode_ether(buf: bytes) -> Layer | None:
         return None
     ether = _new(Ether)
     ether._v = None
-    ether._built = None
     ether._buf = buf
     ether._off = 0
     ether._poff = 14

@@ -114,7 +114,8 @@ class Layer:
 
     _v: list[Any] | None  # None: a decoded view whose fields are still only in _buf
     #: What the last build of this header gave, for protocols that reuse it (see IP._build);
-    #: None once a field is set. Only ever read by the layer's own _build.
+    #: None once a field is set. Only ever read by the layer's own _build, after _v exists
+    #: (a decoded view sets it when it unpacks).
     _built: Any
     _payload: Any
     _buf: bytes
@@ -247,7 +248,6 @@ class Layer:
         """A decoded layer over ``buf``: its fields are unpacked when first needed."""
         layer = _new(cls)
         layer._v = None
-        layer._built = None
         layer._buf = buf
         layer._off = offset
         layer._poff = payload_start
@@ -690,6 +690,7 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
         source.append("def _unpack(self):")
         source.append(f"    {target} = _unpack_from(self._buf, self._off)")
         source.append(f"    values = self._v = [{', '.join(values)}]")
+        source.append("    self._built = None  # views leave it unset: nothing reads it before _v exists")
         if any(not field.fmt and not field.bits for field in fields):
             source.append("    self._fill_variable(values)")
         source.append("    return values")
