@@ -329,8 +329,7 @@ class Layer:
             raise self._diagnose(error) from None
         return data if data.__class__ is bytes else bytes(data)
 
-    def __bytes__(self) -> bytes:
-        return self.build()
+    __bytes__ = build
 
     def _build(self, pseudo: bytes | None) -> bytes:
         """This layer and its payload; ``pseudo`` is the network layer's pseudo-header addresses."""
@@ -343,6 +342,8 @@ class Layer:
             return b""
         if payload is LAZY:
             return self._buf[self._poff : self._pend]
+        if payload.__class__ is Raw and payload._payload is None and not payload.padding:
+            return payload._v[0]  # type: ignore[index,no-any-return]  # data
         if payload._v is None and payload._payload is LAZY:  # an untouched decoded tail
             return payload._buf[payload._off : payload._pend] + payload.padding  # type: ignore[no-any-return]
         return payload._build(pseudo)  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.checksum import internet_checksum, with_checksum
+from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Flags, UInt, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.options import check_pairs, walk
@@ -19,6 +19,7 @@ PROTOCOL = 6
 OPTION_KINDS = {"EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 5, "Timestamp": 8}
 _OPTION_NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
 _U16 = struct.Struct("!H")
+_join = b"".join
 _FORMAT: dict[str, Any] = {
     "layer": "tcp",
     "word": "option kind",
@@ -147,8 +148,9 @@ class TCP(Layer):
             return self._pack(dataofs, chksum or 0) + option_bytes + payload + self.padding
         header = self._pack(dataofs, 0) + option_bytes
         size = len(header) + len(payload) + (PROTOCOL << 16)  # + keeps a carry: a word of its own
-        chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + payload)
-        return with_checksum(header, 16, chksum) + payload + self.padding
+        chksum = internet_checksum(_join((pseudo, size.to_bytes(4, "big"), header, payload)))
+        # One allocation for the segment: the header around its checksum, then the data.
+        return _join((header[:16], chksum.to_bytes(2, "big"), header[18:], payload, self.padding))
 
     def _network_summary(self, family: str, src: str, dst: str) -> str:
         values = self._values()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.checksum import internet_checksum, with_checksum
+from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Field, UInt
 from rawnet.wire.layer import IN_IPV6, QUOTED, Layer
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 
 PROTOCOL = 17
+_join = b"".join
 
 
 class UDP(Layer):
@@ -52,8 +53,10 @@ class UDP(Layer):
         # leaves the rest outside it, as receivers see it).
         covered = payload[: length - 8] if 8 <= length < 8 + len(payload) else payload
         size = 8 + len(covered) + (PROTOCOL << 16)  # + keeps a carry: a word of its own
-        chksum = internet_checksum(pseudo + size.to_bytes(4, "big") + header + covered) or 0xFFFF  # RFC 768
-        return with_checksum(header, 6, chksum) + payload + self.padding
+        chksum = (
+            internet_checksum(_join((pseudo, size.to_bytes(4, "big"), header, covered))) or 0xFFFF
+        )  # RFC 768
+        return _join((header[:6], chksum.to_bytes(2, "big"), payload, self.padding))
 
     def _checked_fields(self) -> tuple[Field[object], ...]:
         fields = super()._checked_fields()
