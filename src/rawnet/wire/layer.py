@@ -564,6 +564,17 @@ class Layer:
         return self._recomputed(LENGTH, CHECKSUM)
 
 
+_NO_POSITIONAL = object()
+
+
+def _positional_error(layer: Layer) -> TypeError:
+    name = type(layer).__name__
+    first = layer.fields_desc[0].name
+    return TypeError(
+        f"{name}() takes fields as keywords ({name}({first}=...)); decode bytes with {name}.decode(data)"
+    )
+
+
 def _copy_node(layer: L) -> L:
     """A copy of one layer whose payload is still the original's (the caller relinks it)."""
     new = _new(layer.__class__)
@@ -683,8 +694,13 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
     body.append("    self._built = None")
     body.append("    self._mode = 0")
     body.append("    self.padding = b''")
-    signature = f"self, *, {', '.join(params)}" if params else "self"
-    source = [f"def __init__({signature}):", *body]
+    # Fields are keywords only. They are declared positional-or-keyword behind a positional-only
+    # guard, because CPython fills such defaults from a tuple, keyword-only ones from a dict.
+    namespace["_NO_POSITIONAL"] = _NO_POSITIONAL
+    namespace["_positional_error"] = _positional_error
+    signature = f"self, _positional=_NO_POSITIONAL, /, {', '.join(params)}" if params else "self"
+    guard = ["    if _positional is not _NO_POSITIONAL: raise _positional_error(self)"] if params else []
+    source = [f"def __init__({signature}):", *guard, *body]
 
     if formats:
         target = ", ".join(unpacked) + ("," if len(unpacked) == 1 else "")
@@ -701,6 +717,7 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
     exec("\n".join(source), namespace)
     init = namespace["__init__"]
     init.__doc__ = _init_doc(cls, fields)
+    init.__qualname__ = f"{cls.__name__}.__init__"  # errors name the class: "TCP.__init__() got ..."
     cls._init_fields = init  # type: ignore[method-assign]
     if "__init__" not in cls.__dict__:  # a protocol may wrap it (keyword aliases): it calls _init_fields
         cls.__init__ = init  # type: ignore[method-assign]
