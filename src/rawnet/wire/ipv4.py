@@ -14,7 +14,6 @@ from typing import Any
 
 from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
-from rawnet.wire.checksum import internet_checksum, with_checksum
 from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, IPv4, UInt, Var
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
@@ -25,6 +24,7 @@ _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
 _number = LAYERS.number
 _NUMBERS = LAYERS.classes(IP_PROTOCOL)
 _ZERO4 = bytes(4)
+_from_bytes = int.from_bytes
 
 # Option numbers (RFC 791 3.1; IANA "IP Option Numbers").
 EOL, NOP, RR, TS, LSRR, SSRR = 0, 1, 7, 68, 131, 137
@@ -320,11 +320,19 @@ class IP(Layer):
                 or 0
             )
         chksum = values[9]
-        if chksum is not None:
-            header = self._pack(ihl, length, proto, chksum) + option_bytes
-        else:
-            header = self._pack(ihl, length, proto, 0) + option_bytes
-            header = with_checksum(header, 10, internet_checksum(header))
+        if chksum is None:
+            # RFC 1071 over the header's 16-bit words, summed from the values (2**16 is 1 mod
+            # 0xFFFF, so the addresses and options can be summed as whole numbers): one pack.
+            total = (
+                (values[0] << 12 | ihl << 8 | values[2])
+                + length
+                + values[4]
+                + (values[5] << 13 | values[6])
+                + (values[7] << 8 | proto)
+                + _from_bytes((values[10] or _ZERO4) + dst + option_bytes, "big")
+            ) % 0xFFFF
+            chksum = 0xFFFF - total if total else 0  # the version makes the sum non-zero
+        header = self._pack(ihl, length, proto, chksum) + option_bytes
         self._built = (len(payload), self._payload.__class__, header, addresses)
         return header + payload + self.padding
 
