@@ -11,6 +11,9 @@ _ETHERTYPES = LAYERS.table(ETHERTYPE)
 _number = LAYERS.number
 _NUMBERS = LAYERS.classes(ETHERTYPE)
 
+_BROADCAST = b"\xff" * 6  # an unset destination, as in scapy (sending fills it: issue 3)
+_UNSET = bytes(6)
+
 #: EtherType used when the payload announces none (scapy's default too).
 DEFAULT_ETHERTYPE = 0x9000
 
@@ -45,7 +48,9 @@ class Ether(Layer):
         payload = self._build_payload(None)
         built = self._built  # the header of the last build, while no field changed (see IP._build)
         if built is None or built[0] is not self._payload.__class__:
-            built = self._built = (self._payload.__class__, self._pack(_ethertype_for(self, values[2])))
+            ethertype = _ethertype_for(self, values[2])
+            header = (values[0] or _BROADCAST) + (values[1] or _UNSET) + ethertype.to_bytes(2, "big")
+            built = self._built = (self._payload.__class__, header)
         return built[1] + payload + self.padding  # type: ignore[no-any-return]
 
     def _summary(self) -> str | None:

@@ -151,10 +151,12 @@ class Layer:
         # scapy's semantics: the result is a new stack; neither operand is changed or shared.
         # An operand nothing else refers to (a temporary, as in Ether()/IP()/TCP()) is moved
         # into the result instead of copied: nobody can tell the difference (see _OPERAND).
-        fresh = other.__class__ is bytes or isinstance(other, _DATA)
-        if fresh:
-            other = Raw._of(other)  # type: ignore[arg-type]
-        elif not isinstance(other, Layer):
+        if isinstance(other, Layer):
+            fresh = False
+        elif isinstance(other, _DATA):
+            other = Raw._of(other)
+            fresh = True
+        else:
             return NotImplemented
         top = None
         if _MOVE_TEMPORARIES and _refcount(self) == _OPERAND:
@@ -773,7 +775,7 @@ class Raw(Layer):
     def _of(cls, data: bytes | bytearray | str) -> Raw:
         """Raw(load=data), without the keyword machinery (the ``/ b"..."`` path)."""
         layer = _new(cls)
-        layer._v = [check_bytes(data)]
+        layer._v = [data if data.__class__ is bytes else check_bytes(data)]
         layer._payload = None
         layer._mode = 0
         layer.padding = b""

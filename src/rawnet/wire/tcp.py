@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Flags, UInt, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.options import check_pairs, walk
@@ -20,6 +19,7 @@ OPTION_KINDS = {"EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 
 _OPTION_NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
 _U16 = struct.Struct("!H")
 _join = b"".join
+_from_bytes = int.from_bytes
 _FORMAT: dict[str, Any] = {
     "layer": "tcp",
     "word": "option kind",
@@ -147,8 +147,11 @@ class TCP(Layer):
         if chksum is not None or pseudo is None:
             return self._pack(dataofs, chksum or 0) + option_bytes + payload + self.padding
         header = self._pack(dataofs, 0) + option_bytes
-        size = len(header) + len(payload) + (PROTOCOL << 16)  # + keeps a carry: a word of its own
-        chksum = internet_checksum(_join((pseudo, size.to_bytes(4, "big"), header, payload)))
+        size = len(header) + len(payload)
+        # RFC 1071 (see checksum.py): the pseudo-header, TCP length and protocol, the segment.
+        number = _from_bytes(_join((pseudo, header, payload, b"\0" if size & 1 else b"")), "big")
+        total = (number + size + PROTOCOL) % 0xFFFF
+        chksum = 0xFFFF - total if total else 0  # the data offset makes the sum non-zero
         # One allocation for the segment: the header around its checksum, then the data.
         return _join((header[:16], chksum.to_bytes(2, "big"), header[18:], payload, self.padding))
 
