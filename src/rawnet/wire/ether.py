@@ -51,7 +51,7 @@ class Ether(Layer):
             ethertype = _ethertype_for(self, values[2])
             header = (values[0] or _BROADCAST) + (values[1] or _UNSET) + ethertype.to_bytes(2, "big")
             built = self._built = (self._payload.__class__, header)
-        return built[1] + payload + self.padding  # type: ignore[no-any-return]
+        return built[1] + payload + self.padding if self.padding else built[1] + payload  # type: ignore[no-any-return]
 
     def _summary(self) -> str | None:
         if self.payload is not None and not isinstance(self.payload, Raw):

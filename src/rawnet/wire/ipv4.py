@@ -288,7 +288,7 @@ class IP(Layer):
         if built is not None:
             payload = self._build_payload(built[3])
             if len(payload) == built[0] and self._payload.__class__ is built[1]:
-                return built[2] + payload + self.padding  # type: ignore[no-any-return]
+                return built[2] + payload + self.padding if self.padding else built[2] + payload  # type: ignore[no-any-return]
         options = values[12]
         option_bytes = encode_options(options) if options else b""
         dst = values[11] or _ZERO4
@@ -329,12 +329,14 @@ class IP(Layer):
                 + values[4]
                 + (values[5] << 13 | values[6])
                 + (values[7] << 8 | proto)
-                + _from_bytes((values[10] or _ZERO4) + dst + option_bytes, "big")
+                + _from_bytes(((values[10] or _ZERO4) + dst + option_bytes) if options else addresses, "big")
             ) % 0xFFFF
             chksum = 0xFFFF - total if total else 0  # the version makes the sum non-zero
-        header = self._pack(ihl, length, proto, chksum) + option_bytes
+        header = self._pack(ihl, length, proto, chksum)
+        if option_bytes:
+            header += option_bytes
         self._built = (len(payload), self._payload.__class__, header, addresses)
-        return header + payload + self.padding
+        return header + payload + self.padding if self.padding else header + payload
 
     def pseudo_addresses(self) -> bytes:
         """Source and (final) destination as the transport checksum's pseudo-header sees them."""
