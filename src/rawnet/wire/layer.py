@@ -344,9 +344,11 @@ class Layer:
             return b""
         if payload is LAZY:
             return self._buf[self._poff : self._pend]
-        if payload.__class__ is Raw and payload._payload is None and not payload.padding:
-            return payload._v[0]  # type: ignore[index,no-any-return]  # data
-        if payload._v is None and payload._payload is LAZY:  # an untouched decoded tail
+        if payload._v is not None:
+            if payload.__class__ is Raw and payload._payload is None and not payload.padding:
+                return payload._v[0]  # type: ignore[no-any-return]  # data: the usual last layer
+            return payload._build(pseudo)  # type: ignore[no-any-return]
+        if payload._payload is LAZY:  # an untouched decoded view and its tail: the bytes as they were
             return payload._buf[payload._off : payload._pend] + payload.padding  # type: ignore[no-any-return]
         return payload._build(pseudo)  # type: ignore[no-any-return]
 
