@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rawnet import IP, TCP, UDP, DecodeError, Ether, Layer
-from rawnet.wire.fastpath import decode_ether, decode_ip
+from rawnet.wire.fastpath import build_ether, decode_ether, decode_ip
 from rawnet.wire.layer import LAZY
 
 
@@ -182,3 +182,86 @@ def test_every_checked_byte_at_its_boundaries(base: bytes) -> None:
             accepted += check_same(decode_ether(bytes(data)), Ether, bytes(data))
             accepted += check_same(decode_ip(bytes(data[14:])), IP, bytes(data[14:]))
     assert accepted > 50  # the fast path is really exercised, not only declined
+
+
+# -- the fused builder against the per-layer builders ----------------------------------------
+
+maybe = st.one_of(st.none(), st.integers(0, 65535))
+
+
+@st.composite
+def stacks(draw: st.DrawFn) -> Layer:
+    transport: Layer
+    if draw(st.booleans()):
+        transport = TCP(
+            sport=draw(st.integers(0, 65535)),
+            seq=draw(st.integers(0, 2**32 - 1)),
+            ack=draw(st.integers(0, 2**32 - 1)),
+            dataofs=draw(st.one_of(st.none(), st.integers(0, 15))),
+            reserved=draw(st.integers(0, 7)),
+            flags=draw(st.integers(0, 511)),
+            window=draw(st.integers(0, 65535)),
+            chksum=draw(maybe),
+            urgptr=draw(st.integers(0, 65535)),
+            options=draw(st.sampled_from([(), (), (), [("MSS", 1460)]])),
+        )
+    else:
+        transport = UDP(sport=draw(st.integers(0, 65535)), len=draw(maybe), chksum=draw(maybe))
+    ip = IP(
+        src=draw(st.sampled_from(["198.18.0.1", "0.0.0.0", "255.255.255.255"])),
+        dst=draw(st.sampled_from(["198.19.255.254", "198.18.0.2"])),
+        ihl=draw(st.one_of(st.none(), st.integers(0, 15))),
+        tos=draw(st.integers(0, 255)),
+        len=draw(st.one_of(st.none(), st.integers(0, 65535))),
+        id=draw(st.integers(0, 65535)),
+        flags=draw(st.integers(0, 7)),
+        frag=draw(st.integers(0, 8191)),
+        ttl=draw(st.integers(0, 255)),
+        proto=draw(st.one_of(st.none(), st.integers(0, 255))),
+        chksum=draw(maybe),
+    )
+    ether = Ether(type=draw(st.one_of(st.none(), st.integers(0, 65535))))
+    data = draw(st.binary(max_size=64))
+    return ether / ip / transport / data if data or draw(st.booleans()) else ether / ip / transport
+
+
+@given(packet=stacks())
+def test_fast_build_matches_the_per_layer_builders(packet: Layer) -> None:
+    fast = build_ether(packet)
+    slow = packet._build(None)
+    if fast is not None:
+        assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        Ether() / IP(dst="198.18.0.2") / TCP() / b"data",
+        Ether() / IP(dst="198.18.0.2") / UDP() / b"odd",
+        Ether() / IP(dst="198.18.0.2") / UDP(),
+    ],
+    ids=["tcp", "udp-odd", "udp-empty"],
+)
+def test_plain_stacks_take_the_fast_builder(packet: Layer) -> None:
+    fast = build_ether(packet)
+    assert fast is not None and fast == packet._build(None)
+
+
+def test_sets_and_options_go_to_the_per_layer_builders() -> None:
+    assert build_ether(Ether() / IP(dst="198.18.0.0/30") / TCP()) is None
+    assert build_ether(Ether() / IP(options=[]) / TCP(options=[("NOP", None)])) is None
+
+
+def test_a_computed_udp_checksum_of_zero_goes_out_as_ffff_on_both_paths() -> None:
+    # Choose the last data word so that the one's complement sum is 0xFFFF (RFC 768: send 0xFFFF).
+    base = Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=1, dport=2) / b"ab\0\0"
+    word = (0xFFFF - (0xFFFF - Ether.decode(bytes(base))[UDP].chksum)) % 0xFFFF
+    packet = (
+        Ether()
+        / IP(src="198.18.0.1", dst="198.18.0.2")
+        / UDP(sport=1, dport=2)
+        / (b"ab" + word.to_bytes(2, "big"))
+    )
+    fast = build_ether(packet)
+    assert fast is not None and fast == packet._build(None)
+    assert fast[40:42] == b"\xff\xff"

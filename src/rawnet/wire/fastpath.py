@@ -1,19 +1,24 @@
-"""Fused decoders for the stacks most traffic is made of: Ether/IPv4/TCP|UDP and IPv4/TCP|UDP.
+"""Fused decoders and builders for the stacks most traffic is made of: Ether/IPv4/TCP|UDP/data.
 
 gopacket's DecodingLayerParser idea: one function checks the headers of a common stack and
 makes their views in one go, without the generic per-layer dispatch (about half the cost of a
-decode). It decides nothing on its own: a frame that is not plainly of its shape (IPv4 options,
-fragments, a zero or odd length, anything that would be an error) returns None and goes to the
-generic decoder, and tests/wire/test_fastpath.py holds the two to the same result.
+decode); its builder twin packs the three headers with one struct and sums both checksums from
+the field values. Neither decides anything on its own: a stack not plainly of their shape (IPv4
+or TCP options, fragments, odd lengths, padding, a field holding a set, anything that would be
+an error) returns None and goes to the per-layer code, and tests/wire/test_fastpath.py holds
+the two to the same result.
 """
 
 from __future__ import annotations
 
+import struct
+from typing import Any
+
 from rawnet.errors import DecodeError
 from rawnet.wire.ether import Ether
 from rawnet.wire.ipv4 import IP
-from rawnet.wire.layer import DEPTH_UNIT, LAZY, Layer
-from rawnet.wire.registry import FAST_DECODERS
+from rawnet.wire.layer import DEPTH_UNIT, LAZY, Layer, Raw
+from rawnet.wire.registry import ETHERTYPE, FAST_BUILDERS, FAST_DECODERS, IP_PROTOCOL, LAYERS
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 
@@ -105,5 +110,93 @@ def decode_ip(buf: bytes) -> Layer | None:
     return _ipv4(buf, 0, len(buf), 0)
 
 
+_ETHER_IPV4_TCP = struct.Struct("!6s6sH BBHHHBBH4s4s HHIIHHHH")
+_ETHER_IPV4_UDP = struct.Struct("!6s6sH BBHHHBBH4s4s HHHH")
+_from_bytes = int.from_bytes
+_BROADCAST = b"\xff" * 6
+_ZERO6 = bytes(6)
+_ZERO4 = bytes(4)
+_IPV4: int = LAYERS.number(ETHERTYPE, IP) or 0x0800  # the registered numbers, as the per-layer code uses
+_TCP: int = LAYERS.number(IP_PROTOCOL, TCP) or 6
+_UDP: int = LAYERS.number(IP_PROTOCOL, UDP) or 17
+
+
+def build_ether(top: Layer) -> bytes | None:
+    """Ether/IPv4/TCP|UDP(/data) built in one go, or None for any other stack."""
+    ip = top._payload
+    if ip.__class__ is not IP:
+        return None
+    transport = ip._payload
+    kind = transport.__class__
+    if kind is not TCP and kind is not UDP:
+        return None
+    tail = transport._payload
+    if tail is None:
+        data = b""
+    elif tail.__class__ is Raw and tail._payload is None and not tail.padding:
+        data = tail._v[0]  # type: ignore[index]
+    else:
+        return None
+    e, i, t = top._v, ip._v, transport._v
+    if e is None or i is None or t is None or i[12] or top.padding or ip.padding or transport.padding:
+        return None  # decoded views (their own bytes are reused), IPv4 options, padding
+    try:
+        return _ether_ipv4(e, i, t, kind is TCP, data)
+    except (TypeError, struct.error, OverflowError):
+        return None  # a set, or a value out of range: the per-layer builders explain it
+
+
+def _ether_ipv4(e: list[Any], i: list[Any], t: list[Any], tcp: bool, data: bytes) -> bytes | None:
+    src = i[10] or _ZERO4
+    dst = i[11] or _ZERO4
+    # One's complement sums (RFC 1071) over whole numbers: 2**16 is 1 modulo 0xFFFF.
+    data_sum = _from_bytes(data, "big") << 8 if len(data) & 1 else _from_bytes(data, "big")
+    addresses = _from_bytes(src + dst, "big")
+    if tcp:
+        if t[10]:
+            return None  # TCP options
+        segment = 20 + len(data)
+        dataofs = 5 if t[4] is None else t[4]
+        control = dataofs << 12 | t[5] << 9 | t[6]
+        chksum = t[8]
+        if chksum is None:
+            total = (
+                addresses + segment + _TCP + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9] + data_sum
+            ) % 0xFFFF
+            chksum = 0xFFFF - total if total else 0
+    else:
+        segment = 8 + len(data)
+        length = segment if t[2] is None else t[2]
+        chksum = t[3]
+        if chksum is None:
+            if length < segment:
+                return None  # the user's length cuts the datagram: the UDP builder handles it
+            total = (addresses + segment + _UDP + t[0] + t[1] + length + data_sum) % 0xFFFF
+            chksum = 0xFFFF - total if total else 0xFFFF  # a computed 0 goes out as 0xFFFF (RFC 768)
+    total_length = 20 + segment if i[3] is None else i[3]
+    if total_length > 0xFFFF:
+        return None
+    ihl = 5 if i[1] is None else i[1]
+    proto = (_TCP if tcp else _UDP) if i[8] is None else i[8]
+    first = i[0] << 4 | ihl
+    fragment = i[5] << 13 | i[6]
+    header_sum = i[9]
+    if header_sum is None:
+        total = (
+            (first << 8 | i[2]) + total_length + i[4] + fragment + (i[7] << 8 | proto) + addresses
+        ) % 0xFFFF
+        header_sum = 0xFFFF - total if total else 0
+    ethertype = _IPV4 if e[2] is None else e[2]
+    head = (e[0] or _BROADCAST, e[1] or _ZERO6, ethertype, first, i[2], total_length, i[4], fragment)
+    if tcp:
+        packed = _ETHER_IPV4_TCP.pack(
+            *head, i[7], proto, header_sum, src, dst, t[0], t[1], t[2], t[3], control, t[7], chksum, t[9]
+        )
+    else:
+        packed = _ETHER_IPV4_UDP.pack(*head, i[7], proto, header_sum, src, dst, t[0], t[1], length, chksum)
+    return packed + data if data else packed
+
+
+FAST_BUILDERS[Ether] = build_ether
 FAST_DECODERS[Ether] = decode_ether
 FAST_DECODERS[IP] = decode_ip

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
 from rawnet.wire import display
 from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, _Address, check_bytes
-from rawnet.wire.registry import FAST_DECODERS
+from rawnet.wire.registry import FAST_BUILDERS, FAST_DECODERS
 
 L = TypeVar("L", bound="Layer")
 LayerClass = type["Layer"]  #: a layer class (an alias: protocols have a field named ``type``)
@@ -72,6 +72,7 @@ def _unshared(top: Layer) -> bool:
 
 
 _fast_decoder = FAST_DECODERS.get
+_fast_builder = FAST_BUILDERS.get
 _DATA = (bytes, bytearray, str)  # what ``/`` turns into a Raw layer (a tuple: cheaper than a union)
 
 
@@ -325,6 +326,11 @@ class Layer:
     # -- building ------------------------------------------------------------------------
     def build(self) -> bytes:
         """The wire bytes, computing every field left as None. The layers are not changed."""
+        fast = _fast_builder(self.__class__)
+        if fast is not None:
+            data = fast(self)
+            if data is not None:
+                return data
         try:
             data = self._build(None)
         except (struct.error, TypeError, OverflowError, AttributeError) as error:

@@ -62,3 +62,7 @@ LAYERS = Registry()
 #: Fused decoders for common stacks, by the class a decode starts with (see fastpath.py): each
 #: returns the decoded stack, or None for anything not plainly of its shape.
 FAST_DECODERS: dict[type[Layer], Callable[[bytes], Layer | None]] = {}
+
+#: Fused builders, by the class of the outermost layer: each returns the bytes of a stack of its
+#: shape, or None for anything else (which the per-layer builders then build).
+FAST_BUILDERS: dict[type[Layer], Callable[[Layer], bytes | None]] = {}
