@@ -327,9 +327,12 @@ class Layer:
     def build(self) -> bytes:
         """The wire bytes, computing every field left as None. The layers are not changed."""
         fast = _fast_builder(self.__class__)
-        if fast is not None:
+        if fast is not None and self._v is not None and self._built is None:
+            # A packet built for the first time: the fused builder. Built again (the seed's
+            # loop), the per-layer builders reuse the headers that did not change.
             data = fast(self)
             if data is not None:
+                self._built = _FUSED
                 return data
         try:
             data = self._build(None)
@@ -575,6 +578,7 @@ class Layer:
 
 
 _NO_POSITIONAL = object()
+_FUSED = (None, b"")  # _built of a layer whose last build was fused: nothing to reuse yet
 
 
 def _positional_error(layer: Layer) -> TypeError:
