@@ -112,6 +112,8 @@ def decode_ip(buf: bytes) -> Layer | None:
 
 _ETHER_IPV4_TCP = struct.Struct("!6s6sH BBHHHBBH4s4s HHIIHHHH")
 _ETHER_IPV4_UDP = struct.Struct("!6s6sH BBHHHBBH4s4s HHHH")
+_pack_tcp = _ETHER_IPV4_TCP.pack
+_pack_udp = _ETHER_IPV4_UDP.pack
 _from_bytes = int.from_bytes
 _BROADCAST = b"\xff" * 6
 _ZERO6 = bytes(6)
@@ -147,6 +149,7 @@ def build_ether(top: Layer) -> bytes | None:
 
 
 def _ether_ipv4(e: list[Any], i: list[Any], t: list[Any], tcp: bool, data: bytes) -> bytes | None:
+    """The frame's bytes from the three layers' stored values (see build_ether for the shape)."""
     src = i[10] or _ZERO4
     dst = i[11] or _ZERO4
     # One's complement sums (RFC 1071) over whole numbers: 2**16 is 1 modulo 0xFFFF.
@@ -187,13 +190,18 @@ def _ether_ipv4(e: list[Any], i: list[Any], t: list[Any], tcp: bool, data: bytes
         ) % 0xFFFF
         header_sum = 0xFFFF - total if total else 0
     ethertype = _IPV4 if e[2] is None else e[2]
-    head = (e[0] or _BROADCAST, e[1] or _ZERO6, ethertype, first, i[2], total_length, i[4], fragment)
     if tcp:
-        packed = _ETHER_IPV4_TCP.pack(
-            *head, i[7], proto, header_sum, src, dst, t[0], t[1], t[2], t[3], control, t[7], chksum, t[9]
-        )
+        packed = _pack_tcp(
+            e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
+            first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
+            t[0], t[1], t[2], t[3], control, t[7], chksum, t[9],
+        )  # fmt: skip
     else:
-        packed = _ETHER_IPV4_UDP.pack(*head, i[7], proto, header_sum, src, dst, t[0], t[1], length, chksum)
+        packed = _pack_udp(
+            e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
+            first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
+            t[0], t[1], length, chksum,
+        )  # fmt: skip
     return packed + data if data else packed
 
 
