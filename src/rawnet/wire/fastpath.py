@@ -12,7 +12,6 @@ the two to the same result.
 from __future__ import annotations
 
 import struct
-from typing import Any
 
 from rawnet.errors import DecodeError
 from rawnet.wire.ether import Ether
@@ -142,67 +141,64 @@ def build_ether(top: Layer) -> bytes | None:
     e, i, t = top._v, ip._v, transport._v
     if e is None or i is None or t is None or i[12] or top.padding or ip.padding or transport.padding:
         return None  # decoded views (their own bytes are reused), IPv4 options, padding
+    tcp = kind is TCP
     try:
-        return _ether_ipv4(e, i, t, kind is TCP, data)
+        src = i[10] or _ZERO4
+        dst = i[11] or _ZERO4
+        # One's complement sums (RFC 1071) over whole numbers: 2**16 is 1 modulo 0xFFFF.
+        data_sum = _from_bytes(data, "big") << 8 if len(data) & 1 else _from_bytes(data, "big")
+        addresses = _from_bytes(src + dst, "big")
+        if tcp:
+            if t[10]:
+                return None  # TCP options
+            segment = 20 + len(data)
+            dataofs = 5 if t[4] is None else t[4]
+            control = dataofs << 12 | t[5] << 9 | t[6]
+            chksum = t[8]
+            if chksum is None:
+                total = (
+                    addresses + segment + _TCP + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9] + data_sum
+                ) % 0xFFFF
+                chksum = 0xFFFF - total if total else 0
+        else:
+            segment = 8 + len(data)
+            length = segment if t[2] is None else t[2]
+            chksum = t[3]
+            if chksum is None:
+                if length < segment:
+                    return None  # the user's length cuts the datagram: the UDP builder handles it
+                total = (addresses + segment + _UDP + t[0] + t[1] + length + data_sum) % 0xFFFF
+                chksum = 0xFFFF - total if total else 0xFFFF  # a computed 0 goes out as 0xFFFF (RFC 768)
+        total_length = 20 + segment if i[3] is None else i[3]
+        if total_length > 0xFFFF:
+            return None
+        ihl = 5 if i[1] is None else i[1]
+        proto = (_TCP if tcp else _UDP) if i[8] is None else i[8]
+        first = i[0] << 4 | ihl
+        fragment = i[5] << 13 | i[6]
+        header_sum = i[9]
+        if header_sum is None:
+            total = (
+                (first << 8 | i[2]) + total_length + i[4] + fragment + (i[7] << 8 | proto) + addresses
+            ) % 0xFFFF
+            header_sum = 0xFFFF - total if total else 0
+        ethertype = _IPV4 if e[2] is None else e[2]
+        if tcp:
+            packed = _pack_tcp(
+                e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
+                first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
+                t[0], t[1], t[2], t[3], control, t[7], chksum, t[9],
+            )  # fmt: skip
+        else:
+            packed = _pack_udp(
+                e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
+                first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
+                t[0], t[1], length, chksum,
+            )  # fmt: skip
+        return packed + data if data else packed
+
     except (TypeError, struct.error, OverflowError):
         return None  # a set, or a value out of range: the per-layer builders explain it
-
-
-def _ether_ipv4(e: list[Any], i: list[Any], t: list[Any], tcp: bool, data: bytes) -> bytes | None:
-    """The frame's bytes from the three layers' stored values (see build_ether for the shape)."""
-    src = i[10] or _ZERO4
-    dst = i[11] or _ZERO4
-    # One's complement sums (RFC 1071) over whole numbers: 2**16 is 1 modulo 0xFFFF.
-    data_sum = _from_bytes(data, "big") << 8 if len(data) & 1 else _from_bytes(data, "big")
-    addresses = _from_bytes(src + dst, "big")
-    if tcp:
-        if t[10]:
-            return None  # TCP options
-        segment = 20 + len(data)
-        dataofs = 5 if t[4] is None else t[4]
-        control = dataofs << 12 | t[5] << 9 | t[6]
-        chksum = t[8]
-        if chksum is None:
-            total = (
-                addresses + segment + _TCP + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9] + data_sum
-            ) % 0xFFFF
-            chksum = 0xFFFF - total if total else 0
-    else:
-        segment = 8 + len(data)
-        length = segment if t[2] is None else t[2]
-        chksum = t[3]
-        if chksum is None:
-            if length < segment:
-                return None  # the user's length cuts the datagram: the UDP builder handles it
-            total = (addresses + segment + _UDP + t[0] + t[1] + length + data_sum) % 0xFFFF
-            chksum = 0xFFFF - total if total else 0xFFFF  # a computed 0 goes out as 0xFFFF (RFC 768)
-    total_length = 20 + segment if i[3] is None else i[3]
-    if total_length > 0xFFFF:
-        return None
-    ihl = 5 if i[1] is None else i[1]
-    proto = (_TCP if tcp else _UDP) if i[8] is None else i[8]
-    first = i[0] << 4 | ihl
-    fragment = i[5] << 13 | i[6]
-    header_sum = i[9]
-    if header_sum is None:
-        total = (
-            (first << 8 | i[2]) + total_length + i[4] + fragment + (i[7] << 8 | proto) + addresses
-        ) % 0xFFFF
-        header_sum = 0xFFFF - total if total else 0
-    ethertype = _IPV4 if e[2] is None else e[2]
-    if tcp:
-        packed = _pack_tcp(
-            e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
-            first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
-            t[0], t[1], t[2], t[3], control, t[7], chksum, t[9],
-        )  # fmt: skip
-    else:
-        packed = _pack_udp(
-            e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
-            first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
-            t[0], t[1], length, chksum,
-        )  # fmt: skip
-    return packed + data if data else packed
 
 
 FAST_BUILDERS[Ether] = build_ether
