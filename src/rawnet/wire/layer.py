@@ -154,6 +154,14 @@ class Layer:
         # into the result instead of copied: nobody can tell the difference (see _OPERAND).
         if isinstance(other, Layer):
             fresh = False
+        elif other.__class__ is bytes:  # data: a new Raw layer, made here (the hot path of a build)
+            raw = _new(Raw)
+            raw._v = [other]
+            raw._payload = None
+            raw._mode = 0
+            raw.padding = b""
+            other = raw
+            fresh = True
         elif isinstance(other, _DATA):
             other = Raw._of(other)
             fresh = True
