@@ -170,8 +170,8 @@ def build_ether(top: Layer) -> bytes | None:
                 total = (addresses + segment + _UDP + t[0] + t[1] + length + data_sum) % 0xFFFF
                 chksum = 0xFFFF - total if total else 0xFFFF  # a computed 0 goes out as 0xFFFF (RFC 768)
         total_length = 20 + segment if i[3] is None else i[3]
-        if total_length > 0xFFFF:
-            return None
+        if total_length > 0xFFFF or total_length < 20 + segment:
+            return None  # too long, or cut short by the user: the per-layer builders handle it
         ihl = 5 if i[1] is None else i[1]
         proto = (_TCP if tcp else _UDP) if i[8] is None else i[8]
         first = i[0] << 4 | ihl

@@ -300,6 +300,12 @@ class IP(Layer):
         if ihl is None:
             ihl = header_len >> 2
         length = values[3]
+        # (0 is a segmentation-offload length: the buffer's, as decoding reads it)
+        limited = bool(length) and length - header_len < len(payload)
+        if limited and getattr(self._payload, "takes_limit", False):
+            # The user's total length ends the datagram early: the transport checksum covers
+            # what a receiver takes as the segment (the rest is trailer on the wire).
+            payload = self._payload._build(addresses, max(length - header_len, 0))
         if length is None:
             length = header_len + len(payload)
             if length > 0xFFFF:
@@ -335,7 +341,8 @@ class IP(Layer):
         header = self._pack(ihl, length, proto, chksum)
         if option_bytes:
             header += option_bytes
-        self._built = (len(payload), self._payload.__class__, header, addresses)
+        if not limited:  # (a cut segment is built afresh each time)
+            self._built = (len(payload), self._payload.__class__, header, addresses)
         return header + payload + self.padding if self.padding else header + payload
 
     def pseudo_addresses(self) -> bytes:

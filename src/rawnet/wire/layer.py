@@ -110,6 +110,8 @@ class Layer:
     header_len: ClassVar[int] = 0
     _struct: ClassVar[struct.Struct]
     _auto_fields: ClassVar[tuple[Field[Any], ...]] = ()
+    #: Whether _build takes a ``limit``: the bytes an outer length leaves this layer (TCP does).
+    takes_limit: ClassVar[bool] = False
     #: True when the payload is always Raw (the class keeps Layer's _next_layer).
     _leaf: ClassVar[bool] = True
 

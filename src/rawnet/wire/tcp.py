@@ -135,7 +135,12 @@ class TCP(Layer):
         start = self._off + 20
         values[10] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
 
-    def _build(self, pseudo: bytes | None) -> bytes:
+    #: IPv4 may pass the length its total-length field leaves the segment (see _build).
+    takes_limit = True
+
+    def _build(self, pseudo: bytes | None, limit: int | None = None) -> bytes:
+        """The segment; with ``limit`` (a user's IP total length cutting it short) the checksum
+        covers only the bytes a receiver will take as the segment."""
         values = self._v or self._unpack()
         options = values[10]
         option_bytes = encode_options(options) if options else b""
@@ -148,8 +153,12 @@ class TCP(Layer):
             return self._pack(dataofs, chksum or 0) + option_bytes + payload + self.padding
         header = self._pack(dataofs, 0) + option_bytes
         size = len(header) + len(payload)
+        covered = payload
+        if limit is not None and limit < size:
+            covered = payload[: max(limit - len(header), 0)]
+            size = len(header) + len(covered)
         # RFC 1071 (see checksum.py): the pseudo-header, TCP length and protocol, the segment.
-        number = _from_bytes(_join((pseudo, header, payload, b"\0" if size & 1 else b"")), "big")
+        number = _from_bytes(_join((pseudo, header, covered, b"\0" if size & 1 else b"")), "big")
         total = (number + size + PROTOCOL) % 0xFFFF
         chksum = 0xFFFF - total if total else 0  # the data offset makes the sum non-zero
         # One allocation for the segment: the header around its checksum, then the data.
