@@ -356,8 +356,8 @@ def test_aliases_share_the_rest_of_header() -> None:
     assert bytes(both)[4:8] == b"\x01\x00\x05\xdc" and both.nexthopmtu == 1500
     unused = ICMP(type=11, unused=0x01020304)
     assert (unused.id, unused.seq, unused.unused) == (0x0102, 0x0304, 0x01020304)
-    echo = ICMP(id=0xABCD, seq=0x1234)
-    assert (echo.gw, echo.ptr, echo.nexthopmtu, echo.unused) == ("171.205.18.52", 0xAB, 0x1234, 0xABCD1234)
+    echo = ICMP(id=0xC612, seq=0x1234)  # the same four bytes read as 198.18.18.52
+    assert (echo.gw, echo.ptr, echo.nexthopmtu, echo.unused) == ("198.18.18.52", 0xC6, 0x1234, 0xC6121234)
     echo.gw = ROUTER
     echo.ptr = 7
     echo.nexthopmtu = 576
