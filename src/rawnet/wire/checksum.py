@@ -51,11 +51,6 @@ def pseudo_header_sum_bytes(addresses: bytes, protocol: int, length: int) -> byt
     )
 
 
-def with_checksum(header: bytes, offset: int, checksum: int) -> bytes:
-    """``header`` with the 16-bit ``checksum`` written at ``offset`` (cheaper than packing again)."""
-    return header[:offset] + checksum.to_bytes(2, "big") + header[offset + 2 :]
-
-
 def incremental_update(checksum: int, old_word: int, new_word: int) -> int:
     """RFC 1624 eqn. 3: the checksum after one 16-bit word changed from old to new."""
     total = (~checksum & 0xFFFF) + (~old_word & 0xFFFF) + new_word

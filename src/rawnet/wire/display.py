@@ -25,9 +25,6 @@ def _tree(packet: Any, lines: list[str], indent: str) -> None:
             lines.append(f"{indent}  {field.name.ljust(width)} = {field.display(stored)}")
         if layer.padding:
             lines.append(f"{indent}  {'padding'.ljust(width)} = {layer.padding!r}")
-        quoted = getattr(layer, "quoted_layer", None)
-        if quoted is not None:
-            _tree(quoted, lines, indent + "   ")
         layer = layer.payload
 
 

@@ -432,8 +432,6 @@ class Layer:
     def __contains__(self, cls: type[Layer]) -> bool:
         return self.getlayer(cls) is not None
 
-    _field_names: ClassVar[frozenset[str]] = frozenset()
-
     # -- packet sets ---------------------------------------------------------------------
     def __iter__(self) -> Iterator[Layer]:
         """Every packet of the set this packet describes (itself, when no field holds a set)."""
@@ -688,7 +686,6 @@ def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
 
     cls._struct = struct.Struct("!" + "".join(formats))
     cls.header_len = cls._struct.size
-    cls._field_names = frozenset(field.name for field in fields)
     namespace["_unpack_from"] = cls._struct.unpack_from
     namespace["_struct_pack"] = cls._struct.pack
 
