@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
-APT_PACKAGES := tshark tcpdump
+APT_PACKAGES := tshark tcpdump iproute2
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: demo test lint typecheck unit bench system-deps clean
@@ -32,9 +32,9 @@ bench: $(STAMP)
 	$(BENCH_PY) -m pip install -q -e . -r bench/requirements.txt
 	$(BENCH_PY) bench/run.py
 
-# tshark and tcpdump are the independent oracles of the tests.
+# tshark and tcpdump are the independent oracles of the tests; iproute2 runs commands in lab namespaces.
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in tshark tcpdump ip; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

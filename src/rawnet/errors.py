@@ -49,3 +49,7 @@ class BuildError(RawnetError, ValueError):
         self.layer = layer
         self.field = field
         self.value = value
+
+
+class PrivilegeError(RawnetError, PermissionError):
+    """An operation needs a privilege the process lacks; the message names it and the fix."""
