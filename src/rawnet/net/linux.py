@@ -1,0 +1,40 @@
+"""Linux socket constants and structures the standard library does not name (kernel names kept).
+
+Only numbers and struct layouts live here; the socket classes in sockets.py use them.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+ETH_P_ALL = 0x0003  #: every protocol (linux/if_ether.h)
+ETH_P_IP = 0x0800
+ETH_P_ARP = 0x0806
+ETH_P_IPV6 = 0x86DD
+
+SOL_PACKET = 263  #: linux/socket.h
+PACKET_AUXDATA = 8  #: linux/if_packet.h
+PACKET_STATISTICS = 6
+PACKET_IGNORE_OUTGOING = 23
+
+#: sll_pkttype values (linux/if_packet.h): which way a frame went.
+PACKET_TYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}
+
+IPPROTO_RAW = socket.IPPROTO_RAW
+IP_HDRINCL = socket.IP_HDRINCL
+
+#: struct tpacket_stats (linux/if_packet.h): packets seen, packets dropped.
+TPACKET_STATS = struct.Struct("II")
+
+
+def sockaddr_ll(address: tuple[str, int, int, int, bytes]) -> dict[str, object]:
+    """Python's AF_PACKET address tuple (ifname, proto, pkttype, hatype, addr) by name."""
+    ifname, proto, pkttype, hatype, addr = address
+    return {
+        "interface": ifname,
+        "protocol": proto,
+        "direction": PACKET_TYPES.get(pkttype, str(pkttype)),
+        "hatype": hatype,
+        "address": addr.hex(":"),
+    }

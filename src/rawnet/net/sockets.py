@@ -1,0 +1,229 @@
+"""Raw sockets at every layer Linux offers: one named constructor per mode of the seed's table.
+
+- ``RawSocket.l3(proto)``: AF_INET/AF_INET6 SOCK_RAW; you write the transport header and data,
+  the kernel writes the IP header.
+- ``RawSocket.l3_hdrincl()``: AF_INET SOCK_RAW with IP_HDRINCL (IPPROTO_RAW); you write the IP
+  header too, the kernel still fills total length and checksum, and source and id when 0.
+- ``RawSocket.l2(iface)``: AF_PACKET SOCK_RAW; you write the Ethernet header too.
+- ``RawSocket.l2_cooked(iface)``: AF_PACKET SOCK_DGRAM; you write the network packet, the kernel
+  writes the link header from sockaddr_ll.
+
+raw(7) rewrites the IPv4 header of IP_HDRINCL sockets, so a byte-exact header (a wrong checksum
+on purpose) needs a layer-2 socket. Receiving returns the decoded packet with where it came from.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from pyroute2 import netns as _netns
+
+from rawnet.errors import PrivilegeError, RawnetError
+from rawnet.net.linux import ETH_P_ALL, ETH_P_IP, IP_HDRINCL, IPPROTO_RAW, PACKET_TYPES
+from rawnet.wire import IP, Ether, IPv6, Layer, Raw
+from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
+
+_FIX_PRIVILEGE = (
+    "needs CAP_NET_RAW: run as root, or grant it with "
+    "`sudo setcap cap_net_raw+ep $(readlink -f $(which python3))`"
+)
+
+
+class InterfaceError(RawnetError, OSError):
+    """An interface that does not exist (in the namespace the socket lives in)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """A packet as a socket received it, with where and when."""
+
+    packet: Layer
+    #: The interface it came in on (layer-2 sockets), else None.
+    interface: str | None
+    #: "host", "broadcast", "multicast", "otherhost" or "outgoing" (layer-2 sockets), else None.
+    direction: str | None
+    #: time.time() when recv returned.
+    timestamp: float
+    #: Bytes received.
+    length: int
+
+
+def _open(family: int, kind: int, proto: int, netns: str | None) -> socket.socket:
+    try:
+        if netns is not None:
+            made: socket.socket = _netns.create_socket(netns, family, kind, proto)
+            return made
+        return socket.socket(family, kind, proto)
+    except PermissionError:
+        raise PrivilegeError(f"a raw socket ({_describe(family, kind)}) {_FIX_PRIVILEGE}") from None
+
+
+def _describe(family: int, kind: int) -> str:
+    return f"{socket.AddressFamily(family).name} {socket.SocketKind(kind).name}"
+
+
+class RawSocket:
+    """One raw socket in one of the four modes; use the named constructors."""
+
+    def __init__(
+        self, sock: socket.socket, mode: str, *, family: int, proto: int, interface: str | None
+    ) -> None:
+        self.socket = sock
+        self.mode = mode
+        self.family = family
+        self.proto = proto
+        self.interface = interface
+        self._netns: str | None = None
+
+    # -- the four modes --------------------------------------------------------------------
+    @classmethod
+    def l3(
+        cls, proto: int = socket.IPPROTO_TCP, *, family: int = socket.AF_INET, netns: str | None = None
+    ) -> RawSocket:
+        """Mode 1: you send the transport header and data, the kernel writes the IP header."""
+        raw = cls(
+            _open(family, socket.SOCK_RAW, proto, netns), "l3", family=family, proto=proto, interface=None
+        )
+        raw._netns = netns
+        return raw
+
+    @classmethod
+    def l3_hdrincl(cls, proto: int = IPPROTO_RAW, *, netns: str | None = None) -> RawSocket:
+        """Mode 2: you send the IPv4 header too (IP_HDRINCL; IPPROTO_RAW implies it and cannot receive)."""
+        sock = _open(socket.AF_INET, socket.SOCK_RAW, proto, netns)
+        if proto != IPPROTO_RAW:
+            sock.setsockopt(socket.IPPROTO_IP, IP_HDRINCL, 1)
+        raw = cls(sock, "l3_hdrincl", family=socket.AF_INET, proto=proto, interface=None)
+        raw._netns = netns
+        return raw
+
+    @classmethod
+    def l2(cls, interface: str, proto: int = ETH_P_ALL, *, netns: str | None = None) -> RawSocket:
+        """Mode 3: you send whole Ethernet frames on ``interface`` (AF_PACKET SOCK_RAW)."""
+        return cls._packet(socket.SOCK_RAW, "l2", interface, proto, netns)
+
+    @classmethod
+    def l2_cooked(cls, interface: str, proto: int = ETH_P_IP, *, netns: str | None = None) -> RawSocket:
+        """Mode 4: you send network packets; the kernel writes the link header (AF_PACKET SOCK_DGRAM)."""
+        return cls._packet(socket.SOCK_DGRAM, "l2_cooked", interface, proto, netns)
+
+    @classmethod
+    def _packet(cls, kind: int, mode: str, interface: str, proto: int, netns: str | None) -> RawSocket:
+        sock = _open(socket.AF_PACKET, kind, socket.htons(proto), netns)
+        try:
+            sock.bind((interface, proto))
+        except OSError as error:
+            sock.close()
+            if error.errno == errno.ENODEV:
+                where = f" in namespace {netns}" if netns else ""
+                raise InterfaceError(f"no interface named {interface!r}{where}: see `ip link`") from None
+            raise
+        raw = cls(sock, mode, family=socket.AF_PACKET, proto=proto, interface=interface)
+        raw._netns = netns
+        return raw
+
+    # -- sending ---------------------------------------------------------------------------
+    def send(self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None) -> int:
+        """Send ``packet``; returns the bytes sent.
+
+        l3: a transport layer (its checksum gets the pseudo-header of the route the kernel picks
+        for ``dst``), or an IP/IPv6 packet whose header is dropped (its dst is used).
+        l3_hdrincl: an IPv4 packet. l2: an Ethernet frame. l2_cooked: a network packet sent to
+        ``dst_mac`` (broadcast when None).
+        """
+        if self.mode == "l3":
+            data, address = self._l3_payload(packet, dst)
+            return self.socket.sendto(data, (address, 0))
+        if self.mode == "l3_hdrincl":
+            if isinstance(packet, Layer) and dst is None:
+                dst = packet[IP].dst
+            return self.socket.sendto(bytes(packet), (dst or "0.0.0.0", 0))
+        if self.mode == "l2":
+            return self.socket.send(bytes(packet))
+        mac = bytes.fromhex((dst_mac or "ff:ff:ff:ff:ff:ff").replace(":", ""))
+        assert self.interface is not None
+        return self.socket.sendto(bytes(packet), (self.interface, self.proto, 0, 0, mac))
+
+    def _l3_payload(self, packet: Layer | bytes, dst: str | None) -> tuple[bytes, str]:
+        network: type[Layer] = IP if self.family == socket.AF_INET else IPv6
+        if isinstance(packet, Layer) and isinstance(packet, network):
+            dst = dst or str(packet.dst)  # type: ignore[attr-defined]
+            inner = packet.payload
+            packet = inner if inner is not None else b""
+        if dst is None:
+            raise RawnetError("an l3 socket needs a destination: send(packet, dst) or an IP layer")
+        if isinstance(packet, bytes):
+            return packet, dst
+        # The checksum's pseudo-header needs the source the kernel will choose: ask its routes.
+        src = source_for(dst, self.family, self._netns)
+        wire = bytes(network(src=src, dst=dst) / packet)
+        return wire[20 if self.family == socket.AF_INET else 40 :], dst
+
+    # -- receiving -------------------------------------------------------------------------
+    def recv(self, bufsize: int = 65535) -> Received:
+        """The next packet, decoded (leniently: what does not decode stays as bytes)."""
+        data, address = self.socket.recvfrom(bufsize)
+        now = time.time()
+        interface = direction = None
+        if self.family == socket.AF_PACKET:
+            interface, ethertype, pkttype = address[0], address[1], address[2]
+            direction = PACKET_TYPES.get(pkttype, str(pkttype))
+            if self.mode == "l2":
+                packet: Layer = Ether.decode(data, lenient=True)
+            else:
+                start = LAYERS.lookup(ETHERTYPE, ethertype) or Raw
+                packet = start.decode(data, lenient=True)
+        elif self.family == socket.AF_INET:
+            packet = IP.decode(data, lenient=True)  # IPv4 raw sockets receive the IP header
+        else:
+            start = LAYERS.lookup(IP_PROTOCOL, self.proto) or Raw  # IPv6 ones do not
+            packet = start.decode(data, lenient=True)
+        return Received(packet, interface, direction, now, len(data))
+
+    # -- the socket itself -----------------------------------------------------------------
+    def fileno(self) -> int:
+        """The file descriptor (for select/poll)."""
+        return self.socket.fileno()
+
+    def setsockopt(self, level: int, option: int, value: Any) -> None:
+        """socket.setsockopt on the underlying socket."""
+        self.socket.setsockopt(level, option, value)
+
+    def settimeout(self, seconds: float | None) -> None:
+        """Blocking (None), with a timeout, or non-blocking (0)."""
+        self.socket.settimeout(seconds)
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.socket.close()
+
+    def __enter__(self) -> RawSocket:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def source_for(dst: str, family: int = socket.AF_INET, netns: str | None = None) -> str:
+    """The source address the kernel's routing picks for ``dst`` (connect() on a UDP socket: no packet)."""
+    probe = (
+        _netns.create_socket(netns, family, socket.SOCK_DGRAM)
+        if netns
+        else socket.socket(family, socket.SOCK_DGRAM)
+    )
+    with probe:
+        try:
+            probe.connect((dst, 9))
+        except OSError as error:
+            if error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                raise RawnetError(f"no route to {dst}: see `ip route`") from None
+            raise
+        source: str = probe.getsockname()[0]
+        return source
