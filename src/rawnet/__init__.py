@@ -1,4 +1,11 @@
-"""rawnet: craft, send, receive and decode network packets on Linux, at every layer."""
+"""rawnet: craft, send, receive and decode network packets on Linux, at every layer.
+
+The packet formats (rawnet.wire) are imported at once; the networking names (sockets, pcap
+files, the lab: rawnet.net) on first use, so that decoding alone never loads netlink code.
+"""
+
+import importlib
+from typing import Any
 
 from rawnet.errors import (
     BuildError,
@@ -14,6 +21,15 @@ from rawnet.wire import __all__ as _wire_all
 
 __version__ = "0.1.0"
 
+_NET = {
+    "PcapReader": "rawnet.net.pcap",
+    "PcapWriter": "rawnet.net.pcap",
+    "rdpcap": "rawnet.net.pcap",
+    "wrpcap": "rawnet.net.pcap",
+    "RawSocket": "rawnet.net.sockets",
+    "Lab": "rawnet.net.lab",
+}
+
 __all__ = [
     "BuildError",
     "DecodeError",
@@ -23,4 +39,12 @@ __all__ = [
     "RawnetError",
     "TruncatedError",
     *_wire_all,
+    *_NET,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _NET.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rawnet' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -51,6 +51,7 @@ from rawnet.wire.ipv6 import (
 )
 from rawnet.wire.layer import Layer, Problem, Raw, Undecoded
 from rawnet.wire.numbers import EtherType, IPProto
+from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 
@@ -61,6 +62,8 @@ __all__ = [
     "TCP",
     "UDP",
     "ARPOp",
+    "CookedLinux",
+    "CookedLinux2",
     "DestUnreachCode",
     "Dot1Q",
     "Ether",

@@ -517,6 +517,25 @@ class _PackedAddresses:
         return self._net.num_addresses
 
 
+class FixedBytes(Field[bytes]):
+    """A run of ``size`` bytes in the fixed header, kept and shown as bytes (shorter input is zero-padded)."""
+
+    def __init__(self, size: int, doc: str, default: bytes | None = None) -> None:
+        super().__init__(doc, bytes(size) if default is None else default)
+        self.size = size
+        self.fmt = f"{size}s"
+
+    def fast_check(self, var: str) -> str:
+        return f"{var}.__class__ is bytes and _len({var}) == {self.size}"
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bytes | bytearray) and len(value) <= self.size:
+            return bytes(value).ljust(self.size, b"\0")
+        raise self.fail(value, f"at most {self.size} bytes")
+
+
 class Var(Field[T]):
     """A field outside the fixed header (options, addresses of odd size, a data part).
 
