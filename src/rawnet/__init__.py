@@ -27,6 +27,8 @@ _NET = {
     "rdpcap": "rawnet.net.pcap",
     "wrpcap": "rawnet.net.pcap",
     "RawSocket": "rawnet.net.sockets",
+    "sniff": "rawnet.net.capture",
+    "AsyncSniffer": "rawnet.net.capture",
     "Lab": "rawnet.net.lab",
 }
 

@@ -1,9 +1,29 @@
-"""Linux networking: raw sockets of every mode and the lab; capture and pcap come next (issue 3).
+"""Linux networking: raw sockets of every mode, capture with kernel filters, pcap files, the lab.
 
 Imports rawnet.wire for packet formats; rawnet.wire never imports this package.
 """
 
+from rawnet.net.capture import AsyncSniffer, FilterError, compile_filter, sniff
 from rawnet.net.lab import Host, Interface, Lab
+from rawnet.net.pcap import PcapError, PcapReader, PcapWriter, Record, rdpcap, wrpcap
 from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
 
-__all__ = ["Host", "Interface", "InterfaceError", "Lab", "RawSocket", "Received", "source_for"]
+__all__ = [
+    "AsyncSniffer",
+    "FilterError",
+    "Host",
+    "Interface",
+    "InterfaceError",
+    "Lab",
+    "PcapError",
+    "PcapReader",
+    "PcapWriter",
+    "RawSocket",
+    "Received",
+    "Record",
+    "compile_filter",
+    "rdpcap",
+    "sniff",
+    "source_for",
+    "wrpcap",
+]

@@ -115,6 +115,10 @@ class RawSocket:
     @classmethod
     def _packet(cls, kind: int, mode: str, interface: str, proto: int, netns: str | None) -> RawSocket:
         sock = _open(socket.AF_PACKET, kind, socket.htons(proto), netns)
+        if not interface:  # unbound: it receives from every interface (it cannot send)
+            raw = cls(sock, mode, family=socket.AF_PACKET, proto=proto, interface=None)
+            raw._netns = netns
+            return raw
         try:
             sock.bind((interface, proto))
         except OSError as error:
