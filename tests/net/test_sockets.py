@@ -162,3 +162,17 @@ def test_without_cap_net_raw_the_error_says_how_to_fix_it() -> None:
     result = subprocess.run([sys.executable, "-c", DROP_PRIVILEGES_AND_OPEN], capture_output=True, text=True)
     assert result.returncode == 3, result.stderr
     assert "a raw socket (AF_INET SOCK_RAW) needs CAP_NET_RAW: run as root, or grant it with" in result.stdout
+
+
+def test_the_kernel_reassembles_rawnets_fragments(lab: Lab) -> None:
+    from rawnet.wire.fragment import fragment
+
+    with udp_sink(lab) as sink, RawSocket.l2(lab["a"].interfaces["b"].name, netns=lab["a"].netns) as raw:
+        data = bytes(range(256)) * 12
+        frame = frame_to_b(lab, sink.getsockname()[1], data)
+        frame[IP].id = 4242
+        pieces = fragment(frame, 1000)
+        assert len(pieces) == 4
+        for piece in reversed(pieces):  # any order: the kernel waits for all of them
+            raw.send(piece)
+        assert sink.recvfrom(4000) == (data, (lab["a"].ipv4, 40000))

@@ -9,6 +9,7 @@ from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
+from rawnet.wire.fragment import Defragmented, defragment, fragment
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType, ParamProblemCode, RedirectCode, TimeExceededCode
 from rawnet.wire.icmpv6 import (
     ICMPv6,
@@ -64,6 +65,7 @@ __all__ = [
     "ARPOp",
     "CookedLinux",
     "CookedLinux2",
+    "Defragmented",
     "DestUnreachCode",
     "Dot1Q",
     "Ether",
@@ -111,5 +113,7 @@ __all__ = [
     "TimeExceededCode",
     "Undecoded",
     "ValueSet",
+    "defragment",
+    "fragment",
     "hexdump",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.fields import CHECKSUM, LENGTH, Field, UInt
-from rawnet.wire.layer import IN_IPV6, QUOTED, Layer
+from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 
 PROTOCOL = 17
@@ -27,8 +27,9 @@ class UDP(Layer):
         if offset + 8 > end:
             raise cls._truncated(offset, end)
         length = buf[offset + 4] << 8 | buf[offset + 5]
-        if length == 0 or (offset + length > end and mode & QUOTED):
-            # 0: a jumbogram (RFC 2675) or a TSO capture; quoted: cut on purpose. Both run to the end.
+        if length == 0 or (offset + length > end and mode & (QUOTED | FRAGMENT)):
+            # 0: a jumbogram (RFC 2675) or a TSO capture; quoted, or a first fragment: the rest is
+            # elsewhere. All run to the end of what is here.
             return cls._view(buf, offset, offset + 8, end, mode)
         if length < 8:
             raise MalformedError("udp", offset, f"length {length} < 8")
@@ -66,7 +67,9 @@ class UDP(Layer):
 
     def _network_summary(self, family: str, src: str, dst: str) -> str:
         values = self._values()
-        size = len(self._build_payload(None))
+        # Like tcpdump: the length field says (a first fragment carries only part of the data).
+        length = values[2]
+        size = length - 8 if length is not None and length >= 8 else len(self._build_payload(None))
         return f"{family} {src}.{values[0]} > {dst}.{values[1]}: UDP, length {size}"
 
     def _summary(self) -> str | None:

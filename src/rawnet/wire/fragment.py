@@ -1,0 +1,152 @@
+"""IP fragmentation (RFC 791 for IPv4, RFC 8200 4.5 for IPv6) and reassembly.
+
+fragment() cuts a packet's IP payload into pieces of at most ``size`` bytes (a multiple of 8),
+each behind a copy of the headers in front of it; defragment() puts fragments back together and
+reports what it cannot: missing pieces and overlapping ones are named, never guessed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rawnet.errors import BuildError
+from rawnet.wire.ipv4 import IP
+from rawnet.wire.ipv6 import IPv6, IPv6ExtHdrFragment
+from rawnet.wire.layer import Layer, Raw
+
+
+def _split(packet: Layer) -> tuple[Layer | None, Layer]:
+    """(the layers in front of the network layer as one stack or None, the network layer)."""
+    layers = packet.layers()
+    for index, layer in enumerate(layers):
+        if isinstance(layer, IP | IPv6):
+            if index == 0:
+                return None, layer
+            front = layers[0].copy()
+            cut = front
+            for _ in range(index - 1):
+                assert cut.payload is not None
+                cut = cut.payload
+            cut._payload = None
+            return front, layer
+    raise BuildError("fragment() needs an IPv4 or IPv6 layer")
+
+
+def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> list[Layer]:
+    """The fragments of ``packet``'s IP datagram, each carrying at most ``size`` payload bytes.
+
+    IPv4 fragments keep the datagram's id (and every option); IPv6 ones get a Fragment header
+    with identification ``ident`` (random when None).
+    """
+    if size < 8:
+        raise BuildError(f"fragment size {size} is below 8 bytes")
+    size -= size % 8
+    front, network = _split(packet)
+    wire = bytes(network)
+    pieces: list[Layer] = []
+    if isinstance(network, IP):
+        header_len = (wire[0] & 15) * 4
+        data = wire[header_len : int.from_bytes(wire[2:4], "big") or len(wire)]
+        for start in range(0, len(data), size):
+            last = start + size >= len(data)
+            header = network.copy()
+            header._payload = None
+            header.len = header.chksum = None
+            header.proto = wire[9]
+            header.flags = (int(header.flags) & ~1) | (0 if last else 1)
+            header.frag = int(header.frag) + start // 8
+            pieces.append(header / data[start : start + size])
+    else:
+        data = wire[40:]
+        identifier = random.getrandbits(32) if ident is None else ident
+        for start in range(0, len(data), size):
+            last = start + size >= len(data)
+            base = network.copy()
+            base._payload = None
+            base.plen = base.nh = None  # type: ignore[attr-defined]
+            extension = IPv6ExtHdrFragment(nh=wire[6], offset=start // 8, m=0 if last else 1, id=identifier)
+            pieces.append(base / extension / data[start : start + size])
+    return [front / piece if front is not None else piece for piece in pieces]
+
+
+@dataclass
+class Defragmented:
+    """What defragment() could reassemble, and what it could not (one line per datagram)."""
+
+    packets: list[Layer] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def defragment(packets: Iterable[Layer]) -> Defragmented:
+    """Reassemble IPv4 and IPv6 fragments; unfragmented packets pass through unchanged."""
+    result = Defragmented()
+    groups: dict[tuple[object, ...], list[tuple[int, bytes, bool, Layer]]] = {}
+    order: list[tuple[object, ...]] = []
+    for packet in packets:
+        found = _fragment_of(packet)
+        if found is None:
+            result.packets.append(packet)
+            continue
+        key, offset, data, more = found
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((offset, data, more, packet))
+    for key in order:
+        whole, problem = _reassemble(key, groups[key])
+        if problem:
+            result.problems.append(problem)
+        elif whole is not None:
+            result.packets.append(whole)
+    return result
+
+
+def _fragment_of(packet: Layer) -> tuple[tuple[object, ...], int, bytes, bool] | None:
+    ip = packet.getlayer(IP)
+    if ip is not None and (int(ip.flags) & 1 or ip.frag):
+        data = bytes(ip.payload) if ip.payload is not None else b""
+        return ("ipv4", ip.src, ip.dst, ip.proto, ip.id), ip.frag * 8, data, bool(int(ip.flags) & 1)
+    extension = packet.getlayer(IPv6ExtHdrFragment)
+    ipv6 = packet.getlayer(IPv6)
+    if extension is not None and ipv6 is not None:
+        data = bytes(extension.payload) if extension.payload is not None else b""
+        return ("ipv6", ipv6.src, ipv6.dst, extension.id), extension.offset * 8, data, bool(extension.m)
+    return None
+
+
+def _reassemble(
+    key: tuple[object, ...], pieces: list[tuple[int, bytes, bool, Layer]]
+) -> tuple[Layer | None, str]:
+    name = f"{key[0]} {key[1]} > {key[2]} id {key[-1]}"
+    pieces.sort(key=lambda piece: piece[0])
+    data = b""
+    for offset, chunk, _, _ in pieces:
+        if offset < len(data):
+            return (
+                None,
+                f"{name}: fragments overlap at byte {offset} (bytes up to {len(data)} were already given)",
+            )
+        if offset > len(data):
+            return None, f"{name}: bytes {len(data)}..{offset - 1} are missing"
+        data += chunk
+    if pieces[-1][2]:
+        return None, f"{name}: the last fragment is missing (bytes from {len(data)} on)"
+    first = pieces[0][3]
+    whole: Layer
+    if key[0] == "ipv4":
+        ip = first[IP].copy()
+        ip._payload = None
+        ip.flags = int(ip.flags) & ~1
+        ip.frag = 0
+        ip.len = None
+        ip.chksum = None
+        whole = IP.decode(bytes(ip / Raw(load=data)))
+    else:
+        base = first[IPv6].copy()
+        base._payload = None
+        base.plen = None
+        base.nh = first[IPv6ExtHdrFragment].nh
+        whole = IPv6.decode(bytes(base / Raw(load=data)))
+    return whole, ""

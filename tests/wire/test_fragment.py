@@ -1,0 +1,68 @@
+"""IP fragmentation and reassembly: tshark and tcpdump read rawnet's fragments; gaps are named."""
+
+from __future__ import annotations
+
+import pytest
+
+from rawnet import IP, UDP, BuildError, Ether, IPv6, IPv6ExtHdrFragment, Raw
+from rawnet.wire.fragment import defragment, fragment
+from tests.oracle import tcpdump_lines, tshark_fields
+
+DATAGRAM = (
+    Ether()
+    / IP(src="198.18.0.1", dst="198.18.0.2", id=77)
+    / UDP(sport=1030, dport=9)
+    / (bytes(range(256)) * 12)
+)
+DATAGRAM6 = Ether() / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1031, dport=9) / bytes(2000)
+
+
+def test_ipv4_fragments_are_what_tshark_reassembles() -> None:
+    pieces = [bytes(piece) for piece in fragment(DATAGRAM, 1000)]
+    assert len(pieces) == 4
+    fields = tshark_fields(pieces)
+    offsets = [int(field["ip.frag_offset"][0]) for field in fields]
+    assert offsets == [0, 125, 250, 375]  # in 8-byte units, as on the wire: 1000 bytes each
+    assert [field["ip.flags.mf"][0] for field in fields] == ["1", "1", "1", "0"]
+    assert all(field["ip.checksum.status"] == ["1"] for field in fields)
+    assert fields[-1]["udp.length"] == [str(8 + 256 * 12)] and fields[-1]["udp.checksum.status"] == ["1"]
+    assert tcpdump_lines(pieces)[0] == "IP 198.18.0.1.1030 > 198.18.0.2.9: UDP, length 3072"
+
+
+def test_ipv6_fragments_are_what_tshark_reassembles() -> None:
+    pieces = [bytes(piece) for piece in fragment(DATAGRAM6, 800)]
+    fields = tshark_fields(pieces)
+    assert [field["ipv6.fraghdr.more"][0] for field in fields] == ["1", "1", "0"]
+    assert [field["ipv6.fraghdr.offset"][0] for field in fields] == ["0", "100", "200"]
+    assert fields[-1]["udp.checksum.status"] == ["1"]
+    assert all(IPv6ExtHdrFragment in Ether.decode(piece) for piece in pieces)
+
+
+@pytest.mark.parametrize("datagram", [DATAGRAM, DATAGRAM6], ids=["ipv4", "ipv6"])
+def test_defragment_gives_the_datagram_back(datagram: Ether) -> None:
+    pieces = [Ether.decode(bytes(piece)) for piece in fragment(datagram, 512)]
+    result = defragment(reversed(pieces))  # in any order
+    assert result.problems == []
+    network = IP if IP in datagram else IPv6
+    assert [bytes(packet) for packet in result.packets] == [bytes(datagram[network])]
+
+
+def test_missing_and_overlapping_pieces_are_reported_not_guessed() -> None:
+    pieces = [Ether.decode(bytes(piece)) for piece in fragment(DATAGRAM, 1000)]
+    assert defragment(pieces[:1] + pieces[2:]).problems == [
+        "ipv4 198.18.0.1 > 198.18.0.2 id 77: bytes 1000..1999 are missing"
+    ]
+    assert defragment(pieces[:-1]).problems == [
+        "ipv4 198.18.0.1 > 198.18.0.2 id 77: the last fragment is missing (bytes from 3000 on)"
+    ]
+    overlapping = defragment([*pieces, pieces[1]])
+    assert overlapping.packets == [] and "overlap at byte 1000" in overlapping.problems[0]
+
+
+def test_unfragmented_packets_pass_through_and_bad_sizes_fail() -> None:
+    whole = Ether.decode(bytes(Ether() / IP(dst="198.18.0.2") / UDP() / b"x"))
+    assert defragment([whole]).packets == [whole]
+    with pytest.raises(BuildError, match="fragment size 4 is below 8"):
+        fragment(DATAGRAM, 4)
+    with pytest.raises(BuildError, match="needs an IPv4 or IPv6 layer"):
+        fragment(Ether() / Raw(load=b"x"))
