@@ -9,6 +9,7 @@ import struct
 import subprocess
 import time
 import tracemalloc
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -156,8 +157,8 @@ def test_files_tcpdump_captures_are_read(tmp_path: Path) -> None:
             assert records[0].linktype == LINKTYPE_LINUX_SLL2 and CookedLinux2 in records[0].packet
         else:
             assert records[0].linktype == LINKTYPE_ETHERNET
-        stamps = [float(layers["frame.time_epoch"][0]) for layers in tshark_json(path, "frame.time_epoch")]
-        assert [round(record.timestamp, 6) for record in records] == [round(stamp, 6) for stamp in stamps]
+        stamps = [Decimal(layers["frame.time_epoch"][0]) for layers in tshark_json(path, "frame.time_epoch")]
+        assert [record.timestamp_ns for record in records] == [int(stamp * 10**9) for stamp in stamps], name
 
 
 def test_big_endian_pcap_built_by_hand() -> None:
