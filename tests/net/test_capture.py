@@ -86,6 +86,8 @@ def test_sniff_returns_after_count(lab: Lab) -> None:
 
     import threading
 
-    threading.Thread(target=later).start()
+    sender = threading.Thread(target=later)
+    sender.start()
     results = list(sniff(None, "udp", count=2, timeout=3, netns=lab["b"].netns))
+    sender.join()
     assert len(results) == 2

@@ -90,13 +90,17 @@ class PcapReader:
     def __init__(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
         self._file, self.path, self._owned = _open(source, "rb")
         self._offset = 0
-        head = self._read(4, "file header")
-        (magic,) = struct.unpack("<I", head)
-        self.pcapng = magic == _PCAPNG_SHB
         self.linktype = LINKTYPE_ETHERNET
         self.nanoseconds = False
-        if not self.pcapng:
-            self._pcap_header(head)
+        try:
+            head = self._read(4, "file header")
+            (magic,) = struct.unpack("<I", head)
+            self.pcapng = magic == _PCAPNG_SHB
+            if not self.pcapng:
+                self._pcap_header(head)
+        except PcapError:
+            self.close()
+            raise
 
     # -- pcap ------------------------------------------------------------------------------
     def _pcap_header(self, head: bytes) -> None:
@@ -188,7 +192,11 @@ class PcapReader:
         return data
 
     def __iter__(self) -> Iterator[Record]:
-        return self._pcapng_records() if self.pcapng else self._pcap_records()
+        records = self._pcapng_records() if self.pcapng else self._pcap_records()
+        try:
+            yield from records
+        finally:
+            self.close()  # read to the end (or failed): a file the reader opened is closed
 
     def close(self) -> None:
         """Close the file (if the reader opened it)."""
