@@ -78,7 +78,7 @@ def test_the_lab_has_no_way_out() -> None:
     with Lab.pair() as lab:
         routes = lab.run("a", ["ip", "-j", "route", "show"]).stdout
         assert all(route["dst"] != "default" for route in json.loads(routes))
-        probe = lab.run("a", ["ip", "route", "get", "1.1.1.1"])
+        probe = lab.run("a", ["ip", "route", "get", "192.0.2.1"])  # a route lookup: nothing is sent
         assert probe.returncode != 0 and "unreachable" in probe.stderr
 
 
