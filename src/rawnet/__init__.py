@@ -28,6 +28,9 @@ _NET = {
     "wrpcap": "rawnet.net.pcap",
     "RawSocket": "rawnet.net.sockets",
     "sniff": "rawnet.net.capture",
+    "send": "rawnet.net.sendrecv",
+    "sr": "rawnet.net.sendrecv",
+    "sr1": "rawnet.net.sendrecv",
     "AsyncSniffer": "rawnet.net.capture",
     "Lab": "rawnet.net.lab",
 }
