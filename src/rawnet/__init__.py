@@ -31,6 +31,9 @@ _NET = {
     "send": "rawnet.net.sendrecv",
     "sr": "rawnet.net.sendrecv",
     "sr1": "rawnet.net.sendrecv",
+    "sendp": "rawnet.net.sendrecv",
+    "srp": "rawnet.net.sendrecv",
+    "srp1": "rawnet.net.sendrecv",
     "AsyncSniffer": "rawnet.net.capture",
     "Lab": "rawnet.net.lab",
 }

@@ -72,3 +72,61 @@ def test_send_counts_and_the_debug_mode_explains(lab: Lab) -> None:
         answers(wrong, IP(src=lab["a"].ipv4, dst=lab["b"].ipv4) / ICMP(id=4, seq=1))
         == "another echo's id or seq"
     )
+
+
+# -- layer 2 ------------------------------------------------------------------------------------
+
+
+def test_srp1_gets_the_kernels_arp_reply(lab: Lab) -> None:
+    from rawnet import ARP, Ether
+    from rawnet.net.sendrecv import srp1
+
+    interface = lab["a"].interfaces["b"].name
+    reply = srp1(Ether() / ARP(pdst=lab["b"].ipv4, psrc=lab["a"].ipv4), interface, netns=lab["a"].netns)
+    assert reply is not None
+    answer = reply.packet[ARP]
+    assert (int(answer.op), answer.psrc, answer.hwsrc) == (2, lab["b"].ipv4, lab["b"].interfaces["a"].mac)
+
+
+def test_a_neighbour_solicitation_gets_the_kernels_advertisement(lab: Lab) -> None:
+    from rawnet import Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr
+    from rawnet.net.sendrecv import srp1
+
+    a, b = lab["a"], lab["b"]
+    target = b.ipv6
+    low = socket.inet_pton(socket.AF_INET6, target)[-3:]  # RFC 4291 2.7.1: ff02::1:ffXX:XXXX
+    solicited = socket.inet_ntop(socket.AF_INET6, bytes.fromhex("ff0200000000000000000001ff") + low)
+    mac = "33:33:ff:" + low.hex(":")  # RFC 2464 7: 33:33 and the last 32 bits
+    probe = (
+        Ether(dst=mac)
+        / IPv6(src=a.ipv6, dst=solicited, hlim=255)
+        / ICMPv6ND_NS(tgt=target)
+        / ICMPv6NDOptSrcLLAddr(lladdr=a.interfaces["b"].mac)
+    )
+    reply = srp1(probe, a.interfaces["b"].name, netns=a.netns)
+    assert reply is not None and ICMPv6ND_NA in reply.packet
+    assert reply.packet[ICMPv6ND_NA].tgt == target
+
+
+def test_sendp_fills_the_macs_and_the_kernel_takes_the_frame(lab: Lab) -> None:
+    from rawnet import Ether
+    from rawnet.net.sendrecv import resolve_mac, sendp
+
+    a, b = lab["a"], lab["b"]
+    assert resolve_mac(b.ipv4, a.interfaces["b"].name, netns=a.netns) == b.interfaces["a"].mac
+    with lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as sink:
+        sink.bind((b.ipv4, 0))
+        sink.settimeout(2)
+        frame = Ether() / IP(src=a.ipv4, dst=b.ipv4) / UDP(sport=41002, dport=sink.getsockname()[1]) / b"l2"
+        assert sendp(frame, a.interfaces["b"].name, netns=a.netns) == 1
+        assert sink.recvfrom(100) == (b"l2", (a.ipv4, 41002))
+
+
+def test_an_address_nobody_answers_for_is_an_error_not_a_broadcast(lab: Lab) -> None:
+    from rawnet.errors import RawnetError
+    from rawnet.net.sendrecv import resolve_mac
+
+    with pytest.raises(
+        RawnetError, match=r"cannot resolve the MAC of 198.18.1.77 on .*: no neighbour answered"
+    ):
+        resolve_mac("198.18.1.77", lab["a"].interfaces["b"].name, netns=lab["a"].netns, timeout=0.5)

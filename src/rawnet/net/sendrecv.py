@@ -1,4 +1,4 @@
-"""send, sr and sr1 at layer 3 (scapy's names): the kernel routes, rawnet writes the IP header.
+"""send/sr/sr1 at layer 3 and sendp/srp/srp1 at layer 2 (scapy's names).
 
 The receiving socket is open before the first probe leaves, so no fast reply is lost; replies
 are matched to probes per protocol (answers()), and ICMP errors by the datagram they quote.
@@ -9,13 +9,30 @@ from __future__ import annotations
 import select
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from pyroute2 import IPRoute, NetNS
 
 from rawnet.errors import RawnetError
 from rawnet.net.linux import ETH_P_ALL
-from rawnet.net.sockets import RawSocket, Received, source_for
-from rawnet.wire import ICMP, IP, TCP, UDP, ICMPv6, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
+from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
+from rawnet.wire import (
+    ARP,
+    ICMP,
+    IP,
+    TCP,
+    UDP,
+    Ether,
+    ICMPv6,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6ND_NA,
+    ICMPv6ND_NS,
+    IPv6,
+    Layer,
+)
 
 _ICMP_ERRORS = (3, 4, 5, 11, 12)
 _ICMPV6_ERRORS = (1, 2, 3, 4)
@@ -101,6 +118,10 @@ def answers(reply: Layer, probe: Layer) -> str:
             return "the ICMP error quotes another datagram"
         head, original = _transport_head(quoted), _transport_head(sent)
         return "" if head[: len(original)] == original[: len(head)] else "the quoted transport header differs"
+    if ICMPv6ND_NS in probe:  # sent to a multicast group: the advertisement names the target
+        if ICMPv6ND_NA not in reply:
+            return "not a neighbour advertisement"
+        return "" if reply[ICMPv6ND_NA].tgt == probe[ICMPv6ND_NS].tgt else "about another target"
     if got.src != sent.dst:  # type: ignore[attr-defined]
         return f"from {got.src}, the probe went to {sent.dst}"  # type: ignore[attr-defined]
     if TCP in probe:
@@ -181,11 +202,18 @@ def sr(
     return results
 
 
-def _match(got: Received, pending: list[Layer], results: Results, debug: bool, multi: bool) -> None:
+def _match(
+    got: Received,
+    pending: list[Layer],
+    results: Results,
+    debug: bool,
+    multi: bool,
+    rule: Callable[[Layer, Layer], str] | None = None,
+) -> None:
     reasons = []
     for probe in pending:
         try:
-            reason = answers(got.packet, probe)
+            reason = (rule or answers)(got.packet, probe)
         except (RawnetError, IndexError, AttributeError):
             reason = "not an IP packet"
         if not reason:
@@ -201,4 +229,148 @@ def _match(got: Received, pending: list[Layer], results: Results, debug: bool, m
 def sr1(packet: Layer, **options: object) -> Received | None:
     """The first reply to ``packet`` (scapy's sr1), or None when the timeout passed."""
     results = sr(packet, **options)  # type: ignore[arg-type]
+    return results.answered[0][1] if results.answered else None
+
+
+# -- layer 2 ------------------------------------------------------------------------------------
+
+
+def interface_mac(interface: str, netns: str | None = None) -> str:
+    """The MAC address of ``interface`` (netlink)."""
+    with _iproute(netns) as ip:
+        found = ip.link_lookup(ifname=interface)
+        if not found:
+            raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
+        mac: str = ip.get_links(found[0])[0].get_attr("IFLA_ADDRESS")
+        return mac
+
+
+def neighbour_mac(address: str, interface: str, netns: str | None = None) -> str | None:
+    """The kernel's neighbour-table entry (ARP or NDP) for ``address`` on ``interface``, if any."""
+    with _iproute(netns) as ip:
+        found = ip.link_lookup(ifname=interface)
+        if not found:
+            raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
+        for entry in ip.get_neighbours(ifindex=found[0], dst=address):
+            mac = entry.get_attr("NDA_LLADDR")
+            if mac and entry["state"] not in (0x20, 0x01):  # NUD_FAILED, NUD_INCOMPLETE
+                return str(mac)
+    return None
+
+
+def _iproute(netns: str | None) -> Any:
+    return NetNS(netns) if netns else IPRoute()
+
+
+def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeout: float = 1.0) -> str:
+    """The MAC for ``address`` on ``interface``: the neighbour table, else an ARP who-has.
+
+    Never a silent broadcast: an address nobody answers for is an error.
+    """
+    known = neighbour_mac(address, interface, netns)
+    if known is not None:
+        return known
+    if ":" not in address:
+        source = interface_mac(interface, netns)
+        request = Ether(src=source, dst="ff:ff:ff:ff:ff:ff") / ARP(
+            hwsrc=source, psrc=_ipv4_of(interface, netns), pdst=address
+        )
+        reply = srp1(request, interface, netns=netns, timeout=timeout)
+        if reply is not None:
+            return str(reply.packet[ARP].hwsrc)
+    raise RawnetError(f"cannot resolve the MAC of {address} on {interface}: no neighbour answered")
+
+
+def _ipv4_of(interface: str, netns: str | None) -> str:
+    with _iproute(netns) as ip:
+        index = ip.link_lookup(ifname=interface)[0]
+        for entry in ip.get_addr(index=index, family=socket.AF_INET):
+            return str(entry.get_attr("IFA_ADDRESS"))
+    return "0.0.0.0"
+
+
+def _complete_frame(frame: Layer, interface: str, netns: str | None) -> Layer:
+    """A copy with an unset source MAC filled from the interface and an unset destination resolved."""
+    if not isinstance(frame, Ether):
+        return frame
+    values = frame._values()
+    if values[0] is not None and values[1] is not None:
+        return frame
+    clone = frame.copy()
+    if values[1] is None:
+        clone.src = interface_mac(interface, netns)
+    if values[0] is None:
+        if ARP in clone:
+            clone.dst = "ff:ff:ff:ff:ff:ff"  # who-has goes to everybody: that is what it is for
+        else:
+            network = _network(clone)
+            clone.dst = resolve_mac(str(network.dst), interface, netns=netns)  # type: ignore[attr-defined]
+    return clone
+
+
+def sendp(
+    frames: Layer | Iterable[Layer], interface: str, *, netns: str | None = None, inter: float = 0.0
+) -> int:
+    """Send frames on ``interface`` at layer 2, unset MACs filled; returns how many went out."""
+    sent = 0
+    with RawSocket.l2(interface, netns=netns) as sock:
+        for frame in _expand(frames):
+            sock.send(_complete_frame(frame, interface, netns))
+            sent += 1
+            if inter:
+                time.sleep(inter)
+    return sent
+
+
+def answers_frame(reply: Layer, probe: Layer) -> str:
+    """'' when ``reply`` answers ``probe`` at layer 2 (ARP, or whatever their IP layers say)."""
+    if ARP in probe:
+        if ARP not in reply:
+            return "not ARP"
+        asked, told = probe[ARP], reply[ARP]
+        if int(told.op) != 2:
+            return "not an ARP reply"
+        return "" if told.psrc == asked.pdst else f"about {told.psrc}, not {asked.pdst}"
+    return answers(reply, probe)
+
+
+def srp(
+    frames: Layer | Iterable[Layer],
+    interface: str,
+    *,
+    timeout: float = 2.0,
+    retry: int = 0,
+    netns: str | None = None,
+    debug: bool = False,
+) -> Results:
+    """Send frames on ``interface`` and collect the replies, matched to them (scapy's srp)."""
+    probes = list(_expand(frames))
+    results = Results()
+    pending = list(probes)
+    with RawSocket.l2(interface, netns=netns) as sock:  # one socket: armed before sending
+        sock.socket.setblocking(False)
+        for _ in range(retry + 1):
+            if not pending:
+                break
+            for frame in pending:
+                sock.send(_complete_frame(frame, interface, netns))
+            deadline = time.monotonic() + timeout
+            while pending and time.monotonic() < deadline:
+                readable, _, _ = select.select([sock.socket], [], [], max(0.0, deadline - time.monotonic()))
+                if not readable:
+                    break
+                while True:
+                    try:
+                        got = sock.recv()
+                    except BlockingIOError:
+                        break
+                    if got.direction != "outgoing":
+                        _match(got, pending, results, debug, False, answers_frame)
+        results.unanswered = pending
+    return results
+
+
+def srp1(frame: Layer, interface: str, **options: Any) -> Received | None:
+    """The first reply to ``frame`` on ``interface`` (scapy's srp1), or None."""
+    results = srp(frame, interface, **options)
     return results.answered[0][1] if results.answered else None
