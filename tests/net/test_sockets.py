@@ -176,3 +176,36 @@ def test_the_kernel_reassembles_rawnets_fragments(lab: Lab) -> None:
         for piece in reversed(pieces):  # any order: the kernel waits for all of them
             raw.send(piece)
         assert sink.recvfrom(4000) == (data, (lab["a"].ipv4, 40000))
+
+
+def test_arecv_for_asyncio(lab: Lab) -> None:
+    import asyncio
+
+    async def exchange() -> bytes:
+        with (
+            RawSocket.l2(lab["b"].interfaces["a"].name, netns=lab["b"].netns) as listen,
+            RawSocket.l2(lab["a"].interfaces["b"].name, netns=lab["a"].netns) as send,
+        ):
+            waiting = asyncio.ensure_future(_first_udp(listen))
+            await asyncio.sleep(0.05)
+            await send.asend(frame_to_b(lab, 9, b"async"))
+            return await asyncio.wait_for(waiting, 2)
+
+    async def _first_udp(sock: RawSocket) -> bytes:
+        while True:
+            got = await sock.arecv()
+            if UDP in got.packet and got.packet[UDP].sport == 40000:
+                return bytes(got.packet[UDP].payload or b"")
+
+    assert asyncio.run(exchange()) == b"async"
+
+
+def test_a_frame_longer_than_the_mtu_is_a_clear_error(lab: Lab) -> None:
+    from rawnet.errors import RawnetError
+
+    too_long = r"a packet of 2042 bytes is longer than the MTU of .*: cut it"
+    with (
+        RawSocket.l2(lab["a"].interfaces["b"].name, netns=lab["a"].netns) as raw,
+        pytest.raises(RawnetError, match=too_long),
+    ):
+        raw.send(frame_to_b(lab, 9, bytes(2000)))

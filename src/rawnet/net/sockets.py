@@ -14,6 +14,7 @@ on purpose) needs a layer-2 socket. Receiving returns the decoded packet with wh
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 import time
@@ -133,6 +134,19 @@ class RawSocket:
 
     # -- sending ---------------------------------------------------------------------------
     def send(self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None) -> int:
+        """Send ``packet`` (see _send for what each mode takes); returns the bytes sent."""
+        try:
+            return self._send(packet, dst, dst_mac)
+        except OSError as error:
+            if error.errno == errno.EMSGSIZE:
+                size = len(packet) if isinstance(packet, bytes) else len(bytes(packet))
+                where = f" of {self.interface}" if self.interface else ""
+                raise RawnetError(
+                    f"a packet of {size} bytes is longer than the MTU{where}: cut it with rawnet.fragment()"
+                ) from None
+            raise
+
+    def _send(self, packet: Layer | bytes, dst: str | None, dst_mac: str | None) -> int:
         """Send ``packet``; returns the bytes sent.
 
         l3: a transport layer (its checksum gets the pseudo-header of the route the kernel picks
@@ -172,6 +186,9 @@ class RawSocket:
     def recv(self, bufsize: int = 65535) -> Received:
         """The next packet, decoded (leniently: what does not decode stays as bytes)."""
         data, address = self.socket.recvfrom(bufsize)
+        return self._received(data, address)
+
+    def _received(self, data: bytes, address: Any) -> Received:
         now = time.time()
         interface = direction = None
         if self.family == socket.AF_PACKET:
@@ -188,6 +205,20 @@ class RawSocket:
             start = LAYERS.lookup(IP_PROTOCOL, self.proto) or Raw  # IPv6 ones do not
             packet = start.decode(data, lenient=True)
         return Received(packet, interface, direction, now, len(data))
+
+    # -- asyncio ---------------------------------------------------------------------------
+    async def arecv(self, bufsize: int = 65535) -> Received:
+        """recv() for asyncio: ``await sock.arecv()`` (the socket becomes non-blocking)."""
+        self.socket.setblocking(False)
+        loop = asyncio.get_running_loop()
+        data, address = await loop.sock_recvfrom(self.socket, bufsize)
+        return self._received(data, address)
+
+    async def asend(
+        self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None
+    ) -> int:
+        """send() for asyncio (raw sockets do not block on send: it returns at once)."""
+        return self.send(packet, dst, dst_mac=dst_mac)
 
     # -- the socket itself -----------------------------------------------------------------
     def fileno(self) -> int:
