@@ -31,6 +31,8 @@ bench: $(STAMP)
 	@test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip install -q -e . -r bench/requirements.txt
 	$(BENCH_PY) bench/run.py
+	@command -v hping3 >/dev/null || apt-get install -y -qq hping3 >/dev/null
+	$(BENCH_PY) bench/send.py
 
 # tshark and tcpdump are the independent oracles of the tests; iproute2 runs commands in lab namespaces.
 system-deps:
