@@ -1,4 +1,4 @@
-"""`make bench`, second part: sending rates into a lab veth pair (root; nothing leaves the lab).
+"""`make bench`, second part: sending and capturing in a lab veth pair (root; nothing leaves the lab).
 
 Each sender runs for the same number of seconds inside namespace "a" of a fresh Lab.pair();
 the rate is what the receiving end counted (the veth's rx_packets in namespace "b"), so every
@@ -9,12 +9,17 @@ tool is measured by the same independent counter. Senders:
 - scapy's sendp (layer 2) and send (layer 3) repeating the same frame with count= (its own loop,
   faster than calling sendp per packet, which costs ~24 ms a call here);
 - hping3 --flood (C), SYNs to the same port.
+
+Capture: while hping3 floods a -> b, rawnet's sniff (counting, store=False) and tcpdump
+(--immediate-mode, writing to /dev/null) capture in "b" at the same time; each reports the
+share of the packets the receiving veth counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import time
 
@@ -99,6 +104,31 @@ def measure(lab: Lab, name: str, seconds: float) -> float:
     return (rx_packets(lab, "b", interface) - before) / elapsed
 
 
+def capture(lab: Lab, seconds: float) -> dict[str, float]:
+    """Share of a flood each capturer saw, side by side in the receiving namespace."""
+    from rawnet.net import AsyncSniffer
+
+    b = lab["b"]
+    interface = b.interfaces["a"].name
+    dump = lab.popen(
+        "b",
+        ["tcpdump", "--immediate-mode", "-Z", "root", "-i", interface, "-w", "/dev/null", "tcp"],
+        stderr=subprocess.PIPE,
+    )
+    sniffer = AsyncSniffer(interface, "tcp", store=False, netns=b.netns)
+    sniffer.start()
+    time.sleep(1.0)  # tcpdump has opened its capture by now
+    before = rx_packets(lab, "b", interface)
+    lab.run("a", ["timeout", str(seconds), "hping3", "--flood", "-q", "-S", "-p", "80", "-d", "64", b.ipv4])
+    time.sleep(0.5)
+    arrived = rx_packets(lab, "b", interface) - before
+    sniffer.stop()
+    dump.terminate()
+    _, errors = dump.communicate(timeout=10)
+    captured = next(int(line.split()[0]) for line in errors.splitlines() if "packets captured" in line)
+    return {"rawnet sniff": sniffer.seen / arrived, "tcpdump": captured / arrived}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0)
@@ -124,6 +154,15 @@ def main() -> None:
     print(f"- 100x scapy send: {'met' if seed >= 100 * rates['scapy send'] else 'NOT met'}")
     if "hping3 --flood" in rates:
         print(f"- not below hping3: {'met' if seed >= rates['hping3 --flood'] else 'NOT met'}")
+        with Lab.pair() as lab:
+            print("capturing a hping3 flood", file=sys.stderr)
+            shares = capture(lab, options.seconds)
+        print(f"\nCapturing a {options.seconds:g} s hping3 flood, side by side")
+        print("(share of what the receiving veth counted):\n")
+        print("| capturer | seen |")
+        print("|---|---:|")
+        for name, share in shares.items():
+            print(f"| {name} | {share:.1%} |")
 
 
 if __name__ == "__main__":
