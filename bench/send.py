@@ -10,9 +10,10 @@ tool is measured by the same independent counter. Senders:
   faster than calling sendp per packet, which costs ~24 ms a call here);
 - hping3 --flood (C), SYNs to the same port.
 
-Capture: while hping3 floods a -> b, rawnet's sniff (counting, store=False) and tcpdump
-(--immediate-mode, writing to /dev/null) capture in "b" at the same time; each reports the
-share of the packets the receiving veth counted.
+Capture: while hping3 floods a -> b, two rawnet sniffers (one only counting, one decoding every
+packet) and tcpdump (--immediate-mode, writing to /dev/null) capture the flood in "b" at the
+same time, all with the same kernel filter; each reports the share of the packets the
+receiving veth counted.
 """
 
 from __future__ import annotations
@@ -110,23 +111,31 @@ def capture(lab: Lab, seconds: float) -> dict[str, float]:
 
     b = lab["b"]
     interface = b.interfaces["a"].name
+    wanted = f"tcp dst port 80 and dst host {b.ipv4}"  # the flood only, as rx_packets counts it
     dump = lab.popen(
         "b",
-        ["tcpdump", "--immediate-mode", "-Z", "root", "-i", interface, "-w", "/dev/null", "tcp"],
+        ["tcpdump", "--immediate-mode", "-Z", "root", "-i", interface, "-w", "/dev/null", wanted],
         stderr=subprocess.PIPE,
     )
-    sniffer = AsyncSniffer(interface, "tcp", store=False, netns=b.netns)
+    sniffer = AsyncSniffer(interface, wanted, store=False, netns=b.netns)
+    decoder = AsyncSniffer(interface, wanted, store=False, prn=lambda got: got.packet, netns=b.netns)
     sniffer.start()
+    decoder.start()
     time.sleep(1.0)  # tcpdump has opened its capture by now
     before = rx_packets(lab, "b", interface)
     lab.run("a", ["timeout", str(seconds), "hping3", "--flood", "-q", "-S", "-p", "80", "-d", "64", b.ipv4])
     time.sleep(0.5)
     arrived = rx_packets(lab, "b", interface) - before
     sniffer.stop()
+    decoder.stop()
     dump.terminate()
     _, errors = dump.communicate(timeout=10)
     captured = next(int(line.split()[0]) for line in errors.splitlines() if "packets captured" in line)
-    return {"rawnet sniff": sniffer.seen / arrived, "tcpdump": captured / arrived}
+    return {
+        "rawnet sniff, counting": sniffer.seen / arrived,
+        "rawnet sniff, decoding each packet": decoder.seen / arrived,
+        "tcpdump -w /dev/null": captured / arrived,
+    }
 
 
 def main() -> None:

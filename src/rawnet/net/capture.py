@@ -10,7 +10,6 @@ AF_PACKET socket: delivered at once, no ring block timeout to wait for.
 from __future__ import annotations
 
 import ctypes
-import select
 import socket
 import struct
 import threading
@@ -128,17 +127,24 @@ class AsyncSniffer:
             self._ready.set()
             return
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        receive = raw.socket.recvfrom
+        wrap = raw._received
         with raw:
+            raw.socket.settimeout(0.05)  # wakes up to see stop() and the deadline
             self._ready.set()
             while not self._stopping.is_set():
-                wait = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
-                if wait <= 0:
+                if deadline is not None and time.monotonic() >= deadline:
                     break
-                readable, _, _ = select.select([raw.socket], [], [], wait)
-                if not readable:
+                try:
+                    data, address = receive(65535)
+                except TimeoutError:
                     continue
-                received = raw.recv()
                 self.seen += 1
+                if not (self.store or self.prn or self.stop_filter):
+                    if self.count and self.seen >= self.count:
+                        break
+                    continue  # only counting: nothing to make
+                received = wrap(data, address)
                 if self.store:
                     self.results.append(received)
                 if self.prn is not None:

@@ -18,7 +18,6 @@ import asyncio
 import errno
 import socket
 import time
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -39,19 +38,39 @@ class InterfaceError(RawnetError, OSError):
     """An interface that does not exist (in the namespace the socket lives in)."""
 
 
-@dataclass(frozen=True)
 class Received:
-    """A packet as a socket received it, with where and when."""
+    """A packet as a socket received it, with where and when; decoded when first looked at."""
 
-    packet: Layer
-    #: The interface it came in on (layer-2 sockets), else None.
-    interface: str | None
-    #: "host", "broadcast", "multicast", "otherhost" or "outgoing" (layer-2 sockets), else None.
-    direction: str | None
-    #: time.time() when recv returned.
-    timestamp: float
-    #: Bytes received.
-    length: int
+    __slots__ = ("_packet", "_start", "data", "direction", "interface", "length", "timestamp")
+
+    def __init__(
+        self, data: bytes, start: type[Layer], interface: str | None, direction: str | None, timestamp: float
+    ) -> None:
+        #: The bytes received.
+        self.data = data
+        self._start = start
+        self._packet: Layer | None = None
+        #: The interface it came in on (layer-2 sockets), else None.
+        self.interface = interface
+        #: "host", "broadcast", "multicast", "otherhost" or "outgoing" (layer-2 sockets), else None.
+        self.direction = direction
+        #: time.time() when recv returned.
+        self.timestamp = timestamp
+        #: Bytes received.
+        self.length = len(data)
+
+    @property
+    def packet(self) -> Layer:
+        """The decoded packet (leniently: what does not decode stays as bytes)."""
+        packet = self._packet
+        if packet is None:
+            packet = self._packet = self._start.decode(self.data, lenient=True)
+        return packet
+
+    def __repr__(self) -> str:
+        return (
+            f"<Received {self.length} bytes on {self.interface} ({self.direction}): {self.packet.summary()}>"
+        )
 
 
 def _open(family: int, kind: int, proto: int, netns: str | None) -> socket.socket:
@@ -190,21 +209,16 @@ class RawSocket:
 
     def _received(self, data: bytes, address: Any) -> Received:
         now = time.time()
-        interface = direction = None
         if self.family == socket.AF_PACKET:
-            interface, ethertype, pkttype = address[0], address[1], address[2]
-            direction = PACKET_TYPES.get(pkttype, str(pkttype))
+            direction = PACKET_TYPES.get(address[2], str(address[2]))
             if self.mode == "l2":
-                packet: Layer = Ether.decode(data, lenient=True)
-            else:
-                start = LAYERS.lookup(ETHERTYPE, ethertype) or Raw
-                packet = start.decode(data, lenient=True)
-        elif self.family == socket.AF_INET:
-            packet = IP.decode(data, lenient=True)  # IPv4 raw sockets receive the IP header
-        else:
-            start = LAYERS.lookup(IP_PROTOCOL, self.proto) or Raw  # IPv6 ones do not
-            packet = start.decode(data, lenient=True)
-        return Received(packet, interface, direction, now, len(data))
+                return Received(data, Ether, address[0], direction, now)
+            start = LAYERS.lookup(ETHERTYPE, address[1]) or Raw
+            return Received(data, start, address[0], direction, now)
+        if self.family == socket.AF_INET:
+            return Received(data, IP, None, None, now)  # IPv4 raw sockets receive the IP header
+        start = LAYERS.lookup(IP_PROTOCOL, self.proto) or Raw  # IPv6 ones do not
+        return Received(data, start, None, None, now)
 
     # -- asyncio ---------------------------------------------------------------------------
     async def arecv(self, bufsize: int = 65535) -> Received:
