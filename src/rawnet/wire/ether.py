@@ -8,8 +8,7 @@ from rawnet.wire.numbers import EtherType
 from rawnet.wire.registry import ETHERTYPE, LAYERS
 
 _ETHERTYPES = LAYERS.table(ETHERTYPE)
-_number = LAYERS.number
-_NUMBERS = LAYERS.classes(ETHERTYPE)
+_number_for = LAYERS.number_for
 
 _BROADCAST = b"\xff" * 6  # an unset destination, as in scapy (sending fills it: issue 3)
 _UNSET = bytes(6)
@@ -21,13 +20,7 @@ DEFAULT_ETHERTYPE = 0x9000
 def _ethertype_for(layer: Layer, stored: int | None) -> int:
     if stored is not None:
         return stored
-    payload = layer._payload
-    if payload is None or payload.__class__ is Raw:
-        return DEFAULT_ETHERTYPE
-    number = _NUMBERS.get(payload.__class__)
-    if number is None:
-        number = _number(ETHERTYPE, payload.__class__)  # a subclass of a registered layer
-    return DEFAULT_ETHERTYPE if number is None else number
+    return _number_for(ETHERTYPE, layer._payload, DEFAULT_ETHERTYPE)
 
 
 class Ether(Layer):

@@ -21,8 +21,7 @@ from rawnet.wire.options import walk
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
-_number = LAYERS.number
-_NUMBERS = LAYERS.classes(IP_PROTOCOL)
+_number_for = LAYERS.number_for
 _ZERO4 = bytes(4)
 _from_bytes = int.from_bytes
 
@@ -317,14 +316,7 @@ class IP(Layer):
                 )
         proto = values[8]
         if proto is None:
-            payload_layer = self._payload
-            proto = (
-                0
-                if payload_layer is None
-                else _NUMBERS.get(payload_layer.__class__)
-                or _number(IP_PROTOCOL, payload_layer.__class__)
-                or 0
-            )
+            proto = _number_for(IP_PROTOCOL, self._payload, 0)
         chksum = values[9]
         if chksum is None:
             # RFC 1071 over the header's 16-bit words, summed from the values (2**16 is 1 mod

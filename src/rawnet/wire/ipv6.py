@@ -31,7 +31,6 @@ from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
-_number = LAYERS.number
 _ZERO16 = bytes(16)
 _AF_INET6 = socket.AF_INET6
 _pton = socket.inet_pton
@@ -153,11 +152,7 @@ def next_header(payload: Layer | None) -> int:
     """The Next Header value announcing ``payload``: 59 (No Next Header) for none or raw bytes."""
     if payload is None:
         return NO_NEXT_HEADER
-    cls = payload.__class__
-    number = _number(IP_PROTOCOL, cls)
-    if number is None:
-        number = getattr(cls, "ip_protocol", NO_NEXT_HEADER)
-    return number
+    return LAYERS.number_for(IP_PROTOCOL, payload, getattr(payload.__class__, "ip_protocol", NO_NEXT_HEADER))
 
 
 def _next_header_of(layer: Layer) -> int:

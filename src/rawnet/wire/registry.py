@@ -47,9 +47,15 @@ class Registry:
                     break
         return number
 
-    def classes(self, space: str) -> dict[type[Layer], int]:
-        """The live class -> number map of a space (builders index it, then ask number())."""
-        return self._by_class.setdefault(space, {})
+    def number_for(self, space: str, payload: Layer | None, default: int) -> int:
+        """The number that announces the layer ``payload`` (builders fill NEXT fields with it);
+        ``default`` for no payload, or one the space does not know (Raw data, ...)."""
+        if payload is None:
+            return default
+        number = self._by_class.get(space, {}).get(payload.__class__)
+        if number is None:
+            number = self.number(space, payload.__class__)  # a subclass of a registered layer
+        return default if number is None else number
 
     def table(self, space: str) -> dict[int, type[Layer]]:
         """The live number -> class map of a space (decoders index it directly)."""

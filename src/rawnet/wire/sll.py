@@ -20,11 +20,7 @@ PACKET_TYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "o
 def _cooked_type(layer: Layer, stored: int | None) -> int:
     if stored is not None:
         return stored
-    payload = layer._payload
-    number = (
-        None if payload is None or payload.__class__ is Raw else LAYERS.number(ETHERTYPE, payload.__class__)
-    )
-    return 0 if number is None else number
+    return LAYERS.number_for(ETHERTYPE, layer._payload, 0)
 
 
 class CookedLinux(Layer):
