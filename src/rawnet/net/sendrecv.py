@@ -175,30 +175,51 @@ def sr(
 ) -> Results:
     """Send at layer 3 and collect the replies, matched to their probes (scapy's sr)."""
     probes = [_complete(packet, netns) for packet in _expand(packets)]
+    with RawSocket.l2_cooked("", ETH_P_ALL, netns=netns) as listener:  # armed before anything leaves
+        return _exchange(
+            listener,
+            lambda pending: send(pending, netns=netns, inter=inter),
+            probes,
+            timeout=timeout,
+            retry=retry,
+            debug=debug,
+            multi=multi,
+            rule=answers,
+        )
+
+
+def _exchange(
+    listener: RawSocket,
+    transmit: Callable[[list[Layer]], object],
+    probes: list[Layer],
+    *,
+    timeout: float,
+    retry: int,
+    debug: bool,
+    multi: bool,
+    rule: Callable[[Layer, Layer], str],
+) -> Results:
+    """Send the probes still unanswered (``retry`` more times) and match what comes back."""
     results = Results()
     pending = list(probes)
-    with RawSocket.l2_cooked("", ETH_P_ALL, netns=netns) as listener:  # armed before anything leaves
-        listener.socket.setblocking(False)
-        for _ in range(retry + 1):
-            if not pending:
+    listener.socket.setblocking(False)
+    for _ in range(retry + 1):
+        if not pending:
+            break
+        transmit(pending)
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            readable, _, _ = select.select([listener.socket], [], [], max(0.0, deadline - time.monotonic()))
+            if not readable:
                 break
-            send(pending, netns=netns, inter=inter)
-            deadline = time.monotonic() + timeout
-            while pending and time.monotonic() < deadline:
-                readable, _, _ = select.select(
-                    [listener.socket], [], [], max(0.0, deadline - time.monotonic())
-                )
-                if not readable:
+            while True:
+                try:
+                    got = listener.recv()
+                except BlockingIOError:
                     break
-                while True:
-                    try:
-                        got = listener.recv()
-                    except BlockingIOError:
-                        break
-                    if got.direction == "outgoing":
-                        continue
-                    _match(got, pending, results, debug, multi)
-        results.unanswered = pending
+                if got.direction != "outgoing":  # our own probes, seen leaving
+                    _match(got, pending, results, debug, multi, rule)
+    results.unanswered = pending
     return results
 
 
@@ -208,12 +229,12 @@ def _match(
     results: Results,
     debug: bool,
     multi: bool,
-    rule: Callable[[Layer, Layer], str] | None = None,
+    rule: Callable[[Layer, Layer], str],
 ) -> None:
     reasons = []
     for probe in pending:
         try:
-            reason = (rule or answers)(got.packet, probe)
+            reason = rule(got.packet, probe)
         except (RawnetError, IndexError, AttributeError):
             reason = "not an IP packet"
         if not reason:
@@ -238,20 +259,14 @@ def sr1(packet: Layer, **options: object) -> Received | None:
 def interface_mac(interface: str, netns: str | None = None) -> str:
     """The MAC address of ``interface`` (netlink)."""
     with _iproute(netns) as ip:
-        found = ip.link_lookup(ifname=interface)
-        if not found:
-            raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
-        mac: str = ip.get_links(found[0])[0].get_attr("IFLA_ADDRESS")
+        mac: str = ip.get_links(_index(ip, interface))[0].get_attr("IFLA_ADDRESS")
         return mac
 
 
 def neighbour_mac(address: str, interface: str, netns: str | None = None) -> str | None:
     """The kernel's neighbour-table entry (ARP or NDP) for ``address`` on ``interface``, if any."""
     with _iproute(netns) as ip:
-        found = ip.link_lookup(ifname=interface)
-        if not found:
-            raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
-        for entry in ip.get_neighbours(ifindex=found[0], dst=address):
+        for entry in ip.get_neighbours(ifindex=_index(ip, interface), dst=address):
             mac = entry.get_attr("NDA_LLADDR")
             if mac and entry["state"] not in (0x20, 0x01):  # NUD_FAILED, NUD_INCOMPLETE
                 return str(mac)
@@ -260,6 +275,14 @@ def neighbour_mac(address: str, interface: str, netns: str | None = None) -> str
 
 def _iproute(netns: str | None) -> Any:
     return NetNS(netns) if netns else IPRoute()
+
+
+def _index(ip: Any, interface: str) -> int:
+    found = ip.link_lookup(ifname=interface)
+    if not found:
+        raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
+    index: int = found[0]
+    return index
 
 
 def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeout: float = 1.0) -> str:
@@ -283,8 +306,7 @@ def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeo
 
 def _ipv4_of(interface: str, netns: str | None) -> str:
     with _iproute(netns) as ip:
-        index = ip.link_lookup(ifname=interface)[0]
-        for entry in ip.get_addr(index=index, family=socket.AF_INET):
+        for entry in ip.get_addr(index=_index(ip, interface), family=socket.AF_INET):
             return str(entry.get_attr("IFA_ADDRESS"))
     return "0.0.0.0"
 
@@ -345,29 +367,15 @@ def srp(
 ) -> Results:
     """Send frames on ``interface`` and collect the replies, matched to them (scapy's srp)."""
     probes = list(_expand(frames))
-    results = Results()
-    pending = list(probes)
     with RawSocket.l2(interface, netns=netns) as sock:  # one socket: armed before sending
-        sock.socket.setblocking(False)
-        for _ in range(retry + 1):
-            if not pending:
-                break
+
+        def transmit(pending: list[Layer]) -> None:
             for frame in pending:
                 sock.send(_complete_frame(frame, interface, netns))
-            deadline = time.monotonic() + timeout
-            while pending and time.monotonic() < deadline:
-                readable, _, _ = select.select([sock.socket], [], [], max(0.0, deadline - time.monotonic()))
-                if not readable:
-                    break
-                while True:
-                    try:
-                        got = sock.recv()
-                    except BlockingIOError:
-                        break
-                    if got.direction != "outgoing":
-                        _match(got, pending, results, debug, False, answers_frame)
-        results.unanswered = pending
-    return results
+
+        return _exchange(
+            sock, transmit, probes, timeout=timeout, retry=retry, debug=debug, multi=False, rule=answers_frame
+        )
 
 
 def srp1(frame: Layer, interface: str, **options: Any) -> Received | None:
