@@ -33,7 +33,8 @@ from rawnet.wire.ipv6 import IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop
 from rawnet.wire.layer import QUOTED, Layer, Raw, Undecoded
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
-from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
+from tests.oracle import LINKTYPE_RAW, tcpdump_lines
+from tests.wire.golden import assert_decodes_back, assert_matches_tshark, tshark_by_name
 
 A, B, C = "2001:db8::1", "2001:db8::2", "2001:db8::3"
 MAC1, MAC2 = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -257,30 +258,18 @@ GOLDEN: dict[str, tuple[Layer, dict[str, list[str]], list[tuple[type[Layer], str
 
 @pytest.fixture(scope="module")
 def tshark() -> dict[str, dict[str, list[str]]]:
-    names = list(GOLDEN)
-    fields = tshark_fields([bytes(GOLDEN[name][0]) for name in names], LINKTYPE_RAW)
-    return dict(zip(names, fields, strict=True))
+    return tshark_by_name(GOLDEN, LINKTYPE_RAW)
 
 
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden_frame_matches_tshark(name: str, tshark: dict[str, dict[str, list[str]]]) -> None:
-    _, expected, _ = GOLDEN[name]
-    seen = tshark[name]
-    for key, values in expected.items():
-        assert seen.get(key) == values, (key, seen.get(key))
-    assert not any(key.startswith("_ws.malformed") for key in seen), seen
+    assert_matches_tshark(GOLDEN[name][1], tshark[name])
 
 
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden_frame_decodes_back(name: str) -> None:
     packet, _, fields = GOLDEN[name]
-    wire = bytes(packet)
-    decoded = IPv6.decode(wire)
-    for cls, field, value in fields:
-        assert getattr(decoded[cls], field) == value, (cls.__name__, field)
-    assert bytes(decoded) == wire
-    assert decoded.verify() == []
-    assert [type(layer) for layer in decoded.layers()] == [type(layer) for layer in packet.layers()]
+    assert_decodes_back(IPv6, packet, fields)
 
 
 # -- tcpdump summaries -----------------------------------------------------------------------

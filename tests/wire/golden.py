@@ -1,0 +1,38 @@
+"""Golden-frame checks shared by the protocol tests: tshark's view, and decoding back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rawnet.wire.layer import Layer
+from tests.oracle import LINKTYPE_ETHERNET, tshark_fields
+
+
+def tshark_by_name(
+    golden: Mapping[str, tuple[Layer, Any, Any]], linktype: int = LINKTYPE_ETHERNET
+) -> dict[str, dict[str, list[str]]]:
+    """tshark's fields of each golden packet (one tshark run for all), by name."""
+    names = list(golden)
+    fields = tshark_fields([bytes(golden[name][0]) for name in names], linktype)
+    return dict(zip(names, fields, strict=True))
+
+
+def assert_matches_tshark(expected: Mapping[str, list[str]], seen: Mapping[str, list[str]]) -> None:
+    """Every expected field has tshark's values, and tshark found nothing malformed."""
+    for key, values in expected.items():
+        assert seen.get(key) == values, (key, seen.get(key))
+    assert not any(key.startswith("_ws.malformed") for key in seen), seen
+
+
+def assert_decodes_back(
+    start: type[Layer], packet: Layer, fields: Iterable[tuple[type[Layer], str, Any]]
+) -> None:
+    """The packet's bytes decode to the expected values, rebuild to the same bytes, verify clean."""
+    wire = bytes(packet)
+    decoded = start.decode(wire)
+    for cls, field, value in fields:
+        assert getattr(decoded[cls], field) == value, (cls.__name__, field)
+    assert bytes(decoded) == wire
+    assert decoded.verify() == []
+    assert [type(layer) for layer in decoded.layers()] == [type(layer) for layer in packet.layers()]
