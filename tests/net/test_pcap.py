@@ -83,53 +83,24 @@ def test_files_tcpdump_captures_are_read(tmp_path: Path) -> None:
             "nano": tmp_path / "nano.pcap",
             "any": tmp_path / "any.pcap",
         }
+        # --immediate-mode: libpcap would otherwise hold packets for its block timeout;
+        # -Z root: tcpdump writes into pytest's root-owned directory.
+        tcpdump = ["tcpdump", "--immediate-mode", "-Z", "root", "-U"]
         captures = [
+            lab.popen("b", [*tcpdump, "-i", interface, "-w", str(files["pcap"]), "udp port 9"]),
             lab.popen(
                 "b",
                 [
-                    "tcpdump",
-                    "--immediate-mode",
-                    "-Z",
-                    "root",
+                    *tcpdump,
                     "-i",
                     interface,
-                    "-U",
-                    "-w",
-                    str(files["pcap"]),
-                    "udp port 9",
-                ],
-            ),
-            lab.popen(
-                "b",
-                [
-                    "tcpdump",
-                    "--immediate-mode",
-                    "-Z",
-                    "root",
-                    "-i",
-                    interface,
-                    "-U",
                     "--time-stamp-precision=nano",
                     "-w",
                     str(files["nano"]),
                     "udp port 9",
                 ],
             ),
-            lab.popen(
-                "b",
-                [
-                    "tcpdump",
-                    "--immediate-mode",
-                    "-Z",
-                    "root",
-                    "-i",
-                    "any",
-                    "-U",
-                    "-w",
-                    str(files["any"]),
-                    "udp port 9",
-                ],
-            ),
+            lab.popen("b", [*tcpdump, "-i", "any", "-w", str(files["any"]), "udp port 9"]),
         ]
         time.sleep(1.0)
         sender = lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM)
