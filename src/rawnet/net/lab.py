@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from pyroute2 import IPRoute, NetNS, netns
+from pyroute2.ethtool import Ethtool
 from pyroute2.netlink.exceptions import NetlinkError
 
 from rawnet.errors import PrivilegeError, RawnetError
@@ -170,6 +171,7 @@ class Lab:
                 ns.addr("add", index=index, address=ipv6, prefixlen=64, flags=_IFA_F_NODAD)
                 ns.link("set", index=index, state="up")
                 mac = ns.get_links(index)[0].get_attr("IFLA_ADDRESS")
+            self._checksums_in_software(host_name, ifname)
             interface = Interface(ifname, mac, ipv4, ipv6)
             self.hosts[host_name].interfaces[peer_name] = interface
             ends.append(interface)
@@ -188,6 +190,21 @@ class Lab:
         with NetNS(self.hosts[host].netns) as ns:
             ns.route("replace", dst="198.18.0.0/15", gateway=gateway.ipv4)
             ns.route("replace", dst="2001:db8::/32", gateway=gateway.ipv6)
+
+    def _checksums_in_software(self, host: str, interface: str) -> None:
+        """Turn transmit checksum offload off: a veth would leave TCP/UDP checksums unfinished
+        ("hardware" never fills them in), and captures in the lab should show what a wire carries."""
+        netns.pushns(self.hosts[host].netns)
+        try:
+            tool = Ethtool()
+            try:
+                features = tool.get_features(interface)
+                features.features["tx-checksum-ip-generic"].enable = False
+                tool.set_features(interface, features)
+            finally:
+                tool.close()
+        finally:
+            netns.popns()
 
     def sysctl(self, host: str, key: str, value: str) -> None:
         """Set a (network) sysctl inside ``host``'s namespace: /proc/sys/net is per namespace."""
