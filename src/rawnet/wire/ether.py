@@ -40,7 +40,9 @@ class Ether(Layer):
         values = self._v or self._unpack()
         payload = self._build_payload(None)
         built = self._built  # the header of the last build, while no field changed (see IP._build)
-        if built is None or built[0] is not self._payload.__class__:
+        if (
+            built.__class__ is not tuple or built[0] is not self._payload.__class__
+        ):  # (or the fused builder's)
             ethertype = _ethertype_for(self, values[2])
             header = (values[0] or _BROADCAST) + (values[1] or _UNSET) + ethertype.to_bytes(2, "big")
             built = self._built = (self._payload.__class__, header)

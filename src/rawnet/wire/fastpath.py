@@ -7,6 +7,12 @@ the field values. Neither decides anything on its own: a stack not plainly of th
 or TCP options, fragments, odd lengths, padding, a field holding a set, anything that would be
 an error) returns None and goes to the per-layer code, and tests/wire/test_fastpath.py holds
 the two to the same result.
+
+Built again (the seed's loop: change the TCP seq, rebuild, send), the builder keeps the last
+frame of a packet object in its outermost layer (``_Frame``, from the second build on, so a
+packet built once pays nothing for it). While the Ethernet and IPv4 values, the layer objects
+and the data are the ones of the last build, only the transport header is packed again: its
+checksum is the cached sum of the pseudo-header and data plus the header's words.
 """
 
 from __future__ import annotations
@@ -113,6 +119,9 @@ _ETHER_IPV4_TCP = struct.Struct("!6s6sH BBHHHBBH4s4s HHIIHHHH")
 _ETHER_IPV4_UDP = struct.Struct("!6s6sH BBHHHBBH4s4s HHHH")
 _pack_tcp = _ETHER_IPV4_TCP.pack
 _pack_udp = _ETHER_IPV4_UDP.pack
+_pack_tcp_header = struct.Struct("!HHIIHHHH").pack
+_pack_udp_header = struct.Struct("!HHHH").pack
+_HEADERS = 34  # Ethernet and IPv4 without options: what a rebuild reuses
 _from_bytes = int.from_bytes
 _BROADCAST = b"\xff" * 6
 _ZERO6 = bytes(6)
@@ -122,8 +131,40 @@ _TCP: int = LAYERS.number(IP_PROTOCOL, TCP) or 6
 _UDP: int = LAYERS.number(IP_PROTOCOL, UDP) or 17
 
 
+class _Frame:
+    """The last frame built from one packet object, and the objects it was built from.
+
+    It is the ``_built`` of the outermost layer, the IPv4 layer and the transport layer: setting
+    a field clears its layer's ``_built``, so ``layer._built is frame`` says nothing changed.
+    """
+
+    __slots__ = ("data", "frame", "ip", "prefix", "sum", "tail", "transport")
+    frame: bytes
+    prefix: bytes
+    data: bytes
+    sum: int
+
+    def __init__(
+        self, frame: bytes, layers: tuple[Layer, Layer, Layer | None], data: bytes, total: int
+    ) -> None:
+        self.frame = frame
+        self.ip, self.transport, self.tail = layers
+        self.data = data
+        self.prefix = frame[:_HEADERS]
+        #: The checksum's sum without the transport header's own words: pseudo-header and data.
+        self.sum = total
+
+
+ONCE = object()  # _built of an outermost layer built once by the fused builder
+
+
 def build_ether(top: Layer) -> bytes | None:
     """Ether/IPv4/TCP|UDP(/data) built in one go, or None for any other stack."""
+    last = top._built
+    if last.__class__ is _Frame:
+        frame = _rebuild(top, last)
+        if frame is not None:
+            return frame
     ip = top._payload
     if ip.__class__ is not IP:
         return None
@@ -148,26 +189,27 @@ def build_ether(top: Layer) -> bytes | None:
         # One's complement sums (RFC 1071) over whole numbers: 2**16 is 1 modulo 0xFFFF.
         data_sum = _from_bytes(data, "big") << 8 if len(data) & 1 else _from_bytes(data, "big")
         addresses = _from_bytes(src + dst, "big")
+        transport_sum = addresses + data_sum
         if tcp:
             if t[10]:
                 return None  # TCP options
             segment = 20 + len(data)
             dataofs = 5 if t[4] is None else t[4]
             control = dataofs << 12 | t[5] << 9 | t[6]
+            transport_sum += segment + _TCP  # (always: a rebuild may drop the user's checksum)
             chksum = t[8]
             if chksum is None:
-                total = (
-                    addresses + segment + _TCP + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9] + data_sum
-                ) % 0xFFFF
+                total = (transport_sum + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9]) % 0xFFFF
                 chksum = 0xFFFF - total if total else 0
         else:
             segment = 8 + len(data)
             length = segment if t[2] is None else t[2]
+            transport_sum += segment + _UDP
             chksum = t[3]
             if chksum is None:
                 if length < segment:
                     return None  # the user's length cuts the datagram: the UDP builder handles it
-                total = (addresses + segment + _UDP + t[0] + t[1] + length + data_sum) % 0xFFFF
+                total = (transport_sum + t[0] + t[1] + length) % 0xFFFF
                 chksum = 0xFFFF - total if total else 0xFFFF  # a computed 0 goes out as 0xFFFF (RFC 768)
         total_length = 20 + segment if i[3] is None else i[3]
         if total_length > 0xFFFF or total_length < 20 + segment:
@@ -195,10 +237,65 @@ def build_ether(top: Layer) -> bytes | None:
                 first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
                 t[0], t[1], length, chksum,
             )  # fmt: skip
-        return packed + data if data else packed
-
     except (TypeError, struct.error, OverflowError):
         return None  # a set, or a value out of range: the per-layer builders explain it
+    frame = packed + data if data else packed
+    if last is None:
+        top._built = ONCE
+    else:  # built again: keep what the next rebuild needs
+        top._built = ip._built = transport._built = _Frame(
+            frame, (ip, transport, tail), data, transport_sum % 0xFFFF
+        )
+    return frame
+
+
+def _rebuild(top: Layer, last: _Frame) -> bytes | None:
+    """The last frame again, with the transport header packed anew if only its fields changed.
+
+    None when anything else changed: another layer object, new data, an IPv4 or Ethernet field
+    set, padding, or a TCP/UDP field that changes lengths or was given by the user (checksum).
+    """
+    ip = last.ip
+    transport = last.transport
+    tail = last.tail
+    if (
+        top._payload is not ip
+        or ip._payload is not transport
+        or transport._payload is not tail
+        or ip._built is not last
+        or top.padding
+        or ip.padding
+        or transport.padding
+    ):
+        return None
+    if tail is not None and (tail._v[0] is not last.data or tail._payload is not None or tail.padding):
+        return None
+    cached: bytes = last.frame  # (last is Any to mypy from here: the `is` tests narrow it)
+    if transport._built is last:
+        return cached
+    try:
+        if transport.__class__ is TCP:
+            sport, dport, seq, ack, dataofs, reserved, flags, window, chksum, urgptr, options = transport._v  # type: ignore[misc]
+            if dataofs is not None or chksum is not None or options:
+                return None  # a data offset, checksum or options of the user's: build it all
+            control = 0x5000 | reserved << 9 | flags
+            total = (last.sum + sport + dport + seq + ack + control + window + urgptr) % 0xFFFF
+            header = _pack_tcp_header(
+                sport, dport, seq, ack, control, window, 0xFFFF - total if total else 0, urgptr
+            )
+        else:
+            sport, dport, length, chksum = transport._v
+            if length is not None or chksum is not None:
+                return None
+            length = 8 + len(last.data)
+            total = (last.sum + sport + dport + length) % 0xFFFF
+            header = _pack_udp_header(sport, dport, length, 0xFFFF - total if total else 0xFFFF)
+    except (TypeError, struct.error, OverflowError):
+        return None
+    frame: bytes = last.prefix + header + last.data
+    last.frame = frame
+    transport._built = last
+    return frame
 
 
 FAST_BUILDERS[Ether] = build_ether

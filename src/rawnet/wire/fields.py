@@ -208,6 +208,16 @@ class UInt(Field[int]):
             return self.read(layer._buf, layer._off)  # type: ignore[misc]
         return values[self.index]
 
+    def __set__(self, layer: Layer, value: Any) -> None:
+        values = layer._v
+        if values is None:
+            values = layer._unpack()
+        # A plain int in range is stored as it is (the seed's loop sets seq once a packet).
+        values[self.index] = (
+            value if value.__class__ is int and 0 <= value <= self.maximum else self.convert(value)
+        )
+        layer._built = None
+
     def convert(self, value: Any) -> Any:
         if value is None:
             return None

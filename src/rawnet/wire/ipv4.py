@@ -284,6 +284,8 @@ class IP(Layer):
         # length, the header bytes of the last build are still right.
         values = self._v or self._unpack()
         built = self._built
+        if built.__class__ is not tuple:  # (the fused builder's frame: nothing for this builder)
+            built = None
         if built is not None:
             payload = self._build_payload(built[3])
             if len(payload) == built[0] and self._payload.__class__ is built[1]:

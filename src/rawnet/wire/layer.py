@@ -337,13 +337,13 @@ class Layer:
     def build(self) -> bytes:
         """The wire bytes, computing every field left as None. The layers are not changed."""
         fast = _fast_builder(self.__class__)
-        if fast is not None and self._v is not None and self._built is None:
-            # A packet built for the first time: the fused builder. Built again (the seed's
-            # loop), the per-layer builders reuse the headers that did not change.
+        if fast is not None and self._v is not None and self._built.__class__ is not tuple:
+            # The fused builder, unless the per-layer builders built this packet last (their
+            # header caches are tuples): it keeps what a rebuild needs in _built itself.
             data = fast(self)
             if data is not None:
-                self._built = _FUSED
                 return data
+            self._built = None
         try:
             data = self._build(None)
         except (struct.error, TypeError, OverflowError, AttributeError) as error:
@@ -586,7 +586,6 @@ class Layer:
 
 
 _NO_POSITIONAL = object()
-_FUSED = (None, b"")  # _built of a layer whose last build was fused: nothing to reuse yet
 
 
 def _positional_error(layer: Layer) -> TypeError:
