@@ -9,7 +9,7 @@ import pytest
 
 from rawnet import ICMP, IP, TCP, UDP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
 from rawnet.net.lab import Lab
-from rawnet.net.sendrecv import answers, send, sr, sr1
+from rawnet.net.sendrecv import answers, send, sr, sr1, srp
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +130,141 @@ def test_an_address_nobody_answers_for_is_an_error_not_a_broadcast(lab: Lab) -> 
         RawnetError, match=r"cannot resolve the MAC of 198.18.1.77 on .*: no neighbour answered"
     ):
         resolve_mac("198.18.1.77", lab["a"].interfaces["b"].name, netns=lab["a"].netns, timeout=0.5)
+
+
+# -- every socket mode, TCP sequence numbers, the listener's filter, loopback, routes ----------
+
+
+@pytest.mark.parametrize("mode", ["l3", "l3_hdrincl", "l2", "l2_cooked", "srp1"])
+def test_a_syn_through_each_socket_mode_gets_the_listeners_syn_ack(lab: Lab, mode: str) -> None:
+    from rawnet import Ether
+    from rawnet.net.sendrecv import srp1
+    from rawnet.net.sockets import RawSocket
+
+    a, b = lab["a"], lab["b"]
+    interface = a.interfaces["b"].name
+    sport = 42000 + ["l3", "l3_hdrincl", "l2", "l2_cooked", "srp1"].index(mode)
+    with lab.socket("b", socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind((b.ipv4, 0))
+        server.listen()
+        probe = IP(dst=b.ipv4) / TCP(sport=sport, dport=server.getsockname()[1], flags="S", seq=7000)
+        if mode == "srp1":  # layer 2 with the frame written by the user (the MACs filled in)
+            reply = srp1(Ether() / probe, interface, netns=a.netns, timeout=2)
+        else:
+            sockets = {
+                "l3": lambda: RawSocket.l3(socket.IPPROTO_TCP, netns=a.netns),  # kernel writes IP
+                "l3_hdrincl": lambda: RawSocket.l3_hdrincl(socket.IPPROTO_TCP, netns=a.netns),
+                "l2": lambda: RawSocket.l2(interface, netns=a.netns),
+                "l2_cooked": lambda: RawSocket.l2_cooked(interface, netns=a.netns),
+            }
+            with sockets[mode]() as via:
+                reply = sr1(probe, via=via, timeout=2)
+    assert reply is not None
+    segment = reply.packet[TCP]
+    assert (segment.flags, segment.ack, segment.dport) == ("SA", 7001, sport)
+    assert reply.packet[IP].src == b.ipv4 and reply.packet.verify() == []
+
+
+def test_the_kernels_resets_are_matched_by_their_sequence_numbers(lab: Lab) -> None:
+    a, b = lab["a"], lab["b"]
+    closed = 9  # nothing listens: the kernel resets
+    syn = IP(dst=b.ipv4) / TCP(sport=42100, dport=closed, flags="S", seq=[1000, 5000])
+    results = sr(syn, netns=a.netns, timeout=2)
+    assert len(results.answered) == 2
+    for probe, got in results.answered:  # RST-ACK acknowledging each SYN (RFC 9293 3.10.7.1)
+        assert got.packet[TCP].flags == "RA" and got.packet[TCP].ack == probe[TCP].seq + 1
+    ack = IP(dst=b.ipv4) / TCP(sport=42101, dport=closed, flags="A", seq=1, ack=123456)
+    reply = sr1(ack, netns=a.netns, timeout=2)  # a RST without ACK carrying the probe's ack as seq
+    assert reply is not None and reply.packet[TCP].flags == "R" and reply.packet[TCP].seq == 123456
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (TCP(sport=80, dport=1234, flags="SA", ack=101), ""),
+        (TCP(sport=80, dport=1234, flags="SA", ack=100), ""),  # acknowledges nothing yet: allowed
+        (TCP(sport=80, dport=1234, flags="SA", ack=102), "ack 102 is outside the probe's seq 100..101"),
+        (TCP(sport=80, dport=1234, flags="RA", ack=99), "ack 99 is outside the probe's seq 100..101"),
+        (TCP(sport=80, dport=1234, flags="R", seq=5), ""),  # the probe had no ACK: any RST
+        (TCP(sport=80, dport=1234, flags="S"), "neither ACK nor RST"),
+        (TCP(sport=81, dport=1234, flags="SA", ack=101), "other TCP ports"),
+    ],
+)
+def test_tcp_replies_must_fit_the_probes_sequence_space(reply: TCP, reason: str) -> None:
+    probe = IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=1234, dport=80, flags="S", seq=100)
+    assert answers(IP(src="198.18.0.2", dst="198.18.0.1") / reply, probe) == reason
+
+
+def test_data_and_fin_widen_the_sequence_space_a_reply_may_acknowledge() -> None:
+    probe = (
+        IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=1, dport=2, flags="FPA", seq=2**32 - 2) / b"abc"
+    )
+    back = IP(src="198.18.0.2", dst="198.18.0.1")
+    assert answers(back / TCP(sport=2, dport=1, flags="A", ack=2), probe) == ""  # 4 past seq, wrapped
+    assert answers(back / TCP(sport=2, dport=1, flags="A", ack=3), probe) != ""
+    rst = back / TCP(sport=2, dport=1, flags="R", seq=77)
+    assert answers(rst, probe) == "a RST with seq 77, not the probe's ack 0"
+
+
+def test_the_listeners_kernel_filter_keeps_unrelated_traffic_out_of_python(lab: Lab) -> None:
+    import threading
+
+    a, b = lab["a"], lab["b"]
+    with (
+        lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as quiet,
+        lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as local,
+    ):
+        quiet.bind((b.ipv4, 0))  # a bound port: the probe gets no reply at all
+        local.bind(("127.0.0.1", 0))  # (bound, so loopback datagrams draw no ICMP error either)
+        stop = threading.Event()
+
+        def chatter() -> None:  # traffic sr has no reason to look at, and some it has
+            with lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as remote:
+                while not stop.wait(0.05):
+                    local.sendto(b"lo", local.getsockname())  # a's own loopback: filtered out
+                    remote.sendto(b"from b", (a.ipv4, 9))  # from the probe's host: let through
+
+        thread = threading.Thread(target=chatter)
+        thread.start()
+        try:
+            probe = IP(dst=b.ipv4) / UDP(sport=42200, dport=quiet.getsockname()[1])
+            results = sr(probe, netns=a.netns, timeout=1, debug=True)
+        finally:
+            stop.set()
+            thread.join()
+    assert results.unanswered and not results.answered
+    assert any(f"{b.ipv4}" in line and "UDP" in line for line in results.rejected), results.rejected
+    assert not any("127.0.0.1" in line for line in results.rejected), results.rejected
+
+
+def test_loopback_goes_out_at_layer_3(lab: Lab) -> None:
+    from rawnet import Ether
+    from rawnet.net.sendrecv import sendp, srp1
+
+    a = lab["a"]
+    reply = sr1(IP(dst="127.0.0.1") / ICMP(id=31, seq=1), netns=a.netns, timeout=2)
+    assert reply is not None and reply.packet[ICMP].type == 0 and reply.interface == "lo"
+    results = srp(Ether() / IP(dst="127.0.0.1") / ICMP(id=32, seq=1), "lo", netns=a.netns, timeout=2)
+    [(sent, got)] = results.answered
+    assert isinstance(sent, Ether) and got.packet[ICMP].id == 32  # the frame given, answered at layer 3
+    assert srp1(Ether() / IP(dst="127.0.0.1") / ICMP(id=33), netns=a.netns, timeout=2) is not None
+    with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as sink:
+        sink.bind((a.ipv4, 0))  # one of a's own addresses: routed through lo
+        sink.settimeout(2)
+        frame = Ether() / IP(dst=a.ipv4) / UDP(sport=42300, dport=sink.getsockname()[1]) / b"local"
+        assert sendp(frame, netns=a.netns) == 1  # no interface given: the route says lo
+        assert sink.recvfrom(100) == (b"local", (a.ipv4, 42300))
+
+
+def test_sendp_sends_an_off_link_destination_to_the_gateways_mac() -> None:
+    from rawnet import Ether
+    from rawnet.net.sendrecv import sendp
+
+    with Lab.line(routers=1) as line:
+        a, b = line["a"], line["b"]
+        with line.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as sink:
+            sink.bind((b.ipv4, 0))
+            sink.settimeout(2)
+            frame = Ether() / IP(dst=b.ipv4) / UDP(sport=42400, dport=sink.getsockname()[1]) / b"via r1"
+            assert sendp(frame, netns=a.netns) == 1  # interface and MAC from the route via r1
+            assert sink.recvfrom(100) == (b"via r1", (a.ipv4, 42400))  # only r1 could forward it

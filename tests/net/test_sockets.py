@@ -207,3 +207,31 @@ def test_a_frame_longer_than_the_mtu_is_a_clear_error(lab: Lab) -> None:
         pytest.raises(RawnetError, match=too_long),
     ):
         raw.send(frame_to_b(lab, 9, bytes(2000)))
+
+
+def test_blocking_timeout_and_non_blocking_modes(lab: Lab) -> None:
+    import select
+
+    a, b = lab["a"], lab["b"]
+    # Listening for UDP port 9 only, in namespace b: nothing else arrives unless the test sends it.
+    with (
+        RawSocket.l3(socket.IPPROTO_UDP, netns=b.netns) as listen,
+        RawSocket.l3(socket.IPPROTO_UDP, netns=a.netns) as send,
+    ):
+        listen.setblocking(False)
+        assert listen.gettimeout() == 0.0
+        with pytest.raises(BlockingIOError):
+            while True:  # drain what might be there, then nothing is waiting
+                listen.recv()
+        listen.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            while True:
+                listen.recv()
+        send.send(UDP(sport=40010, dport=9) / b"wake", b.ipv4)
+        assert select.select([listen], [], [], 2)[0] == [listen]  # fileno() makes it selectable
+        listen.settimeout(None)  # blocking: the datagram is there
+        assert listen.gettimeout() is None
+        got = listen.recv()
+        while UDP not in got.packet or got.packet[UDP].sport != 40010:
+            got = listen.recv()
+        assert bytes(got.packet[UDP].payload or b"") == b"wake" and got.packet[IP].src == a.ipv4

@@ -27,6 +27,7 @@ from rawnet.net.sockets import RawSocket, Received
 SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)  # asm-generic/socket.h
 _INSTRUCTION = struct.Struct("HBBI")  # struct sock_filter: code, jt, jf, k
 _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
+_DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
 
 
 class FilterError(RawnetError, ValueError):
@@ -132,13 +133,21 @@ class AsyncSniffer:
         with raw:
             raw.socket.settimeout(0.05)  # wakes up to see stop() and the deadline
             self._ready.set()
-            while not self._stopping.is_set():
+            draining = False
+            while True:
+                if not draining and self._stopping.is_set():
+                    # stop(): what is queued on the socket already arrived, so it is taken too
+                    draining = True
+                    raw.socket.setblocking(False)
+                    deadline = time.monotonic() + _DRAIN
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 try:
                     data, address = receive(65535)
                 except TimeoutError:
                     continue
+                except BlockingIOError:
+                    break  # drained
                 self.seen += 1
                 if not (self.store or self.prn or self.stop_filter):
                     if self.count and self.seen >= self.count:
@@ -162,7 +171,7 @@ class AsyncSniffer:
         return self.results
 
     def stop(self) -> list[Received]:
-        """End the capture now; returns the packets kept."""
+        """End the capture; returns the packets kept, those already queued on the socket included."""
         self._stopping.set()
         return self.join()
 

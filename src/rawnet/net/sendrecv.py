@@ -1,7 +1,10 @@
 """send/sr/sr1 at layer 3 and sendp/srp/srp1 at layer 2 (scapy's names).
 
-The receiving socket is open before the first probe leaves, so no fast reply is lost; replies
-are matched to probes per protocol (answers()), and ICMP errors by the datagram they quote.
+The receiving socket is open before the first probe leaves, so no fast reply is lost, and a
+kernel filter built from the probes (their destinations, ICMP) keeps the rest of the host's
+traffic out of Python. Replies are matched to probes per protocol (answers()), ICMP errors by
+the datagram they quote. Layer 2 on a loopback interface has no Ethernet peer: frames meant for
+one go out at layer 3 instead (see sendp).
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyroute2 import IPRoute, NetNS
-
 from rawnet.errors import RawnetError
+from rawnet.net.capture import attach_filter, compile_filter
 from rawnet.net.linux import ETH_P_ALL
-from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
+from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop
+from rawnet.net.sockets import RawSocket, Received, source_for
 from rawnet.wire import (
     ARP,
     ICMP,
@@ -36,6 +39,9 @@ from rawnet.wire import (
 
 _ICMP_ERRORS = (3, 4, 5, 11, 12)
 _ICMPV6_ERRORS = (1, 2, 3, 4)
+_DLT_RAW = 12  # what an AF_PACKET SOCK_DGRAM filter sees: the packet from its IP header
+_FILTER_HOSTS = 64  # more destinations than this: the listener's filter keeps all of IP
+_TCP_SYN, _TCP_FIN, _TCP_RST, _TCP_ACK = 0x02, 0x01, 0x04, 0x10
 
 
 @dataclass
@@ -128,7 +134,9 @@ def answers(reply: Layer, probe: Layer) -> str:
         if TCP not in reply:
             return "not TCP"
         a, b = probe[TCP], reply[TCP]
-        return "" if (b.sport, b.dport) == (a.dport, a.sport) else "other TCP ports"
+        if (b.sport, b.dport) != (a.dport, a.sport):
+            return "other TCP ports"
+        return _tcp_answers(b, a)
     if UDP in probe:
         if UDP not in reply:
             return "not UDP"
@@ -145,6 +153,26 @@ def answers(reply: Layer, probe: Layer) -> str:
         a4, b4 = probe[ICMPv6EchoRequest], reply[ICMPv6EchoReply]
         return "" if (a4.id, a4.seq) == (b4.id, b4.seq) else "another echo's id or seq"
     return "no rule matches this protocol"
+
+
+def _tcp_answers(reply: Any, probe: Any) -> str:
+    """'' when the segment ``reply`` answers ``probe`` by its sequence numbers (RFC 9293 3.10.7).
+
+    An ACK must acknowledge a point of the probe's sequence space (its seq up to the end of its
+    data, SYN and FIN); a RST without ACK answers a probe with ACK by carrying the probe's ack.
+    """
+    flags, sent = int(reply.flags), int(probe.flags)
+    if flags & _TCP_ACK:
+        seq = probe.seq
+        span = len(probe._build_payload(None)) + bool(sent & _TCP_SYN) + bool(sent & _TCP_FIN)
+        if (reply.ack - seq) % 2**32 > span:
+            return f"ack {reply.ack} is outside the probe's seq {seq}..{(seq + span) % 2**32}"
+        return ""
+    if flags & _TCP_RST:
+        if sent & _TCP_ACK and reply.seq != probe.ack:
+            return f"a RST with seq {reply.seq}, not the probe's ack {probe.ack}"
+        return ""
+    return "neither ACK nor RST"
 
 
 def _transport_head(network: Layer) -> bytes:
@@ -172,20 +200,64 @@ def sr(
     netns: str | None = None,
     debug: bool = False,
     multi: bool = False,
+    via: RawSocket | None = None,
 ) -> Results:
-    """Send at layer 3 and collect the replies, matched to their probes (scapy's sr)."""
+    """Send at layer 3 and collect the replies, matched to their probes (scapy's sr).
+
+    The probes go out through an IP_HDRINCL socket (IPv6: IPPROTO_RAW), or through ``via``, a
+    RawSocket of any mode (l3 sends the transport header and lets the kernel write the IP
+    header; l2 and l2_cooked add the link header for the kernel's next hop).
+    """
+    if via is not None:
+        netns = via._netns
     probes = [_complete(packet, netns) for packet in _expand(packets)]
-    with RawSocket.l2_cooked("", ETH_P_ALL, netns=netns) as listener:  # armed before anything leaves
+    if via is not None:
+
+        def transmit(pending: list[Layer]) -> None:
+            for probe in pending:
+                _transmit_via(via, probe)
+                if inter:
+                    time.sleep(inter)
+    else:
+
+        def transmit(pending: list[Layer]) -> None:
+            send(pending, netns=netns, inter=inter)
+
+    with _listener(probes, netns) as listener:  # armed before anything leaves
         return _exchange(
-            listener,
-            lambda pending: send(pending, netns=netns, inter=inter),
-            probes,
-            timeout=timeout,
-            retry=retry,
-            debug=debug,
-            multi=multi,
-            rule=answers,
+            listener, transmit, probes, timeout=timeout, retry=retry, debug=debug, multi=multi, rule=answers
         )
+
+
+def _transmit_via(sock: RawSocket, packet: Layer) -> None:
+    network = _network(packet)
+    if sock.mode in ("l3", "l3_hdrincl"):
+        sock.send(network)
+        return
+    assert sock.interface is not None  # (an unbound packet socket cannot send)
+    hop = next_hop(str(network.dst), sock._netns)  # type: ignore[attr-defined]
+    mac = resolve_mac(hop.neighbour, sock.interface, netns=sock._netns)
+    if sock.mode == "l2":
+        sock.send(Ether(src=interface_mac(sock.interface, sock._netns), dst=mac) / network)
+    else:
+        sock.send(network, dst_mac=mac)
+
+
+def _listener(probes: list[Layer], netns: str | None) -> RawSocket:
+    """A socket seeing every interface's IP traffic from the probes' destinations, and ICMP."""
+    listener = RawSocket.l2_cooked("", ETH_P_ALL, netns=netns)
+    hosts = sorted({str(_network(probe).dst) for probe in probes})  # type: ignore[attr-defined]
+    if len(hosts) <= _FILTER_HOSTS:
+        sources = " or ".join(f"src host {host}" for host in hosts)
+        expression = f"icmp or icmp6 or {sources}" if sources else "icmp or icmp6"
+    else:
+        expression = "ip or ip6"
+    try:
+        attach_filter(listener.socket, compile_filter(expression, _DLT_RAW))
+    except BaseException:
+        listener.close()
+        raise
+    return listener
 
 
 def _exchange(
@@ -256,35 +328,6 @@ def sr1(packet: Layer, **options: object) -> Received | None:
 # -- layer 2 ------------------------------------------------------------------------------------
 
 
-def interface_mac(interface: str, netns: str | None = None) -> str:
-    """The MAC address of ``interface`` (netlink)."""
-    with _iproute(netns) as ip:
-        mac: str = ip.get_links(_index(ip, interface))[0].get_attr("IFLA_ADDRESS")
-        return mac
-
-
-def neighbour_mac(address: str, interface: str, netns: str | None = None) -> str | None:
-    """The kernel's neighbour-table entry (ARP or NDP) for ``address`` on ``interface``, if any."""
-    with _iproute(netns) as ip:
-        for entry in ip.get_neighbours(ifindex=_index(ip, interface), dst=address):
-            mac = entry.get_attr("NDA_LLADDR")
-            if mac and entry["state"] not in (0x20, 0x01):  # NUD_FAILED, NUD_INCOMPLETE
-                return str(mac)
-    return None
-
-
-def _iproute(netns: str | None) -> Any:
-    return NetNS(netns) if netns else IPRoute()
-
-
-def _index(ip: Any, interface: str) -> int:
-    found = ip.link_lookup(ifname=interface)
-    if not found:
-        raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
-    index: int = found[0]
-    return index
-
-
 def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeout: float = 1.0) -> str:
     """The MAC for ``address`` on ``interface``: the neighbour table, else an ARP who-has.
 
@@ -296,7 +339,7 @@ def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeo
     if ":" not in address:
         source = interface_mac(interface, netns)
         request = Ether(src=source, dst="ff:ff:ff:ff:ff:ff") / ARP(
-            hwsrc=source, psrc=_ipv4_of(interface, netns), pdst=address
+            hwsrc=source, psrc=interface_ipv4(interface, netns), pdst=address
         )
         reply = srp1(request, interface, netns=netns, timeout=timeout)
         if reply is not None:
@@ -304,39 +347,59 @@ def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeo
     raise RawnetError(f"cannot resolve the MAC of {address} on {interface}: no neighbour answered")
 
 
-def _ipv4_of(interface: str, netns: str | None) -> str:
-    with _iproute(netns) as ip:
-        for entry in ip.get_addr(index=_index(ip, interface), family=socket.AF_INET):
-            return str(entry.get_attr("IFA_ADDRESS"))
-    return "0.0.0.0"
-
-
 def _complete_frame(frame: Layer, interface: str, netns: str | None) -> Layer:
-    """A copy with an unset source MAC filled from the interface and an unset destination resolved."""
+    """A copy with an unset source MAC filled from the interface and an unset destination resolved.
+
+    The destination is the MAC of the kernel's next hop for the IP destination: the host itself
+    when it is on the link, else the gateway of its route.
+    """
     if not isinstance(frame, Ether):
         return frame
+    if IP in frame or IPv6 in frame:
+        frame = _complete(frame, netns)  # the source address, from the route
     values = frame._values()
     if values[0] is not None and values[1] is not None:
         return frame
     clone = frame.copy()
+    link: Any = clone  # (an Ether, as checked above)
     if values[1] is None:
-        clone.src = interface_mac(interface, netns)
+        link.src = interface_mac(interface, netns)
     if values[0] is None:
         if ARP in clone:
-            clone.dst = "ff:ff:ff:ff:ff:ff"  # who-has goes to everybody: that is what it is for
+            link.dst = "ff:ff:ff:ff:ff:ff"  # who-has goes to everybody: that is what it is for
         else:
-            network = _network(clone)
-            clone.dst = resolve_mac(str(network.dst), interface, netns=netns)  # type: ignore[attr-defined]
+            hop = next_hop(str(_network(clone).dst), netns)  # type: ignore[attr-defined]
+            link.dst = resolve_mac(hop.neighbour, interface, netns=netns)
     return clone
 
 
+def _route_interface(frames: list[Layer], netns: str | None) -> str:
+    """The interface the kernel's route for the first frame's IP destination goes out of."""
+    for frame in frames:
+        return next_hop(str(_network(frame).dst), netns).interface  # type: ignore[attr-defined]
+    raise RawnetError("no frame to send")
+
+
 def sendp(
-    frames: Layer | Iterable[Layer], interface: str, *, netns: str | None = None, inter: float = 0.0
+    frames: Layer | Iterable[Layer],
+    interface: str | None = None,
+    *,
+    netns: str | None = None,
+    inter: float = 0.0,
 ) -> int:
-    """Send frames on ``interface`` at layer 2, unset MACs filled; returns how many went out."""
+    """Send frames on ``interface`` at layer 2, unset MACs filled; returns how many went out.
+
+    Without ``interface``, the kernel's route for the first frame's IP destination picks it. On
+    a loopback interface (a local destination), the IP packets go out at layer 3 instead: lo
+    has no Ethernet peer to take a frame.
+    """
+    listed = _expand(frames)
+    interface = interface or _route_interface(listed, netns)
+    if is_loopback(interface, netns):
+        return send([_network(frame) for frame in listed], netns=netns, inter=inter)
     sent = 0
     with RawSocket.l2(interface, netns=netns) as sock:
-        for frame in _expand(frames):
+        for frame in listed:
             sock.send(_complete_frame(frame, interface, netns))
             sent += 1
             if inter:
@@ -358,27 +421,47 @@ def answers_frame(reply: Layer, probe: Layer) -> str:
 
 def srp(
     frames: Layer | Iterable[Layer],
-    interface: str,
+    interface: str | None = None,
     *,
     timeout: float = 2.0,
     retry: int = 0,
+    inter: float = 0.0,
     netns: str | None = None,
     debug: bool = False,
+    multi: bool = False,
 ) -> Results:
-    """Send frames on ``interface`` and collect the replies, matched to them (scapy's srp)."""
-    probes = list(_expand(frames))
+    """Send frames on ``interface`` and collect the replies, matched to them (scapy's srp).
+
+    Without ``interface`` the route of the first frame's IP destination picks it; on loopback
+    the exchange happens at layer 3 (see sendp), and the results pair the frames given.
+    """
+    probes = _expand(frames)
+    interface = interface or _route_interface(probes, netns)
+    if is_loopback(interface, netns):
+        pairs = [(_complete(_network(frame), netns), frame) for frame in probes]
+        networks = {id(network): frame for network, frame in pairs}
+        results = sr(
+            [network for network, _ in pairs],
+            timeout=timeout, retry=retry, inter=inter, netns=netns, debug=debug, multi=multi,
+        )  # fmt: skip
+        results.answered = [(networks.get(id(sent), sent), got) for sent, got in results.answered]
+        results.unanswered = [networks.get(id(sent), sent) for sent in results.unanswered]
+        return results
+    probes = [_complete_frame(frame, interface, netns) for frame in probes]  # (matching needs them)
     with RawSocket.l2(interface, netns=netns) as sock:  # one socket: armed before sending
 
         def transmit(pending: list[Layer]) -> None:
             for frame in pending:
-                sock.send(_complete_frame(frame, interface, netns))
+                sock.send(frame)
+                if inter:
+                    time.sleep(inter)
 
         return _exchange(
-            sock, transmit, probes, timeout=timeout, retry=retry, debug=debug, multi=False, rule=answers_frame
+            sock, transmit, probes, timeout=timeout, retry=retry, debug=debug, multi=multi, rule=answers_frame
         )
 
 
-def srp1(frame: Layer, interface: str, **options: Any) -> Received | None:
-    """The first reply to ``frame`` on ``interface`` (scapy's srp1), or None."""
+def srp1(frame: Layer, interface: str | None = None, **options: Any) -> Received | None:
+    """The first reply to ``frame`` (scapy's srp1), or None."""
     results = srp(frame, interface, **options)
     return results.answered[0][1] if results.answered else None

@@ -244,8 +244,16 @@ class RawSocket:
         self.socket.setsockopt(level, option, value)
 
     def settimeout(self, seconds: float | None) -> None:
-        """Blocking (None), with a timeout, or non-blocking (0)."""
+        """Blocking (None), with a timeout (recv raises TimeoutError), or non-blocking (0)."""
         self.socket.settimeout(seconds)
+
+    def setblocking(self, blocking: bool) -> None:
+        """Non-blocking (False): recv raises BlockingIOError when nothing is waiting."""
+        self.socket.setblocking(blocking)
+
+    def gettimeout(self) -> float | None:
+        """None when blocking, 0.0 when non-blocking, else the timeout in seconds."""
+        return self.socket.gettimeout()
 
     def close(self) -> None:
         """Close the socket."""

@@ -1,0 +1,93 @@
+"""What the kernel knows about where a packet goes: routes, interfaces, neighbours (netlink, pyroute2).
+
+Nothing here sends a packet or parses command output; the send functions ask these questions.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from pyroute2 import IPRoute, NetNS
+from pyroute2.netlink.exceptions import NetlinkError
+
+from rawnet.errors import RawnetError
+from rawnet.net.sockets import InterfaceError
+
+_IFF_LOOPBACK = 0x8
+_RTN_LOCAL = 2  # a route to one of this host's own addresses
+_NUD_INCOMPLETE, _NUD_FAILED = 0x01, 0x20
+
+
+@dataclass(frozen=True)
+class Hop:
+    """Where the kernel sends a packet for ``dst``: out of ``interface`` to ``neighbour``."""
+
+    interface: str
+    #: The address whose MAC the frame goes to: the gateway, or ``dst`` itself when on-link.
+    neighbour: str
+    #: ``dst`` is one of this host's own addresses (the route goes through lo).
+    local: bool
+    #: The source address the route prefers, if it names one.
+    source: str | None
+
+
+def next_hop(dst: str, netns: str | None = None) -> Hop:
+    """The kernel's route for ``dst`` (``ip route get``, over netlink)."""
+    with _iproute(netns) as ip:
+        try:
+            route = ip.route("get", dst=dst)[0]
+        except NetlinkError:
+            raise RawnetError(f"no route to {dst}: see `ip route`") from None
+        index = route.get_attr("RTA_OIF")
+        name = ip.get_links(index)[0].get_attr("IFLA_IFNAME")
+        return Hop(
+            interface=str(name),
+            neighbour=str(route.get_attr("RTA_GATEWAY") or dst),
+            local=route["type"] == _RTN_LOCAL,
+            source=route.get_attr("RTA_PREFSRC"),
+        )
+
+
+def is_loopback(interface: str, netns: str | None = None) -> bool:
+    """Whether ``interface`` is a loopback (no Ethernet peer behind it)."""
+    with _iproute(netns) as ip:
+        return bool(ip.get_links(_index(ip, interface))[0]["flags"] & _IFF_LOOPBACK)
+
+
+def interface_mac(interface: str, netns: str | None = None) -> str:
+    """The MAC address of ``interface``."""
+    with _iproute(netns) as ip:
+        mac: str = ip.get_links(_index(ip, interface))[0].get_attr("IFLA_ADDRESS")
+        return mac
+
+
+def interface_ipv4(interface: str, netns: str | None = None) -> str:
+    """The first IPv4 address of ``interface``, or 0.0.0.0 (what an ARP probe then says)."""
+    with _iproute(netns) as ip:
+        for entry in ip.get_addr(index=_index(ip, interface), family=socket.AF_INET):
+            return str(entry.get_attr("IFA_ADDRESS"))
+    return "0.0.0.0"
+
+
+def neighbour_mac(address: str, interface: str, netns: str | None = None) -> str | None:
+    """The kernel's neighbour-table entry (ARP or NDP) for ``address`` on ``interface``, if any."""
+    with _iproute(netns) as ip:
+        for entry in ip.get_neighbours(ifindex=_index(ip, interface), dst=address):
+            mac = entry.get_attr("NDA_LLADDR")
+            if mac and entry["state"] not in (_NUD_FAILED, _NUD_INCOMPLETE):
+                return str(mac)
+    return None
+
+
+def _iproute(netns: str | None) -> Any:
+    return NetNS(netns) if netns else IPRoute()
+
+
+def _index(ip: Any, interface: str) -> int:
+    found = ip.link_lookup(ifname=interface)
+    if not found:
+        raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
+    index: int = found[0]
+    return index
