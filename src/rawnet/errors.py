@@ -53,3 +53,7 @@ class BuildError(RawnetError, ValueError):
 
 class PrivilegeError(RawnetError, PermissionError):
     """An operation needs a privilege the process lacks; the message names it and the fix."""
+
+
+class InterfaceError(RawnetError, OSError):
+    """An interface that does not exist (in the namespace the socket lives in)."""

@@ -235,3 +235,15 @@ def test_blocking_timeout_and_non_blocking_modes(lab: Lab) -> None:
         while UDP not in got.packet or got.packet[UDP].sport != 40010:
             got = listen.recv()
         assert bytes(got.packet[UDP].payload or b"") == b"wake" and got.packet[IP].src == a.ipv4
+
+
+def test_no_route_to_host_is_a_clear_error(lab: Lab) -> None:
+    from rawnet import ICMP
+    from rawnet.errors import RawnetError
+    from rawnet.net.sendrecv import send
+
+    unroutable = "198.51.100.1"  # the lab has routes for its own prefixes only
+    with pytest.raises(RawnetError, match=r"^no route to 198\.51\.100\.1: see `ip route`$"):
+        source_for(unroutable, netns=lab["a"].netns)
+    with pytest.raises(RawnetError, match=r"^no route to 198\.51\.100\.1"):
+        send(IP(dst=unroutable) / ICMP(), netns=lab["a"].netns)

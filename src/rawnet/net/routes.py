@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyroute2 import IPRoute, NetNS
+from pyroute2 import netns as netns_module
 from pyroute2.netlink.exceptions import NetlinkError
 
-from rawnet.errors import RawnetError
-from rawnet.net.sockets import InterfaceError
+from rawnet.errors import InterfaceError, RawnetError
 
 _IFF_LOOPBACK = 0x8
 _RTN_LOCAL = 2  # a route to one of this host's own addresses
@@ -48,6 +48,23 @@ def next_hop(dst: str, netns: str | None = None) -> Hop:
             local=route["type"] == _RTN_LOCAL,
             source=route.get_attr("RTA_PREFSRC"),
         )
+
+
+def source_for(dst: str, family: int = socket.AF_INET, netns: str | None = None) -> str:
+    """The source address the kernel's routing picks for ``dst`` (the route's preferred source)."""
+    source = next_hop(dst, netns).source
+    if source is None:  # (a route without one: ask the kernel to pick, as connect() does)
+        with _udp(family, netns) as probe:
+            probe.connect((dst, 9))  # no packet leaves: UDP connect only chooses the addresses
+            source = probe.getsockname()[0]
+    return str(source)
+
+
+def _udp(family: int, netns: str | None) -> socket.socket:
+    if netns:
+        made: socket.socket = netns_module.create_socket(netns, family, socket.SOCK_DGRAM)
+        return made
+    return socket.socket(family, socket.SOCK_DGRAM)
 
 
 def is_loopback(interface: str, netns: str | None = None) -> bool:

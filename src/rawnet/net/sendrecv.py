@@ -19,8 +19,8 @@ from typing import Any
 from rawnet.errors import RawnetError
 from rawnet.net.capture import attach_filter, compile_filter
 from rawnet.net.linux import ETH_P_ALL
-from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop
-from rawnet.net.sockets import RawSocket, Received, source_for
+from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop, source_for
+from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import (
     ARP,
     ICMP,

@@ -23,8 +23,9 @@ from typing import Any
 
 from pyroute2 import netns as _netns
 
-from rawnet.errors import PrivilegeError, RawnetError
+from rawnet.errors import InterfaceError, PrivilegeError, RawnetError
 from rawnet.net.linux import ETH_P_ALL, ETH_P_IP, IP_HDRINCL, IPPROTO_RAW, PACKET_TYPES
+from rawnet.net.routes import source_for
 from rawnet.wire import IP, Ether, IPv6, Layer, Raw
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
@@ -32,10 +33,6 @@ _FIX_PRIVILEGE = (
     "needs CAP_NET_RAW: run as root, or grant it with "
     "`sudo setcap cap_net_raw+ep $(readlink -f $(which python3))`"
 )
-
-
-class InterfaceError(RawnetError, OSError):
-    """An interface that does not exist (in the namespace the socket lives in)."""
 
 
 class Received:
@@ -268,19 +265,4 @@ class RawSocket:
         self.close()
 
 
-def source_for(dst: str, family: int = socket.AF_INET, netns: str | None = None) -> str:
-    """The source address the kernel's routing picks for ``dst`` (connect() on a UDP socket: no packet)."""
-    probe = (
-        _netns.create_socket(netns, family, socket.SOCK_DGRAM)
-        if netns
-        else socket.socket(family, socket.SOCK_DGRAM)
-    )
-    with probe:
-        try:
-            probe.connect((dst, 9))
-        except OSError as error:
-            if error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-                raise RawnetError(f"no route to {dst}: see `ip route`") from None
-            raise
-        source: str = probe.getsockname()[0]
-        return source
+__all__ = ["InterfaceError", "RawSocket", "Received", "source_for"]
