@@ -18,6 +18,7 @@ checksum is the cached sum of the pseudo-header and data plus the header's words
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from rawnet.errors import DecodeError
 from rawnet.wire.ether import Ether
@@ -154,17 +155,72 @@ class _Frame:
         #: The checksum's sum without the transport header's own words: pseudo-header and data.
         self.sum = total
 
+    def rebuild(self, top: Layer) -> bytes | None:
+        """The last frame again, with the transport header packed anew if only its fields changed.
 
-ONCE = object()  # _built of an outermost layer built once by the fused builder
+        None when anything else changed: another layer object, new data, an IPv4 or Ethernet field
+        set, padding, or a TCP/UDP field that changes lengths or was given by the user (checksum).
+        """
+        last = self
+        ip = last.ip
+        transport = last.transport
+        tail = last.tail
+        if (
+            top._payload is not ip
+            or ip._payload is not transport
+            or transport._payload is not tail
+            or ip._built is not last
+            or top.padding
+            or ip.padding
+            or transport.padding
+        ):
+            return None
+        if tail is not None and (tail._v[0] is not last.data or tail._payload is not None or tail.padding):
+            return None
+        cached: bytes = last.frame  # (last is Any to mypy from here: the `is` tests narrow it)
+        if transport._built is last:
+            return cached
+        try:
+            if transport.__class__ is TCP:
+                values: Any = transport._v
+                sport, dport, seq, ack, dataofs, reserved, flags, window, chksum, urgptr, options = values
+                if dataofs is not None or chksum is not None or options:
+                    return None  # a data offset, checksum or options of the user's: build it all
+                control = 0x5000 | reserved << 9 | flags
+                total = (last.sum + sport + dport + seq + ack + control + window + urgptr) % 0xFFFF
+                header = _pack_tcp_header(
+                    sport, dport, seq, ack, control, window, 0xFFFF - total if total else 0, urgptr
+                )
+            else:
+                sport, dport, length, chksum = transport._v
+                if length is not None or chksum is not None:
+                    return None
+                length = 8 + len(last.data)
+                total = (last.sum + sport + dport + length) % 0xFFFF
+                header = _pack_udp_header(sport, dport, length, 0xFFFF - total if total else 0xFFFF)
+        except (TypeError, struct.error, OverflowError):
+            return None
+        frame: bytes = last.prefix + header + last.data
+        last.frame = frame
+        transport._built = last
+        return frame
+
+
+class _Once:
+    """_built of an outermost layer built once by the fused builder: nothing to reuse yet."""
+
+    __slots__ = ()
+
+    def rebuild(self, top: Layer) -> None:
+        return None
+
+
+ONCE = _Once()
 
 
 def build_ether(top: Layer) -> bytes | None:
     """Ether/IPv4/TCP|UDP(/data) built in one go, or None for any other stack."""
-    last = top._built
-    if last.__class__ is _Frame:
-        frame = _rebuild(top, last)
-        if frame is not None:
-            return frame
+    last = top._built  # None, ONCE or a _Frame whose rebuild() found too much changed
     ip = top._payload
     if ip.__class__ is not IP:
         return None
@@ -246,55 +302,6 @@ def build_ether(top: Layer) -> bytes | None:
         top._built = ip._built = transport._built = _Frame(
             frame, (ip, transport, tail), data, transport_sum % 0xFFFF
         )
-    return frame
-
-
-def _rebuild(top: Layer, last: _Frame) -> bytes | None:
-    """The last frame again, with the transport header packed anew if only its fields changed.
-
-    None when anything else changed: another layer object, new data, an IPv4 or Ethernet field
-    set, padding, or a TCP/UDP field that changes lengths or was given by the user (checksum).
-    """
-    ip = last.ip
-    transport = last.transport
-    tail = last.tail
-    if (
-        top._payload is not ip
-        or ip._payload is not transport
-        or transport._payload is not tail
-        or ip._built is not last
-        or top.padding
-        or ip.padding
-        or transport.padding
-    ):
-        return None
-    if tail is not None and (tail._v[0] is not last.data or tail._payload is not None or tail.padding):
-        return None
-    cached: bytes = last.frame  # (last is Any to mypy from here: the `is` tests narrow it)
-    if transport._built is last:
-        return cached
-    try:
-        if transport.__class__ is TCP:
-            sport, dport, seq, ack, dataofs, reserved, flags, window, chksum, urgptr, options = transport._v  # type: ignore[misc]
-            if dataofs is not None or chksum is not None or options:
-                return None  # a data offset, checksum or options of the user's: build it all
-            control = 0x5000 | reserved << 9 | flags
-            total = (last.sum + sport + dport + seq + ack + control + window + urgptr) % 0xFFFF
-            header = _pack_tcp_header(
-                sport, dport, seq, ack, control, window, 0xFFFF - total if total else 0, urgptr
-            )
-        else:
-            sport, dport, length, chksum = transport._v
-            if length is not None or chksum is not None:
-                return None
-            length = 8 + len(last.data)
-            total = (last.sum + sport + dport + length) % 0xFFFF
-            header = _pack_udp_header(sport, dport, length, 0xFFFF - total if total else 0xFFFF)
-    except (TypeError, struct.error, OverflowError):
-        return None
-    frame: bytes = last.prefix + header + last.data
-    last.frame = frame
-    transport._built = last
     return frame
 
 

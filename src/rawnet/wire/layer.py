@@ -337,13 +337,18 @@ class Layer:
     def build(self) -> bytes:
         """The wire bytes, computing every field left as None. The layers are not changed."""
         fast = _fast_builder(self.__class__)
-        if fast is not None and self._v is not None and self._built.__class__ is not tuple:
-            # The fused builder, unless the per-layer builders built this packet last (their
-            # header caches are tuples): it keeps what a rebuild needs in _built itself.
-            data = fast(self)
-            if data is not None:
-                return data
-            self._built = None
+        if fast is not None and self._v is not None:  # (a decoded view leaves _built unset)
+            built = self._built
+            if built.__class__ is not tuple:  # (tuples: the per-layer builders built it last)
+                if built is not None:
+                    # The fused builder's cache (wire/fastpath.py): the last frame, if still right.
+                    data = built.rebuild(self)
+                    if data is not None:
+                        return data  # type: ignore[no-any-return]
+                data = fast(self)  # it keeps what a rebuild needs in _built
+                if data is not None:
+                    return data
+                self._built = None
         try:
             data = self._build(None)
         except (struct.error, TypeError, OverflowError, AttributeError) as error:
