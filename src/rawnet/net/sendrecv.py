@@ -344,7 +344,10 @@ def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeo
         reply = srp1(request, interface, netns=netns, timeout=timeout)
         if reply is not None:
             return str(reply.packet[ARP].hwsrc)
-    raise RawnetError(f"cannot resolve the MAC of {address} on {interface}: no neighbour answered")
+    raise RawnetError(
+        f"cannot resolve the MAC of {address} on {interface}: no neighbour answered "
+        "(is it up and on that link? or give the frame Ether(dst=...))"
+    )
 
 
 def _complete_frame(frame: Layer, interface: str, netns: str | None) -> Layer:
