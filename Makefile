@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND := noninteractive
 .PHONY: demo test lint typecheck unit bench system-deps clean
 
 demo: $(STAMP)
-	$(PY) -m rawnet.demo
+	$(PY) -m rawnet demo
 
 test: system-deps $(STAMP) lint typecheck unit
 
@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(BENCH_PY) bench/run.py
 	@command -v hping3 >/dev/null || apt-get install -y -qq hping3 >/dev/null
 	$(BENCH_PY) bench/send.py
+	@command -v trafgen >/dev/null || apt-get install -y -qq netsniff-ng >/dev/null
+	$(BENCH_PY) bench/flood.py
 
 # tshark and tcpdump are the independent oracles of the tests; iproute2 runs commands in lab namespaces.
 system-deps:

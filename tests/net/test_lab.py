@@ -6,12 +6,22 @@ Everything here happens inside namespaces the tests create (198.18.0.0/15, 2001:
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 
 import pytest
 
-from rawnet.net.lab import PREFIX, Lab, remove_stale, stale_namespaces
+from rawnet.net.lab import (
+    PREFIX,
+    Lab,
+    LabError,
+    check_name,
+    named_labs,
+    remove_named,
+    remove_stale,
+    stale_namespaces,
+)
 
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)  # linux/in.h; Python 3.11 does not export it
 
@@ -91,3 +101,54 @@ def test_stale_namespaces_of_dead_runs_are_found_and_removed() -> None:
         assert dead not in namespaces()
     finally:
         subprocess.run(["ip", "netns", "del", dead], capture_output=True)
+
+
+def test_a_named_lab_outlives_its_object_and_is_found_again_by_name() -> None:
+    name = f"keep{os.getpid()}"
+    kept = {f"{PREFIX}-keep-{name}-{host}" for host in ("a", "r1", "b")}
+    try:
+        made = Lab.line(routers=1, name=name)
+        expected = {host.name: (host.netns, host.interfaces) for host in made.hosts.values()}
+        del made  # never closed: a named lab stays
+        assert kept <= namespaces()
+        assert not kept & set(stale_namespaces()) and not kept & set(remove_stale())
+        assert named_labs()[name] == {host: f"{PREFIX}-keep-{name}-{host}" for host in ("a", "b", "r1")}
+
+        again = Lab.attach(name)  # rebuilt from the kernel alone
+        assert list(again.hosts) == ["a", "r1", "b"]
+        assert {host.name: (host.netns, host.interfaces) for host in again.hosts.values()} == expected
+        assert again["b"].ipv4 == "198.18.2.2" and again["r1"].interfaces["b"].ipv4 == "198.18.2.1"
+        assert exchange(again, "a", "b", socket.AF_INET, again["b"].ipv4) == (b"hello lab", 63)
+        with pytest.raises(LabError, match="exists already"):
+            Lab.pair(name=name)
+        assert kept <= namespaces()  # the refused second lab touched nothing
+
+        assert sorted(remove_named(name)) == sorted(kept)
+        assert not kept & namespaces()
+        with pytest.raises(LabError, match="no lab named"):
+            Lab.attach(name)
+        with pytest.raises(LabError, match="no lab named"):
+            remove_named(name)
+    finally:
+        for namespace in kept:
+            subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
+
+
+def test_a_named_lab_used_as_a_context_manager_is_removed_at_the_end() -> None:
+    name = f"ctx{os.getpid()}"
+    with Lab.pair(name=name) as lab:
+        assert lab.name == name and lab["a"].netns == f"{PREFIX}-keep-{name}-a"
+        assert name in named_labs()
+    assert name not in named_labs()
+
+
+@pytest.mark.parametrize("name", ["demo", "a.b-c_1", "X" * 32])
+def test_lab_names_that_are_accepted(name: str) -> None:
+    check_name(name)
+
+
+@pytest.mark.parametrize("name", ["", "-x", ".x", "a/b", "a b", "X" * 33, "é"])
+def test_lab_names_that_are_refused_before_anything_is_made(name: str) -> None:
+    with pytest.raises(LabError, match="cannot name a lab"):
+        Lab.pair(name=name)
+    assert not any(namespace.startswith(f"{PREFIX}-keep-{name}-") for namespace in namespaces())

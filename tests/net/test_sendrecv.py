@@ -55,6 +55,8 @@ def test_sr_separates_answered_from_unanswered(lab: Lab) -> None:
     probes = [IP(dst=lab["b"].ipv4) / ICMP(id=1, seq=seq) for seq in range(3)] + [IP(dst=nobody) / ICMP(id=2)]
     results = sr(probes, netns=lab["a"].netns, timeout=1.5)
     assert sorted(probe[ICMP].seq for probe, _ in results.answered) == [0, 1, 2]
+    for probe, got in results.answered:  # each probe's own send time, stamped as it left
+        assert 0 < results.rtt(probe, got) < 0.5
     assert [probe[IP].dst for probe in results.unanswered] == [nobody]
 
 
@@ -247,6 +249,7 @@ def test_loopback_goes_out_at_layer_3(lab: Lab) -> None:
     results = srp(Ether() / IP(dst="127.0.0.1") / ICMP(id=32, seq=1), "lo", netns=a.netns, timeout=2)
     [(sent, got)] = results.answered
     assert isinstance(sent, Ether) and got.packet[ICMP].id == 32  # the frame given, answered at layer 3
+    assert 0 < results.rtt(sent, got) < 0.5
     assert srp1(Ether() / IP(dst="127.0.0.1") / ICMP(id=33), netns=a.netns, timeout=2) is not None
     with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as sink:
         sink.bind((a.ipv4, 0))  # one of a's own addresses: routed through lo

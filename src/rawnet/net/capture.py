@@ -166,7 +166,7 @@ class AsyncSniffer:
 
     def join(self, timeout: float | None = None) -> list[Received]:
         """Wait for the capture to end by itself; returns the packets kept."""
-        if self._thread is not None:
+        if self._thread is not None and self._thread.ident is not None:  # (started)
             self._thread.join(timeout)
         return self.results
 

@@ -9,8 +9,11 @@ Netlink work goes through pyroute2; nothing here parses command output.
 from __future__ import annotations
 
 import contextlib
+import errno
+import ipaddress
 import itertools
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Sequence
@@ -26,6 +29,12 @@ from rawnet.errors import PrivilegeError, RawnetError
 
 #: Namespaces a lab creates are named PREFIX-<pid>-<lab>-<host>, so stale ones can be found.
 PREFIX = "rawnet"
+#: A named lab (``Lab.pair(name=...)``, ``rawnet lab up``) outlives its process: its namespaces
+#: are PREFIX-KEEP-<name>-<host>, which stale_namespaces() never takes for a dead run's.
+KEEP = "keep"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+_LAB_NETWORKS = (ipaddress.ip_network("198.18.0.0/15"), ipaddress.ip_network("2001:db8::/32"))
+_CAP_SYS_ADMIN = 21  # linux/capability.h
 _IFA_F_NODAD = 0x02  # an IPv6 address usable at once (no duplicate address detection wait)
 _labs = itertools.count(1)
 _links = itertools.count(1)  # numbers the veth names of every lab of this process
@@ -62,6 +71,10 @@ class Host:
         return next(iter(self.interfaces.values())).ipv6
 
 
+class LabError(RawnetError):
+    """A named lab that exists already, or does not exist; or a name that cannot be one."""
+
+
 class Lab:
     """Namespaces joined by veth pairs; ``Lab.pair()`` and ``Lab.line()`` build the usual ones.
 
@@ -69,19 +82,32 @@ class Lab:
     ...     a, b = lab["a"], lab["b"]
     ...     sock = lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM)
     ...     sock.sendto(b"hi", (b.ipv4, 9))
+
+    A lab given a ``name`` is *named*: its namespaces (PREFIX-keep-<name>-<host>) stay when the
+    process ends, until ``close()``, ``remove_named(name)`` or ``rawnet lab down``; another
+    process finds it again with ``Lab.attach(name)``.
     """
 
-    def __init__(self) -> None:
-        self.id = f"{os.getpid()}-{next(_labs)}"
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:
+            check_name(name)
+            if name in named_labs():
+                raise LabError(f"a lab named {name!r} exists already")
+        self._start(name)
+
+    def _start(self, name: str | None) -> None:
+        #: The name of a named lab (None for one that lives as long as its process).
+        self.name = name
+        self.id = f"{os.getpid()}-{next(_labs)}" if name is None else f"{KEEP}-{name}"
         self.hosts: dict[str, Host] = {}
         self._links = 0
         self._closed = False
 
     # -- topologies ------------------------------------------------------------------------
     @classmethod
-    def pair(cls) -> Lab:
-        """Hosts "a" (198.18.1.1) and "b" (198.18.1.2) on one link."""
-        lab = cls()
+    def pair(cls, name: str | None = None) -> Lab:
+        """Hosts "a" (198.18.1.1) and "b" (198.18.1.2) on one link (a named lab with ``name``)."""
+        lab = cls(name)
         try:
             lab.add_host("a")
             lab.add_host("b")
@@ -92,14 +118,14 @@ class Lab:
         return lab
 
     @classmethod
-    def line(cls, routers: int = 1) -> Lab:
+    def line(cls, routers: int = 1, name: str | None = None) -> Lab:
         """Host "a", routers "r1".."rN" (forwarding IPv4 and IPv6), host "b", in a line.
 
         Link k joins the k-th and (k+1)-th host on 198.18.k.0/24 and 2001:db8:k::/64. The end
         hosts send everything of the lab's prefixes to their neighbour; each router routes the
-        links beyond its neighbours through them.
+        links beyond its neighbours through them. With ``name``, a named lab (see Lab).
         """
-        lab = cls()
+        lab = cls(name)
         try:
             names = ["a", *(f"r{index}" for index in range(1, routers + 1)), "b"]
             for name in names:
@@ -127,9 +153,13 @@ class Lab:
         namespace = f"{PREFIX}-{self.id}-{name}"
         try:
             netns.create(namespace)
-        except (PermissionError, OSError) as error:
-            raise PrivilegeError(
-                f"creating network namespace {namespace} needs CAP_SYS_ADMIN: run as root ({error})"
+        except OSError as error:
+            if error.errno in (errno.EPERM, errno.EACCES):
+                raise PrivilegeError(
+                    f"creating network namespace {namespace} needs CAP_SYS_ADMIN: run as root ({error})"
+                ) from None
+            raise RawnetError(
+                f"cannot create network namespace {namespace}: {error.strerror or error}"
             ) from None
         host = self.hosts[name] = Host(name, namespace)
         with NetNS(namespace) as ns:
@@ -235,6 +265,33 @@ class Lab:
         options.setdefault("text", True)
         return subprocess.Popen(["ip", "netns", "exec", self.hosts[host].netns, *argv], **options)
 
+    # -- named labs ------------------------------------------------------------------------
+    @classmethod
+    def attach(cls, name: str) -> Lab:
+        """The named lab ``name`` as the kernel has it: hosts, interfaces, addresses (netlink).
+
+        Each interface's peer is the host holding the other address of its /24; hosts come in
+        line order (a, r1, ..., b). ``close()`` on the result removes the lab.
+        """
+        namespaces = named_labs().get(name)
+        if not namespaces:
+            raise LabError(f"no lab named {name!r}")
+        lab = cls.__new__(cls)
+        lab._start(name)
+        found = {host: _interfaces(namespace) for host, namespace in namespaces.items()}
+
+        def link_numbers(host: str) -> list[int]:
+            return [int(interface.ipv4.split(".")[2]) for interface in found[host]] or [0]
+
+        for host in sorted(found, key=lambda host: (min(link_numbers(host)), max(link_numbers(host)), host)):
+            made = lab.hosts[host] = Host(host, namespaces[host])
+            for interface in sorted(found[host], key=lambda each: ipaddress.ip_address(each.ipv4)):
+                network = ipaddress.ip_interface(f"{interface.ipv4}/{interface.prefix4}").network
+                peers = [other for other in found if other != host and _holds(found[other], network)]
+                made.interfaces[peers[0] if peers else interface.name] = interface
+        lab._links = max(number for host in found for number in link_numbers(host))
+        return lab
+
     # -- cleaning up -----------------------------------------------------------------------
     def close(self) -> None:
         """Remove every namespace of the lab (their veth pairs go with them). Idempotent."""
@@ -252,6 +309,77 @@ class Lab:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.close()
+
+
+def check_name(name: str) -> None:
+    """Raise LabError unless ``name`` can name a lab: 1-32 of letters, digits, ``_ . -``."""
+    if not _NAME.fullmatch(name):
+        raise LabError(
+            f"{name!r} cannot name a lab: use 1 to 32 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+
+
+def named_labs() -> dict[str, dict[str, str]]:
+    """Every named lab on this machine: name -> {host: namespace} (from the namespace names)."""
+    labs: dict[str, dict[str, str]] = {}
+    start = f"{PREFIX}-{KEEP}-"
+    for namespace in sorted(netns.listnetns()):
+        if namespace.startswith(start) and "-" in namespace[len(start) :]:
+            name, _, host = namespace[len(start) :].rpartition("-")  # host names have no '-'
+            if _NAME.fullmatch(name) and host:
+                labs.setdefault(name, {})[host] = namespace
+    return labs
+
+
+def remove_named(name: str) -> list[str]:
+    """Remove the named lab ``name`` (every namespace it has); returns their names."""
+    namespaces = named_labs().get(name)
+    if not namespaces:
+        raise LabError(f"no lab named {name!r}")
+    for namespace in namespaces.values():
+        with contextlib.suppress(OSError, NetlinkError):
+            netns.remove(namespace)
+    return list(namespaces.values())
+
+
+def require_admin() -> None:
+    """Raise PrivilegeError unless this process may make and enter namespaces (CAP_SYS_ADMIN)."""
+    try:
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        effective = int(fields["CapEff"].strip(), 16)
+    except (OSError, KeyError, ValueError):
+        effective = -1 if os.geteuid() == 0 else 0
+    if not effective & (1 << _CAP_SYS_ADMIN):
+        raise PrivilegeError("network namespaces need CAP_SYS_ADMIN: run as root")
+
+
+def _interfaces(namespace: str) -> list[Interface]:
+    """The lab interfaces of a namespace: each link but lo, with its lab addresses."""
+    found = []
+    with NetNS(namespace) as ns:
+        addresses: dict[int, dict[int, tuple[str, int]]] = {}
+        for entry in ns.get_addr():
+            address = ipaddress.ip_address(entry.get_attr("IFA_ADDRESS"))
+            if any(address in network for network in _LAB_NETWORKS):
+                addresses.setdefault(entry["index"], {})[address.version] = (str(address), entry["prefixlen"])
+        for link in ns.get_links():
+            index = link["index"]
+            if index not in addresses or 4 not in addresses[index]:
+                continue
+            ipv4, prefix4 = addresses[index][4]
+            ipv6, prefix6 = addresses[index].get(6, ("", 64))
+            found.append(
+                Interface(
+                    link.get_attr("IFLA_IFNAME"), link.get_attr("IFLA_ADDRESS"), ipv4, ipv6, prefix4, prefix6
+                )
+            )
+    return found
+
+
+def _holds(interfaces: list[Interface], network: Any) -> bool:
+    return any(ipaddress.ip_address(interface.ipv4) in network for interface in interfaces)
 
 
 def stale_namespaces() -> list[str]:

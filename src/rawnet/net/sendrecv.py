@@ -52,6 +52,12 @@ class Results:
     unanswered: list[Layer] = field(default_factory=list)
     #: With debug=True: why each reply that matched no probe was turned down.
     rejected: list[str] = field(default_factory=list)
+    #: time.time() just after each probe left, by id(probe) (the probes live in the lists above).
+    sent_at: dict[int, float] = field(default_factory=dict, repr=False)
+
+    def rtt(self, probe: Layer, reply: Received) -> float:
+        """Seconds from ``probe`` leaving (the last time, with retries) to ``reply`` arriving."""
+        return reply.timestamp - self.sent_at[id(probe)]
 
 
 def _network(packet: Layer) -> Layer:
@@ -87,6 +93,12 @@ def _transmit(sender: RawSocket, packet: Layer) -> None:
 
 def send(packets: Layer | Iterable[Layer], *, netns: str | None = None, inter: float = 0.0) -> int:
     """Send each packet (and each packet of a set) at layer 3; returns how many went out."""
+    return _send(packets, netns, inter, None)
+
+
+def _send(
+    packets: Layer | Iterable[Layer], netns: str | None, inter: float, stamps: dict[int, float] | None
+) -> int:
     sent = 0
     senders: dict[type, RawSocket] = {}
     try:
@@ -97,6 +109,8 @@ def send(packets: Layer | Iterable[Layer], *, netns: str | None = None, inter: f
             if sender is None:
                 sender = senders[type(network)] = _sender(network, netns)
             _transmit(sender, packet)
+            if stamps is not None:
+                stamps[id(packet)] = time.time()
             sent += 1
             if inter:
                 time.sleep(inter)
@@ -213,15 +227,16 @@ def sr(
     probes = [_complete(packet, netns) for packet in _expand(packets)]
     if via is not None:
 
-        def transmit(pending: list[Layer]) -> None:
+        def transmit(pending: list[Layer], stamps: dict[int, float]) -> None:
             for probe in pending:
                 _transmit_via(via, probe)
+                stamps[id(probe)] = time.time()
                 if inter:
                     time.sleep(inter)
     else:
 
-        def transmit(pending: list[Layer]) -> None:
-            send(pending, netns=netns, inter=inter)
+        def transmit(pending: list[Layer], stamps: dict[int, float]) -> None:
+            _send(pending, netns, inter, stamps)
 
     with _listener(probes, netns) as listener:  # armed before anything leaves
         return _exchange(
@@ -262,7 +277,7 @@ def _listener(probes: list[Layer], netns: str | None) -> RawSocket:
 
 def _exchange(
     listener: RawSocket,
-    transmit: Callable[[list[Layer]], object],
+    transmit: Callable[[list[Layer], dict[int, float]], object],
     probes: list[Layer],
     *,
     timeout: float,
@@ -278,7 +293,7 @@ def _exchange(
     for _ in range(retry + 1):
         if not pending:
             break
-        transmit(pending)
+        transmit(pending, results.sent_at)
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
             readable, _, _ = select.select([listener.socket], [], [], max(0.0, deadline - time.monotonic()))
@@ -449,13 +464,15 @@ def srp(
         )  # fmt: skip
         results.answered = [(networks.get(id(sent), sent), got) for sent, got in results.answered]
         results.unanswered = [networks.get(id(sent), sent) for sent in results.unanswered]
+        results.sent_at = {id(frame): results.sent_at[id(network)] for network, frame in pairs}
         return results
     probes = [_complete_frame(frame, interface, netns) for frame in probes]  # (matching needs them)
     with RawSocket.l2(interface, netns=netns) as sock:  # one socket: armed before sending
 
-        def transmit(pending: list[Layer]) -> None:
+        def transmit(pending: list[Layer], stamps: dict[int, float]) -> None:
             for frame in pending:
                 sock.send(frame)
+                stamps[id(frame)] = time.time()
                 if inter:
                     time.sleep(inter)
 

@@ -1,0 +1,5 @@
+"""``python -m rawnet``: the rawnet command."""
+
+from rawnet.cli import main
+
+main()

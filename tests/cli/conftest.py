@@ -1,0 +1,112 @@
+"""Shared fixtures of the CLI tests: the rawnet command as a subprocess, a lab, tcpdump as observer.
+
+Every subcommand runs end to end as a subprocess (``python -m rawnet ...``) inside a lab
+namespace, and what it claims is checked by something else: a tcpdump capture on the peer's
+side read back by tshark, the kernel's counters, or a real server.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rawnet.net.lab import Lab
+
+RAWNET = [sys.executable, "-m", "rawnet"]
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    with Lab.pair() as made:
+        yield made
+
+
+def rawnet(
+    lab: Lab | None, host: str, *args: str, timeout: float = 30, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``rawnet ARGS`` in ``host``'s namespace (or here, with lab None) and wait."""
+    argv = [*RAWNET, *args]
+    if lab is None:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)
+    return lab.run(host, argv, timeout=timeout, input=input)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The objects of --json output (one per line)."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@contextmanager
+def tcpdump(lab: Lab, host: str, interface: str, expression: str, path: Path) -> Iterator[Path]:
+    """A tcpdump capture to ``path`` in ``host``'s namespace, running while the block runs."""
+    process = lab.popen(
+        host,
+        [
+            "tcpdump",
+            "--immediate-mode",
+            "-U",
+            "-Z",
+            "root",
+            "-n",
+            "-i",
+            interface,
+            "-w",
+            str(path),
+            expression,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    ready, _, _ = select.select([process.stderr], [], [], 5)  # "listening on ..." once capturing
+    assert ready, "tcpdump did not start"
+    process.stderr.readline()
+    try:
+        yield path
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def tshark_fields(path: Path, *fields: str, display_filter: str = "") -> list[list[str]]:
+    """tshark's values of ``fields`` for each packet of a capture file (an independent decoder)."""
+    argv = ["tshark", "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    if display_filter:
+        argv += ["-Y", display_filter]
+    for name in fields:
+        argv += ["-e", name]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def lines_of(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    """A user error: the given exit code, one line on stderr naming the problem, no traceback."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in errors[0], (word, errors[0])
+
+
+__all__: Sequence[str] = [
+    "RAWNET",
+    "assert_one_line_error",
+    "json_lines",
+    "lab",
+    "lines_of",
+    "rawnet",
+    "tcpdump",
+    "tshark_fields",
+]

@@ -1,0 +1,428 @@
+"""rawnet sniff and rawnet decode, end to end in a lab; tcpdump, tshark and the sending sockets judge."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import select
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from rawnet.net.lab import Lab
+from rawnet.net.pcap import wrpcap
+from rawnet.wire import ICMP, IP, TCP, UDP, Ether, ICMPv6EchoRequest, IPv6
+from tests.cli.conftest import (
+    RAWNET,
+    assert_one_line_error,
+    json_lines,
+    lines_of,
+    rawnet,
+    tcpdump,
+    tshark_fields,
+)
+
+MAC_A, MAC_B = "02:00:00:00:00:01", "02:00:00:00:00:02"
+
+
+class Sniffer:
+    """`rawnet sniff ARGS` running in host "b"; started once it says "listening on"."""
+
+    def __init__(self, lab: Lab, *args: str) -> None:
+        self.process = lab.popen(
+            "b", [*RAWNET, "sniff", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert self.process.stderr is not None and self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stderr], [], [], 10)
+        assert ready, "rawnet sniff did not start"
+        first = self.process.stderr.readline()
+        assert first.startswith("listening on "), first + self.process.stderr.read()
+        self.lines: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def line(self, timeout: float = 5) -> str:
+        """The next line on stdout (waits for it)."""
+        return self.lines.get(timeout=timeout)
+
+    def finish(self, timeout: float = 10) -> tuple[int, list[str], str]:
+        """Wait for the end: exit code, every stdout line not read yet, stderr."""
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout)
+        assert self.process.stderr is not None
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get())
+        return code, rest, self.process.stderr.read()
+
+
+def interface_of_b(lab: Lab) -> str:
+    return lab["b"].interfaces["a"].name
+
+
+def udp_from_a(lab: Lab) -> socket.socket:
+    sock = lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((lab["a"].ipv4, 0))
+    return sock
+
+
+# -- sniff: live ---------------------------------------------------------------------------------
+def test_sniff_prints_a_tcpdump_line_for_each_matching_datagram_only(lab: Lab) -> None:
+    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "3", "udp", "port", "9")
+    with udp_from_a(lab) as sock:
+        port = sock.getsockname()[1]
+        for payload, dport in ((b"a", 10), (b"bb", 9), (b"ccc", 10), (b"dddd", 9), (b"eeeee", 9)):
+            sock.sendto(payload, (lab["b"].ipv4, dport))
+    code, lines, errors = sniffer.finish()
+    assert code == 0, errors
+    pattern = re.compile(rf"(\d+\.\d{{6}}) IP 198\.18\.1\.1\.{port} > 198\.18\.1\.2\.9: UDP, length (\d+)")
+    matches = [pattern.fullmatch(line) for line in lines]
+    assert all(matches), lines
+    assert [m.group(2) for m in matches if m] == ["2", "4", "5"]  # port 10 never got through
+    stamps = [float(m.group(1)) for m in matches if m]
+    assert stamps == sorted(stamps) and abs(stamps[0] - time.time()) < 10
+    assert errors.splitlines() == [
+        "3 packets captured",
+        "3 packets received by filter",
+        "0 packets dropped by kernel",
+    ]
+
+
+@pytest.mark.parametrize("suffix, kind", [(".pcap", "pcap"), (".pcapng", "pcapng")])
+def test_sniff_writes_the_packets_tcpdump_sees(lab: Lab, tmp_path: Path, suffix: str, kind: str) -> None:
+    written = tmp_path / f"rawnet{suffix}"
+    interface = interface_of_b(lab)
+    with tcpdump(lab, "b", interface, "udp port 9", tmp_path / "tcpdump.pcap") as reference:
+        sniffer = Sniffer(lab, "-i", interface, "-c", "3", "-w", str(written), "udp", "port", "9")
+        with udp_from_a(lab) as sock:
+            for payload in (b"one", b"two!", b"three"):
+                sock.sendto(payload, (lab["b"].ipv4, 9))
+        code, lines, errors = sniffer.finish()
+        assert code == 0 and lines == [], errors  # -w: no lines (tcpdump's way)
+    fields = ("frame.len", "ip.id", "udp.srcport", "udp.length", "data.data")
+    ours = tshark_fields(written, *fields)
+    assert len(ours) == 3 and ours == tshark_fields(reference, *fields)
+    assert [row[-1] for row in ours] == [b"one".hex(), b"two!".hex(), b"three".hex()]
+    ours_time = [float(row[0]) for row in tshark_fields(written, "frame.time_epoch")]
+    their_time = [float(row[0]) for row in tshark_fields(reference, "frame.time_epoch")]
+    assert all(abs(a - b) < 0.05 for a, b in zip(ours_time, their_time, strict=True))
+    described = subprocess.run(["capinfos", "-t", str(written)], capture_output=True, text=True).stdout
+    assert described.rstrip().endswith(f"- {kind}"), described
+
+
+def test_sniff_on_every_interface_tags_lines_and_gives_json(lab: Lab) -> None:
+    interface = interface_of_b(lab)
+    sniffer = Sniffer(lab, "-c", "1", "udp", "port", "9")
+    with udp_from_a(lab) as sock:
+        sock.sendto(b"hello", (lab["b"].ipv4, 9))
+    code, lines, errors = sniffer.finish()
+    assert code == 0, errors
+    assert re.fullmatch(
+        rf"\d+\.\d{{6}} {interface} In  IP 198\.18\.1\.1\.\d+ > 198\.18\.1\.2\.9: .*", lines[0]
+    )
+
+    sniffer = Sniffer(lab, "--json", "-x", "-c", "2", "udp", "port", "9")
+    with udp_from_a(lab) as sock:
+        port = sock.getsockname()[1]
+        sock.sendto(b"hello", (lab["b"].ipv4, 9))
+        sock.sendto(b"world", (lab["b"].ipv4, 9))
+    code, lines, errors = sniffer.finish()
+    assert code == 0, errors
+    *packets, statistics = json_lines("\n".join(lines))
+    assert statistics == {"type": "statistics", "captured": 2, "received": 2, "dropped": 0}
+    assert [packet["interface"] for packet in packets] == [interface] * 2
+    assert [packet["direction"] for packet in packets] == ["host"] * 2
+    first = packets[0]
+    assert [layer["layer"] for layer in first["layers"]] == ["Ether", "IP", "UDP", "Raw"]
+    assert first["layers"][2]["fields"] == {
+        **first["layers"][2]["fields"],
+        "sport": port,
+        "dport": 9,
+        "len": 13,
+    }
+    assert first["layers"][3]["fields"]["load"] == b"hello".hex()
+    assert first["length"] == 47 and first["hex"].endswith(b"hello".hex())
+    assert first["summary"] == f"IP 198.18.1.1.{port} > 198.18.1.2.9: UDP, length 5"
+
+
+def test_ctrl_c_ends_the_capture_with_the_counts(lab: Lab) -> None:
+    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "udp", "port", "9")
+    with udp_from_a(lab) as sock:
+        for payload in (b"x", b"yy"):
+            sock.sendto(payload, (lab["b"].ipv4, 9))
+    assert sniffer.line().endswith("UDP, length 1")
+    assert sniffer.line().endswith("UDP, length 2")
+    sniffer.process.send_signal(signal.SIGINT)
+    code, lines, errors = sniffer.finish()
+    assert code == 0 and lines == []
+    assert "2 packets captured\n2 packets received by filter\n0 packets dropped by kernel" in errors
+
+
+def test_a_killed_capture_keeps_what_it_wrote(lab: Lab, tmp_path: Path) -> None:
+    written = tmp_path / "killed.pcap"
+    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "--print", "-w", str(written), "udp", "port", "9")
+    with udp_from_a(lab) as sock:
+        for payload in (b"x", b"yy"):
+            sock.sendto(payload, (lab["b"].ipv4, 9))
+    sniffer.line(), sniffer.line()  # both were handled (--print)
+    sniffer.process.kill()
+    sniffer.finish()
+    assert tshark_fields(written, "udp.length") == [["9"], ["10"]]
+
+
+def test_verbose_and_hex_add_the_tree_and_the_bytes(lab: Lab) -> None:
+    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "1", "-v", "-x", "udp", "port", "9")
+    with udp_from_a(lab) as sock:
+        sock.sendto(b"hello", (lab["b"].ipv4, 9))
+    code, lines, errors = sniffer.finish()
+    assert code == 0, errors
+    assert "    ###[ UDP ]###" in lines and any(
+        re.fullmatch(r"    +chksum += 0x[0-9a-f]{4} \(good\)", x) for x in lines
+    )
+    dump = [line for line in lines if re.match(r"    [0-9a-f]{4}  ", line)]
+    assert len(dump) == 3 and dump[-1].endswith("hello")
+
+
+# -- sniff -r: files written by tcpdump ----------------------------------------------------------
+def send_a_mix(lab: Lab) -> None:
+    """UDP, ICMP echo and refused TCP connections, over IPv4 and IPv6, from a to b."""
+    b = lab["b"]
+    with udp_from_a(lab) as udp:
+        udp.sendto(b"hello", (b.ipv4, 9))
+    with lab.socket("a", socket.AF_INET6, socket.SOCK_DGRAM) as udp6:
+        udp6.sendto(b"hello6", (b.ipv6, 9))
+    with lab.socket("a", socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as icmp:
+        icmp.sendto(bytes(ICMP(type=8, id=7, seq=1) / b"abcdef"), (b.ipv4, 0))  # the kernel adds IP
+    with lab.socket("a", socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as icmp6:
+        icmp6.sendto(bytes(ICMPv6EchoRequest(id=7, seq=1) / b"abcdef"), (b.ipv6, 0))
+    for family, address in ((socket.AF_INET, b.ipv4), (socket.AF_INET6, b.ipv6)):
+        with lab.socket("a", family, socket.SOCK_STREAM) as tcp, contextlib.suppress(OSError):
+            tcp.connect((address, 81))  # refused: SYN, RST-ACK
+
+
+@pytest.fixture(scope="module")
+def tcpdump_file(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A capture tcpdump wrote in the lab (MLD reports, whose timing varies, left out)."""
+    path = tmp_path_factory.mktemp("sniff") / "mix.pcap"
+    with tcpdump(lab, "b", interface_of_b(lab), "not ip6 proto 0", path):
+        send_a_mix(lab)
+        # tcpdump -U writes each packet as it comes: wait until the last RST is in the file.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(tcpdump_lines(path, "tcp")) < 4:
+            time.sleep(0.02)
+    return path
+
+
+def tcpdump_lines(path: Path, expression: str = "") -> list[str]:
+    argv = ["tcpdump", "-nn", "-tt", "-r", str(path), *expression.split()]
+    return [line for line in subprocess.run(argv, capture_output=True, text=True).stdout.splitlines() if line]
+
+
+@pytest.mark.parametrize("expression", ["", "udp", "icmp or icmp6", "tcp[tcpflags] & tcp-rst != 0", "arp"])
+def test_reading_a_tcpdump_file_gives_tcpdumps_lines(tcpdump_file: Path, expression: str) -> None:
+    expected = tcpdump_lines(tcpdump_file, expression)
+    result = rawnet(None, "", "sniff", "-r", str(tcpdump_file), *expression.split())
+    assert result.returncode == 0, result.stderr
+    assert lines_of(result) == expected
+    if not expression:
+        assert len(expected) >= 12  # the mix: UDP, ICMP errors and echoes, TCP, ARP, ND
+
+
+def test_reading_a_tcpdump_any_file_names_interfaces_and_directions(lab: Lab, tmp_path: Path) -> None:
+    path = tmp_path / "any.pcap"  # Linux cooked v2: interface index and direction in each record
+    with tcpdump(lab, "b", "any", "udp port 9 or icmp", path):
+        with udp_from_a(lab) as sock:
+            sock.sendto(b"hello", (lab["b"].ipv4, 9))  # In, and the port unreachable Out
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(tcpdump_lines(path)) < 2:
+            time.sleep(0.02)
+    # both read in "b", where the interface indexes name b's interfaces
+    expected = lab.run("b", ["tcpdump", "-nn", "-tt", "-r", str(path)]).stdout.splitlines()
+    result = rawnet(lab, "b", "sniff", "-r", str(path))
+    assert result.returncode == 0, result.stderr
+    assert lines_of(result) == expected and len(expected) == 2
+    interface = interface_of_b(lab)
+    assert expected[0].split()[1:3] == [interface, "In"] and expected[1].split()[1:3] == [interface, "Out"]
+
+
+def test_reading_with_count_and_writing_a_copy(tcpdump_file: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.pcapng"
+    result = rawnet(None, "", "sniff", "-r", str(tcpdump_file), "-c", "2", "-w", str(copy), "--print", "udp")
+    assert result.returncode == 0, result.stderr
+    assert lines_of(result) == tcpdump_lines(tcpdump_file, "udp")[:2]
+    assert tshark_fields(copy, "frame.time_epoch", "frame.len") == tshark_fields(
+        tcpdump_file, "frame.time_epoch", "frame.len", display_filter="udp and not icmp and not icmpv6"
+    )
+
+
+# -- decode ------------------------------------------------------------------------------------
+FRAMES = {
+    "tcp good": Ether(dst=MAC_B, src=MAC_A)
+    / IP(src="198.18.1.1", dst="198.18.1.2")
+    / TCP(sport=40000, dport=80, flags="S")
+    / b"hi",
+    "ip and tcp bad": Ether(dst=MAC_B, src=MAC_A)
+    / IP(src="198.18.1.1", dst="198.18.1.2", chksum=0x1234)
+    / TCP(sport=40000, dport=80, flags="PA", chksum=0xDEAD)
+    / b"GET /",
+    "udp bad": Ether(dst=MAC_B, src=MAC_A)
+    / IP(src="198.18.1.1", dst="198.18.1.2")
+    / UDP(sport=5, dport=9, chksum=0xBEEF)
+    / b"x",
+    "udp6 bad": Ether(dst=MAC_B, src=MAC_A)
+    / IPv6(src="2001:db8:1::1", dst="2001:db8:1::2")
+    / UDP(sport=5, dport=9, chksum=0x0BAD)
+    / b"six",
+    "tcp6 good": Ether(dst=MAC_B, src=MAC_A)
+    / IPv6(src="2001:db8:1::1", dst="2001:db8:1::2")
+    / TCP(sport=1, dport=2, flags="S"),
+}
+
+
+@pytest.fixture(scope="module")
+def frames_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("decode") / "frames.pcap"
+    wrpcap(path, list(FRAMES.values()))
+    return path
+
+
+def tshark_checksums(path: Path) -> list[dict[str, tuple[str, str]]]:
+    """tshark's verdict per frame: {"ip"/"tcp"/"udp": (status "good"/"bad", calculated value)}."""
+    fields = ["ip", "tcp", "udp"]
+    argv = ["tshark", "-r", str(path), "-T", "fields", "-E", "separator=\t"]
+    for proto in fields:
+        argv += ["-o", f"{proto}.check_checksum:TRUE", "-e", f"{proto}.checksum.status"]
+        argv += ["-e", f"{proto}.checksum_calculated"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    verdicts = []
+    for line in out.splitlines():
+        values = line.split("\t")
+        frame = {}
+        for index, proto in enumerate(fields):
+            status, calculated = values[2 * index], values[2 * index + 1]
+            if status:
+                frame[proto] = ({"1": "good", "0": "bad"}[status], calculated)
+        verdicts.append(frame)
+    return verdicts
+
+
+def rawnet_checksums(packet: dict[str, object]) -> dict[str, tuple[str, str]]:
+    layers = packet["layers"]
+    assert isinstance(layers, list)
+    names = {"IP": "ip", "IPv6": "ipv6", "TCP": "tcp", "UDP": "udp"}
+    verdicts = {}
+    for layer in layers:
+        check = layer.get("checks", {}).get("chksum")
+        if layer["layer"] in names and check is not None:
+            expected = check.get("expected", check["value"])
+            verdicts[names[layer["layer"]]] = (check["status"], f"0x{expected:04x}")
+    return verdicts
+
+
+def test_decode_tells_good_and_bad_checksums_as_tshark_does(frames_file: Path) -> None:
+    verdicts = tshark_checksums(frames_file)
+    assert [set(v) for v in verdicts] == [{"ip", "tcp"}, {"ip", "tcp"}, {"ip", "udp"}, {"udp"}, {"tcp"}]
+    assert verdicts[1]["ip"][0] == verdicts[1]["tcp"][0] == "bad"  # tshark agrees they are bad
+    from_file = json_lines(rawnet(None, "", "decode", "-r", str(frames_file), "--json").stdout)
+    assert len(from_file) == len(FRAMES)
+    for name, verdict, packet in zip(FRAMES, verdicts, from_file, strict=True):
+        assert rawnet_checksums(packet) == verdict, name
+    for index in (1, 3):  # the same from hex
+        result = rawnet(None, "", "decode", bytes(list(FRAMES.values())[index]).hex(), "--json")
+        assert result.returncode == 0, result.stderr
+        (from_hex,) = json_lines(result.stdout)
+        assert rawnet_checksums(from_hex) == verdicts[index]
+        assert from_hex["layers"] == from_file[index]["layers"]
+    text = rawnet(None, "", "decode", bytes(FRAMES["ip and tcp bad"]).hex()).stdout
+    ip_right, tcp_right = verdicts[1]["ip"][1], verdicts[1]["tcp"][1]
+    assert re.search(rf"^  chksum +=  ?0x1234 \(bad, should be {ip_right}\)$", text, re.M), text
+    assert re.search(rf"^  chksum += 0xdead \(bad, should be {tcp_right}\)$", text, re.M), text
+    good = rawnet(None, "", "decode", bytes(FRAMES["tcp good"]).hex()).stdout
+    assert good.count("(good)") == 2 and "bad" not in good
+
+
+def test_decode_takes_hex_in_every_usual_form() -> None:
+    frame = bytes(FRAMES["udp bad"])
+    single = json_lines(rawnet(None, "", "decode", frame.hex(), "--json").stdout)
+    for form in (frame.hex(":"), frame.hex(" ", 2)):  # as arguments
+        assert json_lines(rawnet(None, "", "decode", "--json", *form.split(" ")).stdout) == single, form
+    lines = "\n".join(f"0x{byte:02x}" for byte in frame)  # on stdin
+    assert json_lines(rawnet(None, "", "decode", "--json", input=lines).stdout) == single
+
+
+def test_decode_takes_hexdumps_with_offsets(frames_file: Path, tmp_path: Path) -> None:
+    frame = bytes(FRAMES["udp bad"])
+    single = json_lines(rawnet(None, "", "decode", frame.hex(), "--json").stdout)
+    # several packets: tcpdump -xx (from Ethernet) and rawnet sniff -x
+    for argv in (
+        ["tcpdump", "-xx", "-nn", "-r", str(frames_file)],
+        [*RAWNET, "sniff", "-x", "-r", str(frames_file)],
+    ):
+        dump = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        decoded = json_lines(rawnet(None, "", "decode", "--json", input=dump).stdout)
+        assert [packet["length"] for packet in decoded] == [len(bytes(f)) for f in FRAMES.values()]
+        assert decoded[2]["layers"] == single[0]["layers"]
+    # xxd and hexdump -C of the bytes (hexdump -C: a double space mid-row, text between bars)
+    binary = tmp_path / "frame.bin"
+    binary.write_bytes(frame + b"|ab|")  # bars in the text column too
+    with_bars = json_lines(rawnet(None, "", "decode", "--json", (frame + b"|ab|").hex()).stdout)
+    for argv in (["xxd", str(binary)], ["hexdump", "-C", str(binary)]):
+        dump = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        assert json_lines(rawnet(None, "", "decode", "--json", input=dump).stdout) == with_bars, argv
+    # tcpdump -x starts at the IP header: the guess starts there too
+    dump = subprocess.run(["tcpdump", "-x", "-r", str(frames_file)], capture_output=True, text=True).stdout
+    decoded = json_lines(rawnet(None, "", "decode", "--json", input=dump).stdout)
+    assert [packet["layers"][0]["layer"] for packet in decoded] == ["IP", "IP", "IP", "IPv6", "IPv6"]
+    assert decoded[2]["layers"] == single[0]["layers"][1:]
+
+
+def test_decode_shows_what_decoded_and_the_rest_with_the_reason() -> None:
+    cut = bytes(FRAMES["tcp good"])[:30]
+    result = rawnet(None, "", "decode", cut.hex(), "--json")
+    assert result.returncode == 0, result.stderr
+    (packet,) = json_lines(result.stdout)
+    assert [layer["layer"] for layer in packet["layers"]] == ["Ether", "Undecoded"]
+    undecoded = packet["layers"][1]["fields"]
+    assert undecoded["load"] == cut[14:].hex() and "ipv4 at offset 14" in undecoded["reason"]
+    text = rawnet(None, "", "decode", "--link", "ether", cut.hex()).stdout
+    assert "###[ Undecoded ]###" in text and "the header needs 20" in text
+
+
+# -- bad arguments -------------------------------------------------------------------------------
+def test_bad_sniff_arguments_are_one_line_and_exit_2(lab: Lab, tmp_path: Path, tcpdump_file: Path) -> None:
+    interface = interface_of_b(lab)
+    assert_one_line_error(
+        rawnet(lab, "b", "sniff", "-i", interface, "udp", "prt", "9"), 2, "filter", "syntax"
+    )
+    never = tmp_path / "never.pcap"
+    assert_one_line_error(rawnet(lab, "b", "sniff", "-i", "nosuch0", "-w", str(never)), 2, "nosuch0")
+    assert not never.exists()  # as tcpdump: no file from a capture that never ran
+    assert_one_line_error(rawnet(None, "", "sniff", "-r", str(tcpdump_file), "udp", "prt"), 2, "filter")
+    assert_one_line_error(rawnet(None, "", "sniff", "-r", str(tcpdump_file), "-i", "lo"), 2, "-r")
+
+
+def test_bad_files_are_one_line_and_exit_2(tmp_path: Path, tcpdump_file: Path) -> None:
+    missing = str(tmp_path / "missing.pcap")
+    assert_one_line_error(rawnet(None, "", "sniff", "-r", missing), 2, missing)
+    assert_one_line_error(rawnet(None, "", "decode", "-r", missing), 2, missing)
+    truncated = tmp_path / "cut.pcap"
+    truncated.write_bytes(tcpdump_file.read_bytes()[:-7])
+    assert_one_line_error(rawnet(None, "", "sniff", "-r", str(truncated)), 2, str(truncated), "cut short")
+
+
+def test_bad_hex_is_one_line_and_exit_2() -> None:
+    assert_one_line_error(rawnet(None, "", "decode", "45zz"), 2, "not hex")
+    assert_one_line_error(rawnet(None, "", "decode", "450"), 2, "odd number")
+    assert_one_line_error(rawnet(None, "", "decode", input=""), 2, "no hex")
+    assert_one_line_error(rawnet(None, "", "decode", "--link", "fddi", "00"), 2, "fddi")

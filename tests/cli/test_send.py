@@ -1,0 +1,363 @@
+"""rawnet send, end to end in a lab pair: what "a" sends, as "b" sees it.
+
+The observers are b's side: a tcpdump capture read back by tshark (with checksum checks on),
+b's kernel counters (/proc/net/snmp, snmp6), and real sockets in b that receive what was sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rawnet.net.lab import Lab
+from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines, lines_of, rawnet, tcpdump
+
+SEED_PAYLOAD = b"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: 198.18.1.2\r\nAccept-Encoding: identity\r\n\r\n"
+
+
+def tshark(path: Path, *fields: str, display_filter: str = "") -> list[list[str]]:
+    """tshark's fields for each packet, checksums verified (their .status: 1 good, 0 bad)."""
+    argv = ["tshark", "-r", str(path), "-n", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    argv += ["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"]
+    argv += ["-o", "tcp.relative_sequence_numbers:FALSE"]
+    if display_filter:
+        argv += ["-Y", display_filter]
+    for name in fields:
+        argv += ["-e", name]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def counters(lab: Lab, host: str) -> dict[str, int]:
+    """b's kernel counters: /proc/net/snmp as "Proto.Name", /proc/net/snmp6 as "Name"."""
+    found: dict[str, int] = {}
+    lines = lab.run(host, ["cat", "/proc/net/snmp"], check=True).stdout.splitlines()
+    for names, values in zip(lines[::2], lines[1::2], strict=True):
+        proto, _, keys = names.partition(": ")
+        for key, value in zip(keys.split(), values.partition(": ")[2].split(), strict=True):
+            found[f"{proto}.{key}"] = int(value)
+    for line in lab.run(host, ["cat", "/proc/net/snmp6"], check=True).stdout.splitlines():
+        key, value = line.split()
+        found[key] = int(value)
+    return found
+
+
+@pytest.fixture
+def capture(lab: Lab, tmp_path: Path) -> Iterator[Path]:
+    """tcpdump in b on its veth, of everything from a's addresses (IPv4, IPv6, and the spoofed one)."""
+    a = lab["a"]
+    expression = f"src host {a.ipv4} or src host {a.ipv6} or src host 198.18.1.99"
+    with tcpdump(lab, "b", lab["b"].interfaces["a"].name, expression, tmp_path / "b.pcap") as path:
+        yield path
+
+
+def send(lab: Lab, *args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:
+    return rawnet(lab, "a", "send", *args, timeout=timeout)
+
+
+def seed_command_line() -> list[str]:
+    """The seed's example of --help, as documented (its continuation line joined)."""
+    out = rawnet(None, "", "send", "--help").stdout.splitlines()
+    start = next(index for index, line in enumerate(out) if "-s 55968" in line)
+    text = out[start].rstrip().removesuffix("\\") + " " + out[start + 1]
+    words = shlex.split(text)
+    assert words[:2] == ["rawnet", "send"]
+    return words[2:]
+
+
+# -- what leaves, as b sees it -------------------------------------------------------------------
+
+
+def test_the_seeds_command_line_sends_what_the_seeds_script_sends(lab: Lab, capture: Path) -> None:
+    assert (lab["a"].ipv4, lab["b"].ipv4) == ("198.18.1.1", "198.18.1.2")  # the addresses it names
+    args = seed_command_line()
+    result = send(lab, *args)
+    assert result.returncode == 0, result.stderr
+    assert "5 packets sent" in result.stdout
+    fields = (
+        "ip.src",
+        "tcp.srcport",
+        "tcp.dstport",
+        "tcp.seq_raw",
+        "tcp.ack_raw",
+        "tcp.flags",
+        "tcp.window_size_value",
+    )
+    rows = tshark(
+        capture, *fields, "tcp.payload", "tcp.checksum.status", "ip.checksum.status", display_filter="tcp"
+    )
+    assert len(rows) == 5
+    assert [int(row[3]) for row in rows] == [1, 2, 3, 4, 5]
+    for row in rows:
+        assert row[:3] == ["198.18.1.1", "55968", "80"]
+        assert (row[4], row[5], row[6]) == ("1", "0x0018", "64")
+        assert bytes.fromhex(row[7].replace(":", "")) == SEED_PAYLOAD
+        assert row[8:] == ["1", "1"], "checksums good"
+
+
+def test_a_spoofed_source_leaves_as_given(lab: Lab, capture: Path) -> None:
+    result = send(
+        lab, lab["b"].ipv4, "-a", "198.18.1.99", "--udp", "-p", "9", "-d", "x", "-c", "2", "-i", "0"
+    )
+    assert result.returncode == 0, result.stderr
+    rows = tshark(capture, "ip.src", "udp.checksum.status", display_filter="udp")
+    assert rows == [["198.18.1.99", "1"]] * 2
+
+
+def test_udp_reaches_a_real_socket_with_its_payload(lab: Lab) -> None:
+    server = lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind((lab["b"].ipv4, 9999))
+    server.settimeout(3)
+    with server:
+        result = send(
+            lab, lab["b"].ipv4, "--udp", "-s", "4000", "-p", "9999", "-d", r"hi\n", "-c", "3", "-i", "0"
+        )
+        assert result.returncode == 0, result.stderr
+        got = [server.recvfrom(100) for _ in range(3)]
+    assert got == [(b"hi\n", (lab["a"].ipv4, 4000))] * 3
+
+
+def test_ipv6_udp_reaches_a_real_socket(lab: Lab) -> None:
+    server = lab.socket("b", socket.AF_INET6, socket.SOCK_DGRAM)
+    server.bind((lab["b"].ipv6, 9998))
+    server.settimeout(3)
+    with server:
+        result = send(lab, lab["b"].ipv6, "--udp", "-p", "9998", "-E", "ca:fe", "-c", "2", "-i", "0")
+        assert result.returncode == 0, result.stderr
+        assert [server.recvfrom(100)[0] for _ in range(2)] == [b"\xca\xfe"] * 2
+
+
+@pytest.mark.parametrize(
+    ("family", "args", "counter"),
+    [
+        ("ipv4", ("--icmp",), "Icmp.InEchos"),
+        ("ipv6", ("--icmp",), "Icmp6InEchos"),
+        ("ipv4", ("--raw-ip", "253", "-E", "cafe"), "Ip.InUnknownProtos"),
+        ("ipv6", ("--raw-ip", "253", "-E", "cafe"), "Ip6InUnknownProtos"),
+    ],
+)
+def test_icmp_and_raw_ip_reach_bs_kernel(lab: Lab, family: str, args: tuple[str, ...], counter: str) -> None:
+    dst = lab["b"].ipv4 if family == "ipv4" else lab["b"].ipv6
+    before = counters(lab, "b")[counter]
+    result = send(lab, dst, *args, "-c", "3", "-i", "10ms")
+    assert result.returncode == 0, result.stderr
+    assert counters(lab, "b")[counter] - before == 3
+
+
+def test_raw_ip_carries_its_protocol_number_and_only_the_payload(lab: Lab, capture: Path) -> None:
+    result = send(lab, lab["b"].ipv4, "--raw-ip", "253", "-E", "cafe", "-c", "1")
+    assert result.returncode == 0, result.stderr
+    rows = tshark(
+        capture, "ip.proto", "ip.len", "data.data", "ip.checksum.status", display_filter="ip.proto == 253"
+    )
+    assert [[row[0], row[1], row[2].replace(":", ""), row[3]] for row in rows] == [["253", "22", "cafe", "1"]]
+
+
+def test_plus_plus_ports_count_up_per_packet(lab: Lab, capture: Path) -> None:
+    result = send(lab, lab["b"].ipv4, "-S", "-s", "40000", "-p", "++1000", "-c", "5", "-i", "0")
+    assert result.returncode == 0, result.stderr
+    rows = tshark(
+        capture, "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.checksum.status", display_filter="tcp"
+    )
+    assert rows == [["40000", str(port), "0x0002", "1"] for port in range(1000, 1005)]
+
+
+def test_the_default_source_port_counts_up_as_hping3s(lab: Lab, capture: Path) -> None:
+    result = send(lab, lab["b"].ipv4, "-S", "-p", "80", "-c", "3", "-i", "0")
+    assert result.returncode == 0, result.stderr
+    ports = [int(row[0]) for row in tshark(capture, "tcp.srcport", display_filter="tcp")]
+    assert len(ports) == 3 and all((b - a) % 65536 == 1 for a, b in itertools.pairwise(ports))
+
+
+@pytest.mark.parametrize(("spec", "ports"), [("20-23", [20, 21, 22, 23]), ("22,80,443", [22, 80, 443])])
+def test_a_port_list_sends_one_packet_per_port(lab: Lab, capture: Path, spec: str, ports: list[int]) -> None:
+    result = send(lab, lab["b"].ipv4, "--udp", "-p", spec, "-i", "0")  # no -c: one each
+    assert result.returncode == 0, result.stderr
+    assert [int(row[0]) for row in tshark(capture, "udp.dstport", display_filter="udp")] == ports
+
+
+def test_ttl_id_and_dont_fragment(lab: Lab, capture: Path) -> None:
+    result = send(
+        lab, lab["b"].ipv4, "--udp", "-p", "9", "-t", "7", "-N", "4242", "--df", "-c", "2", "-i", "0"
+    )
+    assert result.returncode == 0, result.stderr
+    rows = tshark(capture, "ip.ttl", "ip.id", "ip.flags.df", "ip.checksum.status", display_filter="udp")
+    assert rows == [["7", "0x1092", "1", "1"]] * 2
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_fragments_are_reassembled_by_b_into_the_datagram(lab: Lab, capture: Path, family: int) -> None:
+    dst = lab["b"].ipv4 if family == socket.AF_INET else lab["b"].ipv6
+    server = lab.socket("b", family, socket.SOCK_DGRAM)
+    server.bind((dst, 9997))
+    server.settimeout(3)
+    with server:
+        result = send(
+            lab, dst, "--udp", "-p", "9997", "-d", "abc", "--size", "3000", "-f", "1000", "-c", "2", "-i", "0"
+        )
+        assert result.returncode == 0, result.stderr
+        assert [server.recv(65535) for _ in range(2)] == [b"abc" + bytes(2997)] * 2
+    offsets = "ip.frag_offset" if family == socket.AF_INET else "ipv6.fraghdr.offset"
+    rows = tshark(capture, offsets, display_filter="ip.flags.mf == 1 or ip.frag_offset > 0 or ipv6.fraghdr")
+    assert [int(row[0]) for row in rows] == [
+        0,
+        125,
+        250,
+        375,
+    ] * 2  # 3008 bytes in 1000-byte pieces (8-byte units)
+
+
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_layer_2_frames_carry_the_labs_macs(lab: Lab, capture: Path, family: str) -> None:
+    a, b = lab["a"], lab["b"]
+    dst = b.ipv4 if family == "ipv4" else b.ipv6
+    result = send(
+        lab, dst, "-I", a.interfaces["b"].name, "--udp", "-p", "9", "-d", "l2", "-c", "2", "-i", "0"
+    )
+    assert result.returncode == 0, result.stderr
+    rows = tshark(capture, "eth.src", "eth.dst", "udp.checksum.status", display_filter="udp")
+    assert rows == [[a.interfaces["b"].mac, b.interfaces["a"].mac, "1"]] * 2
+
+
+def test_interval_paces_by_deadline(lab: Lab, capture: Path) -> None:
+    result = send(lab, lab["b"].ipv4, "--udp", "-p", "9", "-c", "5", "-i", "u100000")
+    assert result.returncode == 0, result.stderr
+    times = [float(row[0]) for row in tshark(capture, "frame.time_relative", display_filter="udp")]
+    assert len(times) == 5
+    assert 0.35 <= times[-1] - times[0] <= 0.6, times
+    assert all(0.05 <= later - earlier <= 0.2 for earlier, later in itertools.pairwise(times)), times
+
+
+def test_flood_sends_count_packets(lab: Lab) -> None:
+    before = counters(lab, "b")["Tcp.InSegs"]
+    result = send(lab, lab["b"].ipv4, "-S", "-p", "80", "--flood", "-c", "3000")
+    assert result.returncode == 0, result.stderr
+    assert "3000 packets sent" in result.stdout
+    assert counters(lab, "b")["Tcp.InSegs"] - before == 3000
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_flood_prints_its_statistics(lab: Lab, stop: signal.Signals) -> None:
+    process = lab.popen(
+        "a",
+        [*RAWNET, "send", lab["b"].ipv4, "--udp", "-p", "9", "--flood"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    while "flood mode" not in process.stderr.readline():  # it is sending
+        pass
+    process.send_signal(stop)
+    out, _ = process.communicate(timeout=10)
+    assert process.returncode == 0, out
+    sent = re.search(r"^(\d+) packets sent in \d+\.\d+ s", out, re.MULTILINE)
+    assert "statistics ---" in out and sent is not None and int(sent[1]) >= 1, out
+
+
+# -- replies -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_listen_shows_the_syn_ack_of_a_real_server(lab: Lab, family: int) -> None:
+    dst = lab["b"].ipv4 if family == socket.AF_INET else lab["b"].ipv6
+    server = lab.socket("b", family, socket.SOCK_STREAM)
+    server.bind((dst, 8080))
+    server.listen()
+    with server:
+        result = send(lab, dst, "-S", "-p", "8080", "-c", "1", "--listen")
+    assert result.returncode == 0, result.stderr
+    replies = [line for line in lines_of(result) if line.startswith("len=")]
+    assert len(replies) == 1, result.stdout
+    assert f"ip={dst} " in replies[0] and "sport=8080 flags=SA seq=0 " in replies[0]
+    assert replies[0].endswith(" ms") and " rtt=" in replies[0]
+    assert "1 packets transmitted, 1 packets received, 0% packet loss" in result.stdout
+    assert "round-trip min/avg/max" in result.stdout
+
+
+def test_listen_shows_the_rst_of_a_closed_port(lab: Lab) -> None:
+    result = send(lab, lab["b"].ipv4, "-S", "-p", "8081", "-c", "2", "-i", "10ms", "--listen")
+    assert result.returncode == 0, result.stderr
+    replies = [line for line in lines_of(result) if line.startswith("len=")]
+    assert [reply.split(" flags=")[1].split()[:2] for reply in replies] == [["RA", "seq=0"], ["RA", "seq=1"]]
+
+
+def test_plus_port_counts_up_per_reply(lab: Lab, capture: Path) -> None:
+    result = send(lab, lab["b"].ipv4, "-S", "-p", "+8090", "-c", "3", "-i", "0.1", "--listen")
+    assert result.returncode == 0, result.stderr
+    assert [int(row[0]) for row in tshark(capture, "tcp.dstport", display_filter="tcp")] == [8090, 8091, 8092]
+    assert "3 packets received" in result.stdout
+
+
+def test_listen_without_a_reply_exits_1(lab: Lab) -> None:
+    server = lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind((lab["b"].ipv4, 9996))  # bound, never answers
+    with server:
+        result = send(lab, lab["b"].ipv4, "--udp", "-p", "9996", "-c", "1", "--listen", "-W", "0.3")
+        assert server.recv(100) == b""  # it did arrive
+    assert result.returncode == 1
+    assert "1 packets transmitted, 0 packets received, 100% packet loss" in result.stdout
+
+
+def test_listen_matches_an_icmp_error_to_its_probe(lab: Lab) -> None:
+    result = send(lab, lab["b"].ipv4, "--udp", "-p", "9995", "-c", "1", "--listen")
+    assert result.returncode == 0, result.stderr
+    assert "ICMP dest-unreach port-unreachable from ip=198.18.1.2" in result.stdout
+
+
+def test_listen_json(lab: Lab) -> None:
+    server = lab.socket("b", socket.AF_INET, socket.SOCK_STREAM)
+    server.bind((lab["b"].ipv4, 8082))
+    server.listen()
+    with server:
+        result = send(lab, lab["b"].ipv4, "-S", "-p", "8082", "-c", "2", "-i", "10ms", "--listen", "--json")
+    assert result.returncode == 0, result.stderr
+    records = json_lines(result.stdout)
+    assert [record["type"] for record in records].count("sent") == 2
+    replies = [record for record in records if record["type"] == "reply"]
+    assert [(reply["probe"], reply["flags"], reply["sport"]) for reply in replies] == [
+        (0, "SA", 8082),
+        (1, "SA", 8082),
+    ]
+    assert all(reply["rtt_ms"] > 0 for reply in replies)
+    assert records[-1]["type"] == "statistics"
+    assert (records[-1]["sent"], records[-1]["received"], records[-1]["loss"]) == (2, 2, 0.0)
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("nosuch.invalid",), ("nosuch.invalid",)),
+        (("198.18.1.2", "-p", "70000"), ("70000",)),
+        (("198.18.1.2", "-I", "nosuch0", "-c", "1"), ("nosuch0",)),
+        (("198.18.1.2", "-d", "x", "-E", "ab"), ("payload",)),
+        (("198.18.1.2", "--flood", "--listen"), ("--flood",)),
+        (("198.18.1.2", "--udp", "-S"), ("TCP",)),
+        (("198.18.1.2", "-6"), ("IPv4",)),
+        (("198.18.1.2", "--fast", "-i", "1"), ("pace",)),
+        (("198.18.1.2", "--udp", "-p", "9", "--size", "2000", "-c", "1"), ("MTU", "-f")),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(
+    lab: Lab, args: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    assert_one_line_error(send(lab, *args), 2, "rawnet send", *words)
+
+
+def test_without_cap_net_raw_exit_3(lab: Lab) -> None:
+    nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    result = lab.run(
+        "a", [*nobody, sys.executable, "-m", "rawnet", "send", lab["b"].ipv4, "-c", "1"], timeout=30
+    )
+    assert_one_line_error(result, 3, "CAP_NET_RAW")
