@@ -271,3 +271,23 @@ def test_sendp_sends_an_off_link_destination_to_the_gateways_mac() -> None:
             frame = Ether() / IP(dst=b.ipv4) / UDP(sport=42400, dport=sink.getsockname()[1]) / b"via r1"
             assert sendp(frame, netns=a.netns) == 1  # interface and MAC from the route via r1
             assert sink.recvfrom(100) == (b"via r1", (a.ipv4, 42400))  # only r1 could forward it
+
+
+def test_ipv6_macs_are_resolved_by_neighbour_discovery(lab: Lab) -> None:
+    from rawnet import Ether
+    from rawnet.errors import RawnetError
+    from rawnet.net.sendrecv import resolve_mac, sendp
+
+    a, b = lab["a"], lab["b"]
+    interface = a.interfaces["b"].name
+    lab.run("a", ["ip", "-6", "neigh", "flush", "dev", interface], check=True)  # nothing known
+    assert resolve_mac(b.ipv6, interface, netns=a.netns) == b.interfaces["a"].mac  # asked with NS
+    with pytest.raises(RawnetError, match="cannot resolve the MAC of 2001:db8:1::99"):
+        resolve_mac("2001:db8:1::99", interface, netns=a.netns, timeout=0.3)
+    with lab.socket("b", socket.AF_INET6, socket.SOCK_DGRAM) as sink:
+        sink.bind((b.ipv6, 0))
+        sink.settimeout(2)
+        frame = Ether() / IPv6(dst=b.ipv6) / UDP(sport=42500, dport=sink.getsockname()[1]) / b"v6 l2"
+        assert sendp(frame, netns=a.netns) == 1
+        data, sender = sink.recvfrom(100)
+        assert data == b"v6 l2" and sender[:2] == (a.ipv6, 42500)

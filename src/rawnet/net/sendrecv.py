@@ -33,6 +33,8 @@ from rawnet.wire import (
     ICMPv6EchoRequest,
     ICMPv6ND_NA,
     ICMPv6ND_NS,
+    ICMPv6NDOptDstLLAddr,
+    ICMPv6NDOptSrcLLAddr,
     IPv6,
     Layer,
 )
@@ -343,22 +345,44 @@ def sr1(packet: Layer, **options: object) -> Received | None:
 # -- layer 2 ------------------------------------------------------------------------------------
 
 
+def solicitation(target: str, source: str, mac: str) -> Layer:
+    """A neighbour solicitation for ``target`` from ``source``/``mac``, to its solicited-node group.
+
+    RFC 4861 7.2.2; the group is ff02::1:ffXX:XXXX (RFC 4291 2.7.1), its MAC 33:33 and the
+    group's last 32 bits (RFC 2464 7).
+    """
+    low = socket.inet_pton(socket.AF_INET6, target)[-3:]
+    group = socket.inet_ntop(socket.AF_INET6, bytes.fromhex("ff0200000000000000000001ff") + low)
+    return (
+        Ether(src=mac, dst="33:33:ff:" + low.hex(":"))
+        / IPv6(src=source, dst=group, hlim=255)
+        / ICMPv6ND_NS(tgt=target)
+        / ICMPv6NDOptSrcLLAddr(lladdr=mac)
+    )
+
+
 def resolve_mac(address: str, interface: str, *, netns: str | None = None, timeout: float = 1.0) -> str:
-    """The MAC for ``address`` on ``interface``: the neighbour table, else an ARP who-has.
+    """The MAC for ``address`` on ``interface``: the neighbour table, else ARP or neighbour discovery.
 
     Never a silent broadcast: an address nobody answers for is an error.
     """
     known = neighbour_mac(address, interface, netns)
     if known is not None:
         return known
-    if ":" not in address:
-        source = interface_mac(interface, netns)
-        request = Ether(src=source, dst="ff:ff:ff:ff:ff:ff") / ARP(
-            hwsrc=source, psrc=interface_ipv4(interface, netns), pdst=address
+    mac = interface_mac(interface, netns)
+    if ":" in address:
+        request = solicitation(address, source_for(address, socket.AF_INET6, netns), mac)
+    else:
+        request = Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+            hwsrc=mac, psrc=interface_ipv4(interface, netns), pdst=address
         )
-        reply = srp1(request, interface, netns=netns, timeout=timeout)
-        if reply is not None:
+    reply = srp1(request, interface, netns=netns, timeout=timeout)
+    if reply is not None:
+        if ARP in reply.packet:
             return str(reply.packet[ARP].hwsrc)
+        if ICMPv6NDOptDstLLAddr in reply.packet:
+            return str(reply.packet[ICMPv6NDOptDstLLAddr].lladdr)
+        return str(reply.packet[Ether].src)
     raise RawnetError(
         f"cannot resolve the MAC of {address} on {interface}: no neighbour answered "
         "(is it up and on that link? or give the frame Ether(dst=...))"
