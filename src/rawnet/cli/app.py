@@ -20,12 +20,12 @@ from rawnet.errors import DecodeError, FieldValueError, InterfaceError, Privileg
 #: Subcommand name -> "module:function" (imported only when the subcommand runs or is listed).
 COMMANDS = {
     "send": "rawnet.cli.send:send",
-    "ping": "rawnet.cli.probe:ping",
-    "traceroute": "rawnet.cli.probe:traceroute",
-    "arping": "rawnet.cli.probe:arping",
-    "scan": "rawnet.cli.probe:scan",
-    "sniff": "rawnet.cli.capture:sniff",
-    "decode": "rawnet.cli.capture:decode",
+    "ping": "rawnet.cli.ping:ping",
+    "traceroute": "rawnet.cli.traceroute:traceroute",
+    "arping": "rawnet.cli.arping:arping",
+    "scan": "rawnet.cli.scan:scan",
+    "sniff": "rawnet.cli.sniff:sniff",
+    "decode": "rawnet.cli.decode:decode",
     "pcap": "rawnet.cli.pcaptool:pcap",
     "echo": "rawnet.cli.echo:echo",
     "lab": "rawnet.cli.labcmd:lab",

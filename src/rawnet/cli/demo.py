@@ -13,7 +13,6 @@ import io
 import random
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,8 +26,8 @@ from rawnet.cli.echo import GREETING, Server, tcp_exchange
 from rawnet.errors import RawnetError
 from rawnet.net.capture import AsyncSniffer
 from rawnet.net.lab import Lab, require_admin
-from rawnet.net.sendrecv import Results, send, sr, sr1
-from rawnet.net.sockets import RawSocket, Received
+from rawnet.net.sendrecv import Results, send, sr
+from rawnet.net.sockets import Received
 from rawnet.wire import ICMP, IP, TCP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
 
 SEED_SPORT = 55968  # the seed's source port
@@ -44,32 +43,6 @@ def seed_payload(host: str) -> bytes:
     return (
         f"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode()
     )
-
-
-class StampedSocket(RawSocket):
-    """A RawSocket that notes when each packet left (sr() via it gives round-trip times)."""
-
-    sent_at: dict[int, float]
-
-    def send(self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None) -> int:
-        if not hasattr(self, "sent_at"):
-            self.sent_at = {}
-        self.sent_at[id(packet)] = time.time()
-        return super().send(packet, dst, dst_mac=dst_mac)
-
-    @classmethod
-    def icmp(cls, netns: str, ipv6: bool = False) -> StampedSocket:
-        """An IPv4 IP_HDRINCL socket, or an IPv6 ICMPv6 one (the kernel writes its header)."""
-        if ipv6:
-            made = cls.l3(socket.IPPROTO_ICMPV6, family=socket.AF_INET6, netns=netns)
-        else:
-            made = cls.l3_hdrincl(netns=netns)
-        assert isinstance(made, StampedSocket)
-        return made
-
-    def rtt(self, probe: Layer, reply: Received) -> float:
-        """Seconds from the probe leaving to its reply arriving."""
-        return reply.timestamp - self.sent_at.get(id(probe), reply.timestamp)
 
 
 class Watch:
@@ -311,31 +284,25 @@ def _ping(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
     report.section("4. Ping a -> b: ICMP and ICMPv6 echo (sr1), through r1")
     ident = random.randrange(1, 65536)
     answered = 0
-    probes: list[tuple[str, Layer, StampedSocket]] = [
-        ("IPv4", IP(src=a.ipv4, dst=b.ipv4) / ICMP(id=ident, seq=1), StampedSocket.icmp(a.netns)),
-        (
-            "IPv6",
-            IPv6(src=a.ipv6, dst=b.ipv6) / ICMPv6EchoRequest(id=ident, seq=1),
-            StampedSocket.icmp(a.netns, ipv6=True),
-        ),
+    probes: list[tuple[str, Layer]] = [
+        ("IPv4", IP(src=a.ipv4, dst=b.ipv4) / ICMP(id=ident, seq=1)),
+        ("IPv6", IPv6(src=a.ipv6, dst=b.ipv6) / ICMPv6EchoRequest(id=ident, seq=1)),
     ]
     rtts: dict[str, float | None] = {}
-    for version, probe, via in probes:
-        try:
-            got = sr1(probe, via=via, timeout=TIMEOUT)  # (the source is set: sr1 sends this very probe)
-        finally:
-            via.close()
+    for version, probe in probes:
+        results = sr(probe, netns=a.netns, timeout=TIMEOUT)  # (sr, not sr1: the pair gives the rtt)
         report.sent += 1
         rtts[version] = None
-        if got is None:
+        if not results.answered:
             report.line(f"{version}: no reply from {probe.dst} within {TIMEOUT:g} s")  # type: ignore[attr-defined]
             continue
+        sent, got = results.answered[0]
         reply = got.packet
         echoed = (ICMP in reply and reply[ICMP].type == 0) or ICMPv6EchoReply in reply
         kind = "echo reply" if echoed else reply.summary_safe()
         network: Any = reply[IP] if IP in reply else reply[IPv6]
         limit = f"ttl={network.ttl}" if IP in reply else f"hlim={network.hlim}"
-        rtt = via.rtt(probe, got) * 1e3
+        rtt = results.rtt(sent, got) * 1e3
         rtts[version] = round(rtt, 3)
         report.line(f"{version}: {kind} from {network.src}: icmp_seq=1 {limit} time={rtt:.3f} ms")
         answered += echoed and str(network.src) in (b.ipv4, b.ipv6)
@@ -349,13 +316,9 @@ def _traceroute(lab: Lab, report: Report, watch: Watch, server: Server, server_l
     report.section("5. Traceroute a -> b: ICMP echo with TTL 1 and 2, sent together (sr)")
     ident = random.randrange(1, 65536)
     probes = [IP(dst=b.ipv4, ttl=ttl) / ICMP(id=ident, seq=ttl) for ttl in (1, 2)]
-    via = StampedSocket.icmp(a.netns)
-    try:
-        results = sr(probes, via=via, timeout=TIMEOUT)
-    finally:
-        via.close()
+    results = sr(probes, netns=a.netns, timeout=TIMEOUT)
     report.sent += len(probes)
-    hops = _hops(results, via)
+    hops = _hops(results)
     names = {r1.interfaces["a"].ipv4: "r1", b.ipv4: "b"}
     for ttl in (1, 2):
         hop = hops.get(ttl)
@@ -379,14 +342,14 @@ def _traceroute(lab: Lab, report: Report, watch: Watch, server: Server, server_l
     )
 
 
-def _hops(results: Results, via: StampedSocket) -> dict[int, tuple[str, str, float]]:
+def _hops(results: Results) -> dict[int, tuple[str, str, float]]:
     """TTL -> (who answered, what, rtt ms)."""
     hops = {}
     for probe, got in results.answered:
         reply = got.packet
         icmp_type = int(reply[ICMP].type) if ICMP in reply else -1
         kind = {0: "echo reply", 11: "time exceeded"}.get(icmp_type, reply.summary_safe())
-        hops[int(probe[IP].ttl)] = (str(reply[IP].src), kind, via.rtt(probe, got) * 1e3)
+        hops[int(probe[IP].ttl)] = (str(reply[IP].src), kind, results.rtt(probe, got) * 1e3)
     return hops
 
 

@@ -12,9 +12,9 @@ import errno
 import selectors
 import socket
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -25,6 +25,7 @@ PORT = 31500  # the seed's port
 GREETING = "byebye"  # what the seed's TCP server sends first
 ANSWER = "hihi"  # what the seed's TCP client sends back
 _BUFFER = 65535
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 # -- shared pieces ----------------------------------------------------------------------------
@@ -257,18 +258,23 @@ def tcp_exchange(sock: socket.socket, out: Output, messages: Iterable[bytes], ti
             sock.sendall(message)
         sock.shutdown(socket.SHUT_WR)
         while True:
-            try:
-                data = sock.recv(_BUFFER)
-            except TimeoutError:
-                break
-            except ConnectionResetError:
-                out.note(f"reset by {endpoint(*peer_of(peer))}")
-                break
-            if not data:
+            data = _receive(sock, out, ConnectionResetError, f"reset by {endpoint(*peer_of(peer))}")
+            if not data:  # (None: nothing in time, or reset; b"": the server closed)
                 break
             show(data)
             received += 1
     return received
+
+
+def _receive(sock: socket.socket, out: Output, failure: type[OSError], note: str) -> bytes | None:
+    """The next data on ``sock``; None when none came in time, or on ``failure`` (``note`` says so)."""
+    try:
+        return sock.recv(_BUFFER)
+    except TimeoutError:
+        return None
+    except failure:
+        out.note(note)
+        return None
 
 
 # -- the commands -----------------------------------------------------------------------------
@@ -299,24 +305,18 @@ def echo() -> None:
     """
 
 
+def _address_options(host: str, lowest_port: int, port: str) -> Callable[[_Command], _Command]:
+    """--host and -p/--port, which the server and the client share, with their own help texts."""
+    host_option = click.option("--host", type=ADDRESS, default="127.0.0.1", show_default=True, help=host)
+    port_type = click.IntRange(lowest_port, 65535)
+    port_option = click.option("-p", "--port", type=port_type, default=PORT, show_default=True, help=port)
+    return lambda command: host_option(port_option(command))
+
+
 @echo.command()
 @click.option("--udp", is_flag=True, help="A UDP server (the seed's first example).")
 @click.option("--tcp", is_flag=True, help="A TCP server (the seed's third example).")
-@click.option(
-    "--host",
-    type=ADDRESS,
-    default="127.0.0.1",
-    show_default=True,
-    help="The address to listen on (0.0.0.0 or :: for every one).",
-)
-@click.option(
-    "-p",
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=PORT,
-    show_default=True,
-    help="The port (0: any free one).",
-)
+@_address_options("The address to listen on (0.0.0.0 or :: for every one).", 0, "The port (0: any free one).")
 @click.option("--echo", "echo_back", is_flag=True, help="Send what arrives back to its sender.")
 @click.option(
     "-c",
@@ -380,16 +380,7 @@ def _totals(out: Output, tally: Tally, protocol: str) -> None:
 @echo.command()
 @click.option("--udp", is_flag=True, help="A UDP client (the seed's second example).")
 @click.option("--tcp", is_flag=True, help="A TCP client (the seed's fourth example).")
-@click.option(
-    "--host",
-    type=ADDRESS,
-    default="127.0.0.1",
-    show_default=True,
-    help="The server's address (or host name).",
-)
-@click.option(
-    "-p", "--port", type=click.IntRange(1, 65535), default=PORT, show_default=True, help="The server's port."
-)
+@_address_options("The server's address (or host name).", 1, "The server's port.")
 @click.option(
     "-d",
     "--data",
@@ -496,12 +487,9 @@ def _udp_client(
             sent += 1
             if not timeout or not message:
                 continue
-            try:
-                reply = sock.recv(_BUFFER)
-            except TimeoutError:
-                continue
-            except ConnectionRefusedError:
-                out.note(f"{endpoint(host, port)}: port unreachable (no server there)")
+            refused = f"{endpoint(host, port)}: port unreachable (no server there)"
+            reply = _receive(sock, out, ConnectionRefusedError, refused)
+            if reply is None:
                 continue
             answered += 1
             host_port = peer_of(address)

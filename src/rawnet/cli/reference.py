@@ -32,6 +32,30 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - **Shell completion**: `eval "$(rawnet completion bash)"` (or zsh, fish).
 - **Intervals** take seconds (`0.5`, `2s`), `10ms`, `100us`, or hping3's `u100` (microseconds).
 - **Ports** take `80`, `20-25`, `22,80,443`, or hping3's `++1024` (one more per packet sent).
+
+## Where rawnet differs from the tools it mirrors
+
+- `send`: hping3's defaults (no TCP flags, window 64, destination port 0, a random source port
+  counting up per packet, a random fixed seq), but `-d` is the payload text (hping3: a size;
+  here `--size`) and `-E` hex (hping3: a file; here `--file`). Replies are shown only with
+  `--listen`. At layer 3 the IPv4 id is left to the kernel (0) unless `-N`; with `-f` it counts
+  up per datagram so that fragments share one. `--flood` builds one cycle of the packets that
+  differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused.
+- `ping`: `-c 4` by default so that it ends; `-p` is a port (`--tcp`, `--udp`), not ping's pad
+  pattern; TCP and UDP probes take a new source port each.
+- `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the
+  destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
+  hops, and a UDP scan of many closed ports reports the rest open|filtered.
+- `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation.
+- `scan`: a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram.
+- `sniff`: names are never resolved (`-n` is accepted); with `-w`, no packet lines unless
+  `--print`, as tcpdump; a "listening on ..." line on stderr says capture has started.
+- `decode`: `--link auto` starts at IPv4 or IPv6 when the bytes' version and length fit, else at
+  Ethernet; checksums inside an ICMP error's quote or a fragment are "not checked".
+- `echo`: host 127.0.0.1 and port 31500 by default, as in the post; the TCP server serves
+  connections concurrently and prints `received: DATA from (addr, port)`.
+- `lab up` labs are named namespaces `rawnet-keep-NAME-HOST` that outlive the command (the
+  library's `with Lab.pair()` labs do not); `lab down NAME` removes them.
 """
 
 

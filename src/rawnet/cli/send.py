@@ -1,29 +1,20 @@
 """rawnet send: craft packets from the command line and send them, as hping3 does.
 
-One packet object is built from the options; for each packet only what varies (ports, TCP seq,
-ICMP seq, IP id) is set on it before ``bytes()``, so rawnet's builder repacks just the changed
-header, and the bytes go out on one socket held open for the run (layer 3: IP_HDRINCL or an
-IPv6 IPPROTO_RAW socket; layer 2 with -I: AF_PACKET). With --listen, a listener armed before the
-first packet matches replies to their probes (sendrecv.answers). Nothing here parses packets by
-hand or sends anything the options did not describe.
+The click command: its options and help text, checking them against each other, and what the
+run prints (the SEND line, the live counter, the statistics). The packet and the send loops are
+in rawnet.cli.sender, the replies of --listen in rawnet.cli.replies; nothing here builds or
+parses packets.
 """
 
 from __future__ import annotations
 
-import errno
 import ipaddress
-import math
-import os
 import random
-import select
 import signal
 import socket
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import cycle, islice
 from types import FrameType
 from typing import Any
 
@@ -38,571 +29,24 @@ from rawnet.cli.common import (
     Output,
     PortSpec,
     RttStats,
-    paced,
     payload_from,
 )
-from rawnet.errors import RawnetError
-from rawnet.net.linux import IPPROTO_RAW
-from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop, source_for
-from rawnet.net.sendrecv import _listener, answers, resolve_mac, srp1
-from rawnet.net.sockets import RawSocket, Received
-from rawnet.wire import (
-    ICMP,
-    IP,
-    TCP,
-    UDP,
-    Ether,
-    ICMPv6,
-    ICMPv6EchoRequest,
-    ICMPv6ND_NS,
-    ICMPv6NDOptSrcLLAddr,
-    IPv6,
-    Layer,
-    fragment,
+from rawnet.cli.replies import listening_run
+from rawnet.cli.sender import (
+    FLAG_LETTERS,
+    Options,
+    Probe,
+    Run,
+    build_probe,
+    flood,
+    link_addresses,
+    open_sender,
+    paced_run,
+    tcp_flags,
 )
-from rawnet.wire.icmp import code_name, type_name
-from rawnet.wire.icmpv6 import ICMPv6Type
+from rawnet.net.routes import interface_ipv4, is_loopback, source_for
 
-#: --flood replays the packets of one cycle when what varies repeats within this many packets.
-RING = 65536
-#: Packets the flood loop sends between updates of the run's count.
-_BATCH = 4096
-#: hping3's letters for the TCP flags, in its order (FIN SYN RST PSH ACK URG ECE CWR).
-FLAG_LETTERS = "FSRPAUEC"
-
-
-# -- the packet and how it changes -----------------------------------------------------------
-
-
-@dataclass
-class Probe:
-    """The packet object of a run, and what is set on it anew for each packet.
-
-    ``top`` is what ``bytes()`` is taken of, ``cut`` how many leading bytes to drop: at layer 3
-    an IPv4 TCP/UDP packet is built under a placeholder Ethernet header, because rawnet's fused
-    builder (wire/fastpath.py), which repacks only a changed TCP/UDP header, takes Ether stacks.
-    """
-
-    top: Layer
-    network: Layer
-    cut: int = 0
-    #: (layer, field, value of packet ``index`` after ``replies`` replies)
-    setters: list[tuple[Layer, str, Callable[[int, int], int]]] = field(default_factory=list)
-    #: Packets after which the values repeat (None: they never do, or they follow replies).
-    period: int | None = 1
-    #: Fragment each packet, carrying at most this many bytes of its IP payload per fragment.
-    fragment_size: int | None = None
-    #: The IPv6 Fragment header's id for packet ``index`` (with fragment_size).
-    ipv6_ident: Callable[[int], int] | None = None
-
-    def vary(self, layer: Layer, name: str, value: Callable[[int, int], int], period: int | None) -> None:
-        """Set ``layer.name = value(index, replies)`` before each packet."""
-        self.setters.append((layer, name, value))
-        self.period = None if period is None or self.period is None else math.lcm(self.period, period)
-
-    def wire(self, index: int, replies: int = 0) -> list[bytes]:
-        """The bytes of packet ``index`` (its fragments, with -f)."""
-        for layer, name, value in self.setters:
-            setattr(layer, name, value(index, replies))
-        if self.fragment_size is None:
-            data = bytes(self.top)
-            return [data[self.cut :] if self.cut else data]
-        ident = self.ipv6_ident(index) if self.ipv6_ident is not None else None
-        return [bytes(piece) for piece in fragment(self.top, self.fragment_size, ident=ident)]
-
-    def whole(self, pieces: list[bytes]) -> bytes:
-        """The network packet of ``pieces`` (what wire() gave) before fragmenting: what replies answer."""
-        if self.fragment_size is not None:
-            return bytes(self.network)
-        return pieces[0][14:] if isinstance(self.top, Ether) and not self.cut else pieces[0]
-
-
-def _port_values(spec: PortSpec, listening: bool) -> tuple[Callable[[int, int], int], int | None] | None:
-    """(value of packet i after r replies, period), or None for one fixed port."""
-    first = spec.ports[0]
-    if spec.step == "++":
-        return (lambda index, replies: (first + index) % 65536), 65536
-    if spec.step == "+":
-        if not listening:
-            return None  # one more per reply: without --listen, none are counted
-        return (lambda index, replies: (first + replies) % 65536), None
-    if len(spec.ports) == 1:
-        return None
-    ports = spec.ports
-    return (lambda index, replies: ports[index % len(ports)]), len(ports)
-
-
-@dataclass
-class Options:
-    """What the command line asked for, checked."""
-
-    dst: str
-    family: int
-    src: str | None
-    protocol: str  # tcp, udp, icmp, raw
-    raw_proto: int
-    sport: PortSpec
-    dport: PortSpec
-    flags: int
-    seq: int
-    seq_increment: bool
-    ack: int
-    window: int
-    ttl: int
-    ident: int | None
-    df: bool
-    fragment_size: int | None
-    payload: bytes
-    icmp_type: int
-    icmp_code: int
-    count: int
-    interval: float
-    flood: bool
-    listen: bool
-    timeout: float
-    interface: str | None
-    verbose: bool
-    quiet: bool
-    json: bool
-
-
-def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Probe:
-    """The packet object for ``options`` from ``src``; ``link``: (source, destination MAC) for layer 2."""
-    ipv6 = options.family == socket.AF_INET6
-    network: Layer
-    if ipv6:
-        network = IPv6(src=src, dst=options.dst, hlim=options.ttl)
-    else:
-        # id 0 at layer 3: the kernel picks one per packet (raw(7)); fragments need their own
-        ident = options.ident
-        if ident is None:
-            ident = random.randrange(1, 65536) if link is not None or options.fragment_size else 0
-        network = IP(src=src, dst=options.dst, ttl=options.ttl, id=ident, flags="DF" if options.df else 0)
-    transport: Layer | None = None
-    if options.protocol == "tcp":
-        transport = TCP(
-            sport=options.sport.ports[0],
-            dport=options.dport.ports[0],
-            flags=options.flags,
-            seq=options.seq,
-            ack=options.ack,
-            window=options.window,
-        )
-    elif options.protocol == "udp":
-        transport = UDP(sport=options.sport.ports[0], dport=options.dport.ports[0])
-    elif options.protocol == "icmp":
-        echo_id = os.getpid() & 0xFFFF
-        if not ipv6:
-            transport = ICMP(type=options.icmp_type, code=options.icmp_code, id=echo_id, seq=0)
-        elif options.icmp_type == 128:
-            transport = ICMPv6EchoRequest(code=options.icmp_code, id=echo_id, seq=0)
-        else:
-            transport = ICMPv6(type=options.icmp_type, code=options.icmp_code)
-    else:
-        header: Any = network
-        if ipv6:
-            header.nh = options.raw_proto
-        else:
-            header.proto = options.raw_proto
-    packet = network / transport if transport is not None else network
-    if options.payload:
-        packet = packet / options.payload
-    fast = not ipv6 and options.protocol in ("tcp", "udp") and options.fragment_size is None
-    if link is not None:
-        top = Ether(src=link[0], dst=link[1]) / packet
-        probe = Probe(top, top.payload)  # type: ignore[arg-type]
-    elif fast:
-        top = Ether() / packet  # cut off again: see Probe
-        probe = Probe(top, top.payload, cut=14)  # type: ignore[arg-type]
-    else:
-        probe = Probe(packet, packet)
-    probe.fragment_size = options.fragment_size
-    _vary(probe, options)
-    return probe
-
-
-def _vary(probe: Probe, options: Options) -> None:
-    """Register what changes from packet to packet."""
-    top = probe.top
-    if options.protocol in ("tcp", "udp"):
-        layer = top[TCP] if options.protocol == "tcp" else top[UDP]
-        for name, spec in (("sport", options.sport), ("dport", options.dport)):
-            varying = _port_values(spec, options.listen)
-            if varying is not None:
-                probe.vary(layer, name, *varying)
-        if options.seq_increment:
-            base = options.seq
-            probe.vary(layer, "seq", lambda index, replies: (base + index) % 2**32, None)
-    elif options.protocol == "icmp":
-        icmp = top[ICMP] if options.family == socket.AF_INET else top[ICMPv6]
-        if isinstance(icmp, ICMP | ICMPv6EchoRequest):
-            probe.vary(icmp, "seq", lambda index, replies: index % 65536, 65536)
-    if options.fragment_size is not None:
-        if options.family == socket.AF_INET:
-            base_id = int(probe.network.id)  # type: ignore[attr-defined]
-            if options.ident is None:  # every datagram its own id, or the fragments would mix
-                probe.vary(probe.network, "id", lambda index, replies: (base_id + index) % 65536, 65536)
-        else:
-            base_ident = options.ident if options.ident is not None else random.getrandbits(32)
-            fixed = options.ident is not None
-            probe.ipv6_ident = lambda index: base_ident if fixed else (base_ident + index) % 2**32
-
-
-# -- where the bytes go ------------------------------------------------------------------------
-
-
-def open_sender(options: Options) -> tuple[RawSocket, Callable[[bytes], int]]:
-    """The socket of the run and its send function (connected to the destination at layer 3)."""
-    if options.interface is not None:
-        sock = RawSocket.l2(options.interface)
-        return sock, sock.socket.send
-    if options.family == socket.AF_INET:
-        sock = RawSocket.l3_hdrincl()
-    else:
-        sock = RawSocket.l3(IPPROTO_RAW, family=socket.AF_INET6)  # the IPv6 header is ours
-    sock.socket.connect((options.dst, 0))
-    return sock, sock.socket.send
-
-
-def link_addresses(options: Options) -> tuple[str, str]:
-    """(source MAC, destination MAC) for -I: the interface's, and the next hop's as sendp finds it."""
-    interface = options.interface
-    assert interface is not None
-    mac = interface_mac(interface)
-    neighbour = options.dst
-    try:
-        hop = next_hop(options.dst)
-        if hop.interface == interface:
-            neighbour = hop.neighbour  # the gateway, when the destination is behind one
-    except RawnetError:
-        pass  # no route: a destination on this link
-    if options.family == socket.AF_INET:
-        return mac, resolve_mac(neighbour, interface)
-    return mac, neighbour_mac(neighbour, interface) or _solicit(neighbour, interface, mac)
-
-
-def _solicit(address: str, interface: str, mac: str) -> str:
-    """The MAC of an IPv6 neighbour, by a neighbour solicitation (RFC 4861 7.2.2)."""
-    target = ipaddress.IPv6Address(address)
-    group = ipaddress.IPv6Address(int(ipaddress.IPv6Address("ff02::1:ff00:0")) | int(target) & 0xFFFFFF)
-    group_mac = "33:33:" + ":".join(f"{byte:02x}" for byte in group.packed[-4:])
-    try:
-        src = source_for(address, socket.AF_INET6)
-    except (RawnetError, OSError):
-        src = "::"
-    frame = (
-        Ether(src=mac, dst=group_mac)
-        / IPv6(src=src, dst=str(group), hlim=255)
-        / ICMPv6ND_NS(tgt=address)
-        / ICMPv6NDOptSrcLLAddr(lladdr=mac)
-    )
-    reply = srp1(frame, interface, timeout=1.0)
-    if reply is None:
-        raise RawnetError(f"cannot resolve the MAC of {address} on {interface}: no neighbour advertisement")
-    return str(reply.packet[Ether].src)
-
-
-# -- replies -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Sent:
-    """A probe waiting for its reply."""
-
-    index: int
-    packet: Layer
-    time: float
-
-
-def _tcp_flags(value: int) -> str:
-    return "".join(letter for bit, letter in enumerate(FLAG_LETTERS) if value >> bit & 1)
-
-
-def describe_reply(got: Received, probe: Sent) -> tuple[str, dict[str, Any]]:
-    """hping3's line for a reply, and its JSON record."""
-    packet = got.packet
-    rtt = (got.timestamp - probe.time) * 1e3
-    record: dict[str, Any] = {"type": "reply", "probe": probe.index, "len": got.length}
-    network: Any = packet
-    if isinstance(packet, IP):
-        df = bool(int(packet.flags) & 2)
-        record.update(src=str(packet.src), ttl=packet.ttl, id=packet.id, df=df)
-        head = f"len={got.length} ip={packet.src} ttl={packet.ttl} {'DF ' if df else ''}id={packet.id}"
-    else:
-        record.update(src=str(network.src), ttl=network.hlim)
-        head = f"len={got.length} ip={network.src} ttl={network.hlim}"
-    if ICMP in packet and int(packet[ICMP].type) in (3, 4, 5, 11, 12):
-        icmp = packet[ICMP]
-        kind, code = int(icmp.type), int(icmp.code)
-        what = code_name(kind, code) or f"code {code}"
-        record.update(protocol="icmp", icmp_type=kind, icmp_code=code, icmp=f"{type_name(kind)}/{what}")
-        text = f"ICMP {type_name(kind)} {what} from ip={record['src']} {head[head.index('ttl=') :]}"
-    elif ICMPv6 in packet and int(packet[ICMPv6].type) < 128:
-        icmp6 = packet[ICMPv6]
-        kind, code = int(icmp6.type), int(icmp6.code)
-        name = ICMPv6Type(kind).name
-        record.update(protocol="icmpv6", icmp_type=kind, icmp_code=code, icmp=f"{name}/{code}")
-        text = f"ICMPv6 {name} code {code} from ip={record['src']} {head[head.index('ttl=') :]}"
-    elif TCP in packet:
-        tcp = packet[TCP]
-        flags = _tcp_flags(int(tcp.flags))
-        record.update(
-            protocol="tcp", sport=tcp.sport, dport=tcp.dport, flags=flags, tcp_seq=tcp.seq, ack=tcp.ack,
-            window=tcp.window,
-        )  # fmt: skip
-        text = f"{head} sport={tcp.sport} flags={flags} seq={probe.index} win={tcp.window}"
-    elif UDP in packet:
-        udp = packet[UDP]
-        record.update(protocol="udp", sport=udp.sport, dport=udp.dport)
-        text = f"{head} sport={udp.sport} seq={probe.index}"
-    else:  # an echo reply
-        echo: Any = packet[ICMP] if ICMP in packet else packet[ICMPv6]
-        record.update(protocol="icmp" if ICMP in packet else "icmpv6", icmp_id=echo.id, icmp_seq=echo.seq)
-        text = f"{head} icmp_seq={echo.seq}"
-    record["rtt_ms"] = round(rtt, 3)
-    record["summary"] = packet.summary_safe()
-    return f"{text} rtt={rtt:.1f} ms", record
-
-
-class Matcher:
-    """Probes waiting for replies (each for --timeout seconds), matched with sendrecv.answers."""
-
-    def __init__(self, listener: RawSocket, timeout: float, output: Output, stats: RttStats) -> None:
-        self.listener = listener
-        self.timeout = timeout
-        self.output = output
-        self.stats = stats
-        self.pending: deque[Sent] = deque(maxlen=RING)
-        listener.socket.setblocking(False)
-
-    def add(self, sent: Sent) -> None:
-        self.pending.append(sent)
-
-    def drain(self) -> None:
-        """Take every reply waiting in the listener."""
-        while True:
-            try:
-                got = self.listener.recv()
-            except BlockingIOError:
-                break
-            if got.direction != "outgoing":  # (our own packets, seen leaving)
-                self._match(got)
-
-    def _match(self, got: Received) -> None:
-        expired = got.timestamp - self.timeout
-        pending = self.pending
-        while pending and pending[0].time < expired:
-            pending.popleft()
-        for probe in pending:
-            try:
-                reason = answers(got.packet, probe.packet)
-            except (RawnetError, IndexError, AttributeError):
-                reason = "not an IP packet"
-            if not reason:
-                pending.remove(probe)
-                self.stats.add(got.timestamp - probe.time)
-                self.output.line(*describe_reply(got, probe))
-                return
-
-    def wait(self, until: float) -> None:
-        """Handle replies until perf_counter() reaches ``until`` (the last 200 us spun, as paced does)."""
-        sock = self.listener.socket
-        while True:
-            left = until - time.perf_counter()
-            if left <= 0:
-                return
-            if left > 0.0002:
-                readable, _, _ = select.select([sock], [], [], left - 0.0002)
-                if readable:
-                    self.drain()
-            else:
-                while time.perf_counter() < until:
-                    pass
-                self.drain()
-                return
-
-
-# -- the runs ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """Counts of one run."""
-
-    sent: int = 0
-    started: float = 0.0
-    ended: float = 0.0
-    #: Called once the first packet went out (the SEND line: an error before it stays one line).
-    announce: Callable[[], None] = lambda: None
-
-    @property
-    def seconds(self) -> float:
-        return max(0.0, self.ended - self.started)
-
-
-def _transmit(send: Callable[[bytes], int], pieces: list[bytes]) -> None:
-    for data in pieces:
-        try:
-            send(data)
-        except OSError as error:
-            if error.errno == errno.EMSGSIZE:  # the options made it too long: a usage error
-                raise click.UsageError(
-                    f"a packet of {len(data)} bytes is longer than the MTU: cut it with -f/--frag-size"
-                ) from None
-            if error.errno != errno.ENOBUFS:  # a full queue drops the packet, as a wire would
-                raise
-
-
-def flood(send: Callable[[bytes], int], probe: Probe, count: int, run: Run) -> None:
-    """As fast as one core goes: the same bytes when nothing varies; else the first cycle of the
-    varying values is built (one object, only the changed fields set) and kept, and replayed."""
-    run.started = time.perf_counter()
-    try:
-        first = probe.wire(0)
-        _transmit(send, first)
-        run.sent = 1
-        run.announce()
-        if probe.period is not None and probe.period <= RING:
-            ring = [first]
-            for index in range(1, probe.period if not count else min(count, probe.period)):
-                pieces = probe.wire(index)
-                _transmit(send, pieces)
-                ring.append(pieces)
-                run.sent += 1
-            if len(ring[0]) == 1:
-                _replay(send, [pieces[0] for pieces in ring], count, run)
-            else:
-                _replay_fragments(send, ring, count, run)
-        else:
-            index = 1
-            while not count or index < count:
-                _transmit(send, probe.wire(index))
-                index += 1
-                run.sent = index
-    except KeyboardInterrupt:
-        pass
-    run.ended = time.perf_counter()
-
-
-def _replay(send: Callable[[bytes], int], ring: list[bytes], count: int, run: Run) -> None:
-    """The tight loop: ring[i % len] forever (or up to ``count`` packets in all), counted in
-    batches so that the live counter and Ctrl-C see the number sent."""
-    frames = cycle(ring)  # one iterator for the run: a packet the queue refused is skipped, not resent
-    sent = run.sent
-    try:
-        while not count or sent < count:
-            try:
-                for data in islice(frames, _BATCH if not count else min(_BATCH, count - sent)):
-                    send(data)
-                    sent += 1
-            except OSError as error:
-                if error.errno != errno.ENOBUFS:
-                    raise
-            run.sent = sent
-    finally:
-        run.sent = sent
-
-
-def _replay_fragments(send: Callable[[bytes], int], ring: list[list[bytes]], count: int, run: Run) -> None:
-    packets: Iterator[list[bytes]] = cycle(ring)
-    if count:
-        packets = islice(packets, max(0, count - run.sent))
-    for pieces in packets:
-        _transmit(send, pieces)
-        run.sent += 1
-
-
-def paced_run(send: Callable[[bytes], int], probe: Probe, options: Options, output: Output, run: Run) -> None:
-    """One packet each interval (by deadline), without listening."""
-    try:
-        for index in paced(options.count, options.interval):
-            pieces = probe.wire(index)
-            if not run.sent:
-                run.started = time.perf_counter()
-            _transmit(send, pieces)
-            run.sent += 1
-            run.ended = time.perf_counter()
-            if run.sent == 1:
-                run.announce()
-            if options.verbose or options.json:
-                _show_sent(output, index, pieces, probe)
-    except KeyboardInterrupt:
-        pass
-
-
-def _show_sent(output: Output, index: int, pieces: list[bytes], probe: Probe) -> None:
-    whole = probe.whole(pieces)
-    summary = type(probe.network).decode(whole, lenient=True).summary_safe()
-    record = {
-        "type": "sent",
-        "probe": index,
-        "time": round(time.time(), 6),
-        "len": len(whole),
-        "fragments": len(pieces) if probe.fragment_size else 0,
-        "summary": summary,
-    }
-    output.line(f"sent seq={index} len={len(whole)} {summary}", record)
-
-
-def listening_run(
-    send: Callable[[bytes], int], probe: Probe, options: Options, output: Output, run: Run, stats: RttStats
-) -> None:
-    """Send each interval and show the replies as they come; then wait --timeout for late ones."""
-    listener = _listener([probe.network], None)  # armed before the first packet leaves
-    try:
-        matcher = Matcher(listener, options.timeout, output, stats)
-        start = time.perf_counter()
-        index = 0
-        try:
-            while not options.count or index < options.count:
-                matcher.wait(start + index * options.interval)
-                pieces = probe.wire(index, stats.received)
-                whole = probe.whole(pieces)
-                sent_at = time.time()
-                if not run.sent:
-                    run.started = time.perf_counter()
-                _transmit(send, pieces)
-                run.sent += 1
-                run.ended = time.perf_counter()
-                if run.sent == 1:
-                    run.announce()
-                matcher.add(Sent(index, type(probe.network).decode(whole, lenient=True), sent_at))
-                if options.verbose or options.json:
-                    _show_sent(output, index, pieces, probe)
-                matcher.drain()
-                index += 1
-            deadline = time.perf_counter() + options.timeout
-            while matcher.pending and time.perf_counter() < deadline:
-                matcher.wait(min(deadline, time.perf_counter() + 0.05))
-        except KeyboardInterrupt:
-            pass
-    finally:
-        listener.close()
-
-
-@contextmanager
-def live_counter(output: Output, run: Run) -> Iterator[None]:
-    """A live count of the packets sent on stderr, while the block runs (only on a terminal)."""
-    if not output.live:
-        yield
-        return
-    from rich.live import Live
-    from rich.text import Text
-
-    def render() -> Text:
-        seconds = time.perf_counter() - run.started if run.sent else 0.0
-        rate = f", {run.sent / seconds:,.0f} packets/s" if seconds > 0 else ""
-        return Text(f"{run.sent:,} packets sent{rate}")
-
-    with Live(get_renderable=render, console=output.console, refresh_per_second=4, transient=True):
-        yield
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-# -- the command -------------------------------------------------------------------------------
+# -- the options -------------------------------------------------------------------------------
 
 
 def _flags(letters: str | None, short: dict[str, bool]) -> int:
@@ -695,6 +139,13 @@ network failure, 2 a bad option, address or interface, 3 no CAP_NET_RAW.
 """.replace("\n\\b\n", "\n\b\n")  # click's no-rewrap marker is the control character
 
 
+def _number(*names: str, maximum: int, default: int, text: str) -> Callable[[Any], Any]:
+    """An option for a header field of 0..``maximum``, its default shown in --help."""
+    return click.option(
+        *names, type=click.IntRange(0, maximum), default=default, show_default=True, help=text
+    )
+
+
 @click.command(help=_HELP, context_settings={"max_content_width": 100})
 @click.argument("dst", type=ADDRESS)
 @click.option("--tcp", "protocol", flag_value="tcp", default=True, help="TCP (the default).")
@@ -736,34 +187,11 @@ network failure, 2 a bad option, address or interface, 3 no CAP_NET_RAW.
     help="TCP sequence number (default random).",
 )
 @click.option("--seq-increment", is_flag=True, help="TCP seq one more for each packet (the seed's loop).")
-@click.option(
-    "-L",
-    "--ack",
-    "--setack",
-    "ack",
-    type=click.IntRange(0, 2**32 - 1),
-    default=0,
-    show_default=True,
-    help="TCP acknowledgment number.",
+@_number("-L", "--ack", "--setack", "ack", maximum=2**32 - 1, default=0, text="TCP acknowledgment number.")
+@_number(
+    "-w", "--window", "--win", "window", maximum=65535, default=64, text="TCP window (hping3's default)."
 )
-@click.option(
-    "-w",
-    "--window",
-    "--win",
-    "window",
-    type=click.IntRange(0, 65535),
-    default=64,
-    show_default=True,
-    help="TCP window (hping3's default).",
-)
-@click.option(
-    "-t",
-    "--ttl",
-    type=click.IntRange(0, 255),
-    default=64,
-    show_default=True,
-    help="IPv4 TTL or IPv6 hop limit.",
-)
+@_number("-t", "--ttl", maximum=255, default=64, text="IPv4 TTL or IPv6 hop limit.")
 @click.option(
     "-N", "--id", "ident", type=click.IntRange(0, 2**32 - 1),
     help="IPv4 id, fixed (default: the kernel's at layer 3, else random; -f counts up per packet); with "
@@ -877,7 +305,11 @@ def _options(given: dict[str, Any]) -> Options:
     )  # fmt: skip
 
 
+# -- the run and what it prints ----------------------------------------------------------------
+
+
 def _source(options: Options) -> str:
+    """The source address: -a's, else -I's IPv4 address, else the route's."""
     if options.src is not None:
         return options.src
     if options.interface is not None and options.family == socket.AF_INET:
@@ -926,7 +358,7 @@ def _header(output: Output, options: Options, probe: Probe, src: str) -> None:
     headers = len(bytes(probe.network)) - len(options.payload)
     where = f"{options.interface}, layer 2" if options.interface else "layer 3"
     if options.protocol == "tcp":
-        what = f"tcp {_tcp_flags(options.flags) or 'no flags'} set"
+        what = f"tcp {tcp_flags(options.flags) or 'no flags'} set"
     elif options.protocol == "raw":
         what = f"IP protocol {options.raw_proto}"
     else:
@@ -935,6 +367,28 @@ def _header(output: Output, options: Options, probe: Probe, src: str) -> None:
     _note(output, f"SEND {options.dst} ({where}) from {src}: {what}, {headers} headers + {data} data bytes")
     if options.flood:
         _note(output, "flood mode: no line per packet; Ctrl-C ends it with the statistics")
+
+
+@contextmanager
+def live_counter(output: Output, run: Run) -> Iterator[None]:
+    """A live count of the packets sent on stderr, while the block runs (only on a terminal)."""
+    if not output.live:
+        yield
+        return
+    from rich.live import Live
+    from rich.text import Text
+
+    def render() -> Text:
+        seconds = time.perf_counter() - run.started if run.sent else 0.0
+        rate = f", {run.sent / seconds:,.0f} packets/s" if seconds > 0 else ""
+        return Text(f"{run.sent:,} packets sent{rate}")
+
+    with Live(get_renderable=render, console=output.console, refresh_per_second=4, transient=True):
+        yield
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _note(output: Output, text: str) -> None:

@@ -1,0 +1,118 @@
+"""rawnet arping: who has an address on a link (ARP who-has; IPv6: a neighbour solicitation), as arping asks.
+
+Builds the request and the lines; pacing and matching are probe.py's, the frame rules sendrecv's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+
+import click
+
+from rawnet.cli.common import ADDRESS, NO_REPLY, OK, Output, RttStats
+from rawnet.cli.probe import (
+    Probe,
+    Replies,
+    check_family,
+    count_option,
+    match,
+    paced_exchange,
+    positive,
+    report_timeouts,
+    rtt_of,
+    seconds_option,
+)
+from rawnet.net.capture import attach_filter, compile_filter
+from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, next_hop, source_for
+from rawnet.net.sendrecv import answers_frame, solicitation
+from rawnet.net.sockets import RawSocket, Received
+from rawnet.wire import ARP, Ether, Layer
+
+_LINKTYPE_ETHERNET = 1
+_BROADCAST = "ff:ff:ff:ff:ff:ff"
+
+
+@click.command()
+@click.argument("address", metavar="ADDRESS", type=ADDRESS)
+@click.option("-I", "--interface", metavar="IFACE", help="the interface to ask on (default: the route's)")
+@count_option("requests")
+@seconds_option("-i", "--interval", default=1.0, text="time between requests")
+@seconds_option("-w", "--timeout", default=1.0, text="how long to wait for each reply")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per reply, then the statistics")
+def arping(
+    address: str, interface: str | None, count: int, interval: float, timeout: float, as_json: bool
+) -> int:
+    """Ask who has ADDRESS on a link (ARP who-has; IPv6: a neighbour solicitation), as arping does.
+
+    An IPv4 ADDRESS gets an ARP request to the broadcast address, an IPv6 one a neighbour
+    solicitation to its solicited-node multicast group; each reply (ARP reply, neighbour
+    advertisement for ADDRESS) is shown with the MAC that answered and the time since the
+    request. Every request is a broadcast (iputils' -b). The interface is -I's, or the one
+    the kernel's route for ADDRESS goes out of. --json writes a "reply" object per answer
+    (seq, from, mac, unicast, rtt_ms), a "timeout" per unanswered request, and a last
+    "statistics". Exit 0 when any reply came, 1 when none did.
+
+    \b
+    rawnet arping 198.18.1.2 -I veth0            # 4 requests, one a second
+    rawnet arping 198.18.1.2 -c 1 -w 500ms       # the route picks the interface
+    rawnet arping 2001:db8:1::2 -I veth0 -c 2    # neighbour solicitation
+    rawnet arping 198.18.1.2 -c 2 --json         # JSON lines
+    """
+    check_family(address, False, False)
+    positive(timeout, "-w/--timeout")
+    interface = interface or next_hop(address).interface
+    if is_loopback(interface):
+        raise click.BadParameter(f"{interface} is a loopback: it has no link to ask on", param_hint="-I")
+    mac = interface_mac(interface)
+    six = ":" in address
+    if six:
+        source = source_for(address, socket.AF_INET6)
+        request, expression = solicitation(address, source, mac), "icmp6"
+    else:
+        source = interface_ipv4(interface)
+        request = Ether(src=mac, dst=_BROADCAST) / ARP(op=1, hwsrc=mac, psrc=source, pdst=address)
+        expression = "arp"
+    sock = RawSocket.l2(interface)
+    try:
+        attach_filter(sock.socket, compile_filter(expression, _LINKTYPE_ETHERNET))
+    except BaseException:
+        sock.close()
+        raise
+    replies = Replies(sock)
+    out = Output(as_json)
+    out.line(f"{'NDPING' if six else 'ARPING'} {address} from {source} {interface}")
+    stats = RttStats()
+
+    def transmit(number: int) -> tuple[Layer, float]:
+        stats.sent += 1
+        at = time.time()
+        sock.send(request)
+        return request, at
+
+    def take(got: Received, pending: dict[int, Probe]) -> None:
+        answered = match(got.packet, pending, answers_frame)  # (the oldest request waiting)
+        if answered is None:
+            return
+        del pending[answered.number]
+        rtt = rtt_of(got, answered)
+        stats.add(rtt)
+        who = str(got.packet[Ether].src) if six else str(got.packet[ARP].hwsrc)
+        kind = "Unicast" if got.direction == "host" else "Broadcast"
+        out.line(
+            f"{kind} reply from {address} [{who.upper()}]  {rtt * 1e3:.3f}ms",
+            {"type": "reply", "seq": answered.number, "from": address, "mac": who.lower(),
+             "unicast": kind == "Unicast", "rtt_ms": round(rtt * 1e3, 3)},
+        )  # fmt: skip
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            paced_exchange(count, interval, timeout, replies, transmit, take, report_timeouts(out))
+    finally:
+        replies.close()
+    record = stats.record()
+    record.update(target=address, interface=interface)
+    out.line(f"Sent {stats.sent} probes ({stats.sent} {'multicast' if six else 'broadcast'}(s))")
+    out.line(f"Received {stats.received} response(s)", record)
+    return OK if stats.received else NO_REPLY

@@ -1,0 +1,168 @@
+"""rawnet ping, run inside a lab; what it claims checked by what b saw.
+
+The observers: a tcpdump capture in b read back by tshark (the probes really left, with the
+right fields and count), real listening sockets and servers in b, and the kernel's own answers.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rawnet.net.lab import Lab
+from tests.cli.conftest import (
+    RAWNET,
+    assert_one_line_error,
+    json_lines,
+    lines_of,
+    rawnet,
+    tcpdump,
+    tshark_fields,
+)
+from tests.cli.probe_helpers import (
+    NOBODY,
+    answer_every_probe,
+    assert_needs_cap_net_raw,
+    link,
+    listening,
+    statistics,
+    udp_server,
+)
+
+
+def test_ping_sends_count_echoes_with_one_id_and_rising_seq(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    with tcpdump(lab, "b", link(lab, "b", "a"), "icmp", tmp_path / "ping.pcap") as capture:
+        result = rawnet(lab, "a", "ping", b.ipv4, "-c", "3", "-i", "0.1", "-t", "33", "-s", "100", "--json")
+    assert result.returncode == 0, result.stderr
+    replies = [record for record in json_lines(result.stdout) if record["type"] == "reply"]
+    assert [record["seq"] for record in replies] == [1, 2, 3]
+    assert all(record["from"] == b.ipv4 and record["bytes"] == 108 for record in replies)
+    assert all(0 < float(str(record["rtt_ms"])) < 1000 for record in replies)
+    stats = statistics(result)
+    assert (stats["sent"], stats["received"], stats["loss"]) == (3, 3, 0.0)
+    requests = tshark_fields(
+        capture, "icmp.ident", "icmp.seq", "ip.ttl", "data.len", display_filter="icmp.type == 8"
+    )
+    assert [row[1:] for row in requests] == [["1", "33", "100"], ["2", "33", "100"], ["3", "33", "100"]]
+    assert len({row[0] for row in requests}) == 1  # one identifier for the run
+    assert len(tshark_fields(capture, "icmp.seq", display_filter="icmp.type == 0")) == 3  # b's replies
+
+
+def test_ping_ipv6_prints_ping_lines_and_statistics(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    with tcpdump(lab, "b", link(lab, "b", "a"), "icmp6", tmp_path / "ping6.pcap") as capture:
+        result = rawnet(lab, "a", "ping", b.ipv6, "-c", "2", "-i", "0.1")
+    assert result.returncode == 0, result.stderr
+    lines = lines_of(result)
+    assert lines[0] == f"PING {b.ipv6} ({b.ipv6}): 56(104) bytes of data."
+    for seq, text in enumerate(lines[1:3], start=1):
+        assert re.fullmatch(rf"64 bytes from {b.ipv6}: icmp_seq={seq} ttl=64 time=\d+\.\d+ ms", text), text
+    assert lines[3] == f"--- {b.ipv6} ping statistics ---"
+    assert lines[4].startswith("2 packets transmitted, 2 received, 0% packet loss, time ")
+    assert re.fullmatch(r"rtt min/avg/max/mdev = [\d.]+/[\d.]+/[\d.]+/[\d.]+ ms", lines[5])
+    assert [
+        row[0]
+        for row in tshark_fields(capture, "icmpv6.echo.sequence_number", display_filter="icmpv6.type == 128")
+    ] == ["1", "2"]
+
+
+def test_ping_tcp_counts_syn_ack_and_reset_as_alive(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    with (
+        tcpdump(lab, "b", link(lab, "b", "a"), "tcp", tmp_path / "tcp.pcap") as capture,
+        listening(lab, 8080),
+    ):
+        open_port = rawnet(lab, "a", "ping", b.ipv4, "--tcp", "-p", "8080", "-c", "2", "-i", "0.1")
+        closed_port = rawnet(lab, "a", "ping", b.ipv4, "--tcp", "-p", "8081", "-c", "1", "--json")
+    assert open_port.returncode == 0, open_port.stderr
+    assert [line.split(": ", 1)[1].split(" ttl=")[0] for line in lines_of(open_port)[1:3]] == [
+        "tcp_seq=1 tcp_port=8080 flags=SA",
+        "tcp_seq=2 tcp_port=8080 flags=SA",
+    ]
+    assert closed_port.returncode == 0 and json_lines(closed_port.stdout)[0]["flags"] == "RA"
+    syns = tshark_fields(capture, "tcp.dstport", display_filter="tcp.flags == 0x002")
+    assert [row[0] for row in syns] == ["8080", "8080", "8081"]  # bare SYNs, one per probe
+    answers = tshark_fields(capture, "tcp.flags", display_filter="tcp.srcport == 8080 or tcp.srcport == 8081")
+    assert [row[0] for row in answers] == ["0x0012", "0x0012", "0x0014"]  # what b's kernel said
+
+
+def test_ping_udp_counts_port_unreachable_but_not_silence(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    answer_every_probe(lab, "b")
+    with (
+        tcpdump(lab, "b", link(lab, "b", "a"), "udp", tmp_path / "udp.pcap") as capture,
+        udp_server(lab, 9000, echo=False) as log,
+    ):
+        closed = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-c", "2", "-i", "0.1", "--json")
+        bound = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-p", "9000", "-c", "1", "-W", "0.3")
+    assert closed.returncode == 0, closed.stderr
+    assert [record.get("answer") for record in json_lines(closed.stdout)[:2]] == ["port-unreachable"] * 2
+    assert bound.returncode == 1 and "1 packets transmitted, 0 received, 100% packet loss" in bound.stdout
+    assert log == [lab["a"].ipv4]  # the silent server got the probe: silence, not loss
+    ports = [row[0] for row in tshark_fields(capture, "udp.dstport")]
+    assert ports == ["33434", "33434", "9000"]
+
+
+def test_ping_timeout_a_reply_after_w_is_lost(lab: Lab) -> None:
+    b = lab["b"]
+    with udp_server(lab, 9001, delay=0.4) as log:
+        late = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-p", "9001", "-c", "1", "-W", "0.15")
+        waited = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-p", "9001", "-c", "1", "-W", "2", "--json")
+    assert len(log) == 2
+    assert late.returncode == 1 and "0 received" in late.stdout
+    assert waited.returncode == 0 and json_lines(waited.stdout)[0]["answer"] == "udp"
+    assert float(str(json_lines(waited.stdout)[0]["rtt_ms"])) >= 390  # the server's delay
+
+
+def test_ping_to_an_address_nobody_has_exits_1_with_full_loss(lab: Lab) -> None:
+    result = rawnet(lab, "a", "ping", NOBODY, "-c", "2", "-i", "0.1", "-W", "0.3")
+    assert result.returncode == 1
+    assert "2 packets transmitted, 0 received, 100% packet loss" in result.stdout
+    assert "rtt" not in result.stdout
+
+
+def test_ping_ctrl_c_prints_the_statistics(lab: Lab) -> None:
+    process = lab.popen(
+        "a",
+        [*RAWNET, "ping", lab["b"].ipv4, "-c", "0", "-i", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        assert process.stdout.readline().startswith("PING ")
+        assert " bytes from " in process.stdout.readline()  # running, and answered
+        process.send_signal(signal.SIGINT)
+        rest, errors = process.communicate(timeout=5)
+    finally:
+        process.kill()
+    assert process.returncode == 0, errors
+    assert f"--- {lab['b'].ipv4} ping statistics ---" in rest and "packets transmitted" in rest
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["ping", "999.1.1.1"], ["rawnet ping", "999.1.1.1"]),
+        (["ping", "198.18.1.2", "-c", "-1"], ["-c"]),
+        (["ping", "198.18.1.2", "-t", "0"], ["-t"]),
+        (["ping", "198.18.1.2", "-W", "0"], ["-W"]),
+        (["ping", "198.18.1.2", "-p", "80"], ["--tcp or --udp"]),
+        (["ping", "-6", "198.18.1.2"], ["not an IPv6 address"]),
+        (["ping", "198.18.1.2", "--tcp", "-p", "70000"], ["-p"]),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(lab: Lab, args: list[str], words: list[str]) -> None:
+    assert_one_line_error(rawnet(lab, "a", *args), 2, *words)
+
+
+def test_without_cap_net_raw_it_is_one_line_and_exit_3(lab: Lab) -> None:
+    assert_needs_cap_net_raw(lab, "ping")

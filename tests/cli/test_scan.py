@@ -1,0 +1,150 @@
+"""rawnet scan, run inside labs; what it claims checked by what b saw.
+
+The observers: a tcpdump capture in b read back by tshark (each port probed, at the rate asked),
+real listening sockets and servers in b (the ports a scan calls open are exactly those), and
+the kernel's own ICMP answers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rawnet.net.lab import Lab
+from tests.cli.conftest import (
+    assert_one_line_error,
+    json_lines,
+    lines_of,
+    rawnet,
+    tcpdump,
+    tshark_fields,
+)
+from tests.cli.probe_helpers import (
+    NOBODY,
+    answer_every_probe,
+    assert_needs_cap_net_raw,
+    link,
+    listening,
+    statistics,
+    udp_server,
+)
+
+
+def test_syn_scan_open_ports_are_exactly_the_listening_ones(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    syn_only = "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn"
+    with (
+        tcpdump(lab, "b", link(lab, "b", "a"), syn_only, tmp_path / "scan.pcap") as capture,
+        listening(lab, 8003, 8007),
+    ):
+        result = rawnet(lab, "a", "scan", b.ipv4, "-p", "8000-8009,22", "--json")
+        table = rawnet(lab, "a", "scan", b.ipv4, "-p", "8000-8009", "--open")
+    assert result.returncode == 0, result.stderr
+    ports = {record["port"]: record for record in json_lines(result.stdout) if record["type"] == "port"}
+    assert sorted(ports) == [22, *range(8000, 8010)]
+    assert {port for port, record in ports.items() if record["state"] == "open"} == {8003, 8007}
+    assert {record["state"] for port, record in ports.items() if port not in (8003, 8007)} == {"closed"}
+    assert ports[22]["service"] == "ssh" and ports[8003]["reason"] == "syn-ack"
+    stats = statistics(result)
+    assert (stats["open"], stats["closed"], stats["host_up"]) == (2, 9, True)
+    assert table.returncode == 0
+    lines = lines_of(table)
+    assert lines[lines.index("PORT     STATE SERVICE") :][1:3] == [
+        "8003/tcp open  unknown",
+        "8007/tcp open  unknown",
+    ]
+    assert "Not shown: 8 closed tcp ports (reset)" in lines
+    scanned = [int(row[0]) for row in tshark_fields(capture, "tcp.dstport")]
+    assert sorted(scanned) == sorted([22, *range(8000, 8010), *range(8000, 8010)])  # each port once per scan
+
+
+def test_syn_and_udp_scans_see_firewalled_ports_as_filtered(tmp_path: Path) -> None:
+    with Lab.pair() as lab:
+        b = lab["b"]
+        # A router answers a prohibit rule with ICMP 3/13 (at most 5 at once, then one a second;
+        # icmp_ratelimit=0 would empty the bucket they share with port unreachables).
+        lab.sysctl("b", "net.ipv4.ip_forward", "1")
+        for rule in (
+            "pref 10 ipproto tcp dport 9999 blackhole",  # dropped without a word
+            "pref 11 ipproto tcp dport 9998 prohibit",  # ICMP packet filtered
+            "pref 12 ipproto udp dport 9997 prohibit",
+            "pref 100 lookup local",  # (the rules above must come before the local table)
+        ):
+            lab.run("b", ["ip", "rule", "add", *rule.split()], check=True)
+        lab.run("b", ["ip", "rule", "del", "pref", "0"], check=True)
+        with tcpdump(lab, "b", link(lab, "b", "a"), "tcp dst port 9999", tmp_path / "drop.pcap") as capture:
+            syn = rawnet(
+                lab, "a", "scan", b.ipv4, "-p", "9996,9998,9999", "-w", "0.3", "--retries", "1", "--json"
+            )
+        udp = rawnet(lab, "a", "scan", b.ipv4, "-sU", "-p", "9996,9997", "-w", "0.3", "--json")
+    assert syn.returncode == 0, syn.stderr
+    states = {record["port"]: (record["state"], record["reason"]) for record in json_lines(syn.stdout)[:-1]}
+    assert states == {
+        9996: ("closed", "reset"),
+        9998: ("filtered", "packet-filtered"),
+        9999: ("filtered", "no-response"),
+    }
+    assert len(tshark_fields(capture, "tcp.seq_raw")) == 2  # the silent port's SYN, sent again once
+    udp_states = {record["port"]: record["state"] for record in json_lines(udp.stdout)[:-1]}
+    assert udp_states == {9996: "closed", 9997: "filtered"}
+
+
+def test_udp_scan_open_closed_and_open_filtered(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    answer_every_probe(lab, "b")
+    with (
+        tcpdump(lab, "b", link(lab, "b", "a"), "udp", tmp_path / "udp.pcap") as capture,
+        udp_server(lab, 7007) as echo_log,
+        udp_server(lab, 7009, echo=False) as silent_log,
+    ):
+        result = rawnet(
+            lab, "a", "scan", b.ipv4, "-sU", "-p", "7000-7019", "-w", "0.3", "--retries", "0", "--json"
+        )
+    assert result.returncode == 0, result.stderr
+    states = {record["port"]: record["state"] for record in json_lines(result.stdout)[:-1]}
+    assert states == {**dict.fromkeys(range(7000, 7020), "closed"), 7007: "open", 7009: "open|filtered"}
+    assert echo_log == silent_log == [lab["a"].ipv4]
+    assert sorted(
+        int(row[0])
+        for row in tshark_fields(capture, "udp.dstport", display_filter=f"ip.src == {lab['a'].ipv4}")
+    ) == list(range(7000, 7020))
+
+
+def test_scan_rate_spaces_the_probes(lab: Lab, tmp_path: Path) -> None:
+    with tcpdump(
+        lab, "b", link(lab, "b", "a"), "tcp[tcpflags] == tcp-syn", tmp_path / "rate.pcap"
+    ) as capture:
+        result = rawnet(lab, "a", "scan", lab["b"].ipv4, "-p", "6000-6009", "--rate", "25")
+    assert result.returncode == 0, result.stderr
+    assert "Not shown" not in result.stdout and "6009/tcp closed" in result.stdout
+    times = [float(row[0]) for row in tshark_fields(capture, "frame.time_relative")]
+    assert len(times) == 10 and times[-1] - times[0] >= 0.33  # 9 gaps of 40 ms, less capture jitter
+
+
+def test_scan_of_a_host_that_answers_nothing_exits_1(lab: Lab) -> None:
+    result = rawnet(lab, "a", "scan", NOBODY, "-p", "80,443", "-w", "0.3", "--retries", "0")
+    assert result.returncode == 1
+    assert "Note: Host seems down: it answered no probe." in result.stdout
+    assert "80/tcp  filtered http" in result.stdout
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["scan", "198.18.1.2", "-p", "70000"], ["rawnet scan", "70000"]),
+        (["scan", "198.18.1.2", "-p", "++80"], ["no + or ++"]),
+        (["scan", "198.18.1.2", "-p", "80", "--rate", "0"], ["--rate"]),
+        (["scan", "198.18.1.2", "-p", "80", "--retries", "-1"], ["--retries"]),
+        (["scan", "198.18.1.2.", "-p", "80"], ["198.18.1.2."]),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(lab: Lab, args: list[str], words: list[str]) -> None:
+    assert_one_line_error(rawnet(lab, "a", *args), 2, *words)
+
+
+def test_without_cap_net_raw_it_is_one_line_and_exit_3(lab: Lab) -> None:
+    assert_needs_cap_net_raw(lab, "scan")
