@@ -31,11 +31,20 @@ from rawnet.wire.udp import UDP
 _new = object.__new__
 
 
-def _ipv4(buf: bytes, offset: int, end: int, mode: int) -> Layer | None:
-    """IPv4 without options or fragmentation, carrying TCP or UDP whose lengths check out.
+def decode_ether(buf: bytes, link: bool = True) -> Layer | None:
+    """Ether/IPv4/TCP|UDP decoded in one go, or None for any other frame.
 
-    The views are made inline (what Layer._view does): this is the hot path of every decode.
+    With ``link`` false, IPv4/TCP|UDP from the first byte (decode_ip). IPv4 without options or
+    fragmentation, carrying TCP or UDP whose lengths check out. The views are made inline (what
+    Layer._view does), in one function: this is the hot path of every decode.
     """
+    end = len(buf)
+    if link:
+        if end < 34 or buf[12] != 8 or buf[13] != 0:
+            return None
+        offset, mode = 14, DEPTH_UNIT
+    else:
+        offset, mode = 0, 0
     if offset + 20 > end or buf[offset] != 0x45:  # version 4, IHL 5
         return None
     total = buf[offset + 2] << 8 | buf[offset + 3]
@@ -88,17 +97,8 @@ def _ipv4(buf: bytes, offset: int, end: int, mode: int) -> Layer | None:
     ip._payload = transport
     ip._mode = mode
     ip.padding = buf[payload_end:end] if payload_end < end else b""
-    return ip
-
-
-def decode_ether(buf: bytes) -> Layer | None:
-    """Ether/IPv4/TCP|UDP decoded in one go, or None for any other frame."""
-    end = len(buf)
-    if end < 34 or buf[12] != 8 or buf[13] != 0:
-        return None
-    ip = _ipv4(buf, 14, end, DEPTH_UNIT)
-    if ip is None:
-        return None
+    if not link:
+        return ip
     ether = _new(Ether)
     ether._v = None
     ether._buf = buf
@@ -113,7 +113,7 @@ def decode_ether(buf: bytes) -> Layer | None:
 
 def decode_ip(buf: bytes) -> Layer | None:
     """IPv4/TCP|UDP (what a layer-3 socket reads) decoded in one go, or None for anything else."""
-    return _ipv4(buf, 0, len(buf), 0)
+    return decode_ether(buf, False)
 
 
 _ETHER_IPV4_TCP = struct.Struct("!6s6sH BBHHHBBH4s4s HHIIHHHH")
@@ -245,27 +245,26 @@ def build_ether(top: Layer) -> bytes | None:
         # One's complement sums (RFC 1071) over whole numbers: 2**16 is 1 modulo 0xFFFF.
         data_sum = _from_bytes(data, "big") << 8 if len(data) & 1 else _from_bytes(data, "big")
         addresses = _from_bytes(src + dst, "big")
-        transport_sum = addresses + data_sum
         if tcp:
             if t[10]:
                 return None  # TCP options
             segment = 20 + len(data)
             dataofs = 5 if t[4] is None else t[4]
             control = dataofs << 12 | t[5] << 9 | t[6]
-            transport_sum += segment + _TCP  # (always: a rebuild may drop the user's checksum)
             chksum = t[8]
             if chksum is None:
-                total = (transport_sum + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9]) % 0xFFFF
+                total = (
+                    addresses + segment + _TCP + t[0] + t[1] + t[2] + t[3] + control + t[7] + t[9] + data_sum
+                ) % 0xFFFF
                 chksum = 0xFFFF - total if total else 0
         else:
             segment = 8 + len(data)
             length = segment if t[2] is None else t[2]
-            transport_sum += segment + _UDP
             chksum = t[3]
             if chksum is None:
                 if length < segment:
                     return None  # the user's length cuts the datagram: the UDP builder handles it
-                total = (transport_sum + t[0] + t[1] + length) % 0xFFFF
+                total = (addresses + segment + _UDP + t[0] + t[1] + length + data_sum) % 0xFFFF
                 chksum = 0xFFFF - total if total else 0xFFFF  # a computed 0 goes out as 0xFFFF (RFC 768)
         total_length = 20 + segment if i[3] is None else i[3]
         if total_length > 0xFFFF or total_length < 20 + segment:
@@ -300,7 +299,11 @@ def build_ether(top: Layer) -> bytes | None:
         top._built = ONCE
     else:  # built again: keep what the next rebuild needs
         top._built = ip._built = transport._built = _Frame(
-            frame, (ip, transport, tail), data, transport_sum % 0xFFFF
+            # (the sum without the header's words, checksum given or not: a rebuild may drop it)
+            frame,
+            (ip, transport, tail),
+            data,
+            (addresses + data_sum + segment + (_TCP if tcp else _UDP)) % 0xFFFF,
         )
     return frame
 

@@ -339,13 +339,15 @@ class Layer:
         fast = _fast_builder(self.__class__)
         if fast is not None and self._v is not None:  # (a decoded view leaves _built unset)
             built = self._built
-            if built.__class__ is not tuple:  # (tuples: the per-layer builders built it last)
-                if built is not None:
-                    # The fused builder's cache (wire/fastpath.py): the last frame, if still right.
-                    data = built.rebuild(self)
-                    if data is not None:
-                        return data  # type: ignore[no-any-return]
+            if built is None:  # built for the first time, or changed since
                 data = fast(self)  # it keeps what a rebuild needs in _built
+                if data is not None:
+                    return data
+            elif built.__class__ is not tuple:  # (tuples: the per-layer builders built it last)
+                # The fused builder's cache (wire/fastpath.py): the last frame, if still right.
+                data = built.rebuild(self)
+                if data is None:
+                    data = fast(self)
                 if data is not None:
                     return data
                 self._built = None
