@@ -55,5 +55,9 @@ class PrivilegeError(RawnetError, PermissionError):
     """An operation needs a privilege the process lacks; the message names it and the fix."""
 
 
+class InputError(RawnetError, ValueError):
+    """Something the user gave that cannot be used: a filter expression, a capture file, a name."""
+
+
 class InterfaceError(RawnetError, OSError):
     """An interface that does not exist (in the namespace the socket lives in)."""

@@ -15,7 +15,14 @@ from typing import Any
 import click
 
 from rawnet.cli.common import NO_REPLY, OK, PERMISSION, USAGE
-from rawnet.errors import DecodeError, FieldValueError, InterfaceError, PrivilegeError, RawnetError
+from rawnet.errors import (
+    DecodeError,
+    FieldValueError,
+    InputError,
+    InterfaceError,
+    PrivilegeError,
+    RawnetError,
+)
 
 #: Subcommand name -> "module:function" (imported only when the subcommand runs or is listed).
 COMMANDS = {
@@ -91,12 +98,10 @@ def exit_code(error: BaseException) -> tuple[int, str]:
         return PERMISSION, str(error)
     if isinstance(error, PermissionError) and not error.filename:
         return PERMISSION, f"{error.strerror or error}: run as root, or grant cap_net_raw with setcap"
-    if isinstance(error, InterfaceError | FieldValueError | DecodeError):
-        return USAGE, str(error)
+    if isinstance(error, InputError | InterfaceError | FieldValueError | DecodeError):
+        return USAGE, str(error)  # what the user typed or pointed at
     if isinstance(error, RawnetError):
-        name = type(error).__name__
-        usage = name in ("FilterError", "PcapError")  # what the user typed or pointed at
-        return (USAGE if usage else NO_REPLY), str(error)
+        return NO_REPLY, str(error)  # the network said no: no route, no neighbour, too long
     if isinstance(error, OSError):
         if error.filename:  # a file the user named
             return USAGE, f"{error.filename}: {error.strerror}"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pcapy
 
-from rawnet.errors import RawnetError
+from rawnet.errors import InputError
 from rawnet.net.linux import ETH_P_ALL, PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
 from rawnet.net.pcap import LINKTYPE_ETHERNET
 from rawnet.net.sockets import RawSocket, Received
@@ -30,7 +30,7 @@ _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
 _DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
 
 
-class FilterError(RawnetError, ValueError):
+class FilterError(InputError):
     """A filter expression libpcap does not accept (its message says why)."""
 
 

@@ -25,7 +25,7 @@ from pyroute2 import IPRoute, NetNS, netns
 from pyroute2.ethtool import Ethtool
 from pyroute2.netlink.exceptions import NetlinkError
 
-from rawnet.errors import PrivilegeError, RawnetError
+from rawnet.errors import InputError, PrivilegeError, RawnetError
 
 #: Namespaces a lab creates are named PREFIX-<pid>-<lab>-<host>, so stale ones can be found.
 PREFIX = "rawnet"
@@ -71,7 +71,7 @@ class Host:
         return next(iter(self.interfaces.values())).ipv6
 
 
-class LabError(RawnetError):
+class LabError(InputError):
     """A named lab that exists already, or does not exist; or a name that cannot be one."""
 
 

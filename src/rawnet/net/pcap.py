@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 
-from rawnet.errors import RawnetError
+from rawnet.errors import InputError
 from rawnet.wire import IP, Ether, IPv6, Layer, Raw
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 
@@ -32,7 +32,7 @@ _BYTE_ORDER_MAGIC = 0x1A2B3C4D
 _IF_TSRESOL = 9
 
 
-class PcapError(RawnetError, ValueError):
+class PcapError(InputError):
     """A capture file that cannot be read: where, and why."""
 
     def __init__(self, path: str, offset: int, reason: str) -> None:
