@@ -26,7 +26,7 @@ import click
 from rawnet.cli.common import INTERVAL, Output
 from rawnet.errors import RawnetError
 from rawnet.net.routes import source_for
-from rawnet.net.sendrecv import _listener, _quoted, _sender, _transmit, answers
+from rawnet.net.sendrecv import answers, layer3_sender, layer3_transmit, quoted_datagram, reply_listener
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ICMP, IP, TCP, ICMPv6, ICMPv6EchoRequest, IPv6, Layer
 
@@ -99,11 +99,11 @@ class Sender:
     """Sends IP or IPv6 packets whose headers we wrote (sendrecv's senders); returns the send time."""
 
     def __init__(self, template: Layer) -> None:
-        self.sock = _sender(network(template), None)
+        self.sock = layer3_sender(network(template), None)
 
     def send(self, packet: Layer) -> float:
         at = time.time()
-        _transmit(self.sock, packet)
+        layer3_transmit(self.sock, packet)
         return at
 
     def close(self) -> None:
@@ -117,7 +117,7 @@ def armed(first: Layer, *, buffer: int = 0) -> Iterator[tuple[Replies, Sender]]:
     ``buffer``: a receive buffer of that many bytes, where the kernel allows (room for a burst
     of answers). Both sockets are closed at the end.
     """
-    listener = _listener([first], None)
+    listener = reply_listener([first], None)
     if buffer:
         with contextlib.suppress(OSError):
             listener.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, buffer)
@@ -255,7 +255,7 @@ def nth_port(base: int, number: int) -> int:
 
 def icmp_error(packet: Layer) -> tuple[int, int, int] | None:
     """(IP version, type, code) when ``packet`` is an ICMP or ICMPv6 error, else None."""
-    if _quoted(packet) is None:
+    if quoted_datagram(packet) is None:
         return None
     if ICMP in packet:
         return 4, int(packet[ICMP].type), int(packet[ICMP].code)

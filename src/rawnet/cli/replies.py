@@ -17,7 +17,7 @@ from typing import Any
 from rawnet.cli.common import Output, RttStats
 from rawnet.cli.sender import RING, Options, Probe, Run, show_sent, tcp_flags
 from rawnet.errors import RawnetError
-from rawnet.net.sendrecv import _listener, answers
+from rawnet.net.sendrecv import answers, reply_listener
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ICMP, IP, TCP, UDP, ICMPv6, Layer
 from rawnet.wire.icmp import code_name, type_name
@@ -141,7 +141,7 @@ def listening_run(
     send: Callable[[bytes], int], probe: Probe, options: Options, output: Output, run: Run, stats: RttStats
 ) -> None:
     """Send each interval and show the replies as they come; then wait --timeout for late ones."""
-    listener = _listener([probe.network], None)  # armed before the first packet leaves
+    listener = reply_listener([probe.network], None)  # armed before the first packet leaves
     try:
         matcher = Matcher(listener, options.timeout, output, stats)
         start = time.perf_counter()

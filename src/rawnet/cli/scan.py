@@ -31,7 +31,7 @@ from rawnet.cli.probe import (
     syn,
 )
 from rawnet.errors import RawnetError
-from rawnet.net.sendrecv import _quoted, answers
+from rawnet.net.sendrecv import answers, quoted_datagram
 from rawnet.net.sockets import Received
 from rawnet.wire import TCP, UDP, Layer
 
@@ -53,7 +53,7 @@ class _PortResult:
 
 def _port_of(reply: Layer, method: str) -> int | None:
     """The port a reply is about: a TCP/UDP answer's source port, an ICMP error's quoted dport."""
-    quoted = _quoted(reply)
+    quoted = quoted_datagram(reply)
     layer: Any = TCP if method == "syn" else UDP
     try:
         if quoted is not None:

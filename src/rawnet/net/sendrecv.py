@@ -81,14 +81,15 @@ def _complete(packet: Layer, netns: str | None) -> Layer:
     return clone
 
 
-def _sender(network: Layer, netns: str | None) -> RawSocket:
+def layer3_sender(network: Layer, netns: str | None) -> RawSocket:
+    """The socket send() uses for ``network``'s family: IP_HDRINCL, or IPv6 IPPROTO_RAW."""
     if isinstance(network, IP):
         return RawSocket.l3_hdrincl(netns=netns)
-    sock = RawSocket.l3(socket.IPPROTO_RAW, family=socket.AF_INET6, netns=netns)  # the IPv6 header is ours
-    return sock
+    return RawSocket.l3(socket.IPPROTO_RAW, family=socket.AF_INET6, netns=netns)  # the IPv6 header is ours
 
 
-def _transmit(sender: RawSocket, packet: Layer) -> None:
+def layer3_transmit(sender: RawSocket, packet: Layer) -> None:
+    """Send ``packet``'s IP layer (with its header) on a layer3_sender socket."""
     network = _network(packet)
     sender.socket.sendto(bytes(network), (str(network.dst), 0))  # type: ignore[attr-defined]
 
@@ -109,8 +110,8 @@ def _send(
             network = _network(packet)
             sender = senders.get(type(network))
             if sender is None:
-                sender = senders[type(network)] = _sender(network, netns)
-            _transmit(sender, packet)
+                sender = senders[type(network)] = layer3_sender(network, netns)
+            layer3_transmit(sender, packet)
             if stamps is not None:
                 stamps[id(packet)] = time.time()
             sent += 1
@@ -133,7 +134,7 @@ def answers(reply: Layer, probe: Layer) -> str:
     sent, got = _network(probe), _network(reply)
     if type(sent) is not type(got):
         return "not the probe's IP version"
-    error = _quoted(got)
+    error = quoted_datagram(got)
     if error is not None:  # an ICMP error: it answers the probe it quotes
         quoted = _network(error)
         if (quoted.src, quoted.dst) != (sent.src, sent.dst):  # type: ignore[attr-defined]
@@ -198,7 +199,7 @@ def _transport_head(network: Layer) -> bytes:
     return wire[start : start + 8]
 
 
-def _quoted(reply: Layer) -> Layer | None:
+def quoted_datagram(reply: Layer) -> Layer | None:
     """The datagram an ICMP or ICMPv6 error quotes, or None."""
     if ICMP in reply and reply[ICMP].type in _ICMP_ERRORS:
         return reply[ICMP].payload
@@ -240,7 +241,7 @@ def sr(
         def transmit(pending: list[Layer], stamps: dict[int, float]) -> None:
             _send(pending, netns, inter, stamps)
 
-    with _listener(probes, netns) as listener:  # armed before anything leaves
+    with reply_listener(probes, netns) as listener:  # armed before anything leaves
         return _exchange(
             listener, transmit, probes, timeout=timeout, retry=retry, debug=debug, multi=multi, rule=answers
         )
@@ -260,7 +261,7 @@ def _transmit_via(sock: RawSocket, packet: Layer) -> None:
         sock.send(network, dst_mac=mac)
 
 
-def _listener(probes: list[Layer], netns: str | None) -> RawSocket:
+def reply_listener(probes: list[Layer], netns: str | None) -> RawSocket:
     """A socket seeing every interface's IP traffic from the probes' destinations, and ICMP."""
     listener = RawSocket.l2_cooked("", ETH_P_ALL, netns=netns)
     hosts = sorted({str(_network(probe).dst) for probe in probes})  # type: ignore[attr-defined]
