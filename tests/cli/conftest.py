@@ -76,9 +76,25 @@ def tcpdump(lab: Lab, host: str, interface: str, expression: str, path: Path) ->
         process.communicate(timeout=10)
 
 
-def tshark_fields(path: Path, *fields: str, display_filter: str = "") -> list[list[str]]:
-    """tshark's values of ``fields`` for each packet of a capture file (an independent decoder)."""
-    argv = ["tshark", "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+def tshark_fields(
+    path: Path, *fields: str, display_filter: str = "", checked: bool = False
+) -> list[list[str]]:
+    """tshark's values of ``fields`` for each packet of a capture file (an independent decoder).
+
+    ``checked``: tshark verifies the IP, TCP and UDP checksums (their .status: 1 good, 0 bad) and
+    shows raw TCP sequence numbers.
+    """
+    argv = ["tshark", "-r", str(path), "-n", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    if checked:
+        argv += [
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-o",
+            "udp.check_checksum:TRUE",
+        ]
+        argv += ["-o", "tcp.relative_sequence_numbers:FALSE"]
     if display_filter:
         argv += ["-Y", display_filter]
     for name in fields:

@@ -19,22 +19,22 @@ from pathlib import Path
 import pytest
 
 from rawnet.net.lab import Lab
-from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines, lines_of, rawnet, tcpdump
+from tests.cli.conftest import (
+    RAWNET,
+    assert_one_line_error,
+    json_lines,
+    lines_of,
+    rawnet,
+    tcpdump,
+    tshark_fields,
+)
 
 SEED_PAYLOAD = b"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: 198.18.1.2\r\nAccept-Encoding: identity\r\n\r\n"
 
 
 def tshark(path: Path, *fields: str, display_filter: str = "") -> list[list[str]]:
     """tshark's fields for each packet, checksums verified (their .status: 1 good, 0 bad)."""
-    argv = ["tshark", "-r", str(path), "-n", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-    argv += ["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"]
-    argv += ["-o", "tcp.relative_sequence_numbers:FALSE"]
-    if display_filter:
-        argv += ["-Y", display_filter]
-    for name in fields:
-        argv += ["-e", name]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    return [line.split("\t") for line in out.splitlines()]
+    return tshark_fields(path, *fields, display_filter=display_filter, checked=True)
 
 
 def counters(lab: Lab, host: str) -> dict[str, int]:
