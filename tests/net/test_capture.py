@@ -6,6 +6,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +154,30 @@ def test_stop_takes_the_packets_already_queued(lab: Lab) -> None:
     assert [bytes(got.packet[UDP].payload or b"") for got in sniffer.results] == [
         b"%d" % n for n in range(20)
     ]
+
+
+def test_timestamps_are_the_kernels_as_tcpdump_sees_them(lab: Lab, tmp_path: Path) -> None:
+    import subprocess
+
+    from rawnet.net.pcap import PcapReader
+
+    interface = lab["b"].interfaces["a"].name
+    path = tmp_path / "stamps.pcap"
+    options = ["--immediate-mode", "-U", "-Z", "root", "--time-stamp-precision=nano", "-i", interface]
+    dump = lab.popen("b", ["tcpdump", *options, "-w", str(path), "udp port 7779"], stderr=subprocess.PIPE)
+    assert dump.stderr is not None
+    dump.stderr.readline()  # "listening on ...": capturing
+    sniffer = AsyncSniffer(interface, "udp port 7779", count=5, timeout=5, netns=lab["b"].netns)
+    sniffer.start()
+    with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        for number in range(5):
+            udp.sendto(b"%d" % number, (lab["b"].ipv4, 7779))
+            time.sleep(0.01)
+    got = sniffer.join()
+    time.sleep(0.2)
+    dump.terminate()
+    dump.communicate(timeout=10)
+    theirs = [record.timestamp for record in PcapReader(path)]
+    assert len(got) == len(theirs) == 5
+    for mine, seen in zip((received.timestamp for received in got), theirs, strict=True):
+        assert abs(mine - float(seen)) < 2e-6, (mine, seen)  # the same skb time, not Python's

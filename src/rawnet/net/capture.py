@@ -128,7 +128,8 @@ class AsyncSniffer:
             self._ready.set()
             return
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        receive = raw.socket.recvfrom
+        counting = not (self.store or self.prn or self.stop_filter)  # nothing to make of a packet
+        receive = raw.socket.recvfrom if counting else raw.recv_timed
         wrap = raw._received
         with raw:
             raw.socket.settimeout(0.05)  # wakes up to see stop() and the deadline
@@ -143,17 +144,17 @@ class AsyncSniffer:
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 try:
-                    data, address = receive(65535)
+                    got = receive(65535)
                 except TimeoutError:
                     continue
                 except BlockingIOError:
                     break  # drained
                 self.seen += 1
-                if not (self.store or self.prn or self.stop_filter):
+                if counting:
                     if self.count and self.seen >= self.count:
                         break
-                    continue  # only counting: nothing to make
-                received = wrap(data, address)
+                    continue
+                received = wrap(*got)
                 if self.store:
                     self.results.append(received)
                 if self.prn is not None:

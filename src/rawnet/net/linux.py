@@ -21,6 +21,10 @@ PACKET_IGNORE_OUTGOING = 23
 #: sll_pkttype values (linux/if_packet.h): which way a frame went.
 PACKET_TYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}
 
+#: asm-generic/socket.h: receive times from the kernel, as struct timespec ancillary data.
+SO_TIMESTAMPNS = 35
+TIMESPEC = struct.Struct("qq")  # 64-bit time_t and long, as on x86-64 and arm64
+
 IPPROTO_RAW = socket.IPPROTO_RAW
 IP_HDRINCL = socket.IP_HDRINCL
 

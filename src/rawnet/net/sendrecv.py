@@ -54,7 +54,8 @@ class Results:
     unanswered: list[Layer] = field(default_factory=list)
     #: With debug=True: why each reply that matched no probe was turned down.
     rejected: list[str] = field(default_factory=list)
-    #: time.time() just after each probe left, by id(probe) (the probes live in the lists above).
+    #: time.time() as each probe was handed to the kernel, by id(probe) (they live in the lists
+    #: above). Taken just before the send call: on a veth the reply can arrive before it returns.
     sent_at: dict[int, float] = field(default_factory=dict, repr=False)
 
     def rtt(self, probe: Layer, reply: Received) -> float:
@@ -111,9 +112,9 @@ def _send(
             sender = senders.get(type(network))
             if sender is None:
                 sender = senders[type(network)] = layer3_sender(network, netns)
-            layer3_transmit(sender, packet)
-            if stamps is not None:
+            if stamps is not None:  # (before: a reply can be received before sendto returns)
                 stamps[id(packet)] = time.time()
+            layer3_transmit(sender, packet)
             sent += 1
             if inter:
                 time.sleep(inter)
@@ -232,8 +233,8 @@ def sr(
 
         def transmit(pending: list[Layer], stamps: dict[int, float]) -> None:
             for probe in pending:
-                _transmit_via(via, probe)
                 stamps[id(probe)] = time.time()
+                _transmit_via(via, probe)
                 if inter:
                     time.sleep(inter)
     else:
@@ -496,8 +497,8 @@ def srp(
 
         def transmit(pending: list[Layer], stamps: dict[int, float]) -> None:
             for frame in pending:
-                sock.send(frame)
                 stamps[id(frame)] = time.time()
+                sock.send(frame)
                 if inter:
                     time.sleep(inter)
 

@@ -24,7 +24,15 @@ from typing import Any
 from pyroute2 import netns as _netns
 
 from rawnet.errors import InterfaceError, PrivilegeError, RawnetError
-from rawnet.net.linux import ETH_P_ALL, ETH_P_IP, IP_HDRINCL, IPPROTO_RAW, PACKET_TYPES
+from rawnet.net.linux import (
+    ETH_P_ALL,
+    ETH_P_IP,
+    IP_HDRINCL,
+    IPPROTO_RAW,
+    PACKET_TYPES,
+    SO_TIMESTAMPNS,
+    TIMESPEC,
+)
 from rawnet.net.routes import source_for
 from rawnet.wire import IP, Ether, IPv6, Layer, Raw
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
@@ -51,7 +59,8 @@ class Received:
         self.interface = interface
         #: "host", "broadcast", "multicast", "otherhost" or "outgoing" (layer-2 sockets), else None.
         self.direction = direction
-        #: time.time() when recv returned.
+        #: When the kernel received it (SO_TIMESTAMPNS; time.time()'s clock). asyncio's arecv
+        #: has no ancillary data: there it is when recv returned.
         self.timestamp = timestamp
         #: Bytes received.
         self.length = len(data)
@@ -74,10 +83,24 @@ def _open(family: int, kind: int, proto: int, netns: str | None) -> socket.socke
     try:
         if netns is not None:
             made: socket.socket = _netns.create_socket(netns, family, kind, proto)
-            return made
-        return socket.socket(family, kind, proto)
+        else:
+            made = socket.socket(family, kind, proto)
     except PermissionError:
         raise PrivilegeError(f"a raw socket ({_describe(family, kind)}) {_FIX_PRIVILEGE}") from None
+    made.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)  # the kernel's receive time, per packet
+    return made
+
+
+_ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
+
+
+def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float:
+    """The receive time in recvmsg's ancillary data (SO_TIMESTAMPNS), else now."""
+    for level, kind, value in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack_from(value)
+            return float(seconds + nanoseconds / 1e9)
+    return time.time()
 
 
 def _describe(family: int, kind: int) -> str:
@@ -201,11 +224,15 @@ class RawSocket:
     # -- receiving -------------------------------------------------------------------------
     def recv(self, bufsize: int = 65535) -> Received:
         """The next packet, decoded (leniently: what does not decode stays as bytes)."""
-        data, address = self.socket.recvfrom(bufsize)
-        return self._received(data, address)
+        data, address, stamp = self.recv_timed(bufsize)
+        return self._received(data, address, stamp)
 
-    def _received(self, data: bytes, address: Any) -> Received:
-        now = time.time()
+    def recv_timed(self, bufsize: int = 65535) -> tuple[bytes, Any, float]:
+        """The next packet's bytes, address and kernel receive time, undecoded (for capture loops)."""
+        data, ancillary, _, address = self.socket.recvmsg(bufsize, _ANCILLARY)
+        return data, address, kernel_time(ancillary)
+
+    def _received(self, data: bytes, address: Any, now: float) -> Received:
         if self.family == socket.AF_PACKET:
             direction = PACKET_TYPES.get(address[2], str(address[2]))
             if self.mode == "l2":
@@ -223,7 +250,7 @@ class RawSocket:
         self.socket.setblocking(False)
         loop = asyncio.get_running_loop()
         data, address = await loop.sock_recvfrom(self.socket, bufsize)
-        return self._received(data, address)
+        return self._received(data, address, time.time())
 
     async def asend(
         self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None
