@@ -175,3 +175,14 @@ def test_mutated_frames_raise_only_decode_error(edits: list[tuple[str, int, int]
     with contextlib.suppress(DecodeError):
         walk(Ether.decode(bytes(data)))
     assert bytes(Ether.decode(bytes(data), lenient=True)) == bytes(data)
+
+
+def test_an_undecoded_layer_shows_its_reason_on_its_own_too() -> None:
+    from rawnet import IP, TCP, Ether
+    from rawnet.wire.layer import Undecoded
+
+    cut = bytes(Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / TCP())[:30]
+    tail = Ether.decode(cut, lenient=True).payload
+    assert isinstance(tail, Undecoded)
+    reason = "ipv4 at offset 14: 16 bytes left, the header needs 20"
+    assert f"reason = {reason!r}" in (tail.show(dump=True) or "")

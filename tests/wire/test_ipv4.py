@@ -370,7 +370,9 @@ def test_wrong_checksum_is_sent_and_reported_with_tsharks_value(
     fields = tshark["bad_chksum"]
     assert fields["ip.checksum"] == ["0x1234"] and fields["ip.checksum.status"] == ["0"]
     calculated = int(fields["ip.checksum_calculated"][0], 16)
-    assert decoded("bad_chksum").verify() == [Problem("ipv4", "chksum", 0x1234, calculated)]
+    assert decoded("bad_chksum").verify() == [
+        Problem("ipv4", "chksum", 0x1234, calculated, 1)
+    ]  # Ether/IP: layers()[1]
     assert decoded("bad_chksum").fixed()[IP].chksum == calculated
 
 
@@ -385,7 +387,7 @@ def test_total_length_zero_runs_to_the_end_and_verify_reports_it(
     assert bytes(header[TCP].payload or b"") == b"x" * 10
     length = int(fields["ip.len"][0])
     assert length == 20 + 20 + 10
-    assert Problem("ipv4", "len", 0, length) in header.verify()
+    assert Problem("ipv4", "len", 0, length, 0) in header.verify()
     assert "ipv4.len is 0, should be 50" in [str(problem) for problem in header.verify()]
     assert fields["tcp.checksum.status"] == ["1"]
     assert [problem.layer for problem in header.verify()].count("tcp") == 0
@@ -394,7 +396,7 @@ def test_total_length_zero_runs_to_the_end_and_verify_reports_it(
 @needs_tshark
 def test_total_length_zero_is_the_only_problem_reported(tshark: dict[str, dict[str, list[str]]]) -> None:
     assert tshark["tso"]["ip.checksum.status"] == ["1"]
-    assert decoded("tso").verify() == [Problem("ipv4", "len", 0, int(tshark["tso"]["ip.len"][0]))]
+    assert decoded("tso").verify() == [Problem("ipv4", "len", 0, int(tshark["tso"]["ip.len"][0]), 1)]
 
 
 def test_total_length_zero_over_65535_bytes_is_reported_not_raised() -> None:
@@ -402,7 +404,7 @@ def test_total_length_zero_over_65535_bytes_is_reported_not_raised() -> None:
     header = IP.decode(wire)
     assert header.len == 0 and len(bytes(header)) == len(wire)
     # Linux BIG TCP sends IPv4 GSO packets over 64 KiB with a total length of 0.
-    assert header.verify() == [Problem("ipv4", "len", 0, len(wire))]
+    assert header.verify() == [Problem("ipv4", "len", 0, len(wire), 0)]
 
 
 @needs_tshark

@@ -130,7 +130,7 @@ def test_wrong_checksum_is_sent_and_reported_with_tsharks_value(
     assert fields["tcp.checksum"] == ["0xbeef"] and fields["tcp.checksum.status"] == ["0"]
     calculated = int(fields["tcp.checksum_calculated"][0], 16)
     packet = Ether.decode(bytes(BUILT["bad_chksum"]()))
-    assert packet.verify() == [Problem("tcp", "chksum", 0xBEEF, calculated)]
+    assert packet.verify() == [Problem("tcp", "chksum", 0xBEEF, calculated, 2)]  # layers()[2]
     assert str(packet.verify()[0]) == f"tcp.chksum is 0xbeef, should be 0x{calculated:04x}"
 
 

@@ -117,7 +117,7 @@ def test_wrong_checksum_is_sent_and_reported_with_tsharks_value(
     assert fields["udp.checksum"] == ["0x1234"] and fields["udp.checksum.status"] == ["0"]
     calculated = int(fields["udp.checksum_calculated"][0], 16)
     packet = Ether.decode(bytes(BUILT["bad_chksum"]()))
-    assert packet.verify() == [Problem("udp", "chksum", 0x1234, calculated)]
+    assert packet.verify() == [Problem("udp", "chksum", 0x1234, calculated, 2)]  # Ether/IP/UDP
     assert str(packet.verify()[0]) == f"udp.chksum is 0x1234, should be 0x{calculated:04x}"
 
 
@@ -154,7 +154,7 @@ def test_length_zero_runs_to_the_end_and_verify_reports_it() -> None:
     wire = bytes(IP(src=SRC, dst=DST) / UDP(sport=1, dport=2, len=0) / b"abcd")
     datagram = IP.decode(wire)[UDP]
     assert datagram.len == 0 and datagram[Raw].load == b"abcd"
-    assert Problem("udp", "len", 0, 12) in IP.decode(wire).verify()
+    assert Problem("udp", "len", 0, 12, 1) in IP.decode(wire).verify()
 
 
 # -- summary() against tcpdump ------------------------------------------------------------

@@ -55,8 +55,8 @@ def layer_checks(packet: Layer) -> list[dict[str, dict[str, Any]]]:
     result: list[dict[str, dict[str, Any]]] = []
     why = ""  # why the layers below are not judged ("" while they are)
     above: Layer | None = None
-    for layer in packet.layers():
-        judged = {field.name for field in layer._checked_fields()}
+    for position, layer in enumerate(packet.layers()):
+        judged = {field.name for field in layer.checked_fields()}
         checks: dict[str, dict[str, Any]] = {}
         for field in layer.fields_desc:
             if field.auto not in (LENGTH, CHECKSUM):
@@ -64,7 +64,7 @@ def layer_checks(packet: Layer) -> list[dict[str, dict[str, Any]]]:
             value = getattr(layer, field.name)
             check: dict[str, Any] = {"kind": field.auto, "value": value}
             problem = next(
-                (p for p in pending if p.layer == layer.name and p.field == field.name and p.found == value),
+                (p for p in pending if p.position == position and p.field == field.name),
                 None,
             )
             if problem is not None:

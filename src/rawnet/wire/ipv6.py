@@ -383,8 +383,8 @@ class IPv6ExtHdrRouting(Layer):
         buf = self._buf
         return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
 
-    def _checked_fields(self) -> tuple[Field[Any], ...]:
-        return tuple(field for field in super()._checked_fields() if field.name != "segleft")
+    def checked_fields(self) -> tuple[Field[Any], ...]:
+        return tuple(field for field in super().checked_fields() if field.name != "segleft")
 
     def _segments_left(self, values: list[Any]) -> int:
         segleft = values[3]
@@ -470,8 +470,8 @@ class IPv6ExtHdrSegmentRouting(Layer):
         buf = self._buf
         return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
 
-    def _checked_fields(self) -> tuple[Field[Any], ...]:
-        return tuple(field for field in super()._checked_fields() if field.name != "segleft")
+    def checked_fields(self) -> tuple[Field[Any], ...]:
+        return tuple(field for field in super().checked_fields() if field.name != "segleft")
 
     def _segments_left(self, values: list[Any]) -> int:
         segleft = values[3]

@@ -83,6 +83,8 @@ class Problem(NamedTuple):
     field: str
     found: Any
     expected: Any
+    #: Which layer: its index in ``packet.layers()`` (names repeat: IP in IP, an ICMP quote).
+    position: int = -1
 
     def __str__(self) -> str:
         def text(value: Any) -> str:
@@ -555,25 +557,32 @@ class Layer:
             except BuildError as error:
                 if not error.field:
                     raise
-                found = next(
-                    (layer.fields().get(error.field) for layer in self.layers() if layer.name == error.layer),
-                    None,
+                position, found = next(
+                    (
+                        (position, layer.fields().get(error.field))
+                        for position, layer in enumerate(self.layers())
+                        if layer.name == error.layer
+                    ),
+                    (-1, None),
                 )
-                problems.append(Problem(error.layer, error.field, found, error.value))
+                problems.append(Problem(error.layer, error.field, found, error.value, position))
                 continue
-            for have, want in zip(self.layers(), reference.layers(), strict=False):
+            for position, (have, want) in enumerate(zip(self.layers(), reference.layers(), strict=False)):
                 if type(have) is not type(want):
                     break
-                for field in have._checked_fields():
+                for field in have.checked_fields():
                     if field.auto != kind:
                         continue
                     found, expected = have._values()[field.index], want._values()[field.index]
                     if found is not None and found != expected:
-                        problems.append(Problem(have.name, field.name, found, expected))
+                        problems.append(Problem(have.name, field.name, found, expected, position))
         return problems
 
-    def _checked_fields(self) -> tuple[Field[Any], ...]:
-        """The lengths and checksums verify() judges in this layer (none inside a quote or fragment)."""
+    def checked_fields(self) -> tuple[Field[Any], ...]:
+        """The lengths and checksums verify() judges in this layer (none inside a quote or fragment).
+
+        A field of these that verify() does not report is right.
+        """
         if self._mode & (QUOTED | FRAGMENT):
             return ()
         return tuple(field for field in self._auto_fields if field.auto in (LENGTH, CHECKSUM))
@@ -582,7 +591,7 @@ class Layer:
         """A decoded copy whose fields of the given auto kinds were recomputed from the content."""
         clone = self.copy()
         for layer in clone.layers():
-            for field in layer._checked_fields():
+            for field in layer.checked_fields():
                 if field.auto in kinds:
                     layer._values()[field.index] = None
         return type(self).decode(clone.build(), lenient=bool(self._mode & LENIENT))
@@ -840,6 +849,9 @@ class Undecoded(Raw):
         layer._mode = mode
         layer.padding = b""
         return layer
+
+    def _computed(self) -> Layer:
+        return self  # nothing to compute, and decoding the bytes again would lose the reason
 
     def _summary(self) -> str | None:
         values = self._values()

@@ -59,8 +59,8 @@ class UDP(Layer):
         )  # RFC 768
         return _join((header[:6], chksum.to_bytes(2, "big"), payload, self.padding))
 
-    def _checked_fields(self) -> tuple[Field[object], ...]:
-        fields = super()._checked_fields()
+    def checked_fields(self) -> tuple[Field[object], ...]:
+        fields = super().checked_fields()
         if self._values()[3] == 0 and not self._mode & IN_IPV6:
             return tuple(field for field in fields if field.name != "chksum")  # no checksum (RFC 768)
         return fields
