@@ -247,3 +247,40 @@ def test_no_route_to_host_is_a_clear_error(lab: Lab) -> None:
         source_for(unroutable, netns=lab["a"].netns)
     with pytest.raises(RawnetError, match=r"^no route to 198\.51\.100\.1"):
         send(IP(dst=unroutable) / ICMP(), netns=lab["a"].netns)
+
+
+TUN_WRITER = """
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", b"rawtun0", 0x0001 | 0x1000))  # TUNSETIFF: tun, no PI
+print("ready", flush=True)
+sys.stdin.readline()
+os.write(fd, bytes.fromhex(sys.argv[1]))  # the kernel receives it on rawtun0
+sys.stdin.readline()
+"""
+
+
+def test_an_interface_without_ethernet_header_is_decoded_from_its_ip_header(lab: Lab) -> None:
+    datagram = IP(src="198.19.0.2", dst="198.19.0.1") / UDP(sport=40020, dport=7780) / b"via tun"
+    writer = lab.popen(
+        "b",
+        [sys.executable, "-c", TUN_WRITER, bytes(datagram).hex()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert writer.stdin is not None and writer.stdout is not None
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        lab.run("b", ["ip", "link", "set", "rawtun0", "up"], check=True)
+        with RawSocket.l2("rawtun0", netns=lab["b"].netns) as raw:  # ARPHRD_NONE: no link header
+            raw.settimeout(2)
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            got = raw.recv()
+        assert got.interface == "rawtun0" and got.direction == "host"
+        assert isinstance(got.packet, IP) and got.packet[UDP].dport == 7780
+        assert bytes(got.packet[UDP].payload or b"") == b"via tun"
+    finally:
+        writer.stdin.write("done\n")
+        writer.stdin.close()
+        writer.wait(5)

@@ -18,6 +18,12 @@ PACKET_AUXDATA = 8  #: linux/if_packet.h
 PACKET_STATISTICS = 6
 PACKET_IGNORE_OUTGOING = 23
 
+#: sll_hatype values (linux/if_arp.h) whose frames begin with an Ethernet header; on others
+#: (tun and wireguard are ARPHRD_NONE, 65534) a packet socket's data begins at the IP header.
+ARPHRD_ETHER = 1
+ARPHRD_LOOPBACK = 772
+ETHERNET_HATYPES = frozenset({ARPHRD_ETHER, ARPHRD_LOOPBACK})
+
 #: sll_pkttype values (linux/if_packet.h): which way a frame went.
 PACKET_TYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}
 

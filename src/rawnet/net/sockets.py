@@ -27,6 +27,7 @@ from rawnet.errors import InterfaceError, PrivilegeError, RawnetError
 from rawnet.net.linux import (
     ETH_P_ALL,
     ETH_P_IP,
+    ETHERNET_HATYPES,
     IP_HDRINCL,
     IPPROTO_RAW,
     PACKET_TYPES,
@@ -235,8 +236,9 @@ class RawSocket:
     def _received(self, data: bytes, address: Any, now: float) -> Received:
         if self.family == socket.AF_PACKET:
             direction = PACKET_TYPES.get(address[2], str(address[2]))
-            if self.mode == "l2":
+            if self.mode == "l2" and address[3] in ETHERNET_HATYPES:
                 return Received(data, Ether, address[0], direction, now)
+            # cooked sockets, and interfaces without an Ethernet header: by the protocol number
             start = LAYERS.lookup(ETHERTYPE, address[1]) or Raw
             return Received(data, start, address[0], direction, now)
         if self.family == socket.AF_INET:
