@@ -185,3 +185,15 @@ def test_reading_streams(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 5000 and path.stat().st_size > 5_000_000
     assert peak < 200_000  # a record at a time, never the ~5 MB file
+
+
+def test_reading_capture_files_loads_no_netlink_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rawnet; rawnet.PcapReader; from rawnet.net import rdpcap;"
+        " print('pyroute2' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "False"

@@ -1,13 +1,29 @@
 """Linux networking: raw sockets of every mode, capture with kernel filters, pcap files, the lab.
 
-Imports rawnet.wire for packet formats; rawnet.wire never imports this package.
+Imports rawnet.wire for packet formats; rawnet.wire never imports this package. Each name
+imports its module on first use (PEP 562), so reading a capture file never loads netlink code.
 """
 
-from rawnet.net.capture import AsyncSniffer, FilterError, compile_filter, sniff
-from rawnet.net.lab import Host, Interface, Lab
-from rawnet.net.pcap import PcapError, PcapReader, PcapWriter, Record, rdpcap, wrpcap
-from rawnet.net.sendrecv import Results, answers, resolve_mac, send, sendp, sr, sr1, srp, srp1
-from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rawnet.net.capture import AsyncSniffer, FilterError, compile_filter, sniff
+    from rawnet.net.lab import Host, Interface, Lab
+    from rawnet.net.pcap import PcapError, PcapReader, PcapWriter, Record, rdpcap, wrpcap
+    from rawnet.net.sendrecv import Results, answers, resolve_mac, send, sendp, sr, sr1, srp, srp1
+    from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
+
+_MODULES = {
+    "rawnet.net.capture": ["AsyncSniffer", "FilterError", "compile_filter", "sniff"],
+    "rawnet.net.lab": ["Host", "Interface", "Lab"],
+    "rawnet.net.pcap": ["PcapError", "PcapReader", "PcapWriter", "Record", "rdpcap", "wrpcap"],
+    "rawnet.net.sendrecv": ["Results", "answers", "resolve_mac", "send", "sendp", "sr", "sr1", "srp", "srp1"],
+    "rawnet.net.sockets": ["InterfaceError", "RawSocket", "Received", "source_for"],
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "AsyncSniffer",
@@ -37,3 +53,10 @@ __all__ = [
     "srp1",
     "wrpcap",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rawnet.net' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
