@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rawnet import IP, TCP, UDP, DecodeError, Ether, Layer
-from rawnet.wire.fastpath import build_ether, decode_ether, decode_ip
+from rawnet.wire.fastpath import build_ether, build_ip, decode_ether, decode_ip
 from rawnet.wire.layer import LAZY
 from tests.oracle import tshark_fields
 
@@ -232,6 +232,11 @@ def test_fast_build_matches_the_per_layer_builders(packet: Layer) -> None:
     slow = packet._build(None)
     if fast is not None:
         assert fast == slow
+    datagram = packet[IP].copy()  # on its own, as a layer-3 socket sends it
+    fast = build_ip(datagram)
+    if fast is not None:
+        assert fast == datagram._build(None)
+        assert fast == slow[14:]
 
 
 @pytest.mark.parametrize(
@@ -298,22 +303,27 @@ OTHER_CHANGES = st.one_of(
     packet=stacks(),
     changes=st.lists(st.one_of(st.tuples(st.just("transport"), TCP_CHANGES), OTHER_CHANGES), max_size=12),
     udp_changes=st.lists(UDP_CHANGES, max_size=4),
+    built=st.sampled_from(["frame", "datagram", "both"]),
 )
 def test_rebuilding_after_any_change_matches_a_fresh_per_layer_build(
-    packet: Layer, changes: list[tuple[Any, ...]], udp_changes: list[tuple[str, Any]]
+    packet: Layer, changes: list[tuple[Any, ...]], udp_changes: list[tuple[str, Any]], built: str
 ) -> None:
     """The seed's loop builds one object again and again: each frame must be what a fresh
-    per-layer build of the same content gives, whatever changed in between."""
+    per-layer build of the same content gives, whatever changed in between. ``built``: the
+    Ethernet frame, the IPv4 datagram on its own (what a layer-3 socket sends), or both in turn
+    (they share the transport layer's cache)."""
     ip = packet[IP]
+    targets = {"frame": (packet,), "datagram": (ip,), "both": (ip, packet)}[built]
 
     def check() -> None:
-        try:
-            reference = packet.copy()._build(None)
-        except Exception as error:  # the content is not buildable: the rebuild must say so too
-            with pytest.raises(type(error)):
-                bytes(packet)
-            return
-        assert bytes(packet) == reference
+        for target in targets:
+            try:
+                reference = target.copy()._build(None)
+            except Exception as error:  # the content is not buildable: the rebuild must say so too
+                with pytest.raises(type(error)):
+                    bytes(target)
+                continue
+            assert bytes(target) == reference
 
     check()
     check()  # the second build makes the frame cache
@@ -349,3 +359,15 @@ def test_the_seed_loop_repacks_only_the_tcp_header_and_tshark_agrees() -> None:
     for seq, fields in enumerate(tshark_fields(frames), 1):
         assert fields["tcp.seq_raw"] == [str(seq)]
         assert fields["tcp.checksum.status"] == ["1"] and fields["ip.checksum.status"] == ["1"]  # good
+
+
+def test_a_datagram_on_its_own_is_rebuilt_the_same_way() -> None:
+    datagram = IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=55968, flags="PA") / b"GET /"
+    bytes(datagram)
+    bytes(datagram)
+    frame = datagram._built
+    for seq in range(1, 4):
+        datagram[TCP].seq = seq
+        wire = bytes(datagram)
+        assert datagram._built is frame  # patched, not built again
+        assert wire == datagram.copy()._build(None) and IP.decode(wire).verify() == []

@@ -45,14 +45,13 @@ FLAG_LETTERS = "FSRPAUEC"
 class Probe:
     """The packet object of a run, and what is set on it anew for each packet.
 
-    ``top`` is what ``bytes()`` is taken of, ``cut`` how many leading bytes to drop: at layer 3
-    an IPv4 TCP/UDP packet is built under a placeholder Ethernet header, because rawnet's fused
-    builder (wire/fastpath.py), which repacks only a changed TCP/UDP header, takes Ether stacks.
+    ``top`` is what ``bytes()`` is taken of: the Ethernet frame at layer 2, else the IP packet.
+    For Ether/IPv4 and IPv4 tops with TCP or UDP, rawnet's fused builder (wire/fastpath.py)
+    repacks only a changed TCP/UDP header.
     """
 
     top: Layer
     network: Layer
-    cut: int = 0
     #: (layer, field, value of packet ``index`` after ``replies`` replies)
     setters: list[tuple[Layer, str, Callable[[int, int], int]]] = field(default_factory=list)
     #: Packets after which the values repeat (None: they never do, or they follow replies).
@@ -72,8 +71,7 @@ class Probe:
         for layer, name, value in self.setters:
             setattr(layer, name, value(index, replies))
         if self.fragment_size is None:
-            data = bytes(self.top)
-            return [data[self.cut :] if self.cut else data]
+            return [bytes(self.top)]
         ident = self.ipv6_ident(index) if self.ipv6_ident is not None else None
         return [bytes(piece) for piece in fragment(self.top, self.fragment_size, ident=ident)]
 
@@ -81,7 +79,7 @@ class Probe:
         """The network packet of ``pieces`` (what wire() gave) before fragmenting: what replies answer."""
         if self.fragment_size is not None:
             return bytes(self.network)
-        return pieces[0][14:] if isinstance(self.top, Ether) and not self.cut else pieces[0]
+        return pieces[0][14:] if isinstance(self.top, Ether) else pieces[0]
 
 
 def _port_values(spec: PortSpec, listening: bool) -> tuple[Callable[[int, int], int], int | None] | None:
@@ -174,13 +172,9 @@ def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Pro
     packet = network / transport if transport is not None else network
     if options.payload:
         packet = packet / options.payload
-    fast = not ipv6 and options.protocol in ("tcp", "udp") and options.fragment_size is None
     if link is not None:
         top = Ether(src=link[0], dst=link[1]) / packet
         probe = Probe(top, top.payload)  # type: ignore[arg-type]
-    elif fast:
-        top = Ether() / packet  # cut off again: see Probe
-        probe = Probe(top, top.payload, cut=14)  # type: ignore[arg-type]
     else:
         probe = Probe(packet, packet)
     probe.fragment_size = options.fragment_size

@@ -120,9 +120,10 @@ _ETHER_IPV4_TCP = struct.Struct("!6s6sH BBHHHBBH4s4s HHIIHHHH")
 _ETHER_IPV4_UDP = struct.Struct("!6s6sH BBHHHBBH4s4s HHHH")
 _pack_tcp = _ETHER_IPV4_TCP.pack
 _pack_udp = _ETHER_IPV4_UDP.pack
+_pack_ip_tcp = struct.Struct("!BBHHHBBH4s4s HHIIHHHH").pack
+_pack_ip_udp = struct.Struct("!BBHHHBBH4s4s HHHH").pack
 _pack_tcp_header = struct.Struct("!HHIIHHHH").pack
 _pack_udp_header = struct.Struct("!HHHH").pack
-_HEADERS = 34  # Ethernet and IPv4 without options: what a rebuild reuses
 _from_bytes = int.from_bytes
 _BROADCAST = b"\xff" * 6
 _ZERO6 = bytes(6)
@@ -139,19 +140,21 @@ class _Frame:
     a field clears its layer's ``_built``, so ``layer._built is frame`` says nothing changed.
     """
 
-    __slots__ = ("data", "frame", "ip", "prefix", "sum", "tail", "transport")
+    __slots__ = ("data", "frame", "ip", "link", "prefix", "sum", "tail", "transport")
     frame: bytes
     prefix: bytes
     data: bytes
     sum: int
 
     def __init__(
-        self, frame: bytes, layers: tuple[Layer, Layer, Layer | None], data: bytes, total: int
+        self, frame: bytes, layers: tuple[Layer, Layer, Layer | None], data: bytes, total: int, link: bool
     ) -> None:
         self.frame = frame
         self.ip, self.transport, self.tail = layers
         self.data = data
-        self.prefix = frame[:_HEADERS]
+        #: Whether an Ethernet header leads (the outermost layer is Ether, else the IPv4 layer).
+        self.link = link
+        self.prefix = frame[: 34 if link else 20]  # the Ethernet and IPv4 headers a rebuild reuses
         #: The checksum's sum without the transport header's own words: pseudo-header and data.
         self.sum = total
 
@@ -165,15 +168,12 @@ class _Frame:
         ip = last.ip
         transport = last.transport
         tail = last.tail
-        if (
-            top._payload is not ip
-            or ip._payload is not transport
-            or transport._payload is not tail
-            or ip._built is not last
-            or top.padding
-            or ip.padding
-            or transport.padding
-        ):
+        if last.link:
+            if top._payload is not ip or ip._built is not last or top.padding:
+                return None
+        elif top is not ip:
+            return None  # (asked by a layer that shares this frame but does not lead it)
+        if ip._payload is not transport or transport._payload is not tail or ip.padding or transport.padding:
             return None
         if tail is not None and (tail._v[0] is not last.data or tail._payload is not None or tail.padding):
             return None
@@ -218,12 +218,21 @@ class _Once:
 ONCE = _Once()
 
 
-def build_ether(top: Layer) -> bytes | None:
-    """Ether/IPv4/TCP|UDP(/data) built in one go, or None for any other stack."""
+def build_ether(top: Layer, link: bool = True) -> bytes | None:
+    """Ether/IPv4/TCP|UDP(/data) built in one go, or None for any other stack.
+
+    With ``link`` false, ``top`` is the IPv4 layer (IPv4/TCP|UDP/data, what build_ip builds).
+    """
     last = top._built  # None, ONCE or a _Frame whose rebuild() found too much changed
-    ip = top._payload
-    if ip.__class__ is not IP:
-        return None
+    if link:
+        ip = top._payload
+        if ip.__class__ is not IP:
+            return None
+        e: Any = top._v
+        if e is None or top.padding:
+            return None  # a decoded view (its own bytes are reused), padding
+    else:
+        ip = top
     transport = ip._payload
     kind = transport.__class__
     if kind is not TCP and kind is not UDP:
@@ -235,8 +244,8 @@ def build_ether(top: Layer) -> bytes | None:
         data = tail._v[0]  # type: ignore[index]
     else:
         return None
-    e, i, t = top._v, ip._v, transport._v
-    if e is None or i is None or t is None or i[12] or top.padding or ip.padding or transport.padding:
+    i, t = ip._v, transport._v
+    if i is None or t is None or i[12] or ip.padding or transport.padding:
         return None  # decoded views (their own bytes are reused), IPv4 options, padding
     tcp = kind is TCP
     try:
@@ -279,14 +288,26 @@ def build_ether(top: Layer) -> bytes | None:
                 (first << 8 | i[2]) + total_length + i[4] + fragment + (i[7] << 8 | proto) + addresses
             ) % 0xFFFF
             header_sum = 0xFFFF - total if total else 0
-        ethertype = _IPV4 if e[2] is None else e[2]
-        if tcp:
+        if not link:
+            if tcp:
+                packed = _pack_ip_tcp(
+                    first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
+                    t[0], t[1], t[2], t[3], control, t[7], chksum, t[9],
+                )  # fmt: skip
+            else:
+                packed = _pack_ip_udp(
+                    first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
+                    t[0], t[1], length, chksum,
+                )  # fmt: skip
+        elif tcp:
+            ethertype = _IPV4 if e[2] is None else e[2]
             packed = _pack_tcp(
                 e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
                 first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
                 t[0], t[1], t[2], t[3], control, t[7], chksum, t[9],
             )  # fmt: skip
         else:
+            ethertype = _IPV4 if e[2] is None else e[2]
             packed = _pack_udp(
                 e[0] or _BROADCAST, e[1] or _ZERO6, ethertype,
                 first, i[2], total_length, i[4], fragment, i[7], proto, header_sum, src, dst,
@@ -304,10 +325,17 @@ def build_ether(top: Layer) -> bytes | None:
             (ip, transport, tail),
             data,
             (addresses + data_sum + segment + (_TCP if tcp else _UDP)) % 0xFFFF,
+            link,
         )
     return frame
 
 
+def build_ip(top: Layer) -> bytes | None:
+    """IPv4/TCP|UDP(/data) built in one go (what a layer-3 socket sends), or None."""
+    return build_ether(top, False)
+
+
 FAST_BUILDERS[Ether] = build_ether
+FAST_BUILDERS[IP] = build_ip
 FAST_DECODERS[Ether] = decode_ether
 FAST_DECODERS[IP] = decode_ip
