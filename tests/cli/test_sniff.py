@@ -40,6 +40,7 @@ class Sniffer:
         assert ready, "rawnet sniff did not start"
         first = self.process.stderr.readline()
         assert first.startswith("listening on "), first + self.process.stderr.read()
+        self.listening = first
         self.lines: queue.Queue[str] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -113,9 +114,35 @@ def test_sniff_writes_the_packets_tcpdump_sees(lab: Lab, tmp_path: Path, suffix:
     assert [row[-1] for row in ours] == [b"one".hex(), b"two!".hex(), b"three".hex()]
     ours_time = [float(row[0]) for row in tshark_fields(written, "frame.time_epoch")]
     their_time = [float(row[0]) for row in tshark_fields(reference, "frame.time_epoch")]
-    assert all(abs(a - b) < 0.05 for a, b in zip(ours_time, their_time, strict=True))
+    assert all(abs(a - b) < 2e-6 for a, b in zip(ours_time, their_time, strict=True))  # the kernel's time
     described = subprocess.run(["capinfos", "-t", str(written)], capture_output=True, text=True).stdout
     assert described.rstrip().endswith(f"- {kind}"), described
+
+
+def test_sniff_on_every_interface_writes_linux_cooked_v2_as_tcpdump_does(lab: Lab, tmp_path: Path) -> None:
+    written = tmp_path / "any.pcap"
+    with tcpdump(lab, "b", "any", "udp port 9", tmp_path / "tcpdump-any.pcap") as reference:
+        sniffer = Sniffer(lab, "-c", "2", "-w", str(written), "udp", "port", "9")
+        assert "link-type LINUX_SLL2 (Linux cooked v2)" in sniffer.listening
+        with udp_from_a(lab) as sock:
+            for payload in (b"one", b"two!"):
+                sock.sendto(payload, (lab["b"].ipv4, 9))
+        code, _, errors = sniffer.finish()
+        assert code == 0, errors
+    fields = (
+        "frame.len",
+        "sll.pkttype",
+        "sll.ifindex",
+        "sll.hatype",
+        "sll.src.eth",
+        "sll.etype",
+        "ip.id",
+        "data.data",
+    )
+    ours = tshark_fields(written, *fields)
+    assert len(ours) == 2 and ours == tshark_fields(reference, *fields)
+    described = subprocess.run(["capinfos", "-E", str(written)], capture_output=True, text=True).stdout
+    assert "Linux cooked-mode capture v2" in described, described
 
 
 def test_sniff_on_every_interface_tags_lines_and_gives_json(lab: Lab) -> None:

@@ -79,11 +79,21 @@ class Printer:
         linktype: int = LINKTYPE_ETHERNET,
         wirelen: int | None = None,
         tagged: bool = False,
+        recorded: bytes | None = None,
     ) -> None:
-        """One packet that passed the filter (``decoded()`` decodes it, only when it is shown)."""
+        """One packet that passed the filter (``decoded()`` decodes it, only when it is shown).
+
+        ``recorded``: what the file gets, when not ``data`` (`-i any` writes Linux cooked v2).
+        """
         self.captured += 1
         if self.sink is not None:
-            record = Record(data, timestamp_ns, len(data) if wirelen is None else wirelen, linktype)
+            if recorded is not None:
+                data_written, wirelen = recorded, len(recorded)
+            else:
+                data_written = data
+            record = Record(
+                data_written, timestamp_ns, len(data_written) if wirelen is None else wirelen, linktype
+            )
             self.sink.write(record, flush=True)  # a killed capture keeps what it wrote
         if not self.show_lines:
             return
@@ -227,10 +237,11 @@ def sniff(
 def _capture(
     interface: str | None, expression: str, printer: Printer, write_path: str | None, timeout: float | None
 ) -> int:
-    from rawnet.net.capture import AsyncSniffer  # (sockets and netlink: only for live captures)
+    from rawnet.net.capture import AsyncSniffer, cooked_v2  # (sockets: only for live captures)
 
     every = interface in (None, "any")
     name = "any" if every else interface
+    linktype = LINKTYPE_LINUX_SLL2 if every else LINKTYPE_ETHERNET  # as tcpdump -i any
 
     def take(received: Received) -> None:
         if printer.done or (received.interface == "lo" and received.direction == "outgoing"):
@@ -243,7 +254,9 @@ def _capture(
                 lambda: received.packet,
                 received.interface,
                 received.direction,
+                linktype=linktype,
                 tagged=every,
+                recorded=cooked_v2(received) if every and printer.sink is not None else None,
             )
         except BaseException as error:  # reported by the main thread, which stops the capture
             printer.failure = error
@@ -259,7 +272,7 @@ def _capture(
     existed = True
     if write_path is not None:  # open before the first packet can arrive
         existed = os.path.exists(write_path)
-        printer.sink = RecordSink(write_path, LINKTYPE_ETHERNET, format_of(write_path))
+        printer.sink = RecordSink(write_path, linktype, format_of(write_path))
     try:
         sniffer.start()  # a bad filter, an unknown interface or no privilege: one line, from app.main
     except BaseException:
@@ -270,8 +283,7 @@ def _capture(
         raise
     try:
         click.echo(
-            f"listening on {name}, link-type {linktype_name(LINKTYPE_ETHERNET)}, "
-            f"snapshot length {SNAPLEN} bytes",
+            f"listening on {name}, link-type {linktype_name(linktype)}, snapshot length {SNAPLEN} bytes",
             err=True,
         )
         with terminate_as_interrupt():

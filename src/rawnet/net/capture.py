@@ -19,8 +19,8 @@ from typing import Any
 
 import pcapy
 
-from rawnet.errors import InputError
-from rawnet.net.linux import ETH_P_ALL, PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
+from rawnet.errors import InputError, RawnetError
+from rawnet.net.linux import ETH_P_ALL, ETHERNET_HATYPES, PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
 from rawnet.net.pcap import LINKTYPE_ETHERNET
 from rawnet.net.sockets import RawSocket, Received
 
@@ -72,6 +72,26 @@ def open_capture(
         raw.socket.setblocking(True)
         attach_filter(raw.socket, program)
     return raw
+
+
+_SLL2 = struct.Struct("!HHIHBB8s")  # protocol, reserved, ifindex, hatype, pkttype, halen, address
+
+
+def cooked_v2(received: Received) -> bytes:
+    """``received`` as a Linux cooked v2 (SLL2) capture records it: what tcpdump -i any writes.
+
+    The link header of any interface (Ethernet, or none on tun and wireguard) becomes the SLL2
+    header: protocol, interface index, ARPHRD type, packet type and source address.
+    """
+    if received.link is None or received.interface is None:
+        raise RawnetError("only a packet socket's packets have a link to record")
+    protocol, pkttype, hatype, address = received.link
+    data = received.data[14:] if hatype in ETHERNET_HATYPES else received.data
+    try:
+        index = socket.if_nametoindex(received.interface)
+    except OSError:  # (gone since)
+        index = 0
+    return _SLL2.pack(protocol, 0, index, hatype, pkttype, len(address), address[:8]) + data
 
 
 def statistics(raw: RawSocket) -> tuple[int, int]:

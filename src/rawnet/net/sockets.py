@@ -47,10 +47,16 @@ _FIX_PRIVILEGE = (
 class Received:
     """A packet as a socket received it, with where and when; decoded when first looked at."""
 
-    __slots__ = ("_packet", "_start", "data", "direction", "interface", "length", "timestamp")
+    __slots__ = ("_packet", "_start", "data", "direction", "interface", "length", "link", "timestamp")
 
     def __init__(
-        self, data: bytes, start: type[Layer], interface: str | None, direction: str | None, timestamp: float
+        self,
+        data: bytes,
+        start: type[Layer],
+        interface: str | None,
+        direction: str | None,
+        timestamp: float,
+        link: tuple[int, int, int, bytes] | None = None,
     ) -> None:
         #: The bytes received.
         self.data = data
@@ -65,6 +71,9 @@ class Received:
         self.timestamp = timestamp
         #: Bytes received.
         self.length = len(data)
+        #: Packet sockets: sockaddr_ll's (protocol, pkttype, hatype, address), what a Linux cooked
+        #: (SLL2) capture header records; else None.
+        self.link = link
 
     @property
     def packet(self) -> Layer:
@@ -236,11 +245,12 @@ class RawSocket:
     def _received(self, data: bytes, address: Any, now: float) -> Received:
         if self.family == socket.AF_PACKET:
             direction = PACKET_TYPES.get(address[2], str(address[2]))
+            link = address[1:5]
             if self.mode == "l2" and address[3] in ETHERNET_HATYPES:
-                return Received(data, Ether, address[0], direction, now)
+                return Received(data, Ether, address[0], direction, now, link)
             # cooked sockets, and interfaces without an Ethernet header: by the protocol number
             start = LAYERS.lookup(ETHERTYPE, address[1]) or Raw
-            return Received(data, start, address[0], direction, now)
+            return Received(data, start, address[0], direction, now, link)
         if self.family == socket.AF_INET:
             return Received(data, IP, None, None, now)  # IPv4 raw sockets receive the IP header
         start = LAYERS.lookup(IP_PROTOCOL, self.proto) or Raw  # IPv6 ones do not
