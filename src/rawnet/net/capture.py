@@ -22,7 +22,7 @@ import pcapy
 from rawnet.errors import InputError, RawnetError
 from rawnet.net.linux import ETH_P_ALL, ETHERNET_HATYPES, PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
 from rawnet.net.pcap import LINKTYPE_ETHERNET
-from rawnet.net.sockets import RawSocket, Received
+from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time
 
 SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)  # asm-generic/socket.h
 _INSTRUCTION = struct.Struct("HBBI")  # struct sock_filter: code, jt, jf, k
@@ -149,7 +149,8 @@ class AsyncSniffer:
             return
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         counting = not (self.store or self.prn or self.stop_filter)  # nothing to make of a packet
-        receive = raw.socket.recvfrom if counting else raw.recv_timed
+        receive = raw.socket.recvfrom
+        receive_timed = raw.socket.recvmsg
         wrap = raw._received
         with raw:
             raw.socket.settimeout(0.05)  # wakes up to see stop() and the deadline
@@ -164,7 +165,10 @@ class AsyncSniffer:
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 try:
-                    got = receive(65535)
+                    if counting:
+                        receive(65535)
+                    else:
+                        data, ancillary, _, address = receive_timed(65535, ANCILLARY)
                 except TimeoutError:
                     continue
                 except BlockingIOError:
@@ -174,7 +178,7 @@ class AsyncSniffer:
                     if self.count and self.seen >= self.count:
                         break
                     continue
-                received = wrap(*got)
+                received = wrap(data, address, kernel_time(ancillary))
                 if self.store:
                     self.results.append(received)
                 if self.prn is not None:

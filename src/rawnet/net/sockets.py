@@ -101,15 +101,21 @@ def _open(family: int, kind: int, proto: int, netns: str | None) -> socket.socke
     return made
 
 
-_ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
+ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)  #: recvmsg's room for the receive time
+_timespec = TIMESPEC.unpack_from
+_SOL_SOCKET = socket.SOL_SOCKET
 
 
 def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float:
-    """The receive time in recvmsg's ancillary data (SO_TIMESTAMPNS), else now."""
-    for level, kind, value in ancillary:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= TIMESPEC.size:
-            seconds, nanoseconds = TIMESPEC.unpack_from(value)
-            return float(seconds + nanoseconds / 1e9)
+    """The receive time in recvmsg's ancillary data (SO_TIMESTAMPNS), else now.
+
+    SO_TIMESTAMPNS is the only ancillary data these sockets ask for, so it comes first.
+    """
+    if ancillary:
+        level, kind, value = ancillary[0]
+        if kind == SO_TIMESTAMPNS and level == _SOL_SOCKET and len(value) >= 16:
+            seconds, nanoseconds = _timespec(value)
+            return float(seconds + nanoseconds * 1e-9)
     return time.time()
 
 
@@ -239,7 +245,7 @@ class RawSocket:
 
     def recv_timed(self, bufsize: int = 65535) -> tuple[bytes, Any, float]:
         """The next packet's bytes, address and kernel receive time, undecoded (for capture loops)."""
-        data, ancillary, _, address = self.socket.recvmsg(bufsize, _ANCILLARY)
+        data, ancillary, _, address = self.socket.recvmsg(bufsize, ANCILLARY)
         return data, address, kernel_time(ancillary)
 
     def _received(self, data: bytes, address: Any, now: float) -> Received:
