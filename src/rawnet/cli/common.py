@@ -168,7 +168,7 @@ class Output:
     def note(self, text: str) -> None:
         """A remark for a person (stderr, not part of the results)."""
         if not self.json:
-            self.console.print(text, markup=False, soft_wrap=True)  # one line stays one line
+            click.echo(text, err=True)  # plain: one line stays one line, nothing is rendered
 
 
 def _jsonable(value: Any) -> Any:

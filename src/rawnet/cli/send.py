@@ -364,9 +364,9 @@ def _header(output: Output, options: Options, probe: Probe, src: str) -> None:
     else:
         what = options.protocol
     data = len(options.payload)
-    _note(output, f"SEND {options.dst} ({where}) from {src}: {what}, {headers} headers + {data} data bytes")
+    output.note(f"SEND {options.dst} ({where}) from {src}: {what}, {headers} headers + {data} data bytes")
     if options.flood:
-        _note(output, "flood mode: no line per packet; Ctrl-C ends it with the statistics")
+        output.note("flood mode: no line per packet; Ctrl-C ends it with the statistics")
 
 
 @contextmanager
@@ -389,12 +389,6 @@ def live_counter(output: Output, run: Run) -> Iterator[None]:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-def _note(output: Output, text: str) -> None:
-    """A remark on stderr, one line whatever its length (Output.note wraps at 80 columns off a terminal)."""
-    if not output.json:
-        click.echo(text, err=True)
 
 
 def _statistics(output: Output, options: Options, run: Run, stats: RttStats) -> None:
