@@ -11,39 +11,24 @@ import select
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from rawnet import IP, TCP, UDP
 from rawnet.net.lab import Lab
 from rawnet.net.sendrecv import send, sr1
 from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines, rawnet
+from tests.servers import started
 
 PORT = 31500
 TIMEOUT = 5.0
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-@contextmanager
-def server(lab: Lab, host: str, *args: str) -> Iterator[subprocess.Popen[str]]:
+def server(lab: Lab, host: str, *args: str) -> AbstractContextManager[subprocess.Popen[str]]:
     """`rawnet echo server ARGS` running in ``host``, yielded once it says it is listening."""
-    process = lab.popen(
-        host, [*RAWNET, "echo", "server", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        assert process.stderr is not None
-        ready, _, _ = select.select([process.stderr], [], [], TIMEOUT)
-        line = process.stderr.readline() if ready else ""
-        assert line.startswith("listening on "), (line, process.poll())
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(TIMEOUT)
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
+    argv = [*RAWNET, "echo", "server", *args]
+    return started(lab, host, argv, lambda line: line.startswith("listening on "), TIMEOUT)
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[list[str], str]:

@@ -9,11 +9,10 @@ Every script runs inside a lab namespace on a lab address, and is killed however
 
 from __future__ import annotations
 
-import select
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from rawnet.net.capture import AsyncSniffer
 from rawnet.net.lab import Lab
 from rawnet.net.sendrecv import send, sr1
 from rawnet.net.sockets import RawSocket, Received
+from tests.servers import started
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PORT = 31500  # the post's port
@@ -35,24 +35,11 @@ def lab() -> Iterator[Lab]:
         yield made
 
 
-@contextmanager
-def server(lab: Lab, host: str, script: str) -> Iterator[subprocess.Popen[str]]:
+def server(lab: Lab, host: str, script: str) -> AbstractContextManager[subprocess.Popen[str]]:
     """An example server running in ``host``, on its lab address; yielded once it is bound."""
     argv = [sys.executable, str(EXAMPLES / script), "--host", lab[host].ipv4, "--port", str(PORT)]
-    process = lab.popen(host, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert process.stderr is not None
-        ready, _, _ = select.select([process.stderr], [], [], TIMEOUT)
-        line = process.stderr.readline() if ready else ""
-        assert line == f"listening on ('{lab[host].ipv4}', {PORT})\n", f"{script} did not start: {line!r}"
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(TIMEOUT)
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
+    expected = f"listening on ('{lab[host].ipv4}', {PORT})\n"
+    return started(lab, host, argv, lambda line: line == expected, TIMEOUT)
 
 
 def output(process: subprocess.Popen[str]) -> list[str]:
