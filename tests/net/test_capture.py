@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from rawnet import TCP, UDP
-from rawnet.net.capture import AsyncSniffer, FilterError, compile_filter, sniff
+from rawnet import IP, TCP, UDP
+from rawnet.net.bpf import FilterError, compile_filter
+from rawnet.net.capture import AsyncSniffer, sniff
 from rawnet.net.lab import Lab
+from rawnet.net.pcap import LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
+from tests.servers import Tun, tun
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +181,52 @@ def test_timestamps_are_the_kernels_as_tcpdump_sees_them(lab: Lab, tmp_path: Pat
     time.sleep(0.2)
     dump.terminate()
     dump.communicate(timeout=10)
-    theirs = [record.timestamp for record in PcapReader(path)]
-    assert len(got) == len(theirs) == 5
-    for mine, seen in zip((received.timestamp for received in got), theirs, strict=True):
-        assert abs(mine - float(seen)) < 2e-6, (mine, seen)  # the same skb time, not Python's
+    theirs = [record.timestamp_ns for record in PcapReader(path)]
+    assert len(theirs) == 5
+    assert [received.timestamp_ns for received in got] == theirs  # the same skb time, to the ns
+    assert all(abs(received.timestamp - ns / 1e9) < 1e-6 for received, ns in zip(got, theirs, strict=True))
+
+
+# -- links without an Ethernet header, and every interface at once ------------------------------
+TUN_ADDRESS, TUN_PEER = "198.18.200.1", "198.18.200.2"
+
+
+def from_tun_peer(port: int, payload: bytes) -> bytes:
+    return bytes(IP(src=TUN_PEER, dst=TUN_ADDRESS) / UDP(sport=4000, dport=port) / payload)
+
+
+@pytest.fixture
+def tun0(lab: Lab) -> Iterator[Tun]:
+    with tun(lab, "b", "tun0", TUN_ADDRESS) as made:
+        yield made
+
+
+@pytest.mark.parametrize("interface", ["tun0", None])
+def test_a_link_without_ethernet_header_is_filtered_from_its_ip_header(
+    lab: Lab, tun0: Tun, interface: str | None
+) -> None:
+    # tun0 has no link header (ARPHRD_NONE, as wireguard): an Ethernet program would read the IP
+    # header at the wrong offsets and keep nothing; libpcap compiles for raw IP, or for Linux
+    # cooked v2 on every interface (moved to the cooked socket's offsets).
+    sniffer = AsyncSniffer(interface, "udp dst port 9", timeout=3, netns=lab["b"].netns)
+    assert sniffer.open().linktype == (LINKTYPE_RAW if interface else LINKTYPE_LINUX_SLL2)
+    sniffer.start()
+    for port, payload in ((9, b"one"), (10, b"other"), (9, b"two")):
+        tun0.inject(from_tun_peer(port, payload))
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and len(sniffer.results) < 2:
+        time.sleep(0.02)
+    got = sniffer.stop()
+    assert [bytes(r.packet[UDP].payload or b"") for r in got] == [b"one", b"two"]
+    assert {(r.interface, r.direction, r.start) for r in got} == {("tun0", "host", IP)}
+    for received in got:  # what a capture file gets: the IP packet, or SLL2 and the IP packet
+        record = sniffer.record(received)
+        if interface is None:
+            header = struct.unpack("!HHIHBB", record[:12])  # protocol, -, ifindex, hatype, pkttype, halen
+            assert header == (0x0800, 0, lab_index(lab, "b", "tun0"), 0xFFFE, 0, 0)
+            record = record[20:]
+        assert record == received.data and received.data[:1] == b"\x45"
+
+
+def lab_index(lab: Lab, host: str, interface: str) -> int:
+    return int(lab.run(host, ["cat", f"/sys/class/net/{interface}/ifindex"], check=True).stdout)

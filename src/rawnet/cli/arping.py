@@ -24,13 +24,12 @@ from rawnet.cli.probe import (
     rtt_of,
     seconds_option,
 )
-from rawnet.net.capture import attach_filter, compile_filter
+from rawnet.net.bpf import attach_filter, compile_filter
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, next_hop, source_for
 from rawnet.net.sendrecv import answers_frame, solicitation
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ARP, Ether, Layer
 
-_LINKTYPE_ETHERNET = 1
 _BROADCAST = "ff:ff:ff:ff:ff:ff"
 
 
@@ -76,7 +75,7 @@ def arping(
         expression = "arp"
     sock = RawSocket.l2(interface)
     try:
-        attach_filter(sock.socket, compile_filter(expression, _LINKTYPE_ETHERNET))
+        attach_filter(sock.socket, compile_filter(expression))
     except BaseException:
         sock.close()
         raise

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
-import pcapy
 
 from rawnet.cli.common import OK, USAGE, Output
+from rawnet.net.bpf import compile_program
 from rawnet.net.pcap import LINKTYPE_ETHERNET, PcapReader, PcapWriter, Record
 
 #: libpcap's names of the link types rawnet meets (pcap_datalink_val_to_name / _description).
@@ -82,16 +82,6 @@ def open_writer(path: str, linktype: int, fmt: str, nanoseconds: bool = False) -
     return PcapWriter(
         path, linktype=linktype, pcapng=pcapng, nanoseconds=nanoseconds or pcapng, snaplen=SNAPLEN
     )
-
-
-def compile_program(expression: str, linktype: int) -> Any:
-    """libpcap's compiled program for ``expression`` on ``linktype`` (``.filter(bytes)`` runs it)."""
-    try:
-        return pcapy.compile(linktype, SNAPLEN, expression, 1, 0xFFFFFFFF)
-    except pcapy.PcapError as error:
-        from rawnet.net.capture import FilterError  # (its module opens sockets: imported on need)
-
-        raise FilterError(f"filter {expression!r}: {error}") from None
 
 
 class OfflineFilter:

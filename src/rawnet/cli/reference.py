@@ -50,9 +50,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - `scan`: a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram.
 - `sniff`: names are never resolved (`-n` is accepted); with `-w`, no packet lines unless
   `--print`, as tcpdump; a "listening on ..." line on stderr says capture has started. On
-  every interface (no `-i`, or `-i any`) `-w` writes Linux cooked v2 (SLL2), as tcpdump does;
-  the kernel filter is still compiled for Ethernet there, so on interfaces without an Ethernet
-  header (tun, wireguard) it misreads packets.
+  every interface (no `-i`, or `-i any`) the capture is cooked and `-w` writes Linux cooked v2
+  (SLL2), as tcpdump does; on a tun or wireguard interface (no link header) it writes raw IP.
+  Timestamps are the kernel's, cut to microseconds as libpcap cuts them.
 - `decode`: `--link auto` starts at IPv4 or IPv6 when the bytes' version and length fit, else at
   Ethernet; checksums inside an ICMP error's quote or a fragment are "not checked".
 - `echo`: host 127.0.0.1 and port 31500 by default, as in the post; the TCP server serves

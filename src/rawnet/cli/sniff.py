@@ -8,7 +8,6 @@ stderr, as tcpdump's do.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -237,17 +236,16 @@ def sniff(
 def _capture(
     interface: str | None, expression: str, printer: Printer, write_path: str | None, timeout: float | None
 ) -> int:
-    from rawnet.net.capture import AsyncSniffer, cooked_v2  # (sockets: only for live captures)
+    from rawnet.net.capture import AsyncSniffer  # (sockets: only for live captures)
 
     every = interface in (None, "any")
     name = "any" if every else interface
-    linktype = LINKTYPE_LINUX_SLL2 if every else LINKTYPE_ETHERNET  # as tcpdump -i any
 
     def take(received: Received) -> None:
         if printer.done or (received.interface == "lo" and received.direction == "outgoing"):
             return
         try:
-            stamp = round(received.timestamp * 1e6) * 1000  # time.time(): microseconds, as tcpdump
+            stamp = received.timestamp_ns // 1000 * 1000  # in microseconds, as libpcap gives tcpdump
             printer.take(
                 received.data,
                 stamp,
@@ -256,7 +254,7 @@ def _capture(
                 received.direction,
                 linktype=linktype,
                 tagged=every,
-                recorded=cooked_v2(received) if every and printer.sink is not None else None,
+                recorded=sniffer.record(received) if printer.sink is not None else None,
             )
         except BaseException as error:  # reported by the main thread, which stops the capture
             printer.failure = error
@@ -269,18 +267,10 @@ def _capture(
         stop_filter=lambda _: printer.done,
         store=False,
     )
-    existed = True
-    if write_path is not None:  # open before the first packet can arrive
-        existed = os.path.exists(write_path)
+    linktype = sniffer.linktype  # opens it: a bad filter, an unknown interface or no privilege
+    if write_path is not None:  # (as tcpdump: no file from a capture that never ran)
         printer.sink = RecordSink(write_path, linktype, format_of(write_path))
-    try:
-        sniffer.start()  # a bad filter, an unknown interface or no privilege: one line, from app.main
-    except BaseException:
-        if printer.sink is not None:
-            printer.sink.close()
-            if write_path is not None and not existed:
-                os.remove(write_path)  # as tcpdump: no file from a capture that never ran
-        raise
+    sniffer.start()  # what came since it opened is queued on its socket
     try:
         click.echo(
             f"listening on {name}, link-type {linktype_name(linktype)}, snapshot length {SNAPLEN} bytes",

@@ -10,14 +10,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rawnet.net.capture import AsyncSniffer, FilterError, compile_filter, sniff
+    from rawnet.net.bpf import FilterError, compile_filter
+    from rawnet.net.capture import AsyncSniffer, sniff
     from rawnet.net.lab import Host, Interface, Lab
     from rawnet.net.pcap import PcapError, PcapReader, PcapWriter, Record, rdpcap, wrpcap
     from rawnet.net.sendrecv import Results, answers, resolve_mac, send, sendp, sr, sr1, srp, srp1
     from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
 
 _MODULES = {
-    "rawnet.net.capture": ["AsyncSniffer", "FilterError", "compile_filter", "sniff"],
+    "rawnet.net.bpf": ["FilterError", "compile_filter"],
+    "rawnet.net.capture": ["AsyncSniffer", "sniff"],
     "rawnet.net.lab": ["Host", "Interface", "Lab"],
     "rawnet.net.pcap": ["PcapError", "PcapReader", "PcapWriter", "Record", "rdpcap", "wrpcap"],
     "rawnet.net.sendrecv": ["Results", "answers", "resolve_mac", "send", "sendp", "sr", "sr1", "srp", "srp1"],

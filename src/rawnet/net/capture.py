@@ -1,7 +1,7 @@
-"""Capture: tcpdump filter expressions compiled by libpcap and run by the kernel, sniff, AsyncSniffer.
+"""Capture: sniff and AsyncSniffer, on packet sockets filtered in the kernel.
 
-Filters are compiled by libpcap itself (pcapy-ng's compile: a real BPF compiler) and attached
-with SO_ATTACH_FILTER, so the kernel drops what does not match before Python sees it. The socket
+Filters are tcpdump expressions compiled by libpcap (rawnet.net.bpf) and attached with
+SO_ATTACH_FILTER, so the kernel drops what does not match before Python sees it. The socket
 first gets a drop-everything filter and is drained before the real one goes on, so no packet
 that does not match slips in (libpcap does the same). Packets are read with plain recv on an
 AF_PACKET socket: delivered at once, no ring block timeout to wait for.
@@ -9,88 +9,109 @@ AF_PACKET socket: delivered at once, no ring block timeout to wait for.
 
 from __future__ import annotations
 
-import ctypes
 import socket
 import struct
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-import pcapy
-
-from rawnet.errors import InputError, RawnetError
-from rawnet.net.linux import ETH_P_ALL, ETHERNET_HATYPES, PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
-from rawnet.net.pcap import LINKTYPE_ETHERNET
+from rawnet.errors import RawnetError
+from rawnet.net.bpf import attach_filter, compile_program, fix_cooked
+from rawnet.net.linux import (
+    ETH_P_ALL,
+    ETHERNET_HATYPES,
+    PACKET_STATISTICS,
+    RAW_IP_HATYPES,
+    SOL_PACKET,
+    TPACKET_STATS,
+)
+from rawnet.net.pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
 from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time
+from rawnet.wire import Ether
 
-SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)  # asm-generic/socket.h
-_INSTRUCTION = struct.Struct("HBBI")  # struct sock_filter: code, jt, jf, k
 _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
 _DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
 
 
-class FilterError(InputError):
-    """A filter expression libpcap does not accept (its message says why)."""
+class Capture(NamedTuple):
+    """An open capture: the socket, what a file of it records, and the filter run here if any."""
 
-
-def compile_filter(
-    expression: str, linktype: int = LINKTYPE_ETHERNET, snaplen: int = 262144
-) -> list[tuple[int, int, int, int]]:
-    """The classic BPF program of a tcpdump expression, as (code, jt, jf, k) instructions."""
-    try:
-        program = pcapy.compile(linktype, snaplen, expression, 1, 0xFFFFFFFF)
-    except pcapy.PcapError as error:
-        raise FilterError(f"filter {expression!r}: {error}") from None
-    instructions: list[tuple[int, int, int, int]] = program.get_bpf()
-    return instructions
-
-
-def attach_filter(sock: socket.socket, instructions: list[tuple[int, int, int, int]]) -> None:
-    """Attach a BPF program to a socket (SO_ATTACH_FILTER; the kernel copies it)."""
-    code = b"".join(_INSTRUCTION.pack(*instruction) for instruction in instructions)
-    buffer = ctypes.create_string_buffer(code)
-    program = struct.pack("HL", len(instructions), ctypes.addressof(buffer))  # struct sock_fprog
-    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, program)
+    raw: RawSocket
+    #: LINKTYPE_ETHERNET, LINKTYPE_RAW (tun, wireguard, IP tunnels) or LINKTYPE_LINUX_SLL2
+    #: (every interface, or a link of another kind), as libpcap picks for tcpdump.
+    linktype: int
+    #: The filter for this process to run on each record (see fix_cooked), when the kernel cannot.
+    keep: Callable[[bytes], bool] | None
 
 
 def open_capture(
     interface: str | None = None, expression: str | None = None, *, netns: str | None = None
-) -> RawSocket:
-    """An AF_PACKET socket capturing on ``interface`` (all when None), filtered in the kernel."""
-    program = compile_filter(expression) if expression else None
-    raw = RawSocket.l2(interface or "", ETH_P_ALL, netns=netns)  # "": every interface
-    raw.interface = interface
-    if program is not None:
-        attach_filter(raw.socket, _DROP_ALL)
-        raw.socket.setblocking(False)
-        try:
-            while True:
-                raw.socket.recv(65535)  # what arrived before the filter went on
-        except BlockingIOError:
-            pass
-        raw.socket.setblocking(True)
-        attach_filter(raw.socket, program)
-    return raw
+) -> Capture:
+    """A packet socket capturing on ``interface`` (every one when None or "any"), filtered in the kernel.
+
+    As libpcap does: an Ethernet (or loopback) interface is captured with its link header; one
+    without a link header (tun, wireguard, IP tunnels) from the IP header, as raw IP; every
+    interface, and links of other kinds, through a cooked socket, recorded as Linux cooked v2.
+    """
+    every = interface in (None, "", "any")
+    name = "" if every else str(interface)  # "": unbound, every interface
+    raw = None if every else RawSocket.l2(name, ETH_P_ALL, netns=netns)
+    hatype = None if raw is None else raw.socket.getsockname()[3]  # sockaddr_ll's ARPHRD type
+    if raw is not None and hatype in ETHERNET_HATYPES:
+        linktype = LINKTYPE_ETHERNET
+    elif raw is not None and hatype in RAW_IP_HATYPES:
+        linktype = LINKTYPE_RAW
+    else:
+        if raw is not None:
+            raw.close()
+        raw = RawSocket.l2_cooked(name, ETH_P_ALL, netns=netns)
+        linktype = LINKTYPE_LINUX_SLL2
+    keep = None
+    if expression:
+        compiled = compile_program(expression, linktype)
+        program = compiled.get_bpf()
+        if linktype == LINKTYPE_LINUX_SLL2:
+            program = fix_cooked(program)
+        if program is None:  # (libpcap too filters such a program in userland)
+            keep = compiled.filter
+        else:
+            _drain_then_attach(raw.socket, program)
+    return Capture(raw, linktype, keep)
+
+
+def _drain_then_attach(sock: socket.socket, program: list[tuple[int, int, int, int]]) -> None:
+    """Attach ``program``, after dropping what arrived before it (nothing unfiltered slips in)."""
+    attach_filter(sock, _DROP_ALL)
+    sock.setblocking(False)
+    try:
+        while True:
+            sock.recv(65535)
+    except BlockingIOError:
+        pass
+    sock.setblocking(True)
+    attach_filter(sock, program)
 
 
 _SLL2 = struct.Struct("!HHIHBB8s")  # protocol, reserved, ifindex, hatype, pkttype, halen, address
 
 
-def cooked_v2(received: Received) -> bytes:
+def cooked_v2(received: Received, index: int | None = None) -> bytes:
     """``received`` as a Linux cooked v2 (SLL2) capture records it: what tcpdump -i any writes.
 
     The link header of any interface (Ethernet, or none on tun and wireguard) becomes the SLL2
-    header: protocol, interface index, ARPHRD type, packet type and source address.
+    header: protocol, interface index, ARPHRD type, packet type and source address. ``index``:
+    the interface's index, when it is not this process's namespace that has it.
     """
     if received.link is None or received.interface is None:
         raise RawnetError("only a packet socket's packets have a link to record")
     protocol, pkttype, hatype, address = received.link
-    data = received.data[14:] if hatype in ETHERNET_HATYPES else received.data
-    try:
-        index = socket.if_nametoindex(received.interface)
-    except OSError:  # (gone since)
-        index = 0
+    data = received.data[14:] if received.start is Ether else received.data
+    if index is None:
+        try:
+            index = socket.if_nametoindex(received.interface)
+        except OSError:  # (gone since)
+            index = 0
     return _SLL2.pack(protocol, 0, index, hatype, pkttype, len(address), address[:8]) + data
 
 
@@ -127,34 +148,55 @@ class AsyncSniffer:
         self.results: list[Received] = []
         self.seen = 0
         self.drops = 0
-        self.error: BaseException | None = None
-        self._ready = threading.Event()
+        self._capture: Capture | None = None
+        self._indexes: dict[str, int] = {}  # interface indexes in the capture's namespace
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def open(self) -> Capture:
+        """Open the capture (start() does it when you have not): from here no packet is missed.
+
+        Its ``linktype`` says what a capture file of it records (see open_capture).
+        """
+        if self._capture is None:
+            self._capture = open_capture(self.iface, self.filter, netns=self.netns)
+        return self._capture
+
+    @property
+    def linktype(self) -> int:
+        """What a capture file of this sniffer records (LINKTYPE_ETHERNET, _RAW or _LINUX_SLL2)."""
+        return self.open().linktype
+
+    def record(self, received: Received) -> bytes:
+        """``received`` as a capture file of this sniffer's link type holds it."""
+        if self.linktype != LINKTYPE_LINUX_SLL2:
+            return received.data
+        return cooked_v2(received, self._index(received.interface or ""))
+
+    def _index(self, interface: str) -> int | None:
+        """``interface``'s index, asked of the capture's socket: it knows its namespace's ones."""
+        index = self._indexes.get(interface)
+        raw = self.open().raw
+        if index is None and raw.socket.fileno() >= 0:
+            index = self._indexes[interface] = raw.index_of(interface)
+        return index
+
     def start(self) -> None:
         """Open the capture and start reading; returns when packets are being captured."""
-        self._thread = threading.Thread(target=self._run, name="rawnet-sniffer", daemon=True)
+        capture = self.open()
+        self._thread = threading.Thread(target=self._run, args=(capture,), name="rawnet-sniffer", daemon=True)
         self._thread.start()
-        self._ready.wait()
-        if self.error is not None:
-            raise self.error
 
-    def _run(self) -> None:
-        try:
-            raw = open_capture(self.iface, self.filter, netns=self.netns)
-        except BaseException as error:  # reported by start()
-            self.error = error
-            self._ready.set()
-            return
+    def _run(self, capture: Capture) -> None:
+        raw, keep = capture.raw, capture.keep
+        indexes = self._indexes if capture.linktype == LINKTYPE_LINUX_SLL2 else None
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        counting = not (self.store or self.prn or self.stop_filter)  # nothing to make of a packet
+        counting = not (self.store or self.prn or self.stop_filter or keep)  # nothing to make of a packet
         receive = raw.socket.recvfrom
         receive_timed = raw.socket.recvmsg
         wrap = raw._received
         with raw:
             raw.socket.settimeout(0.05)  # wakes up to see stop() and the deadline
-            self._ready.set()
             draining = False
             while True:
                 if not draining and self._stopping.is_set():
@@ -173,12 +215,17 @@ class AsyncSniffer:
                     continue
                 except BlockingIOError:
                     break  # drained
-                self.seen += 1
                 if counting:
+                    self.seen += 1
                     if self.count and self.seen >= self.count:
                         break
                     continue
                 received = wrap(data, address, kernel_time(ancillary))
+                if indexes is not None and address[0] not in indexes:
+                    self._index(address[0])  # (for record(), once the socket is closed)
+                if keep is not None and not keep(self.record(received)):
+                    continue
+                self.seen += 1
                 if self.store:
                     self.results.append(received)
                 if self.prn is not None:

@@ -14,6 +14,7 @@ ETH_P_ARP = 0x0806
 ETH_P_IPV6 = 0x86DD
 
 SOL_PACKET = 263  #: linux/socket.h
+SIOCGIFINDEX = 0x8933  #: linux/sockios.h: an interface's index by name
 PACKET_AUXDATA = 8  #: linux/if_packet.h
 PACKET_STATISTICS = 6
 PACKET_IGNORE_OUTGOING = 23
@@ -23,6 +24,20 @@ PACKET_IGNORE_OUTGOING = 23
 ARPHRD_ETHER = 1
 ARPHRD_LOOPBACK = 772
 ETHERNET_HATYPES = frozenset({ARPHRD_ETHER, ARPHRD_LOOPBACK})
+ARPHRD_RAWIP = 519
+ARPHRD_TUNNEL = 768
+ARPHRD_TUNNEL6 = 769
+ARPHRD_SIT = 776
+ARPHRD_NONE = 0xFFFE
+#: hatypes whose packets have no link header at all: libpcap records them as raw IP (DLT_RAW).
+RAW_IP_HATYPES = frozenset({ARPHRD_NONE, ARPHRD_RAWIP, ARPHRD_TUNNEL, ARPHRD_TUNNEL6, ARPHRD_SIT})
+
+#: Classic BPF's ancillary loads (linux/filter.h): offsets that read the packet's metadata.
+SKF_AD_OFF = -0x1000
+SKF_AD_PROTOCOL = 0
+SKF_AD_PKTTYPE = 4
+SKF_AD_IFINDEX = 8
+SKF_AD_HATYPE = 28
 
 #: sll_pkttype values (linux/if_packet.h): which way a frame went.
 PACKET_TYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rawnet.errors import RawnetError
-from rawnet.net.capture import attach_filter, compile_filter
+from rawnet.net.bpf import DLT_RAW, attach_filter, compile_filter
 from rawnet.net.linux import ETH_P_ALL
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop, source_for
 from rawnet.net.sockets import RawSocket, Received
@@ -41,7 +41,6 @@ from rawnet.wire import (
 
 _ICMP_ERRORS = (3, 4, 5, 11, 12)
 _ICMPV6_ERRORS = (1, 2, 3, 4)
-_DLT_RAW = 12  # what an AF_PACKET SOCK_DGRAM filter sees: the packet from its IP header
 _FILTER_HOSTS = 64  # more destinations than this: the listener's filter keeps all of IP
 _TCP_SYN, _TCP_FIN, _TCP_RST, _TCP_ACK = 0x02, 0x01, 0x04, 0x10
 
@@ -272,7 +271,7 @@ def reply_listener(probes: list[Layer], netns: str | None) -> RawSocket:
     else:
         expression = "ip or ip6"
     try:
-        attach_filter(listener.socket, compile_filter(expression, _DLT_RAW))
+        attach_filter(listener.socket, compile_filter(expression, DLT_RAW))  # cooked: from the IP header
     except BaseException:
         listener.close()
         raise

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import socket
+import struct
 import time
 from types import TracebackType
 from typing import Any
@@ -31,6 +33,7 @@ from rawnet.net.linux import (
     IP_HDRINCL,
     IPPROTO_RAW,
     PACKET_TYPES,
+    SIOCGIFINDEX,
     SO_TIMESTAMPNS,
     TIMESPEC,
 )
@@ -47,7 +50,7 @@ _FIX_PRIVILEGE = (
 class Received:
     """A packet as a socket received it, with where and when; decoded when first looked at."""
 
-    __slots__ = ("_packet", "_start", "data", "direction", "interface", "length", "link", "timestamp")
+    __slots__ = ("_packet", "data", "direction", "interface", "length", "link", "start", "timestamp_ns")
 
     def __init__(
         self,
@@ -55,20 +58,21 @@ class Received:
         start: type[Layer],
         interface: str | None,
         direction: str | None,
-        timestamp: float,
+        timestamp_ns: int,
         link: tuple[int, int, int, bytes] | None = None,
     ) -> None:
         #: The bytes received.
         self.data = data
-        self._start = start
+        #: The layer the bytes begin with (Ether when they hold the link header, else IP, IPv6, ARP...).
+        self.start = start
         self._packet: Layer | None = None
         #: The interface it came in on (layer-2 sockets), else None.
         self.interface = interface
         #: "host", "broadcast", "multicast", "otherhost" or "outgoing" (layer-2 sockets), else None.
         self.direction = direction
-        #: When the kernel received it (SO_TIMESTAMPNS; time.time()'s clock). asyncio's arecv
-        #: has no ancillary data: there it is when recv returned.
-        self.timestamp = timestamp
+        #: When the kernel received it, in nanoseconds (SO_TIMESTAMPNS; time.time_ns()'s clock).
+        #: asyncio's arecv has no ancillary data: there it is when recv returned.
+        self.timestamp_ns = timestamp_ns
         #: Bytes received.
         self.length = len(data)
         #: Packet sockets: sockaddr_ll's (protocol, pkttype, hatype, address), what a Linux cooked
@@ -76,11 +80,16 @@ class Received:
         self.link = link
 
     @property
+    def timestamp(self) -> float:
+        """When the kernel received it, in seconds (time.time()'s clock; scapy's pkt.time)."""
+        return self.timestamp_ns / 1e9
+
+    @property
     def packet(self) -> Layer:
         """The decoded packet (leniently: what does not decode stays as bytes)."""
         packet = self._packet
         if packet is None:
-            packet = self._packet = self._start.decode(self.data, lenient=True)
+            packet = self._packet = self.start.decode(self.data, lenient=True)
         return packet
 
     def __repr__(self) -> str:
@@ -106,8 +115,8 @@ _timespec = TIMESPEC.unpack_from
 _SOL_SOCKET = socket.SOL_SOCKET
 
 
-def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float:
-    """The receive time in recvmsg's ancillary data (SO_TIMESTAMPNS), else now.
+def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> int:
+    """The receive time in recvmsg's ancillary data (SO_TIMESTAMPNS), else now: nanoseconds.
 
     SO_TIMESTAMPNS is the only ancillary data these sockets ask for, so it comes first.
     """
@@ -115,8 +124,8 @@ def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float:
         level, kind, value = ancillary[0]
         if kind == SO_TIMESTAMPNS and level == _SOL_SOCKET and len(value) >= 16:
             seconds, nanoseconds = _timespec(value)
-            return float(seconds + nanoseconds * 1e-9)
-    return time.time()
+            return int(seconds * 1_000_000_000 + nanoseconds)
+    return time.time_ns()
 
 
 def _describe(family: int, kind: int) -> str:
@@ -243,12 +252,12 @@ class RawSocket:
         data, address, stamp = self.recv_timed(bufsize)
         return self._received(data, address, stamp)
 
-    def recv_timed(self, bufsize: int = 65535) -> tuple[bytes, Any, float]:
-        """The next packet's bytes, address and kernel receive time, undecoded (for capture loops)."""
+    def recv_timed(self, bufsize: int = 65535) -> tuple[bytes, Any, int]:
+        """The next packet's bytes, address and kernel receive time (ns), undecoded (for capture loops)."""
         data, ancillary, _, address = self.socket.recvmsg(bufsize, ANCILLARY)
         return data, address, kernel_time(ancillary)
 
-    def _received(self, data: bytes, address: Any, now: float) -> Received:
+    def _received(self, data: bytes, address: Any, now: int) -> Received:
         if self.family == socket.AF_PACKET:
             direction = PACKET_TYPES.get(address[2], str(address[2]))
             link = address[1:5]
@@ -268,7 +277,7 @@ class RawSocket:
         self.socket.setblocking(False)
         loop = asyncio.get_running_loop()
         data, address = await loop.sock_recvfrom(self.socket, bufsize)
-        return self._received(data, address, time.time())
+        return self._received(data, address, time.time_ns())
 
     async def asend(
         self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None
@@ -277,6 +286,14 @@ class RawSocket:
         return self.send(packet, dst, dst_mac=dst_mac)
 
     # -- the socket itself -----------------------------------------------------------------
+    def index_of(self, interface: str) -> int:
+        """The index of ``interface`` in this socket's namespace (0 when there is none by that name)."""
+        request = struct.pack("16si12x", interface.encode()[:15], 0)  # struct ifreq
+        try:
+            return int(struct.unpack_from("16si", fcntl.ioctl(self.socket, SIOCGIFINDEX, request))[1])
+        except OSError:
+            return 0
+
     def fileno(self) -> int:
         """The file descriptor (for select/poll)."""
         return self.socket.fileno()
