@@ -145,6 +145,25 @@ def test_ping_ctrl_c_prints_the_statistics(lab: Lab) -> None:
     assert f"--- {lab['b'].ipv4} ping statistics ---" in rest and "packets transmitted" in rest
 
 
+def test_ping_interface_sends_through_it_only(lab: Lab, tmp_path: Path) -> None:
+    a, b, through = lab["a"], lab["b"], link(lab, "a", "b")
+    with tcpdump(lab, "b", link(lab, "b", "a"), "icmp", tmp_path / "bound.pcap") as capture:
+        result = rawnet(lab, "a", "ping", b.ipv4, "-I", through, "-c", "2", "-i", "0.1")
+        looped = rawnet(lab, "a", "ping", b.ipv4, "-I", "lo", "-c", "1", "-W", "0.3")  # not b's way
+    assert result.returncode == 0, result.stderr
+    assert lines_of(result)[0] == f"PING {b.ipv4} ({b.ipv4}) from {a.ipv4} {through}: 56(84) bytes of data."
+    assert looped.returncode == 1 and " 0 received, 100% packet loss" in looped.stdout
+    assert tshark_fields(capture, "icmp.seq", display_filter="icmp.type == 8") == [["1"], ["2"]]
+
+
+def test_ping_from_an_address_sends_from_it(lab: Lab, tmp_path: Path) -> None:
+    b = lab["b"]
+    with tcpdump(lab, "b", link(lab, "b", "a"), "icmp", tmp_path / "from.pcap") as capture:
+        result = rawnet(lab, "a", "ping", b.ipv4, "-I", NOBODY, "-c", "1", "-W", "0.3")
+    assert result.returncode == 1  # b answers NOBODY, which is not a
+    assert tshark_fields(capture, "ip.src", display_filter="icmp.type == 8") == [[NOBODY]]
+
+
 # -- errors -----------------------------------------------------------------------------------------
 
 
@@ -158,6 +177,8 @@ def test_ping_ctrl_c_prints_the_statistics(lab: Lab) -> None:
         (["ping", "198.18.1.2", "-p", "80"], ["--tcp or --udp"]),
         (["ping", "-6", "198.18.1.2"], ["not an IPv6 address"]),
         (["ping", "198.18.1.2", "--tcp", "-p", "70000"], ["-p"]),
+        (["ping", "198.18.1.2", "-I", "nosuch0"], ["no interface named 'nosuch0'"]),
+        (["ping", "198.18.1.2", "-I", "2001:db8::1"], ["2001:db8::1", "not of one family"]),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(lab: Lab, args: list[str], words: list[str]) -> None:

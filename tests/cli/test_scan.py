@@ -129,6 +129,15 @@ def test_scan_of_a_host_that_answers_nothing_exits_1(lab: Lab) -> None:
     assert "80/tcp  filtered http" in result.stdout
 
 
+def test_scan_interface_and_source(lab: Lab, tmp_path: Path) -> None:
+    through = link(lab, "a", "b")
+    with tcpdump(lab, "b", link(lab, "b", "a"), "tcp", tmp_path / "spoofed.pcap") as capture:
+        result = rawnet(lab, "a", "scan", lab["b"].ipv4, "-p", "80", "-e", through, "-S", NOBODY, "-w", "0.3")
+    assert result.returncode == 1  # the answer went to NOBODY: the host looks down from here
+    syns = tshark_fields(capture, "ip.src", "tcp.dstport", display_filter="tcp.flags == 0x002")
+    assert syns == [[NOBODY, "80"], [NOBODY, "80"]]  # the probe and its retry (--retries 1)
+
+
 # -- errors -----------------------------------------------------------------------------------------
 
 

@@ -97,6 +97,17 @@ def test_traceroute_that_runs_out_of_hops_exits_1(line: Lab) -> None:
     assert [text.split()[:2] for text in lines_of(result)[1:]] == [["1", line["r1"].interfaces["a"].ipv4]]
 
 
+def test_traceroute_interface_and_source(line: Lab, tmp_path: Path) -> None:
+    a, b, through = line["a"], line["b"], link(line, "a", "r1")
+    with tcpdump(line, "r1", link(line, "r1", "a"), "udp", tmp_path / "bound.pcap") as capture:
+        result = rawnet(line, "a", "traceroute", b.ipv4, "-i", through, "-s", a.ipv4, "-q", "1", "-w", "1")
+        looped = rawnet(line, "a", "traceroute", b.ipv4, "-i", "lo", "-q", "1", "-m", "1", "-w", "0.3")
+    assert result.returncode == 0, result.stderr
+    assert len(lines_of(result)) == 3  # r1, then b
+    assert looped.returncode == 1 and lines_of(looped)[1] == " 1  *"
+    assert tshark_fields(capture, "ip.src", "ip.ttl") == [[a.ipv4, "1"], [a.ipv4, "2"]]  # none by lo
+
+
 # -- errors -----------------------------------------------------------------------------------------
 
 

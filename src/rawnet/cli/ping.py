@@ -6,6 +6,7 @@ Builds the probes and the lines; sending, receiving and matching are probe.py's.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import math
 import os
 import time
@@ -35,10 +36,10 @@ from rawnet.cli.probe import (
     nth_port,
     paced_exchange,
     positive,
+    probe_source,
     report_timeouts,
     rtt_of,
     seconds_option,
-    source_address,
     syn,
 )
 from rawnet.net.sockets import Received
@@ -102,6 +103,16 @@ def _payload_length(got: Received) -> int:
     return max(0, got.length - length)
 
 
+def _interface_or_source(through: str | None) -> tuple[str | None, str | None]:
+    """ping -I's argument: (an interface, None) or (None, a source address)."""
+    if through is None:
+        return None, None
+    try:
+        return None, str(ipaddress.ip_address(through))
+    except ValueError:
+        return through, None
+
+
 def _ms(seconds: float) -> str:
     """A time as ping prints it: three significant decimals below 1 ms, fewer above."""
     milliseconds = seconds * 1e3
@@ -140,12 +151,19 @@ def _mdev(rtts: list[float]) -> float:
 @click.option(
     "-t", "--ttl", type=TTL, metavar="TTL", default=64, show_default=True, help="IP TTL / IPv6 hop limit"
 )
+@click.option(
+    "-I",
+    "--interface",
+    "through",
+    metavar="IFACE|ADDRESS",
+    help="send through IFACE only, from its address; or from ADDRESS (as ping -I)",
+)
 @family_options
 @click.option("-q", "--quiet", is_flag=True, help="only the first and the statistics lines")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per reply, then the statistics")
 def ping(
     destination: str, mode: str, port: int | None, count: int, interval: float, timeout: float,
-    size: int | None, ttl: int, four: bool, six: bool, quiet: bool, as_json: bool,
+    size: int | None, ttl: int, through: str | None, four: bool, six: bool, quiet: bool, as_json: bool,
 ) -> int:  # fmt: skip
     """Send echo requests (or TCP SYNs, or UDP datagrams) and report the replies, as ping does.
 
@@ -168,6 +186,7 @@ def ping(
     rawnet ping 198.18.1.2 --udp -c 1 -W 500ms   # UDP to port 33434
     rawnet ping 198.18.1.2 -c 0 -q               # until Ctrl-C, statistics only
     rawnet ping 198.18.1.2 -c 3 --json           # JSON lines
+    rawnet ping 198.18.1.2 -I veth0              # out of veth0 only
     """
     destination = check_family(destination, four, six)
     positive(timeout, "-W/--timeout")
@@ -177,13 +196,14 @@ def ping(
     size = size if size is not None else (56 if mode == "icmp" else 0)
     run = _PingRun(destination, mode, port, ttl, bytes(index & 0xFF for index in range(size)))
     out = Output(as_json)
-    source = source_address(destination)
+    interface, source = _interface_or_source(through)
+    source = probe_source(destination, interface, source)
     first = run.probe(1, source)
     stats = RttStats()
     errors, duplicates = 0, 0
     done: dict[int, Probe] = {}  # answered probes, for duplicates
 
-    with armed(first) as (replies, sender):
+    with armed(first, interface=interface) as (replies, sender):
 
         def transmit(number: int) -> tuple[Layer, float] | None:
             nonlocal errors
@@ -233,8 +253,10 @@ def ping(
         header = 40 if ":" in destination else 20
         transport = {"tcp": 20, "udp": 8}.get(mode, 8)
         what = {"tcp": f" TCP SYN to port {port},", "udp": f" UDP to port {port},"}.get(mode, "")
+        origin = "" if through is None else f" from {source}" + (f" {interface}" if interface else "")
         out.line(
-            f"PING {destination} ({destination}):{what} {size}({size + header + transport}) bytes of data."
+            f"PING {destination} ({destination}){origin}:{what} {size}({size + header + transport}) "
+            "bytes of data."
         )
         started = time.monotonic()
         with contextlib.suppress(KeyboardInterrupt):

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
-from rawnet.cli.common import INTERVAL, Output
+from rawnet.cli.common import INTERVAL, Address, Output
 from rawnet.errors import RawnetError
 from rawnet.net.routes import source_for
 from rawnet.net.sendrecv import answers, layer3_sender, layer3_transmit, quoted_datagram, reply_listener
@@ -98,8 +98,14 @@ class Probe:
 class Sender:
     """Sends IP or IPv6 packets whose headers we wrote (sendrecv's senders); returns the send time."""
 
-    def __init__(self, template: Layer) -> None:
+    def __init__(self, template: Layer, interface: str | None = None) -> None:
         self.sock = layer3_sender(network(template), None)
+        if interface is not None:
+            try:
+                self.sock.bind_to_device(interface)
+            except BaseException:
+                self.sock.close()
+                raise
 
     def send(self, packet: Layer) -> float:
         at = time.time()
@@ -111,11 +117,12 @@ class Sender:
 
 
 @contextlib.contextmanager
-def armed(first: Layer, *, buffer: int = 0) -> Iterator[tuple[Replies, Sender]]:
+def armed(first: Layer, *, buffer: int = 0, interface: str | None = None) -> Iterator[tuple[Replies, Sender]]:
     """The receiving side armed for ``first``'s destination before anything leaves, and a sender.
 
     ``buffer``: a receive buffer of that many bytes, where the kernel allows (room for a burst
-    of answers). Both sockets are closed at the end.
+    of answers). ``interface``: the probes leave through it only. Both sockets are closed at
+    the end.
     """
     listener = reply_listener([first], None)
     if buffer:
@@ -123,7 +130,7 @@ def armed(first: Layer, *, buffer: int = 0) -> Iterator[tuple[Replies, Sender]]:
             listener.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, buffer)
     replies = Replies(listener)
     try:
-        sender = Sender(first)
+        sender = Sender(first, interface)
     except BaseException:
         replies.close()
         raise
@@ -234,10 +241,40 @@ def syn(sport: int, dport: int) -> Layer:
     return TCP(sport=sport, dport=dport, flags="S", seq=random.getrandbits(32), window=1024)
 
 
-def source_address(destination: str) -> str:
-    """The source address the kernel's routes pick for ``destination``."""
+def source_address(destination: str, interface: str | None = None) -> str:
+    """The source address the kernel's routes pick for ``destination`` (out of ``interface``)."""
     family = socket.AF_INET6 if ":" in destination else socket.AF_INET
-    return source_for(destination, family)
+    return source_for(destination, family, interface=interface)
+
+
+def interface_option(*names: str) -> Callable[[_Command], _Command]:
+    """An option naming the interface the probes leave through (SO_BINDTODEVICE)."""
+    return click.option(
+        *names,
+        "interface",
+        metavar="IFACE",
+        help="send through IFACE only, from its address (default: the route's interface)",
+    )
+
+
+def source_option(*names: str) -> Callable[[_Command], _Command]:
+    """An option giving the probes' source address (not checked: rawnet may spoof)."""
+    return click.option(
+        *names,
+        "source",
+        type=Address(names=False),
+        metavar="ADDRESS",
+        help="the probes' source address (default: the route's; not checked, so it may spoof)",
+    )
+
+
+def probe_source(destination: str, interface: str | None, source: str | None) -> str:
+    """The probes' source: ``source`` if given (of the destination's family), else the route's."""
+    if source is None:
+        return source_address(destination, interface)
+    if (":" in source) != (":" in destination):
+        raise click.UsageError(f"the source {source} and the destination {destination} are not of one family")
+    return source
 
 
 def first_port() -> int:

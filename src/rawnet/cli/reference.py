@@ -48,6 +48,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   hops, and a UDP scan of many closed ports reports the rest open|filtered.
 - `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation.
 - `scan`: a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram.
+- `ping -I`, `traceroute -i/-s`, `scan -e/-S`: an interface binds the probes to it
+  (SO_BINDTODEVICE, from its address); a source address is used as given, never checked to
+  be local (rawnet may spoof: answers then go to that address).
 - `sniff`: names are never resolved (`-n` is accepted); with `-w`, no packet lines unless
   `--print`, as tcpdump; a "listening on ..." line on stderr says capture has started. On
   every interface (no `-i`, or `-i any`) the capture is cooked and `-w` writes Linux cooked v2

@@ -24,10 +24,12 @@ from rawnet.cli.probe import (
     first_port,
     hop_limit,
     icmp_error,
+    interface_option,
     ip_header,
     network,
     positive,
-    source_address,
+    probe_source,
+    source_option,
     syn,
 )
 from rawnet.errors import RawnetError
@@ -139,11 +141,13 @@ def _ports_option(spec: PortSpec) -> list[int]:
     show_default=True,
     help="wait for answers after each round",
 )
+@interface_option("-e", "--interface")
+@source_option("-S", "--source")
 @click.option("--open", "only_open", is_flag=True, help="show only open (and open|filtered) ports")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per port, then the statistics")
 def scan(
     destination: str, port_spec: PortSpec, method: str, retries: int, rate: float | None,
-    timeout: float, only_open: bool, as_json: bool,
+    timeout: float, interface: str | None, source: str | None, only_open: bool, as_json: bool,
 ) -> int:  # fmt: skip
     """Find which ports of a host are open, closed or filtered (TCP SYN or UDP scan), as nmap does.
 
@@ -167,12 +171,13 @@ def scan(
     rawnet scan 198.18.1.2 -sU -p 53,123,161     # UDP scan
     rawnet scan 2001:db8:1::2 -p 1-100 --rate 500 --retries 2
     rawnet scan 198.18.1.2 -p 80 --json          # JSON lines
+    rawnet scan 198.18.1.2 -e veth0 -S 198.18.1.9 # out of veth0, from another address (nmap -e, -S)
     """
     check_family(destination, False, False)
     positive(timeout, "-w/--timeout")
     ports = _ports_option(port_spec)
     protocol = "tcp" if method == "syn" else "udp"
-    source = source_address(destination)
+    source = probe_source(destination, interface, source)
     base = first_port()
 
     def probe(port: int) -> Layer:
@@ -182,7 +187,10 @@ def scan(
         return header / UDP(sport=base, dport=port)
 
     probes = {port: probe(port) for port in ports}
-    with armed(probes[ports[0]], buffer=8 << 20) as (replies, sender):  # (room for a burst of answers)
+    with armed(probes[ports[0]], buffer=8 << 20, interface=interface) as (
+        replies,
+        sender,
+    ):  # (room for a burst of answers)
         out = Output(as_json)
         kind = "SYN" if method == "syn" else "UDP"
         out.line(f"Starting rawnet scan of {destination}: {len(ports)} {protocol} port(s), {kind} scan")

@@ -27,14 +27,16 @@ from rawnet.cli.probe import (
     family_options,
     first_port,
     icmp_error,
+    interface_option,
     ip_header,
     match,
     network,
     nth_port,
     positive,
+    probe_source,
     rtt_of,
     seconds_option,
-    source_address,
+    source_option,
     syn,
 )
 from rawnet.net.sockets import Received
@@ -122,11 +124,14 @@ def _hop(
 )
 @seconds_option("-w", "--wait", default=2.0, text="how long to wait for a hop's answers")
 @click.option("-n", "numeric", is_flag=True, help="numeric addresses (always so: accepted for habit)")
+@interface_option("-i", "--interface")
+@source_option("-s", "--source")
 @family_options
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per hop, then a summary")
 def traceroute(
     destination: str, method: str, port: int | None, queries: int, first_ttl: int, max_ttl: int,
-    wait: float, numeric: bool, four: bool, six: bool, as_json: bool,
+    wait: float, numeric: bool, interface: str | None, source: str | None, four: bool, six: bool,
+    as_json: bool,
 ) -> int:  # fmt: skip
     """Print the route to a host: the router at each hop, with round-trip times, as traceroute does.
 
@@ -148,6 +153,7 @@ def traceroute(
     rawnet traceroute -T -p 22 198.18.2.2        # TCP SYN to port 22
     rawnet traceroute 2001:db8:2::2 -m 5 -w 1    # IPv6, at most 5 hops
     rawnet traceroute 198.18.2.2 --json          # one JSON object per hop
+    rawnet traceroute -i veth0 198.18.2.2        # out of veth0 only
     """
     destination = check_family(destination, four, six)
     positive(wait, "-w/--wait")
@@ -158,7 +164,7 @@ def traceroute(
     port = port if port is not None else (80 if method == "tcp" else 33434)
     ident, base = os.getpid() & 0xFFFF, first_port()
     payload = b"" if method == "tcp" else bytes(32)
-    source = source_address(destination)
+    source = probe_source(destination, interface, source)
 
     def probe(ttl: int, index: int) -> Layer:
         number = (ttl - 1) * queries + index
@@ -173,7 +179,7 @@ def traceroute(
     first = probe(first_ttl, 0)
     reached, hops = False, 0
     sent = received = 0
-    with armed(first) as (replies, sender):
+    with armed(first, interface=interface) as (replies, sender):
         size = len(bytes(first))
         out.line(f"traceroute to {destination} ({destination}), {max_ttl} hops max, {size} byte packets")
         with contextlib.suppress(KeyboardInterrupt):

@@ -33,11 +33,12 @@ class Hop:
     source: str | None
 
 
-def next_hop(dst: str, netns: str | None = None) -> Hop:
-    """The kernel's route for ``dst`` (``ip route get``, over netlink)."""
+def next_hop(dst: str, netns: str | None = None, interface: str | None = None) -> Hop:
+    """The kernel's route for ``dst`` (``ip route get``, over netlink), out of ``interface`` if given."""
     with _iproute(netns) as ip:
+        where = {} if interface is None else {"oif": _index(ip, interface)}
         try:
-            route = ip.route("get", dst=dst)[0]
+            route = ip.route("get", dst=dst, **where)[0]
         except NetlinkError:
             raise RawnetError(f"no route to {dst}: see `ip route`") from None
         index = route.get_attr("RTA_OIF")
@@ -50,11 +51,15 @@ def next_hop(dst: str, netns: str | None = None) -> Hop:
         )
 
 
-def source_for(dst: str, family: int = socket.AF_INET, netns: str | None = None) -> str:
-    """The source address the kernel's routing picks for ``dst`` (the route's preferred source)."""
-    source = next_hop(dst, netns).source
+def source_for(
+    dst: str, family: int = socket.AF_INET, netns: str | None = None, interface: str | None = None
+) -> str:
+    """The source address the kernel's routing picks for ``dst`` (out of ``interface`` if given)."""
+    source = next_hop(dst, netns, interface).source
     if source is None:  # (a route without one: ask the kernel to pick, as connect() does)
         with _udp(family, netns) as probe:
+            if interface is not None:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
             probe.connect((dst, 9))  # no packet leaves: UDP connect only chooses the addresses
             source = probe.getsockname()[0]
     return str(source)

@@ -286,6 +286,16 @@ class RawSocket:
         return self.send(packet, dst, dst_mac=dst_mac)
 
     # -- the socket itself -----------------------------------------------------------------
+    def bind_to_device(self, interface: str) -> None:
+        """Send only out of ``interface`` and receive only from it (SO_BINDTODEVICE), as ping -I."""
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+        except OSError as error:
+            if error.errno == errno.ENODEV:
+                raise InterfaceError(f"no interface named {interface!r}: see `ip link`") from None
+            raise
+        self.interface = interface
+
     def index_of(self, interface: str) -> int:
         """The index of ``interface`` in this socket's namespace (0 when there is none by that name)."""
         request = struct.pack("16si12x", interface.encode()[:15], 0)  # struct ifreq
