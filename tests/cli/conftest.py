@@ -25,8 +25,17 @@ RAWNET = [sys.executable, "-m", "rawnet"]
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
+    """a and b; b answers every probe (tests count the ICMP errors a module's probes get)."""
     with Lab.pair() as made:
+        answer_every_probe(made, "b")
         yield made
+
+
+def answer_every_probe(lab: Lab, host: str) -> None:
+    """No ICMP error rate limit in ``host``: Linux sends at most 6 to one peer at once, then one
+    a second, so a module's earlier probes would silence a later test's."""
+    lab.sysctl(host, "net.ipv4.icmp_ratelimit", "0")
+    lab.sysctl(host, "net.ipv6.icmp.ratelimit", "0")
 
 
 def rawnet(

@@ -1,7 +1,7 @@
 """Helpers the probe commands' tests share (ping, traceroute, arping, scan): servers in b, links, records.
 
-Linux answers at most 6 ICMP errors at once and then one a second; tests that count on every
-error turn that limit off inside the lab (answer_every_probe: net.ipv4.icmp_ratelimit=0).
+Linux answers at most 6 ICMP errors at once and then one a second; the labs of these tests turn
+that limit off (answer_every_probe: net.ipv4.icmp_ratelimit=0).
 """
 
 from __future__ import annotations
@@ -18,11 +18,6 @@ from rawnet.net.lab import Lab
 from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines
 
 NOBODY = "198.18.1.99"  # in the pair's subnet, but no host has it: nothing answers
-
-
-def answer_every_probe(lab: Lab, host: str) -> None:
-    lab.sysctl(host, "net.ipv4.icmp_ratelimit", "0")
-    lab.sysctl(host, "net.ipv6.icmp.ratelimit", "0")
 
 
 def link(lab: Lab, host: str, peer: str) -> str:

@@ -25,7 +25,6 @@ from tests.cli.conftest import (
 )
 from tests.cli.probe_helpers import (
     NOBODY,
-    answer_every_probe,
     assert_needs_cap_net_raw,
     link,
     listening,
@@ -93,7 +92,6 @@ def test_ping_tcp_counts_syn_ack_and_reset_as_alive(lab: Lab, tmp_path: Path) ->
 
 def test_ping_udp_counts_port_unreachable_but_not_silence(lab: Lab, tmp_path: Path) -> None:
     b = lab["b"]
-    answer_every_probe(lab, "b")
     with (
         tcpdump(lab, "b", link(lab, "b", "a"), "udp", tmp_path / "udp.pcap") as capture,
         udp_server(lab, 9000, echo=False) as log,

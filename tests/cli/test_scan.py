@@ -22,7 +22,6 @@ from tests.cli.conftest import (
 )
 from tests.cli.probe_helpers import (
     NOBODY,
-    answer_every_probe,
     assert_needs_cap_net_raw,
     link,
     listening,
@@ -92,7 +91,6 @@ def test_syn_and_udp_scans_see_firewalled_ports_as_filtered(tmp_path: Path) -> N
 
 def test_udp_scan_open_closed_and_open_filtered(lab: Lab, tmp_path: Path) -> None:
     b = lab["b"]
-    answer_every_probe(lab, "b")
     with (
         tcpdump(lab, "b", link(lab, "b", "a"), "udp", tmp_path / "udp.pcap") as capture,
         udp_server(lab, 7007) as echo_log,

@@ -26,15 +26,7 @@ from tests.cli.conftest import (
     tcpdump,
     tshark_fields,
 )
-from tests.cli.probe_helpers import answer_every_probe
 from tests.servers import tun
-
-
-@pytest.fixture(scope="module", autouse=True)
-def every_icmp_error(lab: Lab) -> None:
-    """b answers every probe to a closed port: this module's tests count the port unreachables, and
-    Linux's per-destination limit (6 at once, then one a second) would drop those after the first."""
-    answer_every_probe(lab, "b")
 
 
 class Sniffer:

@@ -14,6 +14,7 @@ import pytest
 
 from rawnet.net.lab import Lab
 from tests.cli.conftest import (
+    answer_every_probe,
     assert_one_line_error,
     json_lines,
     lines_of,
@@ -22,7 +23,6 @@ from tests.cli.conftest import (
     tshark_fields,
 )
 from tests.cli.probe_helpers import (
-    answer_every_probe,
     assert_needs_cap_net_raw,
     link,
     listening,

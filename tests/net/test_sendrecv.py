@@ -15,6 +15,7 @@ from rawnet.net.sendrecv import answers, send, sr, sr1, srp
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
     with Lab.pair() as made:
+        made.sysctl("b", "net.ipv4.icmp_ratelimit", "0")  # every probe to a closed port gets its error
         yield made
 
 

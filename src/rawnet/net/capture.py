@@ -68,15 +68,19 @@ def open_capture(
         raw = RawSocket.l2_cooked(name, ETH_P_ALL, netns=netns)
         linktype = LINKTYPE_LINUX_SLL2
     keep = None
-    if expression:
-        compiled = compile_program(expression, linktype)
-        program = compiled.get_bpf()
-        if linktype == LINKTYPE_LINUX_SLL2:
-            program = fix_cooked(program)
-        if program is None:  # (libpcap too filters such a program in userland)
-            keep = compiled.filter
-        else:
-            _drain_then_attach(raw.socket, program)
+    try:
+        if expression:
+            compiled = compile_program(expression, linktype)  # (the link type says how to compile)
+            program = compiled.get_bpf()
+            if linktype == LINKTYPE_LINUX_SLL2:
+                program = fix_cooked(program)
+            if program is None:  # (libpcap too filters such a program in userland)
+                keep = compiled.filter
+            else:
+                _drain_then_attach(raw.socket, program)
+    except BaseException:
+        raw.close()
+        raise
     return Capture(raw, linktype, keep)
 
 
@@ -245,6 +249,8 @@ class AsyncSniffer:
     def stop(self) -> list[Received]:
         """End the capture; returns the packets kept, those already queued on the socket included."""
         self._stopping.set()
+        if self._thread is None and self._capture is not None:  # opened, never started
+            self._capture.raw.close()
         return self.join()
 
 
