@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from rawnet.errors import RawnetError
-from rawnet.net.bpf import attach_filter, compile_program, fix_cooked
+from rawnet.net.bpf import Instructions, attach_filter, compile_program, fix_cooked
 from rawnet.net.linux import (
     ETH_P_ALL,
     ETHERNET_HATYPES,
@@ -84,7 +84,7 @@ def open_capture(
     return Capture(raw, linktype, keep)
 
 
-def _drain_then_attach(sock: socket.socket, program: list[tuple[int, int, int, int]]) -> None:
+def _drain_then_attach(sock: socket.socket, program: Instructions) -> None:
     """Attach ``program``, after dropping what arrived before it (nothing unfiltered slips in)."""
     attach_filter(sock, _DROP_ALL)
     sock.setblocking(False)
