@@ -42,8 +42,11 @@ def listening(lab: Lab, *ports: int, family: int = socket.AF_INET) -> Iterator[N
 
 
 @contextmanager
-def udp_server(lab: Lab, port: int, *, echo: bool = True, delay: float = 0.0) -> Iterator[list[str]]:
-    """A UDP socket bound in b: it echoes each datagram after ``delay`` (or stays silent); yields its log."""
+def udp_server(
+    lab: Lab, port: int, *, echo: bool = True, delay: float = 0.0, copies: int = 1
+) -> Iterator[list[str]]:
+    """A UDP socket bound in b: it echoes each datagram ``copies`` times after ``delay`` (or stays
+    silent); yields its log."""
     log: list[str] = []
     sock = lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", port))
@@ -57,7 +60,8 @@ def udp_server(lab: Lab, port: int, *, echo: bool = True, delay: float = 0.0) ->
             log.append(peer[0])
             if echo:
                 time.sleep(delay)
-                sock.sendto(data or b"hello", peer)
+                for _ in range(copies):
+                    sock.sendto(data or b"hello", peer)
 
     thread = threading.Thread(target=serve)
     thread.start()

@@ -28,6 +28,7 @@ from tests.cli.conftest import (
     tcpdump,
     tshark_fields,
 )
+from tests.cli.probe_helpers import udp_server
 
 SEED_PAYLOAD = b"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: 198.18.1.2\r\nAccept-Encoding: identity\r\n\r\n"
 
@@ -311,6 +312,29 @@ def test_listen_matches_an_icmp_error_to_its_probe(lab: Lab) -> None:
     result = send(lab, lab["b"].ipv4, "--udp", "-p", "9995", "-c", "1", "--listen")
     assert result.returncode == 0, result.stderr
     assert "ICMP dest-unreach port-unreachable from ip=198.18.1.2" in result.stdout
+
+
+def test_listen_marks_a_second_reply_to_one_probe_dup(lab: Lab) -> None:
+    with udp_server(lab, 9994, copies=2) as log:  # a real server answering every datagram twice
+        text = send(lab, lab["b"].ipv4, "--udp", "-p", "9994", "-c", "1", "-d", "x", "--listen", "-W", "0.5")
+        as_json = send(
+            lab, lab["b"].ipv4, "--udp", "-p", "9994", "-c", "2", "-i", "0.1", "--listen", "--json"
+        )
+    assert log == [lab["a"].ipv4] * 3
+    assert text.returncode == 0, text.stderr
+    lines = [line for line in text.stdout.splitlines() if "ip=198.18.1.2" in line]
+    first, second = (re.sub(r" id=\d+| rtt=.*", "", line) for line in lines)  # (two datagrams)
+    assert len(lines) == 2 and first.startswith("len=29 ip=198.18.1.2 ") and second == "DUP! " + first
+    assert "1 packets transmitted, 1 packets received, 0% packet loss, +1 duplicates" in text.stdout
+    replies = [record for record in json_lines(as_json.stdout) if record["type"] == "reply"]
+    assert [(reply["probe"], reply.get("duplicate", False)) for reply in replies] == [
+        (0, False),
+        (0, True),
+        (1, False),
+        (1, True),
+    ]
+    statistics = json_lines(as_json.stdout)[-1]
+    assert (statistics["sent"], statistics["received"], statistics["duplicates"]) == (2, 2, 2)
 
 
 def test_listen_json(lab: Lab) -> None:

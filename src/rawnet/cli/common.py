@@ -186,6 +186,8 @@ class RttStats:
     sent: int = 0
     received: int = 0
     rtts: list[float] = field(default_factory=list)
+    #: Replies to a probe already answered (not counted as received).
+    duplicates: int = 0
 
     def add(self, rtt: float) -> None:
         self.received += 1
@@ -202,6 +204,7 @@ class RttStats:
             "sent": self.sent,
             "received": self.received,
             "loss": round(self.loss, 4),
+            "duplicates": self.duplicates,
             "rtt_min_ms": round(min(rtt) * 1e3, 3) if rtt else None,
             "rtt_avg_ms": round(sum(rtt) / len(rtt) * 1e3, 3) if rtt else None,
             "rtt_max_ms": round(max(rtt) * 1e3, 3) if rtt else None,
@@ -211,7 +214,8 @@ class RttStats:
         """hping3's closing block."""
         text = [
             f"--- {target} statistics ---",
-            f"{self.sent} packets transmitted, {self.received} packets received, {self.loss:.0%} packet loss",
+            f"{self.sent} packets transmitted, {self.received} packets received, {self.loss:.0%} packet loss"
+            + (f", +{self.duplicates} duplicates" if self.duplicates else ""),
         ]
         if self.rtts:
             low, high = min(self.rtts) * 1e3, max(self.rtts) * 1e3

@@ -200,7 +200,7 @@ def ping(
     source = probe_source(destination, interface, source)
     first = run.probe(1, source)
     stats = RttStats()
-    errors, duplicates = 0, 0
+    errors = 0
     done: dict[int, Probe] = {}  # answered probes, for duplicates
 
     with armed(first, interface=interface) as (replies, sender):
@@ -219,7 +219,7 @@ def ping(
                 return None
 
         def take(got: Received, pending: dict[int, Probe]) -> None:
-            nonlocal errors, duplicates
+            nonlocal errors
             probe, duplicate = match(got.packet, pending), False
             if probe is None:
                 probe, duplicate = match(got.packet, done), True
@@ -233,7 +233,7 @@ def ping(
             if run.alive(got.packet):
                 rtt = rtt_of(got, probe)
                 if duplicate:
-                    duplicates += 1
+                    stats.duplicates += 1
                 else:
                     stats.add(rtt)
                 text, record = run.line(got, probe.number, rtt, duplicate)
@@ -262,20 +262,20 @@ def ping(
         with contextlib.suppress(KeyboardInterrupt):
             paced_exchange(count, interval, timeout, replies, transmit, take, report_timeouts(out))
     elapsed = time.monotonic() - started
-    _statistics(out, destination, stats, errors, duplicates, elapsed)
+    _statistics(out, destination, stats, errors, elapsed)
     return OK if stats.received else NO_REPLY
 
 
-def _statistics(
-    out: Output, destination: str, stats: RttStats, errors: int, duplicates: int, elapsed: float
-) -> None:
+def _statistics(out: Output, destination: str, stats: RttStats, errors: int, elapsed: float) -> None:
     """ping's closing block (the "statistics" record with --json)."""
     record = stats.record()
     record.update(
-        target=destination, errors=errors, duplicates=duplicates,
+        target=destination, errors=errors,
         rtt_mdev_ms=round(_mdev(stats.rtts) * 1e3, 3) if stats.rtts else None, time_ms=round(elapsed * 1e3),
     )  # fmt: skip
-    extra = (f", +{duplicates} duplicates" if duplicates else "") + (f", +{errors} errors" if errors else "")
+    extra = (f", +{stats.duplicates} duplicates" if stats.duplicates else "") + (
+        f", +{errors} errors" if errors else ""
+    )
     loss = f"{100 * stats.loss:g}%"
     out.line("")
     out.line(f"--- {destination} ping statistics ---")

@@ -88,6 +88,7 @@ class Matcher:
         self.output = output
         self.stats = stats
         self.pending: deque[Sent] = deque(maxlen=RING)
+        self.answered: deque[Sent] = deque(maxlen=128)  # the last answered: a reply to one is a DUP
         listener.socket.setblocking(False)
 
     def add(self, sent: Sent) -> None:
@@ -108,16 +109,18 @@ class Matcher:
         pending = self.pending
         while pending and pending[0].time < expired:
             pending.popleft()
-        for probe in pending:
-            try:
-                reason = answers(got.packet, probe.packet)
-            except (RawnetError, IndexError, AttributeError):
-                reason = "not an IP packet"
-            if not reason:
-                pending.remove(probe)
-                self.stats.add(got.timestamp - probe.time)
-                self.output.line(*describe_reply(got, probe))
-                return
+        probe = _answered(got, pending)
+        if probe is not None:
+            pending.remove(probe)
+            self.answered.append(probe)
+            self.stats.add(got.timestamp - probe.time)
+            self.output.line(*describe_reply(got, probe))
+            return
+        probe = _answered(got, self.answered)
+        if probe is not None:  # hping3's "DUP!": a second reply to one probe
+            self.stats.duplicates += 1
+            text, record = describe_reply(got, probe)
+            self.output.line("DUP! " + text, {**record, "duplicate": True})
 
     def wait(self, until: float) -> None:
         """Handle replies until perf_counter() reaches ``until`` (the last 200 us spun, as paced does)."""
@@ -135,6 +138,18 @@ class Matcher:
                     pass
                 self.drain()
                 return
+
+
+def _answered(got: Received, probes: deque[Sent]) -> Sent | None:
+    """The probe of ``probes`` that ``got`` answers, if any."""
+    for probe in probes:
+        try:
+            reason = answers(got.packet, probe.packet)
+        except (RawnetError, IndexError, AttributeError):
+            reason = "not an IP packet"
+        if not reason:
+            return probe
+    return None
 
 
 def listening_run(

@@ -115,7 +115,8 @@ at layer 3 through a raw IP socket (the kernel routes them; the source is the ro
 to the next only what the options ask changes (ports with ++ or lists, --seq-increment, the
 ICMP seq), and only that header is repacked; --flood replays that cycle of packets as fast as
 one core goes. --listen shows each reply matched to its probe, as `len=44 ip=198.18.1.2 ttl=64
-DF id=0 sport=80 flags=SA seq=0 win=64240 rtt=0.3 ms` (seq= is the probe's number), and adds
+DF id=0 sport=80 flags=SA seq=0 win=64240 rtt=0.3 ms` (seq= is the probe's number; a second
+reply to one probe starts with `DUP! ` and is counted apart, as ping's duplicates), and adds
 received, loss and round-trip times to the statistics block that ends every run (Ctrl-C and
 SIGTERM included). The SEND line and remarks go to stderr, results to stdout.
 
