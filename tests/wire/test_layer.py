@@ -151,12 +151,3 @@ def test_temporaries_are_moved_not_copied(monkeypatch: pytest.MonkeyPatch) -> No
         [] if layer_module._MOVE_TEMPORARIES else ["Ether", "IP", "Ether", "IP", "TCP", "Ether", "IP", "TCP"]
     )
     assert copies == expected
-
-
-def test_fields_are_keywords_and_unknown_ones_are_named() -> None:
-    with pytest.raises(
-        TypeError, match=r"IP\(\) takes fields as keywords \(IP\(version=\.\.\.\)\); decode bytes"
-    ):
-        IP("198.18.0.2")  # type: ignore[misc]
-    with pytest.raises(TypeError, match=r"TCP.__init__\(\) got an unexpected keyword argument 'dpot'"):
-        TCP(dpot=80)  # type: ignore[call-arg]

@@ -1,8 +1,8 @@
 """Layer: the base of every protocol header, and the packet machinery around it.
 
 A protocol is a Layer subclass whose class body lists its fields (see fields.py); when the
-class is created, __init_subclass__ computes the header's struct layout and compiles a
-constructor, an unpacker and a packer for it. Stacking (``/``), lazy decoding, lookup by
+class is created, __init_subclass__ has compiler.py compute the header's struct layout and
+compile a constructor, an unpacker and a packer for it. Stacking (``/``), lazy decoding, lookup by
 class, packet sets, copy, equality, show/summary and verify live here once for all.
 Rules: no I/O, no globals read at run time; building never mutates the user's objects;
 decoding raises only DecodeError.
@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
 from rawnet.wire import display
+from rawnet.wire.compiler import compile_header, stored_default
 from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, _Address, check_bytes
 from rawnet.wire.registry import FAST_BUILDERS, FAST_DECODERS
 
@@ -149,7 +150,7 @@ class Layer:
             field.index = index
         cls.fields_desc = fields
         cls._auto_fields = tuple(f for f in fields if f.auto in (LENGTH, CHECKSUM, NEXT))
-        _compile(cls, fields)
+        compile_header(cls, fields, {"LAZY": LAZY, "_new": _new})
 
     # -- stacking ------------------------------------------------------------------------
     def __truediv__(self, other: Layer | bytes | bytearray | str) -> Layer:
@@ -496,7 +497,7 @@ class Layer:
         parts = []
         for field in self.fields_desc:
             stored = self._values()[field.index]
-            if stored != _stored_default(field):
+            if stored != stored_default(field):
                 parts.append(f"{field.name}={field.display(stored)}")
         if self.padding:
             parts.append(f"padding={self.padding!r}")
@@ -601,17 +602,6 @@ class Layer:
         return self._recomputed(LENGTH, CHECKSUM)
 
 
-_NO_POSITIONAL = object()
-
-
-def _positional_error(layer: Layer) -> TypeError:
-    name = type(layer).__name__
-    first = layer.fields_desc[0].name
-    return TypeError(
-        f"{name}() takes fields as keywords ({name}({first}=...)); decode bytes with {name}.decode(data)"
-    )
-
-
 def _copy_node(layer: L) -> L:
     """A copy of one layer whose payload is still the original's (the caller relinks it)."""
     new = _new(layer.__class__)
@@ -624,169 +614,6 @@ def _copy_node(layer: L) -> L:
     if values is None or layer._payload is LAZY:
         new._buf, new._off, new._poff, new._pend = layer._buf, layer._off, layer._poff, layer._pend
     return new
-
-
-def _stored_default(field: Field[Any]) -> Any:
-    return getattr(field, "stored_default", field.default)
-
-
-def _compile(cls: type[Layer], fields: tuple[Field[Any], ...]) -> None:
-    """Compute the fixed header's struct and compile __init__, _unpack and _pack for ``cls``."""
-    namespace: dict[str, Any] = {"LAZY": LAZY, "_new": _new, "_len": len}
-    formats = []  # struct codes of the fixed header
-    unpacked: list[str] = []  # names bound by the unpack statement
-    values: list[str] = []  # expression of each field's stored value after unpack
-    packed: list[str] = []  # expression of each struct item when packing
-    readers: dict[Field[Any], str] = {}  # expression reading a field of a view straight from its buffer
-    group: list[Field[Any]] = []
-    group_bits = 0
-    at = 0  # byte offset of the next struct item
-
-    def read_item(code: str) -> str:
-        if code == "B":
-            return f"buf[offset + {at}]"
-        if code == "H":
-            return f"(buf[offset + {at}] << 8 | buf[offset + {at + 1}])"
-        if code == "I":
-            return f"int.from_bytes(buf[offset + {at} : offset + {at + 4}], 'big')"
-        size = int(code[:-1])
-        return f"buf[offset + {at} : offset + {at + size}]"
-
-    def close_group() -> None:
-        nonlocal group, group_bits, at
-        code = {8: "B", 16: "H", 32: "I"}.get(group_bits)
-        if code is None:
-            raise TypeError(
-                f"{cls.__name__}: bit fields {[f.name for f in group]} add up to {group_bits} bits"
-            )
-        formats.append(code)
-        var = f"g{len(unpacked)}"
-        unpacked.append(var)
-        shift = group_bits
-        parts = []
-        raw = read_item(code)
-        for field in group:
-            shift -= field.bits
-            mask = (1 << field.bits) - 1
-            values[field.index] = f"({var} >> {shift}) & {mask}" if shift else f"{var} & {mask}"
-            readers[field] = f"({raw} >> {shift}) & {mask}" if shift else f"{raw} & {mask}"
-            parts.append(f"({_pack_value(field)} << {shift})" if shift else _pack_value(field))
-        packed.append(" | ".join(parts))
-        at += group_bits // 8
-        group, group_bits = [], 0
-
-    auto_names = [field.name for field in fields if field.auto in (LENGTH, CHECKSUM, NEXT)]
-    for field in fields:
-        values.append("None")
-        if isinstance(field, _Address):
-            namespace[f"none{field.index}"] = field.none_wire
-        if group or (field.bits and not field.fmt):
-            group.append(field)
-            group_bits += field.bits
-            if group_bits % 8 == 0 and group_bits in (8, 16, 32):
-                close_group()
-            continue
-        if not field.fmt:
-            continue  # a variable part: the protocol decodes and encodes it
-        formats.append(field.fmt)
-        var = f"x{len(unpacked)}"
-        unpacked.append(var)
-        values[field.index] = var
-        readers[field] = read_item(field.fmt)
-        field.offset = at
-        at += struct.calcsize("!" + field.fmt)
-        packed.append(_pack_value(field))
-    if group:
-        close_group()
-
-    cls._struct = struct.Struct("!" + "".join(formats))
-    cls.header_len = cls._struct.size
-    namespace["_unpack_from"] = cls._struct.unpack_from
-    namespace["_struct_pack"] = cls._struct.pack
-
-    # Constructor: keyword-only, one fast test per field, one list.
-    params, body = [], []
-    for field in fields:
-        stored_default = field.default
-        if stored_default is not None and not isinstance(field, Var):
-            stored_default = field.convert(stored_default)
-        field.stored_default = stored_default  # type: ignore[attr-defined]
-        namespace[f"d{field.index}"] = stored_default
-        namespace[f"c{field.index}"] = field.convert
-        name = field.name
-        params.append(f"{name}=d{field.index}")
-        check = field.fast_check(name)
-        index = field.index
-        if field.cache is not None:
-            namespace[f"k{index}"] = field.cache
-            body.append(f"    if {name} is not d{index} and not ({check}):")
-            body.append(
-                f"        {name} = ({name}.__class__ is str and k{index}.get({name})) or c{index}({name})"
-            )
-        else:
-            body.append(f"    if {name} is not d{index} and not ({check}): {name} = c{index}({name})")
-    body.append(f"    self._v = [{', '.join(field.name for field in fields)}]")
-    body.append("    self._payload = None")
-    body.append("    self._built = None")
-    body.append("    self._mode = 0")
-    body.append("    self.padding = b''")
-    # Fields are keywords only. They are declared positional-or-keyword behind a positional-only
-    # guard, because CPython fills such defaults from a tuple, keyword-only ones from a dict.
-    namespace["_NO_POSITIONAL"] = _NO_POSITIONAL
-    namespace["_positional_error"] = _positional_error
-    signature = f"self, _positional=_NO_POSITIONAL, /, {', '.join(params)}" if params else "self"
-    guard = ["    if _positional is not _NO_POSITIONAL: raise _positional_error(self)"] if params else []
-    source = [f"def __init__({signature}):", *guard, *body]
-
-    if formats:
-        target = ", ".join(unpacked) + ("," if len(unpacked) == 1 else "")
-        source.append("def _unpack(self):")
-        source.append(f"    {target} = _unpack_from(self._buf, self._off)")
-        source.append(f"    values = self._v = [{', '.join(values)}]")
-        source.append("    self._built = None  # views leave it unset: nothing reads it before _v exists")
-        if any(not field.fmt and not field.bits for field in fields):
-            source.append("    self._fill_variable(values)")
-        source.append("    return values")
-        source.append(f"def _pack(self, {', '.join(auto_names)}):")
-        source.append("    v = self._v")
-        source.append(f"    return _struct_pack({', '.join(packed)})")
-    exec("\n".join(source), namespace)
-    init = namespace["__init__"]
-    init.__doc__ = _init_doc(cls, fields)
-    init.__qualname__ = f"{cls.__name__}.__init__"  # errors name the class: "TCP.__init__() got ..."
-    cls._init_fields = init  # type: ignore[method-assign]
-    if "__init__" not in cls.__dict__:  # a protocol may wrap it (keyword aliases): it calls _init_fields
-        cls.__init__ = init  # type: ignore[method-assign]
-    if formats:
-        cls._pack = namespace["_pack"]  # type: ignore[method-assign]
-        cls._unpack = namespace["_unpack"]  # type: ignore[method-assign]
-    for field in fields:
-        reader = readers.get(field)
-        if reader is None:
-            field.read = None
-            continue
-        if field.wire_public is not None:
-            namespace[f"_public{field.index}"] = field.wire_public
-            reader = f"_public{field.index}({reader})"
-        exec(f"def read(buf, offset):\n    return {reader}", namespace)
-        field.read = namespace["read"]
-
-
-def _pack_value(field: Field[Any]) -> str:
-    """Source of the value packed for ``field``: auto fields come in as arguments."""
-    if field.auto in (LENGTH, CHECKSUM, NEXT):
-        return field.name
-    if isinstance(field, _Address):
-        return f"(v[{field.index}] or none{field.index})"
-    return f"v[{field.index}]"
-
-
-def _init_doc(cls: type[Layer], fields: tuple[Field[Any], ...]) -> str:
-    lines = [f"{cls.__name__}: {(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else ''}", ""]
-    for field in fields:
-        default = "computed" if field.default is None and field.auto else repr(field.default)
-        lines.append(f"{field.name}: {field.doc} (default {default})")
-    return "\n".join(lines)
 
 
 class Raw(Layer):
