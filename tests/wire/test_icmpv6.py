@@ -34,7 +34,12 @@ from rawnet.wire.layer import QUOTED, Layer, Raw, Undecoded
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines
-from tests.wire.golden import assert_decodes_back, assert_matches_tshark, tshark_by_name
+from tests.wire.golden import (
+    assert_decodes_back,
+    assert_matches_tshark,
+    assert_same_except_computed,
+    tshark_by_name,
+)
 
 A, B, C = "2001:db8::1", "2001:db8::2", "2001:db8::3"
 MAC1, MAC2 = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -589,20 +594,11 @@ def icmpv6_packet(draw: st.DrawFn) -> Layer:
     return IPv6(src=draw(_ADDRESSES), dst=draw(_ADDRESSES), hlim=255) / message
 
 
-def _same_except_computed(built: Layer, decoded: Layer) -> None:
-    for have, got in zip(built.layers(), decoded.layers(), strict=True):
-        assert type(have) is type(got)
-        for field in have.fields_desc:
-            value = have._values()[field.index]
-            if value is not None:
-                assert got._values()[field.index] == value, (type(have).__name__, field.name)
-
-
 @given(icmpv6_packet())
 def test_build_then_decode_round_trips(packet: Layer) -> None:
     wire = bytes(packet)
     decoded = IPv6.decode(wire)
-    _same_except_computed(packet, decoded)
+    assert_same_except_computed(packet, decoded)
     assert bytes(decoded) == wire and decoded.verify() == []
     assert IPv6.decode(bytes(decoded)) == decoded and decoded.fixed() == decoded
     summary = decoded.summary()
