@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from rawnet import IP, TCP, UDP
+from rawnet import IP, TCP, UDP, Dot1Q, Ether
 from rawnet.net.bpf import FilterError, compile_filter
 from rawnet.net.capture import AsyncSniffer, sniff
 from rawnet.net.lab import Lab
 from rawnet.net.pcap import LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
+from rawnet.net.sockets import RawSocket
 from tests.servers import Tun, tun
 
 
@@ -230,3 +231,39 @@ def test_a_link_without_ethernet_header_is_filtered_from_its_ip_header(
 
 def lab_index(lab: Lab, host: str, interface: str) -> int:
     return int(lab.run(host, ["cat", f"/sys/class/net/{interface}/ifindex"], check=True).stdout)
+
+
+def test_a_vlan_tag_the_kernel_took_out_is_put_back_as_tcpdump_does(lab: Lab, tmp_path: Path) -> None:
+    # Linux strips the 802.1Q tag of a received frame before packet sockets see it; libpcap puts
+    # it back from PACKET_AUXDATA, and so does rawnet: both must record the same bytes.
+    import subprocess
+
+    from rawnet.net.pcap import PcapReader
+
+    a, b = lab["a"], lab["b"]
+    interface = b.interfaces["a"].name
+    path = tmp_path / "vlan.pcap"
+    options = ["--immediate-mode", "-U", "-Z", "root", "-i", interface, "-w", str(path), "vlan"]
+    dump = lab.popen("b", ["tcpdump", *options], stderr=subprocess.PIPE)
+    assert dump.stderr is not None
+    dump.stderr.readline()  # "listening on ...": capturing
+    sniffer = AsyncSniffer(interface, "vlan 100 and udp port 9", timeout=5, netns=b.netns)
+    sniffer.start()
+    frame = (
+        Ether(src=a.interfaces["b"].mac, dst=b.interfaces["a"].mac)
+        / Dot1Q(prio=5, vlan=100)
+        / IP(src=a.ipv4, dst=b.ipv4)
+        / UDP(sport=4000, dport=9)
+        / b"tagged"
+    )
+    untagged = Ether(src=a.interfaces["b"].mac, dst=b.interfaces["a"].mac) / frame[IP]
+    with RawSocket.l2(a.interfaces["b"].name, netns=a.netns) as sock:
+        sock.send(frame)
+        sock.send(untagged)
+    time.sleep(0.3)
+    got = sniffer.stop()  # "vlan ...": libpcap's test of the frame with its tag back, in rawnet
+    dump.terminate()
+    dump.communicate(timeout=10)
+    theirs = [record.data for record in PcapReader(path)]
+    assert len(got) == 1 and theirs == [got[0].data] == [bytes(frame)]
+    assert got[0].packet[Dot1Q].vlan == 100 and got[0].packet[Dot1Q].prio == 5

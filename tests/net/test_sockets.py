@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rawnet import IP, TCP, UDP, Ether, IPv6
+from rawnet import IP, TCP, UDP, Dot1Q, Ether, IPv6
 from rawnet.net.lab import Lab
 from rawnet.net.linux import ETH_P_IP
 from rawnet.net.sockets import InterfaceError, RawSocket, source_for
@@ -135,6 +135,14 @@ def test_l2_receive_says_where_and_which_way(lab: Lab) -> None:
             pytest.fail("frame not seen")
         assert (got.interface, got.direction, got.length) == (interface, "host", len(bytes(frame)))
         assert got.packet[IP].dst == lab["b"].ipv4
+        tagged = frame.copy()
+        tagged.payload = Dot1Q(vlan=42) / frame[IP]  # the kernel takes the tag out; recv puts it back
+        send.send(tagged)
+        for _ in range(20):
+            got = listen.recv()
+            if got.packet[Ether].src == frame.src and UDP in got.packet:
+                break
+        assert got.data == bytes(tagged) and got.packet[Dot1Q].vlan == 42
 
 
 def test_unknown_interface_is_a_clear_error(lab: Lab) -> None:

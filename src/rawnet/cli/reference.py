@@ -55,7 +55,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   `--print`, as tcpdump; a "listening on ..." line on stderr says capture has started. On
   every interface (no `-i`, or `-i any`) the capture is cooked and `-w` writes Linux cooked v2
   (SLL2), as tcpdump does; on a tun or wireguard interface (no link header) it writes raw IP.
-  Timestamps are the kernel's, cut to microseconds as libpcap cuts them.
+  Timestamps are the kernel's, cut to microseconds as libpcap cuts them. VLAN tags the kernel
+  takes out of received frames are put back (as libpcap does); a filter naming `vlan` runs in
+  rawnet on the restored frame, since the kernel's filter sees it untagged.
 - `decode`: `--link auto` starts at IPv4 or IPv6 when the bytes' version and length fit, else at
   Ethernet; checksums inside an ICMP error's quote or a fragment are "not checked".
 - `echo`: host 127.0.0.1 and port 31500 by default, as in the post; the TCP server serves

@@ -9,6 +9,7 @@ AF_PACKET socket: delivered at once, no ring block timeout to wait for.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
@@ -27,10 +28,11 @@ from rawnet.net.linux import (
     TPACKET_STATS,
 )
 from rawnet.net.pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
-from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time
+from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time, vlan_restored
 from rawnet.wire import Ether
 
 _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
+_NAMES_VLAN = re.compile(r"\bvlan\b")
 _DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
 
 
@@ -53,6 +55,8 @@ def open_capture(
     As libpcap does: an Ethernet (or loopback) interface is captured with its link header; one
     without a link header (tun, wireguard, IP tunnels) from the IP header, as raw IP; every
     interface, and links of other kinds, through a cooked socket, recorded as Linux cooked v2.
+    An expression naming ``vlan`` on Ethernet runs here, on frames with their tag put back: the
+    kernel's filter would see them without it.
     """
     every = interface in (None, "", "any")
     name = "" if every else str(interface)  # "": unbound, every interface
@@ -74,6 +78,8 @@ def open_capture(
             program = compiled.get_bpf()
             if linktype == LINKTYPE_LINUX_SLL2:
                 program = fix_cooked(program)
+            elif linktype == LINKTYPE_ETHERNET and _NAMES_VLAN.search(expression):
+                program = None  # the kernel sees frames without their tag: see vlan_restored
             if program is None:  # (libpcap too filters such a program in userland)
                 keep = compiled.filter
             else:
@@ -224,7 +230,7 @@ class AsyncSniffer:
                     if self.count and self.seen >= self.count:
                         break
                     continue
-                received = wrap(data, address, kernel_time(ancillary))
+                received = wrap(vlan_restored(data, ancillary), address, kernel_time(ancillary))
                 if indexes is not None and address[0] not in indexes:
                     self._index(address[0])  # (for record(), once the socket is closed)
                 if keep is not None and not keep(self.record(received)):

@@ -52,6 +52,13 @@ IP_HDRINCL = socket.IP_HDRINCL
 #: struct tpacket_stats (linux/if_packet.h): packets seen, packets dropped.
 TPACKET_STATS = struct.Struct("II")
 
+#: struct tpacket_auxdata (linux/if_packet.h), PACKET_AUXDATA's ancillary data: tp_status, tp_len,
+#: tp_snaplen, tp_mac, tp_net, tp_vlan_tci, tp_vlan_tpid.
+TPACKET_AUXDATA = struct.Struct("IIIHHHH")
+TP_STATUS_VLAN_VALID = 0x10
+TP_STATUS_VLAN_TPID_VALID = 0x40
+ETH_P_8021Q = 0x8100
+
 
 def sockaddr_ll(address: tuple[str, int, int, int, bytes]) -> dict[str, object]:
     """Python's AF_PACKET address tuple (ifname, proto, pkttype, hatype, addr) by name."""

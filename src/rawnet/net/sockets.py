@@ -27,15 +27,21 @@ from pyroute2 import netns as _netns
 
 from rawnet.errors import InterfaceError, PrivilegeError, RawnetError
 from rawnet.net.linux import (
+    ETH_P_8021Q,
     ETH_P_ALL,
     ETH_P_IP,
     ETHERNET_HATYPES,
     IP_HDRINCL,
     IPPROTO_RAW,
+    PACKET_AUXDATA,
     PACKET_TYPES,
     SIOCGIFINDEX,
     SO_TIMESTAMPNS,
+    SOL_PACKET,
     TIMESPEC,
+    TP_STATUS_VLAN_TPID_VALID,
+    TP_STATUS_VLAN_VALID,
+    TPACKET_AUXDATA,
 )
 from rawnet.net.routes import source_for
 from rawnet.wire import IP, Ether, IPv6, Layer, Raw
@@ -110,15 +116,18 @@ def _open(family: int, kind: int, proto: int, netns: str | None) -> socket.socke
     return made
 
 
-ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)  #: recvmsg's room for the receive time
+#: recvmsg's room for the receive time, and a layer-2 socket's PACKET_AUXDATA after it.
+ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size) + socket.CMSG_SPACE(TPACKET_AUXDATA.size)
 _timespec = TIMESPEC.unpack_from
+_auxdata = TPACKET_AUXDATA.unpack_from
+_tag = struct.Struct("!HH").pack
 _SOL_SOCKET = socket.SOL_SOCKET
 
 
 def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> int:
     """The receive time in recvmsg's ancillary data (SO_TIMESTAMPNS), else now: nanoseconds.
 
-    SO_TIMESTAMPNS is the only ancillary data these sockets ask for, so it comes first.
+    SO_TIMESTAMPNS comes first (a layer-2 socket's PACKET_AUXDATA after it).
     """
     if ancillary:
         level, kind, value = ancillary[0]
@@ -126,6 +135,23 @@ def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> int:
             seconds, nanoseconds = _timespec(value)
             return int(seconds * 1_000_000_000 + nanoseconds)
     return time.time_ns()
+
+
+def vlan_restored(data: bytes, ancillary: list[tuple[int, int, bytes]]) -> bytes:
+    """The frame with the 802.1Q tag the kernel took out of it put back, as libpcap does.
+
+    Linux strips a received frame's VLAN tag before packet sockets see it (skb_vlan_untag) and
+    hands it over as PACKET_AUXDATA, which a layer-2 socket asks for; it comes after the time.
+    """
+    if len(ancillary) > 1:
+        level, kind, value = ancillary[1]
+        if kind == PACKET_AUXDATA and level == SOL_PACKET and len(value) >= 20:
+            status, _, _, _, _, tci, tpid = _auxdata(value)
+            if tci or status & TP_STATUS_VLAN_VALID:
+                if not status & TP_STATUS_VLAN_TPID_VALID:
+                    tpid = ETH_P_8021Q
+                return data[:12] + _tag(tpid, tci) + data[12:]
+    return data
 
 
 def _describe(family: int, kind: int) -> str:
@@ -180,6 +206,8 @@ class RawSocket:
     @classmethod
     def _packet(cls, kind: int, mode: str, interface: str, proto: int, netns: str | None) -> RawSocket:
         sock = _open(socket.AF_PACKET, kind, socket.htons(proto), netns)
+        if kind == socket.SOCK_RAW:  # the VLAN tags the kernel takes out of received frames
+            sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
         if not interface:  # unbound: it receives from every interface (it cannot send)
             raw = cls(sock, mode, family=socket.AF_PACKET, proto=proto, interface=None)
             raw._netns = netns
@@ -255,7 +283,7 @@ class RawSocket:
     def recv_timed(self, bufsize: int = 65535) -> tuple[bytes, Any, int]:
         """The next packet's bytes, address and kernel receive time (ns), undecoded (for capture loops)."""
         data, ancillary, _, address = self.socket.recvmsg(bufsize, ANCILLARY)
-        return data, address, kernel_time(ancillary)
+        return vlan_restored(data, ancillary), address, kernel_time(ancillary)
 
     def _received(self, data: bytes, address: Any, now: int) -> Received:
         if self.family == socket.AF_PACKET:
