@@ -19,6 +19,7 @@ import errno
 import fcntl
 import socket
 import struct
+import sys
 import time
 from types import TracebackType
 from typing import Any
@@ -121,6 +122,7 @@ ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size) + socket.CMSG_SPACE(TPACKET_AUXDATA
 _timespec = TIMESPEC.unpack_from
 _auxdata = TPACKET_AUXDATA.unpack_from
 _tag = struct.Struct("!HH").pack
+_STATUS_BYTE = 0 if sys.byteorder == "little" else 3  # tp_status's low byte, in host order
 _SOL_SOCKET = socket.SOL_SOCKET
 
 
@@ -145,12 +147,13 @@ def vlan_restored(data: bytes, ancillary: list[tuple[int, int, bytes]]) -> bytes
     """
     if len(ancillary) > 1:
         level, kind, value = ancillary[1]
-        if kind == PACKET_AUXDATA and level == SOL_PACKET and len(value) >= 20:
+        # (untagged, the common case: the status's VLAN bit and the tag's two bytes are all 0)
+        tagged = len(value) >= 20 and (value[_STATUS_BYTE] & TP_STATUS_VLAN_VALID or value[16] or value[17])
+        if tagged and kind == PACKET_AUXDATA and level == SOL_PACKET:
             status, _, _, _, _, tci, tpid = _auxdata(value)
-            if tci or status & TP_STATUS_VLAN_VALID:
-                if not status & TP_STATUS_VLAN_TPID_VALID:
-                    tpid = ETH_P_8021Q
-                return data[:12] + _tag(tpid, tci) + data[12:]
+            if not status & TP_STATUS_VLAN_TPID_VALID:
+                tpid = ETH_P_8021Q
+            return data[:12] + _tag(tpid, tci) + data[12:]
     return data
 
 
