@@ -1,4 +1,5 @@
-"""ICMPv6 and Neighbor Discovery: golden frames checked by tshark and tcpdump, quotes, errors, properties."""
+"""ICMPv6 and Neighbor Discovery (icmpv6.py, ndp.py): golden frames checked by tshark and tcpdump,
+quotes, errors, properties."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from rawnet.wire.icmpv6 import (
     ICMPv6DestUnreach,
     ICMPv6EchoReply,
     ICMPv6EchoRequest,
+    ICMPv6PacketTooBig,
+    ICMPv6ParamProblem,
+    ICMPv6TimeExceeded,
+)
+from rawnet.wire.ipv6 import IPv6
+from rawnet.wire.ipv6ext import IPv6ExtHdrFragment, IPv6ExtHdrHopByHop
+from rawnet.wire.layer import QUOTED, Layer, Raw, Undecoded
+from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
     ICMPv6ND_RA,
@@ -25,12 +34,7 @@ from rawnet.wire.icmpv6 import (
     ICMPv6NDOptPrefixInfo,
     ICMPv6NDOptSrcLLAddr,
     ICMPv6NDOptUnknown,
-    ICMPv6PacketTooBig,
-    ICMPv6ParamProblem,
-    ICMPv6TimeExceeded,
 )
-from rawnet.wire.ipv6 import IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop
-from rawnet.wire.layer import QUOTED, Layer, Raw, Undecoded
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines

@@ -1,4 +1,5 @@
-"""IPv6 and its extension headers: golden frames checked by tshark and tcpdump, decode checks, properties."""
+"""IPv6 and its extension headers (ipv6.py, ipv6ext.py: a chain, tested whole): golden frames checked by
+tshark and tcpdump, decode checks, properties."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 from rawnet.errors import BuildError, DecodeError, FieldValueError, LimitError, MalformedError, TruncatedError
 from rawnet.wire.ether import Ether
 from rawnet.wire.ipv4 import IP
-from rawnet.wire.ipv6 import (
-    IPv6,
+from rawnet.wire.ipv6 import IPv6
+from rawnet.wire.ipv6ext import (
     IPv6ExtHdrDestOpt,
     IPv6ExtHdrFragment,
     IPv6ExtHdrHopByHop,

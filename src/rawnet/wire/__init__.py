@@ -16,17 +16,6 @@ from rawnet.wire.icmpv6 import (
     ICMPv6DestUnreach,
     ICMPv6EchoReply,
     ICMPv6EchoRequest,
-    ICMPv6ND_NA,
-    ICMPv6ND_NS,
-    ICMPv6ND_RA,
-    ICMPv6ND_Redirect,
-    ICMPv6ND_RS,
-    ICMPv6NDOpt,
-    ICMPv6NDOptDstLLAddr,
-    ICMPv6NDOptMTU,
-    ICMPv6NDOptPrefixInfo,
-    ICMPv6NDOptSrcLLAddr,
-    ICMPv6NDOptUnknown,
     ICMPv6PacketTooBig,
     ICMPv6ParamProblem,
     ICMPv6TimeExceeded,
@@ -42,8 +31,8 @@ from rawnet.wire.ipv4 import (
     IPOption_SSRR,
     IPOption_Timestamp,
 )
-from rawnet.wire.ipv6 import (
-    IPv6,
+from rawnet.wire.ipv6 import IPv6
+from rawnet.wire.ipv6ext import (
     IPv6ExtHdrDestOpt,
     IPv6ExtHdrFragment,
     IPv6ExtHdrHopByHop,
@@ -51,6 +40,19 @@ from rawnet.wire.ipv6 import (
     IPv6ExtHdrSegmentRouting,
 )
 from rawnet.wire.layer import Layer, Problem, Raw, Undecoded
+from rawnet.wire.ndp import (
+    ICMPv6ND_NA,
+    ICMPv6ND_NS,
+    ICMPv6ND_RA,
+    ICMPv6ND_Redirect,
+    ICMPv6ND_RS,
+    ICMPv6NDOpt,
+    ICMPv6NDOptDstLLAddr,
+    ICMPv6NDOptMTU,
+    ICMPv6NDOptPrefixInfo,
+    ICMPv6NDOptSrcLLAddr,
+    ICMPv6NDOptUnknown,
+)
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP

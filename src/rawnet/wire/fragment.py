@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from rawnet.errors import BuildError
 from rawnet.wire.ipv4 import IP
-from rawnet.wire.ipv6 import IPv6, IPv6ExtHdrFragment
+from rawnet.wire.ipv6 import IPv6
+from rawnet.wire.ipv6ext import IPv6ExtHdrFragment
 from rawnet.wire.layer import Layer, Raw
 
 

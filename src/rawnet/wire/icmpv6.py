@@ -1,19 +1,15 @@
-"""ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861): messages, options, checksum.
+"""ICMPv6 (RFC 4443): the message header, echo, the errors, and the checksum.
 
 One class, ``ICMPv6``, is registered for IP protocol 58; its decoder reads the type byte
 and returns the message's class (``ICMPv6EchoRequest``, ``ICMPv6ND_NS``...), or ``ICMPv6``
 itself for a type rawnet does not know, whose body is then the Raw payload. Message
-classes subclass ``ICMPv6``, so they all build with next header 58.
+classes subclass ``ICMPv6``, so they all build with next header 58; Neighbor Discovery's
+(ndp.py) join the decoder through register_messages.
 
-What follows the fixed part is the payload, as scapy stacks it: an echo's data is Raw,
-an error's quote is the invoking IPv6 packet (decoded with QUOTED: its lengths may exceed
-the bytes present; an ICMPv6 error inside a quote keeps its own quote Raw), and the
-options of a Neighbor Discovery message are layers stacked one after the other
-(``ICMPv6ND_NS(tgt=...) / ICMPv6NDOptSrcLLAddr(lladdr=...)``). An option of unknown type,
-or of a known type whose length does not match its format, is ``ICMPv6NDOptUnknown``.
-
-The checksum covers the IPv6 pseudo-header it is given (next header 58). Decoding raises
-only DecodeError; an option length of 0 is a MalformedError (it would never advance).
+What follows the fixed part is the payload, as scapy stacks it: an echo's data is Raw, an
+error's quote is the invoking IPv6 packet (decoded with QUOTED: its lengths may exceed the
+bytes present; an ICMPv6 error inside a quote keeps its own quote Raw). The checksum covers
+the IPv6 pseudo-header it is given (next header 58). Decoding raises only DecodeError.
 """
 
 from __future__ import annotations
@@ -21,10 +17,9 @@ from __future__ import annotations
 import socket
 from typing import Any, ClassVar
 
-from rawnet.errors import MalformedError, TruncatedError
+from rawnet.errors import TruncatedError
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
-from rawnet.wire.fields import CHECKSUM, LENGTH, MAC, UInt, Var, _Address, check_bytes
-from rawnet.wire.fields import IPv6 as IPv6Address
+from rawnet.wire.fields import CHECKSUM, UInt
 from rawnet.wire.ipv6 import HEADER_LEN, IPv6
 from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import TotalEnum
@@ -59,7 +54,7 @@ class ICMPv6Type(TotalEnum):
         return 0xFF
 
 
-def _init_with_type(self: Any, **fields: Any) -> None:
+def init_with_type(self: Any, **fields: Any) -> None:
     """Constructor of the typed classes: ``type`` defaults to the class's own message type."""
     if "type" not in fields and self.message_type is not None:
         fields["type"] = self.message_type
@@ -82,7 +77,7 @@ class ICMPv6(Layer):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.__init__ = _init_with_type  # type: ignore[method-assign]
+        cls.__init__ = init_with_type  # type: ignore[method-assign]
 
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ICMPv6:
@@ -271,212 +266,6 @@ class ICMPv6ParamProblem(ICMPv6):
         return f"parameter problem, {what} - octet {values[3]}", True
 
 
-# -- Neighbor Discovery (RFC 4861) ----------------------------------------------------------
-
-
-def _options_next(layer: Layer) -> tuple[LayerClass, int]:
-    return ICMPv6NDOpt, 0
-
-
-class ICMPv6ND_RS(ICMPv6):
-    """Router Solicitation (RFC 4861 4.1); options follow as layers."""
-
-    __slots__ = ()
-    message_type = 133
-    res = UInt(32, "Reserved", 0, hex=True)
-    _next_layer = _options_next
-
-
-class ICMPv6ND_RA(ICMPv6):
-    """Router Advertisement (RFC 4861 4.2, RFC 4191 preference, RFC 3775 H); options follow as layers."""
-
-    __slots__ = ()
-    message_type = 134
-    chlim = UInt(8, "Cur Hop Limit", 0)
-    M = UInt(1, "Managed address configuration flag", 0)
-    O = UInt(1, "Other configuration flag", 0)  # noqa: E741 - scapy's and the RFC's name
-    H = UInt(1, "Home Agent flag (RFC 3775)", 0)
-    prf = UInt(2, "Default Router Preference (RFC 4191)", 0)
-    P = UInt(1, "Proxy flag (RFC 4389)", 0)
-    res = UInt(2, "Reserved", 0)
-    routerlifetime = UInt(16, "Router Lifetime (seconds)", 1800)
-    reachabletime = UInt(32, "Reachable Time (milliseconds)", 0)
-    retranstimer = UInt(32, "Retrans Timer (milliseconds)", 0)
-    _next_layer = _options_next
-
-
-class ICMPv6ND_NS(ICMPv6):
-    """Neighbor Solicitation (RFC 4861 4.3): who has ``tgt``; options follow as layers."""
-
-    __slots__ = ()
-    message_type = 135
-    res = UInt(32, "Reserved", 0, hex=True)
-    tgt = IPv6Address("Target Address", "::")
-    _next_layer = _options_next
-
-    def _describe(self) -> tuple[str, bool]:
-        return f"neighbor solicitation, who has {self.tgt}", True
-
-
-class ICMPv6ND_NA(ICMPv6):
-    """Neighbor Advertisement (RFC 4861 4.4): Router, Solicited, Override flags and the target."""
-
-    __slots__ = ()
-    message_type = 136
-    R = UInt(1, "Router flag", 1)
-    S = UInt(1, "Solicited flag", 0)
-    O = UInt(1, "Override flag", 1)  # noqa: E741 - scapy's and the RFC's name
-    res = UInt(29, "Reserved", 0, hex=True)
-    tgt = IPv6Address("Target Address", "::")
-    _next_layer = _options_next
-
-    def _describe(self) -> tuple[str, bool]:
-        return f"neighbor advertisement, tgt is {self.tgt}", True
-
-
-class ICMPv6ND_Redirect(ICMPv6):
-    """Redirect (RFC 4861 4.5): a better first hop ``tgt`` for destination ``dst``."""
-
-    __slots__ = ()
-    message_type = 137
-    res = UInt(32, "Reserved", 0, hex=True)
-    tgt = IPv6Address("Target Address", "::")
-    dst = IPv6Address("Destination Address", "::")
-    _next_layer = _options_next
-
-    def _describe(self) -> tuple[str, bool]:
-        return f"redirect, {self.dst} to {self.tgt}", True
-
-
-class ICMPv6NDOpt(Layer):
-    """A Neighbor Discovery option (RFC 4861 4.6): type and length in 8-octet units.
-
-    Decoding reads the type and length and returns the option's class; options follow
-    one another as layers until the message ends.
-    """
-
-    __slots__ = ()
-    name = "icmpv6-option"
-    message_type: ClassVar[int | None] = None
-    type = UInt(8, "Type", 0)
-    len = UInt(8, "Length (8-octet units)", None, auto=LENGTH)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.__init__ = _init_option  # type: ignore[method-assign]
-
-    @classmethod
-    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ICMPv6NDOpt:
-        if offset + 2 > end:
-            raise TruncatedError("icmpv6-option", offset, f"{end - offset} bytes left, an option needs 2")
-        kind, length = buf[offset], buf[offset + 1]
-        if length == 0:
-            raise MalformedError("icmpv6-option", offset, f"option type {kind} has length 0")
-        size = length * 8
-        if offset + size > end:
-            raise TruncatedError(
-                "icmpv6-option",
-                offset,
-                f"option type {kind} length {length} needs {size} bytes, {end - offset} left",
-            )
-        target = _OPTIONS.get(kind, ICMPv6NDOptUnknown)
-        if target.header_len != size:
-            target = ICMPv6NDOptUnknown
-        return target._view(buf, offset, offset + size, end, mode)
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        return ICMPv6NDOpt, 0
-
-    def _body(self, values: list[Any]) -> bytes:
-        """The option's variable part (its fixed part is packed from the fields)."""
-        return b""
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        body = self._body(values)
-        missing = -(self.header_len + len(body)) % 8
-        if missing:
-            body += bytes(missing)
-        length = values[1]
-        if length is None:
-            length = (self.header_len + len(body)) // 8
-        return self._pack(length) + body + self._build_payload(None) + self.padding
-
-
-def _init_option(self: Any, **fields: Any) -> None:
-    """Constructor of the options: ``type`` defaults to the option's own type.
-
-    An address given as wire bytes is passed on as text: the compiled constructor's ``len``
-    parameter (the option's Length field) shadows the builtin its fast check for bytes calls.
-    """
-    for field in self.fields_desc:
-        value = fields.get(field.name)
-        if value.__class__ is bytes and isinstance(field, _Address) and len(value) == field.size:
-            fields[field.name] = field.to_text(value)
-    _init_with_type(self, **fields)
-
-
-def _check_option_data(value: Any) -> bytes:
-    data = check_bytes(value)
-    if len(data) > 255 * 8 - 2:
-        raise ValueError(f"{len(data)} bytes, an option has room for {255 * 8 - 2}")
-    return data
-
-
-class ICMPv6NDOptUnknown(ICMPv6NDOpt):
-    """An option rawnet keeps as raw bytes (built zero-padded to a multiple of 8 bytes)."""
-
-    __slots__ = ()
-    data: Var[bytes] = Var("Option data", b"", converter=_check_option_data)
-
-    def _fill_variable(self, values: list[Any]) -> None:
-        values[2] = self._buf[self._off + 2 : self._poff]
-
-    def _body(self, values: list[Any]) -> bytes:
-        return values[2]  # type: ignore[no-any-return]
-
-
-class ICMPv6NDOptSrcLLAddr(ICMPv6NDOpt):
-    """Source Link-Layer Address option (RFC 4861 4.6.1), for Ethernet."""
-
-    __slots__ = ()
-    message_type = 1
-    lladdr = MAC("Link-Layer Address", "00:00:00:00:00:00")
-
-
-class ICMPv6NDOptDstLLAddr(ICMPv6NDOpt):
-    """Target Link-Layer Address option (RFC 4861 4.6.1), for Ethernet."""
-
-    __slots__ = ()
-    message_type = 2
-    lladdr = MAC("Link-Layer Address", "00:00:00:00:00:00")
-
-
-class ICMPv6NDOptPrefixInfo(ICMPv6NDOpt):
-    """Prefix Information option (RFC 4861 4.6.2)."""
-
-    __slots__ = ()
-    message_type = 3
-    prefixlen = UInt(8, "Prefix Length", 64)
-    L = UInt(1, "On-link flag", 1)
-    A = UInt(1, "Autonomous address-configuration flag", 1)
-    R = UInt(1, "Router address flag (RFC 6275)", 0)
-    res1 = UInt(5, "Reserved1", 0)
-    validlifetime = UInt(32, "Valid Lifetime (seconds)", 0xFFFFFFFF)
-    preferredlifetime = UInt(32, "Preferred Lifetime (seconds)", 0xFFFFFFFF)
-    res2 = UInt(32, "Reserved2", 0)
-    prefix = IPv6Address("Prefix", "::")
-
-
-class ICMPv6NDOptMTU(ICMPv6NDOpt):
-    """MTU option (RFC 4861 4.6.4)."""
-
-    __slots__ = ()
-    message_type = 5
-    res = UInt(16, "Reserved", 0)
-    mtu = UInt(32, "MTU", 1280)
-
-
 _MESSAGES: dict[int, type[ICMPv6]] = {
     cls.message_type: cls
     for cls in (
@@ -486,19 +275,17 @@ _MESSAGES: dict[int, type[ICMPv6]] = {
         ICMPv6PacketTooBig,
         ICMPv6TimeExceeded,
         ICMPv6ParamProblem,
-        ICMPv6ND_RS,
-        ICMPv6ND_RA,
-        ICMPv6ND_NS,
-        ICMPv6ND_NA,
-        ICMPv6ND_Redirect,
     )
     if cls.message_type is not None
 }
-_OPTIONS: dict[int, type[ICMPv6NDOpt]] = {
-    cls.message_type: cls
-    for cls in (ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
-    if cls.message_type is not None
-}
+
+
+def register_messages(*classes: type[ICMPv6]) -> None:
+    """Have the decoder give these classes for their types (ndp.py's Neighbor Discovery messages)."""
+    for cls in classes:
+        if cls.message_type is not None:
+            _MESSAGES[cls.message_type] = cls
+
 
 # tcpdump's names (print-icmp6.c icmp6_type_values and the code tables).
 _TCPDUMP_TYPES = {
@@ -540,17 +327,6 @@ __all__ = [
     "ICMPv6DestUnreach",
     "ICMPv6EchoReply",
     "ICMPv6EchoRequest",
-    "ICMPv6NDOpt",
-    "ICMPv6NDOptDstLLAddr",
-    "ICMPv6NDOptMTU",
-    "ICMPv6NDOptPrefixInfo",
-    "ICMPv6NDOptSrcLLAddr",
-    "ICMPv6NDOptUnknown",
-    "ICMPv6ND_NA",
-    "ICMPv6ND_NS",
-    "ICMPv6ND_RA",
-    "ICMPv6ND_RS",
-    "ICMPv6ND_Redirect",
     "ICMPv6PacketTooBig",
     "ICMPv6ParamProblem",
     "ICMPv6TimeExceeded",

@@ -1,163 +1,37 @@
-"""IPv6 (RFC 8200): the header, its extension headers and the pseudo-header it hands down.
+"""IPv6 (RFC 8200): the fixed header, and the pseudo-header it hands down.
 
-Each extension header is a layer of its own, between IPv6 and the transport:
-``IPv6() / IPv6ExtHdrHopByHop() / IPv6ExtHdrFragment() / UDP()``. Hop-by-Hop and
-Destination options are ``(name, value)`` tuples, as TCP options are: ``("Pad1", None)``,
-``("PadN", b"\\0\\0")``, ``("RouterAlert", 0)``, ``("Jumbo", 70000)``, and an unknown option
-``(type, data_bytes)``. Building pads the options to a multiple of 8 bytes (Pad1 or PadN);
-decoding keeps the padding as options, so a decoded header rebuilds byte for byte.
+Its extension headers are layers of their own (ipv6ext.py); the fixed header names them in its
+summary and looks through Routing headers for the final destination of the pseudo-header.
 
 Edge cases, decided here once: a payload length of 0 (a jumbogram, a TSO/GSO capture)
 means "to the end of the buffer" unless the next header is 59 (No Next Header), and
 verify() reports it; a payload length beyond the buffer is truncation, except inside an
-ICMP error's quote. Next header 59 and unknown numbers end the chain with Raw bytes; a
-non-first fragment's payload is Raw. Every header takes at least 8 bytes and nesting is
-bounded by the Layer machinery, so no chain of headers can loop. Never I/O, never globals.
+ICMP error's quote. Never I/O, never globals.
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Sequence
-from typing import Any, ClassVar
-
 from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
-from rawnet.wire.fields import FILL, LENGTH, NEXT, Field, UInt, Var
+from rawnet.wire.fields import FILL, LENGTH, NEXT, UInt
 from rawnet.wire.fields import IPv6 as IPv6Address
-from rawnet.wire.layer import FRAGMENT, IN_IPV6, LAZY, QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.ipv6ext import (
+    EXTENSION_HEADERS,
+    NO_NEXT_HEADER,
+    IPv6ExtHdrRouting,
+    IPv6ExtHdrSegmentRouting,
+    has_jumbo_option,
+    next_class,
+    next_header,
+    next_header_of,
+)
+from rawnet.wire.layer import IN_IPV6, LAZY, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
-from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
 
-_PROTOCOLS = LAYERS.table(IP_PROTOCOL)
 _ZERO16 = bytes(16)
-_AF_INET6 = socket.AF_INET6
-_pton = socket.inet_pton
-_ntop = socket.inet_ntop
-
-# Next Header values of the headers defined here (IANA "Assigned Internet Protocol Numbers").
-HOP_BY_HOP, ROUTING, FRAGMENT_HEADER, NO_NEXT_HEADER, DESTINATION_OPTIONS = 0, 43, 44, 59, 60
 IPV6_IN_IP = 41
 HEADER_LEN = 40  #: the fixed IPv6 header
-SEGMENT_ROUTING = 4  #: Routing Type of the Segment Routing Header (RFC 8754)
-
-# -- Hop-by-Hop and Destination options (RFC 8200 4.2) -----------------------------------
-
-#: Option types by name: Pad1, PadN (RFC 8200), Router Alert (RFC 2711), Jumbo Payload (RFC 2675).
-OPTION_TYPES = {"Pad1": 0, "PadN": 1, "RouterAlert": 5, "Jumbo": 0xC2}
-MAX_OPTIONS_LEN = 2046  #: (255 + 1) * 8 bytes of header, less next header and length
-
-Option = tuple[Any, Any]
-
-
-def decode_options(layer: str, buf: bytes, offset: int, end: int) -> list[Option]:
-    """The options in ``buf[offset:end]`` as (name, value) tuples; an unknown type is (type, bytes)."""
-    options: list[Option] = []
-    for kind, data in walk(
-        layer, buf, offset, end, word="option type", single=(0,), eol=None, length_counts_header=False
-    ):
-        options.append(("Pad1", None) if data is None else _typed_option(kind, data))
-    return options
-
-
-def _typed_option(kind: int, data: bytes) -> Option:
-    if kind == 1:
-        return ("PadN", data)
-    if kind == 5 and len(data) == 2:
-        return ("RouterAlert", int.from_bytes(data, "big"))
-    if kind == 0xC2 and len(data) == 4:
-        return ("Jumbo", int.from_bytes(data, "big"))
-    return (kind, data)
-
-
-def _encode_option(name: Any, value: Any) -> bytes:
-    kind = OPTION_TYPES.get(name, name)
-    if kind == 0:
-        return b"\x00"
-    if name == "RouterAlert":
-        data = int(value).to_bytes(2, "big")
-    elif name == "Jumbo":
-        data = int(value).to_bytes(4, "big")
-    else:
-        data = bytes(value or b"")
-    return bytes((kind, len(data))) + data
-
-
-def encode_options(options: Sequence[Option]) -> bytes:
-    """The options' bytes, padded with Pad1 or PadN so that the header is a multiple of 8 bytes."""
-    data = b"".join(_encode_option(name, value) for name, value in options)
-    missing = -(2 + len(data)) % 8
-    if missing == 1:
-        return data + b"\x00"
-    if missing:
-        return data + bytes((1, missing - 2)) + bytes(missing - 2)
-    return data
-
-
-def _check_options(value: Any) -> tuple[Option, ...]:
-    return check_pairs(value, OPTION_TYPES, encode_options, MAX_OPTIONS_LEN, "an extension header", "type")
-
-
-def _show_options(options: Sequence[Option]) -> str:
-    return "[" + ", ".join(f"({name!r}, {value!r})" for name, value in options) + "]"
-
-
-def _check_addresses(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str | bytes):
-        raise ValueError(f"expected a list of IPv6 addresses, got {value!r}")
-    addresses = []
-    for address in value:
-        try:
-            wire = address if isinstance(address, bytes) and len(address) == 16 else _pton(_AF_INET6, address)
-        except (OSError, TypeError, ValueError):
-            raise ValueError(f"{address!r} is not an IPv6 address") from None
-        addresses.append(_ntop(_AF_INET6, wire))
-    if len(addresses) > 127:
-        raise ValueError(f"{len(addresses)} addresses, a routing header has room for 127")
-    return tuple(addresses)
-
-
-def _check_data(value: Any) -> bytes:
-    data = bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
-    if data is None:
-        raise TypeError(f"expected bytes, got {type(value).__name__}")
-    if len(data) > 2040:
-        raise ValueError(f"{len(data)} bytes, an extension header has room for 2040")
-    return data
-
-
-def _pad8(data: bytes, fixed: int) -> bytes:
-    """``data`` zero-padded so that ``fixed + len(data)`` is a multiple of 8."""
-    missing = -(fixed + len(data)) % 8
-    return data + bytes(missing) if missing else data
-
-
-# -- choosing and naming the next header -------------------------------------------------
-
-
-def next_class(number: int, buf: bytes, offset: int, end: int) -> LayerClass:
-    """The class that decodes next header ``number`` at ``buf[offset:end]``; Raw when none does."""
-    if (
-        number == ROUTING
-        and offset + 8 <= end
-        and buf[offset + 2] == SEGMENT_ROUTING
-        and (buf[offset + 4] + 1) * 16 <= buf[offset + 1] * 8
-    ):
-        return IPv6ExtHdrSegmentRouting  # its Last Entry fits in its length; anything else stays generic
-    return _PROTOCOLS.get(number, Raw)
-
-
-def next_header(payload: Layer | None) -> int:
-    """The Next Header value announcing ``payload``: 59 (No Next Header) for none or raw bytes."""
-    if payload is None:
-        return NO_NEXT_HEADER
-    return LAYERS.number_for(IP_PROTOCOL, payload, getattr(payload.__class__, "ip_protocol", NO_NEXT_HEADER))
-
-
-def _next_header_of(layer: Layer) -> int:
-    return next_header(layer.payload if layer._payload is LAZY else layer._payload)
-
 
 # -- the IPv6 header ----------------------------------------------------------------------
 
@@ -211,7 +85,7 @@ class IPv6(Layer):
         if plen is None:
             plen = len(payload)
             if plen > 0xFFFF:
-                if not _has_jumbo_option(self.payload if self._payload is LAZY else self._payload):
+                if not has_jumbo_option(self.payload if self._payload is LAZY else self._payload):
                     raise BuildError(
                         f"ipv6 payload of {plen} bytes is over 65535: fragment it, or send a jumbogram "
                         "(a Hop-by-Hop header with a ('Jumbo', length) option)"
@@ -219,7 +93,7 @@ class IPv6(Layer):
                 plen = 0  # RFC 2675: a jumbogram's Payload Length is 0
         nh = values[4]
         if nh is None:
-            nh = _next_header_of(self)
+            nh = next_header_of(self)
         return self._pack(plen, nh) + payload + self.padding
 
     def pseudo_addresses(self) -> bytes:
@@ -275,294 +149,7 @@ def _without_addresses(line: str, src: str, dst: str) -> str:
     return line
 
 
-def _has_jumbo_option(payload: Any) -> bool:
-    if not isinstance(payload, IPv6ExtHdrHopByHop):
-        return False
-    return any(name in ("Jumbo", 0xC2) for name, _ in payload._values()[2])
-
-
-# -- extension headers --------------------------------------------------------------------
-
-
-class _OptionsHeader(Layer):
-    """Hop-by-Hop or Destination Options header (RFC 8200 4.3, 4.6): next header, length, options."""
-
-    __slots__ = ()
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
-    len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
-    options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
-
-    @classmethod
-    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> _OptionsHeader:
-        stop = _extension_end(cls.name, buf, offset, end)
-        layer = cls._view(buf, offset, stop, end, mode)
-        layer._unpack()  # decodes and checks the options now
-        return layer
-
-    def _fill_variable(self, values: list[Any]) -> None:
-        values[2] = tuple(decode_options(self.name, self._buf, self._off + 2, self._poff))
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        option_bytes = encode_options(values[2])
-        length = values[1]
-        if length is None:
-            length = (2 + len(option_bytes)) // 8 - 1
-        nh = values[0]
-        if nh is None:
-            nh = _next_header_of(self)
-        return self._pack(nh, length) + option_bytes + self._build_payload(pseudo) + self.padding
-
-    def _header_summary(self) -> tuple[str, bool]:
-        """tcpdump's words for this header, and whether tcpdump goes on to the next one."""
-        return ("HBH" if isinstance(self, IPv6ExtHdrHopByHop) else "DSTOPT"), True
-
-
-def _extension_end(name: str, buf: bytes, offset: int, end: int) -> int:
-    """Where the extension header at ``offset`` ends: (Hdr Ext Len + 1) * 8 bytes, checked to fit."""
-    if offset + 8 > end:
-        raise TruncatedError(name, offset, f"{end - offset} bytes left, an extension header needs 8")
-    size = (buf[offset + 1] + 1) * 8
-    if offset + size > end:
-        raise TruncatedError(
-            name, offset, f"Hdr Ext Len {buf[offset + 1]} needs {size} bytes, {end - offset} left"
-        )
-    return offset + size
-
-
-class IPv6ExtHdrHopByHop(_OptionsHeader):
-    """Hop-by-Hop Options header (RFC 8200 4.3): options every router on the path examines."""
-
-    __slots__ = ()
-    name = "ipv6-hopopts"
-
-
-class IPv6ExtHdrDestOpt(_OptionsHeader):
-    """Destination Options header (RFC 8200 4.6): options for the destination (or each listed hop)."""
-
-    __slots__ = ()
-    name = "ipv6-dstopts"
-
-
-class IPv6ExtHdrRouting(Layer):
-    """Routing header (RFC 8200 4.4); types 0 (RFC 2460, deprecated) and 2 (RFC 6275) carry addresses.
-
-    Other types keep the bytes after ``reserved`` in ``data``. ``segleft`` defaults to the
-    number of addresses; verify() does not judge it (routers decrement it on the way).
-    """
-
-    __slots__ = ()
-    name = "ipv6-route"
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
-    len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
-    type = UInt(8, "Routing Type", 0)
-    segleft = UInt(8, "Segments Left", None, auto=LENGTH)
-    reserved = UInt(32, "Reserved (type-specific data for other types)", 0, hex=True)
-    addresses: Var[tuple[str, ...]] = Var("Addresses (types 0 and 2)", (), converter=_check_addresses)
-    data: Var[bytes] = Var("Type-specific data (other types)", b"", converter=_check_data)
-
-    @classmethod
-    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IPv6ExtHdrRouting:
-        stop = _extension_end(cls.name, buf, offset, end)
-        return cls._view(buf, offset, stop, end, mode)
-
-    def _fill_variable(self, values: list[Any]) -> None:
-        buf, start, stop = self._buf, self._off + 8, self._poff
-        if buf[self._off + 2] in (0, 2) and (stop - start) % 16 == 0:
-            values[5] = tuple(_ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, stop, 16))
-            values[6] = b""
-        else:
-            values[5] = ()
-            values[6] = buf[start:stop]
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
-
-    def checked_fields(self) -> tuple[Field[Any], ...]:
-        return tuple(field for field in super().checked_fields() if field.name != "segleft")
-
-    def _segments_left(self, values: list[Any]) -> int:
-        segleft = values[3]
-        return len(values[5]) if segleft is None else segleft
-
-    def _body(self, values: list[Any]) -> bytes:
-        return _pad8(b"".join(_pton(_AF_INET6, address) for address in values[5]) + values[6], 8)
-
-    def _final_destination(self, dst: bytes) -> bytes:
-        values = self._values()
-        if values[2] in (0, 2) and values[5] and self._segments_left(values) > 0:
-            return _pton(_AF_INET6, values[5][-1])
-        return dst
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        body = self._body(values)
-        length = values[1]
-        if length is None:
-            length = len(body) // 8
-        nh = values[0]
-        if nh is None:
-            nh = _next_header_of(self)
-        if pseudo is not None:
-            pseudo = pseudo[:16] + self._final_destination(pseudo[16:])
-        header = self._pack(nh, length, self._segments_left(values))
-        return header + body + self._build_payload(pseudo) + self.padding
-
-    def _header_summary(self) -> tuple[str, bool]:
-        values = self._values()
-        kind = values[2]
-        length = values[1] if values[1] is not None else len(self._body(values)) // 8
-        text = f"RT6 (len={length}, type={kind}{' [Deprecated]' if kind == 0 else ''}"
-        text += f", segleft={self._segments_left(values)}"
-        if kind not in (0, 2):
-            return f"{text} (unknown type) (invalid)", False
-        if values[6]:
-            return f"{text}[|rt6]", False
-        if values[4]:
-            text += f", rsv=0x{values[4]:x}"
-        return text + "".join(f", [{i}]{a}" for i, a in enumerate(values[5])) + ")", True
-
-
-class IPv6ExtHdrSegmentRouting(Layer):
-    """Segment Routing Header (RFC 8754): Routing type 4 with a list of segments, the last first.
-
-    ``addresses`` holds the Segment List in wire order: ``addresses[0]`` is the final
-    destination. ``segleft`` and ``lastentry`` default to the index of the last segment;
-    ``tlvs`` keeps the optional TLVs as raw bytes.
-    """
-
-    __slots__ = ()
-    name = "ipv6-srh"
-    ip_protocol: ClassVar[int] = ROUTING  #: the Next Header value announcing it (not in the registry)
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
-    len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
-    type = UInt(8, "Routing Type", SEGMENT_ROUTING)
-    segleft = UInt(8, "Segments Left", None, auto=LENGTH)
-    lastentry = UInt(8, "Last Entry (index of the last segment)", None, auto=LENGTH)
-    flags = UInt(8, "Flags", 0, hex=True)
-    tag = UInt(16, "Tag", 0)
-    addresses: Var[tuple[str, ...]] = Var("Segment List", (), converter=_check_addresses)
-    tlvs: Var[bytes] = Var("TLVs", b"", converter=_check_data)
-
-    @classmethod
-    def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IPv6ExtHdrSegmentRouting:
-        stop = _extension_end(cls.name, buf, offset, end)
-        if buf[offset + 2] != SEGMENT_ROUTING:
-            raise MalformedError(cls.name, offset, f"routing type {buf[offset + 2]}, expected 4")
-        if offset + 8 + (buf[offset + 4] + 1) * 16 > stop:
-            raise MalformedError(
-                cls.name, offset, f"last entry {buf[offset + 4]} does not fit in {stop - offset} bytes"
-            )
-        return cls._view(buf, offset, stop, end, mode)
-
-    def _fill_variable(self, values: list[Any]) -> None:
-        buf, start = self._buf, self._off + 8
-        segments_end = start + (buf[self._off + 4] + 1) * 16
-        values[7] = tuple(_ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, segments_end, 16))
-        values[8] = buf[segments_end : self._poff]
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
-
-    def checked_fields(self) -> tuple[Field[Any], ...]:
-        return tuple(field for field in super().checked_fields() if field.name != "segleft")
-
-    def _segments_left(self, values: list[Any]) -> int:
-        segleft = values[3]
-        return max(len(values[7]) - 1, 0) if segleft is None else segleft
-
-    def _body(self, values: list[Any]) -> bytes:
-        return _pad8(b"".join(_pton(_AF_INET6, address) for address in values[7]) + values[8], 8)
-
-    def _final_destination(self, dst: bytes) -> bytes:
-        values = self._values()
-        if values[7] and self._segments_left(values) > 0:
-            return _pton(_AF_INET6, values[7][0])
-        return dst
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        body = self._body(values)
-        length = values[1]
-        if length is None:
-            length = len(body) // 8
-        nh = values[0]
-        if nh is None:
-            nh = _next_header_of(self)
-        lastentry = values[4]
-        if lastentry is None:
-            lastentry = max(len(values[7]) - 1, 0)
-        if pseudo is not None:
-            pseudo = pseudo[:16] + self._final_destination(pseudo[16:])
-        header = self._pack(nh, length, self._segments_left(values), lastentry)
-        return header + body + self._build_payload(pseudo) + self.padding
-
-    def _header_summary(self) -> tuple[str, bool]:
-        values = self._values()
-        length = values[1] if values[1] is not None else len(self._body(values)) // 8
-        lastentry = values[4] if values[4] is not None else max(len(values[7]) - 1, 0)
-        text = f"RT6 (len={length}, type={values[2]}, segleft={self._segments_left(values)}"
-        text += f", last-entry={lastentry}"
-        if values[5]:
-            text += f", flags=0x{values[5]:x}"
-        text += f", tag={values[6]:x}"
-        return text + "".join(f", [{i}]{a}" for i, a in enumerate(values[7])) + ")", True
-
-
-class IPv6ExtHdrFragment(Layer):
-    """Fragment header (RFC 8200 4.5): offset in 8-byte units, More Fragments flag, identification."""
-
-    __slots__ = ()
-    name = "ipv6-frag"
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
-    res1 = UInt(8, "Reserved", 0)
-    offset = UInt(13, "Fragment Offset (8-byte units)", 0)
-    res2 = UInt(2, "Res", 0)
-    m = UInt(1, "M flag: more fragments", 0)
-    id = UInt(32, "Identification", 0, hex=True)
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf, offset = self._buf, self._off
-        offset_flags = buf[offset + 2] << 8 | buf[offset + 3]
-        if offset_flags & 0xFFF8:
-            return Raw, 0  # a non-first fragment carries no upper-layer header
-        cls = next_class(buf[offset], buf, self._poff, self._pend)
-        return cls, (FRAGMENT | IN_IPV6) if offset_flags & 1 else IN_IPV6
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        nh = values[0]
-        if nh is None:
-            nh = _next_header_of(self)
-        return self._pack(nh) + self._build_payload(pseudo) + self.padding
-
-    def _header_summary(self) -> tuple[str, bool]:
-        values = self._values()
-        size = len(self._build_payload(None))
-        return f"frag ({values[2] * 8}|{size})", not values[2]
-
-
-#: The extension header classes (a tuple, for isinstance).
-EXTENSION_HEADERS = (_OptionsHeader, IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting, IPv6ExtHdrFragment)
-
 LAYERS.register(ETHERTYPE, 0x86DD, IPv6)
 LAYERS.register(IP_PROTOCOL, IPV6_IN_IP, IPv6)  # IPv6 in IP (RFC 2473, RFC 4213)
-LAYERS.register(IP_PROTOCOL, HOP_BY_HOP, IPv6ExtHdrHopByHop)
-LAYERS.register(IP_PROTOCOL, ROUTING, IPv6ExtHdrRouting)
-LAYERS.register(IP_PROTOCOL, FRAGMENT_HEADER, IPv6ExtHdrFragment)
-LAYERS.register(IP_PROTOCOL, DESTINATION_OPTIONS, IPv6ExtHdrDestOpt)
 
-__all__ = [
-    "IPv6",
-    "IPv6ExtHdrDestOpt",
-    "IPv6ExtHdrFragment",
-    "IPv6ExtHdrHopByHop",
-    "IPv6ExtHdrRouting",
-    "IPv6ExtHdrSegmentRouting",
-]
+__all__ = ["IPv6"]
