@@ -25,8 +25,9 @@ from rawnet.cli.probe import (
     seconds_option,
 )
 from rawnet.net.bpf import attach_filter, compile_filter
+from rawnet.net.matching import answers_frame
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, next_hop, source_for
-from rawnet.net.sendrecv import answers_frame, solicitation
+from rawnet.net.sendrecv import solicitation
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ARP, Ether, Layer
 

@@ -2,7 +2,7 @@
 
 Each run opens its receiving socket before the first probe leaves (so no fast reply is lost),
 keeps its probes in flight in a table, and matches each reply to one of them with the library's
-rules (sendrecv.answers: echo id and seq, TCP ports and sequence numbers, ICMP errors by the
+rules (matching.answers: echo id and seq, TCP ports and sequence numbers, ICMP errors by the
 datagram they quote). RTT is the reply's receive time minus the probe's send time. Nothing here
 decides what a packet means beyond what the tools report (alive, hop, open/closed/filtered), and
 nothing here prints a result: the commands (ping.py, traceroute.py, arping.py, scan.py) do.
@@ -25,8 +25,9 @@ import click
 
 from rawnet.cli.common import INTERVAL, Address, Output
 from rawnet.errors import RawnetError
+from rawnet.net.matching import answers, quoted_datagram
 from rawnet.net.routes import source_for
-from rawnet.net.sendrecv import answers, layer3_sender, layer3_transmit, quoted_datagram, reply_listener
+from rawnet.net.sendrecv import layer3_sender, layer3_transmit, reply_listener
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ICMP, IP, TCP, ICMPv6, ICMPv6EchoRequest, IPv6, Layer
 

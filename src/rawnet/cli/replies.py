@@ -1,7 +1,7 @@
 """Replies to ``rawnet send --listen``: matching them to their probes, and hping3's line for each.
 
 A listener is armed before the first packet leaves; each reply is matched to a probe still
-waiting (sendrecv.answers) and described from rawnet's decode. Nothing here parses bytes by hand
+waiting (matching.answers) and described from rawnet's decode. Nothing here parses bytes by hand
 or sends anything but the packets of the run.
 """
 
@@ -17,7 +17,8 @@ from typing import Any
 from rawnet.cli.common import Output, RttStats
 from rawnet.cli.sender import RING, Options, Probe, Run, show_sent, tcp_flags
 from rawnet.errors import RawnetError
-from rawnet.net.sendrecv import answers, reply_listener
+from rawnet.net.matching import answers
+from rawnet.net.sendrecv import reply_listener
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ICMP, IP, TCP, UDP, ICMPv6, Layer
 from rawnet.wire.icmp import code_name, type_name
@@ -80,7 +81,7 @@ def describe_reply(got: Received, probe: Sent) -> tuple[str, dict[str, Any]]:
 
 
 class Matcher:
-    """Probes waiting for replies (each for --timeout seconds), matched with sendrecv.answers."""
+    """Probes waiting for replies (each for --timeout seconds), matched with matching.answers."""
 
     def __init__(self, listener: RawSocket, timeout: float, output: Output, stats: RttStats) -> None:
         self.listener = listener

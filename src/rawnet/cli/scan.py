@@ -33,7 +33,7 @@ from rawnet.cli.probe import (
     syn,
 )
 from rawnet.errors import RawnetError
-from rawnet.net.sendrecv import answers, quoted_datagram
+from rawnet.net.matching import answers, quoted_datagram
 from rawnet.net.sockets import Received
 from rawnet.wire import TCP, UDP, Layer
 

@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from rawnet.net.bpf import FilterError, compile_filter
     from rawnet.net.capture import AsyncSniffer, sniff
     from rawnet.net.lab import Host, Interface, Lab
+    from rawnet.net.matching import answers
     from rawnet.net.pcap import PcapError, PcapReader, PcapWriter, Record, rdpcap, wrpcap
-    from rawnet.net.sendrecv import Results, answers, resolve_mac, send, sendp, sr, sr1, srp, srp1
+    from rawnet.net.sendrecv import Results, resolve_mac, send, sendp, sr, sr1, srp, srp1
     from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
 
 _MODULES = {
@@ -22,7 +23,8 @@ _MODULES = {
     "rawnet.net.capture": ["AsyncSniffer", "sniff"],
     "rawnet.net.lab": ["Host", "Interface", "Lab"],
     "rawnet.net.pcap": ["PcapError", "PcapReader", "PcapWriter", "Record", "rdpcap", "wrpcap"],
-    "rawnet.net.sendrecv": ["Results", "answers", "resolve_mac", "send", "sendp", "sr", "sr1", "srp", "srp1"],
+    "rawnet.net.matching": ["answers"],
+    "rawnet.net.sendrecv": ["Results", "resolve_mac", "send", "sendp", "sr", "sr1", "srp", "srp1"],
     "rawnet.net.sockets": ["InterfaceError", "RawSocket", "Received", "source_for"],
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}

@@ -19,19 +19,13 @@ from typing import Any
 from rawnet.errors import RawnetError
 from rawnet.net.bpf import DLT_RAW, attach_filter, compile_filter
 from rawnet.net.linux import ETH_P_ALL
+from rawnet.net.matching import answers, answers_frame, network_layer
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop, source_for
 from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import (
     ARP,
-    ICMP,
     IP,
-    TCP,
-    UDP,
     Ether,
-    ICMPv6,
-    ICMPv6EchoReply,
-    ICMPv6EchoRequest,
-    ICMPv6ND_NA,
     ICMPv6ND_NS,
     ICMPv6NDOptDstLLAddr,
     ICMPv6NDOptSrcLLAddr,
@@ -39,10 +33,7 @@ from rawnet.wire import (
     Layer,
 )
 
-_ICMP_ERRORS = (3, 4, 5, 11, 12)
-_ICMPV6_ERRORS = (1, 2, 3, 4)
 _FILTER_HOSTS = 64  # more destinations than this: the listener's filter keeps all of IP
-_TCP_SYN, _TCP_FIN, _TCP_RST, _TCP_ACK = 0x02, 0x01, 0x04, 0x10
 
 
 @dataclass
@@ -62,20 +53,13 @@ class Results:
         return reply.timestamp - self.sent_at[id(probe)]
 
 
-def _network(packet: Layer) -> Layer:
-    for layer in packet.layers():
-        if isinstance(layer, IP | IPv6):
-            return layer
-    raise RawnetError("sr() and send() work at layer 3: the packet needs an IP or IPv6 layer")
-
-
 def _complete(packet: Layer, netns: str | None) -> Layer:
     """A copy with the source the kernel's routes would pick, when none was given."""
-    network = _network(packet)
+    network = network_layer(packet)
     if network._values()[type(network).src.index] is not None:  # type: ignore[attr-defined]
         return packet
     clone = packet.copy()
-    clone_network = _network(clone)
+    clone_network = network_layer(clone)
     family = socket.AF_INET if isinstance(clone_network, IP) else socket.AF_INET6
     clone_network.src = source_for(str(clone_network.dst), family, netns)  # type: ignore[attr-defined]
     return clone
@@ -90,7 +74,7 @@ def layer3_sender(network: Layer, netns: str | None) -> RawSocket:
 
 def layer3_transmit(sender: RawSocket, packet: Layer) -> None:
     """Send ``packet``'s IP layer (with its header) on a layer3_sender socket."""
-    network = _network(packet)
+    network = network_layer(packet)
     sender.socket.sendto(bytes(network), (str(network.dst), 0))  # type: ignore[attr-defined]
 
 
@@ -107,7 +91,7 @@ def _send(
     try:
         for packet in _expand(packets):
             packet = _complete(packet, netns)
-            network = _network(packet)
+            network = network_layer(packet)
             sender = senders.get(type(network))
             if sender is None:
                 sender = senders[type(network)] = layer3_sender(network, netns)
@@ -127,85 +111,6 @@ def _expand(packets: Layer | Iterable[Layer]) -> list[Layer]:
     if isinstance(packets, Layer):
         return list(packets)  # a packet set gives its packets
     return [member for packet in packets for member in packet]
-
-
-def answers(reply: Layer, probe: Layer) -> str:
-    """'' when ``reply`` answers ``probe``, else why not (sr's debug explains rejections with it)."""
-    sent, got = _network(probe), _network(reply)
-    if type(sent) is not type(got):
-        return "not the probe's IP version"
-    error = quoted_datagram(got)
-    if error is not None:  # an ICMP error: it answers the probe it quotes
-        quoted = _network(error)
-        if (quoted.src, quoted.dst) != (sent.src, sent.dst):  # type: ignore[attr-defined]
-            return "the ICMP error quotes another datagram"
-        head, original = _transport_head(quoted), _transport_head(sent)
-        return "" if head[: len(original)] == original[: len(head)] else "the quoted transport header differs"
-    if ICMPv6ND_NS in probe:  # sent to a multicast group: the advertisement names the target
-        if ICMPv6ND_NA not in reply:
-            return "not a neighbour advertisement"
-        return "" if reply[ICMPv6ND_NA].tgt == probe[ICMPv6ND_NS].tgt else "about another target"
-    if got.src != sent.dst:  # type: ignore[attr-defined]
-        return f"from {got.src}, the probe went to {sent.dst}"  # type: ignore[attr-defined]
-    if TCP in probe:
-        if TCP not in reply:
-            return "not TCP"
-        a, b = probe[TCP], reply[TCP]
-        if (b.sport, b.dport) != (a.dport, a.sport):
-            return "other TCP ports"
-        return _tcp_answers(b, a)
-    if UDP in probe:
-        if UDP not in reply:
-            return "not UDP"
-        a2, b2 = probe[UDP], reply[UDP]
-        return "" if (b2.sport, b2.dport) == (a2.dport, a2.sport) else "other UDP ports"
-    if ICMP in probe and probe[ICMP].type == 8:
-        if ICMP not in reply or reply[ICMP].type != 0:
-            return "not an ICMP echo reply"
-        a3, b3 = probe[ICMP], reply[ICMP]
-        return "" if (a3.id, a3.seq) == (b3.id, b3.seq) else "another echo's id or seq"
-    if ICMPv6EchoRequest in probe:
-        if ICMPv6EchoReply not in reply:
-            return "not an ICMPv6 echo reply"
-        a4, b4 = probe[ICMPv6EchoRequest], reply[ICMPv6EchoReply]
-        return "" if (a4.id, a4.seq) == (b4.id, b4.seq) else "another echo's id or seq"
-    return "no rule matches this protocol"
-
-
-def _tcp_answers(reply: Any, probe: Any) -> str:
-    """'' when the segment ``reply`` answers ``probe`` by its sequence numbers (RFC 9293 3.10.7).
-
-    An ACK must acknowledge a point of the probe's sequence space (its seq up to the end of its
-    data, SYN and FIN); a RST without ACK answers a probe with ACK by carrying the probe's ack.
-    """
-    flags, sent = int(reply.flags), int(probe.flags)
-    if flags & _TCP_ACK:
-        seq = probe.seq
-        span = len(probe._build_payload(None)) + bool(sent & _TCP_SYN) + bool(sent & _TCP_FIN)
-        if (reply.ack - seq) % 2**32 > span:
-            return f"ack {reply.ack} is outside the probe's seq {seq}..{(seq + span) % 2**32}"
-        return ""
-    if flags & _TCP_RST:
-        if sent & _TCP_ACK and reply.seq != probe.ack:
-            return f"a RST with seq {reply.seq}, not the probe's ack {probe.ack}"
-        return ""
-    return "neither ACK nor RST"
-
-
-def _transport_head(network: Layer) -> bytes:
-    """The first 8 bytes after the IP header, as built (what an ICMP error quotes at least)."""
-    wire = bytes(network)
-    start = (wire[0] & 15) * 4 if isinstance(network, IP) else 40
-    return wire[start : start + 8]
-
-
-def quoted_datagram(reply: Layer) -> Layer | None:
-    """The datagram an ICMP or ICMPv6 error quotes, or None."""
-    if ICMP in reply and reply[ICMP].type in _ICMP_ERRORS:
-        return reply[ICMP].payload
-    if ICMPv6 in reply and reply[ICMPv6].type in _ICMPV6_ERRORS:
-        return reply[ICMPv6].payload
-    return None
 
 
 def sr(
@@ -248,7 +153,7 @@ def sr(
 
 
 def _transmit_via(sock: RawSocket, packet: Layer) -> None:
-    network = _network(packet)
+    network = network_layer(packet)
     if sock.mode in ("l3", "l3_hdrincl"):
         sock.send(network)
         return
@@ -264,7 +169,7 @@ def _transmit_via(sock: RawSocket, packet: Layer) -> None:
 def reply_listener(probes: list[Layer], netns: str | None) -> RawSocket:
     """A socket seeing every interface's IP traffic from the probes' destinations, and ICMP."""
     listener = RawSocket.l2_cooked("", ETH_P_ALL, netns=netns)
-    hosts = sorted({str(_network(probe).dst) for probe in probes})  # type: ignore[attr-defined]
+    hosts = sorted({str(network_layer(probe).dst) for probe in probes})  # type: ignore[attr-defined]
     if len(hosts) <= _FILTER_HOSTS:
         sources = " or ".join(f"src host {host}" for host in hosts)
         expression = f"icmp or icmp6 or {sources}" if sources else "icmp or icmp6"
@@ -411,7 +316,7 @@ def _complete_frame(frame: Layer, interface: str, netns: str | None) -> Layer:
         if ARP in clone:
             link.dst = "ff:ff:ff:ff:ff:ff"  # who-has goes to everybody: that is what it is for
         else:
-            hop = next_hop(str(_network(clone).dst), netns)  # type: ignore[attr-defined]
+            hop = next_hop(str(network_layer(clone).dst), netns)  # type: ignore[attr-defined]
             link.dst = resolve_mac(hop.neighbour, interface, netns=netns)
     return clone
 
@@ -419,7 +324,7 @@ def _complete_frame(frame: Layer, interface: str, netns: str | None) -> Layer:
 def _route_interface(frames: list[Layer], netns: str | None) -> str:
     """The interface the kernel's route for the first frame's IP destination goes out of."""
     for frame in frames:
-        return next_hop(str(_network(frame).dst), netns).interface  # type: ignore[attr-defined]
+        return next_hop(str(network_layer(frame).dst), netns).interface  # type: ignore[attr-defined]
     raise RawnetError("no frame to send")
 
 
@@ -439,7 +344,7 @@ def sendp(
     listed = _expand(frames)
     interface = interface or _route_interface(listed, netns)
     if is_loopback(interface, netns):
-        return send([_network(frame) for frame in listed], netns=netns, inter=inter)
+        return send([network_layer(frame) for frame in listed], netns=netns, inter=inter)
     sent = 0
     with RawSocket.l2(interface, netns=netns) as sock:
         for frame in listed:
@@ -448,18 +353,6 @@ def sendp(
             if inter:
                 time.sleep(inter)
     return sent
-
-
-def answers_frame(reply: Layer, probe: Layer) -> str:
-    """'' when ``reply`` answers ``probe`` at layer 2 (ARP, or whatever their IP layers say)."""
-    if ARP in probe:
-        if ARP not in reply:
-            return "not ARP"
-        asked, told = probe[ARP], reply[ARP]
-        if int(told.op) != 2:
-            return "not an ARP reply"
-        return "" if told.psrc == asked.pdst else f"about {told.psrc}, not {asked.pdst}"
-    return answers(reply, probe)
 
 
 def srp(
@@ -481,7 +374,7 @@ def srp(
     probes = _expand(frames)
     interface = interface or _route_interface(probes, netns)
     if is_loopback(interface, netns):
-        pairs = [(_complete(_network(frame), netns), frame) for frame in probes]
+        pairs = [(_complete(network_layer(frame), netns), frame) for frame in probes]
         networks = {id(network): frame for network, frame in pairs}
         results = sr(
             [network for network, _ in pairs],

@@ -1,0 +1,130 @@
+"""Which reply answers which probe: the rules sr(), srp() and the probe commands share.
+
+Pure logic on decoded packets (no sockets): a reply answers a probe by protocol (ICMP echo id
+and seq, TCP ports and sequence numbers, UDP ports, the target of a neighbour advertisement,
+ARP's addresses), and an ICMP or ICMPv6 error answers the datagram it quotes. Each rule says
+why a candidate does not match, for sr()'s debug output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rawnet.errors import RawnetError
+from rawnet.wire import (
+    ARP,
+    ICMP,
+    IP,
+    TCP,
+    UDP,
+    ICMPv6,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6ND_NA,
+    ICMPv6ND_NS,
+    IPv6,
+    Layer,
+)
+
+_ICMP_ERRORS = (3, 4, 5, 11, 12)
+_ICMPV6_ERRORS = (1, 2, 3, 4)
+_TCP_SYN, _TCP_FIN, _TCP_RST, _TCP_ACK = 0x02, 0x01, 0x04, 0x10
+
+
+def network_layer(packet: Layer) -> Layer:
+    """The IP or IPv6 layer of ``packet`` (a RawnetError when it has none)."""
+    for layer in packet.layers():
+        if isinstance(layer, IP | IPv6):
+            return layer
+    raise RawnetError("sr() and send() work at layer 3: the packet needs an IP or IPv6 layer")
+
+
+def answers(reply: Layer, probe: Layer) -> str:
+    """'' when ``reply`` answers ``probe``, else why not (sr's debug explains rejections with it)."""
+    sent, got = network_layer(probe), network_layer(reply)
+    if type(sent) is not type(got):
+        return "not the probe's IP version"
+    error = quoted_datagram(got)
+    if error is not None:  # an ICMP error: it answers the probe it quotes
+        quoted = network_layer(error)
+        if (quoted.src, quoted.dst) != (sent.src, sent.dst):  # type: ignore[attr-defined]
+            return "the ICMP error quotes another datagram"
+        head, original = _transport_head(quoted), _transport_head(sent)
+        return "" if head[: len(original)] == original[: len(head)] else "the quoted transport header differs"
+    if ICMPv6ND_NS in probe:  # sent to a multicast group: the advertisement names the target
+        if ICMPv6ND_NA not in reply:
+            return "not a neighbour advertisement"
+        return "" if reply[ICMPv6ND_NA].tgt == probe[ICMPv6ND_NS].tgt else "about another target"
+    if got.src != sent.dst:  # type: ignore[attr-defined]
+        return f"from {got.src}, the probe went to {sent.dst}"  # type: ignore[attr-defined]
+    if TCP in probe:
+        if TCP not in reply:
+            return "not TCP"
+        a, b = probe[TCP], reply[TCP]
+        if (b.sport, b.dport) != (a.dport, a.sport):
+            return "other TCP ports"
+        return _tcp_answers(b, a)
+    if UDP in probe:
+        if UDP not in reply:
+            return "not UDP"
+        a2, b2 = probe[UDP], reply[UDP]
+        return "" if (b2.sport, b2.dport) == (a2.dport, a2.sport) else "other UDP ports"
+    if ICMP in probe and probe[ICMP].type == 8:
+        if ICMP not in reply or reply[ICMP].type != 0:
+            return "not an ICMP echo reply"
+        a3, b3 = probe[ICMP], reply[ICMP]
+        return "" if (a3.id, a3.seq) == (b3.id, b3.seq) else "another echo's id or seq"
+    if ICMPv6EchoRequest in probe:
+        if ICMPv6EchoReply not in reply:
+            return "not an ICMPv6 echo reply"
+        a4, b4 = probe[ICMPv6EchoRequest], reply[ICMPv6EchoReply]
+        return "" if (a4.id, a4.seq) == (b4.id, b4.seq) else "another echo's id or seq"
+    return "no rule matches this protocol"
+
+
+def _tcp_answers(reply: Any, probe: Any) -> str:
+    """'' when the segment ``reply`` answers ``probe`` by its sequence numbers (RFC 9293 3.10.7).
+
+    An ACK must acknowledge a point of the probe's sequence space (its seq up to the end of its
+    data, SYN and FIN); a RST without ACK answers a probe with ACK by carrying the probe's ack.
+    """
+    flags, sent = int(reply.flags), int(probe.flags)
+    if flags & _TCP_ACK:
+        seq = probe.seq
+        span = len(probe._build_payload(None)) + bool(sent & _TCP_SYN) + bool(sent & _TCP_FIN)
+        if (reply.ack - seq) % 2**32 > span:
+            return f"ack {reply.ack} is outside the probe's seq {seq}..{(seq + span) % 2**32}"
+        return ""
+    if flags & _TCP_RST:
+        if sent & _TCP_ACK and reply.seq != probe.ack:
+            return f"a RST with seq {reply.seq}, not the probe's ack {probe.ack}"
+        return ""
+    return "neither ACK nor RST"
+
+
+def _transport_head(network: Layer) -> bytes:
+    """The first 8 bytes after the IP header, as built (what an ICMP error quotes at least)."""
+    wire = bytes(network)
+    start = (wire[0] & 15) * 4 if isinstance(network, IP) else 40
+    return wire[start : start + 8]
+
+
+def quoted_datagram(reply: Layer) -> Layer | None:
+    """The datagram an ICMP or ICMPv6 error quotes, or None."""
+    if ICMP in reply and reply[ICMP].type in _ICMP_ERRORS:
+        return reply[ICMP].payload
+    if ICMPv6 in reply and reply[ICMPv6].type in _ICMPV6_ERRORS:
+        return reply[ICMPv6].payload
+    return None
+
+
+def answers_frame(reply: Layer, probe: Layer) -> str:
+    """'' when ``reply`` answers ``probe`` at layer 2 (ARP, or whatever their IP layers say)."""
+    if ARP in probe:
+        if ARP not in reply:
+            return "not ARP"
+        asked, told = probe[ARP], reply[ARP]
+        if int(told.op) != 2:
+            return "not an ARP reply"
+        return "" if told.psrc == asked.pdst else f"about {told.psrc}, not {asked.pdst}"
+    return answers(reply, probe)

@@ -1,0 +1,97 @@
+"""Reply matching rules on crafted packets (the kernel's own replies are matched in test_sendrecv)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rawnet import ARP, ICMP, IP, TCP, UDP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
+from rawnet.net.matching import answers, answers_frame, quoted_datagram
+from rawnet.wire import ICMPv6ND_NA, ICMPv6ND_NS
+
+A, B, C = "198.18.0.1", "198.18.0.2", "198.18.0.3"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (TCP(sport=80, dport=1234, flags="SA", ack=101), ""),
+        (TCP(sport=80, dport=1234, flags="SA", ack=100), ""),  # acknowledges nothing yet: allowed
+        (TCP(sport=80, dport=1234, flags="SA", ack=102), "ack 102 is outside the probe's seq 100..101"),
+        (TCP(sport=80, dport=1234, flags="RA", ack=99), "ack 99 is outside the probe's seq 100..101"),
+        (TCP(sport=80, dport=1234, flags="R", seq=5), ""),  # the probe had no ACK: any RST
+        (TCP(sport=80, dport=1234, flags="S"), "neither ACK nor RST"),
+        (TCP(sport=81, dport=1234, flags="SA", ack=101), "other TCP ports"),
+    ],
+)
+def test_tcp_replies_must_fit_the_probes_sequence_space(reply: TCP, reason: str) -> None:
+    probe = IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=1234, dport=80, flags="S", seq=100)
+    assert answers(IP(src="198.18.0.2", dst="198.18.0.1") / reply, probe) == reason
+
+
+def test_data_and_fin_widen_the_sequence_space_a_reply_may_acknowledge() -> None:
+    probe = (
+        IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=1, dport=2, flags="FPA", seq=2**32 - 2) / b"abc"
+    )
+    back = IP(src="198.18.0.2", dst="198.18.0.1")
+    assert answers(back / TCP(sport=2, dport=1, flags="A", ack=2), probe) == ""  # 4 past seq, wrapped
+    assert answers(back / TCP(sport=2, dport=1, flags="A", ack=3), probe) != ""
+    rst = back / TCP(sport=2, dport=1, flags="R", seq=77)
+    assert answers(rst, probe) == "a RST with seq 77, not the probe's ack 0"
+
+
+UDP_PROBE = IP(src=A, dst=B) / UDP(sport=5000, dport=53) / b"query"
+
+
+@pytest.mark.parametrize(
+    ("probe", "reply", "reason"),
+    [
+        (UDP_PROBE, IP(src=B, dst=A) / UDP(sport=53, dport=5000), ""),
+        (UDP_PROBE, IP(src=B, dst=A) / UDP(sport=53, dport=5001), "other UDP ports"),
+        (UDP_PROBE, IP(src=C, dst=A) / UDP(sport=53, dport=5000), f"from {C}, the probe went to {B}"),
+        (UDP_PROBE, IPv6(src="2001:db8::2", dst="2001:db8::1") / UDP(), "not the probe's IP version"),
+        # an ICMP error answers the datagram it quotes, whoever sends it (a router on the way)
+        (UDP_PROBE, IP(src=C, dst=A) / ICMP(type=3, code=3) / UDP_PROBE, ""),
+        (
+            UDP_PROBE,
+            IP(src=C, dst=A) / ICMP(type=11) / (IP(src=A, dst=B) / UDP(sport=5000, dport=54)),
+            "the quoted transport header differs",
+        ),
+        (
+            UDP_PROBE,
+            IP(src=C, dst=A) / ICMP(type=3) / (IP(src=A, dst=C) / UDP(sport=5000, dport=53)),
+            "the ICMP error quotes another datagram",
+        ),
+        (IP(src=A, dst=B) / ICMP(id=7, seq=1), IP(src=B, dst=A) / ICMP(type=0, id=7, seq=1), ""),
+        (
+            IP(src=A, dst=B) / ICMP(id=7, seq=1),
+            IP(src=B, dst=A) / ICMP(type=0, id=7, seq=2),
+            "another echo's id or seq",
+        ),
+        (
+            IPv6(src="2001:db8::1", dst="2001:db8::2") / ICMPv6EchoRequest(id=3, seq=9),
+            IPv6(src="2001:db8::2", dst="2001:db8::1") / ICMPv6EchoReply(id=3, seq=9),
+            "",
+        ),
+        (  # a solicitation goes to a multicast group: the advertisement's target decides
+            IPv6(src="2001:db8::1", dst="ff02::1:ff00:2") / ICMPv6ND_NS(tgt="2001:db8::2"),
+            IPv6(src="2001:db8::2", dst="2001:db8::1") / ICMPv6ND_NA(tgt="2001:db8::3"),
+            "about another target",
+        ),
+    ],
+)
+def test_replies_match_by_protocol_and_say_why_not(probe: Layer, reply: Layer, reason: str) -> None:
+    assert answers(reply, probe) == reason
+
+
+def test_the_quoted_datagram_of_an_error_and_of_anything_else() -> None:
+    error = IP(src=C, dst=A) / ICMP(type=3, code=3) / UDP_PROBE
+    quoted = quoted_datagram(IP.decode(bytes(error)))
+    assert quoted is not None and quoted[UDP].dport == 53
+    assert quoted_datagram(IP(src=B, dst=A) / ICMP(type=0)) is None
+
+
+def test_arp_replies_answer_the_address_asked_about() -> None:
+    ask = ARP(op=1, psrc=A, pdst=B)
+    assert answers_frame(ARP(op=2, psrc=B, pdst=A), ask) == ""
+    assert answers_frame(ARP(op=2, psrc=C, pdst=A), ask) == f"about {C}, not {B}"
+    assert answers_frame(ARP(op=1, psrc=B, pdst=A), ask) == "not an ARP reply"
