@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from rawnet.errors import TruncatedError
-from rawnet.wire.fields import FILL, LENGTH, MAC, IPv4, UInt, ValueSet, Var, _Address
+from rawnet.wire.addresses import MAC, AddressField, IPv4
+from rawnet.wire.fields import FILL, LENGTH, UInt, ValueSet, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.numbers import EtherType, TotalEnum
 from rawnet.wire.registry import ETHERTYPE, LAYERS
@@ -55,7 +56,9 @@ class _ARPAddress(Var[Any]):
     prefix ("198.18.0.0/30"), which makes the packet a set, as do lists.
     """
 
-    def __init__(self, doc: str, default: bytes | None, text: _Address, *, auto: str | None = None) -> None:
+    def __init__(
+        self, doc: str, default: bytes | None, text: AddressField, *, auto: str | None = None
+    ) -> None:
         super().__init__(doc, default, auto=auto)
         self.text = text
         self.size = text.size

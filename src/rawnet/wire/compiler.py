@@ -11,7 +11,8 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Any
 
-from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, Var, _Address
+from rawnet.wire.addresses import AddressField
+from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, Var
 
 if TYPE_CHECKING:
     from rawnet.wire.layer import Layer
@@ -83,7 +84,7 @@ def compile_header(cls: type[Layer], fields: tuple[Field[Any], ...], names: dict
     auto_names = [field.name for field in fields if field.auto in (LENGTH, CHECKSUM, NEXT)]
     for field in fields:
         values.append("None")
-        if isinstance(field, _Address):
+        if isinstance(field, AddressField):
             namespace[f"none{field.index}"] = field.none_wire
         if group or (field.bits and not field.fmt):
             group.append(field)
@@ -181,7 +182,7 @@ def _pack_value(field: Field[Any]) -> str:
     """Source of the value packed for ``field``: auto fields come in as arguments."""
     if field.auto in (LENGTH, CHECKSUM, NEXT):
         return field.name
-    if isinstance(field, _Address):
+    if isinstance(field, AddressField):
         return f"(v[{field.index}] or none{field.index})"
     return f"v[{field.index}]"
 

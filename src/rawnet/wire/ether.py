@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rawnet.wire.fields import FILL, MAC, NEXT, UInt
+from rawnet.wire.addresses import MAC
+from rawnet.wire.fields import FILL, NEXT, UInt
 from rawnet.wire.layer import Layer, LayerClass, Raw
 from rawnet.wire.numbers import EtherType
 from rawnet.wire.registry import ETHERTYPE, LAYERS

@@ -14,7 +14,8 @@ from typing import Any
 
 from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
-from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, IPv4, UInt, Var
+from rawnet.wire.addresses import IPv4
+from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, UInt, Var
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.options import walk

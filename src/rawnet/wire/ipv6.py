@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
+from rawnet.wire.addresses import IPv6 as IPv6Address
 from rawnet.wire.fields import FILL, LENGTH, NEXT, UInt
-from rawnet.wire.fields import IPv6 as IPv6Address
 from rawnet.wire.ipv6ext import (
     EXTENSION_HEADERS,
     NO_NEXT_HEADER,

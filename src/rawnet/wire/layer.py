@@ -18,8 +18,9 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
 from rawnet.wire import display
+from rawnet.wire.addresses import AddressField
 from rawnet.wire.compiler import compile_header, stored_default
-from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, _Address, check_bytes
+from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, check_bytes
 from rawnet.wire.registry import FAST_BUILDERS, FAST_DECODERS
 
 L = TypeVar("L", bound="Layer")
@@ -393,7 +394,7 @@ class Layer:
                     )
                 if isinstance(field, UInt) and stored is not None and not (0 <= stored <= field.maximum):
                     return BuildError(f"{label} must be 0..{field.maximum}, got {stored!r}")
-                if stored is None and field.auto is None and not isinstance(field, Var | _Address):
+                if stored is None and field.auto is None and not isinstance(field, Var | AddressField):
                     return BuildError(f"{label} is None and {layer.name} does not compute it")
         return BuildError(f"cannot build {self.summary_safe()}: {error}")
 

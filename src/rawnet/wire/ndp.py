@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.fields import LENGTH, MAC, UInt, Var, _Address, check_bytes
-from rawnet.wire.fields import IPv6 as IPv6Address
+from rawnet.wire.addresses import MAC, AddressField
+from rawnet.wire.addresses import IPv6 as IPv6Address
+from rawnet.wire.fields import LENGTH, UInt, Var, check_bytes
 from rawnet.wire.icmpv6 import ICMPv6, init_with_type, register_messages
 from rawnet.wire.layer import Layer, LayerClass
 
@@ -155,7 +156,7 @@ def _init_option(self: Any, **fields: Any) -> None:
     """
     for field in self.fields_desc:
         value = fields.get(field.name)
-        if value.__class__ is bytes and isinstance(field, _Address) and len(value) == field.size:
+        if value.__class__ is bytes and isinstance(field, AddressField) and len(value) == field.size:
             fields[field.name] = field.to_text(value)
     init_with_type(self, **fields)
 

@@ -1,0 +1,177 @@
+"""Address fields: MAC, IPv4 and IPv6, kept as wire bytes and shown as text.
+
+An address field takes text, wire bytes, or a network (``"198.18.0.0/30"``: a packet set, one
+packet per address); it remembers the text of the last addresses it converted, since captures
+repeat a few. No I/O, no globals read at run time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from rawnet.wire.fields import Field, ValueSet
+
+
+class AddressField(Field[str]):
+    """An address kept as wire bytes and shown as text; None is built as ``none_wire``."""
+
+    size: ClassVar[int] = 0
+    kind: ClassVar[str] = ""
+
+    def __init__(
+        self, doc: str, default: str | None = None, *, auto: str | None = None, none: str = ""
+    ) -> None:
+        super().__init__(doc, None if default is None else default, auto=auto)
+        self.fmt = f"{self.size}s"
+        self.cache = {}
+        self.texts: dict[bytes, str] = {}  # wire -> text, bounded like cache
+        self.wire_public = self.to_text
+        self.none_wire = self.to_wire(none) if none else bytes(self.size)
+        if default is not None:
+            self.default = default
+
+    def fast_check(self, var: str) -> str:
+        return f"{var}.__class__ is bytes and _len({var}) == {self.size}"
+
+    def __get__(self, layer: Any, owner: type) -> Any:
+        if layer is None:
+            return self
+        values = layer._v
+        if values is None:
+            offset = self.offset
+            if offset is not None:  # a view: read straight from the buffer
+                start = layer._off + offset
+                stored = layer._buf[start : start + self.size]
+            else:
+                stored = layer._unpack()[self.index]
+        else:
+            stored = values[self.index]
+        if stored.__class__ is not bytes:
+            return stored
+        # Captures repeat a few addresses many times: their text is kept, like parsed text is.
+        text = self.texts.get(stored)
+        if text is None:
+            text = self.to_text(stored)
+            if len(self.texts) >= 4096:
+                self.texts.clear()
+            self.texts[stored] = text
+        return text
+
+    def to_wire(self, text: str) -> bytes:
+        raise NotImplementedError
+
+    def to_text(self, wire: bytes) -> str:
+        raise NotImplementedError
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bytes) and len(value) == self.size:
+            return value
+        if isinstance(value, str):
+            try:
+                return self.remember(value, self.to_wire(value))
+            except (OSError, ValueError):
+                network = self.network(value)
+                if network is None:
+                    raise self.fail(value, f"an {self.kind} address") from None
+                return network
+        if isinstance(value, list | tuple):
+            return self._set_of(value, str(value))
+        if isinstance(value, ValueSet):
+            return value
+        raise self.fail(value, f"an {self.kind} address")
+
+    def network(self, text: str) -> ValueSet | None:
+        """A set for text naming several addresses (a prefix), else None."""
+        return None
+
+    def public(self, stored: Any) -> Any:
+        if stored.__class__ is bytes:
+            return self.to_text(stored)
+        return stored
+
+    def display(self, stored: Any) -> str:
+        if stored.__class__ is bytes:
+            return self.to_text(stored)
+        return super().display(stored)
+
+
+class MAC(AddressField):
+    """An EUI-48 (Ethernet) address, "02:00:00:00:00:01"."""
+
+    size = 6
+    kind = "Ethernet (aa:bb:cc:dd:ee:ff)"
+
+    def to_wire(self, text: str) -> bytes:
+        parts = text.replace("-", ":").split(":")
+        if len(parts) != 6 or not all(1 <= len(part) <= 2 for part in parts):
+            raise ValueError(text)
+        return bytes.fromhex("".join(part.zfill(2) for part in parts))
+
+    def to_text(self, wire: bytes) -> str:
+        return wire.hex(":")
+
+
+def _inet6_ntoa(wire: bytes) -> str:
+    return socket.inet_ntop(socket.AF_INET6, wire)
+
+
+class IPv4(AddressField):
+    """An IPv4 address, "198.18.0.1"; "198.18.0.0/30" makes a set of the prefix's addresses."""
+
+    size = 4
+    kind = "IPv4"
+
+    def to_wire(self, text: str) -> bytes:
+        return socket.inet_pton(socket.AF_INET, text)
+
+    to_text = staticmethod(socket.inet_ntoa)  # type: ignore[assignment]
+
+    def network(self, text: str) -> ValueSet | None:
+        if "/" not in text:
+            return None
+        try:
+            net = ipaddress.IPv4Network(text, strict=False)
+        except ValueError:
+            return None
+        return ValueSet(self, _PackedAddresses(net), text)
+
+
+class IPv6(AddressField):
+    """An IPv6 address, "2001:db8::1"; a prefix ("2001:db8::/126") makes a set."""
+
+    size = 16
+    kind = "IPv6"
+
+    def to_wire(self, text: str) -> bytes:
+        return socket.inet_pton(socket.AF_INET6, text)
+
+    to_text = staticmethod(_inet6_ntoa)
+
+    def network(self, text: str) -> ValueSet | None:
+        if "/" not in text:
+            return None
+        try:
+            net = ipaddress.IPv6Network(text, strict=False)
+        except ValueError:
+            return None
+        return ValueSet(self, _PackedAddresses(net), text)
+
+
+class _PackedAddresses:
+    """The addresses of a network as wire bytes, produced lazily (a /8 is not a list)."""
+
+    __slots__ = ("_net",)
+
+    def __init__(self, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+        self._net = net
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (address.packed for address in self._net)
+
+    def __len__(self) -> int:
+        return self._net.num_addresses
