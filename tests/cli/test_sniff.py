@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import pty
 import queue
 import re
 import select
@@ -205,6 +207,39 @@ def test_sniff_on_every_interface_tags_lines_and_gives_json(lab: Lab) -> None:
     assert first["layers"][2]["fields"]["load"] == b"hello".hex()
     assert first["length"] == 33 and first["hex"].endswith(b"hello".hex())
     assert first["summary"] == f"IP 198.18.1.1.{port} > 198.18.1.2.9: UDP, length 5"
+
+
+def test_writing_on_a_terminal_shows_a_live_count(lab: Lab, tmp_path: Path) -> None:
+    # tcpdump -v -w counts "Got N" on a terminal; rawnet's stderr here is a pseudo-terminal
+    controller, terminal = pty.openpty()
+    argv = [*RAWNET, "sniff", "-i", interface_of_b(lab), "-c", "2", "-w", str(tmp_path / "live.pcap"), "udp"]
+    process = lab.popen(
+        "b", argv, stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "TERM": "xterm"}
+    )
+    os.close(terminal)
+    seen = ""
+
+    def read_until(text: str) -> bool:
+        nonlocal seen
+        deadline = time.monotonic() + 5
+        while text not in seen and time.monotonic() < deadline:
+            if select.select([controller], [], [], 0.1)[0]:
+                with contextlib.suppress(OSError):
+                    seen += os.read(controller, 4096).decode(errors="replace")
+        return text in seen
+
+    try:
+        assert read_until("listening on"), seen
+        with udp_from_a(lab) as sock:
+            sock.sendto(b"one", (lab["b"].ipv4, 9))
+            assert read_until("Got 1"), seen  # redrawn while the capture runs
+            sock.sendto(b"two", (lab["b"].ipv4, 9))
+        assert read_until("2 packets captured"), seen  # the end, after the live line went away
+        assert process.wait(10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
 
 
 def test_ctrl_c_ends_the_capture_with_the_counts(lab: Lab) -> None:

@@ -13,7 +13,8 @@ import math
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -164,6 +165,20 @@ class Output:
         else:
             self.out.write(text + "\n")
         self.out.flush()
+
+    @contextmanager
+    def live_status(self, render: Callable[[], str]) -> Iterator[None]:
+        """A status line on stderr redrawn from ``render()`` while the block runs (on a terminal only)."""
+        if not self.live:
+            yield
+            return
+        from rich.live import Live  # (imported only where there is a terminal to draw on)
+        from rich.text import Text
+
+        with Live(
+            get_renderable=lambda: Text(render()), console=self.console, refresh_per_second=4, transient=True
+        ):
+            yield
 
     def note(self, text: str) -> None:
         """A remark for a person (stderr, not part of the results)."""

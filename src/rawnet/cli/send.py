@@ -13,8 +13,8 @@ import random
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import FrameType
 from typing import Any
 
@@ -370,22 +370,15 @@ def _header(output: Output, options: Options, probe: Probe, src: str) -> None:
         output.note("flood mode: no line per packet; Ctrl-C ends it with the statistics")
 
 
-@contextmanager
-def live_counter(output: Output, run: Run) -> Iterator[None]:
+def live_counter(output: Output, run: Run) -> AbstractContextManager[None]:
     """A live count of the packets sent on stderr, while the block runs (only on a terminal)."""
-    if not output.live:
-        yield
-        return
-    from rich.live import Live
-    from rich.text import Text
 
-    def render() -> Text:
+    def render() -> str:
         seconds = time.perf_counter() - run.started if run.sent else 0.0
         rate = f", {run.sent / seconds:,.0f} packets/s" if seconds > 0 else ""
-        return Text(f"{run.sent:,} packets sent{rate}")
+        return f"{run.sent:,} packets sent{rate}"
 
-    with Live(get_renderable=render, console=output.console, refresh_per_second=4, transient=True):
-        yield
+    return output.live_status(render)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from types import FrameType
@@ -210,11 +210,12 @@ def sniff(
     "listening on IFACE ..." goes to stderr once the capture is running: traffic sent after it
     is seen. Ctrl-C (or SIGTERM), -c, or --timeout ends the capture; the counts go to stderr as
     tcpdump prints them (--json: a final {"type": "statistics"} object, with captured, received
-    and dropped). -w flushes each packet,
-    so a capture that is killed keeps what it wrote. With -r, the file's packets go through the
-    same filter (libpcap's interpreter, compiled for the file's link type) and the same output
-    (-w copies them to another file). --json objects hold time, interface, direction, length,
-    summary and layers: [{"layer": name, "fields": {...}}] (hex with -x).
+    and dropped). -w flushes each packet, so a capture that is killed keeps what it wrote; on a
+    terminal it shows a live "Got N" count instead of the lines (as tcpdump -v -w). With -r, the
+    file's packets go through the same filter (libpcap's interpreter, compiled for the file's
+    link type) and the same output (-w copies them to another file). --json objects hold time,
+    interface, direction, length, summary and layers: [{"layer": name, "fields": {...}}] (hex
+    with -x).
 
     \b
     rawnet sniff -i eth0 tcp port 80
@@ -276,7 +277,9 @@ def _capture(
             f"listening on {name}, link-type {linktype_name(linktype)}, snapshot length {SNAPLEN} bytes",
             err=True,
         )
-        with terminate_as_interrupt():
+        counting = printer.sink is not None and not printer.show_lines  # -w: "Got N", as tcpdump -v -w
+        live = printer.out.live_status(lambda: f"Got {printer.captured}") if counting else nullcontext()
+        with terminate_as_interrupt(), live:
             try:
                 sniffer.join()
             except KeyboardInterrupt:
