@@ -315,26 +315,26 @@ def test_listen_matches_an_icmp_error_to_its_probe(lab: Lab) -> None:
 
 
 def test_listen_marks_a_second_reply_to_one_probe_dup(lab: Lab) -> None:
-    with udp_server(lab, 9994, copies=2) as log:  # a real server answering every datagram twice
-        text = send(lab, lab["b"].ipv4, "--udp", "-p", "9994", "-c", "1", "-d", "x", "--listen", "-W", "0.5")
+    # A real server answering every datagram twice. The run ends once every probe is answered, so
+    # the last probe's second answer may come too late to be seen: the probes before it wait.
+    with udp_server(lab, 9994, copies=2) as log:
+        text = send(lab, lab["b"].ipv4, "--udp", "-p", "9994", "-c", "2", "-i", "0.3", "-d", "x", "--listen")
         as_json = send(
-            lab, lab["b"].ipv4, "--udp", "-p", "9994", "-c", "2", "-i", "0.1", "--listen", "--json"
+            lab, lab["b"].ipv4, "--udp", "-p", "9994", "-c", "3", "-i", "0.3", "--listen", "--json"
         )
-    assert log == [lab["a"].ipv4] * 3
+    assert log == [lab["a"].ipv4] * 5
     assert text.returncode == 0, text.stderr
-    lines = [line for line in text.stdout.splitlines() if "ip=198.18.1.2" in line]
+    lines = [line for line in text.stdout.splitlines() if "seq=0" in line]
     first, second = (re.sub(r" id=\d+| rtt=.*", "", line) for line in lines)  # (two datagrams)
     assert len(lines) == 2 and first.startswith("len=29 ip=198.18.1.2 ") and second == "DUP! " + first
-    assert "1 packets transmitted, 1 packets received, 0% packet loss, +1 duplicates" in text.stdout
+    assert re.search(
+        r"2 packets transmitted, 2 packets received, 0% packet loss, \+[12] duplicates", text.stdout
+    )
     replies = [record for record in json_lines(as_json.stdout) if record["type"] == "reply"]
-    assert [(reply["probe"], reply.get("duplicate", False)) for reply in replies] == [
-        (0, False),
-        (0, True),
-        (1, False),
-        (1, True),
-    ]
+    marks = [(reply["probe"], reply.get("duplicate", False)) for reply in replies]
+    assert marks[:5] == [(0, False), (0, True), (1, False), (1, True), (2, False)]
     statistics = json_lines(as_json.stdout)[-1]
-    assert (statistics["sent"], statistics["received"], statistics["duplicates"]) == (2, 2, 2)
+    assert (statistics["sent"], statistics["received"]) == (3, 3) and statistics["duplicates"] >= 2
 
 
 def test_listen_json(lab: Lab) -> None:

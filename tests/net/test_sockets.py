@@ -194,13 +194,16 @@ def test_arecv_for_asyncio(lab: Lab) -> None:
         ):
             waiting = asyncio.ensure_future(_first_udp(listen))
             await asyncio.sleep(0.05)
-            await send.asend(frame_to_b(lab, 9, b"async"))
+            tagged = frame_to_b(lab, 9, b"async")
+            tagged.payload = Dot1Q(vlan=7) / tagged[IP]  # (the tag the kernel takes out comes back)
+            await send.asend(tagged)
             return await asyncio.wait_for(waiting, 2)
 
     async def _first_udp(sock: RawSocket) -> bytes:
         while True:
             got = await sock.arecv()
             if UDP in got.packet and got.packet[UDP].sport == 40000:
+                assert got.packet[Dot1Q].vlan == 7  # read as recv() reads: recvmsg, its ancillary data
                 return bytes(got.packet[UDP].payload or b"")
 
     assert asyncio.run(exchange()) == b"async"

@@ -40,7 +40,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   here `--size`) and `-E` hex (hping3: a file; here `--file`). Replies are shown only with
   `--listen`. At layer 3 the IPv4 id is left to the kernel (0) unless `-N`; with `-f` it counts
   up per datagram so that fragments share one. `--flood` builds one cycle of the packets that
-  differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused.
+  differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused. A `--listen`
+  run ends as soon as every probe is answered (hping3 waits a second more), so a duplicate of
+  the last answer (`DUP!`) may go unseen; ping does the same.
 - `ping`: `-c 4` by default so that it ends; `-p` is a port (`--tcp`, `--udp`), not ping's pad
   pattern; TCP and UDP probes take a new source port each.
 - `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the

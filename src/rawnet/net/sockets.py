@@ -78,7 +78,6 @@ class Received:
         #: "host", "broadcast", "multicast", "otherhost" or "outgoing" (layer-2 sockets), else None.
         self.direction = direction
         #: When the kernel received it, in nanoseconds (SO_TIMESTAMPNS; time.time_ns()'s clock).
-        #: asyncio's arecv has no ancillary data: there it is when recv returned.
         self.timestamp_ns = timestamp_ns
         #: Bytes received.
         self.length = len(data)
@@ -155,6 +154,12 @@ def vlan_restored(data: bytes, ancillary: list[tuple[int, int, bytes]]) -> bytes
                 tpid = ETH_P_8021Q
             return data[:12] + _tag(tpid, tci) + data[12:]
     return data
+
+
+def _wake(waiting: asyncio.Future[None]) -> None:
+    """An event loop's reader callback: the socket has something to read."""
+    if not waiting.done():
+        waiting.set_result(None)
 
 
 def _describe(family: int, kind: int) -> str:
@@ -304,11 +309,25 @@ class RawSocket:
 
     # -- asyncio ---------------------------------------------------------------------------
     async def arecv(self, bufsize: int = 65535) -> Received:
-        """recv() for asyncio: ``await sock.arecv()`` (the socket becomes non-blocking)."""
+        """recv() for asyncio: ``await sock.arecv()`` (the socket becomes non-blocking).
+
+        It reads as recv() does (recvmsg: the kernel's receive time, a VLAN tag put back).
+        """
         self.socket.setblocking(False)
         loop = asyncio.get_running_loop()
-        data, address = await loop.sock_recvfrom(self.socket, bufsize)
-        return self._received(data, address, time.time_ns())
+        while True:
+            try:
+                data, address, stamp = self.recv_timed(bufsize)
+            except BlockingIOError:
+                readable: asyncio.Future[None] = loop.create_future()
+                descriptor = self.socket.fileno()
+                loop.add_reader(descriptor, _wake, readable)
+                try:
+                    await readable
+                finally:
+                    loop.remove_reader(descriptor)
+                continue
+            return self._received(data, address, stamp)
 
     async def asend(
         self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None
