@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from rawnet.net.lab import Lab
-from rawnet.wire import ICMP, IP, UDP, ICMPv6EchoRequest
+from rawnet.net.pcap import LINKTYPE_RAW, PcapWriter
+from rawnet.wire import ARP, ICMP, IP, UDP, Dot1Q, Ether, ICMPv6EchoRequest, IPv6
 from tests.cli.conftest import (
     RAWNET,
     assert_one_line_error,
@@ -171,6 +172,20 @@ def test_sniff_on_a_link_without_ethernet_header_matches_tcpdump(
         assert len(expected) == 2 and all(line.endswith("UDP, length 9") for line in expected)
         assert lab.run("b", ["tcpdump", "-nn", "-tt", "-r", str(written)]).stdout.splitlines() == expected
     assert lines == expected
+
+
+@pytest.mark.parametrize("every", [True, False])
+def test_live_dash_e_lines_are_tcpdumps(lab: Lab, tmp_path: Path, every: bool) -> None:
+    interface = "any" if every else interface_of_b(lab)
+    with tcpdump(lab, "b", interface, "udp port 9", tmp_path / "reference.pcap") as reference:
+        sniffer = Sniffer(lab, "-i", interface, "-e", "-c", "2", "udp", "port", "9")
+        with udp_from_a(lab) as sock:
+            for payload in (b"one", b"two!"):
+                sock.sendto(payload, (lab["b"].ipv4, 9))
+        code, lines, errors = sniffer.finish()
+        assert code == 0, errors
+    expected = lab.run("b", ["tcpdump", "-e", "-nn", "-tt", "-r", str(reference)]).stdout.splitlines()
+    assert len(expected) == 2 and lines == expected  # the same kernel times, the same words
 
 
 def test_sniff_on_every_interface_tags_lines_and_gives_json(lab: Lab) -> None:
@@ -340,6 +355,38 @@ def test_reading_a_tcpdump_any_file_names_interfaces_and_directions(lab: Lab, tm
     assert lines_of(result) == expected and len(expected) == 2
     interface = interface_of_b(lab)
     assert expected[0].split()[1:3] == [interface, "In"] and expected[1].split()[1:3] == [interface, "Out"]
+    linked = lab.run("b", ["tcpdump", "-e", "-nn", "-tt", "-r", str(path)]).stdout.splitlines()
+    assert " ifindex " in linked[0] and " ethertype IPv4 (0x0800), length " in linked[0]
+    assert lines_of(rawnet(lab, "b", "sniff", "-e", "-r", str(path))) == linked
+
+
+@pytest.mark.parametrize("expression", ["", "udp", "icmp6", "tcp"])
+def test_dash_e_lines_are_tcpdumps(tcpdump_file: Path, expression: str) -> None:
+    expected = tcpdump_lines(tcpdump_file, f"-e {expression}")
+    assert expected and all(" > " in line and ", ethertype " in line for line in expected)
+    result = rawnet(None, "", "sniff", "-e", "-r", str(tcpdump_file), *expression.split())
+    assert result.returncode == 0, result.stderr
+    assert lines_of(result) == expected
+
+
+def test_dash_e_shows_vlan_tags_and_raw_ip_as_tcpdump(tmp_path: Path) -> None:
+    ends = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
+    inner = IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=1000, dport=9) / b"x"
+    tagged = tmp_path / "tagged.pcap"
+    with PcapWriter(str(tagged)) as writer:
+        writer.write(Ether(**ends) / Dot1Q(vlan=5) / Dot1Q(vlan=7, prio=3) / inner)  # QinQ, 802.1Q inside
+        writer.write(Ether(**ends, type=0x88A8) / Dot1Q(vlan=5, dei=1) / inner)
+        writer.write(Ether(**ends) / Dot1Q(vlan=9) / ARP(psrc="198.18.0.1", pdst="198.18.0.2"))
+        writer.write(Ether(**ends) / ARP(op=2, psrc="198.18.0.2", pdst="198.18.0.1", hwsrc=ends["dst"]))
+        writer.write(Ether(**ends) / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=9))
+    raw = tmp_path / "raw.pcap"
+    with PcapWriter(str(raw), linktype=LINKTYPE_RAW) as writer:
+        writer.write(inner)
+        writer.write(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1000, dport=9) / b"x")
+    for path in (tagged, raw):
+        expected = tcpdump_lines(path, "-e")
+        assert len(expected) in (2, 5)
+        assert lines_of(rawnet(None, "", "sniff", "-e", "-r", str(path))) == expected
 
 
 def test_reading_with_count_and_writing_a_copy(tcpdump_file: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import click
 
 from rawnet.cli.common import OK, Output
 from rawnet.cli.decode import annotated_tree, layer_checks, layer_records
+from rawnet.cli.linkline import link_line
 from rawnet.cli.pcaptool import (
     SNAPLEN,
     OfflineFilter,
@@ -65,6 +66,7 @@ class Printer:
     show_hex: bool
     verbose: bool
     count: int | None
+    link_level: bool = False  # -e: tcpdump's link-level header on each line
     captured: int = 0
     failure: BaseException | None = None
 
@@ -85,19 +87,17 @@ class Printer:
         ``recorded``: what the file gets, when not ``data`` (`-i any` writes Linux cooked v2).
         """
         self.captured += 1
+        if recorded is not None:
+            wirelen = len(recorded)
+        written = data if recorded is None else recorded
+        if wirelen is None:
+            wirelen = len(written)
         if self.sink is not None:
-            if recorded is not None:
-                data_written, wirelen = recorded, len(recorded)
-            else:
-                data_written = data
-            record = Record(
-                data_written, timestamp_ns, len(data_written) if wirelen is None else wirelen, linktype
-            )
-            self.sink.write(record, flush=True)  # a killed capture keeps what it wrote
+            self.sink.write(Record(written, timestamp_ns, wirelen, linktype), flush=True)  # (kept if killed)
         if not self.show_lines:
             return
         packet = decoded()
-        summary = packet.summary_safe()
+        summary = link_line(packet, wirelen) if self.link_level else packet.summary_safe()
         line = packet_line(timestamp_ns, summary, interface if tagged else None, direction)
         record_json: dict[str, Any] | None = None
         if self.out.json:
@@ -170,6 +170,9 @@ def terminate_as_interrupt() -> Iterator[None]:
     "-x", "--hex", "show_hex", is_flag=True, help="Add a hex dump of each packet (the whole frame)."
 )
 @click.option(
+    "-e", "link_level", is_flag=True, help="Print the link-level header on each line (MACs, EtherType, VLAN)."
+)
+@click.option(
     "-v", "--verbose", is_flag=True, help="Add the field tree of each packet, with checksum status."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No packet lines: only the closing counts.")
@@ -189,6 +192,7 @@ def sniff(
     write_path: str | None,
     read_path: str | None,
     show_hex: bool,
+    link_level: bool,
     verbose: bool,
     quiet: bool,
     print_lines: bool,
@@ -220,6 +224,7 @@ def sniff(
     \b
     rawnet sniff -i eth0 tcp port 80
     rawnet sniff -i veth0 -c 5 -x udp port 53
+    rawnet sniff -i veth0 -e vlan                # MACs, EtherType and 802.1Q tags
     rawnet sniff -i any -w trace.pcapng icmp or icmp6
     rawnet sniff -r trace.pcap -v 'tcp[tcpflags] & tcp-syn != 0'
     rawnet sniff -i eth0 --json --timeout 10 | jq .summary
@@ -228,7 +233,7 @@ def sniff(
         raise click.UsageError("-r reads a file: -i does not go with it")
     text = " ".join(expression)
     show_lines = not quiet and (write_path is None or print_lines)
-    printer = Printer(Output(as_json), None, show_lines, show_hex, verbose, count)
+    printer = Printer(Output(as_json), None, show_lines, show_hex, verbose, count, link_level)
     if read_path is not None:
         return _read(read_path, text, printer, write_path)
     return _capture(interface, text, printer, write_path, timeout)
@@ -247,15 +252,21 @@ def _capture(
             return
         try:
             stamp = received.timestamp_ns // 1000 * 1000  # in microseconds, as libpcap gives tcpdump
+            cooked_link = printer.link_level and linktype == LINKTYPE_LINUX_SLL2  # -e on -i any
+            recorded = sniffer.record(received) if printer.sink is not None or cooked_link else None
+            if cooked_link:  # (-e shows the cooked header, as tcpdump)
+                decoded: Callable[[], Layer] = partial(CookedLinux2.decode, recorded or b"", lenient=True)
+            else:
+                decoded = lambda: received.packet  # noqa: E731
             printer.take(
                 received.data,
                 stamp,
-                lambda: received.packet,
+                decoded,
                 received.interface,
                 received.direction,
                 linktype=linktype,
                 tagged=every,
-                recorded=sniffer.record(received) if printer.sink is not None else None,
+                recorded=recorded,
             )
         except BaseException as error:  # reported by the main thread, which stops the capture
             printer.failure = error

@@ -18,6 +18,20 @@ _UNSET = bytes(6)
 DEFAULT_ETHERTYPE = 0x9000
 
 
+#: tcpdump's names where they differ from EtherType's (print-ether.c's ethertype_values).
+_TCPDUMP_NAMES = {0x8100: "802.1Q", 0x88A8: "802.1Q-QinQ", 0x9100: "802.1Q-9100", 0x9200: "802.1Q-9200"}
+
+
+def ethertype_text(number: int) -> str:
+    """An EtherType as tcpdump prints it: ``IPv4 (0x0800)``, ``802.1Q (0x8100)``, ``Unknown (0x1234)``."""
+    name = _TCPDUMP_NAMES.get(number)
+    if name is None:
+        name = EtherType(number).name
+        if name.startswith("unknown_"):
+            name = "Unknown"
+    return f"{name} (0x{number:04x})"
+
+
 def _ethertype_for(layer: Layer, stored: int | None) -> int:
     if stored is not None:
         return stored
@@ -53,8 +67,11 @@ class Ether(Layer):
         if self.payload is not None and not isinstance(self.payload, Raw):
             return None
         ethertype = self._values()[2]
-        kind = EtherType(ethertype) if ethertype is not None and ethertype >= 0x600 else None
-        what = f"ethertype {kind.name} (0x{int(kind):04x})" if kind is not None else "802.3"
+        what = (
+            f"ethertype {ethertype_text(ethertype)}"
+            if ethertype is not None and ethertype >= 0x600
+            else "802.3"
+        )
         return f"{self.src} > {self.dst}, {what}, length {len(self.build())}"
 
 
