@@ -123,6 +123,8 @@ _auxdata = TPACKET_AUXDATA.unpack_from
 _tag = struct.Struct("!HH").pack
 _STATUS_BYTE = 0 if sys.byteorder == "little" else 3  # tp_status's low byte, in host order
 _SOL_SOCKET = socket.SOL_SOCKET
+_AF_PACKET = socket.AF_PACKET
+_PACKET_TYPES = PACKET_TYPES
 
 
 def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> int:
@@ -134,7 +136,7 @@ def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> int:
         level, kind, value = ancillary[0]
         if kind == SO_TIMESTAMPNS and level == _SOL_SOCKET and len(value) >= 16:
             seconds, nanoseconds = _timespec(value)
-            return int(seconds * 1_000_000_000 + nanoseconds)
+            return seconds * 1_000_000_000 + nanoseconds  # type: ignore[no-any-return]
     return time.time_ns()
 
 
@@ -294,14 +296,13 @@ class RawSocket:
         return vlan_restored(data, ancillary), address, kernel_time(ancillary)
 
     def _received(self, data: bytes, address: Any, now: int) -> Received:
-        if self.family == socket.AF_PACKET:
-            direction = PACKET_TYPES.get(address[2], str(address[2]))
-            link = address[1:5]
+        if self.family == _AF_PACKET:  # (a capture's hot path)
+            direction = _PACKET_TYPES.get(address[2]) or str(address[2])
             if self.mode == "l2" and address[3] in ETHERNET_HATYPES:
-                return Received(data, Ether, address[0], direction, now, link)
+                return Received(data, Ether, address[0], direction, now, address[1:5])
             # cooked sockets, and interfaces without an Ethernet header: by the protocol number
             start = LAYERS.lookup(ETHERTYPE, address[1]) or Raw
-            return Received(data, start, address[0], direction, now, link)
+            return Received(data, start, address[0], direction, now, address[1:5])
         if self.family == socket.AF_INET:
             return Received(data, IP, None, None, now)  # IPv4 raw sockets receive the IP header
         start = LAYERS.lookup(IP_PROTOCOL, self.proto) or Raw  # IPv6 ones do not
