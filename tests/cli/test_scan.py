@@ -7,6 +7,7 @@ the kernel's own ICMP answers.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,34 @@ def test_udp_scan_open_closed_and_open_filtered(lab: Lab, tmp_path: Path) -> Non
         int(row[0])
         for row in tshark_fields(capture, "udp.dstport", display_filter=f"ip.src == {lab['a'].ipv4}")
     ) == list(range(7000, 7020))
+
+
+def test_udp_scan_sends_a_service_its_own_request(lab: Lab, tmp_path: Path) -> None:
+    a, b = lab["a"], lab["b"]
+    with tcpdump(lab, "b", link(lab, "b", "a"), "udp", tmp_path / "requests.pcap") as capture:
+        result = rawnet(
+            lab, "a", "scan", b.ipv4, "-sU", "-p", "9,53,123,161,5353", "-w", "0.3", "--retries", "0"
+        )
+    assert result.returncode == 0, result.stderr
+    fields = (
+        "udp.dstport",
+        "udp.length",
+        "dns.flags.response",
+        "dns.qry.type",
+        "ntp.flags.mode",
+        "snmp.community",
+    )
+    probes = {
+        row[0]: row[1:] for row in tshark_fields(capture, *fields, display_filter=f"ip.src == {a.ipv4}")
+    }
+    assert probes == {  # tshark reads each request as its protocol's: a query, a client, a get
+        "9": ["8", "", "", "", ""],  # (no service known: an empty datagram)
+        "53": ["25", "0", "2", "", ""],  # DNS query, NS records
+        "123": ["56", "", "", "3", ""],  # NTP mode 3, client
+        "161": ["51", "", "", "", "public"],  # SNMP get-request
+        "5353": ["25", "0", "2", "", ""],  # the same DNS query, to multicast DNS's port
+    }
+    assert all(re.search(rf"^{port}/udp +closed ", result.stdout, re.M) for port in (9, 53, 123, 161, 5353))
 
 
 def test_scan_rate_spaces_the_probes(lab: Lab, tmp_path: Path) -> None:

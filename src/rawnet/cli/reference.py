@@ -49,7 +49,8 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
   hops, and a UDP scan of many closed ports reports the rest open|filtered.
 - `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation.
-- `scan`: a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram.
+- `scan`: a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram,
+  except to DNS, NTP and SNMP ports, which get a minimal request of their protocol (as nmap).
 - `ping -I`, `traceroute -i/-s`, `scan -e/-S`: an interface binds the probes to it
   (SO_BINDTODEVICE, from its address); a source address is used as given, never checked to
   be local (rawnet may spoof: answers then go to that address).

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from rawnet.cli.common import ADDRESS, INTERVAL, NO_REPLY, OK, PORTS, Output, PortSpec, paced
+from rawnet.cli.payloads import udp_payload
 from rawnet.cli.probe import (
     PORT_UNREACHABLE,
     armed,
@@ -154,9 +155,10 @@ def scan(
     --syn (nmap -sS) sends a SYN to each port: a SYN-ACK means open (the kernel then resets
     the half-open connection), a RST closed, and an ICMP unreachable (type 3 codes 1, 2, 3,
     9, 10, 13; any ICMPv6 unreachable) or nothing at all filtered. --udp (nmap -sU) sends an
-    empty datagram: a UDP reply means open, an ICMP port unreachable closed, another ICMP
-    unreachable filtered, and nothing open|filtered (a listening service that stays silent
-    looks the same as a firewall). Probes still unanswered after -w are sent again --retries
+    empty datagram, or the service's own request to DNS (53, 5353), NTP (123) and SNMP (161, v1
+    "public" sysDescr), as nmap's payloads do: a UDP reply means open, an ICMP port unreachable
+    closed, another ICMP unreachable filtered, and nothing open|filtered (a listening service
+    that stays silent looks the same as a firewall). Probes still unanswered after -w are sent again --retries
     times. Linux hosts send at most 6 ICMP errors at once and then one a second
     (net.ipv4.icmp_ratelimit), so a UDP scan of many closed ports of a Linux host needs
     --retries and time, or shows them open|filtered. As nmap, a state held by more than 25
@@ -184,7 +186,9 @@ def scan(
         header = ip_header(destination, source, 64)
         if method == "syn":
             return header / syn(base, port)
-        return header / UDP(sport=base, dport=port)
+        datagram = header / UDP(sport=base, dport=port)
+        request = udp_payload(port)  # a service's own request where there is one, else nothing
+        return datagram / request if request else datagram
 
     probes = {port: probe(port) for port in ports}
     with armed(probes[ports[0]], buffer=8 << 20, interface=interface) as (
