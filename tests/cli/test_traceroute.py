@@ -118,6 +118,9 @@ def test_traceroute_interface_and_source(line: Lab, tmp_path: Path) -> None:
         (["traceroute", "198.18.1.2", "-f", "5", "-m", "2"], ["beyond the max TTL"]),
         (["traceroute", "198.18.1.2", "-q", "0"], ["-q"]),
         (["traceroute", "198.18.1.2", "-I", "-p", "80"], ["-p PORT"]),
+        (["traceroute", "198.18.1.2", "-i", "nosuch0"], ["no interface named 'nosuch0'"]),
+        (["traceroute", "198.18.1.2", "-s", "2001:db8::1"], ["not of one family"]),
+        (["traceroute", "198.18.1.2", "-s", "nobody"], ["-s", "not an IPv4 or IPv6 address"]),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(lab: Lab, args: list[str], words: list[str]) -> None:
