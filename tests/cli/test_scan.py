@@ -176,7 +176,7 @@ def test_scan_interface_and_source(lab: Lab, tmp_path: Path) -> None:
         (["scan", "198.18.1.2", "-p", "80", "--rate", "0"], ["--rate"]),
         (["scan", "198.18.1.2", "-p", "80", "--retries", "-1"], ["--retries"]),
         (["scan", "198.18.1.2", "-p", "80", "-e", "nosuch0"], ["no interface named 'nosuch0'"]),
-        (["scan", "198.18.1.2", "-p", "80", "-S", "300.1.1.1"], ["-S", "300.1.1.1"]),
+        (["scan", "198.18.1.2", "-p", "80", "-S", "nobody"], ["-S", "not an IPv4 or IPv6 address"]),
         (["scan", "198.18.1.2.", "-p", "80"], ["198.18.1.2."]),
     ],
 )
