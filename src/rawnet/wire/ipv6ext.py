@@ -219,7 +219,41 @@ class IPv6ExtHdrDestOpt(_OptionsHeader):
     name = "ipv6-dstopts"
 
 
-class IPv6ExtHdrRouting(Layer):
+class _RoutingHeader(Layer):
+    """What the Routing header and the SRH build alike: next header, length, the counters, body."""
+
+    __slots__ = ()
+
+    def _body(self, values: list[Any]) -> bytes:
+        raise NotImplementedError
+
+    def _final_destination(self, dst: bytes) -> bytes:
+        raise NotImplementedError
+
+    def _counters(self, values: list[Any]) -> tuple[int, ...]:
+        """The header's computed fields after Hdr Ext Len, in order (Segments Left, ...)."""
+        raise NotImplementedError
+
+    def _header_summary(self) -> tuple[str, bool]:
+        """tcpdump's words for this header, and whether tcpdump goes on to the next one."""
+        raise NotImplementedError
+
+    def _build(self, pseudo: bytes | None) -> bytes:
+        values = self._v or self._unpack()
+        body = self._body(values)
+        length = values[1]
+        if length is None:
+            length = len(body) // 8
+        nh = values[0]
+        if nh is None:
+            nh = next_header_of(self)
+        if pseudo is not None:  # the transport's checksum covers the final destination (RFC 8200 8.1)
+            pseudo = pseudo[:16] + self._final_destination(pseudo[16:])
+        header = self._pack(nh, length, *self._counters(values))
+        return header + body + self._build_payload(pseudo) + self.padding
+
+
+class IPv6ExtHdrRouting(_RoutingHeader):
     """Routing header (RFC 8200 4.4); types 0 (RFC 2460, deprecated) and 2 (RFC 6275) carry addresses.
 
     Other types keep the bytes after ``reserved`` in ``data``. ``segleft`` defaults to the
@@ -270,19 +304,8 @@ class IPv6ExtHdrRouting(Layer):
             return _pton(_AF_INET6, values[5][-1])
         return dst
 
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        body = self._body(values)
-        length = values[1]
-        if length is None:
-            length = len(body) // 8
-        nh = values[0]
-        if nh is None:
-            nh = next_header_of(self)
-        if pseudo is not None:
-            pseudo = pseudo[:16] + self._final_destination(pseudo[16:])
-        header = self._pack(nh, length, self._segments_left(values))
-        return header + body + self._build_payload(pseudo) + self.padding
+    def _counters(self, values: list[Any]) -> tuple[int, ...]:
+        return (self._segments_left(values),)
 
     def _header_summary(self) -> tuple[str, bool]:
         values = self._values()
@@ -299,7 +322,7 @@ class IPv6ExtHdrRouting(Layer):
         return text + "".join(f", [{i}]{a}" for i, a in enumerate(values[5])) + ")", True
 
 
-class IPv6ExtHdrSegmentRouting(Layer):
+class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     """Segment Routing Header (RFC 8754): Routing type 4 with a list of segments, the last first.
 
     ``addresses`` holds the Segment List in wire order: ``addresses[0]`` is the final
@@ -357,22 +380,11 @@ class IPv6ExtHdrSegmentRouting(Layer):
             return _pton(_AF_INET6, values[7][0])
         return dst
 
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        body = self._body(values)
-        length = values[1]
-        if length is None:
-            length = len(body) // 8
-        nh = values[0]
-        if nh is None:
-            nh = next_header_of(self)
+    def _counters(self, values: list[Any]) -> tuple[int, ...]:
         lastentry = values[4]
         if lastentry is None:
             lastentry = max(len(values[7]) - 1, 0)
-        if pseudo is not None:
-            pseudo = pseudo[:16] + self._final_destination(pseudo[16:])
-        header = self._pack(nh, length, self._segments_left(values), lastentry)
-        return header + body + self._build_payload(pseudo) + self.padding
+        return self._segments_left(values), lastentry
 
     def _header_summary(self) -> tuple[str, bool]:
         values = self._values()
@@ -420,7 +432,7 @@ class IPv6ExtHdrFragment(Layer):
 
 
 #: The extension header classes (a tuple, for isinstance).
-EXTENSION_HEADERS = (_OptionsHeader, IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting, IPv6ExtHdrFragment)
+EXTENSION_HEADERS = (_OptionsHeader, _RoutingHeader, IPv6ExtHdrFragment)
 
 
 def has_jumbo_option(payload: Any) -> bool:
