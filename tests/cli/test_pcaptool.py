@@ -13,7 +13,7 @@ import pytest
 
 from rawnet.net.lab import Lab
 from rawnet.net.pcap import LINKTYPE_RAW, wrpcap
-from rawnet.wire import ICMP, IP, UDP, ICMPv6EchoRequest
+from rawnet.wire import ICMP, IP, UDP, ICMPv6EchoRequest, IPv6
 from tests.cli.conftest import assert_one_line_error, json_lines, lines_of, rawnet, tcpdump, tshark_fields
 
 
@@ -147,6 +147,24 @@ def test_filter_keeps_what_tcpdump_keeps(captures: dict[str, Path], tmp_path: Pa
     assert frames(ours) == frames(theirs)
     assert f"{kept} of {capinfos(source)['Number of packets']} packets kept" in result.stderr
     assert ours.read_bytes() == theirs.read_bytes()  # the same header and records, byte for byte
+
+
+def test_filter_a_raw_ip_file(tmp_path: Path) -> None:
+    # LINKTYPE_RAW (101) in the file is DLT_RAW (12) to libpcap's compiler, as tcpdump maps it
+    source, ours, theirs = tmp_path / "raw.pcap", tmp_path / "ours.pcap", tmp_path / "theirs.pcap"
+    wrpcap(
+        source,
+        [
+            IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=1027, dport=9) / b"four",
+            IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1028, dport=9) / b"six",
+        ],
+        linktype=LINKTYPE_RAW,
+    )
+    result = rawnet(None, "", "pcap", "filter", str(source), str(ours), "ip6", "and", "udp")
+    assert result.returncode == 0, result.stderr
+    with theirs.open("wb") as file:
+        subprocess.run(["tcpdump", "-r", str(source), "-w", "-", "ip6 and udp"], stdout=file, check=True)
+    assert capinfos(ours)["Number of packets"] == "1" and ours.read_bytes() == theirs.read_bytes()
 
 
 def test_filter_a_pcapng_file(captures: dict[str, Path], tmp_path: Path) -> None:
