@@ -13,7 +13,7 @@ DNS_QUERY = bytes.fromhex("0006 0100 0001 0000 0000 0000 00 0002 0001")
 #: NTP (RFC 5905): a version 4 client request (LI 3 unsynchronised, mode 3), the rest zero.
 NTP_REQUEST = bytes.fromhex("e3") + bytes(47)
 
-#: SNMP v1 (RFC 1157): get-request for sysDescr.0 (1.3.6.1.2.1.1.1.0), community "public".
+#: SNMP v1 (RFC 1157): get-request for sysDescr.0 (OID {iso(1) 3 6 1 2 1 1 1 0}), community "public".
 SNMP_GET = bytes.fromhex(
     "3029"  # Message
     "020100"  # version 1 (0)

@@ -230,6 +230,14 @@ class _RoutingHeader(Layer):
     def _final_destination(self, dst: bytes) -> bytes:
         raise NotImplementedError
 
+    def _next_layer(self) -> tuple[LayerClass, int]:
+        buf = self._buf
+        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
+
+    def checked_fields(self) -> tuple[Field[Any], ...]:
+        # Segments Left is not judged: routers decrement it on the way.
+        return tuple(field for field in super().checked_fields() if field.name != "segleft")
+
     def _counters(self, values: list[Any]) -> tuple[int, ...]:
         """The header's computed fields after Hdr Ext Len, in order (Segments Left, ...)."""
         raise NotImplementedError
@@ -283,13 +291,6 @@ class IPv6ExtHdrRouting(_RoutingHeader):
         else:
             values[5] = ()
             values[6] = buf[start:stop]
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
-
-    def checked_fields(self) -> tuple[Field[Any], ...]:
-        return tuple(field for field in super().checked_fields() if field.name != "segleft")
 
     def _segments_left(self, values: list[Any]) -> int:
         segleft = values[3]
@@ -359,13 +360,6 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
         segments_end = start + (buf[self._off + 4] + 1) * 16
         values[7] = tuple(_ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, segments_end, 16))
         values[8] = buf[segments_end : self._poff]
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
-
-    def checked_fields(self) -> tuple[Field[Any], ...]:
-        return tuple(field for field in super().checked_fields() if field.name != "segleft")
 
     def _segments_left(self, values: list[Any]) -> int:
         segleft = values[3]
