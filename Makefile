@@ -7,15 +7,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
+# tests/wire also runs on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
+# python3.X on PATH if it runs and is that version, else the newest pyenv install of it.
+WIRE_PYTHONS := 3.12 3.13
+WIRE_VENVS := $(addprefix .venv-,$(WIRE_PYTHONS))
+PYENV_VERSIONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
 APT_PACKAGES := tshark tcpdump iproute2
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: demo test lint typecheck unit bench system-deps clean
+.PHONY: demo test lint typecheck unit wire-pythons bench system-deps clean
 
 demo: $(STAMP)
 	$(PY) -m rawnet demo
 
-test: system-deps $(STAMP) lint typecheck unit
+test: system-deps $(STAMP) lint typecheck unit wire-pythons
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench examples
@@ -26,6 +31,12 @@ typecheck: $(STAMP)
 
 unit: system-deps $(STAMP)
 	$(VENV)/bin/pytest -q
+
+wire-pythons: system-deps $(addsuffix /.installed,$(WIRE_VENVS))
+	@for venv in $(WIRE_VENVS); do \
+	  echo "tests/wire on $$($$venv/bin/python -V)"; \
+	  $$venv/bin/pytest -q tests/wire -p no:cacheprovider || exit 1; \
+	done
 
 bench: $(STAMP)
 	@test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
@@ -51,5 +62,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+# A missing Python stops make with the places looked at; it is never skipped.
+.venv-%/.installed: pyproject.toml
+	@if ! test -x .venv-$*/bin/python; then \
+	  found=""; \
+	  for python in $$(command -v python$*) $$(ls -d $(PYENV_VERSIONS)/$*.*/bin/python$* 2>/dev/null | sort -rV); do \
+	    if [ "$$($$python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = $* ]; then \
+	      found=$$python; break; \
+	    fi; \
+	  done; \
+	  if [ -z "$$found" ]; then \
+	    echo "tests/wire needs Python $*: no working python$* on PATH nor in" \
+	      "$(PYENV_VERSIONS)/$*.*/bin (install it, e.g. pyenv install $*)" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "$$found -m venv .venv-$*"; \
+	  $$found -m venv .venv-$*; \
+	fi
+	.venv-$*/bin/python -m pip install -q --upgrade pip
+	.venv-$*/bin/python -m pip install -q -e '.[test]'
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) build dist src/*.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(WIRE_VENVS) build dist src/*.egg-info

@@ -41,14 +41,17 @@ class BuildError(RawnetError, ValueError):
     """A packet that cannot be turned into bytes as it stands (a field holding a set, ...).
 
     When one computed field is the cause, ``layer``, ``field`` and ``value`` name it and the
-    value it would need (a length beyond its field's range, say).
+    value it would need (a length beyond its field's range, say); ``source`` is the layer object.
     """
 
-    def __init__(self, message: str, *, layer: str = "", field: str = "", value: object = None) -> None:
+    def __init__(
+        self, message: str, *, layer: str = "", field: str = "", value: object = None, source: object = None
+    ) -> None:
         super().__init__(message)
         self.layer = layer
         self.field = field
         self.value = value
+        self.source = source
 
 
 class PrivilegeError(RawnetError, PermissionError):

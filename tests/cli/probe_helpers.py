@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from rawnet.net.lab import Lab
 from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines
+from tests.privilege import without
 
 NOBODY = "198.18.1.99"  # in the pair's subnet, but no host has it: nothing answers
 
@@ -80,6 +81,6 @@ def statistics(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
 
 
 def assert_needs_cap_net_raw(lab: Lab, command: str) -> None:
-    """``rawnet COMMAND`` run as nobody: one line naming CAP_NET_RAW, exit 3."""
-    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *RAWNET, command, lab["b"].ipv4]
+    """``rawnet COMMAND`` run without CAP_NET_RAW: one line naming it, exit 3."""
+    argv = without("net_raw", [*RAWNET, command, lab["b"].ipv4])
     assert_one_line_error(lab.run("a", argv, timeout=30), 3, f"rawnet {command}", "CAP_NET_RAW")

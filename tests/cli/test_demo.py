@@ -16,6 +16,7 @@ import sys
 import time
 
 from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines, rawnet
+from tests.privilege import without
 
 TIMEOUT = 20.0
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -174,9 +175,7 @@ def test_ctrl_c_ends_the_demo_with_its_summary_and_removes_the_lab() -> None:
 
 
 def test_without_cap_sys_admin_the_demo_is_exit_3() -> None:
-    dropped = subprocess.run(
-        ["setpriv", "--bounding-set", "-sys_admin", *RAWNET, "demo"], capture_output=True, text=True
-    )
+    dropped = subprocess.run(without("sys_admin", [*RAWNET, "demo"]), capture_output=True, text=True)
     assert_one_line_error(dropped, 3, "rawnet demo", "CAP_SYS_ADMIN")
     assert dropped.stdout == ""  # it stopped before making anything
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.cli.conftest import assert_one_line_error, json_lines, lines_of, rawnet
+from tests.privilege import without
 
 #: A stdlib-only ICMP echo (a raw socket): exit 0 when ADDRESS answers; prints the reply's TTL.
 PING = """
@@ -146,7 +147,7 @@ def test_bad_arguments() -> None:
 def test_without_cap_sys_admin_it_is_exit_3(name: str) -> None:
     for args in (["up", "--name", name], ["list"], ["down", name]):
         dropped = subprocess.run(
-            ["setpriv", "--bounding-set", "-sys_admin", sys.executable, "-m", "rawnet", "lab", *args],
+            without("sys_admin", [sys.executable, "-m", "rawnet", "lab", *args]),
             capture_output=True,
             text=True,
         )

@@ -12,7 +12,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from tests.cli.conftest import (
     tshark_fields,
 )
 from tests.cli.probe_helpers import udp_server
+from tests.privilege import without
 
 SEED_PAYLOAD = b"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: 198.18.1.2\r\nAccept-Encoding: identity\r\n\r\n"
 
@@ -380,8 +380,5 @@ def test_bad_arguments_are_one_line_and_exit_2(
 
 
 def test_without_cap_net_raw_exit_3(lab: Lab) -> None:
-    nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-    result = lab.run(
-        "a", [*nobody, sys.executable, "-m", "rawnet", "send", lab["b"].ipv4, "-c", "1"], timeout=30
-    )
+    result = lab.run("a", without("net_raw", [*RAWNET, "send", lab["b"].ipv4, "-c", "1"]), timeout=30)
     assert_one_line_error(result, 3, "CAP_NET_RAW")

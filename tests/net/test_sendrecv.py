@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from rawnet import ICMP, IP, TCP, UDP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
+from rawnet import (
+    ICMP,
+    IP,
+    TCP,
+    UDP,
+    ICMPv6,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    IPv6,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    fragment,
+)
+from rawnet.net.capture import AsyncSniffer
 from rawnet.net.lab import Lab
 from rawnet.net.matching import answers
 from rawnet.net.sendrecv import send, sr, sr1, srp
@@ -265,3 +279,33 @@ def test_ipv6_macs_are_resolved_by_neighbour_discovery(lab: Lab) -> None:
         assert sendp(frame, netns=a.netns) == 1
         data, sender = sink.recvfrom(100)
         assert data == b"v6 l2" and sender[:2] == (a.ipv6, 42500)
+
+
+def test_ipv6_fragments_with_a_hop_by_hop_header_are_reassembled_by_the_kernel(lab: Lab) -> None:
+    # RFC 8200 4.5: Hop-by-Hop travels in front of the Fragment header in every fragment (after
+    # it, Linux answers Parameter Problem). The peer must reassemble and answer the echo.
+    request = (
+        IPv6(src=lab["a"].ipv6, dst=lab["b"].ipv6)  # (the checksum is computed now: over the source too)
+        / IPv6ExtHdrHopByHop(options=[("PadN", b"\0\0\0\0")])
+        / ICMPv6EchoRequest(id=9, seq=2)
+        / (bytes(range(256)) * 3)
+    )
+    pieces = fragment(request, 256)
+    assert len(pieces) > 2
+    assert all(isinstance(piece.payload, IPv6ExtHdrHopByHop) for piece in pieces)
+    assert all(isinstance(piece.payload.payload, IPv6ExtHdrFragment) for piece in pieces)
+    sniffer = AsyncSniffer(
+        None, "icmp6", timeout=5, stop_filter=lambda got: ICMPv6EchoReply in got.packet, netns=lab["a"].netns
+    )
+    sniffer.start()
+    time.sleep(0.3)  # (the capture is open)
+    send(pieces, netns=lab["a"].netns)
+    replies = [
+        got.packet for got in sniffer.join() if ICMPv6 in got.packet and got.packet[IPv6].src == lab["b"].ipv6
+    ]
+    replies = [reply for reply in replies if reply[ICMPv6].type < 133]  # (not Neighbor Discovery)
+    assert [type(reply[ICMPv6]) for reply in replies] == [ICMPv6EchoReply]  # no Parameter Problem
+    assert (
+        replies[0][ICMPv6EchoReply].id == 9
+        and replies[0][ICMPv6EchoReply].payload.load == bytes(range(256)) * 3
+    )

@@ -18,6 +18,7 @@ from rawnet import IP, TCP, UDP, Dot1Q, Ether, IPv6
 from rawnet.net.lab import Lab
 from rawnet.net.linux import ETH_P_IP
 from rawnet.net.sockets import InterfaceError, RawSocket, source_for
+from tests.privilege import without
 
 
 @pytest.fixture(scope="module")
@@ -150,12 +151,10 @@ def test_unknown_interface_is_a_clear_error(lab: Lab) -> None:
         RawSocket.l2("nope0", netns=lab["a"].netns)
 
 
-DROP_PRIVILEGES_AND_OPEN = """
-import os, sys
+OPEN_A_RAW_SOCKET = """
+import sys
 from rawnet import errors
 from rawnet.net.sockets import RawSocket
-os.setgid(65534)
-os.setuid(65534)  # nobody: no CAP_NET_RAW any more
 try:
     RawSocket.l3()
 except errors.PrivilegeError as error:
@@ -165,7 +164,8 @@ except errors.PrivilegeError as error:
 
 
 def test_without_cap_net_raw_the_error_says_how_to_fix_it() -> None:
-    result = subprocess.run([sys.executable, "-c", DROP_PRIVILEGES_AND_OPEN], capture_output=True, text=True)
+    argv = without("net_raw", [sys.executable, "-c", OPEN_A_RAW_SOCKET])
+    result = subprocess.run(argv, capture_output=True, text=True)
     assert result.returncode == 3, result.stderr
     assert "a raw socket (AF_INET SOCK_RAW) needs CAP_NET_RAW: run as root, or grant it with" in result.stdout
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from rawnet import IP, UDP, BuildError, Ether, IPv6, IPv6ExtHdrFragment, Raw
+from rawnet import (
+    IP,
+    UDP,
+    BuildError,
+    Ether,
+    IPv6,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    Layer,
+    Raw,
+)
 from rawnet.wire.fragment import defragment, fragment
 from tests.oracle import tcpdump_lines, tshark_fields
 
@@ -66,3 +78,44 @@ def test_unfragmented_packets_pass_through_and_bad_sizes_fail() -> None:
         fragment(DATAGRAM, 4)
     with pytest.raises(BuildError, match="needs an IPv4 or IPv6 layer"):
         fragment(Ether() / Raw(load=b"x"))
+
+
+@pytest.mark.parametrize(
+    ("extensions", "repeated"),
+    [
+        ([IPv6ExtHdrHopByHop(options=[("RouterAlert", 0)])], 1),
+        ([IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt(), IPv6ExtHdrRouting(addresses=["2001:db8::9"])], 3),
+        ([IPv6ExtHdrRouting(addresses=["2001:db8::9"]), IPv6ExtHdrDestOpt()], 1),
+        ([IPv6ExtHdrDestOpt()], 0),
+    ],
+    ids=["hop-by-hop", "up-to-routing", "routing-then-destination", "destination-only"],
+)
+def test_ipv6_fragments_repeat_the_per_fragment_headers_in_front(
+    extensions: list[Layer], repeated: int
+) -> None:
+    # RFC 8200 4.5: the IPv6 header and the extension headers up to a Routing header (else a
+    # Hop-by-Hop header) come before the Fragment header in every fragment; the rest is cut.
+    datagram: Layer = IPv6(src="2001:db8::1", dst="2001:db8::2")
+    for extension in extensions:
+        datagram = datagram / extension
+    datagram = datagram / UDP(sport=1031, dport=9) / bytes(600)
+    pieces = [Ether() / piece for piece in fragment(datagram, 256)]
+    names = [type(layer).__name__ for layer in extensions]
+    for piece in pieces:
+        layers = Ether.decode(bytes(piece)).layers()
+        assert [type(layer).__name__ for layer in layers[2 : 3 + repeated]] == [
+            *names[:repeated],
+            "IPv6ExtHdrFragment",
+        ]
+    fields = tshark_fields([bytes(piece) for piece in pieces])
+    assert fields[-1]["udp.checksum.status"] == ["1"]  # tshark reassembles it, checksum good
+    whole = defragment(Ether.decode(bytes(piece)) for piece in pieces)
+    assert whole.problems == [] and [bytes(packet) for packet in whole.packets] == [bytes(datagram)]
+
+
+def test_fragmenting_needs_the_source_the_transport_checksum_covers() -> None:
+    with pytest.raises(
+        BuildError, match=r"udp checksum now, over the source address: give it \(src=\.\.\.\)"
+    ):
+        fragment(IPv6(dst="2001:db8::2") / UDP() / bytes(100), 40)
+    assert len(fragment(IP(dst="198.18.0.2") / UDP(chksum=0) / bytes(100), 40)) == 3  # nothing to compute

@@ -22,7 +22,7 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrRouting,
     IPv6ExtHdrSegmentRouting,
 )
-from rawnet.wire.layer import FRAGMENT, IN_IPV6, Layer, Raw, Undecoded
+from rawnet.wire.layer import FRAGMENT, IN_IPV6, Layer, Problem, Raw, Undecoded
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
@@ -727,3 +727,16 @@ def test_build_then_decode_round_trips(packet: Layer) -> None:
     assert bytes(decoded) == wire and decoded.verify() == []
     assert IPv6.decode(bytes(decoded)) == decoded
     assert decoded.fixed() == decoded
+
+
+def test_a_big_tcp_payload_without_a_jumbo_option_is_reported_not_raised() -> None:
+    # tcpdump's bigtcp-ipv6: Linux BIG TCP sends GSO packets over 64 KiB with a payload length of
+    # 0 and (since 6.x) no Hop-by-Hop jumbo option. verify() says what the length would need.
+    wire = bytes(
+        IPv6(src="2001:db8::1", dst="2001:db8::2", plen=0, nh=6)
+        / TCP(sport=1, dport=2, flags="A")
+        / (b"x" * 80000)
+    )
+    packet = IPv6.decode(wire)
+    assert len(packet[TCP].payload.load) == 80000
+    assert packet.verify() == [Problem("ipv6", "plen", 0, 80020, 0)]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rawnet import IP, TCP, UDP, BuildError, Ether, FieldValueError, Layer, Raw
 
@@ -107,7 +112,7 @@ def test_decode_round_trip_and_lookup() -> None:
         decoded[UDP]
 
 
-# -- stacking moves temporaries, copies everything else --------------------------------------
+# -- stacking: operands are never changed or shared ---------------------------------------
 
 
 def test_operands_held_anywhere_are_never_changed() -> None:
@@ -134,20 +139,67 @@ def test_a_temporary_whose_inner_layer_is_held_elsewhere_is_copied() -> None:
     assert right.payload is None and UDP in other
 
 
-def test_temporaries_are_moved_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rawnet.wire import layer as layer_module
+def test_operands_held_by_c_code_are_never_changed() -> None:
+    # functools.partial, operator.methodcaller and map hold their arguments in C: ``/`` must not
+    # take a held template for a temporary (it never judges by reference counts).
+    make = functools.partial(operator.truediv, Ether() / IP(dst="198.18.0.2"))  # held by partial alone
+    first, second = make(UDP()), make(UDP(dport=7))
+    assert [type(layer) for layer in first.layers()] == [Ether, IP, UDP]
+    assert [type(layer) for layer in second.layers()] == [Ether, IP, UDP] and second[UDP].dport == 7
+    assert [type(layer) for layer in make.args[0].layers()] == [Ether, IP]
+    add_tcp = operator.methodcaller("__truediv__", TCP(dport=80))  # held by methodcaller alone
+    a, b = add_tcp(IP()), add_tcp(IP())
+    a[TCP].dport = 1
+    assert b[TCP].dport == 80 and a[TCP] is not b[TCP]
+    results = list(map((Ether() / IP()).__truediv__, [UDP(), TCP(), UDP()]))  # a bound method holds it
+    results[0][UDP].sport = 1
+    assert results[2][UDP].sport == 53
+    assert [type(result.payload.payload) for result in results] == [UDP, TCP, UDP]
 
-    copies = []
-    real = layer_module._copy_node
 
-    def counting(node: Layer) -> Layer:
-        copies.append(type(node).__name__)
-        return real(node)
+def test_a_shared_template_and_its_results_stay_independent_both_ways() -> None:
+    template = Ether() / IP(dst="198.18.0.2", ttl=9)
+    packets = [template / UDP(sport=port) for port in (1, 2)]
+    packets[0][IP].ttl = 1  # a result changes: the template and the other result do not
+    assert template[IP].ttl == 9 and packets[1][IP].ttl == 9
+    template[IP].ttl = 2  # the template changes: the results do not
+    assert [packet[IP].ttl for packet in packets] == [1, 9]
+    assert bytes(packets[1]) == bytes(Ether() / IP(dst="198.18.0.2", ttl=9) / UDP(sport=2))
 
-    monkeypatch.setattr(layer_module, "_copy_node", counting)
-    packet = Ether() / IP(dst="198.18.0.2") / TCP() / b"x"
-    assert [type(layer).__name__ for layer in packet.layers()] == ["Ether", "IP", "TCP", "Raw"]
-    expected = (
-        [] if layer_module._MOVE_TEMPORARIES else ["Ether", "IP", "Ether", "IP", "TCP", "Ether", "IP", "TCP"]
+
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(["left", "right", "result"]),
+            st.sampled_from(["ttl", "dport", "load", "padding", "payload"]),
+            st.integers(0, 255),
+        ),
+        max_size=8,
     )
-    assert copies == expected
+)
+def test_no_change_on_either_side_of_a_slash_reaches_the_other(changes: list[tuple[str, str, int]]) -> None:
+    left = Ether() / IP(dst="198.18.0.2")
+    right = UDP(dport=9) / b"data"
+    result = left / right
+    expected = {
+        name: bytes(packet) for name, packet in (("left", left), ("right", right), ("result", result))
+    }
+    packets = {"left": left, "right": right, "result": result}
+    for side, what, value in changes:
+        packet = packets[side]
+        layers = packet.layers()
+        if what == "ttl" and IP in packet:
+            packet[IP].ttl = value
+        elif what == "dport" and UDP in packet:
+            packet[UDP].dport = value
+        elif what == "load" and Raw in packet:
+            packet[Raw].load = bytes([value])
+        elif what == "padding":
+            layers[-1].padding = bytes([value])
+        elif what == "payload":
+            layers[-1].payload = bytes([value])
+        else:
+            continue
+        expected[side] = packet.copy()._build(None)
+        for name, other in packets.items():  # each side builds what its own changes made of it
+            assert bytes(other) == expected[name]

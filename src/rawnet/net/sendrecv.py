@@ -56,7 +56,7 @@ class Results:
 def _complete(packet: Layer, netns: str | None) -> Layer:
     """A copy with the source the kernel's routes would pick, when none was given."""
     network = network_layer(packet)
-    if network._values()[type(network).src.index] is not None:  # type: ignore[attr-defined]
+    if network._values()[type(network).slot.src] is not None:
         return packet
     clone = packet.copy()
     clone_network = network_layer(clone)

@@ -1,10 +1,9 @@
 """Packet formats: build and decode headers. Pure: bytes in, bytes out; no sockets, no CLI.
 
-Importing this package imports every protocol module, which registers each one in the
-registry, so that decoding reaches them.
+Importing this package imports every protocol module, then loads the registry's table
+(registry.py), so that decoding reaches every protocol whichever module was imported first.
 """
 
-from rawnet.wire import fastpath as _fastpath  # noqa: F401 - registers the fused decoders
 from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
@@ -54,9 +53,12 @@ from rawnet.wire.ndp import (
     ICMPv6NDOptUnknown,
 )
 from rawnet.wire.numbers import EtherType, IPProto
+from rawnet.wire.registry import LAYERS as _LAYERS
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
+
+_LAYERS.resolve()
 
 __all__ = [
     "ARP",

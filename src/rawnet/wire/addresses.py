@@ -28,7 +28,7 @@ class AddressField(Field[str]):
         self.fmt = f"{self.size}s"
         self.cache = {}
         self.texts: dict[bytes, str] = {}  # wire -> text, bounded like cache
-        self.wire_public = self.to_text
+        self.wire_public = self.text_of
         self.none_wire = self.to_wire(none) if none else bytes(self.size)
         if default is not None:
             self.default = default
@@ -36,28 +36,14 @@ class AddressField(Field[str]):
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is bytes and _len({var}) == {self.size}"
 
-    def __get__(self, layer: Any, owner: type) -> Any:
-        if layer is None:
-            return self
-        values = layer._v
-        if values is None:
-            offset = self.offset
-            if offset is not None:  # a view: read straight from the buffer
-                start = layer._off + offset
-                stored = layer._buf[start : start + self.size]
-            else:
-                stored = layer._unpack()[self.index]
-        else:
-            stored = values[self.index]
-        if stored.__class__ is not bytes:
-            return stored
-        # Captures repeat a few addresses many times: their text is kept, like parsed text is.
-        text = self.texts.get(stored)
+    def text_of(self, wire: bytes) -> str:
+        """The text of an address; captures repeat a few addresses many times, so texts are kept."""
+        text = self.texts.get(wire)
         if text is None:
-            text = self.to_text(stored)
+            text = self.to_text(wire)
             if len(self.texts) >= 4096:
                 self.texts.clear()
-            self.texts[stored] = text
+            self.texts[wire] = text
         return text
 
     def to_wire(self, text: str) -> bytes:
@@ -91,7 +77,7 @@ class AddressField(Field[str]):
 
     def public(self, stored: Any) -> Any:
         if stored.__class__ is bytes:
-            return self.to_text(stored)
+            return self.text_of(stored)
         return stored
 
     def display(self, stored: Any) -> str:

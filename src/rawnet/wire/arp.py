@@ -11,19 +11,15 @@ from typing import Any
 
 from rawnet.errors import TruncatedError
 from rawnet.wire.addresses import MAC, AddressField, IPv4
+from rawnet.wire.compiler import reader
 from rawnet.wire.fields import FILL, LENGTH, UInt, ValueSet, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.numbers import EtherType, TotalEnum
-from rawnet.wire.registry import ETHERTYPE, LAYERS
 
 ETHERTYPE_ARP = 0x0806
 ETHERTYPE_IPV4 = 0x0800
 ETHERTYPE_TRAIL = 0x1000  # tcpdump reads trailer-encapsulation ARP as IPv4 too
 
-# Positions in the fixed part (RFC 826): ar$hrd, ar$pro, ar$hln, ar$pln, ar$op.
-HWLEN_AT = 4
-PLEN_AT = 5
-FIXED_LEN = 8
 
 # The defaults of hwdst and pdst: left as they are, they are zeros of hwlen and plen bytes.
 _UNSET_HWDST = bytes(6)
@@ -125,41 +121,37 @@ class ARP(Layer):
 
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ARP:
-        if offset + FIXED_LEN > end:
+        if offset + cls.header_len > end:
             raise cls._truncated(offset, end)
-        hwlen, plen = buf[offset + HWLEN_AT], buf[offset + PLEN_AT]
-        size = FIXED_LEN + 2 * (hwlen + plen)
+        hwlen, plen = _read_hwlen(buf, offset), _read_plen(buf, offset)
+        size = cls.header_len + 2 * (hwlen + plen)
         if offset + size > end:
             raise TruncatedError(
                 "arp", offset, f"hwlen {hwlen} and plen {plen} need {size} bytes, {end - offset} left"
             )
         layer = cls._view(buf, offset, offset + size, offset + size, mode)
         if offset + size < end:
-            layer.padding = buf[offset + size : end]  # Ethernet's trailer up to its minimum size
+            layer._pad = buf[offset + size : end]  # Ethernet's trailer up to its minimum size
         return layer
 
     def _fill_variable(self, values: list[Any]) -> None:
-        buf, at = self._buf, self._off + FIXED_LEN
-        hwlen, plen = values[2], values[3]
-        values[5] = buf[at : at + hwlen]
-        at += hwlen
-        values[6] = buf[at : at + plen]
-        at += plen
-        values[7] = buf[at : at + hwlen]
-        at += hwlen
-        values[8] = buf[at : at + plen]
+        buf, at = self._buf, self._off + self.header_len
+        hwlen, plen = values[_HWLEN], values[_PLEN]
+        for index, size in ((_HWSRC, hwlen), (_PSRC, plen), (_HWDST, hwlen), (_PDST, plen)):
+            values[index] = buf[at : at + size]
+            at += size
 
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
-        hwsrc, psrc, hwdst, pdst = values[5], values[6], values[7], values[8]
+        hwsrc, psrc, hwdst, pdst = values[_HWSRC], values[_PSRC], values[_HWDST], values[_PDST]
         if hwdst is _UNSET_HWDST:
             hwdst = None
         if pdst is _UNSET_PDST:
             pdst = None
-        hwlen = values[2]
+        hwlen = values[_HWLEN]
         if hwlen is None:
             hwlen = _length(hwsrc, hwdst, default=6)
-        plen = values[3]
+        plen = values[_PLEN]
         if plen is None:
             plen = _length(psrc, pdst, default=4)
         addresses = (
@@ -168,7 +160,7 @@ class ARP(Layer):
             + (bytes(hwlen) if hwdst is None else hwdst)
             + (bytes(plen) if pdst is None else pdst)
         )
-        return self._pack(hwlen, plen) + addresses + self._build_payload(None) + self.padding
+        return self._pack(hwlen, plen) + addresses + self._build_payload(None) + self._pad
 
     def _summary(self) -> str | None:
         """tcpdump's line (print-arp.c, without -e): "ARP, Request who-has A tell B, length 28".
@@ -177,14 +169,13 @@ class ARP(Layer):
         in its own layout, and opcodes it has no text for, which it hex-dumps.
         """
         wire = self.build()
-        hwtype, ptype = wire[0] << 8 | wire[1], wire[2] << 8 | wire[3]
-        hwlen, plen, op = wire[4], wire[5], wire[6] << 8 | wire[7]
+        hwtype, ptype, hwlen, plen, op = (read(wire, 0) for read in _READ_FIXED)
         length = f", length {len(wire)}"
         if ptype not in (ETHERTYPE_IPV4, ETHERTYPE_TRAIL) or plen != 4 or hwlen == 0:
             hardware = _HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
             protocol = _PROTOCOLS.get(ptype, f"Unknown Protocol (0x{ptype:04x})")
             return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}){length}"
-        at = FIXED_LEN
+        at = self.header_len
         sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + 4])
         at += hwlen + 4
         tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + 4])
@@ -234,6 +225,10 @@ _OPERATIONS = {
     10: "NACK Reply",
 }
 
-LAYERS.register(ETHERTYPE, ETHERTYPE_ARP, ARP)
+# Field positions, named (generated with the class): never a bare index.
+_HWLEN, _PLEN = ARP.slot.hwlen, ARP.slot.plen
+_HWSRC, _PSRC, _HWDST, _PDST = ARP.slot.hwsrc, ARP.slot.psrc, ARP.slot.hwdst, ARP.slot.pdst
+_read_hwlen, _read_plen = reader(ARP, "hwlen"), reader(ARP, "plen")
+_READ_FIXED = tuple(reader(ARP, name) for name in ("hwtype", "ptype", "hwlen", "plen", "op"))
 
 __all__ = ["ARP", "ARPOp"]

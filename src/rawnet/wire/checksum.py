@@ -8,6 +8,23 @@ from __future__ import annotations
 _from_bytes = int.from_bytes
 
 
+def fold(number: int) -> int:
+    """The Internet checksum of words whose plain (non-negative) sum, or any shift of their bytes
+    by whole words, is ``number``: the complement of their one's complement sum.
+
+    2**16 is 1 modulo 0xFFFF, so ``number % 0xFFFF`` is the one's complement sum, except that a
+    non-zero sum that is a multiple of 0xFFFF is 0xFFFF ("negative zero"), whose complement is 0;
+    all-zero words sum to 0, whose complement is 0xFFFF. The stack codecs (fused.py) generate
+    this same expression inline: ``FOLD``.
+    """
+    total = number % 0xFFFF
+    return 0xFFFF - total if total else (0 if number else 0xFFFF)
+
+
+#: fold() as source for generated code: ``{c}`` = the checksum of local ``{n}``, via local ``{t}``.
+FOLD = "{t} = {n} % 0xFFFF; {c} = 0xFFFF - {t} if {t} else (0 if {n} else 0xFFFF)"
+
+
 def ones_complement_sum(data: bytes | bytearray | memoryview) -> int:
     """The 16-bit one's complement sum of ``data`` (zero-padded to an even length).
 
@@ -26,13 +43,7 @@ def ones_complement_sum(data: bytes | bytearray | memoryview) -> int:
 
 def internet_checksum(data: bytes | bytearray | memoryview) -> int:
     """The Internet checksum of ``data``: the complement of its one's complement sum."""
-    if len(data) & 1:
-        data = bytes(data) + b"\0"
-    number = _from_bytes(data, "big")
-    total = number % 0xFFFF
-    if total == 0 and number:
-        return 0
-    return 0xFFFF - total
+    return fold(_from_bytes(data, "big") << (8 * (len(data) & 1)))
 
 
 def pseudo_header_sum_bytes(addresses: bytes, protocol: int, length: int) -> bytes:

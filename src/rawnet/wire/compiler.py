@@ -1,23 +1,159 @@
-"""The header compiler: from a Layer subclass's field table, its struct layout and generated code.
+"""The header compiler: from a Layer subclass's field table, its layout and generated code.
 
-When a protocol class is created, Layer.__init_subclass__ hands its fields here once: the fixed
-part of the header becomes one precompiled struct.Struct, and a keyword-only constructor, an
-unpacker, a packer and a straight-from-the-buffer reader per field are generated as Python
-source and compiled. Nothing here runs per packet; nothing here does I/O.
+When a protocol class is created, Layer.__init_subclass__ hands its fields here once. Small
+generators, one per concern, each write Python source from the table:
+
+- ``lay_out``: where each field lives: its slot in the values list, its bits in the fixed header
+  (one precompiled ``struct.Struct``), published as ``Cls.slot.NAME`` and ``Cls.span.NAME``;
+- ``constructor_source``: the keyword-only ``__init__``;
+- ``unpacker_source``: a decoded view's bytes -> the values list;
+- ``packer_source``: the values (and the computed fields, as arguments) -> the fixed header;
+- ``accessor_source``: one property per field, reading a view straight from its buffer;
+- ``reader_source``: ``field.read(buf, offset)``, a field's value at a given offset.
+
+The source is compiled by codegen.py under a file name of its own, so tracebacks show it.
+Nothing here runs per packet; nothing here does I/O.
 """
 
 from __future__ import annotations
 
+import copy
+import keyword
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rawnet.wire.addresses import AddressField
+from rawnet.wire.codegen import compile_source
 from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, Var
 
 if TYPE_CHECKING:
     from rawnet.wire.layer import Layer
 
 _NO_POSITIONAL = object()
+_AUTO = (LENGTH, CHECKSUM, NEXT)
+_ITEM_CODES = {8: "B", 16: "H", 32: "I"}
+
+
+class Positions:
+    """Names -> positions of one layer class's fields (smoltcp's ``field`` modules).
+
+    ``IP.slot.ttl`` is the field's index in a layer's values list; ``IP.span.ttl`` the range of
+    bytes of the fixed header holding it. Code outside the compiler names positions this way,
+    never by number, so that reordering a field table moves every use with it.
+    """
+
+    def __init__(self, owner: str, kind: str, positions: dict[str, Any]) -> None:
+        self.__dict__.update(positions)
+        self._label = f"{owner}.{kind}"
+
+    def __getattr__(self, name: str) -> Any:  # only reached for a name that is not a field
+        raise AttributeError(f"{self._label} has no field {name!r}")
+
+    def __repr__(self) -> str:
+        shown = {key: value for key, value in self.__dict__.items() if key != "_label"}
+        return f"<{self._label} {shown}>"
+
+
+class Item(NamedTuple):
+    """One item of the fixed header's struct: a byte-aligned field, or a group of bit fields."""
+
+    code: str  #: struct code ("B", "H", "I", "4s")
+    offset: int  #: byte offset in the fixed header
+    bits: int  #: width in bits
+    fields: tuple[Field[Any], ...]  #: the fields packed in it, first (most significant) first
+
+
+class Layout:
+    """The layout of one header: every field's place, the fixed part's struct and size."""
+
+    def __init__(self, owner: str, fields: tuple[Field[Any], ...], items: tuple[Item, ...]) -> None:
+        self.owner = owner
+        self.fields = fields
+        self.items = items
+        self.format = "".join(item.code for item in items)
+        self.struct = struct.Struct("!" + self.format)
+        self.size = self.struct.size
+        #: Fields outside the fixed header (options, data), which protocols encode themselves.
+        self.variable = tuple(field for field in fields if not field.bits and not field.fmt)
+
+
+def merge_fields(
+    owner: str, inherited: tuple[Field[Any], ...], own: list[Field[Any]]
+) -> tuple[Field[Any], ...]:
+    """The class's field table: inherited fields first, a redefined one in its old place.
+
+    Inherited fields are copied, so that a subclass laying them out anew (a field before them
+    redefined with another width) never moves its base class's fields.
+    """
+    fields = [copy.copy(field) for field in inherited]
+    names = [field.name for field in fields]
+    for field in own:
+        if keyword.iskeyword(field.name) or field.name.startswith("_"):
+            raise TypeError(f"{owner}.{field.name}: a field name must be a plain identifier")
+        if field.name in names:
+            fields[names.index(field.name)] = field  # a redefinition takes the inherited field's place
+        else:
+            fields.append(field)
+            names.append(field.name)
+    return tuple(fields)
+
+
+def lay_out(owner: str, fields: tuple[Field[Any], ...]) -> Layout:
+    """Give each field its index, and each fixed field its bits; group bit fields into struct items."""
+    items: list[Item] = []
+    group: list[Field[Any]] = []
+    group_bits = 0
+    at = 0
+
+    def close(codes: dict[int, str]) -> None:
+        nonlocal group, group_bits, at
+        code = codes.get(group_bits)
+        if code is None:
+            raise TypeError(f"{owner}: bit fields {[f.name for f in group]} add up to {group_bits} bits")
+        items.append(Item(code, at, group_bits, tuple(group)))
+        at += group_bits // 8
+        group, group_bits = [], 0
+
+    for index, field in enumerate(fields):
+        field.index = index
+        field.offset = field.span = None
+        field.shift = 0
+        if group or (field.bits and not field.fmt):
+            group.append(field)
+            group_bits += field.bits
+            if group_bits in (8, 16, 32):
+                close(_ITEM_CODES)
+            continue
+        if not field.fmt:
+            continue  # a variable part: the protocol decodes and encodes it
+        size = struct.calcsize("!" + field.fmt)
+        items.append(Item(field.fmt, at, size * 8, (field,)))
+        at += size
+    if group:
+        close(_ITEM_CODES)
+    for item in items:
+        shift = item.bits
+        for field in item.fields:
+            shift -= field.bits or item.bits
+            field.shift = shift
+            field.span = range(item.offset + (item.bits - shift - (field.bits or item.bits)) // 8,
+                               item.offset + (item.bits - shift + 7) // 8)  # fmt: skip
+            if len(item.fields) == 1:
+                field.offset = item.offset
+    return Layout(owner, fields, tuple(items))
+
+
+def reader(cls: type[Layer], name: str) -> Any:
+    """``cls``'s generated reader of fixed field ``name``: ``read(buf, offset)`` -> its public value."""
+    read = cls.get_field(name).read
+    if read is None:
+        raise TypeError(f"{cls.__name__}.{name} is not in the fixed header: it has no reader")
+    return read
+
+
+def stored_default(field: Field[Any]) -> Any:
+    """The value a field holds when left at its default (after conversion)."""
+    return getattr(field, "stored_default", field.default)
 
 
 def _positional_error(layer: Layer) -> TypeError:
@@ -28,163 +164,229 @@ def _positional_error(layer: Layer) -> TypeError:
     )
 
 
-def stored_default(field: Field[Any]) -> Any:
-    """The value a field holds when left at its default (after conversion)."""
-    return getattr(field, "stored_default", field.default)
+# -- the generators ---------------------------------------------------------------------------
 
 
-def compile_header(cls: type[Layer], fields: tuple[Field[Any], ...], names: dict[str, Any]) -> None:
-    """Compute the fixed header's struct and compile __init__, _unpack and _pack for ``cls``.
-
-    ``names``: what the generated code takes from layer.py (LAZY, _new).
-    """
-    namespace: dict[str, Any] = {**names, "_len": len}
-    formats = []  # struct codes of the fixed header
-    unpacked: list[str] = []  # names bound by the unpack statement
-    values: list[str] = []  # expression of each field's stored value after unpack
-    packed: list[str] = []  # expression of each struct item when packing
-    readers: dict[Field[Any], str] = {}  # expression reading a field of a view straight from its buffer
-    group: list[Field[Any]] = []
-    group_bits = 0
-    at = 0  # byte offset of the next struct item
-
-    def read_item(code: str) -> str:
-        if code == "B":
-            return f"buf[offset + {at}]"
-        if code == "H":
-            return f"(buf[offset + {at}] << 8 | buf[offset + {at + 1}])"
-        if code == "I":
-            return f"int.from_bytes(buf[offset + {at} : offset + {at + 4}], 'big')"
-        size = int(code[:-1])
-        return f"buf[offset + {at} : offset + {at + size}]"
-
-    def close_group() -> None:
-        nonlocal group, group_bits, at
-        code = {8: "B", 16: "H", 32: "I"}.get(group_bits)
-        if code is None:
-            raise TypeError(
-                f"{cls.__name__}: bit fields {[f.name for f in group]} add up to {group_bits} bits"
-            )
-        formats.append(code)
-        var = f"g{len(unpacked)}"
-        unpacked.append(var)
-        shift = group_bits
-        parts = []
-        raw = read_item(code)
-        for field in group:
-            shift -= field.bits
-            mask = (1 << field.bits) - 1
-            values[field.index] = f"({var} >> {shift}) & {mask}" if shift else f"{var} & {mask}"
-            readers[field] = f"({raw} >> {shift}) & {mask}" if shift else f"{raw} & {mask}"
-            parts.append(f"({_pack_value(field)} << {shift})" if shift else _pack_value(field))
-        packed.append(" | ".join(parts))
-        at += group_bits // 8
-        group, group_bits = [], 0
-
-    auto_names = [field.name for field in fields if field.auto in (LENGTH, CHECKSUM, NEXT)]
-    for field in fields:
-        values.append("None")
-        if isinstance(field, AddressField):
-            namespace[f"none{field.index}"] = field.none_wire
-        if group or (field.bits and not field.fmt):
-            group.append(field)
-            group_bits += field.bits
-            if group_bits % 8 == 0 and group_bits in (8, 16, 32):
-                close_group()
-            continue
-        if not field.fmt:
-            continue  # a variable part: the protocol decodes and encodes it
-        formats.append(field.fmt)
-        var = f"x{len(unpacked)}"
-        unpacked.append(var)
-        values[field.index] = var
-        readers[field] = read_item(field.fmt)
-        field.offset = at
-        at += struct.calcsize("!" + field.fmt)
-        packed.append(_pack_value(field))
-    if group:
-        close_group()
-
-    cls._struct = struct.Struct("!" + "".join(formats))
-    cls.header_len = cls._struct.size
-    namespace["_unpack_from"] = cls._struct.unpack_from
-    namespace["_struct_pack"] = cls._struct.pack
-
-    # Constructor: keyword-only, one fast test per field, one list.
+def constructor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
+    """``__init__``: keyword-only fields, one cheap test per field, one list."""
     params, body = [], []
-    for field in fields:
-        stored_default = field.default
-        if stored_default is not None and not isinstance(field, Var):
-            stored_default = field.convert(stored_default)
-        field.stored_default = stored_default  # type: ignore[attr-defined]
-        namespace[f"d{field.index}"] = stored_default
-        namespace[f"c{field.index}"] = field.convert
-        name = field.name
-        params.append(f"{name}=d{field.index}")
+    for field in layout.fields:
+        default = field.default
+        if default is not None and not isinstance(field, Var):
+            default = field.convert(default)
+        field.stored_default = default  # type: ignore[attr-defined]
+        i, name = field.index, field.name
+        namespace[f"d{i}"] = default
+        namespace[f"c{i}"] = field.convert
+        params.append(f"{name}=d{i}")
         check = field.fast_check(name)
-        index = field.index
-        if field.cache is not None:
-            namespace[f"k{index}"] = field.cache
-            body.append(f"    if {name} is not d{index} and not ({check}):")
-            body.append(
-                f"        {name} = ({name}.__class__ is str and k{index}.get({name})) or c{index}({name})"
-            )
+        if field.cache is not None:  # text a field parsed before (addresses, flag letters)
+            namespace[f"k{i}"] = field.cache
+            body.append(f"    if {name} is not d{i} and not ({check}):")
+            body.append(f"        {name} = ({name}.__class__ is str and k{i}.get({name})) or c{i}({name})")
         else:
-            body.append(f"    if {name} is not d{index} and not ({check}): {name} = c{index}({name})")
-    body.append(f"    self._v = [{', '.join(field.name for field in fields)}]")
-    body.append("    self._payload = None")
-    body.append("    self._built = None")
-    body.append("    self._mode = 0")
-    body.append("    self.padding = b''")
+            body.append(f"    if {name} is not d{i} and not ({check}): {name} = c{i}({name})")
+    names = ", ".join(field.name for field in layout.fields)
+    body += [
+        f"    self._v = ({names}{',' if len(layout.fields) == 1 else ''})",
+        "    self._payload = None",
+        "    self._mode = 0",
+        "    self._pad = b''",
+        "    self._ver = 0",
+        "    self._cache = None",
+    ]
+    if not params:
+        return ["def __init__(self):", *body]
     # Fields are keywords only. They are declared positional-or-keyword behind a positional-only
     # guard, because CPython fills such defaults from a tuple, keyword-only ones from a dict.
     namespace["_NO_POSITIONAL"] = _NO_POSITIONAL
     namespace["_positional_error"] = _positional_error
-    signature = f"self, _positional=_NO_POSITIONAL, /, {', '.join(params)}" if params else "self"
-    guard = ["    if _positional is not _NO_POSITIONAL: raise _positional_error(self)"] if params else []
-    source = [f"def __init__({signature}):", *guard, *body]
+    return [
+        f"def __init__(self, _positional=_NO_POSITIONAL, /, {', '.join(params)}):",
+        "    if _positional is not _NO_POSITIONAL: raise _positional_error(self)",
+        *body,
+    ]
 
-    if formats:
-        target = ", ".join(unpacked) + ("," if len(unpacked) == 1 else "")
-        source.append("def _unpack(self):")
-        source.append(f"    {target} = _unpack_from(self._buf, self._off)")
-        source.append(f"    values = self._v = [{', '.join(values)}]")
-        source.append("    self._built = None  # views leave it unset: nothing reads it before _v exists")
-        if any(not field.fmt and not field.bits for field in fields):
-            source.append("    self._fill_variable(values)")
-        source.append("    return values")
-        source.append(f"def _pack(self, {', '.join(auto_names)}):")
-        source.append("    v = self._v")
-        source.append(f"    return _struct_pack({', '.join(packed)})")
-    exec("\n".join(source), namespace)
+
+def _item_variable(index: int) -> str:
+    return f"x{index}"
+
+
+def _value_of_item(field: Field[Any], item: Item, var: str) -> str:
+    """Source of a field's value given its struct item's value ``var``."""
+    if len(item.fields) == 1:
+        return var
+    mask = (1 << field.bits) - 1
+    return f"({var} >> {field.shift}) & {mask}" if field.shift else f"{var} & {mask}"
+
+
+def unpacker_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
+    """``_unpack``: a view's fixed header in one struct call, then its variable part."""
+    if not layout.items:
+        return []
+    namespace["_unpack_from"] = layout.struct.unpack_from
+    values = ["None"] * len(layout.fields)
+    for number, item in enumerate(layout.items):
+        for field in item.fields:
+            values[field.index] = _value_of_item(field, item, _item_variable(number))
+    target = ", ".join(_item_variable(number) for number in range(len(layout.items)))
+    lines = [
+        "def _unpack(self):",
+        f"    {target}{',' if len(layout.items) == 1 else ''} = _unpack_from(self._buf, self._off)",
+        f"    values = self._v = [{', '.join(values)}]",
+        "    self._ver = 0",
+        "    self._cache = None",
+    ]
+    if layout.variable:
+        lines.append("    self._fill_variable(values)")
+    lines.append("    return values")
+    return lines
+
+
+def pack_value(field: Field[Any], source: str) -> str:
+    """Source of the value packed for ``field`` whose stored value is ``source`` (None-safe for addresses)."""
+    if isinstance(field, AddressField):
+        return f"({source} or none{field.index})"
+    return source
+
+
+def item_source(item: Item, value_of: Any) -> str:
+    """Source of one struct item's value: the field's, or its bit fields shifted together."""
+    parts = []
+    for field in item.fields:
+        value = value_of(field)
+        parts.append(f"({value} << {field.shift})" if field.shift else value)
+    return " | ".join(parts)
+
+
+def packer_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
+    """``_pack(*computed)``: the fixed header; computed fields come in as arguments, in order."""
+    if not layout.items:
+        return []
+    namespace["_struct_pack"] = layout.struct.pack
+    for field in layout.fields:
+        if isinstance(field, AddressField):
+            namespace[f"none{field.index}"] = field.none_wire
+    computed = [field.name for field in layout.fields if field.auto in _AUTO]
+
+    def value_of(field: Field[Any]) -> str:
+        return field.name if field.auto in _AUTO else pack_value(field, f"v[{field.index}]")
+
+    packed = ", ".join(item_source(item, value_of) for item in layout.items)
+    return [
+        f"def _pack(self, {', '.join(computed)}):",
+        "    v = self._v",
+        f"    return _struct_pack({packed})",
+    ]
+
+
+def view_read(field: Field[Any], item: Item, b: str = "b", o: str = "o") -> str:
+    """Source reading a fixed field's wire value from buffer ``b`` at header offset ``o``."""
+    at = item.offset
+    if item.code == "B":
+        raw = f"{b}[{o} + {at}]"
+    elif item.code == "H":
+        raw = f"({b}[{o} + {at}] << 8 | {b}[{o} + {at + 1}])"
+    elif item.code == "I":
+        raw = f"int.from_bytes({b}[{o} + {at} : {o} + {at + 4}], 'big')"
+    else:
+        raw = f"{b}[{o} + {at} : {o} + {at + item.bits // 8}]"
+    return _value_of_item(field, item, raw)
+
+
+def _public(field: Field[Any], var: str, namespace: dict[str, Any]) -> list[str]:
+    """Lines returning the public value of stored value ``var``."""
+    i = field.index
+    if type(field).public is Field.public:  # the stored value is what the user reads
+        return [f"        return {var}"]
+    namespace[f"p{i}"] = field.public
+    if isinstance(field, AddressField):
+        namespace[f"t{i}"] = field.texts
+        return [
+            f"        if {var}.__class__ is bytes:",
+            f"            text = t{i}.get({var})",
+            "            if text is not None: return text",
+            f"        return p{i}({var})",
+        ]
+    return [f"        return p{i}({var})"]
+
+
+def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
+    """One getter, setter and deleter per field; a getter reads a view straight from its buffer."""
+    lines = []
+    items = {field.index: item for item in layout.items for field in item.fields}
+    for field in layout.fields:
+        i, name = field.index, field.name
+        lines.append(f"def get_{name}(self):")
+        lines.append("    v = self._v")
+        lines.append("    if v is None:")
+        item = items.get(i)
+        if item is not None:
+            lines.append("        b = self._buf; o = self._off")
+            lines.append(f"        x = {view_read(field, item)}")
+            lines += _public(field, "x", namespace)
+        else:
+            lines.append("        v = self._unpack()")
+        lines.append(f"    x = v[{i}]")
+        lines += [line[4:] for line in _public(field, "x", namespace)]
+        check = field.fast_check("value")
+        # (values shared with a frozen copy are a tuple: copied into a list of its own on a change)
+        lines += [
+            f"def set_{name}(self, value):",
+            "    v = self._v",
+            "    if v.__class__ is not list: v = self._mutable()",
+            f"    v[{i}] = value if ({check}) else c{i}(value)",
+            "    self._ver += 1",
+            f"def del_{name}(self):",
+            "    v = self._mutable()",
+            f"    v[{i}] = d{i}",
+            "    self._ver += 1",
+        ]
+    return lines
+
+
+def reader_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
+    """``read_NAME(buf, offset)`` for each fixed field: its public value at that offset."""
+    lines = []
+    for item in layout.items:
+        for field in item.fields:
+            lines += [f"def read_{field.name}(b, o):", f"    x = {view_read(field, item)}"]
+            lines += [line[4:] for line in _public(field, "x", namespace)]
+    return lines
+
+
+def compile_header(cls: type[Layer], fields: tuple[Field[Any], ...]) -> Layout:
+    """Lay out ``cls``'s fields and install its generated constructor, codec and properties."""
+    layout = lay_out(cls.__name__, fields)
+    namespace: dict[str, Any] = {"_len": len}
+    source = [
+        *constructor_source(layout, namespace),
+        *unpacker_source(layout, namespace),
+        *packer_source(layout, namespace),
+        *accessor_source(layout, namespace),
+        *reader_source(layout, namespace),
+    ]
+    compile_source(f"{cls.__module__}.{cls.__qualname__}", source, namespace)
     init = namespace["__init__"]
     init.__doc__ = _init_doc(cls, fields)
     init.__qualname__ = f"{cls.__name__}.__init__"  # errors name the class: "TCP.__init__() got ..."
     cls._init_fields = init  # type: ignore[method-assign]
     if "__init__" not in cls.__dict__:  # a protocol may wrap it (keyword aliases): it calls _init_fields
         cls.__init__ = init  # type: ignore[method-assign]
-    if formats:
+    cls._struct = layout.struct
+    cls.header_len = layout.size
+    if layout.items:
         cls._pack = namespace["_pack"]  # type: ignore[method-assign]
         cls._unpack = namespace["_unpack"]  # type: ignore[method-assign]
     for field in fields:
-        reader = readers.get(field)
-        if reader is None:
-            field.read = None
-            continue
-        if field.wire_public is not None:
-            namespace[f"_public{field.index}"] = field.wire_public
-            reader = f"_public{field.index}({reader})"
-        exec(f"def read(buf, offset):\n    return {reader}", namespace)
-        field.read = namespace["read"]
-
-
-def _pack_value(field: Field[Any]) -> str:
-    """Source of the value packed for ``field``: auto fields come in as arguments."""
-    if field.auto in (LENGTH, CHECKSUM, NEXT):
-        return field.name
-    if isinstance(field, AddressField):
-        return f"(v[{field.index}] or none{field.index})"
-    return f"v[{field.index}]"
+        name = field.name
+        accessor = property(namespace[f"get_{name}"], namespace[f"set_{name}"], namespace[f"del_{name}"])
+        accessor.__doc__ = field.doc
+        setattr(cls, name, accessor)
+        field.read = namespace.get(f"read_{name}")
+    cls.slot = Positions(cls.__name__, "slot", {field.name: field.index for field in fields})
+    cls.span = Positions(cls.__name__, "span", {field.name: field.span for field in fields if field.span})
+    return layout
 
 
 def _init_doc(cls: type[Layer], fields: tuple[Field[Any], ...]) -> str:

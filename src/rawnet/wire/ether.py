@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from rawnet.wire.addresses import MAC
-from rawnet.wire.fields import FILL, NEXT, UInt
-from rawnet.wire.layer import Layer, LayerClass, Raw
+from rawnet.wire.fields import FILL, Next, UInt
+from rawnet.wire.layer import Layer, Raw
 from rawnet.wire.numbers import EtherType
-from rawnet.wire.registry import ETHERTYPE, LAYERS
-
-_ETHERTYPES = LAYERS.table(ETHERTYPE)
-_number_for = LAYERS.number_for
-
-_BROADCAST = b"\xff" * 6  # an unset destination, as in scapy (sending fills it: issue 3)
-_UNSET = bytes(6)
+from rawnet.wire.registry import ETHERTYPE
 
 #: EtherType used when the payload announces none (scapy's default too).
 DEFAULT_ETHERTYPE = 0x9000
@@ -32,41 +26,20 @@ def ethertype_text(number: int) -> str:
     return f"{name} (0x{number:04x})"
 
 
-def _ethertype_for(layer: Layer, stored: int | None) -> int:
-    if stored is not None:
-        return stored
-    return _number_for(ETHERTYPE, layer._payload, DEFAULT_ETHERTYPE)
-
-
 class Ether(Layer):
     """Ethernet II header: destination, source, EtherType (values below 0x600 are 802.3 lengths)."""
 
     __slots__ = ()
     name = "ether"
+    # (an unset destination is sent as broadcast, as in scapy; sending fills both: issue 3)
     dst = MAC("Destination MAC address", auto=FILL, none="ff:ff:ff:ff:ff:ff")
     src = MAC("Source MAC address", auto=FILL)
-    type = UInt(16, "EtherType", None, auto=NEXT, enum=EtherType, hex=True)
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf, offset = self._buf, self._off
-        return _ETHERTYPES.get(buf[offset + 12] << 8 | buf[offset + 13], Raw), 0
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        payload = self._build_payload(None)
-        built = self._built  # the header of the last build, while no field changed (see IP._build)
-        if (
-            built.__class__ is not tuple or built[0] is not self._payload.__class__
-        ):  # (or the fused builder's)
-            ethertype = _ethertype_for(self, values[2])
-            header = (values[0] or _BROADCAST) + (values[1] or _UNSET) + ethertype.to_bytes(2, "big")
-            built = self._built = (self._payload.__class__, header)
-        return built[1] + payload + self.padding if self.padding else built[1] + payload  # type: ignore[no-any-return]
+    type = UInt(16, "EtherType", None, auto=Next(ETHERTYPE, DEFAULT_ETHERTYPE), enum=EtherType, hex=True)
 
     def _summary(self) -> str | None:
         if self.payload is not None and not isinstance(self.payload, Raw):
             return None
-        ethertype = self._values()[2]
+        ethertype = self._values()[Ether.slot.type]
         what = (
             f"ethertype {ethertype_text(ethertype)}"
             if ethertype is not None and ethertype >= 0x600
@@ -83,25 +56,18 @@ class Dot1Q(Layer):
     prio = UInt(3, "Priority Code Point", 0)
     dei = UInt(1, "Drop Eligible Indicator", 0)
     vlan = UInt(12, "VLAN Identifier", 1)
-    type = UInt(16, "EtherType of the encapsulated frame", None, auto=NEXT, enum=EtherType, hex=True)
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf, offset = self._buf, self._off
-        return _ETHERTYPES.get(buf[offset + 2] << 8 | buf[offset + 3], Raw), 0
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        payload = self._build_payload(None)
-        return self._pack(_ethertype_for(self, values[3])) + payload + self.padding
+    type = UInt(
+        16,
+        "EtherType of the encapsulated frame",
+        None,
+        auto=Next(ETHERTYPE, DEFAULT_ETHERTYPE),
+        enum=EtherType,
+        hex=True,
+    )
 
     def _summary(self) -> str | None:
         # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
         inner = self.payload
         if inner is not None and not isinstance(inner, Raw):
             return None
-        values = self._values()
-        return f"802.1Q vlan {values[2]}, p {values[0]}, ethertype 0x{values[3] or 0:04x}"
-
-
-LAYERS.register(ETHERTYPE, 0x8100, Dot1Q)
-LAYERS.register(ETHERTYPE, 0x88A8, Dot1Q)
+        return f"802.1Q vlan {self.vlan}, p {self.prio}, ethertype 0x{self.type or 0:04x}"

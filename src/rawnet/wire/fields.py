@@ -61,12 +61,73 @@ class ValueSet:
         return f"ValueSet({self._text})"
 
 
+class Length:
+    """Rule of a LENGTH field: the size of what it covers, divided by ``scale``, plus ``bias``.
+
+    ``of``: "header" (this layer's header, options included: IPv4 IHL, TCP data offset),
+    "payload" (what follows the header: IPv6 Payload Length) or "all" (header and payload:
+    IPv4 Total Length, UDP Length). Padding after a layer is never counted. Decoding uses the
+    same rule to find where a header, or a layer, ends.
+    """
+
+    kind = "length"
+
+    def __init__(self, of: str = "all", *, scale: int = 1, bias: int = 0) -> None:
+        if of not in ("header", "payload", "all"):
+            raise ValueError(f"Length(of=...) is 'header', 'payload' or 'all', got {of!r}")
+        self.of, self.scale, self.bias = of, scale, bias
+
+    def value(self, header: int, payload: int) -> int:
+        """The field's value for a header and payload of these sizes."""
+        size = header if self.of == "header" else payload if self.of == "payload" else header + payload
+        return size // self.scale + self.bias
+
+
+class Checksum:
+    """Rule of a CHECKSUM field: the Internet checksum (RFC 1071) over ``over``.
+
+    ``over``: "header" (IPv4) or "all" (the layer and everything it carries: TCP, UDP, ICMP).
+    ``pseudo``: the protocol number of the network layer's pseudo-header, for checksums that
+    cover one (TCP 6, UDP 17, ICMPv6 58); None for none. ``zero``: what a computed 0 is sent
+    as (UDP sends 0xFFFF, RFC 768: 0 means "no checksum").
+    """
+
+    kind = "checksum"
+
+    def __init__(self, over: str = "all", *, pseudo: int | None = None, zero: int = 0) -> None:
+        if over not in ("header", "all"):
+            raise ValueError(f"Checksum(over=...) is 'header' or 'all', got {over!r}")
+        self.over, self.pseudo, self.zero = over, pseudo, zero
+
+
+class Next:
+    """Rule of a NEXT field: the number ``space`` (registry.py) gives the payload's class.
+
+    ``default`` when the payload has no number there (Raw data, no payload).
+    """
+
+    kind = "next"
+
+    def __init__(self, space: str, default: int = 0) -> None:
+        self.space, self.default = space, default
+
+
+Rule = Length | Checksum | Next
+
+
 class Field(Generic[T]):
     """One header field: name, documentation (the RFC's name), default, width, conversion.
 
     ``fmt`` is its struct code in the fixed header ("B", "H", "I", "4s", ...), or "" for a
     field outside the fixed header (options, variable parts), or the bit width for a
-    bit field (``bits``). ``auto`` says who fills a None: see LENGTH, CHECKSUM, NEXT, FILL.
+    bit field (``bits``). ``auto`` says who fills a None: a rule (Length, Checksum, Next),
+    which builders and the stack codecs follow, or one of LENGTH, CHECKSUM, NEXT, FILL for a
+    field its protocol computes by hand. ``must``: the only value a decoder accepts (IPv4's
+    version 4).
+
+    When its class is created, the compiler gives the field its place (``index`` in the
+    values list; ``offset``, ``span`` and ``shift`` in the fixed header) and puts a generated
+    property on the class in its stead: reading and setting ``pkt.ttl`` run that property.
     """
 
     fmt: str = ""
@@ -79,13 +140,21 @@ class Field(Generic[T]):
     read: Callable[[bytes, int], Any] | None = None
     #: Byte offset in the fixed header of a byte-aligned field (None: a bit field or a variable part).
     offset: int | None = None
+    #: The bytes of the fixed header holding the field (None for a variable part).
+    span: range | None = None
+    #: Right shift of the field's bits within the struct item holding them.
+    shift: int = 0
     #: Turns a value read from the wire into the public value (None: it already is).
     wire_public: Callable[[Any], Any] | None = None
 
-    def __init__(self, doc: str, default: Any = None, *, auto: str | None = None) -> None:
+    def __init__(
+        self, doc: str, default: Any = None, *, auto: str | Rule | None = None, must: Any = None
+    ) -> None:
         self.doc = doc
         self.default = default
-        self.auto = auto
+        self.rule: Rule | None = None if auto is None or isinstance(auto, str) else auto
+        self.auto: str | None = auto if auto is None or isinstance(auto, str) else auto.kind
+        self.must = must
         self.bits = 0
         self.index = -1
         self.owner = "?"
@@ -94,6 +163,7 @@ class Field(Generic[T]):
         self.name = name
         self.owner = owner.__name__
 
+    # For type checkers only: the compiler replaces the field on its class by a property.
     @overload
     def __get__(self, layer: None, owner: type) -> Field[T]: ...
     @overload
@@ -101,20 +171,10 @@ class Field(Generic[T]):
     def __get__(self, layer: Layer | None, owner: type) -> Any:
         if layer is None:
             return self
-        values = layer._v
-        if values is None:
-            read = self.read
-            if read is not None:
-                return read(layer._buf, layer._off)
-            values = layer._unpack()
-        return self.public(values[self.index])
+        raise TypeError(f"{self.owner}.{self.name} was not compiled: its class is not a Layer")
 
     def __set__(self, layer: Layer, value: Any) -> None:
-        values = layer._v
-        if values is None:
-            values = layer._unpack()
-        values[self.index] = self.convert(value)
-        layer._built = None
+        raise TypeError(f"{self.owner}.{self.name} was not compiled: its class is not a Layer")
 
     # -- conversions, overridden by the typed fields below --------------------------------
     def convert(self, value: Any) -> Any:
@@ -176,13 +236,14 @@ class UInt(Field[int]):
         doc: str,
         default: int | None = 0,
         *,
-        auto: str | None = None,
+        auto: str | Rule | None = None,
+        must: int | None = None,
         enum: type[enum.IntEnum] | None = None,
         hex: bool = False,
         names: Mapping[str, int] | None = None,
         labels: Mapping[int, str] | None = None,
     ) -> None:
-        super().__init__(doc, default, auto=auto)
+        super().__init__(doc, default, auto=auto, must=must)
         self.bits = bits
         self.fmt = self._codes.get(bits, "")
         self.maximum = (1 << bits) - 1
@@ -193,28 +254,6 @@ class UInt(Field[int]):
 
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
-
-    def __get__(self, layer: Any, owner: type) -> Any:
-        if layer is None:
-            return self
-        values = layer._v
-        if values is None:  # a view: read straight from the buffer
-            if self.bits == 16 and self.offset is not None:  # ports, lengths: the common case, inline
-                buf = layer._buf
-                at = layer._off + self.offset
-                return buf[at] << 8 | buf[at + 1]
-            return self.read(layer._buf, layer._off)  # type: ignore[misc]
-        return values[self.index]
-
-    def __set__(self, layer: Layer, value: Any) -> None:
-        values = layer._v
-        if values is None:
-            values = layer._unpack()
-        # A plain int in range is stored as it is (the seed's loop sets seq once a packet).
-        values[self.index] = (
-            value if value.__class__ is int and 0 <= value <= self.maximum else self.convert(value)
-        )
-        layer._built = None
 
     def convert(self, value: Any) -> Any:
         if value is None:
@@ -396,7 +435,7 @@ class Var(Field[T]):
         *,
         converter: Callable[[Any], Any] | None = None,
         shower: Callable[[Any], str] | None = None,
-        auto: str | None = None,
+        auto: str | Rule | None = None,
     ) -> None:
         super().__init__(doc, default, auto=auto)
         self.converter = converter

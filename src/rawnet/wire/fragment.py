@@ -12,9 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rawnet.errors import BuildError
+from rawnet.wire.fields import Checksum
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.ipv6 import IPv6
-from rawnet.wire.ipv6ext import IPv6ExtHdrFragment
+from rawnet.wire.ipv6ext import (
+    EXTENSION_HEADERS,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    IPv6ExtHdrSegmentRouting,
+)
 from rawnet.wire.layer import Layer, Raw
 
 
@@ -45,6 +52,11 @@ def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> li
         raise BuildError(f"fragment size {size} is below 8 bytes")
     size -= size % 8
     front, network = _split(packet)
+    if network.src is None and _pseudo_checksum(network):  # type: ignore[attr-defined]
+        raise BuildError(
+            f"fragment() computes the {_pseudo_checksum(network)} checksum now, over the source address: "
+            "give it (src=...); sending fills it in the headers only"
+        )
     wire = bytes(network)
     pieces: list[Layer] = []
     if isinstance(network, IP):
@@ -52,24 +64,77 @@ def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> li
         data = wire[header_len : int.from_bytes(wire[2:4], "big") or len(wire)]
         for start in range(0, len(data), size):
             last = start + size >= len(data)
-            header = network.copy()
-            header._payload = None
-            header.len = header.chksum = None
-            header.proto = wire[9]
-            header.flags = (int(header.flags) & ~1) | (0 if last else 1)
-            header.frag = int(header.frag) + start // 8
-            pieces.append(header / data[start : start + size])
+            copy = network.copy()
+            copy._payload = None
+            copy.len = copy.chksum = None
+            copy.proto = wire[9]
+            copy.flags = (int(copy.flags) & ~1) | (0 if last else 1)
+            copy.frag = int(copy.frag) + start // 8
+            pieces.append(copy / data[start : start + size])
     else:
-        data = wire[40:]
+        headers, next_header = _per_fragment_headers(network, wire)
+        data = wire[sum(len(bytes(header)) for header in headers) :]
         identifier = random.getrandbits(32) if ident is None else ident
         for start in range(0, len(data), size):
             last = start + size >= len(data)
-            base = network.copy()
-            base._payload = None
-            base.plen = base.nh = None  # type: ignore[attr-defined]
-            extension = IPv6ExtHdrFragment(nh=wire[6], offset=start // 8, m=0 if last else 1, id=identifier)
-            pieces.append(base / extension / data[start : start + size])
+            extension = IPv6ExtHdrFragment(
+                nh=next_header, offset=start // 8, m=0 if last else 1, id=identifier
+            )
+            piece: Layer = extension / data[start : start + size]
+            for header in reversed(headers):
+                piece = header / piece
+            pieces.append(piece)
     return [front / piece if front is not None else piece for piece in pieces]
+
+
+def _pseudo_checksum(network: Layer) -> str:
+    """The name of a layer inside ``network`` whose checksum is to be computed over the pseudo-header."""
+    for layer in network.layers()[1:]:
+        for declared in layer.fields_desc:
+            rule = declared.rule
+            if (
+                isinstance(rule, Checksum)
+                and rule.pseudo is not None
+                and layer._values()[declared.index] is None
+            ):
+                return layer.name
+    return ""
+
+
+def _per_fragment_headers(datagram: Layer, wire: bytes) -> tuple[list[Layer], int]:
+    """The headers each IPv6 fragment repeats, each on its own with its lengths and next header to
+    compute, and the Next Header value of what follows them (the Fragment header's).
+
+    RFC 8200 4.5: the IPv6 header and the extension headers up to and including a Routing header,
+    else a Hop-by-Hop Options header, else none. The rest (Destination Options after the Routing
+    header, the upper layer) is what is cut into fragments.
+    """
+    chain = datagram.layers()
+    extensions = []
+    for layer in chain[1:]:
+        if not isinstance(layer, EXTENSION_HEADERS):
+            break
+        extensions.append(layer)
+    routing = [at for at, layer in enumerate(extensions) if isinstance(layer, _ROUTING)]
+    if routing:
+        count = routing[-1] + 1
+    else:
+        count = 1 if extensions and isinstance(extensions[0], IPv6ExtHdrHopByHop) else 0
+    kept = [datagram, *extensions[:count]]
+    built = IPv6.decode(wire).layers()[len(kept) - 1]  # (as built: its Next Header computed if left None)
+    next_header: int = built.nh  # type: ignore[attr-defined]
+    headers = []
+    for layer in kept:
+        header = layer.copy()
+        header._payload = None
+        header.nh = None  # type: ignore[attr-defined]  # (computed: the next one's number)
+        if isinstance(header, IPv6):
+            header.plen = None
+        headers.append(header)
+    return headers, next_header
+
+
+_ROUTING = (IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting)
 
 
 @dataclass
@@ -145,9 +210,16 @@ def _reassemble(
         ip.chksum = None
         whole = IP.decode(bytes(ip / Raw(load=data)))
     else:
-        base = first[IPv6].copy()
-        base._payload = None
-        base.plen = None
-        base.nh = first[IPv6ExtHdrFragment].nh
-        whole = IPv6.decode(bytes(base / Raw(load=data)))
+        chain = first[IPv6].layers()
+        headers = []
+        for layer in chain[: chain.index(first[IPv6ExtHdrFragment])]:  # the per-fragment headers
+            header = layer.copy()
+            header._payload = None
+            headers.append(header)
+        headers[0].plen = None  # type: ignore[attr-defined]
+        headers[-1].nh = first[IPv6ExtHdrFragment].nh  # type: ignore[attr-defined]
+        stack: Layer = Raw(load=data)
+        for header in reversed(headers):
+            stack = header / stack
+        whole = IPv6.decode(bytes(stack))
     return whole, ""

@@ -11,12 +11,11 @@ import socket
 from typing import Any
 
 from rawnet.errors import FieldValueError
-from rawnet.wire.checksum import internet_checksum
-from rawnet.wire.fields import CHECKSUM, UInt, ValueSet
+from rawnet.wire.compiler import reader
+from rawnet.wire.fields import Checksum, UInt, ValueSet
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import TotalEnum
-from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 
 PROTOCOL = 1
 
@@ -166,7 +165,7 @@ class ICMP(Layer):
         8, "Type", 8, names=_TYPE_NAMES, labels={number: name for name, number in _TYPE_NAMES.items()}
     )
     code = UInt(8, "Code", 0, names=_CODE_NUMBERS)  # no labels: a code's name depends on the type
-    chksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
+    chksum = UInt(16, "Checksum", None, auto=Checksum("all"), hex=True)
     id = UInt(16, "Identifier (rest of header, high 16 bits)", 0)
     seq = UInt(16, "Sequence Number (rest of header, low 16 bits)", 0)
 
@@ -212,11 +211,15 @@ class ICMP(Layer):
 
     # -- aliases of the rest of header -------------------------------------------------------
     def _rest(self) -> int | None:
-        values = self._values()
-        ident, seq = values[3], values[4]
+        ident, seq = self.id, self.seq
         if ident.__class__ is int and seq.__class__ is int:
             return ident << 16 | seq
         return None  # a set of values
+
+    def _set_rest(self, ident: Any, seq: Any) -> None:
+        values = self._mutable()
+        values[_ID], values[_SEQ] = ident, seq
+        self._ver += 1
 
     @property
     def gw(self) -> str | None:
@@ -233,30 +236,29 @@ class ICMP(Layer):
                 wire = socket.inet_pton(socket.AF_INET, value)  # type: ignore[arg-type]
             except (OSError, TypeError):
                 raise FieldValueError(f"ICMP.gw must be an IPv4 address, got {value!r}") from None
-        values = self._values()
-        values[3] = wire[0] << 8 | wire[1]
-        values[4] = wire[2] << 8 | wire[3]
+        self._set_rest(wire[0] << 8 | wire[1], wire[2] << 8 | wire[3])
 
     @property
     def ptr(self) -> int | None:
         """Pointer of a parameter problem: the octet where the error was found (the first byte)."""
-        ident = self._values()[3]
+        ident = self.id
         return ident >> 8 if ident.__class__ is int else None
 
     @ptr.setter
     def ptr(self, value: Any) -> None:
-        values = self._values()
-        low = values[3] & 0xFF if values[3].__class__ is int else 0
+        ident: Any = self.id
+        low = ident & 0xFF if ident.__class__ is int else 0
         pointer = _POINTER.convert(value)
         if isinstance(pointer, ValueSet):
-            values[3] = ValueSet(type(self).id, [p << 8 | low for p in pointer.stored()], str(value))
+            ident = ValueSet(ICMP.get_field("id"), [p << 8 | low for p in pointer.stored()], str(value))
         else:
-            values[3] = pointer << 8 | low
+            ident = pointer << 8 | low
+        self._set_rest(ident, self.seq)
 
     @property
     def nexthopmtu(self) -> int | None:
         """Next-Hop MTU of a "fragmentation needed" (RFC 1191): the low 16 bits."""
-        seq = self._values()[4]
+        seq = self.seq
         return seq if seq.__class__ is int else None
 
     @nexthopmtu.setter
@@ -272,27 +274,18 @@ class ICMP(Layer):
     def unused(self, value: int) -> None:
         if value.__class__ is not int or not 0 <= value <= 0xFFFFFFFF:
             raise FieldValueError(f"ICMP.unused must be 0..4294967295, got {value!r}")
-        values = self._values()
-        values[3], values[4] = value >> 16, value & 0xFFFF
+        self._set_rest(value >> 16, value & 0xFFFF)
 
     # -- decoding and building ---------------------------------------------------------------
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf, offset = self._buf, self._off
-        if buf[offset] not in ERROR_TYPES or self._mode & QUOTED:
+        if _read_type(buf, offset) not in ERROR_TYPES or self._mode & QUOTED:
             return Raw, 0  # a quoted error's own quote stays raw: nesting stops here
         quote = self._poff
         # The quote holds as much as fit; an IPv4 header cut short stays raw bytes.
-        if self._pend - quote < 20 or self._pend - quote < (buf[quote] & 15) << 2:
+        if self._pend - quote < IP.header_len or self._pend - quote < _read_ihl(buf, quote) << 2:
             return Raw, 0
         return IP, QUOTED
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        payload = self._build_payload(None)
-        chksum = values[2]
-        if chksum is None:
-            chksum = internet_checksum(self._pack(0) + payload)
-        return self._pack(chksum) + payload + self.padding
 
     # -- summary -----------------------------------------------------------------------------
     def _network_summary(self, family: str, src: str, dst: str) -> str:
@@ -306,9 +299,8 @@ class ICMP(Layer):
 
         Where tcpdump needs bytes of the quote that are missing, it prints " [|icmp]".
         """
-        values = self._values()
         data = self._build_payload(None)
-        text = _describe(values[0], values[1], values[3], values[4], data)
+        text = _describe(self.type, self.code, self.id, self.seq, data)
         if text is None:
             return " [|icmp]"
         return f"ICMP {text}, length {8 + len(data)}"
@@ -457,7 +449,10 @@ def _clock(milliseconds: int) -> str:
     return f"{hours:02}:{minutes:02}:{seconds:02}.{millis:03}"
 
 
-LAYERS.register(IP_PROTOCOL, PROTOCOL, ICMP)
+# Field positions, named (generated with the class): never a bare index.
+_ID, _SEQ = ICMP.slot.id, ICMP.slot.seq
+_read_type = reader(ICMP, "type")
+_read_ihl = reader(IP, "ihl")
 
 __all__ = [
     "ICMP",

@@ -1,10 +1,9 @@
 """ICMPv6 (RFC 4443): the message header, echo, the errors, and the checksum.
 
 One class, ``ICMPv6``, is registered for IP protocol 58; its decoder reads the type byte
-and returns the message's class (``ICMPv6EchoRequest``, ``ICMPv6ND_NS``...), or ``ICMPv6``
-itself for a type rawnet does not know, whose body is then the Raw payload. Message
-classes subclass ``ICMPv6``, so they all build with next header 58; Neighbor Discovery's
-(ndp.py) join the decoder through register_messages.
+and returns the message's class (``ICMPv6EchoRequest``, ``ICMPv6ND_NS``...: the registry's
+ICMPv6 type table), or ``ICMPv6`` itself for a type rawnet does not know, whose body is then
+the Raw payload. Message classes subclass ``ICMPv6``, so they all build with next header 58.
 
 What follows the fixed part is the payload, as scapy stacks it: an echo's data is Raw, an
 error's quote is the invoking IPv6 packet (decoded with QUOTED: its lengths may exceed the
@@ -15,15 +14,15 @@ the IPv6 pseudo-header it is given (next header 58). Decoding raises only Decode
 from __future__ import annotations
 
 import socket
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rawnet.errors import TruncatedError
-from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
-from rawnet.wire.fields import CHECKSUM, UInt
+from rawnet.wire.compiler import reader
+from rawnet.wire.fields import Checksum, UInt
 from rawnet.wire.ipv6 import HEADER_LEN, IPv6
 from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import TotalEnum
-from rawnet.wire.registry import IP_PROTOCOL, LAYERS
+from rawnet.wire.registry import ICMPV6_TYPE, LAYERS
 
 PROTOCOL = 58
 _AF_INET6 = socket.AF_INET6
@@ -73,7 +72,7 @@ class ICMPv6(Layer):
     message_type: ClassVar[int | None] = None
     type = UInt(8, "Type", 0, enum=ICMPv6Type)
     code = UInt(8, "Code", 0)
-    cksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
+    cksum = UInt(16, "Checksum", None, auto=Checksum("all", pseudo=PROTOCOL), hex=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,26 +82,14 @@ class ICMPv6(Layer):
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ICMPv6:
         if offset + 4 > end:
             raise ICMPv6._truncated(offset, end)
-        target = _MESSAGES.get(buf[offset], ICMPv6)
+        target = _MESSAGES.get(_read_type(buf, offset), ICMPv6)
         if offset + target.header_len > end:
             raise TruncatedError(
                 "icmpv6",
                 offset,
                 f"{end - offset} bytes left, a type {buf[offset]} message needs {target.header_len}",
             )
-        return target._view(buf, offset, offset + target.header_len, end, mode)
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        payload = self._build_payload(None)
-        cksum = values[2]
-        if cksum is None:
-            if pseudo is None:
-                cksum = 0
-            else:
-                message = self._pack(0) + payload
-                cksum = internet_checksum(pseudo_header_sum_bytes(pseudo, PROTOCOL, len(message)) + message)
-        return self._pack(cksum) + payload + self.padding
+        return cast(ICMPv6, target._view(buf, offset, offset + target.header_len, end, mode))
 
     # -- summaries in tcpdump's words (print-icmp6.c, without -v) --------------------------
     def _describe(self) -> tuple[str, bool]:
@@ -266,25 +253,8 @@ class ICMPv6ParamProblem(ICMPv6):
         return f"parameter problem, {what} - octet {values[3]}", True
 
 
-_MESSAGES: dict[int, type[ICMPv6]] = {
-    cls.message_type: cls
-    for cls in (
-        ICMPv6EchoRequest,
-        ICMPv6EchoReply,
-        ICMPv6DestUnreach,
-        ICMPv6PacketTooBig,
-        ICMPv6TimeExceeded,
-        ICMPv6ParamProblem,
-    )
-    if cls.message_type is not None
-}
-
-
-def register_messages(*classes: type[ICMPv6]) -> None:
-    """Have the decoder give these classes for their types (ndp.py's Neighbor Discovery messages)."""
-    for cls in classes:
-        if cls.message_type is not None:
-            _MESSAGES[cls.message_type] = cls
+_MESSAGES = LAYERS.table(ICMPV6_TYPE)
+_read_type = reader(ICMPv6, "type")
 
 
 # tcpdump's names (print-icmp6.c icmp6_type_values and the code tables).
@@ -320,7 +290,6 @@ _UNREACH_CODES = {
 }
 _PARAM_CODES = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
 
-LAYERS.register(IP_PROTOCOL, PROTOCOL, ICMPv6)
 
 __all__ = [
     "ICMPv6",

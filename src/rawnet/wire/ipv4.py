@@ -3,44 +3,58 @@
 Edge cases, decided here once: a total length of 0 (a capture of a TSO/GSO super-packet)
 means "to the end of the buffer" and verify() reports it; a total length beyond the buffer
 is truncation, except inside an ICMP error's quote, which is cut on purpose; a non-first
-fragment's payload is Raw, never a transport header.
+fragment's payload is Raw, never a transport header. Options are values: immutable once made,
+so that a packet's kept frame can never outlive a change inside one (build a new option and set
+``options`` again).
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rawnet.errors import BuildError, MalformedError, TruncatedError
-from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
 from rawnet.wire.addresses import IPv4
-from rawnet.wire.fields import CHECKSUM, FILL, LENGTH, NEXT, Flags, UInt, Var
+from rawnet.wire.checksum import internet_checksum
+from rawnet.wire.compiler import reader
+from rawnet.wire.fields import FILL, Checksum, Flags, Length, Next, UInt, Var
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.options import walk
-from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
+from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
 _number_for = LAYERS.number_for
 _ZERO4 = bytes(4)
-_from_bytes = int.from_bytes
 
 # Option numbers (RFC 791 3.1; IANA "IP Option Numbers").
 EOL, NOP, RR, TS, LSRR, SSRR = 0, 1, 7, 68, 131, 137
 
 
 class IPOption:
-    """An IPv4 option rawnet keeps as raw bytes: its option number and its data."""
+    """An IPv4 option rawnet keeps as raw bytes: its option number and its data.
+
+    Options are immutable values (a change would not be seen by a packet holding one): make a
+    new one and give the packet its options again.
+    """
 
     __slots__ = ("data", "option")
     name = "raw"
+    option: int
+    data: bytes
 
     def __init__(self, option: int, data: bytes = b"") -> None:
         if not 0 <= option <= 255:
             raise ValueError(f"option number must be 0..255, got {option}")
-        self.option = option
-        self.data = bytes(data)
+        _init(self, option=option, data=bytes(data))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"{type(self).__name__} is immutable: make a new option and set the packet's options again"
+        )
+
+    __delattr__ = __setattr__  # type: ignore[assignment]
 
     def encode(self) -> bytes:
         """The option's bytes: number, length, data."""
@@ -53,6 +67,12 @@ class IPOption:
 
     def __repr__(self) -> str:
         return f"IPOption({self.option}, {self.data!r})"
+
+
+def _init(made: IPOption, **values: object) -> None:
+    """Set an option's attributes while it is being made (the only time they can be set)."""
+    for name, value in values.items():
+        object.__setattr__(made, name, value)
 
 
 class IPOption_EOL(IPOption):
@@ -88,24 +108,26 @@ class IPOption_NOP(IPOption):
 
 
 class _RouteOption(IPOption):
-    """Record Route and the source routes: a pointer and a list of addresses."""
+    """Record Route and the source routes: a pointer and a tuple of addresses."""
 
     __slots__ = ("pointer", "routers")
     number = RR
+    routers: tuple[str, ...]
+    pointer: int
 
     def __init__(self, routers: Sequence[str] = (), pointer: int = 4) -> None:
         super().__init__(self.number)
-        self.routers = [str(router) for router in routers]
-        for router in self.routers:
+        addresses = tuple(str(router) for router in routers)
+        for router in addresses:
             socket.inet_aton(router)  # raises OSError for a bad address
-        self.pointer = pointer
+        _init(self, routers=addresses, pointer=pointer)
 
     def encode(self) -> bytes:
         body = b"".join(socket.inet_aton(router) for router in self.routers)
         return bytes((self.option, len(body) + 3, self.pointer)) + body
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(routers={self.routers}, pointer={self.pointer})"
+        return f"{type(self).__name__}(routers={list(self.routers)}, pointer={self.pointer})"
 
 
 class IPOption_RR(_RouteOption):
@@ -137,18 +159,22 @@ class IPOption_Timestamp(IPOption):
 
     __slots__ = ("flg", "oflw", "pointer", "values")
     name = "ts"
+    values: tuple[int, ...]
+    pointer: int
+    oflw: int
+    flg: int
 
     def __init__(self, values: Sequence[int] = (), pointer: int = 5, oflw: int = 0, flg: int = 0) -> None:
         super().__init__(TS)
-        self.values = [int(value) & 0xFFFFFFFF for value in values]
-        self.pointer, self.oflw, self.flg = pointer, oflw & 15, flg & 15
+        stamps = tuple(int(value) & 0xFFFFFFFF for value in values)
+        _init(self, values=stamps, pointer=pointer, oflw=oflw & 15, flg=flg & 15)
 
     def encode(self) -> bytes:
         body = b"".join(value.to_bytes(4, "big") for value in self.values)
         return bytes((TS, len(body) + 4, self.pointer, self.oflw << 4 | self.flg)) + body
 
     def __repr__(self) -> str:
-        fields = f"values={self.values}, pointer={self.pointer}, oflw={self.oflw}, flg={self.flg}"
+        fields = f"values={list(self.values)}, pointer={self.pointer}, oflw={self.oflw}, flg={self.flg}"
         return f"IPOption_Timestamp({fields})"
 
 
@@ -205,13 +231,19 @@ def final_destination(options: Sequence[IPOption], dst: bytes) -> bytes:
 
     RFC 791 3.1: while the pointer is within the route data, the route's last address is the
     final destination; once it has passed the end (the route is complete) the destination
-    field already holds it.
+    field already holds it. A source route given as a plain IPOption(131 or 137, data) counts
+    the same (its data is the pointer and the addresses), as receivers read it.
     """
     for option in options:
-        if isinstance(option, IPOption_LSRR | IPOption_SSRR) and option.routers:
-            if option.pointer > 3 + 4 * len(option.routers):
-                return dst
-            return socket.inet_aton(option.routers[-1])
+        if option.option not in (LSRR, SSRR):
+            continue
+        data = option.encode()[2:]  # pointer, then the route
+        count = (len(data) - 1) // 4
+        if count < 1:
+            continue
+        if data[0] > 3 + 4 * count:
+            return dst
+        return data[1 + 4 * (count - 1) : 1 + 4 * count]
     return dst
 
 
@@ -220,35 +252,43 @@ class IP(Layer):
 
     __slots__ = ()
     name = "ipv4"
-    version = UInt(4, "Version", 4)
-    ihl = UInt(4, "Internet Header Length (32-bit words)", None, auto=LENGTH)
+    version = UInt(4, "Version", 4, must=4)
+    ihl = UInt(4, "Internet Header Length (32-bit words)", None, auto=Length("header", scale=4))
     tos = UInt(8, "Type of Service (DSCP and ECN)", 0, hex=True)
-    len = UInt(16, "Total Length", None, auto=LENGTH)
+    len = UInt(16, "Total Length", None, auto=Length("all"))
     id = UInt(16, "Identification", 1)
     flags = Flags(3, ("MF", "DF", "evil"), "Flags: More Fragments, Don't Fragment, reserved", 0)
     frag = UInt(13, "Fragment Offset (8-byte units)", 0)
     ttl = UInt(8, "Time to Live", 64)
-    proto = UInt(8, "Protocol", None, auto=NEXT, enum=IPProto)
-    chksum = UInt(16, "Header Checksum", None, auto=CHECKSUM, hex=True)
+    proto = UInt(8, "Protocol", None, auto=Next(IP_PROTOCOL), enum=IPProto)
+    chksum = UInt(16, "Header Checksum", None, auto=Checksum("header"), hex=True)
     src = IPv4("Source Address", auto=FILL)
     dst = IPv4("Destination Address", "127.0.0.1")
     options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
 
+    # The stack codecs take a plain datagram (no fragment) as the rules say; _decode and _build
+    # below handle the rest, and tests/wire/test_fused.py holds the two to the same result.
+    fused_decode = True
+    fused_build = True
+    dispatch_agrees = True
+    plain: ClassVar[dict[str, int]] = {"frag": 0x1FFF, "flags": 0b001}  # a fragment: per-layer
+    clears_mode = IN_IPV6  # IN_IPV6 describes a carrier: an IPv4 datagram inside IPv6 starts afresh
+    pseudo_fields = ("src", "dst")
+
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IP:
-        if offset + 20 > end:
+        if offset + cls.header_len > end:
             raise cls._truncated(offset, end)
-        first = buf[offset]
-        if first >> 4 != 4:
-            raise MalformedError("ipv4", offset, f"version {first >> 4}, expected 4")
-        header_len = (first & 15) << 2
-        if header_len < 20:
-            raise MalformedError("ipv4", offset, f"IHL {first & 15} < 5")
+        version = _read_version(buf, offset)
+        if version != 4:
+            raise MalformedError("ipv4", offset, f"version {version}, expected 4")
+        ihl = _read_ihl(buf, offset)
+        header_len = ihl << 2
+        if header_len < cls.header_len:
+            raise MalformedError("ipv4", offset, f"IHL {ihl} < 5")
         if offset + header_len > end:
-            raise TruncatedError(
-                "ipv4", offset, f"IHL {first & 15} needs {header_len} bytes, {end - offset} left"
-            )
-        total = buf[offset + 2] << 8 | buf[offset + 3]
+            raise TruncatedError("ipv4", offset, f"IHL {ihl} needs {header_len} bytes, {end - offset} left")
+        total = _read_len(buf, offset)
         if total == 0:
             total = end - offset  # a TSO/GSO capture: the length is the buffer's
         elif total < header_len:
@@ -257,51 +297,38 @@ class IP(Layer):
             if not mode & QUOTED:
                 raise TruncatedError("ipv4", offset, f"total length {total}, only {end - offset} bytes left")
             total = end - offset
-        # IN_IPV6 describes the carrier: an IPv4 datagram inside IPv6 starts afresh.
         layer = cls._view(buf, offset, offset + header_len, offset + total, mode & ~IN_IPV6)
         if offset + total < end:
-            layer.padding = buf[offset + total : end]
-        if header_len > 20:
+            layer._pad = buf[offset + total : end]
+        if header_len > cls.header_len:
             layer._unpack()  # decodes and checks the options now
         return layer
 
     def _fill_variable(self, values: list[Any]) -> None:
-        start = self._off + 20
-        values[12] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
+        start = self._off + self.header_len
+        values[_OPTIONS] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
 
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf, offset = self._buf, self._off
-        flags_fragment = buf[offset + 6] << 8 | buf[offset + 7]
-        if flags_fragment & 0x1FFF:
+        if _read_frag(buf, offset):
             return Raw, 0  # a non-first fragment carries no transport header
-        cls = _PROTOCOLS.get(buf[offset + 9], Raw)
-        if flags_fragment & 0x2000:
+        cls = _PROTOCOLS.get(buf[offset + _PROTO_AT], Raw)
+        if _read_flags(buf, offset) & 1:  # more fragments
             return cls, FRAGMENT
         return cls, 0
 
     def _build(self, pseudo: bytes | None) -> bytes:
-        # The seed's loop rebuilds the same datagram with a new TCP seq: while no field of this
-        # header changed (setting one clears _built) and the payload has the same class and
-        # length, the header bytes of the last build are still right.
         values = self._v or self._unpack()
-        built = self._built
-        if built.__class__ is not tuple:  # (the fused builder's frame: nothing for this builder)
-            built = None
-        if built is not None:
-            payload = self._build_payload(built[3])
-            if len(payload) == built[0] and self._payload.__class__ is built[1]:
-                return built[2] + payload + self.padding if self.padding else built[2] + payload  # type: ignore[no-any-return]
-        options = values[12]
+        options = values[_OPTIONS]
         option_bytes = encode_options(options) if options else b""
-        dst = values[11] or _ZERO4
-        addresses = (values[10] or _ZERO4) + (final_destination(options, dst) if options else dst)
-        if built is None:
-            payload = self._build_payload(addresses)
-        header_len = 20 + len(option_bytes)
-        ihl = values[1]
+        dst = values[_DST] or _ZERO4
+        addresses = (values[_SRC] or _ZERO4) + (final_destination(options, dst) if options else dst)
+        payload = self._build_payload(addresses)
+        header_len = self.header_len + len(option_bytes)
+        ihl = values[_IHL]
         if ihl is None:
             ihl = header_len >> 2
-        length = values[3]
+        length = values[_LEN]
         # (0 is a segmentation-offload length: the buffer's, as decoding reads it)
         limited = bool(length) and length - header_len < len(payload)
         if limited and getattr(self._payload, "takes_limit", False):
@@ -316,43 +343,33 @@ class IP(Layer):
                     layer="ipv4",
                     field="len",
                     value=length,
+                    source=self,
                 )
-        proto = values[8]
+        proto = values[_PROTO]
         if proto is None:
             proto = _number_for(IP_PROTOCOL, self._payload, 0)
-        chksum = values[9]
+        chksum = values[_CHKSUM]
         if chksum is None:
-            # RFC 1071 over the header's 16-bit words, summed from the values (2**16 is 1 mod
-            # 0xFFFF, so the addresses and options can be summed as whole numbers): one pack.
-            total = (
-                (values[0] << 12 | ihl << 8 | values[2])
-                + length
-                + values[4]
-                + (values[5] << 13 | values[6])
-                + (values[7] << 8 | proto)
-                + _from_bytes(((values[10] or _ZERO4) + dst + option_bytes) if options else addresses, "big")
-            ) % 0xFFFF
-            chksum = 0xFFFF - total if total else 0  # the version makes the sum non-zero
+            header = self._pack(ihl, length, proto, 0) + option_bytes
+            chksum = internet_checksum(header)
         header = self._pack(ihl, length, proto, chksum)
-        if option_bytes:
-            header += option_bytes
-        if not limited:  # (a cut segment is built afresh each time)
-            self._built = (len(payload), self._payload.__class__, header, addresses)
-        return header + payload + self.padding if self.padding else header + payload
+        return header + option_bytes + payload + self._pad
 
     def pseudo_addresses(self) -> bytes:
         """Source and (final) destination as the transport checksum's pseudo-header sees them."""
         values = self._values()
-        dst = values[11] or _ZERO4
-        return (values[10] or _ZERO4) + (final_destination(values[12], dst) if values[12] else dst)
+        dst = values[_DST] or _ZERO4
+        return (values[_SRC] or _ZERO4) + (
+            final_destination(values[_OPTIONS], dst) if values[_OPTIONS] else dst
+        )
 
     def _summary(self) -> str | None:
         payload = self.payload
         src, dst = self.src, self.dst
         head = f"IP {src} > {dst}: "
         values = self._values()
-        proto = values[8]
-        if values[6]:
+        proto = values[_PROTO]
+        if values[_FRAG]:
             return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
         tail = getattr(payload, "_network_summary", None)
         if tail is not None:
@@ -363,8 +380,13 @@ class IP(Layer):
         return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
 
 
-LAYERS.register(ETHERTYPE, 0x0800, IP)
-LAYERS.register(IP_PROTOCOL, 4, IP)  # IPv4 in IP (RFC 2003)
+# Field positions, named (generated with the class): never a bare index.
+_IHL, _LEN, _FRAG, _PROTO, _CHKSUM = IP.slot.ihl, IP.slot.len, IP.slot.frag, IP.slot.proto, IP.slot.chksum
+_SRC, _DST, _OPTIONS = IP.slot.src, IP.slot.dst, IP.slot.options
+_PROTO_AT = IP.span.proto.start
+_read_version, _read_ihl, _read_len, _read_flags, _read_frag = (
+    reader(IP, name) for name in ("version", "ihl", "len", "flags", "frag")
+)
 
 __all__ = [
     "IP",

@@ -12,9 +12,9 @@ ICMP error's quote. Never I/O, never globals.
 from __future__ import annotations
 
 from rawnet.errors import BuildError, MalformedError, TruncatedError
-from rawnet.wire import ether as _ether  # noqa: F401 - registers Ether first
 from rawnet.wire.addresses import IPv6 as IPv6Address
-from rawnet.wire.fields import FILL, LENGTH, NEXT, UInt
+from rawnet.wire.compiler import reader
+from rawnet.wire.fields import FILL, Length, Next, UInt
 from rawnet.wire.ipv6ext import (
     EXTENSION_HEADERS,
     NO_NEXT_HEADER,
@@ -27,11 +27,9 @@ from rawnet.wire.ipv6ext import (
 )
 from rawnet.wire.layer import IN_IPV6, LAZY, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
-from rawnet.wire.registry import ETHERTYPE, IP_PROTOCOL, LAYERS
+from rawnet.wire.registry import IPV6_NEXT_HEADER
 
 _ZERO16 = bytes(16)
-IPV6_IN_IP = 41
-HEADER_LEN = 40  #: the fixed IPv6 header
 
 # -- the IPv6 header ----------------------------------------------------------------------
 
@@ -41,27 +39,35 @@ class IPv6(Layer):
 
     __slots__ = ()
     name = "ipv6"
-    version = UInt(4, "Version", 6)
+    version = UInt(4, "Version", 6, must=6)
     tc = UInt(8, "Traffic Class (DSCP and ECN)", 0, hex=True)
     fl = UInt(20, "Flow Label", 0, hex=True)
-    plen = UInt(16, "Payload Length", None, auto=LENGTH)
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
+    plen = UInt(16, "Payload Length", None, auto=Length("payload"))
+    nh = UInt(8, "Next Header", None, auto=Next(IPV6_NEXT_HEADER, NO_NEXT_HEADER), enum=IPProto)
     hlim = UInt(8, "Hop Limit", 64)
     src = IPv6Address("Source Address", auto=FILL)
     dst = IPv6Address("Destination Address", "::1")
 
+    # The stack codecs take a header as the rules say (a length of 0 and the extension headers go to
+    # the code below, held to the same result by tests/wire/test_fused.py).
+    fused_decode = True
+    fused_build = True
+    dispatch_agrees = True
+    payload_mode = IN_IPV6
+    pseudo_fields = ("src", "dst")
+
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IPv6:
-        if offset + HEADER_LEN > end:
+        if offset + cls.header_len > end:
             raise cls._truncated(offset, end)
-        version = buf[offset] >> 4
+        version = _read_version(buf, offset)
         if version != 6:
             raise MalformedError("ipv6", offset, f"version {version}, expected 6")
-        plen = buf[offset + 4] << 8 | buf[offset + 5]
-        start = offset + HEADER_LEN
+        plen = _read_plen(buf, offset)
+        start = offset + cls.header_len
         stop = start + plen
         if plen == 0:
-            if buf[offset + 6] != NO_NEXT_HEADER:
+            if _read_nh(buf, offset) != NO_NEXT_HEADER:
                 stop = end  # a jumbogram (RFC 2675) or a TSO/GSO capture: the length is the buffer's
         elif stop > end:
             if not mode & QUOTED:
@@ -71,46 +77,50 @@ class IPv6(Layer):
             stop = end
         layer = cls._view(buf, offset, start, stop, mode)
         if stop < end:
-            layer.padding = buf[stop:end]
+            layer._pad = buf[stop:end]
         return layer
 
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf = self._buf
-        return next_class(buf[self._off + 6], buf, self._poff, self._pend), IN_IPV6
+        return next_class(_read_nh(buf, self._off), buf, self._poff, self._pend), IN_IPV6
 
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
-        payload = self._build_payload((values[6] or _ZERO16) + (values[7] or _ZERO16))
-        plen = values[3]
+        payload = self._build_payload((values[_SRC] or _ZERO16) + (values[_DST] or _ZERO16))
+        plen = values[_PLEN]
         if plen is None:
             plen = len(payload)
             if plen > 0xFFFF:
                 if not has_jumbo_option(self.payload if self._payload is LAZY else self._payload):
                     raise BuildError(
                         f"ipv6 payload of {plen} bytes is over 65535: fragment it, or send a jumbogram "
-                        "(a Hop-by-Hop header with a ('Jumbo', length) option)"
+                        "(a Hop-by-Hop header with a ('Jumbo', length) option)",
+                        layer="ipv6",
+                        field="plen",
+                        value=plen,
+                        source=self,
                     )
                 plen = 0  # RFC 2675: a jumbogram's Payload Length is 0
-        nh = values[4]
+        nh = values[_NH]
         if nh is None:
             nh = next_header_of(self)
-        return self._pack(plen, nh) + payload + self.padding
+        return self._pack(plen, nh) + payload + self._pad
 
     def pseudo_addresses(self) -> bytes:
         """Source and final destination (RFC 8200 8.1) as the transport checksum's pseudo-header sees them."""
         values = self._values()
-        dst = values[7] or _ZERO16
+        dst = values[_DST] or _ZERO16
         layer = self.payload
         while isinstance(layer, EXTENSION_HEADERS):
             if isinstance(layer, IPv6ExtHdrRouting | IPv6ExtHdrSegmentRouting):
                 dst = layer._final_destination(dst)
             layer = layer.payload
-        return (values[6] or _ZERO16) + dst
+        return (values[_SRC] or _ZERO16) + dst
 
     def _summary(self) -> str | None:
         src, dst = self.src, self.dst
         head = f"IP6 {src} > {dst}: "
-        number = self._values()[4]
+        number = self._values()[_NH]
         headers = []
         layer = self.payload
         while isinstance(layer, EXTENSION_HEADERS):
@@ -118,7 +128,7 @@ class IPv6(Layer):
             headers.append(text)
             if not more:  # tcpdump stops at a non-first fragment or a routing type it does not know
                 return head + " ".join(headers)
-            number = layer._values()[0]
+            number = layer.nh
             layer = layer.payload
         prefix = "".join(header + " " for header in headers)
         if number is None:
@@ -149,7 +159,10 @@ def _without_addresses(line: str, src: str, dst: str) -> str:
     return line
 
 
-LAYERS.register(ETHERTYPE, 0x86DD, IPv6)
-LAYERS.register(IP_PROTOCOL, IPV6_IN_IP, IPv6)  # IPv6 in IP (RFC 2473, RFC 4213)
+# Field positions, named (generated with the class): never a bare index.
+_PLEN, _NH, _SRC, _DST = IPv6.slot.plen, IPv6.slot.nh, IPv6.slot.src, IPv6.slot.dst
+_read_version, _read_plen, _read_nh = (reader(IPv6, name) for name in ("version", "plen", "nh"))
+#: The size of the fixed IPv6 header.
+HEADER_LEN = IPv6.header_len
 
 __all__ = ["IPv6"]

@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rawnet.errors import MalformedError, TruncatedError
+from rawnet.wire.compiler import reader
 from rawnet.wire.fields import LENGTH, NEXT, Field, UInt, Var
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, LAZY, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.options import check_pairs, walk
-from rawnet.wire.registry import IP_PROTOCOL, LAYERS
+from rawnet.wire.registry import IPV6_NEXT_HEADER, LAYERS
 
-_PROTOCOLS = LAYERS.table(IP_PROTOCOL)
+_PROTOCOLS = LAYERS.table(IPV6_NEXT_HEADER)
 _ZERO16 = bytes(16)
 _AF_INET6 = socket.AF_INET6
 _pton = socket.inet_pton
@@ -133,8 +134,8 @@ def next_class(number: int, buf: bytes, offset: int, end: int) -> LayerClass:
     if (
         number == ROUTING
         and offset + 8 <= end
-        and buf[offset + 2] == SEGMENT_ROUTING
-        and (buf[offset + 4] + 1) * 16 <= buf[offset + 1] * 8
+        and _read_type(buf, offset) == SEGMENT_ROUTING
+        and (_read_lastentry(buf, offset) + 1) * 16 <= _read_len(buf, offset) * 8
     ):
         return IPv6ExtHdrSegmentRouting  # its Last Entry fits in its length; anything else stays generic
     return _PROTOCOLS.get(number, Raw)
@@ -144,7 +145,9 @@ def next_header(payload: Layer | None) -> int:
     """The Next Header value announcing ``payload``: 59 (No Next Header) for none or raw bytes."""
     if payload is None:
         return NO_NEXT_HEADER
-    return LAYERS.number_for(IP_PROTOCOL, payload, getattr(payload.__class__, "ip_protocol", NO_NEXT_HEADER))
+    return LAYERS.number_for(
+        IPV6_NEXT_HEADER, payload, getattr(payload.__class__, "ip_protocol", NO_NEXT_HEADER)
+    )
 
 
 def next_header_of(layer: Layer) -> int:
@@ -170,23 +173,28 @@ class _OptionsHeader(Layer):
         layer._unpack()  # decodes and checks the options now
         return layer
 
+    payload_mode = IN_IPV6
+    passes_pseudo = True
+
     def _fill_variable(self, values: list[Any]) -> None:
-        values[2] = tuple(decode_options(self.name, self._buf, self._off + 2, self._poff))
+        values[_OPTIONS] = tuple(
+            decode_options(self.name, self._buf, self._off + self.header_len, self._poff)
+        )
 
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
+        return next_class(_read_nh(buf, self._off), buf, self._poff, self._pend), IN_IPV6
 
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
-        option_bytes = encode_options(values[2])
-        length = values[1]
+        option_bytes = encode_options(values[_OPTIONS])
+        length = values[_LEN]
         if length is None:
-            length = (2 + len(option_bytes)) // 8 - 1
-        nh = values[0]
+            length = (self.header_len + len(option_bytes)) // 8 - 1
+        nh = values[_NH]
         if nh is None:
             nh = next_header_of(self)
-        return self._pack(nh, length) + option_bytes + self._build_payload(pseudo) + self.padding
+        return self._pack(nh, length) + option_bytes + self._build_payload(pseudo) + self._pad
 
     def _header_summary(self) -> tuple[str, bool]:
         """tcpdump's words for this header, and whether tcpdump goes on to the next one."""
@@ -197,11 +205,10 @@ def _extension_end(name: str, buf: bytes, offset: int, end: int) -> int:
     """Where the extension header at ``offset`` ends: (Hdr Ext Len + 1) * 8 bytes, checked to fit."""
     if offset + 8 > end:
         raise TruncatedError(name, offset, f"{end - offset} bytes left, an extension header needs 8")
-    size = (buf[offset + 1] + 1) * 8
+    length: int = _read_len(buf, offset)
+    size = (length + 1) * 8
     if offset + size > end:
-        raise TruncatedError(
-            name, offset, f"Hdr Ext Len {buf[offset + 1]} needs {size} bytes, {end - offset} left"
-        )
+        raise TruncatedError(name, offset, f"Hdr Ext Len {length} needs {size} bytes, {end - offset} left")
     return offset + size
 
 
@@ -223,6 +230,8 @@ class _RoutingHeader(Layer):
     """What the Routing header and the SRH build alike: next header, length, the counters, body."""
 
     __slots__ = ()
+    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
+    len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
 
     def _body(self, values: list[Any]) -> bytes:
         raise NotImplementedError
@@ -230,9 +239,12 @@ class _RoutingHeader(Layer):
     def _final_destination(self, dst: bytes) -> bytes:
         raise NotImplementedError
 
+    payload_mode = IN_IPV6
+    passes_pseudo = True
+
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf = self._buf
-        return next_class(buf[self._off], buf, self._poff, self._pend), IN_IPV6
+        return next_class(_read_nh(buf, self._off), buf, self._poff, self._pend), IN_IPV6
 
     def checked_fields(self) -> tuple[Field[Any], ...]:
         # Segments Left is not judged: routers decrement it on the way.
@@ -249,16 +261,16 @@ class _RoutingHeader(Layer):
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
         body = self._body(values)
-        length = values[1]
+        length = values[_LEN]
         if length is None:
             length = len(body) // 8
-        nh = values[0]
+        nh = values[_NH]
         if nh is None:
             nh = next_header_of(self)
         if pseudo is not None:  # the transport's checksum covers the final destination (RFC 8200 8.1)
             pseudo = pseudo[:16] + self._final_destination(pseudo[16:])
         header = self._pack(nh, length, *self._counters(values))
-        return header + body + self._build_payload(pseudo) + self.padding
+        return header + body + self._build_payload(pseudo) + self._pad
 
 
 class IPv6ExtHdrRouting(_RoutingHeader):
@@ -270,8 +282,6 @@ class IPv6ExtHdrRouting(_RoutingHeader):
 
     __slots__ = ()
     name = "ipv6-route"
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
-    len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
     type = UInt(8, "Routing Type", 0)
     segleft = UInt(8, "Segments Left", None, auto=LENGTH)
     reserved = UInt(32, "Reserved (type-specific data for other types)", 0, hex=True)
@@ -284,25 +294,26 @@ class IPv6ExtHdrRouting(_RoutingHeader):
         return cls._view(buf, offset, stop, end, mode)
 
     def _fill_variable(self, values: list[Any]) -> None:
-        buf, start, stop = self._buf, self._off + 8, self._poff
-        if buf[self._off + 2] in (0, 2) and (stop - start) % 16 == 0:
-            values[5] = tuple(_ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, stop, 16))
-            values[6] = b""
+        buf, start, stop = self._buf, self._off + self.header_len, self._poff
+        if _read_type(buf, self._off) in (0, 2) and (stop - start) % 16 == 0:
+            values[_R.addresses] = tuple(_ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, stop, 16))
+            values[_R.data] = b""
         else:
-            values[5] = ()
-            values[6] = buf[start:stop]
+            values[_R.addresses] = ()
+            values[_R.data] = buf[start:stop]
 
     def _segments_left(self, values: list[Any]) -> int:
-        segleft = values[3]
-        return len(values[5]) if segleft is None else segleft
+        segleft = values[_R.segleft]
+        return len(values[_R.addresses]) if segleft is None else segleft
 
     def _body(self, values: list[Any]) -> bytes:
-        return _pad8(b"".join(_pton(_AF_INET6, address) for address in values[5]) + values[6], 8)
+        addresses = b"".join(_pton(_AF_INET6, address) for address in values[_R.addresses])
+        return _pad8(addresses + values[_R.data], self.header_len)
 
     def _final_destination(self, dst: bytes) -> bytes:
         values = self._values()
-        if values[2] in (0, 2) and values[5] and self._segments_left(values) > 0:
-            return _pton(_AF_INET6, values[5][-1])
+        if values[_R.type] in (0, 2) and values[_R.addresses] and self._segments_left(values) > 0:
+            return _pton(_AF_INET6, values[_R.addresses][-1])
         return dst
 
     def _counters(self, values: list[Any]) -> tuple[int, ...]:
@@ -310,17 +321,17 @@ class IPv6ExtHdrRouting(_RoutingHeader):
 
     def _header_summary(self) -> tuple[str, bool]:
         values = self._values()
-        kind = values[2]
-        length = values[1] if values[1] is not None else len(self._body(values)) // 8
+        kind = self.type
+        length = self.len if self.len is not None else len(self._body(values)) // 8
         text = f"RT6 (len={length}, type={kind}{' [Deprecated]' if kind == 0 else ''}"
         text += f", segleft={self._segments_left(values)}"
         if kind not in (0, 2):
             return f"{text} (unknown type) (invalid)", False
-        if values[6]:
+        if self.data:
             return f"{text}[|rt6]", False
-        if values[4]:
-            text += f", rsv=0x{values[4]:x}"
-        return text + "".join(f", [{i}]{a}" for i, a in enumerate(values[5])) + ")", True
+        if self.reserved:
+            text += f", rsv=0x{self.reserved:x}"
+        return text + "".join(f", [{i}]{a}" for i, a in enumerate(self.addresses)) + ")", True
 
 
 class IPv6ExtHdrSegmentRouting(_RoutingHeader):
@@ -334,8 +345,6 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     __slots__ = ()
     name = "ipv6-srh"
     ip_protocol: ClassVar[int] = ROUTING  #: the Next Header value announcing it (not in the registry)
-    nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
-    len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
     type = UInt(8, "Routing Type", SEGMENT_ROUTING)
     segleft = UInt(8, "Segments Left", None, auto=LENGTH)
     lastentry = UInt(8, "Last Entry (index of the last segment)", None, auto=LENGTH)
@@ -347,49 +356,54 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IPv6ExtHdrSegmentRouting:
         stop = _extension_end(cls.name, buf, offset, end)
-        if buf[offset + 2] != SEGMENT_ROUTING:
-            raise MalformedError(cls.name, offset, f"routing type {buf[offset + 2]}, expected 4")
-        if offset + 8 + (buf[offset + 4] + 1) * 16 > stop:
+        kind = _read_type(buf, offset)
+        if kind != SEGMENT_ROUTING:
+            raise MalformedError(cls.name, offset, f"routing type {kind}, expected 4")
+        lastentry = _read_lastentry(buf, offset)
+        if offset + cls.header_len + (lastentry + 1) * 16 > stop:
             raise MalformedError(
-                cls.name, offset, f"last entry {buf[offset + 4]} does not fit in {stop - offset} bytes"
+                cls.name, offset, f"last entry {lastentry} does not fit in {stop - offset} bytes"
             )
         return cls._view(buf, offset, stop, end, mode)
 
     def _fill_variable(self, values: list[Any]) -> None:
-        buf, start = self._buf, self._off + 8
-        segments_end = start + (buf[self._off + 4] + 1) * 16
-        values[7] = tuple(_ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, segments_end, 16))
-        values[8] = buf[segments_end : self._poff]
+        buf, start = self._buf, self._off + self.header_len
+        segments_end = start + (values[_S.lastentry] + 1) * 16
+        values[_S.addresses] = tuple(
+            _ntop(_AF_INET6, buf[at : at + 16]) for at in range(start, segments_end, 16)
+        )
+        values[_S.tlvs] = buf[segments_end : self._poff]
 
     def _segments_left(self, values: list[Any]) -> int:
-        segleft = values[3]
-        return max(len(values[7]) - 1, 0) if segleft is None else segleft
+        segleft = values[_S.segleft]
+        return max(len(values[_S.addresses]) - 1, 0) if segleft is None else segleft
 
     def _body(self, values: list[Any]) -> bytes:
-        return _pad8(b"".join(_pton(_AF_INET6, address) for address in values[7]) + values[8], 8)
+        segments = b"".join(_pton(_AF_INET6, address) for address in values[_S.addresses])
+        return _pad8(segments + values[_S.tlvs], self.header_len)
 
     def _final_destination(self, dst: bytes) -> bytes:
         values = self._values()
-        if values[7] and self._segments_left(values) > 0:
-            return _pton(_AF_INET6, values[7][0])
+        if values[_S.addresses] and self._segments_left(values) > 0:
+            return _pton(_AF_INET6, values[_S.addresses][0])
         return dst
 
     def _counters(self, values: list[Any]) -> tuple[int, ...]:
-        lastentry = values[4]
+        lastentry = values[_S.lastentry]
         if lastentry is None:
-            lastentry = max(len(values[7]) - 1, 0)
+            lastentry = max(len(values[_S.addresses]) - 1, 0)
         return self._segments_left(values), lastentry
 
     def _header_summary(self) -> tuple[str, bool]:
         values = self._values()
-        length = values[1] if values[1] is not None else len(self._body(values)) // 8
-        lastentry = values[4] if values[4] is not None else max(len(values[7]) - 1, 0)
-        text = f"RT6 (len={length}, type={values[2]}, segleft={self._segments_left(values)}"
+        length = self.len if self.len is not None else len(self._body(values)) // 8
+        lastentry = self._counters(values)[1]
+        text = f"RT6 (len={length}, type={self.type}, segleft={self._segments_left(values)}"
         text += f", last-entry={lastentry}"
-        if values[5]:
-            text += f", flags=0x{values[5]:x}"
-        text += f", tag={values[6]:x}"
-        return text + "".join(f", [{i}]{a}" for i, a in enumerate(values[7])) + ")", True
+        if self.flags:
+            text += f", flags=0x{self.flags:x}"
+        text += f", tag={self.tag:x}"
+        return text + "".join(f", [{i}]{a}" for i, a in enumerate(self.addresses)) + ")", True
 
 
 class IPv6ExtHdrFragment(Layer):
@@ -406,23 +420,21 @@ class IPv6ExtHdrFragment(Layer):
 
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf, offset = self._buf, self._off
-        offset_flags = buf[offset + 2] << 8 | buf[offset + 3]
-        if offset_flags & 0xFFF8:
+        if _read_offset(buf, offset):
             return Raw, 0  # a non-first fragment carries no upper-layer header
-        cls = next_class(buf[offset], buf, self._poff, self._pend)
-        return cls, (FRAGMENT | IN_IPV6) if offset_flags & 1 else IN_IPV6
+        cls = next_class(_read_nh(buf, offset), buf, self._poff, self._pend)
+        return cls, (FRAGMENT | IN_IPV6) if _read_m(buf, offset) else IN_IPV6
 
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
-        nh = values[0]
+        nh = values[_NH]
         if nh is None:
             nh = next_header_of(self)
-        return self._pack(nh) + self._build_payload(pseudo) + self.padding
+        return self._pack(nh) + self._build_payload(pseudo) + self._pad
 
     def _header_summary(self) -> tuple[str, bool]:
-        values = self._values()
         size = len(self._build_payload(None))
-        return f"frag ({values[2] * 8}|{size})", not values[2]
+        return f"frag ({self.offset * 8}|{size})", not self.offset
 
 
 #: The extension header classes (a tuple, for isinstance).
@@ -433,13 +445,17 @@ def has_jumbo_option(payload: Any) -> bool:
     """Whether ``payload`` is a Hop-by-Hop header carrying a Jumbo Payload option (RFC 2675)."""
     if not isinstance(payload, IPv6ExtHdrHopByHop):
         return False
-    return any(name in ("Jumbo", 0xC2) for name, _ in payload._values()[2])
+    return any(name in ("Jumbo", 0xC2) for name, _ in payload.options)
 
 
-LAYERS.register(IP_PROTOCOL, HOP_BY_HOP, IPv6ExtHdrHopByHop)
-LAYERS.register(IP_PROTOCOL, ROUTING, IPv6ExtHdrRouting)
-LAYERS.register(IP_PROTOCOL, FRAGMENT_HEADER, IPv6ExtHdrFragment)
-LAYERS.register(IP_PROTOCOL, DESTINATION_OPTIONS, IPv6ExtHdrDestOpt)
+# Field positions, named (generated with the classes): never a bare index.
+_NH, _LEN, _OPTIONS = _OptionsHeader.slot.nh, _OptionsHeader.slot.len, _OptionsHeader.slot.options
+_R, _S = IPv6ExtHdrRouting.slot, IPv6ExtHdrSegmentRouting.slot
+# (every extension header starts with Next Header and, but the Fragment header, Hdr Ext Len)
+assert (_R.nh, _R.len) == (_S.nh, _S.len) == (_NH, _LEN) and IPv6ExtHdrFragment.slot.nh == _NH
+_read_nh, _read_len, _read_type = (reader(IPv6ExtHdrRouting, name) for name in ("nh", "len", "type"))
+_read_lastentry = reader(IPv6ExtHdrSegmentRouting, "lastentry")
+_read_offset, _read_m = (reader(IPv6ExtHdrFragment, name) for name in ("offset", "m"))
 
 __all__ = [
     "IPv6ExtHdrDestOpt",

@@ -1,27 +1,40 @@
 """Layer: the base of every protocol header, and the packet machinery around it.
 
 A protocol is a Layer subclass whose class body lists its fields (see fields.py); when the
-class is created, __init_subclass__ has compiler.py compute the header's struct layout and
-compile a constructor, an unpacker and a packer for it. Stacking (``/``), lazy decoding, lookup by
-class, packet sets, copy, equality, show/summary and verify live here once for all.
+class is created, __init_subclass__ has compiler.py lay the header out and generate its
+constructor, codec and field properties. Stacking (``/``), lazy decoding, lookup by class,
+packet sets, copy, equality, show/summary and verify live here once for all; the stack codecs
+(fused.py) build and decode whole stacks of fixed-layout headers in one generated function.
+
 Rules: no I/O, no globals read at run time; building never mutates the user's objects;
-decoding raises only DecodeError.
+decoding raises only DecodeError; ``/`` never shares a layer between two packets.
 """
 
 from __future__ import annotations
 
 import struct
-import sys
-import sysconfig
 from collections.abc import Iterator
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
-from rawnet.wire import display
+from rawnet.wire import display, fused
 from rawnet.wire.addresses import AddressField
-from rawnet.wire.compiler import compile_header, stored_default
-from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, UInt, ValueSet, Var, check_bytes
-from rawnet.wire.registry import FAST_BUILDERS, FAST_DECODERS
+from rawnet.wire.checksum import fold
+from rawnet.wire.compiler import Layout, Positions, compile_header, merge_fields, stored_default
+from rawnet.wire.fields import (
+    CHECKSUM,
+    LENGTH,
+    NEXT,
+    Checksum,
+    Field,
+    Length,
+    Next,
+    UInt,
+    ValueSet,
+    Var,
+    check_bytes,
+)
+from rawnet.wire.registry import LAYERS
 
 L = TypeVar("L", bound="Layer")
 LayerClass = type["Layer"]  #: a layer class (an alias: protocols have a field named ``type``)
@@ -48,34 +61,25 @@ MAX_DEPTH = 64  #: layers a decode goes down before LimitError
 _DEPTH_LIMIT = (MAX_DEPTH + 1) * DEPTH_UNIT
 
 _new = object.__new__
-
-# Moving temporaries (Layer.__truediv__). CPython counts references exactly: inside a binary
-# operator, an operand that only the expression holds shows sys.getrefcount() == 3 (the value
-# stack, the method's argument, getrefcount's own argument); one held by a variable, a
-# container or another layer shows more. Checked on CPython 3.11, 3.12 and 3.13 with the GIL.
-# Elsewhere (PyPy, free-threaded builds, 3.14's borrowed references) operands are always copied.
-_refcount = sys.getrefcount
-_OPERAND = 3
-_MOVE_TEMPORARIES = (
-    sys.implementation.name == "cpython"
-    and (3, 11) <= sys.version_info[:2] <= (3, 13)
-    and not sysconfig.get_config_var("Py_GIL_DISABLED")
-)
-
-
-def _unshared(top: Layer) -> bool:
-    """Whether no layer below ``top`` is referred to from anywhere but the layer above it."""
-    layer = top._payload
-    while layer is not None and layer is not LAZY:
-        if _refcount(layer) != _OPERAND:  # the slot above, this variable, the argument
-            return False
-        layer = layer._payload
-    return True
-
-
-_fast_decoder = FAST_DECODERS.get
-_fast_builder = FAST_BUILDERS.get
 _DATA = (bytes, bytearray, str)  # what ``/`` turns into a Raw layer (a tuple: cheaper than a union)
+_AUTO = (LENGTH, CHECKSUM, NEXT)
+#: Names a field may not take: they are the machinery's.
+_RESERVED = frozenset(
+    (
+        "payload",
+        "padding",
+        "name",
+        "build",
+        "decode",
+        "copy",
+        "show",
+        "summary",
+        "fields",
+        "get_field",
+        "slot",
+        "span",
+    )
+)
 
 
 class Problem(NamedTuple):
@@ -102,9 +106,16 @@ class Layer:
     Build with keyword arguments and ``/``; ``bytes(pkt)`` gives the wire bytes, computing
     each field left as None. ``Cls.decode(data)`` reads bytes back; inner layers are
     decoded when first reached.
+
+    What a layer holds: its field values in ``_v`` (a list; None for a decoded view whose
+    fields are still in ``_buf`` at ``_off``), its payload in ``_payload`` (None; LAZY, the
+    bytes ``_buf[_poff:_pend]`` not decoded yet; the next layer; or a *tail*: a tuple of frozen
+    layers, what ``/`` made, turned into layers of this packet's own when first reached), what
+    follows it in its frame in ``_pad``, and ``_ver``, which every change bumps: the stack
+    codecs keep the last frame built (``_cache``) while the versions they saw hold.
     """
 
-    __slots__ = ("_buf", "_built", "_mode", "_off", "_payload", "_pend", "_poff", "_v", "padding")
+    __slots__ = ("_buf", "_cache", "_mode", "_off", "_pad", "_payload", "_pend", "_poff", "_v", "_ver")
 
     #: Short lowercase protocol name used in errors and summaries ("ipv4", "tcp").
     name: ClassVar[str] = "layer"
@@ -112,25 +123,51 @@ class Layer:
     fields_desc: ClassVar[tuple[Field[Any], ...]] = ()
     #: Size of the fixed header in bytes.
     header_len: ClassVar[int] = 0
+    #: Each field's index in the values list (``IP.slot.ttl``), and its bytes in the fixed header
+    #: (``IP.span.ttl``): generated per class; code names positions through them.
+    slot: ClassVar[Positions]
+    span: ClassVar[Positions]
+    _layout: ClassVar[Layout]
     _struct: ClassVar[struct.Struct]
     _auto_fields: ClassVar[tuple[Field[Any], ...]] = ()
     #: Whether _build takes a ``limit``: the bytes an outer length leaves this layer (TCP does).
     takes_limit: ClassVar[bool] = False
-    #: True when the payload is always Raw (the class keeps Layer's _next_layer).
+    #: True when the payload is always Raw (no dispatch, and Layer's _next_layer).
     _leaf: ClassVar[bool] = True
+    #: Port dispatch: the registry space that ports (``dport``, then ``sport``) are looked up in.
+    ports: ClassVar[str | None] = None
+    #: (live table, reader) pairs the default _next_layer tries in order (from a Next rule or ports).
+    _dispatch: ClassVar[tuple[tuple[dict[int, type[Layer]], Any], ...]] = ()
+    #: Whether _next_layer is the dispatch (registry lookup of the Next field) for every class the
+    #: stack codecs decode; true for Layer's own. IPv4 says so for plain headers (not fragments).
+    dispatch_agrees: ClassVar[bool] = True
+    #: Mode flags this layer gives the layers it carries (IPv6: IN_IPV6).
+    payload_mode: ClassVar[int] = 0
+    #: Mode flags a layer of this class drops from the mode it is decoded with (IPv4: IN_IPV6).
+    clears_mode: ClassVar[int] = 0
+    #: Whether this layer passes its pseudo-header on to its payload (extension headers do).
+    passes_pseudo: ClassVar[bool] = False
+    #: The stack codecs (fused.py) may decode / build this class from its field rules: true for
+    #: classes whose _decode / _build is Layer's own; a protocol with hand-written ones says so,
+    #: and tests/wire/test_fused.py holds the codecs to its code.
+    fused_decode: ClassVar[bool] = True
+    fused_build: ClassVar[bool] = True
+    #: Fields that must be zero (under a mask) for the stack codecs to take a header, and not the
+    #: hand-written code (IPv4: a fragment).
+    plain: ClassVar[dict[str, int]] = {}
+    #: The fields giving the network layer's pseudo-header addresses (IP, IPv6).
+    pseudo_fields: ClassVar[tuple[str, str] | None] = None
 
-    _v: list[Any] | None  # None: a decoded view whose fields are still only in _buf
-    #: What the last build of this header gave, for protocols that reuse it (see IP._build);
-    #: None once a field is set. Only ever read by the layer's own _build, after _v exists
-    #: (a decoded view sets it when it unpacks).
-    _built: Any
+    _v: Any  # list; None: a decoded view whose fields are still only in _buf; a tuple when frozen
     _payload: Any
     _buf: bytes
     _off: int
     _poff: int
     _pend: int
     _mode: int
-    padding: bytes
+    _pad: bytes
+    _ver: int
+    _cache: Any
 
     def __init__(self, **fields: Any) -> None:  # replaced per class by the compiled constructor
         raise TypeError(f"{type(self).__name__} declares no fields")
@@ -141,72 +178,86 @@ class Layer:
     # -- class creation ------------------------------------------------------------------
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._leaf = cls._next_layer is Layer._next_layer
-        inherited = list(cls.fields_desc)
         own = [value for value in cls.__dict__.values() if isinstance(value, Field)]
-        if not own and inherited:
-            return
-        fields = tuple(inherited + own)
-        for index, field in enumerate(fields):
-            field.index = index
-        cls.fields_desc = fields
-        cls._auto_fields = tuple(f for f in fields if f.auto in (LENGTH, CHECKSUM, NEXT))
-        compile_header(cls, fields, {"LAZY": LAZY, "_new": _new})
+        for field in own:
+            if field.name in _RESERVED:
+                raise TypeError(f"{cls.__name__}.{field.name}: the name belongs to Layer, choose another")
+        if own or not cls.fields_desc:
+            fields = merge_fields(cls.__name__, cls.fields_desc, own)
+            cls.fields_desc = fields
+            cls._auto_fields = tuple(f for f in fields if f.auto in _AUTO)
+            cls._layout = compile_header(cls, fields)
+        fields = cls.fields_desc
+        dispatch: list[tuple[dict[int, type[Layer]], Any]] = []
+        for field in fields:
+            if isinstance(field.rule, Next):
+                dispatch.append((LAYERS.table(field.rule.space), field.read))
+        if cls.ports is not None:
+            table = LAYERS.table(cls.ports)
+            dispatch += [(table, field.read) for field in fields if field.name in ("dport", "sport")]
+        cls._dispatch = tuple(dispatch)
+        cls._leaf = cls._next_layer is Layer._next_layer and not dispatch
+        # A class with its own _next_layer, _decode or _build says whether the codecs may stand in
+        # for it; one that says nothing is left to its own code.
+        for method, claim in (
+            ("_next_layer", "dispatch_agrees"),
+            ("_decode", "fused_decode"),
+            ("_build", "fused_build"),
+        ):
+            if method in cls.__dict__ and claim not in cls.__dict__:
+                setattr(cls, claim, False)
+
+    @classmethod
+    def get_field(cls, name: str) -> Field[Any]:
+        """The field called ``name`` (as scapy's ``get_field``): its doc, default, width, rule."""
+        for field in cls.fields_desc:
+            if field.name == name:
+                return field
+        raise AttributeError(f"{cls.__name__} has no field {name!r}")
 
     # -- stacking ------------------------------------------------------------------------
     def __truediv__(self, other: Layer | bytes | bytearray | str) -> Layer:
         # scapy's semantics: the result is a new stack; neither operand is changed or shared.
-        # An operand nothing else refers to (a temporary, as in Ether()/IP()/TCP()) is moved
-        # into the result instead of copied: nobody can tell the difference (see _OPERAND).
-        if isinstance(other, Layer):
-            fresh = False
-        elif other.__class__ is bytes:  # data: a new Raw layer, made here (the hot path of a build)
-            raw = _new(Raw)
-            raw._v = [other]
-            raw._payload = None
-            raw._mode = 0
-            raw.padding = b""
-            other = raw
-            fresh = True
+        # The result's top is a new layer; what follows it is a frozen tail (see _frozen_chain),
+        # shared with other packets, being frozen, and thawed into layers of the packet's own when
+        # first reached. The usual cases are written out here (this is the hot path of a build):
+        # data, and a layer that carries nothing or a frozen tail.
+        kind = other.__class__
+        if kind is bytes:
+            below: tuple[Any, ...] = (Raw, (other,), b"", 0, None)
+        elif isinstance(other, Layer):
+            values = other._v
+            tail = other._payload
+            if values is not None and (tail is None or (tail.__class__ is tuple and tail[-1] is None)):
+                if values.__class__ is list:  # shared from now on: the next change copies it (see _mutable)
+                    values = other._v = tuple(values)
+                below = (kind, values, other._pad, other._mode, None)
+                if tail is not None:
+                    below += tail
+            else:
+                below = _frozen_chain(other, False)
         elif isinstance(other, _DATA):
-            other = Raw._of(other)
-            fresh = True
+            below = (Raw, (check_bytes(other),), b"", 0, None)
         else:
             return NotImplemented
-        top = None
-        if _MOVE_TEMPORARIES and _refcount(self) == _OPERAND:
-            last = self  # walk to the end, checking that nothing else holds a layer on the way
-            below = last._payload
-            while below is not None and below is not LAZY and _refcount(below) == _OPERAND:
-                last = below
-                below = last._payload
-            if below is None:
-                top = self
-        if top is None:  # held somewhere (or a lazy tail): copy, as scapy does
-            top = last = _copy_node(self)
-            below = self._payload
-            while below is not None:
-                if below is LAZY:
-                    below = last._decode_payload()
-                    if below is None:
-                        break
-                last._payload = last = _copy_node(below)
-                below = below._payload
-        if fresh or (
-            _MOVE_TEMPORARIES
-            and _refcount(other) == _OPERAND
-            and (other._payload is None or _unshared(other))
-        ):
-            last._payload = other
-            return top
-        node: Layer | None = other
-        while node is not None:
-            if node is LAZY:
-                node = last._decode_payload()
-                if node is None:
-                    break
-            last._payload = last = _copy_node(node)
-            node = node._payload
+        top = _new(self.__class__)
+        values = self._v
+        tail = self._payload
+        if values is None or tail is LAZY:
+            top._buf, top._off, top._poff, top._pend = self._buf, self._off, self._poff, self._pend
+        elif values.__class__ is list:
+            values = self._v = tuple(values)
+        top._v = values
+        top._mode = self._mode
+        top._pad = self._pad
+        top._ver = 0
+        top._cache = None
+        if tail is None:
+            top._payload = below
+        elif tail.__class__ is tuple and tail[-1] is None:
+            top._payload = tail + below
+        else:
+            top._payload = _frozen_below(self, True) + below
         return top
 
     def __rtruediv__(self, other: bytes | bytearray | str) -> Layer:
@@ -226,12 +277,14 @@ class Layer:
         the reason, so what decoded is kept and nothing is lost.
         """
         buf = data if data.__class__ is bytes else bytes(data)
+        fast = _decoders.get(cls)
+        if fast is None:
+            fast = fused.decoder_for(cls)
+        if fast:  # (False: no stack codec starts with this class)
+            top = fast(buf, 1 if lenient else 0)  # (LENIENT)
+            if top is not None:
+                return top  # type: ignore[no-any-return]
         if not lenient:
-            fast = _fast_decoder(cls)
-            if fast is not None:
-                top = fast(buf)
-                if top is not None:
-                    return top  # type: ignore[return-value]
             return cls._decode_chain(buf, 0)
         try:
             return cls._decode_chain(buf, LENIENT)
@@ -242,12 +295,7 @@ class Layer:
     def _decode_chain(cls: type[L], buf: bytes, mode: int) -> L:
         """The generic decoder: this layer's _decode, then each next header's, down to a leaf."""
         top = cls._decode(buf, 0, len(buf), mode)
-        layer: Layer = top
-        while layer._payload is LAZY and not layer._leaf:
-            child = layer._payload = layer._decode_payload(True)
-            if child is None or child is LAZY:
-                break
-            layer = child
+        _decode_rest(top)
         return top
 
     @classmethod
@@ -271,7 +319,7 @@ class Layer:
         layer._pend = payload_end
         layer._payload = LAZY
         layer._mode = mode
-        layer.padding = b""
+        layer._pad = b""
         return layer
 
     @classmethod
@@ -292,11 +340,38 @@ class Layer:
         values = self._v
         return values if values is not None else self._unpack()
 
+    def _mutable(self) -> list[Any]:
+        """The stored field values, as a list of this layer's own to change (the caller bumps _ver).
+
+        Values are shared as a tuple between a layer and the frozen copies ``/`` and copy() make
+        of it (they never change); the first change copies them into a list (copy on write).
+        """
+        values = self._v
+        if values is None:
+            return self._unpack()
+        if values.__class__ is not list:
+            values = self._v = list(values)
+        return values
+
+    def _set(self, field: Field[Any], stored: Any) -> None:
+        """Store a value already in stored form (the protocols' alias properties use this)."""
+        self._mutable()[field.index] = stored
+        self._ver += 1
+
     def _pack(self, *auto: Any) -> bytes:  # compiled per class
         raise NotImplementedError
 
     def _next_layer(self) -> tuple[LayerClass, int]:
-        """The class of the payload and extra mode flags for it; protocols override."""
+        """The class of the payload and extra mode flags for it; protocols override.
+
+        The default looks the class's dispatch fields up in the registry: the Next field
+        (EtherType, protocol), or the ports (the destination first).
+        """
+        buf, offset = self._buf, self._off
+        for table, read in self._dispatch:
+            cls = table.get(read(buf, offset))
+            if cls is not None:
+                return cls, self.payload_mode
         return Raw, 0
 
     def _decode_payload(self, raw_stays_lazy: bool = False) -> Layer | None:
@@ -329,32 +404,63 @@ class Layer:
         payload = self._payload
         if payload is LAZY:
             payload = self._payload = self._decode_payload()
+        elif payload.__class__ is tuple:
+            payload = _thaw_tail(self)
         return payload  # type: ignore[no-any-return]
 
     @payload.setter
     def payload(self, layer: Layer | bytes | None) -> None:
-        if isinstance(layer, _DATA):
-            layer = Raw(load=layer)
-        self._payload = layer
+        """Replace what this layer carries by a copy of ``layer`` (a layer, or data for a Raw one)."""
+        self._values()
+        if layer is None:
+            self._payload = None
+        elif isinstance(layer, _DATA):
+            self._payload = (Raw, (check_bytes(layer),), b"", 0, None)
+        else:
+            self._payload = _frozen_chain(layer, False)
+        self._ver += 1
+
+    @property
+    def padding(self) -> bytes:
+        """What follows this layer in its frame, outside its length (an Ethernet trailer...)."""
+        return self._pad
+
+    @padding.setter
+    def padding(self, value: bytes) -> None:
+        self._values()
+        self._pad = check_bytes(value)
+        self._ver += 1
 
     # -- building ------------------------------------------------------------------------
     def build(self) -> bytes:
         """The wire bytes, computing every field left as None. The layers are not changed."""
-        fast = _fast_builder(self.__class__)
-        if fast is not None and self._v is not None:  # (a decoded view leaves _built unset)
-            built = self._built
-            if built is None:  # built for the first time, or changed since
-                data = fast(self)  # it keeps what a rebuild needs in _built
-                if data is not None:
-                    return data
-            elif built.__class__ is not tuple:  # (tuples: the per-layer builders built it last)
-                # The fused builder's cache (wire/fastpath.py): the last frame, if still right.
-                data = built.rebuild(self)
+        if self._v is not None:  # (a decoded view: the per-layer code reuses its bytes)
+            cache = self._cache
+            if cache is None:
+                payload = self._payload
+                if payload.__class__ is tuple:  # built from its frozen tail as it is: the usual first build
+                    size = len(payload)  # (the shape written out for the usual sizes: no slice to allocate)
+                    if size == 3 * FROZEN:
+                        shape: tuple[Any, ...] = (self.__class__, payload[0], payload[5], payload[10])
+                    elif size == 2 * FROZEN:
+                        shape = (self.__class__, payload[0], payload[5])
+                    elif size == 4 * FROZEN:
+                        shape = (self.__class__, payload[0], payload[5], payload[10], payload[15])
+                    else:
+                        shape = (self.__class__, *payload[::FROZEN])
+                    builder = _tail_builders.get(shape)
+                    if builder is not None:
+                        data = builder(self, payload)
+                        if data is not None:
+                            self._cache = ONCE
+                            return data  # type: ignore[no-any-return]
+                data = fused.build(self, False)
+            else:
+                data = cache.rebuild(self)  # the last frame, if its layers' versions still hold
                 if data is None:
-                    data = fast(self)
-                if data is not None:
-                    return data
-                self._built = None
+                    data = fused.build(self, True)
+            if data is not None:
+                return data  # type: ignore[no-any-return]
         try:
             data = self._build(None)
         except (struct.error, TypeError, OverflowError, AttributeError) as error:
@@ -364,9 +470,59 @@ class Layer:
     __bytes__ = build
 
     def _build(self, pseudo: bytes | None) -> bytes:
-        """This layer and its payload; ``pseudo`` is the network layer's pseudo-header addresses."""
-        self._values()
-        return self._pack(*[0 for _ in self._auto_fields]) + self._build_payload(pseudo) + self.padding
+        """This layer and its payload; ``pseudo`` is the network layer's pseudo-header addresses.
+
+        Layer's own follows the field rules: Next fields from the payload's class, Length
+        fields from the sizes, and the Checksum last, over the bytes it covers.
+        """
+        values = self._values()
+        variable = self._encode_variable(values)
+        payload = self._build_payload(pseudo if self.passes_pseudo else None)
+        header_len = self.header_len + len(variable)
+        computed: list[int] = []
+        checksum = None
+        for field in self._auto_fields:
+            value = values[field.index]
+            rule = field.rule
+            if value is None:
+                if isinstance(rule, Length):
+                    value = rule.value(header_len, len(payload))
+                    maximum = getattr(field, "maximum", value)
+                    if value > maximum:
+                        raise BuildError(
+                            f"{self.name}.{field.name} would be {value}, over its {maximum}",
+                            layer=self.name,
+                            field=field.name,
+                            value=value,
+                            source=self,
+                        )
+                elif isinstance(rule, Next):
+                    value = LAYERS.number_for(rule.space, self._payload, rule.default)
+                elif isinstance(rule, Checksum):
+                    checksum = (len(computed), rule)
+                    value = 0
+                else:
+                    value = 0
+            computed.append(value)
+        header = self._pack(*computed) + variable
+        if checksum is not None:
+            at, rule = checksum
+            covered = header if rule.over == "header" else header + payload
+            if rule.pseudo is None:
+                value = fold(int.from_bytes(covered, "big") << (8 * (len(covered) & 1)))
+            elif pseudo is None:
+                value = 0  # no network layer: nothing to sum over (scapy sends 0 too)
+            else:
+                number = int.from_bytes(covered, "big") << (8 * (len(covered) & 1))
+                value = fold(number + int.from_bytes(pseudo, "big") + rule.pseudo + len(covered))
+                value = value or rule.zero
+            computed[at] = value
+            header = self._pack(*computed) + variable
+        return header + payload + self._pad
+
+    def _encode_variable(self, values: list[Any]) -> bytes:
+        """The header's variable part (options), after its fixed part; protocols override."""
+        return b""
 
     def _build_payload(self, pseudo: bytes | None) -> bytes:
         payload = self._payload
@@ -374,12 +530,14 @@ class Layer:
             return b""
         if payload is LAZY:
             return self._buf[self._poff : self._pend]
+        if payload.__class__ is tuple:
+            payload = _thaw_tail(self)
         if payload._v is not None:
-            if payload.__class__ is Raw and payload._payload is None and not payload.padding:
+            if payload.__class__ is Raw and payload._payload is None and not payload._pad:
                 return payload._v[0]  # type: ignore[no-any-return]  # data: the usual last layer
             return payload._build(pseudo)  # type: ignore[no-any-return]
         if payload._payload is LAZY:  # an untouched decoded view and its tail: the bytes as they were
-            return payload._buf[payload._off : payload._pend] + payload.padding  # type: ignore[no-any-return]
+            return payload._buf[payload._off : payload._pend] + payload._pad  # type: ignore[no-any-return]
         return payload._build(pseudo)  # type: ignore[no-any-return]
 
     def _diagnose(self, error: Exception) -> BuildError:
@@ -419,6 +577,8 @@ class Layer:
             payload = layer._payload
             if payload is LAZY:
                 payload = layer._payload = layer._decode_payload()
+            elif payload.__class__ is tuple:
+                payload = _thaw_tail(layer)
             layer = payload
         layer = self
         while layer is not None:  # then subclasses (ICMPv6EchoRequest for ICMPv6, ...)
@@ -465,7 +625,7 @@ class Layer:
             packet = self.copy()
             chain = packet.layers()
             for (depth, index), value in chosen.items():
-                chain[depth]._values()[index] = value
+                chain[depth]._mutable()[index] = value
             yield packet
             return
         depth, index, values = spots[at]
@@ -476,19 +636,19 @@ class Layer:
     # -- copy and equality ---------------------------------------------------------------
     def copy(self: L) -> L:
         """A deep copy of this layer and its payload (decoded bytes are shared, they are immutable)."""
-        top = last = _copy_node(self)
-        while True:
-            below = last._payload
-            if below is None or below is LAZY:
-                return top
-            last._payload = below = _copy_node(below)
-            last = below
+        top = _clone(self)
+        payload = self._payload
+        if payload is LAZY:
+            top._payload = LAZY
+        elif payload is not None:
+            top._payload = payload if payload.__class__ is tuple else _frozen_below(self, False)
+        return top
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, Layer)
-        if self._values() != other._values() or self.padding != other.padding:
+        if tuple(self._values()) != tuple(other._values()) or self._pad != other._pad:
             return False
         return self.payload == other.payload
 
@@ -500,8 +660,8 @@ class Layer:
             stored = self._values()[field.index]
             if stored != stored_default(field):
                 parts.append(f"{field.name}={field.display(stored)}")
-        if self.padding:
-            parts.append(f"padding={self.padding!r}")
+        if self._pad:
+            parts.append(f"padding={self._pad!r}")
         inner = repr(self.payload) if self.payload is not None else ""
         body = " ".join(parts)
         return f"<{type(self).__name__}{' ' if body else ''}{body} |{inner}>"
@@ -552,32 +712,32 @@ class Layer:
         Lengths and checksums that cover bytes not present (inside an ICMP error's quote, or a
         transport header in an IP fragment) are not judged.
         """
-        problems = []
+        problems: list[Problem] = []
+        layers = self.layers()
         for kind in (LENGTH, CHECKSUM):
-            try:
-                reference = self._recomputed(kind)
-            except BuildError as error:
-                if not error.field:
-                    raise
-                position, found = next(
-                    (
-                        (position, layer.fields().get(error.field))
-                        for position, layer in enumerate(self.layers())
-                        if layer.name == error.layer
-                    ),
-                    (-1, None),
-                )
-                problems.append(Problem(error.layer, error.field, found, error.value, position))
-                continue
-            for position, (have, want) in enumerate(zip(self.layers(), reference.layers(), strict=False)):
+            found_now: list[Problem] = []
+            kept: set[tuple[int, str]] = set()  # lengths no field can hold: reported, then left as found
+            while True:
+                try:
+                    reference = self._recomputed((kind,), kept)
+                    break
+                except BuildError as error:
+                    position = getattr(error, "position", -1)
+                    if not error.field or position < 0 or (position, error.field) in kept:
+                        raise
+                    kept.add((position, error.field))
+                    found = layers[position].fields().get(error.field)
+                    found_now.append(Problem(error.layer, error.field, found, error.value, position))
+            for position, (have, want) in enumerate(zip(layers, reference.layers(), strict=False)):
                 if type(have) is not type(want):
                     break
                 for field in have.checked_fields():
-                    if field.auto != kind:
+                    if field.auto != kind or (position, field.name) in kept:
                         continue
                     found, expected = have._values()[field.index], want._values()[field.index]
                     if found is not None and found != expected:
-                        problems.append(Problem(have.name, field.name, found, expected, position))
+                        found_now.append(Problem(have.name, field.name, found, expected, position))
+            problems += sorted(found_now, key=lambda problem: problem.position)
         return problems
 
     def checked_fields(self) -> tuple[Field[Any], ...]:
@@ -589,32 +749,124 @@ class Layer:
             return ()
         return tuple(field for field in self._auto_fields if field.auto in (LENGTH, CHECKSUM))
 
-    def _recomputed(self: L, *kinds: str) -> L:
-        """A decoded copy whose fields of the given auto kinds were recomputed from the content."""
+    def _recomputed(self: L, kinds: tuple[str, ...], kept: set[tuple[int, str]] | None = None) -> L:
+        """A decoded copy whose fields of the given kinds (LENGTH, CHECKSUM) were recomputed from
+        the content, but those ``kept`` as they are ((position, field name) pairs).
+
+        A BuildError naming a field says which layer it came from in ``error.position``.
+        """
         clone = self.copy()
-        for layer in clone.layers():
+        layers = clone.layers()
+        for position, layer in enumerate(layers):
             for field in layer.checked_fields():
-                if field.auto in kinds:
-                    layer._values()[field.index] = None
-        return type(self).decode(clone.build(), lenient=bool(self._mode & LENIENT))
+                if field.auto in kinds and (kept is None or (position, field.name) not in kept):
+                    layer._mutable()[field.index] = None
+        try:
+            wire = clone.build()
+        except BuildError as error:
+            error.position = next((at for at, layer in enumerate(layers) if layer is error.source), -1)  # type: ignore[attr-defined]
+            raise
+        return type(self).decode(wire, lenient=bool(self._mode & LENIENT))
 
     def fixed(self: L) -> L:
         """A copy whose lengths and checksums are recomputed from the content."""
-        return self._recomputed(LENGTH, CHECKSUM)
+        return self._recomputed((LENGTH, CHECKSUM))
 
 
-def _copy_node(layer: L) -> L:
-    """A copy of one layer whose payload is still the original's (the caller relinks it)."""
+# -- frozen tails: how ``/`` and copy() share without aliasing -----------------------------------
+# A frozen tail is what a layer carries, kept as a flat tuple of five items per layer: its class,
+# its values (a tuple: never changed), its padding, its mode, and None, or for a decoded view the
+# tuple (buf, offset, payload start, payload end, payload): the payload is None, or LAZY for the
+# last layer of a decoded tail. Nothing in it can change, so any number of packets share it; a
+# packet thaws it into layers of its own when one of them is first reached. Values are shared as
+# tuples with the layers they came from, which copy them on their next change (_mutable).
+FROZEN = 5  #: items per layer in a frozen tail
+
+
+def _clone(layer: L) -> L:
+    """A new layer with ``layer``'s values (shared until either changes) and padding, carrying nothing."""
     new = _new(layer.__class__)
     values = layer._v
-    new._v = values if values is None else values.copy()
-    new._built = None
-    new._payload = layer._payload
-    new._mode = layer._mode
-    new.padding = layer.padding
     if values is None or layer._payload is LAZY:
         new._buf, new._off, new._poff, new._pend = layer._buf, layer._off, layer._poff, layer._pend
+    if values.__class__ is list:
+        values = layer._v = tuple(values)  # shared from now on (copy on write)
+    new._v = values
+    new._payload = None
+    new._mode = layer._mode
+    new._pad = layer._pad
+    new._ver = 0
+    new._cache = None
     return new
+
+
+def _frozen(layer: Layer, payload: Any) -> tuple[Any, ...]:
+    """One layer's five items in a frozen tail, carrying ``payload`` (None, or LAZY for a decoded end)."""
+    values = layer._v
+    if values.__class__ is list:
+        values = layer._v = tuple(values)  # shared from now on (copy on write)
+    view = None
+    if values is None or payload is not None:
+        view = (layer._buf, layer._off, layer._poff, layer._pend, payload)
+    return (layer.__class__, values, layer._pad, layer._mode, view)
+
+
+def _frozen_chain(layer: Layer, closed: bool) -> tuple[Any, ...]:
+    """``layer`` and what it carries as a frozen tail; ``closed``: with no lazy end, to append to."""
+    if layer._payload is LAZY and not closed:
+        return _frozen(layer, LAZY)
+    return _frozen(layer, None) + _frozen_below(layer, closed)
+
+
+def _frozen_below(layer: Layer, closed: bool) -> tuple[Any, ...]:
+    """What ``layer`` carries, as a frozen tail."""
+    payload = layer._payload
+    if payload is None:
+        return ()
+    if payload.__class__ is tuple:
+        end = payload[-1]
+        if closed and end is not None and end[4] is LAZY:  # a decoded end: decode it to append after it
+            return payload[:-FROZEN] + _frozen_chain(_thaw(payload[-FROZEN:]), True)
+        return payload
+    if payload is LAZY:
+        payload = layer.payload
+        if payload is None:
+            return ()
+    return _frozen_chain(payload, closed)
+
+
+def _thaw(frozen: tuple[Any, ...], at: int = 0) -> Layer:
+    """A layer of one's own from the frozen layer at ``frozen[at : at + FROZEN]``."""
+    cls, values, pad, mode, view = frozen[at : at + FROZEN]
+    new: Layer = _new(cls)
+    new._v = values  # (a tuple, shared: copied on the first change)
+    new._mode = mode
+    new._pad = pad
+    new._ver = 0
+    new._cache = None
+    if view is None:
+        new._payload = None
+    else:
+        new._buf, new._off, new._poff, new._pend, new._payload = view
+    return new
+
+
+def _thaw_tail(layer: Layer) -> Layer:
+    """Turn ``layer``'s frozen tail into layers of its own; returns the first."""
+    frozen = layer._payload
+    previous = layer
+    for at in range(0, len(frozen), FROZEN):
+        previous._payload = previous = _thaw(frozen, at)
+    return layer._payload  # type: ignore[no-any-return]
+
+
+def _decode_rest(layer: Layer) -> None:
+    """Decode the headers below ``layer`` down to a leaf (the generic decoder's loop)."""
+    while layer._payload is LAZY and not layer._leaf:
+        child = layer._payload = layer._decode_payload(True)
+        if child is None or child is LAZY:
+            break
+        layer = child
 
 
 class Raw(Layer):
@@ -630,24 +882,28 @@ class Raw(Layer):
         layer._v = [buf[offset:end]]
         layer._payload = None
         layer._mode = mode
-        layer.padding = b""
+        layer._pad = b""
+        layer._ver = 0
+        layer._cache = None
         return layer
 
     @classmethod
     def _of(cls, data: bytes | bytearray | str) -> Raw:
         """Raw(load=data), without the keyword machinery (the ``/ b"..."`` path)."""
         layer = _new(cls)
-        layer._v = [data if data.__class__ is bytes else check_bytes(data)]
+        layer._v = (data if data.__class__ is bytes else check_bytes(data),)
         layer._payload = None
         layer._mode = 0
-        layer.padding = b""
+        layer._pad = b""
+        layer._ver = 0
+        layer._cache = None
         return layer
 
     def _build(self, pseudo: bytes | None) -> bytes:
         load = self._values()[0]
-        if self._payload is None and not self.padding:
+        if self._payload is None and not self._pad:
             return load  # type: ignore[no-any-return]
-        return load + self._build_payload(pseudo) + self.padding  # type: ignore[no-any-return]
+        return load + self._build_payload(pseudo) + self._pad  # type: ignore[no-any-return]
 
     def _summary(self) -> str | None:
         return f"Raw {len(self._values()[0])} bytes"
@@ -666,7 +922,9 @@ class Undecoded(Raw):
         layer._v = [buf[offset:end], str(error)]
         layer._payload = None
         layer._mode = 0
-        layer.padding = b""
+        layer._pad = b""
+        layer._ver = 0
+        layer._cache = None
         return layer
 
     @classmethod
@@ -675,7 +933,9 @@ class Undecoded(Raw):
         layer._v = [buf[offset:end], ""]
         layer._payload = None
         layer._mode = mode
-        layer.padding = b""
+        layer._pad = b""
+        layer._ver = 0
+        layer._cache = None
         return layer
 
     def _computed(self) -> Layer:
@@ -684,3 +944,9 @@ class Undecoded(Raw):
     def _summary(self) -> str | None:
         values = self._values()
         return f"Undecoded {len(values[0])} bytes ({values[1]})"
+
+
+fused.bind(LAZY, Raw, _decode_rest, DEPTH_UNIT, (LENIENT, IN_IPV6))
+_tail_builders = fused.TAIL_BUILDERS
+_decoders = fused.DECODERS
+ONCE = fused.ONCE

@@ -9,14 +9,16 @@ length of 0 is a MalformedError (it would never advance). Never I/O, never globa
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.addresses import MAC, AddressField
 from rawnet.wire.addresses import IPv6 as IPv6Address
+from rawnet.wire.compiler import reader
 from rawnet.wire.fields import LENGTH, UInt, Var, check_bytes
-from rawnet.wire.icmpv6 import ICMPv6, init_with_type, register_messages
+from rawnet.wire.icmpv6 import ICMPv6, init_with_type
 from rawnet.wire.layer import Layer, LayerClass
+from rawnet.wire.registry import LAYERS, ND_OPTION
 
 
 def _options_next(layer: Layer) -> tuple[LayerClass, int]:
@@ -114,7 +116,7 @@ class ICMPv6NDOpt(Layer):
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> ICMPv6NDOpt:
         if offset + 2 > end:
             raise TruncatedError("icmpv6-option", offset, f"{end - offset} bytes left, an option needs 2")
-        kind, length = buf[offset], buf[offset + 1]
+        kind, length = _read_type(buf, offset), _read_len(buf, offset)
         if length == 0:
             raise MalformedError("icmpv6-option", offset, f"option type {kind} has length 0")
         size = length * 8
@@ -127,7 +129,7 @@ class ICMPv6NDOpt(Layer):
         target = _OPTIONS.get(kind, ICMPv6NDOptUnknown)
         if target.header_len != size:
             target = ICMPv6NDOptUnknown
-        return target._view(buf, offset, offset + size, end, mode)
+        return cast(ICMPv6NDOpt, target._view(buf, offset, offset + size, end, mode))
 
     def _next_layer(self) -> tuple[LayerClass, int]:
         return ICMPv6NDOpt, 0
@@ -142,10 +144,10 @@ class ICMPv6NDOpt(Layer):
         missing = -(self.header_len + len(body)) % 8
         if missing:
             body += bytes(missing)
-        length = values[1]
+        length = values[_LEN]
         if length is None:
             length = (self.header_len + len(body)) // 8
-        return self._pack(length) + body + self._build_payload(None) + self.padding
+        return self._pack(length) + body + self._build_payload(None) + self._pad
 
 
 def _init_option(self: Any, **fields: Any) -> None:
@@ -175,10 +177,10 @@ class ICMPv6NDOptUnknown(ICMPv6NDOpt):
     data: Var[bytes] = Var("Option data", b"", converter=_check_option_data)
 
     def _fill_variable(self, values: list[Any]) -> None:
-        values[2] = self._buf[self._off + 2 : self._poff]
+        values[_DATA] = self._buf[self._off + self.header_len : self._poff]
 
     def _body(self, values: list[Any]) -> bytes:
-        return values[2]  # type: ignore[no-any-return]
+        return values[_DATA]  # type: ignore[no-any-return]
 
 
 class ICMPv6NDOptSrcLLAddr(ICMPv6NDOpt):
@@ -222,13 +224,10 @@ class ICMPv6NDOptMTU(ICMPv6NDOpt):
     mtu = UInt(32, "MTU", 1280)
 
 
-_OPTIONS: dict[int, type[ICMPv6NDOpt]] = {
-    cls.message_type: cls
-    for cls in (ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
-    if cls.message_type is not None
-}
-
-register_messages(ICMPv6ND_RS, ICMPv6ND_RA, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6ND_Redirect)
+_OPTIONS = LAYERS.table(ND_OPTION)
+# Field positions, named (generated with the class): never a bare index.
+_LEN, _DATA = ICMPv6NDOpt.slot.len, ICMPv6NDOptUnknown.slot.data
+_read_type, _read_len = reader(ICMPv6NDOpt, "type"), reader(ICMPv6NDOpt, "len")
 
 __all__ = [
     "ICMPv6NDOpt",

@@ -53,6 +53,15 @@ def walk(
         at += size
 
 
+def frozen(value: Any) -> Any:
+    """``value`` as an immutable value: lists and tuples as tuples (deeply), bytearrays as bytes."""
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return value
+
+
 def check_pairs(
     value: Any,
     known: Mapping[str, int],
@@ -67,6 +76,10 @@ def check_pairs(
     for option in options:
         if len(option) != 2:
             raise ValueError(f"an option is a (name, value) pair, got {option!r}")
+    # Kept as immutable values (lists become tuples): a later change to the list the user gave
+    # would not be seen by a packet that keeps its last frame.
+    options = tuple((name, frozen(option_value)) for name, option_value in options)
+    for option in options:
         name = option[0]
         if not (name in known or (isinstance(name, int) and 0 <= name <= 255)):
             raise ValueError(f"unknown option {name!r}: use one of {sorted(known)} or a {number} number")

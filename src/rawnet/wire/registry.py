@@ -1,20 +1,80 @@
 """The one table that says which layer follows which number (gopacket's enums table).
 
-A protocol module registers itself under the numbers that announce it (an EtherType, an
-IP protocol number); decoders look the next layer up here and builders look the number
-up in reverse. Registering a number twice is a programming error and raises at import.
+Each line names a number space, a number and the class that decodes it; the classes are named
+as text ("ipv4:IP") and looked up once every protocol module is imported (``resolve``, which
+rawnet.wire's __init__ calls last), so what the table holds never depends on the order in
+which modules were imported. A class that several numbers announce builds with the one whose
+line comes first; the others only decode (Dot1Q: 0x8100 builds, 0x88A8 decodes too).
+
+Decoders index the live tables (``table``); builders look numbers up in reverse (``number_for``);
+registering a number twice raises. A protocol defined outside rawnet registers itself with
+``LAYERS.register``; the stack codecs (fused.py) hear of every change and regenerate.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from rawnet.wire.layer import Layer
 
-ETHERTYPE = "ethertype"  #: IEEE EtherType: Ethernet II and 802.1Q "type"
-IP_PROTOCOL = "ip-protocol"  #: IANA protocol numbers: IPv4 "proto", IPv6 "nh"
+ETHERTYPE = "ethertype"  #: IEEE EtherType: Ethernet II, 802.1Q and cooked captures
+IP_PROTOCOL = "ip-protocol"  #: IANA protocol numbers as IPv4's "proto" uses them
+IPV6_NEXT_HEADER = "ipv6-next-header"  #: IPv6's "nh": the protocol numbers and the extension headers
+UDP_PORT = "udp-port"  #: UDP ports (either port of a datagram: the destination is tried first)
+TCP_PORT = "tcp-port"  #: TCP ports (likewise)
+ICMPV6_TYPE = "icmpv6-type"  #: ICMPv6 message types
+ND_OPTION = "nd-option"  #: Neighbor Discovery option types
+
+#: Spaces that hold every line of another space too (IPv6 next headers are IP protocol numbers).
+INCLUDES = {IPV6_NEXT_HEADER: IP_PROTOCOL}
+
+
+class Line(NamedTuple):
+    """One line of the table: ``number`` in ``space`` is decoded by ``target`` ("module:Class")."""
+
+    space: str
+    number: int
+    target: str
+
+
+# The table. Targets are rawnet.wire modules; the first line of a class in a space is the number
+# it builds with.
+TABLE = (
+    Line(ETHERTYPE, 0x0800, "ipv4:IP"),
+    Line(ETHERTYPE, 0x0806, "arp:ARP"),
+    Line(ETHERTYPE, 0x8100, "ether:Dot1Q"),
+    Line(ETHERTYPE, 0x88A8, "ether:Dot1Q"),  # 802.1ad service tag (QinQ): same format
+    Line(ETHERTYPE, 0x86DD, "ipv6:IPv6"),
+    Line(IP_PROTOCOL, 1, "icmp:ICMP"),
+    Line(IP_PROTOCOL, 4, "ipv4:IP"),  # IPv4 in IP (RFC 2003)
+    Line(IP_PROTOCOL, 6, "tcp:TCP"),
+    Line(IP_PROTOCOL, 17, "udp:UDP"),
+    Line(IP_PROTOCOL, 41, "ipv6:IPv6"),  # IPv6 in IP (RFC 2473, RFC 4213)
+    Line(IP_PROTOCOL, 58, "icmpv6:ICMPv6"),
+    # RFC 8200 4.1: extension headers follow an IPv6 header, never IPv4's (protocol 0 there is no header)
+    Line(IPV6_NEXT_HEADER, 0, "ipv6ext:IPv6ExtHdrHopByHop"),
+    Line(IPV6_NEXT_HEADER, 43, "ipv6ext:IPv6ExtHdrRouting"),
+    Line(IPV6_NEXT_HEADER, 44, "ipv6ext:IPv6ExtHdrFragment"),
+    Line(IPV6_NEXT_HEADER, 60, "ipv6ext:IPv6ExtHdrDestOpt"),
+    Line(ICMPV6_TYPE, 1, "icmpv6:ICMPv6DestUnreach"),
+    Line(ICMPV6_TYPE, 2, "icmpv6:ICMPv6PacketTooBig"),
+    Line(ICMPV6_TYPE, 3, "icmpv6:ICMPv6TimeExceeded"),
+    Line(ICMPV6_TYPE, 4, "icmpv6:ICMPv6ParamProblem"),
+    Line(ICMPV6_TYPE, 128, "icmpv6:ICMPv6EchoRequest"),
+    Line(ICMPV6_TYPE, 129, "icmpv6:ICMPv6EchoReply"),
+    Line(ICMPV6_TYPE, 133, "ndp:ICMPv6ND_RS"),
+    Line(ICMPV6_TYPE, 134, "ndp:ICMPv6ND_RA"),
+    Line(ICMPV6_TYPE, 135, "ndp:ICMPv6ND_NS"),
+    Line(ICMPV6_TYPE, 136, "ndp:ICMPv6ND_NA"),
+    Line(ICMPV6_TYPE, 137, "ndp:ICMPv6ND_Redirect"),
+    Line(ND_OPTION, 1, "ndp:ICMPv6NDOptSrcLLAddr"),
+    Line(ND_OPTION, 2, "ndp:ICMPv6NDOptDstLLAddr"),
+    Line(ND_OPTION, 3, "ndp:ICMPv6NDOptPrefixInfo"),
+    Line(ND_OPTION, 5, "ndp:ICMPv6NDOptMTU"),
+)
 
 
 class Registry:
@@ -23,14 +83,51 @@ class Registry:
     def __init__(self) -> None:
         self._by_number: dict[str, dict[int, type[Layer]]] = {}
         self._by_class: dict[str, dict[type[Layer], int]] = {}
+        self._own: dict[str, dict[int, type[Layer]]] = {}  # each space's own lines, without includes
+        self._listeners: list[Callable[[], None]] = []
+        #: Bumped by every change: what was generated from the tables is stale once it moves.
+        self.version = 0
 
     def register(self, space: str, number: int, layer: type[Layer]) -> None:
-        """Make ``layer`` the decoder of ``number`` in ``space`` (and the number it builds with)."""
-        numbers = self._by_number.setdefault(space, {})
-        if number in numbers:
-            raise ValueError(f"{space} {number:#x} is already registered to {numbers[number].__name__}")
-        numbers[number] = layer
-        self._by_class.setdefault(space, {}).setdefault(layer, number)
+        """Make ``layer`` the decoder of ``number`` in ``space`` (and the number it builds with,
+        if it has none there yet)."""
+        own = self._own.setdefault(space, {})
+        if number in own:
+            raise ValueError(f"{space} {number:#x} is already registered to {own[number].__name__}")
+        own[number] = layer
+        self._refresh()
+
+    def resolve(self, table: tuple[Line, ...] = TABLE, package: str = "rawnet.wire") -> None:
+        """Load the table's lines (importing their modules), after every protocol module is loaded."""
+        for line in table:
+            module, name = line.target.split(":")
+            self.register(
+                line.space, line.number, getattr(importlib.import_module(f"{package}.{module}"), name)
+            )
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every change to the tables."""
+        self._listeners.append(listener)
+
+    def _refresh(self) -> None:
+        spaces = set(self._own) | set(INCLUDES)
+        for space in spaces:
+            live = self._by_number.setdefault(space, {})
+            live.clear()  # (decoders hold these dicts: they are updated in place)
+            included = INCLUDES.get(space)
+            if included is not None:
+                live.update(self._own.get(included, {}))
+            live.update(self._own.get(space, {}))
+            classes: dict[type[Layer], int] = {}
+            for number, layer in self._own.get(space, {}).items():
+                classes.setdefault(layer, number)
+            if included is not None:
+                for number, layer in self._own.get(included, {}).items():
+                    classes.setdefault(layer, number)
+            self._by_class[space] = classes
+        self.version += 1
+        for listener in self._listeners:
+            listener()
 
     def lookup(self, space: str, number: int) -> type[Layer] | None:
         """The layer class registered for ``number``, or None."""
@@ -62,13 +159,5 @@ class Registry:
         return self._by_number.setdefault(space, {})
 
 
-#: The registry the protocol modules fill when rawnet.wire is imported.
+#: The registry rawnet.wire fills from TABLE once its protocol modules are imported.
 LAYERS = Registry()
-
-#: Fused decoders for common stacks, by the class a decode starts with (see fastpath.py): each
-#: returns the decoded stack, or None for anything not plainly of its shape.
-FAST_DECODERS: dict[type[Layer], Callable[[bytes], Layer | None]] = {}
-
-#: Fused builders, by the class of the outermost layer: each returns the bytes of a stack of its
-#: shape, or None for anything else (which the per-layer builders then build).
-FAST_BUILDERS: dict[type[Layer], Callable[[Layer], bytes | None]] = {}

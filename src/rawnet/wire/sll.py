@@ -6,21 +6,13 @@ EtherType in ``proto``, like Ethernet's.
 
 from __future__ import annotations
 
-from rawnet.wire.fields import NEXT, FixedBytes, UInt
-from rawnet.wire.layer import Layer, LayerClass, Raw
+from rawnet.wire.fields import FixedBytes, Next, UInt
+from rawnet.wire.layer import Layer, Raw
 from rawnet.wire.numbers import EtherType
-from rawnet.wire.registry import ETHERTYPE, LAYERS
-
-_ETHERTYPES = LAYERS.table(ETHERTYPE)
+from rawnet.wire.registry import ETHERTYPE
 
 #: sll_pkttype values (linux/if_packet.h).
 PACKET_TYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}
-
-
-def _cooked_type(layer: Layer, stored: int | None) -> int:
-    if stored is not None:
-        return stored
-    return LAYERS.number_for(ETHERTYPE, layer._payload, 0)
 
 
 class CookedLinux(Layer):
@@ -32,15 +24,7 @@ class CookedLinux(Layer):
     lladdrtype = UInt(16, "ARPHRD type of the link-layer address", 1)
     lladdrlen = UInt(16, "Link-layer address length", 6)
     src = FixedBytes(8, "Link-layer address (8 bytes, zero-padded)")
-    proto = UInt(16, "Protocol (EtherType)", None, auto=NEXT, enum=EtherType, hex=True)
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf, offset = self._buf, self._off
-        return _ETHERTYPES.get(buf[offset + 14] << 8 | buf[offset + 15], Raw), 0
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        return self._pack(_cooked_type(self, values[4])) + self._build_payload(None) + self.padding
+    proto = UInt(16, "Protocol (EtherType)", None, auto=Next(ETHERTYPE), enum=EtherType, hex=True)
 
     def _summary(self) -> str | None:
         return None if self.payload is not None and not isinstance(self.payload, Raw) else "Linux cooked"
@@ -51,21 +35,13 @@ class CookedLinux2(Layer):
 
     __slots__ = ()
     name = "sll2"
-    proto = UInt(16, "Protocol (EtherType)", None, auto=NEXT, enum=EtherType, hex=True)
+    proto = UInt(16, "Protocol (EtherType)", None, auto=Next(ETHERTYPE), enum=EtherType, hex=True)
     reserved = UInt(16, "Reserved (MBZ)", 0)
     ifindex = UInt(32, "Interface index", 0)
     lladdrtype = UInt(16, "ARPHRD type of the link-layer address", 1)
     pkttype = UInt(8, "Packet type (0 host .. 4 outgoing)", 0)
     lladdrlen = UInt(8, "Link-layer address length", 6)
     src = FixedBytes(8, "Link-layer address (8 bytes, zero-padded)")
-
-    def _next_layer(self) -> tuple[LayerClass, int]:
-        buf, offset = self._buf, self._off
-        return _ETHERTYPES.get(buf[offset] << 8 | buf[offset + 1], Raw), 0
-
-    def _build(self, pseudo: bytes | None) -> bytes:
-        values = self._v or self._unpack()
-        return self._pack(_cooked_type(self, values[0])) + self._build_payload(None) + self.padding
 
     def _summary(self) -> str | None:
         return None if self.payload is not None and not isinstance(self.payload, Raw) else "Linux cooked v2"

@@ -7,10 +7,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rawnet.errors import MalformedError, TruncatedError
-from rawnet.wire.fields import CHECKSUM, LENGTH, Flags, UInt, Var
+from rawnet.wire.checksum import fold
+from rawnet.wire.compiler import reader
+from rawnet.wire.fields import Checksum, Flags, Length, UInt, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.options import check_pairs, walk
-from rawnet.wire.registry import IP_PROTOCOL, LAYERS
+from rawnet.wire.registry import TCP_PORT
 
 PROTOCOL = 6
 
@@ -106,34 +108,40 @@ class TCP(Layer):
     dport = UInt(16, "Destination Port", 80)
     seq = UInt(32, "Sequence Number", 0)
     ack = UInt(32, "Acknowledgment Number", 0)
-    dataofs = UInt(4, "Data Offset (32-bit words)", None, auto=LENGTH)
+    dataofs = UInt(4, "Data Offset (32-bit words)", None, auto=Length("header", scale=4))
     reserved = UInt(3, "Reserved", 0)
     flags = Flags(9, "FSRPAUECN", "Control bits: FIN SYN RST PSH ACK URG ECE CWR NS/AE", 0x02)
     window = UInt(16, "Window", 8192)
-    chksum = UInt(16, "Checksum", None, auto=CHECKSUM, hex=True)
+    chksum = UInt(16, "Checksum", None, auto=Checksum("all", pseudo=PROTOCOL), hex=True)
     urgptr = UInt(16, "Urgent Pointer", 0)
     options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
 
+    ports = TCP_PORT  # the next layer by port: the destination's, then the source's
+    # The stack codecs take a header as the rules say; _decode and _build below handle the rest
+    # (a length cutting the segment short), and tests/wire/test_fused.py holds them together.
+    fused_decode = True
+    fused_build = True
+
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> TCP:
-        if offset + 20 > end:
+        if offset + cls.header_len > end:
             raise cls._truncated(offset, end)
-        dataofs = buf[offset + 12] >> 4
+        dataofs = _read_dataofs(buf, offset)
         header_len = dataofs << 2
-        if header_len < 20:
+        if header_len < cls.header_len:
             raise MalformedError("tcp", offset, f"data offset {dataofs} < 5")
         if offset + header_len > end:
             raise TruncatedError(
                 "tcp", offset, f"data offset {dataofs} needs {header_len} bytes, {end - offset} left"
             )
         layer = cls._view(buf, offset, offset + header_len, end, mode)
-        if header_len > 20:
+        if header_len > cls.header_len:
             layer._unpack()  # decodes and checks the options now
         return layer
 
     def _fill_variable(self, values: list[Any]) -> None:
-        start = self._off + 20
-        values[10] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
+        start = self._off + self.header_len
+        values[_OPTIONS] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
 
     #: IPv4 may pass the length its total-length field leaves the segment (see _build).
     takes_limit = True
@@ -142,15 +150,15 @@ class TCP(Layer):
         """The segment; with ``limit`` (a user's IP total length cutting it short) the checksum
         covers only the bytes a receiver will take as the segment."""
         values = self._v or self._unpack()
-        options = values[10]
+        options = values[_OPTIONS]
         option_bytes = encode_options(options) if options else b""
         payload = self._build_payload(None)
-        dataofs = values[4]
+        dataofs = values[_DATAOFS]
         if dataofs is None:
-            dataofs = (20 + len(option_bytes)) >> 2
-        chksum = values[8]
+            dataofs = (self.header_len + len(option_bytes)) >> 2
+        chksum = values[_CHKSUM]
         if chksum is not None or pseudo is None:
-            return self._pack(dataofs, chksum or 0) + option_bytes + payload + self.padding
+            return self._pack(dataofs, chksum or 0) + option_bytes + payload + self._pad
         header = self._pack(dataofs, 0) + option_bytes
         size = len(header) + len(payload)
         covered = payload
@@ -159,10 +167,10 @@ class TCP(Layer):
             size = len(header) + len(covered)
         # RFC 1071 (see checksum.py): the pseudo-header, TCP length and protocol, the segment.
         number = _from_bytes(_join((pseudo, header, covered, b"\0" if size & 1 else b"")), "big")
-        total = (number + size + PROTOCOL) % 0xFFFF
-        chksum = 0xFFFF - total if total else 0  # the data offset makes the sum non-zero
+        chksum = fold(number + size + PROTOCOL)
         # One allocation for the segment: the header around its checksum, then the data.
-        return _join((header[:16], chksum.to_bytes(2, "big"), header[18:], payload, self.padding))
+        at = _CHKSUM_AT
+        return _join((header[: at.start], chksum.to_bytes(2, "big"), header[at.stop :], payload, self._pad))
 
     def _network_summary(self, family: str, src: str, dst: str) -> str:
         values = self._values()
@@ -246,4 +254,7 @@ _TCPDUMP_KINDS: dict[Any, Callable[[bytes], str | None]] = {
 }
 
 
-LAYERS.register(IP_PROTOCOL, PROTOCOL, TCP)
+# Field positions, named (generated with the class): never a bare index.
+_DATAOFS, _CHKSUM, _OPTIONS = TCP.slot.dataofs, TCP.slot.chksum, TCP.slot.options
+_CHKSUM_AT = TCP.span.chksum
+_read_dataofs = reader(TCP, "dataofs")

@@ -1,0 +1,760 @@
+"""Stack codecs: a whole stack of fixed-layout headers built, rebuilt or decoded by one generated function.
+
+gopacket's DecodingLayerParser idea, generated from the field tables instead of written by hand.
+A stack's *shape* is the tuple of its classes (Ether, IP, TCP, Raw). For each shape met, this
+module writes one Python function from the layers' layouts (compiler.py) and field rules
+(fields.py: Length, Checksum, Next): one struct for all the headers, every computed field in
+line, each checksum summed from the field values (2**16 is 1 modulo 0xFFFF, so a field's bytes
+count as the integer they are, shifted by 8 bits when they end at an odd offset). Its decoding
+twin, one per first class, is a decision tree over the registry: it checks every header of the
+common stacks and makes their views in one go.
+
+Built a second time, a packet keeps its last frame (``Frame``, in the outermost layer's
+``_cache``), with each header's bytes, each header's sum and each layer's version. A rebuild
+packs again only the headers whose version moved, and updates each checksum from the cached
+sums of what did not change (RFC 1624's idea): the seed's loop (change the TCP seq, rebuild)
+packs one header.
+
+Neither decides anything on its own: a stack they cannot take as it is (options, padding, a
+fragment, a length cutting the payload short, a field holding a set, a decoded view, anything
+that would be an error) returns None and goes to the per-layer code, and
+tests/wire/test_fused.py holds the two to the same bytes and the same views.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rawnet.errors import DecodeError
+from rawnet.wire.addresses import AddressField
+from rawnet.wire.checksum import FOLD
+from rawnet.wire.codegen import compile_source
+from rawnet.wire.compiler import Item, item_source, pack_value
+from rawnet.wire.fields import Checksum, Field, Length, Next
+from rawnet.wire.registry import LAYERS
+
+if TYPE_CHECKING:
+    from rawnet.wire.layer import Layer
+
+#: Fused builders by shape, from a frozen tail and from layers (None: not a shape the codecs take).
+TAIL_BUILDERS: dict[tuple[type[Layer], ...], Any] = {}
+BUILDERS: dict[tuple[type[Layer], ...], Any] = {}
+FROZEN = 5  #: items per layer in a frozen tail (layer.py): class, values, padding, mode, view
+#: Fused decoders by first class (False: no stack starts with it that the codecs take).
+DECODERS: dict[type, Any] = {}
+_MISSING = object()
+#: How deep a decoding tree goes, and how often one class may appear on one of its paths (802.1ad
+#: QinQ: twice). A path holds one network layer at most: tunnels are decoded by the generic code.
+TREE_DEPTH = 5
+TREE_REPEATS = 2
+
+# What layer.py gives this module when it is imported (it imports this module, not the reverse).
+_bound: dict[str, Any] = {}
+
+
+def bind(
+    lazy: Any, raw: type, decode_rest: Callable[[Any], None], depth_unit: int, modes: tuple[int, int]
+) -> None:
+    """Receive layer.py's LAZY marker, Raw class, generic decoding loop, depth unit and modes."""
+    _bound.update(LAZY=lazy, Raw=raw, decode_rest=decode_rest, DEPTH_UNIT=depth_unit)
+    _bound["LENIENT"], _bound["IN_IPV6"] = modes
+
+
+def _forget() -> None:
+    """The registry changed: Next numbers and decoding trees are generated anew when next needed."""
+    TAIL_BUILDERS.clear()
+    BUILDERS.clear()
+    DECODERS.clear()
+
+
+LAYERS.on_change(_forget)
+
+
+class _Once:
+    """The ``_cache`` of a packet built once: nothing kept yet (a packet built once pays nothing)."""
+
+    __slots__ = ()
+
+    def rebuild(self, top: Layer) -> None:
+        return None
+
+
+ONCE = _Once()
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def build(top: Layer, keep: bool) -> bytes | None:
+    """``top``'s stack built in one go, or None when its shape is not one the codecs take.
+
+    ``keep``: the packet was built before; keep this frame in ``top._cache`` for rebuilds.
+    """
+    payload = top._payload
+    if payload.__class__ is tuple:
+        if not keep:  # a frozen tail (what ``/`` made): built from it as it is
+            shape = (top.__class__, *payload[::FROZEN])
+            builder = TAIL_BUILDERS.get(shape, _MISSING)
+            if builder is _MISSING:
+                builder = _learn(shape)[0]
+            if builder is None:
+                return None
+            data: bytes | None = builder(top, payload)
+            if data is not None:
+                top._cache = ONCE
+            return data
+        top.payload  # noqa: B018 - its own layers from now on: rebuilds compare their versions
+        payload = top._payload
+    nodes = [top]
+    lazy = _bound["LAZY"]
+    while payload is not None:
+        if payload is lazy or payload.__class__ is tuple:
+            return None  # a decoded tail, or a payload given since: the per-layer code takes it
+        nodes.append(payload)
+        payload = payload._payload
+    shape = tuple([node.__class__ for node in nodes])
+    builder = BUILDERS.get(shape, _MISSING)
+    if builder is _MISSING:
+        builder = _learn(shape)[1]
+    if builder is None:
+        return None
+    data = builder(*nodes, keep)
+    if data is not None and not keep:
+        top._cache = ONCE
+    return data
+
+
+class _Header:
+    """One header of a shape: its class, position, layout and byte offset in the frame."""
+
+    def __init__(self, k: int, cls: type[Layer], offset: int) -> None:
+        self.k, self.cls, self.offset = k, cls, offset
+        self.layout = cls._layout
+        self.size = self.layout.size
+        self.items = self.layout.items
+        self.item_of = {field.index: n for n, item in enumerate(self.items) for field in item.fields}
+        self.checksum: Field[Any] | None = None
+        self.checksum_item = -1
+        for field in self.layout.fields:
+            if isinstance(field.rule, Checksum):
+                self.checksum, self.checksum_item = field, self.item_of[field.index]
+
+    def x(self, n: int) -> str:
+        """The local holding struct item ``n`` of this header."""
+        return f"x{self.k}_{n}"
+
+    def rule(self) -> Checksum:
+        assert self.checksum is not None and isinstance(self.checksum.rule, Checksum)
+        return self.checksum.rule
+
+
+def _buildable(shape: tuple[type[Layer], ...]) -> bool:
+    raw = _bound["Raw"]
+    headers = shape[:-1] if shape[-1] is raw else shape
+    if not headers:
+        return False
+    for cls in headers:
+        if cls is raw or not getattr(cls, "fused_build", False):
+            return False
+        for field in cls._layout.fields:
+            if field.auto in ("length", "checksum", "next") and field.rule is None:
+                return False  # computed by hand-written code only
+            if isinstance(field.rule, Checksum):
+                item = next(item for item in cls._layout.items if field in item.fields)
+                if item.code != "H" or len(item.fields) != 1:
+                    return False
+    return True
+
+
+def _shifted(source: str, odd: bool | int) -> str:
+    """A sum placed at an odd byte offset counts 256 times (modulo 0xFFFF: its bytes swap halves)."""
+    return f"({source} << 8)" if odd else source
+
+
+def _plus(constant: int, variable: str) -> str:
+    """Source of ``constant + variable`` (``variable`` may be empty), folded."""
+    if not variable:
+        return str(constant)
+    return f"{variable} + {constant}" if constant else variable
+
+
+class _BuildWriter:
+    """The source of one shape's builder and of its Frame class (whose rebuild() packs again)."""
+
+    def __init__(self, shape: tuple[type[Layer], ...]) -> None:
+        self.shape = shape
+        self.data = shape[-1] is _bound["Raw"]
+        classes = shape[:-1] if self.data else shape
+        self.headers: list[_Header] = []
+        offset = 0
+        for k, cls in enumerate(classes):
+            self.headers.append(_Header(k, cls, offset))
+            offset += cls._layout.size
+        self.total = offset  #: bytes of all the headers (the data's offset in the frame)
+        self.count = len(self.headers) + self.data  #: layers, data included
+        self.namespace: dict[str, Any] = {"_from": int.from_bytes, "_struct_error": struct.error}
+        self.covers: dict[int, list[_Header]] = {}  #: the headers each checksum covers
+        self.providers: set[int] = set()  #: headers whose addresses a pseudo-header takes
+        for header in self.headers:
+            if header.checksum is not None:
+                rule = header.rule()
+                self.covers[header.k] = self.headers[header.k :] if rule.over == "all" else [header]
+                provider = self.provider(header)
+                if rule.pseudo is not None and provider is not None:
+                    self.providers.add(provider.k)
+        self.summed = {h.k for covered in self.covers.values() for h in covered}
+        self.checksums = [h for h in reversed(self.headers) if h.checksum is not None]  # innermost first
+
+    # -- pieces ---------------------------------------------------------------------------
+    def provider(self, header: _Header) -> _Header | None:
+        """The network layer whose pseudo-header ``header``'s checksum covers, if any."""
+        if header.k == 0:
+            return None
+        above = self.headers[header.k - 1]
+        return above if above.cls.pseudo_fields is not None else None
+
+    def size(self, header: _Header, of: str) -> tuple[int, bool]:
+        """The size of ``header``'s header, payload or both: a constant, plus the data's length D?"""
+        after = self.total - header.offset - header.size
+        constant = {"header": header.size, "payload": after, "all": header.size + after}[of]
+        return constant, self.data and of != "header"
+
+    def computed(self, header: _Header, field: Field[Any]) -> str:
+        """Source of the value a Length or Next field computes (constant but for the data's length D)."""
+        rule = field.rule
+        if isinstance(rule, Next):
+            following = self.shape[header.k + 1] if header.k + 1 < len(self.shape) else None
+            number = None if following is None else LAYERS.number(rule.space, following)
+            return str(rule.default if number is None else number)
+        assert isinstance(rule, Length)
+        constant, data = self.size(header, rule.of)
+        if not data:
+            return str(constant // rule.scale + rule.bias)
+        if rule.scale == 1:
+            return _plus(constant + rule.bias, "D")
+        return _plus(rule.bias, f"({_plus(constant, 'D')}) // {rule.scale}")
+
+    def auto_lines(self, header: _Header) -> list[str]:
+        """``a{k}_{i}``: each Length and Next field, the user's value or the computed one."""
+        lines = []
+        k = header.k
+        for field in header.layout.fields:
+            if not isinstance(field.rule, Length | Next):
+                continue
+            name, computed = f"a{k}_{field.index}", self.computed(header, field)
+            lines += [f"{name} = v{k}[{field.index}]", f"if {name} is None: {name} = {computed}"]
+            if isinstance(field.rule, Length) and field.rule.of != "header":
+                # a user's length shorter than the content cuts it short: the per-layer code decides
+                lines.append(f"elif {name} < {computed}: return None")
+        return lines
+
+    def item_lines(self, header: _Header) -> list[str]:
+        """Each struct item of ``header`` but its checksum; its sum ``s{k}``; its addresses ``A{k}``."""
+        k = header.k
+        lines = []
+
+        def value_of(field: Field[Any]) -> str:
+            if isinstance(field.rule, Length | Next):
+                return f"a{k}_{field.index}"
+            if isinstance(field, AddressField):
+                self.namespace[f"none{k}_{field.index}"] = field.none_wire
+                return f"(v{k}[{field.index}] or none{k}_{field.index})"
+            return pack_value(field, f"v{k}[{field.index}]")
+
+        pseudo = []
+        if k in self.providers and header.cls.pseudo_fields is not None:
+            pseudo = [header.item_of[getattr(header.cls.slot, name)] for name in header.cls.pseudo_fields]
+        terms = []
+        for n, item in enumerate(header.items):
+            if n == header.checksum_item:
+                continue
+            lines.append(f"{header.x(n)} = {item_source(item, value_of)}")
+            value = header.x(n)
+            if item.code.endswith("s") and (k in self.summed or n in pseudo):
+                lines.append(f"y{k}_{n} = _from({value}, 'big')")  # bytes count as the number they are
+                value = f"y{k}_{n}"
+            terms.append(_shifted(value, (item.offset + item.bits // 8) & 1))
+        if pseudo:
+            lines.append(f"A{k} = " + " + ".join(f"y{k}_{n}" for n in pseudo))
+        if k in self.summed:
+            lines.append(f"s{k} = {' + '.join(terms) or '0'}")
+        return lines
+
+    def constant_lines(self, header: _Header) -> list[str]:
+        """``K{k}``: what ``header``'s checksum sums that moves only with the data: data, pseudo length."""
+        k, rule = header.k, header.rule()
+        terms = []
+        if rule.over == "all" and self.data:
+            odd = (self.total - header.offset) & 1
+            terms.append(f"(ds << 8 if {'not ' if odd else ''}D & 1 else ds)")
+        if rule.pseudo is not None and self.provider(header) is not None:
+            constant, data = self.size(header, "all")
+            terms.append(_plus(constant + rule.pseudo, "D" if data else ""))
+        return [f"K{k} = {' + '.join(terms) or '0'}"]
+
+    def checksum_lines(self, header: _Header, fresh: Callable[[str, int], str]) -> list[str]:
+        """``c{k}``: the user's checksum or the one computed from the sums (``fresh`` names each)."""
+        k, rule = header.k, header.rule()
+        assert header.checksum is not None
+        lines = [f"c{k} = v{k}[{header.checksum.index}]", f"if c{k} is None:"]
+        provider = self.provider(header)
+        if rule.pseudo is not None and provider is None:
+            return [*lines, f"    c{k} = 0  # no network layer above: nothing to sum (as the per-layer code)"]
+        terms = []
+        for inner in self.covers[k]:
+            odd = (inner.offset - header.offset) & 1
+            terms.append(_shifted(fresh("s", inner.k), odd))
+            if inner is not header and inner.checksum is not None:
+                item = inner.items[inner.checksum_item]
+                terms.append(_shifted(f"c{inner.k}", (odd + item.offset + 2) & 1))
+        terms.append(fresh("K", k))
+        if rule.pseudo is not None and provider is not None:
+            terms.append(fresh("A", provider.k))
+        lines.append(f"    N = {' + '.join(terms)}")
+        lines.append("    " + FOLD.format(n="N", t="t", c=f"c{k}"))
+        if rule.zero:
+            lines.append(f"    c{k} = c{k} or {rule.zero}")
+        return lines
+
+    def guard_lines(self, header: _Header) -> list[str]:
+        """What the codecs do not take in one header: padding, options (a variable part)."""
+        k = header.k
+        lines = [f"if n{k}._pad: return None"]
+        for field in header.layout.variable:
+            lines.append(f"if v{k}[{field.index}]: return None  # {field.name}: not a fixed layout")
+        return lines
+
+    def data_lines(self) -> list[str]:
+        lines = ["data = vd[0]", "D = len(data)"]
+        if any(h.rule().over == "all" for h in self.checksums):
+            lines.append("ds = _from(data, 'big')")
+        return lines
+
+    def prologue(self, tail: bool) -> list[str]:
+        """Each header's values ``v{k}`` and padding ``pad{k}`` (the data's: ``vd``, ``padd``), checked."""
+        headers = self.headers
+        names = [f"{h.k}" for h in headers] + (["d"] if self.data else [])
+        if tail:
+            lines = ["v0 = n0._v", "pad0 = n0._pad"]
+            unpacked = [f"c{name}, v{name}, pad{name}, m{name}, w{name}" for name in names[1:]]
+            lines.append(f"{', '.join(unpacked)}, = t")
+            views = " or ".join(f"w{name} is not None" for name in names[1:])
+            lines.append(f"if v0 is None or {views}: return None  # decoded views: the per-layer code")
+        else:
+            lines = [f"v{name} = n{i}._v; pad{name} = n{i}._pad" for i, name in enumerate(names)]
+            lines.append(
+                f"if {' or '.join(f'v{h.k} is None' for h in headers)}: return None  # decoded views"
+            )
+        guards = [f"pad{name}" for name in names]
+        for header in headers:
+            guards += [f"v{header.k}[{field.index}]" for field in header.layout.variable]  # options
+        lines.append(f"if {' or '.join(guards)}: return None  # padding, options: not a fixed layout")
+        return lines + (self.data_lines() if self.data else [])
+
+    # -- the builder ----------------------------------------------------------------------
+    def builder(self, tail: bool) -> list[str]:
+        headers = self.headers
+        body = self.prologue(tail)
+        work = []
+        for header in headers:
+            work += self.auto_lines(header)
+        for header in headers:
+            work += self.item_lines(header)
+        for header in self.checksums:  # innermost first: an outer checksum covers the inner ones
+            work += self.constant_lines(header)
+            work += self.checksum_lines(header, lambda kind, j: f"{kind}{j}")
+            work.append(f"{header.x(header.checksum_item)} = c{header.k}")
+        items = ", ".join(h.x(n) for h in headers for n in range(len(h.items)))
+        self.namespace["_pack_all"] = struct.Struct("!" + "".join(h.layout.format for h in headers)).pack
+        work.append(f"frame = _pack_all({items})")
+        body += ["try:", *("    " + line for line in work)]
+        body += [
+            "except (TypeError, OverflowError, _struct_error):",
+            "    return None  # a set, a value out of range",
+        ]
+        if self.data:
+            body.append("if D: frame += data")
+        if tail:
+            return ["def build_tail(n0, t):", *("    " + line for line in body), "    return frame"]
+        keep = ["f = n0._cache = Frame()", "f.frame = frame"]
+        for header in headers:
+            k = header.k
+            keep += [
+                f"f.ver{k} = n{k}._ver",
+                f"f.h{k} = frame[{header.offset}:{header.offset + header.size}]",
+            ]
+            keep += [f"f.n{k} = n{k}"] if k else []
+            keep += [f"f.s{k} = s{k}"] if k in self.summed else []
+            keep += [f"f.c{k} = c{k}", f"f.K{k} = K{k}"] if header.checksum is not None else []
+            keep += [f"f.A{k} = A{k}"] if k in self.providers else []
+        if self.data:
+            d = len(headers)
+            keep += [f"f.n{d} = n{d}", f"f.ver{d} = n{d}._ver", "f.D = D", "f.data = data"]
+        body += ["if keep:", *("    " + line for line in keep), "return frame"]
+        nodes = ", ".join(f"n{i}" for i in range(self.count))
+        return [f"def build({nodes}, keep):", *("    " + line for line in body)]
+
+    # -- the frame and its rebuild ----------------------------------------------------------
+    def frame_class(self) -> list[str]:
+        slots = ["frame"]
+        for header in self.headers:
+            k = header.k
+            slots += [f"ver{k}", f"h{k}"] + ([f"n{k}"] if k else [])
+            slots += [f"s{k}"] if k in self.summed else []
+            slots += [f"c{k}", f"K{k}"] if header.checksum is not None else []
+            slots += [f"A{k}"] if k in self.providers else []
+        if self.data:
+            d = len(self.headers)
+            slots += [f"n{d}", f"ver{d}", "D", "data"]
+        return [
+            "class Frame:",
+            '    """The last frame built from one packet, and what its headers gave (see fused.py)."""',
+            f"    __slots__ = {tuple(slots)!r}",
+            "    def rebuild(f, n0):",
+            *("        " + line for line in self.rebuilder()),
+        ]
+
+    def rebuilder(self) -> list[str]:
+        """Frame.rebuild: the last frame again, with the headers whose version moved packed anew."""
+        headers = self.headers
+        lines = []
+        for i in range(1, self.count):
+            lines += [f"n{i} = n{i - 1}._payload", f"if n{i} is not f.n{i}: return None  # another layer"]
+        last = f"n{self.count - 1}"
+        if self.data:
+            d = len(headers)
+            lines.append(f"if {last}._payload is not None or n{d}._ver != f.ver{d}: return None  # new data")
+            lines.append("D = f.D")
+        else:
+            lines.append(f"if {last}._payload is not None: return None")
+        lines += [f"g{h.k} = n{h.k}._ver != f.ver{h.k}" for h in headers]
+        lines.append(f"if not ({' or '.join(f'g{h.k}' for h in headers)}): return f.frame")
+        work = []
+        for header in headers:
+            k = header.k
+            block = [
+                f"v{k} = n{k}._v",
+                *self.guard_lines(header),
+                *self.auto_lines(header),
+                *self.item_lines(header),
+            ]
+            work += [f"if g{k}:", *("    " + line for line in block)]
+        moved: dict[int, str] = {}
+        for header in self.checksums:  # innermost first, again if what they cover moved
+            k = header.k
+            provider = self.provider(header)
+            causes = [f"g{h.k}" for h in self.covers[k]] + [
+                moved[h.k] for h in self.covers[k] if h.k in moved
+            ]
+            if provider is not None and header.rule().pseudo is not None:
+                causes.append(f"g{provider.k}")
+
+            def fresh(kind: str, j: int) -> str:
+                if kind == "K":
+                    return f"f.K{j}"  # (moves only with the data)
+                return f"({kind}{j} if g{j} else f.{kind}{j})"  # fresh if its header moved
+
+            block = [f"v{k} = n{k}._v", *self.checksum_lines(header, fresh), f"e{k} = c{k} != f.c{k}"]
+            work += [f"if {' or '.join(dict.fromkeys(causes))}:", *("    " + line for line in block)]
+            work += ["else:", f"    c{k} = f.c{k}", f"    e{k} = False"]
+            moved[k] = f"e{k}"
+        for (
+            header
+        ) in headers:  # a header's bytes: packed again if it moved, its checksum patched if only that did
+            k = header.k
+            self.namespace[f"_pack{k}"] = struct.Struct("!" + header.layout.format).pack
+            items = [f"c{k}" if n == header.checksum_item else header.x(n) for n in range(len(header.items))]
+            update = [f"f.ver{k} = n{k}._ver"]
+            update += [f"f.s{k} = s{k}"] if k in self.summed else []
+            update += [f"f.A{k} = A{k}"] if k in self.providers else []
+            work += [
+                f"if g{k}:",
+                f"    h{k} = f.h{k} = _pack{k}({', '.join(items)})",
+                *("    " + u for u in update),
+            ]
+            if header.checksum is not None:
+                at = header.items[header.checksum_item].offset
+                work += [
+                    f"elif e{k}:",
+                    f"    h = f.h{k}",
+                    f"    h{k} = f.h{k} = h[:{at}] + c{k}.to_bytes(2, 'big') + h[{at + 2}:]",
+                ]
+            work += ["else:", f"    h{k} = f.h{k}"]
+            if header.checksum is not None:
+                work.append(f"f.c{k} = c{k}")
+        lines += ["try:", *("    " + line for line in work)]
+        lines += ["except (TypeError, OverflowError, _struct_error):", "    return None"]
+        parts = [f"h{h.k}" for h in headers] + (["f.data"] if self.data else [])
+        lines += [f"frame = f.frame = b''.join(({', '.join(parts)},))", "return frame"]
+        return lines
+
+
+def _learn(shape: tuple[type[Layer], ...]) -> tuple[Any, Any]:
+    """Generate the two builders of a shape (from a frozen tail, from layers), or note it has none."""
+    tail_builder = builder = None
+    if _buildable(shape):
+        writer = _BuildWriter(shape)
+        source = writer.frame_class() + writer.builder(False)
+        if writer.count > 1:  # (a layer alone has no tail to build from)
+            source += writer.builder(True)
+        name = "build." + ".".join(cls.__name__ for cls in shape)
+        namespace = compile_source(name, source, writer.namespace)
+        tail_builder, builder = namespace.get("build_tail"), namespace["build"]
+    TAIL_BUILDERS[shape], BUILDERS[shape] = tail_builder, builder
+    return tail_builder, builder
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+
+def decoder_for(cls: type[Layer]) -> Any:
+    """The fused decoder of stacks starting with ``cls`` (generated now), or False."""
+    decoder = DECODERS[cls] = _generate_decoder(cls) or False
+    return decoder
+
+
+def _decodable(cls: type) -> bool:
+    return bool(getattr(cls, "fused_decode", False)) and cls is not _bound["Raw"]
+
+
+def _dispatch_of(cls: type[Layer]) -> list[tuple[str, Field[Any]]]:
+    """(registry space, field) pairs a class's payload is chosen by, in the order tried."""
+    pairs = [(f.rule.space, f) for f in cls.fields_desc if isinstance(f.rule, Next)]
+    if cls.ports is not None:
+        pairs += [(cls.ports, f) for name in ("dport", "sport") for f in cls.fields_desc if f.name == name]
+    return pairs
+
+
+def _at(base: int | str, offset: int) -> str:
+    """Source of ``base + offset`` (``base`` a constant or a local), folded."""
+    if isinstance(base, int):
+        return str(base + offset)
+    return f"{base} + {offset}" if offset else base
+
+
+class _DecodeWriter:
+    """The source of one first class's decoding tree: nested tests of the dispatch numbers.
+
+    Offsets known when the source is written (every header before the first one of variable
+    size) are constants; each struct item is read from the buffer once, into ``r{k}_{n}``.
+    """
+
+    def __init__(self, start: type[Layer]) -> None:
+        self.start = start
+        self.namespace: dict[str, Any] = {
+            "_new": object.__new__,
+            "LAZY": _bound["LAZY"],
+            "_rest": _bound["decode_rest"],
+            "_DecodeError": DecodeError,
+        }
+
+    def name(self, cls: type) -> str:
+        name = f"{cls.__name__}_{id(cls):x}"
+        self.namespace[name] = cls
+        return name
+
+    def item(self, cls: type[Layer], field: Field[Any]) -> tuple[int, Item]:
+        return next((n, item) for n, item in enumerate(cls._layout.items) if field in item.fields)
+
+    def read(
+        self, cls: type[Layer], field: Field[Any], k: int, where: int | str, lines: list[str], seen: set[str]
+    ) -> str:
+        """Source of a field of header ``k`` (at ``where``), its struct item read into a local once."""
+        n, item = self.item(cls, field)
+        local = f"r{k}_{n}"
+        if local not in seen:
+            seen.add(local)
+            lines.append(f"{local} = {self.raw(item, where)}")
+        if len(item.fields) == 1:
+            return local
+        mask = (1 << field.bits) - 1
+        return f"(({local} >> {field.shift}) & {mask})" if field.shift else f"({local} & {mask})"
+
+    def raw(self, item: Item, where: int | str) -> str:
+        if item.code == "B":
+            return f"buf[{_at(where, item.offset)}]"
+        if item.code == "H":
+            return f"(buf[{_at(where, item.offset)}] << 8 | buf[{_at(where, item.offset + 1)}])"
+        stop = item.offset + item.bits // 8
+        if item.code == "I":
+            return f"int.from_bytes(buf[{_at(where, item.offset)} : {_at(where, stop)}], 'big')"
+        return f"buf[{_at(where, item.offset)} : {_at(where, stop)}]"
+
+    def header(
+        self, cls: type[Layer], k: int, where: int | str, end: str
+    ) -> tuple[list[str], dict[str, Any]]:
+        """Checks of header ``k`` at ``where`` in a region ending at ``end``.
+
+        Returns the lines and what they found: ``payload`` (its start), ``stop`` (its end, the
+        payload's), and ``read`` (the lines' reader, for the dispatch number).
+        """
+        lines: list[str] = []
+        seen: set[str] = set()
+        size = cls._layout.size
+        lines.append(f"if {_at(where, size)} > {end}: return None")
+        for field in cls.fields_desc:
+            if field.must is not None:
+                lines.append(
+                    f"if {self.read(cls, field, k, where, lines, seen)} != {field.must}: return None"
+                )
+        masks: dict[int, int] = {}  # plain: each item's bits that must be zero, tested at once
+        for name, mask in cls.plain.items():
+            field = cls.get_field(name)
+            n = self.item(cls, field)[0]
+            self.read(cls, field, k, where, lines, seen)
+            masks[n] = masks.get(n, 0) | mask << field.shift
+        for n, mask in masks.items():
+            lines.append(f"if r{k}_{n} & {mask:#x}: return None  # not plain (a fragment...): per-layer")
+        payload: int | str = where + size if isinstance(where, int) else f"{where} + {size}"
+        stop = end
+        for field in cls.fields_desc:
+            rule = field.rule
+            if not isinstance(rule, Length):
+                continue
+            value = self.read(cls, field, k, where, lines, seen)
+            if rule.bias:
+                value = f"({value} - {rule.bias})"
+            if rule.scale != 1:
+                value = f"{value} * {rule.scale}"
+            if rule.of == "header":
+                lines += [
+                    f"h{k} = {value}",
+                    f"if h{k} < {size} or {_at(where, 0)} + h{k} > {end}: return None",
+                ]
+                lines.append(f"p{k} = {_at(where, 0)} + h{k}")
+                payload = f"p{k}"
+            else:
+                lines.append(f"t{k} = {value}")
+                if rule.of == "all":
+                    floor = f"h{k}" if payload == f"p{k}" else str(size)
+                    lines.append(f"if t{k} < {floor} or {_at(where, 0)} + t{k} > {end}: return None")
+                    lines.append(f"q{k} = {_at(where, 0)} + t{k}")
+                else:
+                    lines.append(f"if not t{k} or {payload} + t{k} > {end}: return None")
+                    lines.append(f"q{k} = {payload} + t{k}")
+                stop = f"q{k}"
+        if isinstance(payload, str) and payload != f"p{k}":
+            lines.append(f"p{k} = {payload}")
+            payload = f"p{k}"
+        return lines, {"payload": payload, "stop": stop, "seen": seen}
+
+    def children(self, classes: list[type[Layer]]) -> list[tuple[int, type[Layer]]]:
+        """The classes the tree goes on to after the path ``classes``, by dispatch number."""
+        cls = classes[-1]
+        dispatch = _dispatch_of(cls)
+        if len(classes) >= TREE_DEPTH or not cls.dispatch_agrees or len(dispatch) != 1:
+            return []  # ports (two numbers to try) end a path: the generic code goes on
+        networks = sum(1 for cls in classes if cls.pseudo_fields is not None)
+        out = []
+        for number, child in sorted(LAYERS.table(dispatch[0][0]).items()):
+            if not _decodable(child) or classes.count(child) >= TREE_REPEATS:
+                continue
+            if networks and child.pseudo_fields is not None:
+                continue  # a tunnel: what is inside it, the generic decoder takes
+            out.append((number, child))
+        return out
+
+    def path(self, classes: list[type[Layer]], flags: list[int], spots: list[dict[str, Any]]) -> list[str]:
+        """The lines of the path ``classes`` (its last header checked here) and of its continuations."""
+        k = len(classes) - 1
+        cls = classes[-1]
+        where = spots[-1]["where"]
+        end = spots[-1]["end"]
+        lines, found = self.header(cls, k, where, end)
+        spot = {**spots[-1], **found}
+        spots = [*spots[:-1], spot]
+        children = self.children(classes)
+        if children:
+            number = self.read(cls, _dispatch_of(cls)[0][1], k, where, lines, found["seen"])
+            if number.startswith("r"):
+                lines[-1] = (
+                    lines[-1].replace(f"{number} = ", f"{number} = d{k} = ", 1)
+                    if lines[-1].startswith(number)
+                    else lines[-1]
+                )
+            lines.append(f"d{k} = {number}") if not lines[-1].startswith(f"{number} = d{k}") else None
+            for index, (value, child) in enumerate(children):
+                child_flags = (flags[-1] | cls.payload_mode) & ~child.clears_mode
+                lines.append(f"{'if' if index == 0 else 'elif'} d{k} == {value}:")
+                below = {"where": found["payload"], "end": found["stop"]}
+                inner = self.path([*classes, child], [*flags, child_flags], [*spots, below])
+                lines += ["    " + line for line in inner]
+        return lines + self.finish(classes, flags, spots, bool(children))
+
+    def finish(
+        self, classes: list[type[Layer]], flags: list[int], spots: list[dict[str, Any]], read: bool
+    ) -> list[str]:
+        """The path ends here: its views, then the generic decoder for whatever is below."""
+        k = len(classes) - 1
+        cls = classes[-1]
+        depth = _bound["DEPTH_UNIT"]
+        lines = []
+        for j in range(k, -1, -1):
+            node, spot = classes[j], spots[j]
+            start, payload_start, stop, end = spot["where"], spot["payload"], spot["stop"], spot["end"]
+            if j < k:
+                payload = f"n{j + 1}"
+            elif cls._leaf:
+                payload = "LAZY"  # (the generic decoder leaves a leaf's payload undecoded, even empty)
+            else:
+                payload = f"LAZY if {payload_start} < {stop} else None"
+            mode = "mode" + (f" + {j * depth}" if j else "") + (f" | {flags[j]}" if flags[j] else "")
+            pad = "b''" if stop == end else f"buf[{stop}:{end}] if {stop} < {end} else b''"
+            lines += [
+                f"n{j} = _new({self.name(node)})",
+                f"n{j}._v = None",
+                f"n{j}._buf = buf",
+                f"n{j}._off = {start}",
+                f"n{j}._poff = {payload_start}",
+                f"n{j}._pend = {stop}",
+                f"n{j}._mode = {mode}",
+                f"n{j}._pad = {pad}",
+                f"n{j}._payload = {payload}",
+            ]
+            if node._layout.variable and payload_start == f"p{j}":
+                # options in the header: decoded and checked now, as its _decode does
+                lines += [
+                    f"if p{j} > {_at(start, node._layout.size)}:",
+                    "    try:",
+                    f"        n{j}._unpack()",
+                ]
+                lines += ["    except _DecodeError:", "        return None"]
+        spot = spots[k]
+        if not cls._leaf:
+            dispatch = _dispatch_of(cls)
+            if cls.dispatch_agrees and dispatch:
+                # a number no class is registered for is Raw data, left undecoded (the generic decoder's
+                # way); with nothing registered at all, nothing to look up
+                tests = []
+                for number, (space, field) in enumerate(dispatch):
+                    table = LAYERS.table(space)
+                    if not table:
+                        continue
+                    name = f"T{number}_{self.name(cls)}"
+                    self.namespace[name] = table
+                    value = (
+                        f"d{k}"
+                        if read and number == 0
+                        else self.read(cls, field, k, spot["where"], lines, spot["seen"])
+                    )
+                    tests.append(f"{name}.get({value}) is not None")
+                if tests:
+                    lines.append(
+                        f"if {spot['payload']} < {spot['stop']} and ({' or '.join(tests)}): _rest(n{k})"
+                    )
+            else:
+                lines.append(f"if {spot['payload']} < {spot['stop']}: _rest(n{k})")
+        lines.append("return n0")
+        return lines
+
+
+def _generate_decoder(start: type[Layer]) -> Any:
+    if not _decodable(start):
+        return None
+    writer = _DecodeWriter(start)
+    body = ["e0 = len(buf)", *writer.path([start], [0], [{"where": 0, "end": "e0"}])]
+    source = ["def decode(buf, mode):", *("    " + line for line in body)]
+    namespace = compile_source(f"decode.{start.__name__}", source, writer.namespace)
+    return namespace["decode"]
