@@ -8,8 +8,8 @@ prints them with -e -n; the packet after the link header is rawnet's summary wit
 from __future__ import annotations
 
 from rawnet.wire import ARP, IP, Dot1Q, Ether, IPv6, Layer, Raw
-from rawnet.wire.ether import ethertype_text
 from rawnet.wire.sll import CookedLinux, CookedLinux2
+from rawnet.wire.tcpdump import ethertype_text
 
 _TAGS = {IP: "IP ", IPv6: "IP6 ", ARP: "ARP, "}
 #: SLL v1's packet types as tcpdump -e shows them (print-sll.c), right-aligned in 3 columns.

@@ -1,7 +1,9 @@
 """Packet formats: build and decode headers. Pure: bytes in, bytes out; no sockets, no CLI.
 
 Importing this package imports every protocol module, then loads the registry's table
-(registry.py), so that decoding reaches every protocol whichever module was imported first.
+(registry.py), so that decoding reaches every protocol whichever module was imported first,
+and gives ``Layer.summary()`` its renderer, tcpdump.py (which imports the protocol modules:
+layer.py cannot import it).
 """
 
 from rawnet.wire.arp import ARP, ARPOp
@@ -56,9 +58,11 @@ from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.registry import LAYERS as _LAYERS
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP
+from rawnet.wire.tcpdump import summary as _tcpdump_summary
 from rawnet.wire.udp import UDP
 
 _LAYERS.resolve()
+Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
 
 __all__ = [
     "ARP",

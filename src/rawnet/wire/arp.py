@@ -18,7 +18,6 @@ from rawnet.wire.numbers import EtherType, TotalEnum
 
 ETHERTYPE_ARP = 0x0806
 ETHERTYPE_IPV4 = 0x0800
-ETHERTYPE_TRAIL = 0x1000  # tcpdump reads trailer-encapsulation ARP as IPv4 too
 
 
 # The defaults of hwdst and pdst: left as they are, they are zeros of hwlen and plen bytes.
@@ -162,73 +161,10 @@ class ARP(Layer):
         )
         return self._pack(hwlen, plen) + addresses + self._build_payload(None) + self._pad
 
-    def _summary(self) -> str | None:
-        """tcpdump's line (print-arp.c, without -e): "ARP, Request who-has A tell B, length 28".
-
-        Two cases keep this style where tcpdump differs: ATM ARP (hwtype 19), which it prints
-        in its own layout, and opcodes it has no text for, which it hex-dumps.
-        """
-        wire = self.build()
-        hwtype, ptype, hwlen, plen, op = (read(wire, 0) for read in _READ_FIXED)
-        length = f", length {len(wire)}"
-        if ptype not in (ETHERTYPE_IPV4, ETHERTYPE_TRAIL) or plen != 4 or hwlen == 0:
-            hardware = _HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
-            protocol = _PROTOCOLS.get(ptype, f"Unknown Protocol (0x{ptype:04x})")
-            return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}){length}"
-        at = self.header_len
-        sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + 4])
-        at += hwlen + 4
-        tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + 4])
-        if op == 1:
-            known = f" ({_link_text(tha)})" if any(tha) else ""
-            return f"ARP, Request who-has {tpa}{known} tell {spa}{length}"
-        if op == 2:
-            return f"ARP, Reply {spa} is-at {_link_text(sha)}{length}"
-        if op == 3:
-            return f"ARP, Reverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
-        if op == 4:
-            return f"ARP, Reverse Reply {_link_text(tha)} at {tpa}{length}"
-        if op == 8:
-            return f"ARP, Inverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
-        if op == 9:
-            return f"ARP, Inverse Reply {_link_text(sha)} at {spa}{length}"
-        return f"ARP, {_OPERATIONS.get(op, f'Unknown ({op})')}{length}"
-
-
-def _ipv4_text(wire: bytes) -> str:
-    return ".".join(str(byte) for byte in wire)
-
-
-def _link_text(wire: bytes) -> str:
-    return wire.hex(":")
-
-
-# tcpdump's names (print-arp.c arphrd_values, arpop_values; ethertype.c for the usual EtherTypes).
-_HARDWARE = {
-    1: "Ethernet",
-    6: "TokenRing",
-    7: "ArcNet",
-    15: "FrameRelay",
-    19: "ATM",
-    23: "Strip",
-    24: "IEEE 1394",
-    32: "InfiniBand",
-}
-_PROTOCOLS = {0x0800: "IPv4", 0x0806: "ARP", 0x86DD: "IPv6", 0x8100: "802.1Q"}
-_OPERATIONS = {
-    1: "Request",
-    2: "Reply",
-    3: "Reverse Request",
-    4: "Reverse Reply",
-    8: "Inverse Request",
-    9: "Inverse Reply",
-    10: "NACK Reply",
-}
 
 # Field positions, named (generated with the class): never a bare index.
 _HWLEN, _PLEN = ARP.slot.hwlen, ARP.slot.plen
 _HWSRC, _PSRC, _HWDST, _PDST = ARP.slot.hwsrc, ARP.slot.psrc, ARP.slot.hwdst, ARP.slot.pdst
 _read_hwlen, _read_plen = reader(ARP, "hwlen"), reader(ARP, "plen")
-_READ_FIXED = tuple(reader(ARP, name) for name in ("hwtype", "ptype", "hwlen", "plen", "op"))
 
 __all__ = ["ARP", "ARPOp"]

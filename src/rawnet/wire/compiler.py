@@ -176,34 +176,34 @@ def constructor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
             default = field.convert(default)
         field.stored_default = default  # type: ignore[attr-defined]
         i, name = field.index, field.name
-        namespace[f"d{i}"] = default
-        namespace[f"c{i}"] = field.convert
-        params.append(f"{name}=d{i}")
+        namespace[f"_d{i}"] = default
+        namespace[f"_c{i}"] = field.convert
+        params.append(f"{name}=_d{i}")
         check = field.fast_check(name)
         if field.cache is not None:  # text a field parsed before (addresses, flag letters)
-            namespace[f"k{i}"] = field.cache
-            body.append(f"    if {name} is not d{i} and not ({check}):")
-            body.append(f"        {name} = ({name}.__class__ is str and k{i}.get({name})) or c{i}({name})")
+            namespace[f"_k{i}"] = field.cache
+            body.append(f"    if {name} is not _d{i} and not ({check}):")
+            body.append(f"        {name} = ({name}.__class__ is str and _k{i}.get({name})) or _c{i}({name})")
         else:
-            body.append(f"    if {name} is not d{i} and not ({check}): {name} = c{i}({name})")
+            body.append(f"    if {name} is not _d{i} and not ({check}): {name} = _c{i}({name})")
     names = ", ".join(field.name for field in layout.fields)
     body += [
-        f"    self._v = ({names}{',' if len(layout.fields) == 1 else ''})",
-        "    self._payload = None",
-        "    self._mode = 0",
-        "    self._pad = b''",
-        "    self._ver = 0",
-        "    self._cache = None",
+        f"    _self._v = ({names}{',' if len(layout.fields) == 1 else ''})",
+        "    _self._payload = None",
+        "    _self._mode = 0",
+        "    _self._pad = b''",
+        "    _self._ver = 0",
+        "    _self._cache = None",
     ]
     if not params:
-        return ["def __init__(self):", *body]
+        return ["def __init__(_self):", *body]
     # Fields are keywords only. They are declared positional-or-keyword behind a positional-only
     # guard, because CPython fills such defaults from a tuple, keyword-only ones from a dict.
     namespace["_NO_POSITIONAL"] = _NO_POSITIONAL
     namespace["_positional_error"] = _positional_error
     return [
-        f"def __init__(self, _positional=_NO_POSITIONAL, /, {', '.join(params)}):",
-        "    if _positional is not _NO_POSITIONAL: raise _positional_error(self)",
+        f"def __init__(_self, _positional=_NO_POSITIONAL, /, {', '.join(params)}):",
+        "    if _positional is not _NO_POSITIONAL: raise _positional_error(_self)",
         *body,
     ]
 
@@ -216,6 +216,8 @@ def _value_of_item(field: Field[Any], item: Item, var: str) -> str:
     """Source of a field's value given its struct item's value ``var``."""
     if len(item.fields) == 1:
         return var
+    if field.shift + field.bits == item.bits:  # the first bits: nothing above them to mask off
+        return f"({var} >> {field.shift})"
     mask = (1 << field.bits) - 1
     return f"({var} >> {field.shift}) & {mask}" if field.shift else f"{var} & {mask}"
 
@@ -294,19 +296,20 @@ def view_read(field: Field[Any], item: Item, b: str = "b", o: str = "o") -> str:
     return _value_of_item(field, item, raw)
 
 
-def _public(field: Field[Any], var: str, namespace: dict[str, Any]) -> list[str]:
-    """Lines returning the public value of stored value ``var``."""
+def _public(field: Field[Any], var: str, namespace: dict[str, Any], wire: bool = False) -> list[str]:
+    """Lines returning the public value of stored value ``var`` (``wire``: read from a buffer, so
+    never None nor a set: an address is bytes)."""
     i = field.index
     if type(field).public is Field.public:  # the stored value is what the user reads
         return [f"        return {var}"]
     namespace[f"p{i}"] = field.public
     if isinstance(field, AddressField):
-        namespace[f"t{i}"] = field.texts
+        namespace[f"t{i}"] = field.texts  # (the texts of addresses seen: captures repeat a few)
+        test = [] if wire else [f"        if {var}.__class__ is not bytes: return p{i}({var})"]
         return [
-            f"        if {var}.__class__ is bytes:",
-            f"            text = t{i}.get({var})",
-            "            if text is not None: return text",
-            f"        return p{i}({var})",
+            *test,
+            f"        text = t{i}.get({var})",
+            f"        return p{i}({var}) if text is None else text",
         ]
     return [f"        return p{i}({var})"]
 
@@ -324,7 +327,7 @@ def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
         if item is not None:
             lines.append("        b = self._buf; o = self._off")
             lines.append(f"        x = {view_read(field, item)}")
-            lines += _public(field, "x", namespace)
+            lines += _public(field, "x", namespace, wire=True)
         else:
             lines.append("        v = self._unpack()")
         lines.append(f"    x = v[{i}]")
@@ -335,11 +338,11 @@ def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
             f"def set_{name}(self, value):",
             "    v = self._v",
             "    if v.__class__ is not list: v = self._mutable()",
-            f"    v[{i}] = value if ({check}) else c{i}(value)",
+            f"    v[{i}] = value if ({check}) else _c{i}(value)",
             "    self._ver += 1",
             f"def del_{name}(self):",
             "    v = self._mutable()",
-            f"    v[{i}] = d{i}",
+            f"    v[{i}] = _d{i}",
             "    self._ver += 1",
         ]
     return lines
@@ -351,7 +354,7 @@ def reader_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
     for item in layout.items:
         for field in item.fields:
             lines += [f"def read_{field.name}(b, o):", f"    x = {view_read(field, item)}"]
-            lines += [line[4:] for line in _public(field, "x", namespace)]
+            lines += [line[4:] for line in _public(field, "x", namespace, wire=True)]
     return lines
 
 

@@ -55,11 +55,27 @@ _bound: dict[str, Any] = {}
 
 
 def bind(
-    lazy: Any, raw: type, decode_rest: Callable[[Any], None], depth_unit: int, modes: tuple[int, int]
+    lazy: Any,
+    raw: type,
+    decode_rest: Callable[[Any], None],
+    generic: Callable[..., Any],
+    depth_unit: int,
+    modes: tuple[int, int],
 ) -> None:
-    """Receive layer.py's LAZY marker, Raw class, generic decoding loop, depth unit and modes."""
-    _bound.update(LAZY=lazy, Raw=raw, decode_rest=decode_rest, DEPTH_UNIT=depth_unit)
+    """Receive layer.py's LAZY marker, Raw class, generic decoding loop and decoder, depth unit, modes."""
+    _bound.update(LAZY=lazy, Raw=raw, decode_rest=decode_rest, generic=generic, DEPTH_UNIT=depth_unit)
     _bound["LENIENT"], _bound["IN_IPV6"] = modes
+
+
+#: Classes whose ``decode`` is a generated tree, and the generated Frame classes: what a change to
+#: the registry makes stale.
+_INSTALLED: set[type[Layer]] = set()
+_FRAMES: list[type] = []
+
+
+def _stale(frame: Any, top: Layer) -> None:
+    """Frame.rebuild of a frame made before the registry changed: its numbers may be old, build anew."""
+    return None
 
 
 def _forget() -> None:
@@ -67,6 +83,13 @@ def _forget() -> None:
     TAIL_BUILDERS.clear()
     BUILDERS.clear()
     DECODERS.clear()
+    for cls in _INSTALLED:
+        if "decode" in cls.__dict__:
+            del cls.decode
+    _INSTALLED.clear()
+    for frame in _FRAMES:
+        frame.rebuild = _stale  # type: ignore[attr-defined]
+    _FRAMES.clear()
 
 
 LAYERS.on_change(_forget)
@@ -327,7 +350,7 @@ class _BuildWriter:
         return lines
 
     def data_lines(self) -> list[str]:
-        lines = ["data = vd[0]", "D = len(data)"]
+        lines = [f"data = vd[{_bound['Raw'].slot.load}]", "D = len(data)"]
         if any(h.rule().over == "all" for h in self.checksums):
             lines.append("ds = _from(data, 'big')")
         return lines
@@ -378,7 +401,7 @@ class _BuildWriter:
             body.append("if D: frame += data")
         if tail:
             return ["def build_tail(n0, t):", *("    " + line for line in body), "    return frame"]
-        keep = ["f = n0._cache = Frame()", "f.frame = frame"]
+        keep = ["f = n0._cache = Frame()", "f.frame = frame", f"f.front = frame[:{self.headers[-1].offset}]"]
         for header in headers:
             k = header.k
             keep += [
@@ -398,7 +421,7 @@ class _BuildWriter:
 
     # -- the frame and its rebuild ----------------------------------------------------------
     def frame_class(self) -> list[str]:
-        slots = ["frame"]
+        slots = ["frame", "front"]
         for header in self.headers:
             k = header.k
             slots += [f"ver{k}", f"h{k}"] + ([f"n{k}"] if k else [])
@@ -460,15 +483,15 @@ class _BuildWriter:
             work += [f"if {' or '.join(dict.fromkeys(causes))}:", *("    " + line for line in block)]
             work += ["else:", f"    c{k} = f.c{k}", f"    e{k} = False"]
             moved[k] = f"e{k}"
-        for (
-            header
-        ) in headers:  # a header's bytes: packed again if it moved, its checksum patched if only that did
+        # A header's bytes: packed again if it moved, its checksum patched in if only that did.
+        for header in headers:
             k = header.k
             self.namespace[f"_pack{k}"] = struct.Struct("!" + header.layout.format).pack
             items = [f"c{k}" if n == header.checksum_item else header.x(n) for n in range(len(header.items))]
             update = [f"f.ver{k} = n{k}._ver"]
             update += [f"f.s{k} = s{k}"] if k in self.summed else []
             update += [f"f.A{k} = A{k}"] if k in self.providers else []
+            update += [f"f.c{k} = c{k}"] if header.checksum is not None else []
             work += [
                 f"if g{k}:",
                 f"    h{k} = f.h{k} = _pack{k}({', '.join(items)})",
@@ -480,14 +503,20 @@ class _BuildWriter:
                     f"elif e{k}:",
                     f"    h = f.h{k}",
                     f"    h{k} = f.h{k} = h[:{at}] + c{k}.to_bytes(2, 'big') + h[{at + 2}:]",
+                    f"    f.c{k} = c{k}",
                 ]
             work += ["else:", f"    h{k} = f.h{k}"]
-            if header.checksum is not None:
-                work.append(f"f.c{k} = c{k}")
         lines += ["try:", *("    " + line for line in work)]
         lines += ["except (TypeError, OverflowError, _struct_error):", "    return None"]
-        parts = [f"h{h.k}" for h in headers] + (["f.data"] if self.data else [])
-        lines += [f"frame = f.frame = b''.join(({', '.join(parts)},))", "return frame"]
+        # The seed's loop changes the innermost header only: the headers before it are kept joined.
+        *before, innermost = headers
+        moved_before = [f"g{h.k}" for h in before] + [f"e{h.k}" for h in before if h.checksum is not None]
+        tail = f"h{innermost.k}" + (" + f.data" if self.data else "")
+        if moved_before:
+            front = " + ".join(f"h{h.k}" for h in before)
+            lines += [f"if {' or '.join(moved_before)}:", f"    f.front = {front}"]
+            tail = f"f.front + {tail}"
+        lines += [f"frame = f.frame = {tail}", "return frame"]
         return lines
 
 
@@ -502,6 +531,7 @@ def _learn(shape: tuple[type[Layer], ...]) -> tuple[Any, Any]:
         name = "build." + ".".join(cls.__name__ for cls in shape)
         namespace = compile_source(name, source, writer.namespace)
         tail_builder, builder = namespace.get("build_tail"), namespace["build"]
+        _FRAMES.append(namespace["Frame"])
     TAIL_BUILDERS[shape], BUILDERS[shape] = tail_builder, builder
     return tail_builder, builder
 
@@ -559,18 +589,41 @@ class _DecodeWriter:
         return next((n, item) for n, item in enumerate(cls._layout.items) if field in item.fields)
 
     def read(
-        self, cls: type[Layer], field: Field[Any], k: int, where: int | str, lines: list[str], seen: set[str]
+        self,
+        cls: type[Layer],
+        field: Field[Any],
+        k: int,
+        where: int | str,
+        lines: list[str],
+        seen: set[str],
+        once: bool = False,
     ) -> str:
-        """Source of a field of header ``k`` (at ``where``), its struct item read into a local once."""
+        """Source of a field of header ``k`` (at ``where``); what it reads from the buffer is read once,
+        into a local (``once``: the caller reads it once, so no local unless one exists already).
+
+        A bit field within one byte reads that byte alone; other fields read their struct item.
+        """
         n, item = self.item(cls, field)
-        local = f"r{k}_{n}"
+        span = field.span
+        assert span is not None
+        if len(item.fields) > 1 and len(span) == 1 and item.bits > 8:
+            local = f"b{k}_{span.start}"
+            source = f"buf[{_at(where, span.start)}]"
+            shift = (span.stop - item.offset) * 8 - (item.bits - field.shift)  # within that byte
+            bits = 8
+        else:
+            local = f"r{k}_{n}"
+            source = self.raw(item, where)
+            shift, bits = field.shift, item.bits
         if local not in seen:
+            if once and len(item.fields) == 1:
+                return source
             seen.add(local)
-            lines.append(f"{local} = {self.raw(item, where)}")
-        if len(item.fields) == 1:
-            return local
+            lines.append(f"{local} = {source}")
+        if shift + field.bits == bits:
+            return f"({local} >> {shift})" if shift else local
         mask = (1 << field.bits) - 1
-        return f"(({local} >> {field.shift}) & {mask})" if field.shift else f"({local} & {mask})"
+        return f"(({local} >> {shift}) & {mask})" if shift else f"({local} & {mask})"
 
     def raw(self, item: Item, where: int | str) -> str:
         if item.code == "B":
@@ -593,27 +646,27 @@ class _DecodeWriter:
         lines: list[str] = []
         seen: set[str] = set()
         size = cls._layout.size
-        lines.append(f"if {_at(where, size)} > {end}: return None")
+        lines.append(f"if {_at(where, size)} > {end}: BAIL")
         for field in cls.fields_desc:
             if field.must is not None:
-                lines.append(
-                    f"if {self.read(cls, field, k, where, lines, seen)} != {field.must}: return None"
-                )
+                lines.append(f"if {self.read(cls, field, k, where, lines, seen)} != {field.must}: BAIL")
         masks: dict[int, int] = {}  # plain: each item's bits that must be zero, tested at once
         for name, mask in cls.plain.items():
             field = cls.get_field(name)
-            n = self.item(cls, field)[0]
-            self.read(cls, field, k, where, lines, seen)
+            n, item = self.item(cls, field)
             masks[n] = masks.get(n, 0) | mask << field.shift
+            if f"r{k}_{n}" not in seen:
+                seen.add(f"r{k}_{n}")
+                lines.append(f"r{k}_{n} = {self.raw(item, where)}")
         for n, mask in masks.items():
-            lines.append(f"if r{k}_{n} & {mask:#x}: return None  # not plain (a fragment...): per-layer")
+            lines.append(f"if r{k}_{n} & {mask:#x}: BAIL  # not plain (a fragment...): per-layer")
         payload: int | str = where + size if isinstance(where, int) else f"{where} + {size}"
         stop = end
         for field in cls.fields_desc:
             rule = field.rule
             if not isinstance(rule, Length):
                 continue
-            value = self.read(cls, field, k, where, lines, seen)
+            value = self.read(cls, field, k, where, lines, seen, once=True)
             if rule.bias:
                 value = f"({value} - {rule.bias})"
             if rule.scale != 1:
@@ -621,7 +674,7 @@ class _DecodeWriter:
             if rule.of == "header":
                 lines += [
                     f"h{k} = {value}",
-                    f"if h{k} < {size} or {_at(where, 0)} + h{k} > {end}: return None",
+                    f"if h{k} < {size} or {_at(where, 0)} + h{k} > {end}: BAIL",
                 ]
                 lines.append(f"p{k} = {_at(where, 0)} + h{k}")
                 payload = f"p{k}"
@@ -629,10 +682,10 @@ class _DecodeWriter:
                 lines.append(f"t{k} = {value}")
                 if rule.of == "all":
                     floor = f"h{k}" if payload == f"p{k}" else str(size)
-                    lines.append(f"if t{k} < {floor} or {_at(where, 0)} + t{k} > {end}: return None")
+                    lines.append(f"if t{k} < {floor} or {_at(where, 0)} + t{k} > {end}: BAIL")
                     lines.append(f"q{k} = {_at(where, 0)} + t{k}")
                 else:
-                    lines.append(f"if not t{k} or {payload} + t{k} > {end}: return None")
+                    lines.append(f"if not t{k} or {payload} + t{k} > {end}: BAIL")
                     lines.append(f"q{k} = {payload} + t{k}")
                 stop = f"q{k}"
         if isinstance(payload, str) and payload != f"p{k}":
@@ -667,14 +720,8 @@ class _DecodeWriter:
         spots = [*spots[:-1], spot]
         children = self.children(classes)
         if children:
-            number = self.read(cls, _dispatch_of(cls)[0][1], k, where, lines, found["seen"])
-            if number.startswith("r"):
-                lines[-1] = (
-                    lines[-1].replace(f"{number} = ", f"{number} = d{k} = ", 1)
-                    if lines[-1].startswith(number)
-                    else lines[-1]
-                )
-            lines.append(f"d{k} = {number}") if not lines[-1].startswith(f"{number} = d{k}") else None
+            number = self.read(cls, _dispatch_of(cls)[0][1], k, where, lines, found["seen"], once=True)
+            lines.append(f"d{k} = {number}")
             for index, (value, child) in enumerate(children):
                 child_flags = (flags[-1] | cls.payload_mode) & ~child.clears_mode
                 lines.append(f"{'if' if index == 0 else 'elif'} d{k} == {value}:")
@@ -720,7 +767,7 @@ class _DecodeWriter:
                     "    try:",
                     f"        n{j}._unpack()",
                 ]
-                lines += ["    except _DecodeError:", "        return None"]
+                lines += ["    except _DecodeError:", "        BAIL"]
         spot = spots[k]
         if not cls._leaf:
             dispatch = _dispatch_of(cls)
@@ -751,10 +798,27 @@ class _DecodeWriter:
 
 
 def _generate_decoder(start: type[Layer]) -> Any:
+    """The decoding tree of stacks starting with ``start``: ``decode(buf, mode)`` (None where the tree
+    steps aside), and the same tree as ``start.decode`` itself (one call less on the hot path),
+    which hands what the tree does not take to the generic decoder."""
     if not _decodable(start):
         return None
     writer = _DecodeWriter(start)
     body = ["e0 = len(buf)", *writer.path([start], [0], [{"where": 0, "end": "e0"}])]
-    source = ["def decode(buf, mode):", *("    " + line for line in body)]
+    plain = [line.replace("BAIL", "return None") for line in body]
+    method = [line.replace("BAIL", "return _generic(cls, buf, lenient)") for line in body]
+    source = [
+        "def decode(buf, mode):",
+        *("    " + line for line in plain),
+        "def decode_method(cls, data, *, lenient=False):",
+        f'    """{start.__name__}.decode(data, lenient=False): see Layer.decode (generated: fused.py)."""',
+        f"    if cls is not {writer.name(start)}: return _generic(cls, data, lenient)  # a subclass",
+        "    buf = data if data.__class__ is bytes else bytes(data)",
+        "    mode = 1 if lenient else 0  # (LENIENT)",
+        *("    " + line for line in method),
+    ]
+    writer.namespace["_generic"] = _bound["generic"]
     namespace = compile_source(f"decode.{start.__name__}", source, writer.namespace)
+    start.decode = classmethod(namespace["decode_method"])  # type: ignore[method-assign,assignment]
+    _INSTALLED.add(start)
     return namespace["decode"]

@@ -363,25 +363,9 @@ class IP(Layer):
             final_destination(values[_OPTIONS], dst) if values[_OPTIONS] else dst
         )
 
-    def _summary(self) -> str | None:
-        payload = self.payload
-        src, dst = self.src, self.dst
-        head = f"IP {src} > {dst}: "
-        values = self._values()
-        proto = values[_PROTO]
-        if values[_FRAG]:
-            return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
-        tail = getattr(payload, "_network_summary", None)
-        if tail is not None:
-            return str(tail("IP", src, dst))
-        if payload is not None and not isinstance(payload, Raw):
-            return head + payload.summary()  # a tunnel: the inner datagram's own line
-        size = 0 if payload is None else len(payload.build())
-        return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
-
 
 # Field positions, named (generated with the class): never a bare index.
-_IHL, _LEN, _FRAG, _PROTO, _CHKSUM = IP.slot.ihl, IP.slot.len, IP.slot.frag, IP.slot.proto, IP.slot.chksum
+_IHL, _LEN, _PROTO, _CHKSUM = IP.slot.ihl, IP.slot.len, IP.slot.proto, IP.slot.chksum
 _SRC, _DST, _OPTIONS = IP.slot.src, IP.slot.dst, IP.slot.options
 _PROTO_AT = IP.span.proto.start
 _read_version, _read_ihl, _read_len, _read_flags, _read_frag = (

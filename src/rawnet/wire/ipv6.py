@@ -1,7 +1,7 @@
 """IPv6 (RFC 8200): the fixed header, and the pseudo-header it hands down.
 
-Its extension headers are layers of their own (ipv6ext.py); the fixed header names them in its
-summary and looks through Routing headers for the final destination of the pseudo-header.
+Its extension headers are layers of their own (ipv6ext.py); the fixed header looks through
+Routing headers for the final destination of the pseudo-header.
 
 Edge cases, decided here once: a payload length of 0 (a jumbogram, a TSO/GSO capture)
 means "to the end of the buffer" unless the next header is 59 (No Next Header), and
@@ -22,10 +22,9 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrSegmentRouting,
     has_jumbo_option,
     next_class,
-    next_header,
     next_header_of,
 )
-from rawnet.wire.layer import IN_IPV6, LAZY, QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.layer import IN_IPV6, LAZY, QUOTED, Layer, LayerClass
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.registry import IPV6_NEXT_HEADER
 
@@ -116,47 +115,6 @@ class IPv6(Layer):
                 dst = layer._final_destination(dst)
             layer = layer.payload
         return (values[_SRC] or _ZERO16) + dst
-
-    def _summary(self) -> str | None:
-        src, dst = self.src, self.dst
-        head = f"IP6 {src} > {dst}: "
-        number = self._values()[_NH]
-        headers = []
-        layer = self.payload
-        while isinstance(layer, EXTENSION_HEADERS):
-            text, more = layer._header_summary()
-            headers.append(text)
-            if not more:  # tcpdump stops at a non-first fragment or a routing type it does not know
-                return head + " ".join(headers)
-            number = layer.nh
-            layer = layer.payload
-        prefix = "".join(header + " " for header in headers)
-        if number is None:
-            number = next_header(layer)
-        if layer is None or isinstance(layer, Raw):
-            if number == NO_NEXT_HEADER:
-                return f"{head}{prefix}no next header"
-            size = 0 if layer is None else len(layer.build())
-            return f"{head}{prefix} ip-proto-{number} {size}"
-        tail = getattr(layer, "_network_summary", None)
-        if tail is None:
-            return f"{head}{prefix}{layer.summary()}"
-        line = str(tail("IP6", src, dst))
-        return head + prefix + _without_addresses(line, src, dst) if prefix else line
-
-    def _network_summary(self, family: str, src: str, dst: str) -> str:
-        return f"{family} {src} > {dst}: {self.summary()}"
-
-
-def _without_addresses(line: str, src: str, dst: str) -> str:
-    """A transport's summary as tcpdump prints it after extension headers: without the addresses."""
-    head = f"IP6 {src} > {dst}: "
-    if line.startswith(head):
-        return line[len(head) :]
-    with_ports = f"IP6 {src}."
-    if line.startswith(with_ports):
-        return line[len(with_ports) :].replace(f" > {dst}.", " > ", 1)
-    return line
 
 
 # Field positions, named (generated with the class): never a bare index.

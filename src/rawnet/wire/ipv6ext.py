@@ -196,10 +196,6 @@ class _OptionsHeader(Layer):
             nh = next_header_of(self)
         return self._pack(nh, length) + option_bytes + self._build_payload(pseudo) + self._pad
 
-    def _header_summary(self) -> tuple[str, bool]:
-        """tcpdump's words for this header, and whether tcpdump goes on to the next one."""
-        return ("HBH" if isinstance(self, IPv6ExtHdrHopByHop) else "DSTOPT"), True
-
 
 def _extension_end(name: str, buf: bytes, offset: int, end: int) -> int:
     """Where the extension header at ``offset`` ends: (Hdr Ext Len + 1) * 8 bytes, checked to fit."""
@@ -252,10 +248,6 @@ class _RoutingHeader(Layer):
 
     def _counters(self, values: list[Any]) -> tuple[int, ...]:
         """The header's computed fields after Hdr Ext Len, in order (Segments Left, ...)."""
-        raise NotImplementedError
-
-    def _header_summary(self) -> tuple[str, bool]:
-        """tcpdump's words for this header, and whether tcpdump goes on to the next one."""
         raise NotImplementedError
 
     def _build(self, pseudo: bytes | None) -> bytes:
@@ -319,20 +311,6 @@ class IPv6ExtHdrRouting(_RoutingHeader):
     def _counters(self, values: list[Any]) -> tuple[int, ...]:
         return (self._segments_left(values),)
 
-    def _header_summary(self) -> tuple[str, bool]:
-        values = self._values()
-        kind = self.type
-        length = self.len if self.len is not None else len(self._body(values)) // 8
-        text = f"RT6 (len={length}, type={kind}{' [Deprecated]' if kind == 0 else ''}"
-        text += f", segleft={self._segments_left(values)}"
-        if kind not in (0, 2):
-            return f"{text} (unknown type) (invalid)", False
-        if self.data:
-            return f"{text}[|rt6]", False
-        if self.reserved:
-            text += f", rsv=0x{self.reserved:x}"
-        return text + "".join(f", [{i}]{a}" for i, a in enumerate(self.addresses)) + ")", True
-
 
 class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     """Segment Routing Header (RFC 8754): Routing type 4 with a list of segments, the last first.
@@ -394,17 +372,6 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
             lastentry = max(len(values[_S.addresses]) - 1, 0)
         return self._segments_left(values), lastentry
 
-    def _header_summary(self) -> tuple[str, bool]:
-        values = self._values()
-        length = self.len if self.len is not None else len(self._body(values)) // 8
-        lastentry = self._counters(values)[1]
-        text = f"RT6 (len={length}, type={self.type}, segleft={self._segments_left(values)}"
-        text += f", last-entry={lastentry}"
-        if self.flags:
-            text += f", flags=0x{self.flags:x}"
-        text += f", tag={self.tag:x}"
-        return text + "".join(f", [{i}]{a}" for i, a in enumerate(self.addresses)) + ")", True
-
 
 class IPv6ExtHdrFragment(Layer):
     """Fragment header (RFC 8200 4.5): offset in 8-byte units, More Fragments flag, identification."""
@@ -431,10 +398,6 @@ class IPv6ExtHdrFragment(Layer):
         if nh is None:
             nh = next_header_of(self)
         return self._pack(nh) + self._build_payload(pseudo) + self._pad
-
-    def _header_summary(self) -> tuple[str, bool]:
-        size = len(self._build_payload(None))
-        return f"frag ({self.offset * 8}|{size})", not self.offset
 
 
 #: The extension header classes (a tuple, for isinstance).

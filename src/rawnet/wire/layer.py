@@ -13,7 +13,7 @@ decoding raises only DecodeError; ``/`` never shares a layer between two packets
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
@@ -63,23 +63,14 @@ _DEPTH_LIMIT = (MAX_DEPTH + 1) * DEPTH_UNIT
 _new = object.__new__
 _DATA = (bytes, bytearray, str)  # what ``/`` turns into a Raw layer (a tuple: cheaper than a union)
 _AUTO = (LENGTH, CHECKSUM, NEXT)
-#: Names a field may not take: they are the machinery's.
-_RESERVED = frozenset(
-    (
-        "payload",
-        "padding",
-        "name",
-        "build",
-        "decode",
-        "copy",
-        "show",
-        "summary",
-        "fields",
-        "get_field",
-        "slot",
-        "span",
-    )
-)
+#: Names a field may not take: Layer's public names (known once Layer exists).
+_RESERVED: frozenset[str] = frozenset()
+
+
+def _reserved() -> frozenset[str]:
+    global _RESERVED
+    _RESERVED = frozenset(name for name in dir(Layer) if not name.startswith("_")) | {"slot", "span"}
+    return _RESERVED
 
 
 class Problem(NamedTuple):
@@ -179,22 +170,24 @@ class Layer:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         own = [value for value in cls.__dict__.values() if isinstance(value, Field)]
+        reserved = _RESERVED or _reserved()
         for field in own:
-            if field.name in _RESERVED:
+            if field.name in reserved:
                 raise TypeError(f"{cls.__name__}.{field.name}: the name belongs to Layer, choose another")
-        if own or not cls.fields_desc:
-            fields = merge_fields(cls.__name__, cls.fields_desc, own)
-            cls.fields_desc = fields
-            cls._auto_fields = tuple(f for f in fields if f.auto in _AUTO)
-            cls._layout = compile_header(cls, fields)
-        fields = cls.fields_desc
+        # Every class is compiled, one with no fields of its own too: its errors name it.
+        fields = merge_fields(cls.__name__, cls.fields_desc, own)
+        cls.fields_desc = fields
+        cls._auto_fields = tuple(f for f in fields if f.auto in _AUTO)
+        cls._layout = compile_header(cls, fields)
         dispatch: list[tuple[dict[int, type[Layer]], Any]] = []
         for field in fields:
             if isinstance(field.rule, Next):
                 dispatch.append((LAYERS.table(field.rule.space), field.read))
-        if cls.ports is not None:
+        if cls.ports is not None:  # the destination port first, then the source port
             table = LAYERS.table(cls.ports)
-            dispatch += [(table, field.read) for field in fields if field.name in ("dport", "sport")]
+            dispatch += [
+                (table, field.read) for name in ("dport", "sport") for field in fields if field.name == name
+            ]
         cls._dispatch = tuple(dispatch)
         cls._leaf = cls._next_layer is Layer._next_layer and not dispatch
         # A class with its own _next_layer, _decode or _build says whether the codecs may stand in
@@ -275,21 +268,13 @@ class Layer:
         Strict (the default): a malformed or truncated header raises DecodeError. Lenient: the
         first header that fails becomes an ``Undecoded`` layer holding the rest of the bytes and
         the reason, so what decoded is kept and nothing is lost.
+
+        A class that starts common stacks (Ether, IP, ...) gets a generated decode of its own on
+        its first decode (fused.py): the same result, the common stacks in one function.
         """
-        buf = data if data.__class__ is bytes else bytes(data)
-        fast = _decoders.get(cls)
-        if fast is None:
-            fast = fused.decoder_for(cls)
-        if fast:  # (False: no stack codec starts with this class)
-            top = fast(buf, 1 if lenient else 0)  # (LENIENT)
-            if top is not None:
-                return top  # type: ignore[no-any-return]
-        if not lenient:
-            return cls._decode_chain(buf, 0)
-        try:
-            return cls._decode_chain(buf, LENIENT)
-        except DecodeError as error:
-            return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
+        if cls not in _decoders and fused.decoder_for(cls):
+            return cls.decode(data, lenient=lenient)  # (now the generated one)
+        return _generic(cls, data, lenient)
 
     @classmethod
     def _decode_chain(cls: type[L], buf: bytes, mode: int) -> L:
@@ -442,7 +427,7 @@ class Layer:
                     size = len(payload)  # (the shape written out for the usual sizes: no slice to allocate)
                     if size == 3 * FROZEN:
                         shape: tuple[Any, ...] = (self.__class__, payload[0], payload[5], payload[10])
-                    elif size == 2 * FROZEN:
+                    elif size == 2 * FROZEN:  # (each layer's class is the first of its FROZEN items)
                         shape = (self.__class__, payload[0], payload[5])
                     elif size == 4 * FROZEN:
                         shape = (self.__class__, payload[0], payload[5], payload[10], payload[15])
@@ -534,7 +519,7 @@ class Layer:
             payload = _thaw_tail(self)
         if payload._v is not None:
             if payload.__class__ is Raw and payload._payload is None and not payload._pad:
-                return payload._v[0]  # type: ignore[no-any-return]  # data: the usual last layer
+                return payload._v[_LOAD]  # type: ignore[no-any-return]  # data: the usual last layer
             return payload._build(pseudo)  # type: ignore[no-any-return]
         if payload._payload is LAZY:  # an untouched decoded view and its tail: the bytes as they were
             return payload._buf[payload._off : payload._pend] + payload._pad  # type: ignore[no-any-return]
@@ -570,15 +555,18 @@ class Layer:
         return out
 
     def __getitem__(self, cls: type[L]) -> L:
-        layer: Layer | None = self
-        while layer is not None:  # exact classes first: the usual case, and the cheapest test
+        layer: Any = self
+        while True:  # exact classes first: the usual case, and the cheapest test
             if layer.__class__ is cls:
                 return layer
             payload = layer._payload
-            if payload is LAZY:
+            kind = payload.__class__
+            if kind is _Lazy:
                 payload = layer._payload = layer._decode_payload()
-            elif payload.__class__ is tuple:
+            elif kind is tuple:
                 payload = _thaw_tail(layer)
+            if payload is None:
+                break
             layer = payload
         layer = self
         while layer is not None:  # then subclasses (ICMPv6EchoRequest for ICMPv6, ...)
@@ -685,13 +673,13 @@ class Layer:
         except BuildError:
             return self
 
+    #: What summary() calls: tcpdump.summary, which rawnet/wire/__init__.py installs (tcpdump.py
+    #: imports the protocol modules, which import this module: this module never imports it).
+    _summarize: ClassVar[Callable[[Layer], str]]
+
     def summary(self) -> str:
-        """One line in tcpdump's style."""
-        for layer in self.layers():
-            line = layer._summary()
-            if line is not None:
-                return line
-        return type(self).__name__
+        """One line in tcpdump's style (its -n output, as tcpdump.py writes it)."""
+        return Layer._summarize(self)
 
     def summary_safe(self) -> str:
         """summary(), or the layer names when the packet cannot be summarised."""
@@ -699,10 +687,6 @@ class Layer:
             return self.summary()
         except Exception:
             return " / ".join(type(layer).__name__ for layer in self.layers())
-
-    def _summary(self) -> str | None:
-        """This layer's one-line summary, or None to let its payload speak."""
-        return None
 
     def verify(self) -> list[Problem]:
         """Every length and checksum that differs from what the content says, with the right value.
@@ -860,6 +844,17 @@ def _thaw_tail(layer: Layer) -> Layer:
     return layer._payload  # type: ignore[no-any-return]
 
 
+def _generic(cls: type[L], data: bytes | bytearray | memoryview, lenient: bool) -> L:
+    """Layer.decode by the per-layer decoders (where no generated decoding tree takes the bytes)."""
+    buf = data if data.__class__ is bytes else bytes(data)
+    if not lenient:
+        return cls._decode_chain(buf, 0)
+    try:
+        return cls._decode_chain(buf, LENIENT)
+    except DecodeError as error:
+        return Undecoded._make(buf, 0, len(buf), error)  # type: ignore[return-value]
+
+
 def _decode_rest(layer: Layer) -> None:
     """Decode the headers below ``layer`` down to a leaf (the generic decoder's loop)."""
     while layer._payload is LAZY and not layer._leaf:
@@ -900,13 +895,13 @@ class Raw(Layer):
         return layer
 
     def _build(self, pseudo: bytes | None) -> bytes:
-        load = self._values()[0]
+        load = self._values()[_LOAD]
         if self._payload is None and not self._pad:
             return load  # type: ignore[no-any-return]
         return load + self._build_payload(pseudo) + self._pad  # type: ignore[no-any-return]
 
-    def _summary(self) -> str | None:
-        return f"Raw {len(self._values()[0])} bytes"
+
+_LOAD = Raw.slot.load
 
 
 class Undecoded(Raw):
@@ -941,12 +936,8 @@ class Undecoded(Raw):
     def _computed(self) -> Layer:
         return self  # nothing to compute, and decoding the bytes again would lose the reason
 
-    def _summary(self) -> str | None:
-        values = self._values()
-        return f"Undecoded {len(values[0])} bytes ({values[1]})"
 
-
-fused.bind(LAZY, Raw, _decode_rest, DEPTH_UNIT, (LENIENT, IN_IPV6))
+fused.bind(LAZY, Raw, _decode_rest, _generic, DEPTH_UNIT, (LENIENT, IN_IPV6))
 _tail_builders = fused.TAIL_BUILDERS
 _decoders = fused.DECODERS
 ONCE = fused.ONCE

@@ -61,9 +61,6 @@ class ICMPv6ND_NS(ICMPv6):
     tgt = IPv6Address("Target Address", "::")
     _next_layer = _options_next
 
-    def _describe(self) -> tuple[str, bool]:
-        return f"neighbor solicitation, who has {self.tgt}", True
-
 
 class ICMPv6ND_NA(ICMPv6):
     """Neighbor Advertisement (RFC 4861 4.4): Router, Solicited, Override flags and the target."""
@@ -77,9 +74,6 @@ class ICMPv6ND_NA(ICMPv6):
     tgt = IPv6Address("Target Address", "::")
     _next_layer = _options_next
 
-    def _describe(self) -> tuple[str, bool]:
-        return f"neighbor advertisement, tgt is {self.tgt}", True
-
 
 class ICMPv6ND_Redirect(ICMPv6):
     """Redirect (RFC 4861 4.5): a better first hop ``tgt`` for destination ``dst``."""
@@ -90,9 +84,6 @@ class ICMPv6ND_Redirect(ICMPv6):
     tgt = IPv6Address("Target Address", "::")
     dst = IPv6Address("Destination Address", "::")
     _next_layer = _options_next
-
-    def _describe(self) -> tuple[str, bool]:
-        return f"redirect, {self.dst} to {self.tgt}", True
 
 
 class ICMPv6NDOpt(Layer):

@@ -92,8 +92,17 @@ class Registry:
         """Make ``layer`` the decoder of ``number`` in ``space`` (and the number it builds with,
         if it has none there yet)."""
         own = self._own.setdefault(space, {})
-        if number in own:
-            raise ValueError(f"{space} {number:#x} is already registered to {own[number].__name__}")
+        # a number is taken in the space, in a space it includes, and in the spaces that include it
+        related = [
+            space,
+            INCLUDES.get(space),
+            *(other for other, included in INCLUDES.items() if included == space),
+        ]
+        for other in related:
+            holder = self._own.get(other, {}).get(number) if other else None
+            if holder is not None:
+                where = "" if other == space else f" (in {other})"
+                raise ValueError(f"{space} {number:#x} is already registered to {holder.__name__}{where}")
         own[number] = layer
         self._refresh()
 

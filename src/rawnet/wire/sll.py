@@ -7,7 +7,7 @@ EtherType in ``proto``, like Ethernet's.
 from __future__ import annotations
 
 from rawnet.wire.fields import FixedBytes, Next, UInt
-from rawnet.wire.layer import Layer, Raw
+from rawnet.wire.layer import Layer
 from rawnet.wire.numbers import EtherType
 from rawnet.wire.registry import ETHERTYPE
 
@@ -26,9 +26,6 @@ class CookedLinux(Layer):
     src = FixedBytes(8, "Link-layer address (8 bytes, zero-padded)")
     proto = UInt(16, "Protocol (EtherType)", None, auto=Next(ETHERTYPE), enum=EtherType, hex=True)
 
-    def _summary(self) -> str | None:
-        return None if self.payload is not None and not isinstance(self.payload, Raw) else "Linux cooked"
-
 
 class CookedLinux2(Layer):
     """Linux cooked capture v2 (SLL2): EtherType, interface index, ARPHRD type, packet type, address."""
@@ -42,6 +39,3 @@ class CookedLinux2(Layer):
     pkttype = UInt(8, "Packet type (0 host .. 4 outgoing)", 0)
     lladdrlen = UInt(8, "Link-layer address length", 6)
     src = FixedBytes(8, "Link-layer address (8 bytes, zero-padded)")
-
-    def _summary(self) -> str | None:
-        return None if self.payload is not None and not isinstance(self.payload, Raw) else "Linux cooked v2"

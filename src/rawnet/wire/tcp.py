@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rawnet.errors import MalformedError, TruncatedError
@@ -171,87 +171,6 @@ class TCP(Layer):
         # One allocation for the segment: the header around its checksum, then the data.
         at = _CHKSUM_AT
         return _join((header[: at.start], chksum.to_bytes(2, "big"), header[at.stop :], payload, self._pad))
-
-    def _network_summary(self, family: str, src: str, dst: str) -> str:
-        values = self._values()
-        flags = values[6]
-        letters = "".join(letter for bit, letter in _TCPDUMP_FLAGS if flags & bit) or "none"
-        size = len(self._build_payload(None))
-        parts = [f"Flags [{letters}]"]
-        if size or flags & 0x07:  # tcpdump shows seq for data, SYN, FIN or RST only
-            parts.append(f"seq {values[2]}:{(values[2] + size) & 0xFFFFFFFF}" if size else f"seq {values[2]}")
-        if flags & 0x10:
-            parts.append(f"ack {values[3]}")
-        parts.append(f"win {values[7]}")
-        if flags & 0x20:
-            parts.append(f"urg {values[9]}")
-        if values[10]:
-            parts.append(f"options [{','.join(_tcpdump_option(name, value) for name, value in values[10])}]")
-        parts.append(f"length {size}")
-        return f"{family} {src}.{values[0]} > {dst}.{values[1]}: " + ", ".join(parts)
-
-    def _summary(self) -> str | None:
-        return self._network_summary("TCP", "?", "?")
-
-
-# tcpdump's letters, in its order (print-tcp.c tcp_flag_values).
-_TCPDUMP_FLAGS = (
-    (0x01, "F"),
-    (0x02, "S"),
-    (0x04, "R"),
-    (0x08, "P"),
-    (0x10, "."),
-    (0x20, "U"),
-    (0x40, "E"),
-    (0x80, "W"),
-)
-
-
-def _tcpdump_option(name: Any, value: Any) -> str:
-    if name == "MSS":
-        return f"mss {value}"
-    if name == "WScale":
-        return f"wscale {value}"
-    if name == "SAckOK":
-        return "sackOK"
-    if name == "Timestamp":
-        return f"TS val {value[0]} ecr {value[1]}"
-    if name == "SAck":
-        edges = "".join(f"{{{value[i]}:{value[i + 1]}}}" for i in range(0, len(value) - 1, 2))
-        return f"sack {len(value) // 2} {edges}"
-    if name == "NOP":
-        return "nop"
-    if name == "EOL":
-        return "eol"
-    data = bytes(value or b"")
-    known = _TCPDUMP_KINDS.get(name)
-    if known is not None:
-        text: str | None = known(data)
-        if text is not None:
-            return text
-    return f"unknown-{name} 0x{data.hex()}" if data else f"unknown-{name}"
-
-
-def _uto(data: bytes) -> str | None:
-    if len(data) != 2:
-        return None
-    value = int.from_bytes(data, "big")
-    return f"uto 0x{value:x} {(value >> 1) * 60 if value & 1 else value >> 1}"
-
-
-# tcpdump's names for the other kinds it prints (print-tcp.c), when their length is right.
-_TCPDUMP_KINDS: dict[Any, Callable[[bytes], str | None]] = {
-    6: lambda data: f"echo {int.from_bytes(data, 'big')}" if len(data) == 4 else None,
-    7: lambda data: f"echoreply {int.from_bytes(data, 'big')}" if len(data) == 4 else None,
-    19: lambda data: (
-        f"md5 shared secret not supplied with -M, can't check - {data.hex()}" if len(data) == 16 else None
-    ),
-    28: _uto,
-    29: lambda data: (
-        f"tcp-ao keyid {data[0]} rnextkeyid {data[1]} mac 0x{data[2:].hex()}" if len(data) >= 2 else None
-    ),
-    34: lambda data: f"tfo  cookie {data.hex()}" if data else "tfo  cookiereq",
-}
 
 
 # Field positions, named (generated with the class): never a bare index.

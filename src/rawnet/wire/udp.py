@@ -86,15 +86,6 @@ class UDP(Layer):
             return tuple(field for field in fields if field.name != "chksum")  # no checksum (RFC 768)
         return fields
 
-    def _network_summary(self, family: str, src: str, dst: str) -> str:
-        # Like tcpdump: the length field says (a first fragment carries only part of the data).
-        length = self.len
-        size = length - 8 if length is not None and length >= 8 else len(self._build_payload(None))
-        return f"{family} {src}.{self.sport} > {dst}.{self.dport}: UDP, length {size}"
-
-    def _summary(self) -> str | None:
-        return self._network_summary("UDP", "?", "?")
-
 
 # Field positions, named (generated with the class): never a bare index.
 _LEN, _CHKSUM = UDP.slot.len, UDP.slot.chksum

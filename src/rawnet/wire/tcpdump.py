@@ -1,0 +1,792 @@
+"""tcpdump's one-line text for a packet (its -n output, without -v or -e): presentation only.
+
+``summary(packet)`` asks each layer from the outside in for its line; the first that has one
+speaks (a link header carrying a protocol lets that protocol speak). A layer's line comes from
+the render function ``_RENDER`` holds for its class (a subclass takes its nearest base's), one
+per protocol in the order of the protocol modules, each beside tcpdump's name tables it uses
+(print-*.c). This module imports the protocol modules and only reads them; they never import
+it (``Layer.summary()`` reaches it through rawnet/wire/__init__.py). Never I/O, never globals.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
+from rawnet.wire.compiler import reader
+from rawnet.wire.ether import Dot1Q, Ether
+from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
+from rawnet.wire.icmpv6 import (
+    ICMPv6,
+    ICMPv6DestUnreach,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6PacketTooBig,
+    ICMPv6ParamProblem,
+    ICMPv6TimeExceeded,
+)
+from rawnet.wire.ipv4 import IP
+from rawnet.wire.ipv6 import IPv6
+from rawnet.wire.ipv6ext import (
+    DESTINATION_OPTIONS,
+    EXTENSION_HEADERS,
+    FRAGMENT_HEADER,
+    HOP_BY_HOP,
+    NO_NEXT_HEADER,
+    ROUTING,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    IPv6ExtHdrSegmentRouting,
+    next_header,
+)
+from rawnet.wire.layer import Layer, Raw, Undecoded
+from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
+from rawnet.wire.numbers import EtherType, IPProto
+from rawnet.wire.sll import CookedLinux, CookedLinux2
+from rawnet.wire.tcp import TCP
+from rawnet.wire.udp import UDP
+
+_T = TypeVar("_T")
+
+
+#: The network header around a transport, (family, src, dst): tcpdump begins the transport's
+#: line with its addresses. The family is "IP" or "IP6"; a transport alone says its own name.
+Carrier = tuple[str, str, str]
+
+#: A protocol's render function: its layer's line (under the network header ``carrier`` for a
+#: transport, None when it is alone), or None to let the layer's payload speak.
+Render = Callable[[Any, Carrier | None], str | None]
+
+
+def summary(packet: Layer) -> str:
+    """``packet`` as one line of tcpdump's -n output (``Layer.summary()``)."""
+    for layer in packet.layers():
+        cls = layer.__class__
+        render = _RENDER.get(cls) or _nearest(_RENDER, cls)
+        if render is not None:
+            line = render(layer, None)
+            if line is not None:
+                return line
+    return type(packet).__name__
+
+
+def _nearest(table: Mapping[type, _T], cls: type) -> _T | None:
+    """``table``'s entry for ``cls`` or for its nearest base class that has one."""
+    for base in cls.__mro__:
+        found = table.get(base)
+        if found is not None:
+            return found
+    return None
+
+
+def _carries_a_protocol(layer: Layer) -> bool:
+    """Whether ``layer`` carries a decoded protocol, which then has the line (tcpdump without -e)."""
+    payload = layer.payload
+    return payload is not None and not isinstance(payload, Raw)
+
+
+def _transport(layer: Layer | None, carrier: Carrier) -> str | None:
+    """``layer``'s line under the network header ``carrier``; None when it is not a transport."""
+    cls = layer.__class__
+    render = _TRANSPORTS.get(cls) or _nearest(_TRANSPORTS, cls)
+    return None if render is None else render(layer, carrier)
+
+
+# -- Ethernet and 802.1Q (ether.py; print-ether.c) --------------------------------------------
+
+#: EtherTypes start here; a smaller number in the type field is an 802.3 length.
+_MIN_ETHERTYPE = 0x600
+
+#: tcpdump's names where they differ from EtherType's (print-ether.c's ethertype_values).
+_ETHERTYPE_NAMES = {0x8100: "802.1Q", 0x88A8: "802.1Q-QinQ", 0x9100: "802.1Q-9100", 0x9200: "802.1Q-9200"}
+
+
+def ethertype_text(number: int) -> str:
+    """An EtherType as tcpdump prints it: ``IPv4 (0x0800)``, ``802.1Q (0x8100)``, ``Unknown (0x1234)``."""
+    name = _ETHERTYPE_NAMES.get(number)
+    if name is None:
+        name = EtherType(number).name
+        if name.startswith("unknown_"):
+            name = "Unknown"
+    return f"{name} (0x{number:04x})"
+
+
+def _ether(frame: Ether, carrier: Carrier | None) -> str | None:
+    if _carries_a_protocol(frame):
+        return None
+    ethertype = frame._values()[Ether.slot.type]
+    what = (
+        f"ethertype {ethertype_text(ethertype)}"
+        if ethertype is not None and ethertype >= _MIN_ETHERTYPE
+        else "802.3"
+    )
+    return f"{frame.src} > {frame.dst}, {what}, length {len(frame.build())}"
+
+
+def _dot1q(tag: Dot1Q, carrier: Carrier | None) -> str | None:
+    # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
+    if _carries_a_protocol(tag):
+        return None
+    return f"802.1Q vlan {tag.vlan}, p {tag.prio}, ethertype 0x{tag.type or 0:04x}"
+
+
+# -- ARP (arp.py; print-arp.c) -----------------------------------------------------------------
+
+_ETHERTYPE_TRAIL = 0x1000  # trailer encapsulation: tcpdump reads its ARP as IPv4's too
+_IPV4_SIZE = 4
+
+# tcpdump's names (print-arp.c arphrd_values, arpop_values; ethertype.c for the usual EtherTypes).
+_ARP_HARDWARE = {
+    1: "Ethernet",
+    6: "TokenRing",
+    7: "ArcNet",
+    15: "FrameRelay",
+    19: "ATM",
+    23: "Strip",
+    24: "IEEE 1394",
+    32: "InfiniBand",
+}
+_ARP_PROTOCOLS = {0x0800: "IPv4", 0x0806: "ARP", 0x86DD: "IPv6", 0x8100: "802.1Q"}
+_ARP_OPERATIONS = {
+    1: "Request",
+    2: "Reply",
+    3: "Reverse Request",
+    4: "Reverse Reply",
+    8: "Inverse Request",
+    9: "Inverse Reply",
+    10: "NACK Reply",
+}
+_ARP_FIXED = tuple(reader(ARP, name) for name in ("hwtype", "ptype", "hwlen", "plen", "op"))
+
+
+def _arp(arp: ARP, carrier: Carrier | None) -> str:
+    """tcpdump's line (without -e): "ARP, Request who-has A tell B, length 28".
+
+    Two cases keep this style where tcpdump differs: ATM ARP (hwtype 19), which it prints in
+    its own layout, and opcodes it has no text for, which it hex-dumps.
+    """
+    wire = arp.build()
+    hwtype, ptype, hwlen, plen, op = (read(wire, 0) for read in _ARP_FIXED)
+    length = f", length {len(wire)}"
+    if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL) or plen != _IPV4_SIZE or hwlen == 0:
+        hardware = _ARP_HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
+        protocol = _ARP_PROTOCOLS.get(ptype, f"Unknown Protocol (0x{ptype:04x})")
+        return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}){length}"
+    # The four addresses follow the fixed header: sender's hardware and protocol, then target's.
+    at = arp.header_len
+    sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
+    at += hwlen + plen
+    tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
+    if op == ARPOp.who_has:
+        known = f" ({_link_text(tha)})" if any(tha) else ""
+        return f"ARP, Request who-has {tpa}{known} tell {spa}{length}"
+    if op == ARPOp.is_at:
+        return f"ARP, Reply {spa} is-at {_link_text(sha)}{length}"
+    if op == ARPOp.RARP_req:
+        return f"ARP, Reverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
+    if op == ARPOp.RARP_rep:
+        return f"ARP, Reverse Reply {_link_text(tha)} at {tpa}{length}"
+    if op == ARPOp.InARP_req:
+        return f"ARP, Inverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
+    if op == ARPOp.InARP_rep:
+        return f"ARP, Inverse Reply {_link_text(sha)} at {spa}{length}"
+    return f"ARP, {_ARP_OPERATIONS.get(op, f'Unknown ({op})')}{length}"
+
+
+def _ipv4_text(wire: bytes) -> str:
+    return ".".join(str(byte) for byte in wire)
+
+
+def _link_text(wire: bytes) -> str:
+    return wire.hex(":")
+
+
+# -- IPv4 (ipv4.py; print-ip.c) -----------------------------------------------------------------
+
+_IP = IP.slot
+
+
+def _ipv4(ip: IP, carrier: Carrier | None) -> str:
+    payload = ip.payload
+    src, dst = ip.src, ip.dst
+    head = f"IP {src} > {dst}: "
+    values = ip._values()
+    proto = values[_IP.proto]
+    if values[_IP.frag]:
+        return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
+    line = _transport(payload, ("IP", src, dst))
+    if line is not None:
+        return line
+    if payload is not None and not isinstance(payload, Raw):
+        return head + summary(payload)  # a tunnel (IPv4 or IPv6 inside): the inner datagram's own line
+    size = 0 if payload is None else len(payload.build())
+    return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
+
+
+# -- IPv6 (ipv6.py; print-ip6.c) ----------------------------------------------------------------
+
+
+def _ipv6(ip6: IPv6, carrier: Carrier | None) -> str:
+    """The fixed header's addresses, tcpdump's words for each extension header, then the payload."""
+    src, dst = ip6.src, ip6.dst
+    head = f"IP6 {src} > {dst}: "
+    number = ip6._values()[IPv6.slot.nh]
+    headers = []
+    layer: Any = ip6.payload
+    while (words := _extension_words(layer)) is not None:
+        text, more = words
+        headers.append(text)
+        if not more:  # tcpdump stops at a non-first fragment or a routing type it does not know
+            return head + " ".join(headers)
+        number = layer.nh
+        layer = layer.payload
+    prefix = "".join(header + " " for header in headers)
+    if number is None:
+        number = next_header(layer)
+    if layer is None or isinstance(layer, Raw):
+        if number == NO_NEXT_HEADER:
+            return f"{head}{prefix}no next header"
+        size = 0 if layer is None else len(layer.build())
+        return f"{head}{prefix} ip-proto-{number} {size}"
+    line = _transport(layer, ("IP6", src, dst))
+    if line is None:
+        return f"{head}{prefix}{summary(layer)}"
+    return head + prefix + _without_addresses(line, src, dst) if prefix else line
+
+
+def _without_addresses(line: str, src: str, dst: str) -> str:
+    """A transport's line as tcpdump prints it after extension headers: without the addresses."""
+    head = f"IP6 {src} > {dst}: "
+    if line.startswith(head):
+        return line[len(head) :]
+    with_ports = f"IP6 {src}."
+    if line.startswith(with_ports):
+        return line[len(with_ports) :].replace(f" > {dst}.", " > ", 1)
+    return line
+
+
+# -- IPv6 extension headers (ipv6ext.py; print-ip6.c, print-rt6.c, print-frag6.c) ---------------
+
+_UNIT = 8  #: extension header lengths and fragment offsets count units of 8 bytes (RFC 8200 4)
+
+
+def _extension_words(layer: Layer | None) -> tuple[str, bool] | None:
+    """tcpdump's words for an extension header and whether it goes on to the next header; None
+    for any other layer."""
+    if not isinstance(layer, EXTENSION_HEADERS):
+        return None
+    cls = layer.__class__
+    words = _EXTENSION_WORDS.get(cls) or _nearest(_EXTENSION_WORDS, cls)
+    return None if words is None else words(layer)
+
+
+def _routing(header: IPv6ExtHdrRouting) -> tuple[str, bool]:
+    values = header._values()
+    kind = header.type
+    length = header.len if header.len is not None else len(header._body(values)) // _UNIT
+    text = f"RT6 (len={length}, type={kind}{' [Deprecated]' if kind == 0 else ''}"
+    text += f", segleft={header._segments_left(values)}"
+    if kind not in (0, 2):
+        return f"{text} (unknown type) (invalid)", False
+    if header.data:
+        return f"{text}[|rt6]", False
+    if header.reserved:
+        text += f", rsv=0x{header.reserved:x}"
+    return text + "".join(f", [{i}]{a}" for i, a in enumerate(header.addresses)) + ")", True
+
+
+def _segment_routing(header: IPv6ExtHdrSegmentRouting) -> tuple[str, bool]:
+    values = header._values()
+    length = header.len if header.len is not None else len(header._body(values)) // _UNIT
+    segleft, lastentry = header._counters(values)
+    text = f"RT6 (len={length}, type={header.type}, segleft={segleft}"
+    text += f", last-entry={lastentry}"
+    if header.flags:
+        text += f", flags=0x{header.flags:x}"
+    text += f", tag={header.tag:x}"
+    return text + "".join(f", [{i}]{a}" for i, a in enumerate(header.addresses)) + ")", True
+
+
+def _fragment(header: IPv6ExtHdrFragment) -> tuple[str, bool]:
+    size = len(header._build_payload(None))
+    return f"frag ({header.offset * _UNIT}|{size})", not header.offset
+
+
+_EXTENSION_WORDS: dict[type, Callable[[Any], tuple[str, bool]]] = {
+    IPv6ExtHdrHopByHop: lambda header: ("HBH", True),
+    IPv6ExtHdrDestOpt: lambda header: ("DSTOPT", True),
+    IPv6ExtHdrRouting: _routing,
+    IPv6ExtHdrSegmentRouting: _segment_routing,
+    IPv6ExtHdrFragment: _fragment,
+}
+
+
+# -- ICMP (icmp.py; print-icmp.c) ---------------------------------------------------------------
+
+# tcpdump's texts: plain names, unreachable formats by code, redirects by code.
+_ICMP_PLAIN = {
+    0: "echo reply",
+    4: "source quench",
+    8: "echo request",
+    10: "router solicitation",
+    13: "time stamp request",
+    14: "time stamp reply",
+    15: "information request",
+    16: "information reply",
+    17: "address mask request",
+}
+_ICMP_UNREACHABLE = {
+    0: "net {} unreachable",
+    1: "host {} unreachable",
+    5: "{} unreachable - source route failed",
+    6: "net {} unreachable - unknown",
+    7: "host {} unreachable - unknown",
+    8: "{} unreachable - source host isolated",
+    9: "net {} unreachable - admin prohibited",
+    10: "host {} unreachable - admin prohibited",
+    11: "net {} unreachable - tos prohibited",
+    12: "host {} unreachable - tos prohibited",
+    13: "host {} unreachable - admin prohibited filter",
+    14: "host {} unreachable - host precedence violation",
+    15: "host {} unreachable - precedence cutoff",
+}
+_ICMP_REDIRECT = {
+    0: "redirect {} to net {}",
+    1: "redirect {} to host {}",
+    2: "redirect-tos {} to net {}",
+    3: "redirect-tos {} to host {}",
+}
+_ICMP_TIME_EXCEEDED = {0: "time exceeded in-transit", 1: "ip reassembly time exceeded"}
+_TRANSPORT_NAMES = {IPProto.TCP: "tcp", IPProto.UDP: "udp"}
+
+# The data of some messages (RFC 792, RFC 950, RFC 1256).
+_TIMESTAMPS = struct.Struct("!III")  #: timestamp reply: originate, receive, transmit
+_ADDRESS_MASK = struct.Struct("!I")  #: address mask reply
+_ROUTER_ENTRY = struct.Struct("!4sI")  #: router advertisement: a router's address, its preference
+
+# The quoted datagram of an error is read from its bytes, as tcpdump does.
+_read_quoted_ihl, _read_quoted_proto, _read_quoted_dst = (
+    reader(IP, name) for name in ("ihl", "proto", "dst")
+)
+_read_quoted_dport = reader(UDP, "dport")  # (TCP's destination port is in the same place)
+_QUOTED_PORT_END = UDP.span.dport.stop
+
+
+def _icmp(icmp: ICMP, carrier: Carrier | None) -> str:
+    """tcpdump's line: "ICMP echo request, id 1, seq 1, length 64", or " [|icmp]" where it needs
+    bytes of the quote that are missing."""
+    data = icmp._build_payload(None)
+    text = _icmp_text(icmp.type, icmp.code, icmp.id, icmp.seq, data)
+    line = " [|icmp]" if text is None else f"ICMP {text}, length {icmp.header_len + len(data)}"
+    if carrier is None:
+        return line.lstrip()
+    family, src, dst = carrier
+    return f"{family} {src} > {dst}: {line}"
+
+
+def _icmp_text(icmp_type: int, code: int, ident: int, seq: int, data: bytes) -> str | None:
+    """tcpdump's description of one ICMP message, or None where tcpdump reports truncation."""
+    if icmp_type in (ICMPType.echo_reply, ICMPType.echo_request):
+        return f"echo {'request' if icmp_type == ICMPType.echo_request else 'reply'}, id {ident}, seq {seq}"
+    if icmp_type == ICMPType.timestamp_request:
+        return f"time stamp query id {ident} seq {seq}"
+    if icmp_type == ICMPType.timestamp_reply:
+        if len(data) < _TIMESTAMPS.size:
+            return None
+        org, recv, xmit = _TIMESTAMPS.unpack_from(data)
+        return (
+            f"time stamp reply id {ident} seq {seq}: org {_clock(org)}, "
+            f"recv {_clock(recv)}, xmit {_clock(xmit)}"
+        )
+    if icmp_type == ICMPType.address_mask_reply:
+        if len(data) < _ADDRESS_MASK.size:
+            return None
+        (mask,) = _ADDRESS_MASK.unpack_from(data)
+        return f"address mask is 0x{mask:08x}"
+    if icmp_type == ICMPType.parameter_problem:
+        pointer = ident >> 8  # (ICMP.ptr: the rest of header's first byte)
+        return f"parameter problem - code {code}" if code else f"parameter problem - octet {pointer}"
+    if icmp_type in (ICMPType.dest_unreach, ICMPType.redirect, ICMPType.time_exceeded):
+        if len(data) < IP.header_len:
+            return None
+        quoted_dst = _read_quoted_dst(data, 0)
+        if icmp_type == ICMPType.time_exceeded:
+            return _ICMP_TIME_EXCEEDED.get(code, f"time exceeded-#{code}")
+        if icmp_type == ICMPType.redirect:
+            gateway = socket.inet_ntoa((ident << 16 | seq).to_bytes(4, "big"))  # (ICMP.gw)
+            return _ICMP_REDIRECT.get(code, f"redirect-#{code} {{}} to {{}}").format(quoted_dst, gateway)
+        return _unreachable(code, seq, quoted_dst, data)
+    if icmp_type == ICMPType.router_advertisement:
+        return _router_advertisement(ident, seq, data)
+    return _ICMP_PLAIN.get(icmp_type, f"type-#{icmp_type}")
+
+
+def _unreachable(code: int, seq: int, quoted_dst: str, data: bytes) -> str | None:
+    protocol = _read_quoted_proto(data, 0)
+    if code == DestUnreachCode.protocol_unreachable:
+        return f"{quoted_dst} protocol {protocol} unreachable"
+    if code == DestUnreachCode.port_unreachable:
+        header_len = _read_quoted_ihl(data, 0) << 2
+        if len(data) < header_len + _QUOTED_PORT_END:
+            return None
+        port = _read_quoted_dport(data, header_len)
+        kind = _TRANSPORT_NAMES.get(protocol)
+        if kind is None:
+            return f"{quoted_dst} protocol {protocol} port {port} unreachable"
+        return f"{quoted_dst} {kind} port {port} unreachable"
+    if code == DestUnreachCode.fragmentation_needed:
+        mtu = f" (mtu {seq})" if seq else ""  # (ICMP.nexthopmtu)
+        return f"{quoted_dst} unreachable - need to frag{mtu}"
+    return _ICMP_UNREACHABLE.get(code, f"{{}} unreachable - #{code}").format(quoted_dst)
+
+
+def _router_advertisement(ident: int, seq: int, data: bytes) -> str | None:
+    # The rest of header: Num Addrs, Addr Entry Size (32-bit words), Lifetime (seconds).
+    count, size = ident >> 8, ident & 0xFF
+    if seq < 60:
+        lifetime = str(seq)
+    elif seq < 3600:
+        lifetime = f"{seq // 60}:{seq % 60:02}"
+    else:
+        lifetime = f"{seq // 3600}:{seq % 3600 // 60:02}:{seq % 60:02}"
+    text = f"router advertisement lifetime {lifetime} {count}:"
+    if size != _ROUTER_ENTRY.size // 4:  # (in 32-bit words)
+        return f"{text} [size {size}]"
+    if len(data) < _ROUTER_ENTRY.size * count:
+        return None
+    entries = _ROUTER_ENTRY.iter_unpack(data[: _ROUTER_ENTRY.size * count])
+    return text + "".join(f" {{{socket.inet_ntoa(address)} {preference}}}" for address, preference in entries)
+
+
+def _clock(milliseconds: int) -> str:
+    """An ICMP timestamp (milliseconds since midnight UT) as tcpdump prints it."""
+    seconds, millis = divmod(milliseconds, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02}:{minutes:02}:{seconds:02}.{millis:03}"
+
+
+# -- ICMPv6 (icmpv6.py; print-icmp6.c) ----------------------------------------------------------
+
+# tcpdump's names (print-icmp6.c icmp6_type_values and the code tables).
+_ICMPV6_TYPES = {
+    1: "destination unreachable",
+    2: "packet too big",
+    3: "time exceeded",
+    4: "parameter problem",
+    128: "echo request",
+    129: "echo reply",
+    130: "multicast listener query",
+    131: "multicast listener report",
+    132: "multicast listener done",
+    133: "router solicitation",
+    134: "router advertisement",
+    135: "neighbor solicitation",
+    136: "neighbor advertisement",
+    137: "redirect",
+    141: "inverse neighbor solicitation",
+    142: "inverse neighbor advertisement",
+    143: "multicast listener report v2",
+    145: "ha discovery reply",
+    147: "mobile router advertisement",
+    200: "mtrace response",
+    201: "mtrace message",
+}
+_UNREACH_CODES = {
+    0: "unreachable route",
+    1: " unreachable prohibited",  # sic: tcpdump prints two spaces
+    2: "beyond scope",
+    3: "unreachable address",
+    4: "unreachable port",
+}
+_PARAM_CODES = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
+_BEYOND_SCOPE, _UNREACHABLE_PORT = 2, 4  # the codes whose line says more
+_ICMPV6 = ICMPv6.slot
+
+# The quoted packet is read from its bytes, as tcpdump does: a header cut short still shows.
+_read_quoted_src6, _read_quoted_dst6, _read_quoted_nh6 = (reader(IPv6, name) for name in ("src", "dst", "nh"))
+_read_extension_nh, _read_extension_len = (reader(IPv6ExtHdrRouting, name) for name in ("nh", "len"))
+_SKIPPED_HEADERS = (HOP_BY_HOP, ROUTING, FRAGMENT_HEADER, DESTINATION_OPTIONS)
+
+
+def _icmpv6(message: ICMPv6, carrier: Carrier | None) -> str:
+    describe = _nearest(_ICMPV6_MESSAGES, type(message)) or _icmpv6_type
+    text, length_follows = describe(message)
+    line = f"ICMP6, {text}"
+    if length_follows:
+        line += f", length {message.header_len + len(message._build_payload(None))}"
+    if carrier is None:
+        return line
+    family, src, dst = carrier
+    return f"{family} {src} > {dst}: {line}"
+
+
+# Each message's words: what tcpdump prints after "ICMP6, ", and whether ", length N" follows.
+
+
+def _icmpv6_type(message: ICMPv6) -> tuple[str, bool]:
+    kind = message._values()[_ICMPV6.type]
+    return _ICMPV6_TYPES.get(kind, f"unknown icmp6 type ({kind})"), True
+
+
+def _echo(message: ICMPv6) -> tuple[str, bool]:
+    values, slot = message._values(), message.slot
+    return f"{_ICMPV6_TYPES[values[slot.type]]}, id {values[slot.id]}, seq {values[slot.seq]}", True
+
+
+def _destination_unreachable(message: ICMPv6DestUnreach) -> tuple[str, bool]:
+    code = message._values()[_ICMPV6.code]
+    reason = _UNREACH_CODES.get(code)
+    if reason is None:
+        return f"destination unreachable, unknown unreach code ({code})", False  # tcpdump dumps the rest
+    text = f"destination unreachable, {reason}"
+    addresses = _quoted_addresses(message)
+    if addresses is None:
+        return f"{text} [|icmp6]", False
+    if code == _BEYOND_SCOPE:
+        return f"{text} {addresses[1]}, source address {addresses[0]}", True
+    if code != _UNREACHABLE_PORT:
+        return f"{text} {addresses[1]}", True
+    port = _quoted_port(message)
+    if port is None:
+        return f"{text} [|icmp6]", False
+    return f"{text}, {addresses[1]} {port[0]} port {port[1]}", True
+
+
+def _packet_too_big(message: ICMPv6PacketTooBig) -> tuple[str, bool]:
+    return f"packet too big, mtu {message._values()[ICMPv6PacketTooBig.slot.mtu]}", True
+
+
+def _time_exceeded(message: ICMPv6TimeExceeded) -> tuple[str, bool]:
+    code = message._values()[_ICMPV6.code]
+    addresses = _quoted_addresses(message)
+    if addresses is None:
+        return "time exceeded in-transit [|icmp6]", False
+    if code == 0:
+        return f"time exceeded in-transit for {addresses[1]}", True
+    if code == 1:
+        return "time exceeded in-transit (reassembly)", True
+    return f"time exceeded in-transit, unknown code ({code})", True
+
+
+def _parameter_problem(message: ICMPv6ParamProblem) -> tuple[str, bool]:
+    values = message._values()
+    if _quoted_addresses(message) is None:
+        return "parameter problem [|icmp6]", False
+    code = values[_ICMPV6.code]
+    what = _PARAM_CODES.get(code)
+    if what is None:
+        return f"parameter problem, code-#{code}", True
+    return f"parameter problem, {what} - octet {values[ICMPv6ParamProblem.slot.ptr]}", True
+
+
+def _quoted_addresses(message: ICMPv6) -> tuple[str, str] | None:
+    """Source and destination of the quoted IPv6 header; None if it is cut short."""
+    quote = message._build_payload(None)
+    if len(quote) < IPv6.header_len:
+        return None
+    return _read_quoted_src6(quote, 0), _read_quoted_dst6(quote, 0)
+
+
+def _quoted_port(message: ICMPv6) -> tuple[str, int] | None:
+    """The quoted packet's transport ("tcp" or "udp") and destination port, past extension headers."""
+    quote = message._build_payload(None)
+    if len(quote) < IPv6.header_len:
+        return None
+    number, at = _read_quoted_nh6(quote, 0), IPv6.header_len
+    while number in _SKIPPED_HEADERS and at + _UNIT <= len(quote):
+        size = (
+            IPv6ExtHdrFragment.header_len
+            if number == FRAGMENT_HEADER
+            else (_read_extension_len(quote, at) + 1) * _UNIT
+        )
+        number, at = _read_extension_nh(quote, at), at + size
+    kind = _TRANSPORT_NAMES.get(number)
+    if kind is None or at + _QUOTED_PORT_END > len(quote):
+        return None
+    return kind, _read_quoted_dport(quote, at)
+
+
+# -- Neighbor Discovery (ndp.py; print-icmp6.c) -------------------------------------------------
+
+
+def _neighbor_solicitation(message: ICMPv6ND_NS) -> tuple[str, bool]:
+    return f"neighbor solicitation, who has {message.tgt}", True
+
+
+def _neighbor_advertisement(message: ICMPv6ND_NA) -> tuple[str, bool]:
+    return f"neighbor advertisement, tgt is {message.tgt}", True
+
+
+def _redirect(message: ICMPv6ND_Redirect) -> tuple[str, bool]:
+    return f"redirect, {message.dst} to {message.tgt}", True
+
+
+#: The words of each ICMPv6 message class (the others, Router Solicitation and Advertisement
+#: among them, are named by their type).
+_ICMPV6_MESSAGES: dict[type, Callable[[Any], tuple[str, bool]]] = {
+    ICMPv6: _icmpv6_type,
+    ICMPv6EchoRequest: _echo,
+    ICMPv6EchoReply: _echo,
+    ICMPv6DestUnreach: _destination_unreachable,
+    ICMPv6PacketTooBig: _packet_too_big,
+    ICMPv6TimeExceeded: _time_exceeded,
+    ICMPv6ParamProblem: _parameter_problem,
+    ICMPv6ND_NS: _neighbor_solicitation,
+    ICMPv6ND_NA: _neighbor_advertisement,
+    ICMPv6ND_Redirect: _redirect,
+}
+
+
+# -- TCP (tcp.py; print-tcp.c) ------------------------------------------------------------------
+
+_TCP = TCP.slot
+_TCP_ALONE = ("TCP", "?", "?")
+_FIN, _SYN, _RST, _PSH, _ACK, _URG, _ECE, _CWR = (1 << bit for bit in range(8))
+
+# tcpdump's letters, in its order (print-tcp.c tcp_flag_values).
+_TCP_FLAGS = (
+    (_FIN, "F"),
+    (_SYN, "S"),
+    (_RST, "R"),
+    (_PSH, "P"),
+    (_ACK, "."),
+    (_URG, "U"),
+    (_ECE, "E"),
+    (_CWR, "W"),
+)
+
+
+def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
+    family, src, dst = carrier or _TCP_ALONE
+    values = tcp._values()
+    flags, seq = values[_TCP.flags], values[_TCP.seq]
+    letters = "".join(letter for bit, letter in _TCP_FLAGS if flags & bit) or "none"
+    size = len(tcp._build_payload(None))
+    parts = [f"Flags [{letters}]"]
+    if size or flags & (_FIN | _SYN | _RST):  # tcpdump shows seq for data, SYN, FIN or RST only
+        parts.append(f"seq {seq}:{(seq + size) & 0xFFFFFFFF}" if size else f"seq {seq}")
+    if flags & _ACK:
+        parts.append(f"ack {values[_TCP.ack]}")
+    parts.append(f"win {values[_TCP.window]}")
+    if flags & _URG:
+        parts.append(f"urg {values[_TCP.urgptr]}")
+    options = values[_TCP.options]
+    if options:
+        parts.append(f"options [{','.join(_tcp_option(name, value) for name, value in options)}]")
+    parts.append(f"length {size}")
+    return f"{family} {src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: " + ", ".join(parts)
+
+
+def _tcp_option(name: Any, value: Any) -> str:
+    if name == "MSS":
+        return f"mss {value}"
+    if name == "WScale":
+        return f"wscale {value}"
+    if name == "SAckOK":
+        return "sackOK"
+    if name == "Timestamp":
+        tsval, tsecr = value
+        return f"TS val {tsval} ecr {tsecr}"
+    if name == "SAck":
+        edges = "".join(f"{{{value[i]}:{value[i + 1]}}}" for i in range(0, len(value) - 1, 2))
+        return f"sack {len(value) // 2} {edges}"
+    if name == "NOP":
+        return "nop"
+    if name == "EOL":
+        return "eol"
+    data = bytes(value or b"")
+    known = _TCP_KINDS.get(name)
+    if known is not None:
+        text = known(data)
+        if text is not None:
+            return text
+    return f"unknown-{name} 0x{data.hex()}" if data else f"unknown-{name}"
+
+
+def _user_timeout(data: bytes) -> str | None:
+    if len(data) != 2:
+        return None
+    value = int.from_bytes(data, "big")
+    return f"uto 0x{value:x} {(value >> 1) * 60 if value & 1 else value >> 1}"
+
+
+# tcpdump's names for the other kinds it prints (print-tcp.c), when their length is right.
+_TCP_KINDS: dict[Any, Callable[[bytes], str | None]] = {
+    6: lambda data: f"echo {int.from_bytes(data, 'big')}" if len(data) == 4 else None,
+    7: lambda data: f"echoreply {int.from_bytes(data, 'big')}" if len(data) == 4 else None,
+    19: lambda data: (
+        f"md5 shared secret not supplied with -M, can't check - {data.hex()}" if len(data) == 16 else None
+    ),
+    28: _user_timeout,
+    29: lambda data: (
+        f"tcp-ao keyid {data[0]} rnextkeyid {data[1]} mac 0x{data[2:].hex()}" if len(data) >= 2 else None
+    ),
+    34: lambda data: f"tfo  cookie {data.hex()}" if data else "tfo  cookiereq",
+}
+
+
+# -- UDP (udp.py; print-udp.c) ------------------------------------------------------------------
+
+_UDP_ALONE = ("UDP", "?", "?")
+
+
+def _udp(udp: UDP, carrier: Carrier | None) -> str:
+    family, src, dst = carrier or _UDP_ALONE
+    # Like tcpdump: the length field says (a first fragment carries only part of the data).
+    length, header_len = udp.len, udp.header_len
+    size = (
+        length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
+    )
+    return f"{family} {src}.{udp.sport} > {dst}.{udp.dport}: UDP, length {size}"
+
+
+# -- Linux cooked capture (sll.py; print-sll.c) -------------------------------------------------
+
+
+def _cooked(header: CookedLinux, carrier: Carrier | None) -> str | None:
+    return None if _carries_a_protocol(header) else "Linux cooked"
+
+
+def _cooked2(header: CookedLinux2, carrier: Carrier | None) -> str | None:
+    return None if _carries_a_protocol(header) else "Linux cooked v2"
+
+
+# -- bytes no protocol claims (layer.py) ----------------------------------------------------------
+
+
+def _raw(raw: Raw, carrier: Carrier | None) -> str:
+    return f"Raw {len(raw._values()[Raw.slot.load])} bytes"
+
+
+def _undecoded(tail: Undecoded, carrier: Carrier | None) -> str:
+    values = tail._values()
+    return f"Undecoded {len(values[Undecoded.slot.load])} bytes ({values[Undecoded.slot.reason]})"
+
+
+#: The render function of each layer class, in the order of the protocol modules (then layer.py's
+#: Raw and Undecoded); a class with none, and no base with one, lets its payload speak.
+_RENDER: dict[type, Render] = {
+    Ether: _ether,
+    Dot1Q: _dot1q,
+    ARP: _arp,
+    IP: _ipv4,
+    IPv6: _ipv6,
+    ICMP: _icmp,
+    ICMPv6: _icmpv6,  # and Neighbor Discovery's messages, which are ICMPv6 classes
+    TCP: _tcp,
+    UDP: _udp,
+    CookedLinux: _cooked,
+    CookedLinux2: _cooked2,
+    Raw: _raw,
+    Undecoded: _undecoded,
+}
+#: The transports: tcpdump begins their line with the network header's addresses (ports after).
+_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
+
+__all__ = ["ethertype_text", "summary"]
