@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rawnet import IP, TCP, UDP, BuildError, Ether, FieldValueError, Layer, Raw
+from rawnet import IP, TCP, UDP, BuildError, Ether, FieldValueError, Layer, Raw, stack
 
 
 def test_stacking_copies_operands() -> None:
@@ -203,3 +203,18 @@ def test_no_change_on_either_side_of_a_slash_reaches_the_other(changes: list[tup
         expected[side] = packet.copy()._build(None)
         for name, other in packets.items():  # each side builds what its own changes made of it
             assert bytes(other) == expected[name]
+
+
+def test_stack_is_slash_in_one_step_and_shares_nothing_either() -> None:
+    ip, tcp = IP(dst="198.18.0.2"), TCP(dport=80)
+    packet = stack(Ether(), ip, tcp, b"data")
+    assert bytes(packet) == bytes(Ether() / IP(dst="198.18.0.2") / TCP(dport=80) / b"data")
+    assert [type(layer) for layer in packet.layers()] == [Ether, IP, TCP, Raw]
+    tcp.dport = 443  # an operand changes: the packet does not, and the other way round
+    packet[IP].ttl = 1
+    assert packet[TCP].dport == 80 and ip.ttl == 64 and ip.payload is None
+    decoded = Ether.decode(bytes(Ether() / IP() / UDP() / b"x"))
+    assert bytes(stack(decoded, b"y")) == bytes(decoded / b"y")  # after a decoded tail, as / does
+    assert bytes(stack(Ether(), decoded[IP])) == bytes(Ether() / decoded[IP])
+    with pytest.raises(TypeError, match="stack\\(\\) takes layers and data"):
+        stack(Ether(), 5)  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrRouting,
     IPv6ExtHdrSegmentRouting,
 )
-from rawnet.wire.layer import Layer, Problem, Raw, Undecoded
+from rawnet.wire.layer import Layer, Problem, Raw, Undecoded, stack
 from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
@@ -124,4 +124,5 @@ __all__ = [
     "defragment",
     "fragment",
     "hexdump",
+    "stack",
 ]

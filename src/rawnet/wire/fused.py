@@ -23,6 +23,7 @@ tests/wire/test_fused.py holds the two to the same bytes and the same views.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 
 #: Fused builders by shape, from a frozen tail and from layers (None: not a shape the codecs take).
 TAIL_BUILDERS: dict[tuple[type[Layer], ...], Any] = {}
+#: The same builders as nested dicts, by the tail's size then by class (Layer.build's lookup of the
+#: usual shapes allocates no key): TAIL_BUILDERS_BY_SIZE[15][Ether][IP][TCP][Raw].
+TAIL_BUILDERS_BY_SIZE: dict[int, dict[Any, Any]] = {}
 BUILDERS: dict[tuple[type[Layer], ...], Any] = {}
 FROZEN = 5  #: items per layer in a frozen tail (layer.py): class, values, padding, mode, view
 #: Fused decoders by first class (False: no stack starts with it that the codecs take).
@@ -81,6 +85,7 @@ def _stale(frame: Any, top: Layer) -> None:
 def _forget() -> None:
     """The registry changed: Next numbers and decoding trees are generated anew when next needed."""
     TAIL_BUILDERS.clear()
+    TAIL_BUILDERS_BY_SIZE.clear()
     BUILDERS.clear()
     DECODERS.clear()
     for cls in _INSTALLED:
@@ -331,7 +336,7 @@ class _BuildWriter:
             terms.append(_shifted(fresh("s", inner.k), odd))
             if inner is not header and inner.checksum is not None:
                 item = inner.items[inner.checksum_item]
-                terms.append(_shifted(f"c{inner.k}", (odd + item.offset + 2) & 1))
+                terms.append(_shifted(fresh("c", inner.k), (odd + item.offset + 2) & 1))
         terms.append(fresh("K", k))
         if rule.pseudo is not None and provider is not None:
             terms.append(fresh("A", provider.k))
@@ -439,8 +444,46 @@ class _BuildWriter:
             *("        " + line for line in self.rebuilder()),
         ]
 
+    def innermost_only(self) -> list[str]:
+        """The seed's loop: only the innermost header moved, and no checksum but its own covers it.
+        Then it alone is packed again, its checksum summed from the frame's sums, and put behind
+        the headers before it, kept joined."""
+        *before, last = self.headers
+        k = last.k
+        if not before or any(k in [h.k for h in self.covers[j]] for j in self.covers if j != k):
+            return []
+        block = [f"v{k} = n{k}._v", *self.guard_lines(last), *self.auto_lines(last), *self.item_lines(last)]
+        if any(re.search(r"\bD\b", line) for line in block):
+            block.insert(0, "D = f.D")
+        update = [f"f.ver{k} = n{k}._ver"] + ([f"f.s{k} = s{k}"] if k in self.summed else [])
+        items = [header_item for header_item in (last.x(n) for n in range(len(last.items)))]
+        if last.checksum is not None:
+
+            def frame_sums(kind: str, j: int) -> str:
+                return f"{kind}{j}" if j == k and kind == "s" else f"f.{kind}{j}"
+
+            block += self.checksum_lines(last, frame_sums)
+            items[last.checksum_item] = f"c{k}"
+            update.append(f"f.c{k} = c{k}")
+        self.namespace[f"_pack{k}"] = struct.Struct("!" + last.layout.format).pack
+        block += [f"h{k} = f.h{k} = _pack{k}({', '.join(items)})", *update]
+        front = f"f.front + h{k}" + (" + f.data" if self.data else "")
+        return [
+            f"if not ({' or '.join(f'g{h.k}' for h in before)}):",
+            "    try:",
+            *("        " + line for line in block),
+            "    except (TypeError, OverflowError, _struct_error):",
+            "        return None",
+            f"    frame = f.frame = {front}",
+            "    return frame",
+        ]
+
     def rebuilder(self) -> list[str]:
-        """Frame.rebuild: the last frame again, with the headers whose version moved packed anew."""
+        """Frame.rebuild: the last frame again, with the headers whose version moved packed anew.
+
+        ``g{k}``: header k's layer changed; ``e{k}``: its checksum moved (what it covers changed).
+        A header that moved is packed again; one whose checksum alone moved gets it patched in.
+        """
         headers = self.headers
         lines = []
         for i in range(1, self.count):
@@ -449,11 +492,11 @@ class _BuildWriter:
         if self.data:
             d = len(headers)
             lines.append(f"if {last}._payload is not None or n{d}._ver != f.ver{d}: return None  # new data")
-            lines.append("D = f.D")
         else:
             lines.append(f"if {last}._payload is not None: return None")
         lines += [f"g{h.k} = n{h.k}._ver != f.ver{h.k}" for h in headers]
         lines.append(f"if not ({' or '.join(f'g{h.k}' for h in headers)}): return f.frame")
+        lines += self.innermost_only()
         work = []
         for header in headers:
             k = header.k
@@ -463,6 +506,8 @@ class _BuildWriter:
                 *self.auto_lines(header),
                 *self.item_lines(header),
             ]
+            if any(re.search(r"\bD\b", line) for line in block):
+                block.insert(0, "D = f.D")  # (lengths that count the data)
             work += [f"if g{k}:", *("    " + line for line in block)]
         moved: dict[int, str] = {}
         for header in self.checksums:  # innermost first, again if what they cover moved
@@ -477,11 +522,13 @@ class _BuildWriter:
             def fresh(kind: str, j: int) -> str:
                 if kind == "K":
                     return f"f.K{j}"  # (moves only with the data)
+                if kind == "c":
+                    return f"(c{j} if e{j} else f.c{j})"
                 return f"({kind}{j} if g{j} else f.{kind}{j})"  # fresh if its header moved
 
             block = [f"v{k} = n{k}._v", *self.checksum_lines(header, fresh), f"e{k} = c{k} != f.c{k}"]
             work += [f"if {' or '.join(dict.fromkeys(causes))}:", *("    " + line for line in block)]
-            work += ["else:", f"    c{k} = f.c{k}", f"    e{k} = False"]
+            work += ["else:", f"    e{k} = False"]
             moved[k] = f"e{k}"
         # A header's bytes: packed again if it moved, its checksum patched in if only that did.
         for header in headers:
@@ -492,28 +539,23 @@ class _BuildWriter:
             update += [f"f.s{k} = s{k}"] if k in self.summed else []
             update += [f"f.A{k} = A{k}"] if k in self.providers else []
             update += [f"f.c{k} = c{k}"] if header.checksum is not None else []
-            work += [
-                f"if g{k}:",
-                f"    h{k} = f.h{k} = _pack{k}({', '.join(items)})",
-                *("    " + u for u in update),
-            ]
+            work += [f"if g{k}:", f"    f.h{k} = _pack{k}({', '.join(items)})", *("    " + u for u in update)]
             if header.checksum is not None:
                 at = header.items[header.checksum_item].offset
                 work += [
                     f"elif e{k}:",
                     f"    h = f.h{k}",
-                    f"    h{k} = f.h{k} = h[:{at}] + c{k}.to_bytes(2, 'big') + h[{at + 2}:]",
+                    f"    f.h{k} = h[:{at}] + c{k}.to_bytes(2, 'big') + h[{at + 2}:]",
                     f"    f.c{k} = c{k}",
                 ]
-            work += ["else:", f"    h{k} = f.h{k}"]
         lines += ["try:", *("    " + line for line in work)]
         lines += ["except (TypeError, OverflowError, _struct_error):", "    return None"]
         # The seed's loop changes the innermost header only: the headers before it are kept joined.
         *before, innermost = headers
         moved_before = [f"g{h.k}" for h in before] + [f"e{h.k}" for h in before if h.checksum is not None]
-        tail = f"h{innermost.k}" + (" + f.data" if self.data else "")
+        tail = f"f.h{innermost.k}" + (" + f.data" if self.data else "")
         if moved_before:
-            front = " + ".join(f"h{h.k}" for h in before)
+            front = " + ".join(f"f.h{h.k}" for h in before)
             lines += [f"if {' or '.join(moved_before)}:", f"    f.front = {front}"]
             tail = f"f.front + {tail}"
         lines += [f"frame = f.frame = {tail}", "return frame"]
@@ -533,6 +575,11 @@ def _learn(shape: tuple[type[Layer], ...]) -> tuple[Any, Any]:
         tail_builder, builder = namespace.get("build_tail"), namespace["build"]
         _FRAMES.append(namespace["Frame"])
     TAIL_BUILDERS[shape], BUILDERS[shape] = tail_builder, builder
+    if tail_builder is not None:
+        level = TAIL_BUILDERS_BY_SIZE.setdefault(FROZEN * (len(shape) - 1), {})
+        for cls in shape[:-1]:
+            level = level.setdefault(cls, {})
+        level[shape[-1]] = tail_builder
     return tail_builder, builder
 
 

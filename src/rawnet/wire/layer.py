@@ -221,12 +221,10 @@ class Layer:
         elif isinstance(other, Layer):
             values = other._v
             tail = other._payload
-            if values is not None and (tail is None or (tail.__class__ is tuple and tail[-1] is None)):
+            if tail is None and values is not None:  # a layer carrying nothing: the usual right operand
                 if values.__class__ is list:  # shared from now on: the next change copies it (see _mutable)
                     values = other._v = tuple(values)
                 below = (kind, values, other._pad, other._mode, None)
-                if tail is not None:
-                    below += tail
             else:
                 below = _frozen_chain(other, False)
         elif isinstance(other, _DATA):
@@ -424,16 +422,22 @@ class Layer:
             if cache is None:
                 payload = self._payload
                 if payload.__class__ is tuple:  # built from its frozen tail as it is: the usual first build
-                    size = len(payload)  # (the shape written out for the usual sizes: no slice to allocate)
-                    if size == 3 * FROZEN:
-                        shape: tuple[Any, ...] = (self.__class__, payload[0], payload[5], payload[10])
-                    elif size == 2 * FROZEN:  # (each layer's class is the first of its FROZEN items)
-                        shape = (self.__class__, payload[0], payload[5])
-                    elif size == 4 * FROZEN:
-                        shape = (self.__class__, payload[0], payload[5], payload[10], payload[15])
-                    else:
-                        shape = (self.__class__, *payload[::FROZEN])
-                    builder = _tail_builders.get(shape)
+                    # The shape's builder, by its classes (each layer's is the first of its FROZEN items),
+                    # written out for the usual sizes: a lookup with no key to allocate.
+                    try:
+                        size = len(payload)
+                        if size == 15:
+                            builder = _by_size[15][self.__class__][payload[0]][payload[5]][payload[10]]
+                        elif size == 10:
+                            builder = _by_size[10][self.__class__][payload[0]][payload[5]]
+                        elif size == 20:
+                            builder = _by_size[20][self.__class__][payload[0]][payload[5]][payload[10]][
+                                payload[15]
+                            ]
+                        else:
+                            builder = _tail_builders.get((self.__class__, *payload[::FROZEN]))
+                    except KeyError:
+                        builder = None
                     if builder is not None:
                         data = builder(self, payload)
                         if data is not None:
@@ -757,6 +761,38 @@ class Layer:
         return self._recomputed((LENGTH, CHECKSUM))
 
 
+def stack(first: Layer, *rest: Layer | bytes | bytearray | str) -> Layer:
+    """``first / rest[0] / rest[1] / ...`` in one step: ``stack(Ether(), IP(), TCP(), b"x")``.
+
+    The same packet, and the same guarantee (no operand is changed or shared: each is frozen
+    into the result as ``/`` would), without the packet ``/`` makes at each step that the next
+    one drops: the quicker way to build from many layers at once.
+    """
+    parts: list[Any] = []
+    last = len(rest) - 1
+    for at, part in enumerate(rest):
+        if part.__class__ is bytes:
+            parts += (Raw, (part,), b"", 0, None)
+        elif isinstance(part, Layer):
+            values = part._v
+            if part._payload is None and values is not None:  # a layer carrying nothing: the usual case
+                if values.__class__ is list:
+                    values = part._v = tuple(values)  # shared from now on (copy on write)
+                parts += (part.__class__, values, part._pad, part._mode, None)
+            else:
+                parts += _frozen_chain(part, at != last)  # (lazy at the end only)
+        elif isinstance(part, _DATA):
+            parts += (Raw, (check_bytes(part),), b"", 0, None)
+        else:
+            raise TypeError(f"stack() takes layers and data, got {type(part).__name__}")
+    top = _clone(first)
+    if parts:
+        top._payload = _frozen_below(first, True) + tuple(parts)
+    else:
+        top._payload = first._payload if first._payload is None else _frozen_below(first, False)
+    return top
+
+
 # -- frozen tails: how ``/`` and copy() share without aliasing -----------------------------------
 # A frozen tail is what a layer carries, kept as a flat tuple of five items per layer: its class,
 # its values (a tuple: never changed), its padding, its mode, and None, or for a decoded view the
@@ -939,5 +975,6 @@ class Undecoded(Raw):
 
 fused.bind(LAZY, Raw, _decode_rest, _generic, DEPTH_UNIT, (LENIENT, IN_IPV6))
 _tail_builders = fused.TAIL_BUILDERS
+_by_size = fused.TAIL_BUILDERS_BY_SIZE
 _decoders = fused.DECODERS
 ONCE = fused.ONCE
