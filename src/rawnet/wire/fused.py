@@ -163,6 +163,7 @@ class _Header:
         self.size = self.layout.size
         self.items = self.layout.items
         self.item_of = {field.index: n for n, item in enumerate(self.items) for field in item.fields}
+        self.alias: dict[int, str] = {}  #: items whose source is a plain name: no local of their own
         self.checksum: Field[Any] | None = None
         self.checksum_item = -1
         for field in self.layout.fields:
@@ -170,8 +171,8 @@ class _Header:
                 self.checksum, self.checksum_item = field, self.item_of[field.index]
 
     def x(self, n: int) -> str:
-        """The local holding struct item ``n`` of this header."""
-        return f"x{self.k}_{n}"
+        """The local holding struct item ``n`` of this header (or the name it is just another name for)."""
+        return self.alias.get(n, f"x{self.k}_{n}")
 
     def rule(self) -> Checksum:
         assert self.checksum is not None and isinstance(self.checksum.rule, Checksum)
@@ -265,14 +266,14 @@ class _BuildWriter:
         return _plus(rule.bias, f"({_plus(constant, 'D')}) // {rule.scale}")
 
     def auto_lines(self, header: _Header) -> list[str]:
-        """``a{k}_{i}``: each Length and Next field, the user's value or the computed one."""
+        """Each Length and Next field ``u{k}_{i}``: the user's value, or the computed one for a None."""
         lines = []
         k = header.k
         for field in header.layout.fields:
             if not isinstance(field.rule, Length | Next):
                 continue
-            name, computed = f"a{k}_{field.index}", self.computed(header, field)
-            lines += [f"{name} = v{k}[{field.index}]", f"if {name} is None: {name} = {computed}"]
+            name, computed = f"u{k}_{field.index}", self.computed(header, field)
+            lines.append(f"if {name} is None: {name} = {computed}")
             if isinstance(field.rule, Length) and field.rule.of != "header":
                 # a user's length shorter than the content cuts it short: the per-layer code decides
                 lines.append(f"elif {name} < {computed}: return None")
@@ -284,35 +285,51 @@ class _BuildWriter:
         lines = []
 
         def value_of(field: Field[Any]) -> str:
-            if isinstance(field.rule, Length | Next):
-                return f"a{k}_{field.index}"
             if isinstance(field, AddressField):
                 self.namespace[f"none{k}_{field.index}"] = field.none_wire
-                return f"(v{k}[{field.index}] or none{k}_{field.index})"
-            return pack_value(field, f"v{k}[{field.index}]")
+                return f"(u{k}_{field.index} or none{k}_{field.index})"
+            return pack_value(field, f"u{k}_{field.index}")
 
         pseudo = []
         if k in self.providers and header.cls.pseudo_fields is not None:
             pseudo = [header.item_of[getattr(header.cls.slot, name)] for name in header.cls.pseudo_fields]
+        # The pseudo-header's addresses are summed once, as one number (each an even number of bytes
+        # at an even offset, so their concatenation counts as their sum), and that sum is the
+        # header's own for them too.
+        together = bool(pseudo) and all(
+            header.items[n].code.endswith("s")
+            and not (header.items[n].offset | header.items[n].bits // 8) & 1
+            for n in pseudo
+        )
         terms = []
         for n, item in enumerate(header.items):
             if n == header.checksum_item:
                 continue
-            lines.append(f"{header.x(n)} = {item_source(item, value_of)}")
+            source = item_source(item, value_of)
+            if source.isidentifier():
+                header.alias[n] = source
+            else:
+                lines.append(f"{header.x(n)} = {source}")
+            if together and n in pseudo:
+                continue
             value = header.x(n)
             if item.code.endswith("s") and (k in self.summed or n in pseudo):
                 lines.append(f"y{k}_{n} = _from({value}, 'big')")  # bytes count as the number they are
                 value = f"y{k}_{n}"
             terms.append(_shifted(value, (item.offset + item.bits // 8) & 1))
-        if pseudo:
+        if together:
+            lines.append(f"A{k} = _from({' + '.join(header.x(n) for n in pseudo)}, 'big')")
+            terms.append(f"A{k}")
+        elif pseudo:
             lines.append(f"A{k} = " + " + ".join(f"y{k}_{n}" for n in pseudo))
         if k in self.summed:
             lines.append(f"s{k} = {' + '.join(terms) or '0'}")
         return lines
 
-    def constant_lines(self, header: _Header) -> list[str]:
-        """``K{k}``: what ``header``'s checksum sums that moves only with the data: data, pseudo length."""
-        k, rule = header.k, header.rule()
+    def constant(self, header: _Header) -> str:
+        """Source of ``K{k}``: what ``header``'s checksum sums that moves only with the data (the data,
+        the pseudo-header's protocol and length); "0" for nothing."""
+        rule = header.rule()
         terms = []
         if rule.over == "all" and self.data:
             odd = (self.total - header.offset) & 1
@@ -320,13 +337,16 @@ class _BuildWriter:
         if rule.pseudo is not None and self.provider(header) is not None:
             constant, data = self.size(header, "all")
             terms.append(_plus(constant + rule.pseudo, "D" if data else ""))
-        return [f"K{k} = {' + '.join(terms) or '0'}"]
+        return " + ".join(terms) or "0"
 
-    def checksum_lines(self, header: _Header, fresh: Callable[[str, int], str]) -> list[str]:
-        """``c{k}``: the user's checksum or the one computed from the sums (``fresh`` names each)."""
+    def checksum_lines(
+        self, header: _Header, fresh: Callable[[str, int], str], stored: str = ""
+    ) -> list[str]:
+        """``c{k}``: the user's checksum (``stored``: its source, else the unpacked value) or the one
+        computed from the sums (``fresh`` names each)."""
         k, rule = header.k, header.rule()
         assert header.checksum is not None
-        lines = [f"c{k} = v{k}[{header.checksum.index}]", f"if c{k} is None:"]
+        lines = [f"c{k} = {stored or f'u{k}_{header.checksum.index}'}", f"if c{k} is None:"]
         provider = self.provider(header)
         if rule.pseudo is not None and provider is None:
             return [*lines, f"    c{k} = 0  # no network layer above: nothing to sum (as the per-layer code)"]
@@ -340,7 +360,7 @@ class _BuildWriter:
         terms.append(fresh("K", k))
         if rule.pseudo is not None and provider is not None:
             terms.append(fresh("A", provider.k))
-        lines.append(f"    N = {' + '.join(terms)}")
+        lines.append(f"    N = {' + '.join(term for term in terms if term != '0')}")
         lines.append("    " + FOLD.format(n="N", t="t", c=f"c{k}"))
         if rule.zero:
             lines.append(f"    c{k} = c{k} or {rule.zero}")
@@ -351,14 +371,20 @@ class _BuildWriter:
         k = header.k
         lines = [f"if n{k}._pad: return None"]
         for field in header.layout.variable:
-            lines.append(f"if v{k}[{field.index}]: return None  # {field.name}: not a fixed layout")
+            lines.append(f"if u{k}_{field.index}: return None  # {field.name}: not a fixed layout")
         return lines
 
     def data_lines(self) -> list[str]:
         lines = [f"data = vd[{_bound['Raw'].slot.load}]", "D = len(data)"]
         if any(h.rule().over == "all" for h in self.checksums):
-            lines.append("ds = _from(data, 'big')")
+            # the data's sum, reduced (its number has as many bits as the data): 0 only for zeros
+            lines += ["ds = _from(data, 'big')", "ds = ds % 0xFFFF or (0xFFFF if ds else 0)"]
         return lines
+
+    def unpack_line(self, header: _Header) -> str:
+        """``u{k}_{i}``: each stored value of header k, from ``v{k}`` in one unpacking."""
+        names = [f"u{header.k}_{field.index}" for field in header.layout.fields]
+        return f"{', '.join(names)}, = v{header.k}"
 
     def prologue(self, tail: bool) -> list[str]:
         """Each header's values ``v{k}`` and padding ``pad{k}`` (the data's: ``vd``, ``padd``), checked."""
@@ -368,16 +394,17 @@ class _BuildWriter:
             lines = ["v0 = n0._v", "pad0 = n0._pad"]
             unpacked = [f"c{name}, v{name}, pad{name}, m{name}, w{name}" for name in names[1:]]
             lines.append(f"{', '.join(unpacked)}, = t")
-            views = " or ".join(f"w{name} is not None" for name in names[1:])
+            views = " or ".join(f"w{name}" for name in names[1:])  # (None, or a decoded view's tuple)
             lines.append(f"if v0 is None or {views}: return None  # decoded views: the per-layer code")
         else:
             lines = [f"v{name} = n{i}._v; pad{name} = n{i}._pad" for i, name in enumerate(names)]
             lines.append(
                 f"if {' or '.join(f'v{h.k} is None' for h in headers)}: return None  # decoded views"
             )
+        lines += [self.unpack_line(header) for header in headers]
         guards = [f"pad{name}" for name in names]
         for header in headers:
-            guards += [f"v{header.k}[{field.index}]" for field in header.layout.variable]  # options
+            guards += [f"u{header.k}_{field.index}" for field in header.layout.variable]  # options
         lines.append(f"if {' or '.join(guards)}: return None  # padding, options: not a fixed layout")
         return lines + (self.data_lines() if self.data else [])
 
@@ -391,9 +418,20 @@ class _BuildWriter:
         for header in headers:
             work += self.item_lines(header)
         for header in self.checksums:  # innermost first: an outer checksum covers the inner ones
-            work += self.constant_lines(header)
-            work += self.checksum_lines(header, lambda kind, j: f"{kind}{j}")
-            work.append(f"{header.x(header.checksum_item)} = c{header.k}")
+            k = header.k
+            if tail:  # (never kept: K is summed in place)
+
+                def sums(kind: str, j: int) -> str:
+                    return self.constant(self.headers[j]) if kind == "K" else f"{kind}{j}"
+
+            else:
+                work.append(f"K{k} = {self.constant(header)}")
+
+                def sums(kind: str, j: int) -> str:
+                    return f"{kind}{j}"
+
+            work += self.checksum_lines(header, sums)
+            header.alias[header.checksum_item] = f"c{k}"
         items = ", ".join(h.x(n) for h in headers for n in range(len(h.items)))
         self.namespace["_pack_all"] = struct.Struct("!" + "".join(h.layout.format for h in headers)).pack
         work.append(f"frame = _pack_all({items})")
@@ -416,6 +454,7 @@ class _BuildWriter:
             keep += [f"f.n{k} = n{k}"] if k else []
             keep += [f"f.s{k} = s{k}"] if k in self.summed else []
             keep += [f"f.c{k} = c{k}", f"f.K{k} = K{k}"] if header.checksum is not None else []
+            keep += [f"f.Z{k} = {self.z_source(header, fresh=True)}"] if self.z_header() is header else []
             keep += [f"f.A{k} = A{k}"] if k in self.providers else []
         if self.data:
             d = len(headers)
@@ -432,6 +471,7 @@ class _BuildWriter:
             slots += [f"ver{k}", f"h{k}"] + ([f"n{k}"] if k else [])
             slots += [f"s{k}"] if k in self.summed else []
             slots += [f"c{k}", f"K{k}"] if header.checksum is not None else []
+            slots += [f"Z{k}"] if self.z_header() is header else []
             slots += [f"A{k}"] if k in self.providers else []
         if self.data:
             d = len(self.headers)
@@ -444,6 +484,24 @@ class _BuildWriter:
             *("        " + line for line in self.rebuilder()),
         ]
 
+    def z_header(self) -> _Header | None:
+        """The innermost header, when its checksum covers only itself, the data and a pseudo-header:
+        its rebuild (the seed's loop) sums its words and ``Z``, the frame's sum of all the rest."""
+        *before, last = self.headers
+        if not before or last.checksum is None or last.rule().over != "all":
+            return None
+        if any(last.k in [h.k for h in self.covers[j]] for j in self.covers if j != last.k):
+            return None
+        return last
+
+    def z_source(self, header: _Header, fresh: bool) -> str:
+        """Source of ``Z``: K plus the pseudo-header's address sum (from locals, or the frame's)."""
+        provider = self.provider(header)
+        k = header.k
+        if provider is None or header.rule().pseudo is None:
+            return f"K{k}" if fresh else f"f.K{k}"
+        return f"K{k} + A{provider.k}" if fresh else f"f.K{k} + A{provider.k}"
+
     def innermost_only(self) -> list[str]:
         """The seed's loop: only the innermost header moved, and no checksum but its own covers it.
         Then it alone is packed again, its checksum summed from the frame's sums, and put behind
@@ -452,15 +510,22 @@ class _BuildWriter:
         k = last.k
         if not before or any(k in [h.k for h in self.covers[j]] for j in self.covers if j != k):
             return []
-        block = [f"v{k} = n{k}._v", *self.guard_lines(last), *self.auto_lines(last), *self.item_lines(last)]
+        unchanged = " and ".join(f"n{h.k}._ver == f.ver{h.k}" for h in before)
+        uses_z = self.z_header() is last
+        block = [f"v{k} = n{k}._v", self.unpack_line(last), *self.guard_lines(last)]
+        block += self.auto_lines(last) + self.item_lines(last)
         if any(re.search(r"\bD\b", line) for line in block):
             block.insert(0, "D = f.D")
         update = [f"f.ver{k} = n{k}._ver"] + ([f"f.s{k} = s{k}"] if k in self.summed else [])
-        items = [header_item for header_item in (last.x(n) for n in range(len(last.items)))]
+        items = [last.x(n) for n in range(len(last.items))]
         if last.checksum is not None:
 
             def frame_sums(kind: str, j: int) -> str:
-                return f"{kind}{j}" if j == k and kind == "s" else f"f.{kind}{j}"
+                if kind == "s" and j == k:
+                    return f"s{k}"
+                if uses_z:
+                    return f"f.Z{k}" if kind == "K" else "0"  # (Z: K and the pseudo-header's addresses)
+                return f"f.{kind}{j}"
 
             block += self.checksum_lines(last, frame_sums)
             items[last.checksum_item] = f"c{k}"
@@ -469,7 +534,8 @@ class _BuildWriter:
         block += [f"h{k} = f.h{k} = _pack{k}({', '.join(items)})", *update]
         front = f"f.front + h{k}" + (" + f.data" if self.data else "")
         return [
-            f"if not ({' or '.join(f'g{h.k}' for h in before)}):",
+            f"if {unchanged}:",
+            f"    if n{k}._ver == f.ver{k}: return f.frame",
             "    try:",
             *("        " + line for line in block),
             "    except (TypeError, OverflowError, _struct_error):",
@@ -494,18 +560,14 @@ class _BuildWriter:
             lines.append(f"if {last}._payload is not None or n{d}._ver != f.ver{d}: return None  # new data")
         else:
             lines.append(f"if {last}._payload is not None: return None")
+        lines += self.innermost_only()
         lines += [f"g{h.k} = n{h.k}._ver != f.ver{h.k}" for h in headers]
         lines.append(f"if not ({' or '.join(f'g{h.k}' for h in headers)}): return f.frame")
-        lines += self.innermost_only()
         work = []
         for header in headers:
             k = header.k
-            block = [
-                f"v{k} = n{k}._v",
-                *self.guard_lines(header),
-                *self.auto_lines(header),
-                *self.item_lines(header),
-            ]
+            block = [f"v{k} = n{k}._v", self.unpack_line(header), *self.guard_lines(header)]
+            block += self.auto_lines(header) + self.item_lines(header)
             if any(re.search(r"\bD\b", line) for line in block):
                 block.insert(0, "D = f.D")  # (lengths that count the data)
             work += [f"if g{k}:", *("    " + line for line in block)]
@@ -526,7 +588,9 @@ class _BuildWriter:
                     return f"(c{j} if e{j} else f.c{j})"
                 return f"({kind}{j} if g{j} else f.{kind}{j})"  # fresh if its header moved
 
-            block = [f"v{k} = n{k}._v", *self.checksum_lines(header, fresh), f"e{k} = c{k} != f.c{k}"]
+            assert header.checksum is not None
+            stored = f"n{k}._v[{header.checksum.index}]"
+            block = [*self.checksum_lines(header, fresh, stored), f"e{k} = c{k} != f.c{k}"]
             work += [f"if {' or '.join(dict.fromkeys(causes))}:", *("    " + line for line in block)]
             work += ["else:", f"    e{k} = False"]
             moved[k] = f"e{k}"
@@ -539,6 +603,9 @@ class _BuildWriter:
             update += [f"f.s{k} = s{k}"] if k in self.summed else []
             update += [f"f.A{k} = A{k}"] if k in self.providers else []
             update += [f"f.c{k} = c{k}"] if header.checksum is not None else []
+            inner = self.z_header()
+            if inner is not None and k in self.providers and self.provider(inner) is header:
+                update.append(f"f.Z{inner.k} = {self.z_source(inner, fresh=False)}")
             work += [f"if g{k}:", f"    f.h{k} = _pack{k}({', '.join(items)})", *("    " + u for u in update)]
             if header.checksum is not None:
                 at = header.items[header.checksum_item].offset

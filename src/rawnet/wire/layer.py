@@ -417,32 +417,30 @@ class Layer:
     # -- building ------------------------------------------------------------------------
     def build(self) -> bytes:
         """The wire bytes, computing every field left as None. The layers are not changed."""
-        if self._v is not None:  # (a decoded view: the per-layer code reuses its bytes)
-            cache = self._cache
+        payload = self._payload
+        cache: Any = self._cache if self._v is not None else False  # (a decoded view: per-layer, its bytes)
+        if cache is None and payload.__class__ is tuple:  # a first build, from a frozen tail as it is
+            # The shape's builder, by its classes (each layer's is the first of its FROZEN items),
+            # written out for the usual sizes: a lookup with no key to allocate.
+            try:
+                size = len(payload)
+                if size == 15:
+                    builder = _by_size[15][self.__class__][payload[0]][payload[5]][payload[10]]
+                elif size == 10:
+                    builder = _by_size[10][self.__class__][payload[0]][payload[5]]
+                elif size == 20:
+                    builder = _by_size[20][self.__class__][payload[0]][payload[5]][payload[10]][payload[15]]
+                else:
+                    builder = _tail_builders.get((self.__class__, *payload[::FROZEN]))
+            except KeyError:
+                builder = None
+            if builder is not None:
+                data = builder(self, payload)
+                if data is not None:
+                    self._cache = ONCE
+                    return data  # type: ignore[no-any-return]
+        if cache is not False:
             if cache is None:
-                payload = self._payload
-                if payload.__class__ is tuple:  # built from its frozen tail as it is: the usual first build
-                    # The shape's builder, by its classes (each layer's is the first of its FROZEN items),
-                    # written out for the usual sizes: a lookup with no key to allocate.
-                    try:
-                        size = len(payload)
-                        if size == 15:
-                            builder = _by_size[15][self.__class__][payload[0]][payload[5]][payload[10]]
-                        elif size == 10:
-                            builder = _by_size[10][self.__class__][payload[0]][payload[5]]
-                        elif size == 20:
-                            builder = _by_size[20][self.__class__][payload[0]][payload[5]][payload[10]][
-                                payload[15]
-                            ]
-                        else:
-                            builder = _tail_builders.get((self.__class__, *payload[::FROZEN]))
-                    except KeyError:
-                        builder = None
-                    if builder is not None:
-                        data = builder(self, payload)
-                        if data is not None:
-                            self._cache = ONCE
-                            return data  # type: ignore[no-any-return]
                 data = fused.build(self, False)
             else:
                 data = cache.rebuild(self)  # the last frame, if its layers' versions still hold
