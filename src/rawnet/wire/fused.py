@@ -68,6 +68,7 @@ def bind(
 ) -> None:
     """Receive layer.py's LAZY marker, Raw class, generic decoding loop and decoder, depth unit, modes."""
     _bound.update(LAZY=lazy, Raw=raw, decode_rest=decode_rest, generic=generic, DEPTH_UNIT=depth_unit)
+    _bound["decode"] = raw.__mro__[1].__dict__["decode"]  # Layer's own (Raw's base)
     _bound["LENIENT"], _bound["IN_IPV6"] = modes
 
 
@@ -89,8 +90,7 @@ def _forget() -> None:
     BUILDERS.clear()
     DECODERS.clear()
     for cls in _INSTALLED:
-        if "decode" in cls.__dict__:
-            del cls.decode
+        cls.decode = _bound["decode"]  # type: ignore[method-assign]  # Layer's own again
     _INSTALLED.clear()
     for frame in _FRAMES:
         frame.rebuild = _stale  # type: ignore[attr-defined]
@@ -920,19 +920,21 @@ def _generate_decoder(start: type[Layer]) -> Any:
     writer = _DecodeWriter(start)
     body = ["e0 = len(buf)", *writer.path([start], [0], [{"where": 0, "end": "e0"}])]
     plain = [line.replace("BAIL", "return None") for line in body]
-    method = [line.replace("BAIL", "return _generic(cls, buf, lenient)") for line in body]
+    cls = writer.name(start)
+    method = [line.replace("BAIL", f"return _generic({cls}, buf, lenient)") for line in body]
     source = [
         "def decode(buf, mode):",
         *("    " + line for line in plain),
-        "def decode_method(cls, data, *, lenient=False):",
+        "def decode_method(data, *, lenient=False):",
         f'    """{start.__name__}.decode(data, lenient=False): see Layer.decode (generated: fused.py)."""',
-        f"    if cls is not {writer.name(start)}: return _generic(cls, data, lenient)  # a subclass",
         "    buf = data if data.__class__ is bytes else bytes(data)",
         "    mode = 1 if lenient else 0  # (LENIENT)",
         *("    " + line for line in method),
     ]
     writer.namespace["_generic"] = _bound["generic"]
     namespace = compile_source(f"decode.{start.__name__}", source, writer.namespace)
-    start.decode = classmethod(namespace["decode_method"])  # type: ignore[method-assign,assignment]
+    # A static method (the class is written in it): no bound method to make at each call. Every
+    # class has a decode of its own (Layer.__init_subclass__), so a subclass never inherits it.
+    start.decode = staticmethod(namespace["decode_method"])  # type: ignore[method-assign]
     _INSTALLED.add(start)
     return namespace["decode"]

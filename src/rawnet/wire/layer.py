@@ -169,6 +169,8 @@ class Layer:
     # -- class creation ------------------------------------------------------------------
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "decode" not in cls.__dict__:  # (its own: a generated one never reaches a subclass)
+            cls.decode = Layer.__dict__["decode"]  # type: ignore[method-assign]
         own = [value for value in cls.__dict__.values() if isinstance(value, Field)]
         reserved = _RESERVED or _reserved()
         for field in own:
