@@ -4,7 +4,7 @@ Each sender runs for the same number of seconds inside namespace "a" of a fresh 
 the rate is what the receiving end counted (the veth's rx_packets in namespace "b"), so every
 tool is measured by the same independent counter. Senders:
 
-- rawnet, the seed's loop: change the TCP seq of one packet object, rebuild it, send it;
+- rawnet, the raw-socket post's loop: change the TCP seq of one packet object, rebuild it, send it;
 - rawnet, a fresh packet object each time;
 - scapy's sendp (layer 2) and send (layer 3) repeating the same frame with count= (its own loop,
   faster than calling sendp per packet, which costs ~24 ms a call here);
@@ -89,7 +89,7 @@ def measure(lab: Lab, name: str, seconds: float) -> float:
     interface = b.interfaces["a"].name
     before = rx_packets(lab, "b", interface)
     started = time.monotonic()
-    if name == "rawnet seed loop":
+    if name == "rawnet post's loop":
         rawnet_loop(lab, seconds, fresh=False)
     elif name == "rawnet fresh objects":
         rawnet_loop(lab, seconds, fresh=True)
@@ -142,7 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0)
     options = parser.parse_args()
-    names = ["rawnet seed loop", "rawnet fresh objects", "scapy sendp", "scapy send"]
+    names = ["rawnet post's loop", "rawnet fresh objects", "scapy sendp", "scapy send"]
     if shutil.which("hping3"):
         names.append("hping3 --flood")
     rates: dict[str, float] = {}
@@ -154,12 +154,12 @@ def main() -> None:
         f"\nSending 118-byte frames into a lab veth pair for {options.seconds:g} s each; packets per second"
     )
     print("counted by the receiving veth (rx_packets), one core each.\n")
-    print("| sender | packets/s | seed loop / sender |")
+    print("| sender | packets/s | post's loop / sender |")
     print("|---|---:|---:|")
-    seed = rates["rawnet seed loop"]
+    seed = rates["rawnet post's loop"]
     for name, rate in rates.items():
         print(f"| {name} | {rate:,.0f} | {seed / rate:.2f}x |")
-    print("\nTargets of issue 3: the seed loop at least 100x scapy's send and not below hping3 --flood:")
+    print("\nTargets of issue 3: the post's loop at least 100x scapy's send and not below hping3 --flood:")
     print(f"- 100x scapy send: {'met' if seed >= 100 * rates['scapy send'] else 'NOT met'}")
     if "hping3 --flood" in rates:
         print(f"- not below hping3: {'met' if seed >= rates['hping3 --flood'] else 'NOT met'}")

@@ -58,8 +58,8 @@ def test_the_demo_runs_every_step_as_expected_and_removes_its_lab() -> None:
     titles = [title.split(":")[0] for title in parts if title != "intro"]
     assert titles == [
         "1. The lab",
-        "2. The seed's sender",
-        "3. The seed's TCP client, for contrast",
+        "2. The raw-socket post's sender",
+        "3. The raw-socket post's TCP client, for contrast",
         "4. Ping a -> b",
         "5. Traceroute a -> b",
         "6. SYN scan of b",
@@ -112,10 +112,10 @@ def test_python_m_rawnet_demo_json_is_the_same_demo_and_agrees_with_itself() -> 
     assert result.returncode == 0, result.stderr
     records = json_lines(result.stdout)
     steps = {record["step"]: record for record in records if record["type"] == "step"}
-    assert list(steps) == ["seed", "client", "ping", "traceroute", "scan"]
+    assert list(steps) == ["sender", "client", "ping", "traceroute", "scan"]
     assert all(step["ok"] for step in steps.values())
-    assert steps["seed"] | {"type": "step"} == {
-        "type": "step", "step": "seed", "ok": True, "sent": 3, "arrived": 3, "resets": 3, "connections": 0,
+    assert steps["sender"] | {"type": "step"} == {
+        "type": "step", "step": "sender", "ok": True, "sent": 3, "arrived": 3, "resets": 3, "connections": 0,
     }  # fmt: skip
     assert steps["traceroute"]["hops"]["1"]["address"] == "198.18.1.2"
     assert steps["traceroute"]["hops"]["2"] | {"rtt_ms": 0} == {
@@ -170,7 +170,7 @@ def test_ctrl_c_ends_the_demo_with_its_summary_and_removes_the_lab() -> None:
             process.wait(TIMEOUT)
     assert len(mine) == 3  # the lab stood when Ctrl-C came
     assert "interrupted (Ctrl-C)" in rest and "the lab is removed" in rest
-    assert "== 2. The seed's sender" in rest and "== 3." not in rest  # cut short in step 2
+    assert "== 2. The raw-socket post's sender" in rest and "== 3." not in rest  # cut short in step 2
     assert not mine & namespaces()
 
 

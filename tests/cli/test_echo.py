@@ -1,8 +1,8 @@
-"""rawnet echo: the seed's servers and clients as tools, checked against independent peers.
+"""rawnet echo: the raw-socket post's servers and clients as tools, checked against independent peers.
 
 The servers run in lab host b as subprocesses (`rawnet echo server`), and what reaches them is
 crafted by rawnet in a (send, sr1) or sent by plain kernel sockets; the clients are checked
-against the servers, against plain sockets and against the seed's own example server.
+against the servers, against plain sockets and against the raw-socket post's own example server.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_the_udp_server_prints_what_the_kernel_accepted_of_rawnet_s_datagrams(la
         send(datagram / b"crafted\x00\r\n", netns=a.netns)
         send(IP(src=a.ipv4, dst=b.ipv4) / UDP(sport=5001, dport=PORT, chksum=0x1234) / b"bad", netns=a.netns)
         send(IP(src=a.ipv4, dst=b.ipv4) / UDP(sport=5002, dport=PORT) / "héllo".encode(), netns=a.netns)
-        send(datagram, netns=a.netns)  # empty: the seed's end
+        send(datagram, netns=a.netns)  # empty: the raw-socket post's end
         lines, errors = finished(udp)
     assert lines == [
         "received: crafted\\x00\\r\\n from ('198.18.1.1', 5000)",  # bytes that are not text, escaped

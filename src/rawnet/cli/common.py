@@ -130,7 +130,7 @@ def payload_from(text: str | None, hex_data: str | None, path: str | None, size:
         raise click.UsageError("give the payload one way: --data, --hex or --file")
     data = b""
     if text is not None:
-        data = text.encode().decode("unicode_escape").encode("latin-1")  # \r\n as in the seed
+        data = text.encode().decode("unicode_escape").encode("latin-1")  # \r\n as in the raw-socket post
     elif hex_data is not None:
         try:
             data = bytes.fromhex(hex_data.replace(":", "").replace(" ", ""))

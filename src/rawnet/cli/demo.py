@@ -1,8 +1,8 @@
-"""rawnet demo: the seed's raw-socket sender against a real Linux peer, in a lab of its own.
+"""rawnet demo: the raw-socket post's sender against a real Linux peer, in a lab of its own.
 
-It builds a - r1 - b (Lab.line), starts the seed's TCP server and a rawnet sniffer in b, then
-sends the seed's packets, connects with the seed's client, pings, traceroutes and scans, each
-step printing what happened and whether the answer was the expected one. The lab is removed
+It builds a - r1 - b (Lab.line), starts the raw-socket post's TCP server and a rawnet sniffer in b, then
+sends the raw-socket post's packets, connects with the post's client, pings, traceroutes and
+scans, each step printing what happened and whether the answer was the expected one. The lab is removed
 however the demo ends (an error, Ctrl-C). Everything it sends stays inside the lab.
 """
 
@@ -30,16 +30,16 @@ from rawnet.net.sendrecv import Results, send, sr
 from rawnet.net.sockets import Received
 from rawnet.wire import ICMP, IP, TCP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
 
-SEED_SPORT = 55968  # the seed's source port
-SERVER_PORT = 80  # the seed's destination port: the demo's TCP server listens there
+SEED_SPORT = 55968  # the raw-socket post's source port
+SERVER_PORT = 80  # the raw-socket post's destination port: the demo's TCP server listens there
 SCAN_PORTS = (22, 80, 443, 31500)
-COUNT = 3  # the seed's packets (its count argument)
+COUNT = 3  # the raw-socket post's packets (its count argument)
 LAB_TRAFFIC = "(ip and net 198.18.0.0/15) or (ip6 and net 2001:db8::/32)"
 TIMEOUT = 2.0  # seconds any answer may take
 
 
 def seed_payload(host: str) -> bytes:
-    """The seed's HTTP GET, its Host header naming the lab's b."""
+    """The raw-socket post's HTTP GET, its Host header naming the lab's b."""
     return (
         f"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode()
     )
@@ -111,13 +111,13 @@ class Report:
 @click.option("-v", "--verbose", is_flag=True, help="Also show the field tree of what b received and sent.")
 @click.option("--json", "json_lines", is_flag=True, help="One JSON object per step and per packet seen.")
 def demo(verbose: bool, json_lines: bool) -> int:
-    """The seed's sender against a real Linux peer, and ping, traceroute and scan, in a lab.
+    """The raw-socket post's sender against a real Linux peer, and ping, traceroute and scan, in a lab.
 
     Builds a lab of three namespaces, a - r1 - b (r1 routes between 198.18.1.0/24 and
-    198.18.2.0/24), starts the seed's TCP server in b on port 80 and a rawnet sniffer in b,
-    then: sends the seed's packets from a (TCP PA, sport 55968, dport 80, window 64, the HTTP
+    198.18.2.0/24), starts the raw-socket post's TCP server in b on port 80 and a rawnet sniffer in b,
+    then: sends the raw-socket post's packets from a (TCP PA, sport 55968, dport 80, window 64, the HTTP
     GET, seq 1..3) and shows b's kernel answering each with a RST, since no connection exists;
-    connects with the seed's TCP client for contrast; pings b over IPv4 and IPv6 (round-trip
+    connects with the raw-socket post's TCP client for contrast; pings b over IPv4 and IPv6 (round-trip
     times); traceroutes to b (TTL 1 and 2: r1, then b); SYN-scans four ports of b (80 open,
     the others closed); and lists everything b's sniffer saw, with a closing summary. Needs
     root (exit 3 without); nothing leaves the machine; the lab is removed however the demo ends.
@@ -130,7 +130,7 @@ def demo(verbose: bool, json_lines: bool) -> int:
     """
     require_admin()
     report = Report(json_lines, verbose)
-    report.line("rawnet demo: the seed's raw-socket sender against a real Linux peer, in a lab of its own")
+    report.line("rawnet demo: the raw-socket post's sender against a real Linux peer, in a lab of its own")
     lab: Lab | None = None
     sniffer: AsyncSniffer | None = None
     server: Server | None = None
@@ -147,9 +147,9 @@ def demo(verbose: bool, json_lines: bool) -> int:
         sniffer.start()
         report.line(f"b: a rawnet sniffer captures the lab's traffic ({LAB_TRAFFIC})")
         server, server_lines = _start_server(lab)
-        report.line(f"b: the seed's TCP server listens on {b.ipv4}:{SERVER_PORT} (greets with {GREETING!r})")
+        report.line(f"b: the post's TCP server listens on {b.ipv4}:{SERVER_PORT} (greets with {GREETING!r})")
         steps: list[tuple[str, Callable[[Lab, Report, Watch, Server, io.StringIO], None]]] = [
-            ("seed", _seed),
+            ("sender", _seed),
             ("client", _client),
             ("ping", _ping),
             ("traceroute", _traceroute),
@@ -178,7 +178,7 @@ def demo(verbose: bool, json_lines: bool) -> int:
 
 
 def _start_server(lab: Lab) -> tuple[Server, io.StringIO]:
-    """The seed's TCP server in b on port 80, in a thread; what it prints goes to a buffer."""
+    """The raw-socket post's TCP server in b on port 80, in a thread; what it prints goes to a buffer."""
     sock = lab.socket("b", socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((lab["b"].ipv4, SERVER_PORT))
@@ -200,7 +200,9 @@ def _direction(received: Received) -> str:
 
 def _seed(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO) -> None:
     a, b = lab["a"], lab["b"]
-    report.section(f"2. The seed's sender: {COUNT} TCP packets a -> b:{SERVER_PORT}, no connection")
+    report.section(
+        f"2. The raw-socket post's sender: {COUNT} TCP packets a -> b:{SERVER_PORT}, no connection"
+    )
     payload = seed_payload(b.ipv4)
     packets = [
         IP(src=a.ipv4, dst=b.ipv4)
@@ -246,7 +248,7 @@ def _seed(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
     seqs = [got.packet[TCP].seq for got in resets]
     ok = len(arrived) == COUNT and len(resets) == COUNT and all(seq == 1 for seq in seqs) and connections == 0
     report.step(
-        "seed",
+        "sender",
         ok,
         f"b's kernel answered each of the {COUNT} packets with a RST (seq 1, the packets' ack): "
         f"{len(resets)} RSTs for {len(arrived)} packets",
@@ -256,7 +258,7 @@ def _seed(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
 
 def _client(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO) -> None:
     b = lab["b"]
-    report.section("3. The seed's TCP client, for contrast: a real connection a -> b:80")
+    report.section("3. The raw-socket post's TCP client, for contrast: a real connection a -> b:80")
     client_lines = io.StringIO()
     with lab.socket("a", socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(TIMEOUT)
@@ -370,7 +372,7 @@ def _scan(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
         elif flags & 0x04:
             states[port] = "closed (RST)"
     for port in SCAN_PORTS:
-        note = "   <- the seed's server" if port == SERVER_PORT else ""
+        note = "   <- the raw-socket post's server" if port == SERVER_PORT else ""
         report.line(f"{port:>5}/tcp  {states[port]}{note}")
     ok = all(states[port].startswith("open" if port == SERVER_PORT else "closed") for port in SCAN_PORTS)
     report.step(

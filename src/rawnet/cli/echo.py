@@ -1,8 +1,9 @@
-"""rawnet echo: the seed's plain UDP and TCP servers and clients, as tools and targets for crafted packets.
+"""rawnet echo: the raw-socket post's plain UDP and TCP servers and clients, as tools and targets
+for crafted packets.
 
 Kernel sockets only (no raw socket): what a server prints is what the kernel accepted, which
 makes it an independent witness of what rawnet sends. Servers say "listening on HOST:PORT" on
-stderr once bound; stdout carries the seed's lines (or --json objects).
+stderr once bound; stdout carries the raw-socket post's lines (or --json objects).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import click
 from rawnet.cli.common import ADDRESS, NO_REPLY, OK, Output, payload_from
 from rawnet.errors import PrivilegeError, RawnetError
 
-PORT = 31500  # the seed's port
-GREETING = "byebye"  # what the seed's TCP server sends first
-ANSWER = "hihi"  # what the seed's TCP client sends back
+PORT = 31500  # the raw-socket post's port
+GREETING = "byebye"  # what the raw-socket post's TCP server sends first
+ANSWER = "hihi"  # what the raw-socket post's TCP client sends back
 _BUFFER = 65535
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -122,10 +123,10 @@ class Tally:
 
 
 class Server:
-    """The seed's UDP or TCP server on a bound socket, grown into a tool; run() until done.
+    """The raw-socket post's UDP or TCP server on a bound socket, grown into a tool; run() until done.
 
     UDP: each datagram prints ``received: DATA from (HOST, PORT)`` (echoed back with ``echo``);
-    an empty datagram ends it ("client has exist", as in the seed). TCP: each connection prints
+    an empty datagram ends it ("client has exist", as in the raw-socket post). TCP: each connection prints
     ``got connected from (HOST, PORT)`` and gets ``greeting``; what it sends is printed (and
     echoed); many connections are served at once. ``count``: stop after that many datagrams, or
     connections ended (0: never). stop() ends run() from another thread.
@@ -234,7 +235,7 @@ class Server:
 
 
 def tcp_exchange(sock: socket.socket, out: Output, messages: Iterable[bytes], timeout: float) -> int:
-    """The seed's TCP client on a connected socket: print what the server sends first, send the
+    """The raw-socket post's TCP client on a connected socket: print what the server sends first, send the
     messages, end the sending side, and print what comes back until the server closes.
 
     Returns how many pieces of data arrived.
@@ -289,12 +290,12 @@ def _protocol(udp: bool, tcp: bool) -> bool:
 
 @click.group()
 def echo() -> None:
-    """The seed's plain UDP and TCP servers and clients, as targets for crafted packets.
+    """The raw-socket post's plain UDP and TCP servers and clients, as targets for crafted packets.
 
     The servers use the kernel's own sockets, so what they print is what the kernel accepted:
     a crafted datagram with a wrong checksum, say, never shows up. `echo server` prints each
     datagram or connection it gets (and answers with --echo); `echo client` talks to it as the
-    seed's clients do. Port 31500 and host 127.0.0.1 by default, as in the seed.
+    raw-socket post's clients do. Port 31500 and host 127.0.0.1 by default, as in the raw-socket post.
 
     \b
     rawnet echo server --udp --host 198.18.1.2            # prints what arrives
@@ -314,8 +315,8 @@ def _address_options(host: str, lowest_port: int, port: str) -> Callable[[_Comma
 
 
 @echo.command()
-@click.option("--udp", is_flag=True, help="A UDP server (the seed's first example).")
-@click.option("--tcp", is_flag=True, help="A TCP server (the seed's third example).")
+@click.option("--udp", is_flag=True, help="A UDP server (the raw-socket post's first example).")
+@click.option("--tcp", is_flag=True, help="A TCP server (the raw-socket post's third example).")
 @_address_options("The address to listen on (0.0.0.0 or :: for every one).", 0, "The port (0: any free one).")
 @click.option("--echo", "echo_back", is_flag=True, help="Send what arrives back to its sender.")
 @click.option(
@@ -339,16 +340,16 @@ def server(
 
     Once bound it prints `listening on HOST:PORT (udp|tcp)` on stderr. UDP: each datagram
     prints `received: DATA from ('HOST', PORT)` (bytes that are not text as escapes: \\r, \\n,
-    \\x00); an empty datagram ends the server with `client has exist`, as in the seed. TCP:
+    \\x00); an empty datagram ends the server with `client has exist`, as in the raw-socket post. TCP:
     each connection prints `got connected from ('HOST', PORT)` and is sent the greeting
-    (`byebye`, as in the seed); then each piece of data prints `received: DATA from (...)`, and
+    (`byebye`, as in the raw-socket post); then each piece of data prints `received: DATA from (...)`, and
     the connection's end `closed by (...)` or `reset by (...)`. Connections are served at once,
     not one after the other. Runs until -c is reached or Ctrl-C, then prints the totals on
     stderr (with --json, a last {"type": "statistics"} object on stdout). IPv6 works: --host ::
     listens on every IPv6 and IPv4 address (IPv4 peers shown as IPv4).
 
     \b
-    rawnet echo server --udp                          # 127.0.0.1:31500, as the seed
+    rawnet echo server --udp                          # 127.0.0.1:31500, as in the raw-socket post
     rawnet echo server --udp --host 198.18.1.2 -c 3   # three datagrams, then stop
     rawnet echo server --udp --host :: --echo         # echo, IPv6 and IPv4
     rawnet echo server --tcp --host 198.18.1.2 -p 80 --greeting 'HTTP/1.0 200 OK\\r\\n\\r\\n'
@@ -378,8 +379,8 @@ def _totals(out: Output, tally: Tally, protocol: str) -> None:
 
 
 @echo.command()
-@click.option("--udp", is_flag=True, help="A UDP client (the seed's second example).")
-@click.option("--tcp", is_flag=True, help="A TCP client (the seed's fourth example).")
+@click.option("--udp", is_flag=True, help="A UDP client (the raw-socket post's second example).")
+@click.option("--tcp", is_flag=True, help="A TCP client (the raw-socket post's fourth example).")
 @_address_options("The server's address (or host name).", 1, "The server's port.")
 @click.option(
     "-d",
@@ -396,7 +397,7 @@ def _totals(out: Output, tally: Tally, protocol: str) -> None:
     "--timeout",
     type=click.FloatRange(min=0),
     default=None,
-    help="Seconds to wait for the server's data: UDP 0 (do not wait, as the seed), TCP 2.",
+    help="Seconds to wait for the server's data: UDP 0 (do not wait, as in the raw-socket post), TCP 2.",
 )
 @click.option("--end", is_flag=True, help="UDP: send an empty datagram last (it ends an echo server).")
 @click.option("--json", "json_lines", is_flag=True, help="One JSON object per piece of data received.")
@@ -411,12 +412,12 @@ def client(
     end: bool,
     json_lines: bool,
 ) -> int:
-    """Talk to a server as the seed's clients do.
+    """Talk to a server as the raw-socket post's clients do.
 
     UDP: send each line of standard input as one datagram, until an empty line or the end of
-    input (as the seed), or the --data texts; with -W, wait that long for a reply to each and
+    input (as in the raw-socket post), or the --data texts; with -W, wait that long for a reply to each and
     print it as `received: DATA from ('HOST', PORT)` (exit 1 when one did not come). TCP:
-    connect, print what the server sends first as `the data received is DATA` (the seed's
+    connect, print what the server sends first as `the data received is DATA` (the raw-socket post's
     line), send `hihi` (or the --data texts, or standard input with --stdin), close the
     sending side, and print what comes back until the server closes. A refused connection is
     exit 1.
@@ -454,7 +455,7 @@ def client(
 
 
 def _stdin_lines() -> Iterator[bytes]:
-    """Standard input's lines (without the newline) until an empty line or the end, as the seed."""
+    """Standard input's lines (without the newline) until an empty line or the end (the raw-socket post's)."""
     for line in sys.stdin:
         text = line.rstrip("\r\n")
         if not text:

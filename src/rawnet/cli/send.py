@@ -104,7 +104,7 @@ def _interval(
     return (1.0 if interval is None else interval), False
 
 
-#: The --help text (and docs/cli.md), raw: the seed's payload has its \r\n as one types them.
+#: The --help text (and docs/cli.md), raw: the raw-socket post's payload has its \r\n as one types them.
 _HELP = r"""Craft packets and send them, hping3-style: TCP, UDP, ICMP or raw IP, over IPv4 or IPv6.
 
 Every header field has an option, with hping3's letter where it has one, and hping3's defaults
@@ -124,7 +124,7 @@ SIGTERM included). The SEND line and remarks go to stderr, results to stdout.
 rawnet send 198.18.1.2 -S -p 80 -c 3 --listen        # three SYNs: SA from an open port, RA closed
 rawnet send 198.18.1.2 -a 198.18.1.1 -s 55968 -p 80 --flags PA -M 1 -L 1 -w 64 --seq-increment -c 5 -i 0 \
     -d 'GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: 198.18.1.2\r\nAccept-Encoding: identity\r\n\r\n'
-                                                     # the seed's script: seq 1..5, PA, ack 1, window 64
+                                                     # the raw-socket post's script: seq 1..5, PA, ack 1
 rawnet send 198.18.1.2 -S -p ++20 -c 10 --listen     # ports 20..29, one more per packet
 rawnet send 198.18.1.2 -S -p 20-25,80 --listen       # a port list: one packet per port
 rawnet send 198.18.1.2 --udp -p 53 -d 'hello\n' --listen
@@ -187,7 +187,7 @@ def _number(*names: str, maximum: int, default: int, text: str) -> Callable[[Any
     type=click.IntRange(0, 2**32 - 1),
     help="TCP sequence number (default random).",
 )
-@click.option("--seq-increment", is_flag=True, help="TCP seq one more for each packet (the seed's loop).")
+@click.option("--seq-increment", is_flag=True, help="TCP seq one more for each packet (the post's loop).")
 @_number("-L", "--ack", "--setack", "ack", maximum=2**32 - 1, default=0, text="TCP acknowledgment number.")
 @_number(
     "-w", "--window", "--win", "window", maximum=65535, default=64, text="TCP window (hping3's default)."

@@ -1,4 +1,4 @@
-"""Raw sockets at every layer Linux offers: one named constructor per mode of the seed's table.
+"""Raw sockets at every layer Linux offers: one named constructor per mode of the raw-socket post's table.
 
 - ``RawSocket.l3(proto)``: AF_INET/AF_INET6 SOCK_RAW; you write the transport header and data,
   the kernel writes the IP header.

@@ -12,7 +12,7 @@ common stacks and makes their views in one go.
 Built a second time, a packet keeps its last frame (``Frame``, in the outermost layer's
 ``_cache``), with each header's bytes, each header's sum and each layer's version. A rebuild
 packs again only the headers whose version moved, and updates each checksum from the cached
-sums of what did not change (RFC 1624's idea): the seed's loop (change the TCP seq, rebuild)
+sums of what did not change (RFC 1624's idea): the raw-socket post's loop (change the TCP seq, rebuild)
 packs one header.
 
 Neither decides anything on its own: a stack they cannot take as it is (options, padding, a
@@ -486,7 +486,7 @@ class _BuildWriter:
 
     def z_header(self) -> _Header | None:
         """The innermost header, when its checksum covers only itself, the data and a pseudo-header:
-        its rebuild (the seed's loop) sums its words and ``Z``, the frame's sum of all the rest."""
+        its rebuild (the raw-socket post's loop) sums its words and ``Z``, the frame's sum of all the rest."""
         *before, last = self.headers
         if not before or last.checksum is None or last.rule().over != "all":
             return None
@@ -503,7 +503,7 @@ class _BuildWriter:
         return f"K{k} + A{provider.k}" if fresh else f"f.K{k} + A{provider.k}"
 
     def innermost_only(self) -> list[str]:
-        """The seed's loop: only the innermost header moved, and no checksum but its own covers it.
+        """The raw-socket post's loop: only the innermost header moved, and no checksum but its own covers it.
         Then it alone is packed again, its checksum summed from the frame's sums, and put behind
         the headers before it, kept joined."""
         *before, last = self.headers
@@ -617,7 +617,7 @@ class _BuildWriter:
                 ]
         lines += ["try:", *("    " + line for line in work)]
         lines += ["except (TypeError, OverflowError, _struct_error):", "    return None"]
-        # The seed's loop changes the innermost header only: the headers before it are kept joined.
+        # The raw-socket post's loop changes the innermost header only: the headers before it are kept joined.
         *before, innermost = headers
         moved_before = [f"g{h.k}" for h in before] + [f"e{h.k}" for h in before if h.checksum is not None]
         tail = f"f.h{innermost.k}" + (" + f.data" if self.data else "")
