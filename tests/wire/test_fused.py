@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import linecache
+import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from rawnet import (
     IP,
     TCP,
     UDP,
+    BuildError,
     CookedLinux2,
     DecodeError,
     Dot1Q,
@@ -206,10 +209,9 @@ def test_generated_source_shows_in_tracebacks() -> None:
     names = [name for name in linecache.cache if name.startswith(GENERATED_DIR)]
     assert any("build.Ether.IP.TCP" in name for name in names)
     builder = fused.BUILDERS[(Ether, IP, TCP)]
-    try:
+    with pytest.raises(AttributeError) as info:
         builder(None, None, None, False)  # not layers: fails inside the generated code
-    except AttributeError as error:
-        text = "".join(traceback.format_exception(error))
+    text = "".join(traceback.format_exception(info.value))
     assert "build.Ether.IP.TCP.py" in text and "v0 = n0._v" in text  # the generated line, shown
 
 
@@ -421,12 +423,12 @@ def test_the_seed_loop_repacks_only_the_tcp_header_and_tshark_agrees() -> None:
     bytes(packet)
     bytes(packet)
     frame = packet._cache
-    headers = (frame.h0, frame.h1)
+    front = frame.front  # the Ether and IP headers, joined
     frames = []
     for seq in range(1, 4):
         segment.seq = seq
         frames.append(bytes(packet))
-        assert packet._cache is frame and (frame.h0, frame.h1) == headers  # the same frame, one header packed
+        assert packet._cache is frame and frame.front is front  # the same frame, one header packed
     for seq, fields in enumerate(tshark_fields(frames), 1):
         assert fields["tcp.seq_raw"] == [str(seq)]
         assert fields["tcp.checksum.status"] == ["1"] and fields["ip.checksum.status"] == ["1"]  # good
@@ -439,5 +441,101 @@ def test_a_change_to_the_network_layer_updates_the_transport_checksum_too() -> N
     packet[IP].src = "198.18.0.7"  # in the UDP pseudo-header: its checksum must move with it
     wire = bytes(packet)
     assert wire == per_layer(packet) and Ether.decode(wire).verify() == []
-    packet[IP].ttl = 9  # not in it: the UDP checksum stays, patched into the kept frame or not
+    packet[IP].ttl = 9  # not in it: the UDP checksum stays
     assert bytes(packet) == per_layer(packet)
+
+
+# -- a build cut short, or a change made while one runs ------------------------------------------
+
+
+def generated_lines(packet: Layer, action: Callable[[], None], at: int) -> int:
+    """bytes(packet), running ``action`` at the ``at``-th line run in generated build code (0:
+    never); how many such lines ran. sys.settrace stands for a signal handler or another thread."""
+    seen = 0
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal seen
+        if event == "line":
+            seen += 1
+            if seen == at:
+                action()
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename.startswith(GENERATED_DIR + "/build.") else None
+
+    sys.settrace(calls)
+    try:
+        bytes(packet)
+    finally:
+        sys.settrace(None)
+    return seen
+
+
+def interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def post_loop_packet(ipv6: bool = False) -> Layer:
+    """A packet as the raw-socket post's loop holds it: built twice, so it keeps its frame."""
+    network = IPv6(src="2001:db8::1", dst="2001:db8::2") if ipv6 else IP(src="198.18.0.1", dst="198.18.0.2")
+    packet = Ether(src="02:00:00:00:00:01") / network / TCP(sport=55968, flags="PA") / b"GET /"
+    bytes(packet)
+    bytes(packet)
+    return packet
+
+
+CHANGES: dict[str, Callable[[Layer, int], None]] = {
+    "seq": lambda packet, n: setattr(packet[TCP], "seq", n),  # the innermost header alone
+    "ttl": lambda packet, n: setattr(packet[IP], "ttl", n % 256),  # a header before it
+    "data": lambda packet, n: setattr(packet[Raw], "load", b"x" * (n % 7)),
+}
+
+
+def lines_run(change: str) -> int:
+    """How many lines of generated code the build after ``change`` runs."""
+    packet = post_loop_packet()
+    CHANGES[change](packet, 2)
+    lines = generated_lines(packet, lambda: None, 0)
+    assert lines > 10  # (a rebuild, or a build keeping its frame)
+    return lines
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_build_interrupted_at_any_line_leaves_no_stale_frame(change: str) -> None:
+    """Ctrl-C can land on any line of a rebuild or of a build that keeps its frame: whatever the
+    frame holds afterwards, the next builds give what a fresh build gives."""
+    for at in range(1, lines_run(change) + 1):
+        packet = post_loop_packet()
+        CHANGES[change](packet, at)
+        with contextlib.suppress(KeyboardInterrupt):
+            generated_lines(packet, interrupt, at)
+        assert bytes(packet) == per_layer(packet), at
+        CHANGES["seq"](packet, at + 1000)  # the post's loop goes on
+        assert bytes(packet) == per_layer(packet), at
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_made_while_a_build_runs_is_never_lost(change: str) -> None:
+    """A signal handler (or a thread) sets a field in the middle of a build: that build may give
+    the bytes of before or after the change, but the next one gives the packet as it is."""
+    for at in range(1, lines_run(change) + 1):
+        packet = post_loop_packet()
+        CHANGES[change](packet, 2)
+        generated_lines(packet, lambda packet=packet: CHANGES[change](packet, 3), at)
+        assert bytes(packet) == per_layer(packet), at
+
+
+def test_a_rebuild_that_fails_keeps_nothing_stale() -> None:
+    """A set in the innermost header fails the generated rebuild after the Ethernet source moved:
+    once the set is gone, the frame carries the new source (the headers before are packed anew)."""
+    packet = Ether(src="02:00:00:00:00:01") / IPv6(dst="2001:db8::2") / b"payload"
+    bytes(packet)
+    bytes(packet)
+    packet.src = "02:00:00:00:00:99"
+    packet[IPv6].hlim = [1, 2]  # a set: one packet per value, not one frame
+    with pytest.raises(BuildError):
+        bytes(packet)
+    packet[IPv6].hlim = 5
+    assert bytes(packet) == per_layer(packet)
+    assert bytes(packet)[6:12] == bytes.fromhex("020000000099")

@@ -8,6 +8,8 @@ are derived from RFC 791 section 3.1 by hand.
 
 from __future__ import annotations
 
+import copy
+import pickle
 import re
 import socket
 from collections.abc import Callable
@@ -628,6 +630,27 @@ def test_options_cannot_be_changed_in_place_and_new_ones_are_built() -> None:
     wire = bytes(packet)
     assert wire == bytes(packet.copy()) and socket.inet_aton("198.18.5.5") in wire
     assert IP.decode(wire).verify() == []  # the UDP checksum follows the new last hop
+    with pytest.raises(AttributeError, match="immutable"):
+        del packet.options[0].pointer
+
+
+@pytest.mark.parametrize(
+    "option",
+    [IPOption_NOP(), IPOption(148, b"\x00\x00"), IPOption_LSRR(routers=[HOP1, HOP2], pointer=8)],
+    ids=repr,
+)
+def test_options_copy_as_themselves_and_pickle(option: IPOption) -> None:
+    assert copy.copy(option) is option and copy.deepcopy(option) is option  # values: nothing to copy
+    again = pickle.loads(pickle.dumps(option))
+    assert again == option and type(again) is type(option) and again.encode() == option.encode()
+    packet = IP(dst="198.18.0.2", options=[option]) / UDP()
+    assert bytes(copy.deepcopy(packet)) == bytes(pickle.loads(pickle.dumps(packet))) == bytes(packet)
+
+
+def test_route_addresses_are_checked_and_one_address_is_a_route_of_one() -> None:
+    with pytest.raises(ValueError, match=re.escape("'198.18.1' is not an IPv4 address")):
+        IPOption_RR(routers=["198.18.1"])  # (inet_aton would take it for 198.18.0.1)
+    assert IPOption_LSRR(routers=HOP1).routers == (HOP1,)  # not one router per character
 
 
 @needs_tshark

@@ -390,6 +390,19 @@ def test_next_header_numbers_come_from_the_payload() -> None:
     assert IPv6.decode(bytes(IPv6() / b"x")).nh == 59 and IPv6.decode(bytes(IPv6())).nh == 59
 
 
+@pytest.mark.parametrize(
+    "header",
+    [IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt(), IPv6ExtHdrRouting(addresses=[C]), IPv6ExtHdrFragment()],
+    ids=lambda header: type(header).__name__,
+)
+def test_an_extension_header_on_top_announces_what_slash_put_under_it(header: Layer) -> None:
+    assert bytes(header / TCP())[0] == 6 and bytes(header / UDP() / b"x")[0] == 17  # not 59
+    packet = IPv6(src=A, dst=B) / header / TCP()
+    packet[type(header)].payload = UDP()  # a payload given later (a frozen tail, thawed by nothing yet)
+    decoded = IPv6.decode(bytes(packet))
+    assert decoded[type(header)].nh == 17 and UDP in decoded
+
+
 def test_pseudo_header_uses_the_final_destination() -> None:
     def udp_checksum_with(dst: str) -> int:
         return UDP.decode(bytes(IPv6(src=A, dst=dst) / UDP(sport=1, dport=2) / b"x")[40:]).chksum

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import operator
+import pickle
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -102,6 +105,37 @@ def test_copy_and_equality() -> None:
     assert clone != packet
 
 
+def packets_in_every_state() -> dict[str, Layer]:
+    """A packet as / leaves it, built twice (it keeps its frame), decoded, and decoded then changed."""
+    made = Ether() / IP(dst="198.18.0.2") / TCP(dport=80) / b"data"
+    built = made.copy()
+    bytes(built)
+    bytes(built)
+    decoded = Ether.decode(bytes(made))
+    changed = Ether.decode(bytes(made))
+    changed[IP].ttl = 9
+    return {"made": made, "built": built, "decoded": decoded, "changed": changed}
+
+
+@pytest.mark.parametrize("state", ["made", "built", "decoded", "changed"])
+@pytest.mark.parametrize(
+    "duplicate",
+    [copy.copy, copy.deepcopy, lambda packet: pickle.loads(pickle.dumps(packet))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_copies_and_pickles_are_equal_and_independent(
+    state: str, duplicate: Callable[[Layer], Layer]
+) -> None:
+    packet = packets_in_every_state()[state]
+    wire = bytes(packet)
+    twin = duplicate(packet)
+    assert twin == packet and bytes(twin) == wire
+    twin[TCP].dport = 1  # a copy changes: the original does not (copy.copy included: scapy's is deep)
+    twin[IP].ttl = 2
+    assert packet[TCP].dport == 80 and bytes(packet) == wire
+    assert bytes(twin) == bytes(Ether.decode(bytes(twin)))
+
+
 def test_decode_round_trip_and_lookup() -> None:
     wire = bytes(Ether() / IP(dst="198.18.0.2") / TCP(dport=22) / b"data")
     decoded = Ether.decode(wire)
@@ -123,7 +157,7 @@ def test_operands_held_anywhere_are_never_changed() -> None:
     assert packet[IP] is not held[0] and packet[TCP] is not tcp
 
 
-def test_a_temporary_whose_inner_layer_is_held_elsewhere_is_copied() -> None:
+def test_an_inner_layer_held_elsewhere_never_gets_what_is_stacked_after_it() -> None:
     kept: list[Layer] = []
 
     def make() -> Layer:
@@ -203,6 +237,18 @@ def test_no_change_on_either_side_of_a_slash_reaches_the_other(changes: list[tup
         expected[side] = packet.copy()._build(None)
         for name, other in packets.items():  # each side builds what its own changes made of it
             assert bytes(other) == expected[name]
+
+
+def test_a_decoded_layer_changed_then_stacked_shares_nothing() -> None:
+    decoded = Ether.decode(bytes(Ether() / IP() / TCP() / b"data"))
+    segment = decoded[TCP]
+    for join in (operator.truediv, stack):
+        segment.seq = 1  # a decoded layer with values of its own now
+        joined = join(segment, b"more")
+        joined.seq = 2
+        assert decoded[TCP].seq == 1 and segment.seq == 1
+    segment.seq = 3
+    assert joined.seq == 2 and bytes(joined)[4:8] == (2).to_bytes(4, "big")
 
 
 def test_stack_is_slash_in_one_step_and_shares_nothing_either() -> None:

@@ -10,10 +10,13 @@ twin, one per first class, is a decision tree over the registry: it checks every
 common stacks and makes their views in one go.
 
 Built a second time, a packet keeps its last frame (``Frame``, in the outermost layer's
-``_cache``), with each header's bytes, each header's sum and each layer's version. A rebuild
-packs again only the headers whose version moved, and updates each checksum from the cached
-sums of what did not change (RFC 1624's idea): the raw-socket post's loop (change the TCP seq, rebuild)
-packs one header.
+``_cache``) with the version each layer had when it was read. While no layer changed, a rebuild
+returns that frame; when only the innermost header did (the raw-socket post's loop: change the
+TCP seq, rebuild), it alone is packed again, its checksum summed from its own words and the
+frame's sum of all the rest (RFC 1624's idea), behind the headers before it, kept joined. Any
+other change builds the frame anew. A Frame is stored whole, in one assignment, and changes
+after that only by one store of a new (version, frame) pair, so a build cut short (Ctrl-C) or
+run by two threads at once never leaves bytes that look current but are not.
 
 Neither decides anything on its own: a stack they cannot take as it is (options, padding, a
 fragment, a length cutting the payload short, a field holding a set, a decoded view, anything
@@ -397,7 +400,11 @@ class _BuildWriter:
             views = " or ".join(f"w{name}" for name in names[1:])  # (None, or a decoded view's tuple)
             lines.append(f"if v0 is None or {views}: return None  # decoded views: the per-layer code")
         else:
-            lines = [f"v{name} = n{i}._v; pad{name} = n{i}._pad" for i, name in enumerate(names)]
+            # each version before the values it stands for (see rebuilder)
+            lines = [
+                f"ver{i} = n{i}._ver; v{name} = n{i}._v; pad{name} = n{i}._pad"
+                for i, name in enumerate(names)
+            ]
             lines.append(
                 f"if {' or '.join(f'v{h.k} is None' for h in headers)}: return None  # decoded views"
             )
@@ -444,189 +451,110 @@ class _BuildWriter:
             body.append("if D: frame += data")
         if tail:
             return ["def build_tail(n0, t):", *("    " + line for line in body), "    return frame"]
-        keep = ["f = n0._cache = Frame()", "f.frame = frame", f"f.front = frame[:{self.headers[-1].offset}]"]
-        for header in headers:
-            k = header.k
-            keep += [
-                f"f.ver{k} = n{k}._ver",
-                f"f.h{k} = frame[{header.offset}:{header.offset + header.size}]",
-            ]
-            keep += [f"f.n{k} = n{k}"] if k else []
-            keep += [f"f.s{k} = s{k}"] if k in self.summed else []
-            keep += [f"f.c{k} = c{k}", f"f.K{k} = K{k}"] if header.checksum is not None else []
-            keep += [f"f.Z{k} = {self.z_source(header, fresh=True)}"] if self.z_header() is header else []
-            keep += [f"f.A{k} = A{k}"] if k in self.providers else []
-        if self.data:
-            d = len(headers)
-            keep += [f"f.n{d} = n{d}", f"f.ver{d} = n{d}._ver", "f.D = D", "f.data = data"]
+        keep = self.keep_lines()
         body += ["if keep:", *("    " + line for line in keep), "return frame"]
         nodes = ", ".join(f"n{i}" for i in range(self.count))
         return [f"def build({nodes}, keep):", *("    " + line for line in body)]
 
     # -- the frame and its rebuild ----------------------------------------------------------
-    def frame_class(self) -> list[str]:
-        slots = ["frame", "front"]
-        for header in self.headers:
-            k = header.k
-            slots += [f"ver{k}", f"h{k}"] + ([f"n{k}"] if k else [])
-            slots += [f"s{k}"] if k in self.summed else []
-            slots += [f"c{k}", f"K{k}"] if header.checksum is not None else []
-            slots += [f"Z{k}"] if self.z_header() is header else []
-            slots += [f"A{k}"] if k in self.providers else []
+    def innermost_alone(self) -> bool:
+        """Whether the innermost header can be packed again alone: no checksum but its own covers it."""
+        k = self.headers[-1].k
+        return not any(k in [h.k for h in self.covers[j]] for j in self.covers if j != k)
+
+    def keep_lines(self) -> list[str]:
+        """A new Frame for ``n0`` (``ver{i}``: each layer's version, read before its values were)."""
+        *before, last = self.headers
+        lines = ["f = Frame()"] + [f"f.n{i} = n{i}" for i in range(1, self.count)]
+        lines += [f"f.ver{h.k} = ver{h.k}" for h in before]
         if self.data:
             d = len(self.headers)
-            slots += [f"n{d}", f"ver{d}", "D", "data"]
+            lines += [f"f.ver{d} = ver{d}", "f.data = data", "f.D = D"]
+        if self.innermost_alone():
+            lines.append(f"f.front = frame[:{last.offset}]")
+            if last.checksum is not None:
+                lines.append(f"f.Z = {self.z_source(last)}")
+        lines += [
+            f"f.last = (ver{last.k}, frame)",
+            "n0._cache = f  # (one store: a Frame is whole or absent)",
+        ]
+        return lines
+
+    def z_source(self, last: _Header) -> str:
+        """Source of ``Z``: all the innermost header's checksum sums but its own words (K, and the
+        pseudo-header's addresses): fixed while the headers before it and the data are."""
+        provider = self.provider(last)
+        if provider is None or last.rule().pseudo is None:
+            return f"K{last.k}"
+        return f"K{last.k} + A{provider.k}"
+
+    def frame_class(self) -> list[str]:
+        """The Frame: what one build of a packet saw. Only ``last`` changes after it is made (one
+        store of a new tuple), so a Frame read at any moment, by any thread, is consistent."""
+        *before, last = self.headers
+        slots = [f"n{i}" for i in range(1, self.count)] + [f"ver{h.k}" for h in before]
+        if self.data:
+            slots += [f"ver{len(self.headers)}", "data", "D"]
+        if self.innermost_alone():
+            slots += ["front"] + (["Z"] if last.checksum is not None else [])
+        slots.append("last")
         return [
             "class Frame:",
-            '    """The last frame built from one packet, and what its headers gave (see fused.py)."""',
+            '    """The last frame built from one packet, and what its layers were then (see fused.py)."""',
             f"    __slots__ = {tuple(slots)!r}",
             "    def rebuild(f, n0):",
             *("        " + line for line in self.rebuilder()),
         ]
 
-    def z_header(self) -> _Header | None:
-        """The innermost header, when its checksum covers only itself, the data and a pseudo-header:
-        its rebuild (the raw-socket post's loop) sums its words and ``Z``, the frame's sum of all the rest."""
-        *before, last = self.headers
-        if not before or last.checksum is None or last.rule().over != "all":
-            return None
-        if any(last.k in [h.k for h in self.covers[j]] for j in self.covers if j != last.k):
-            return None
-        return last
+    def rebuilder(self) -> list[str]:
+        """Frame.rebuild: the last frame again while no layer changed; when only the innermost header
+        did (the raw-socket post's loop), it alone packed again, its checksum summed from its own
+        words and ``Z``, behind the headers before it, kept joined. Anything else: None (built anew).
 
-    def z_source(self, header: _Header, fresh: bool) -> str:
-        """Source of ``Z``: K plus the pseudo-header's address sum (from locals, or the frame's)."""
-        provider = self.provider(header)
-        k = header.k
-        if provider is None or header.rule().pseudo is None:
-            return f"K{k}" if fresh else f"f.K{k}"
-        return f"K{k} + A{provider.k}" if fresh else f"f.K{k} + A{provider.k}"
-
-    def innermost_only(self) -> list[str]:
-        """The raw-socket post's loop: only the innermost header moved, and no checksum but its own covers it.
-        Then it alone is packed again, its checksum summed from the frame's sums, and put behind
-        the headers before it, kept joined."""
+        Each version is read before the values it stands for: a change made meanwhile (a thread, a
+        signal handler) leaves a version that differs next time, never bytes that look current.
+        """
         *before, last = self.headers
         k = last.k
-        if not before or any(k in [h.k for h in self.covers[j]] for j in self.covers if j != k):
-            return []
-        unchanged = " and ".join(f"n{h.k}._ver == f.ver{h.k}" for h in before)
-        uses_z = self.z_header() is last
+        lines = []
+        for i in range(1, self.count):
+            lines += [f"n{i} = n{i - 1}._payload", f"if n{i} is not f.n{i}: return None  # another layer"]
+        tip = f"n{self.count - 1}"
+        if self.data:
+            d = len(self.headers)
+            lines.append(f"if {tip}._payload is not None or n{d}._ver != f.ver{d}: return None  # new data")
+        else:
+            lines.append(f"if {tip}._payload is not None: return None")
+        if before:
+            moved = " or ".join(f"n{h.k}._ver != f.ver{h.k}" for h in before)
+            lines.append(f"if {moved}: return None  # a header before the innermost changed")
+        lines += ["seen, frame = f.last", f"ver{k} = n{k}._ver", f"if ver{k} == seen: return frame"]
+        if not self.innermost_alone():
+            return [*lines, "return None"]
         block = [f"v{k} = n{k}._v", self.unpack_line(last), *self.guard_lines(last)]
         block += self.auto_lines(last) + self.item_lines(last)
         if any(re.search(r"\bD\b", line) for line in block):
-            block.insert(0, "D = f.D")
-        update = [f"f.ver{k} = n{k}._ver"] + ([f"f.s{k} = s{k}"] if k in self.summed else [])
+            block.insert(0, "D = f.D")  # (lengths that count the data)
         items = [last.x(n) for n in range(len(last.items))]
         if last.checksum is not None:
 
             def frame_sums(kind: str, j: int) -> str:
-                if kind == "s" and j == k:
-                    return f"s{k}"
-                if uses_z:
-                    return f"f.Z{k}" if kind == "K" else "0"  # (Z: K and the pseudo-header's addresses)
-                return f"f.{kind}{j}"
+                return f"s{k}" if kind == "s" else "f.Z" if kind == "K" else "0"  # (Z holds A too)
 
             block += self.checksum_lines(last, frame_sums)
             items[last.checksum_item] = f"c{k}"
-            update.append(f"f.c{k} = c{k}")
         self.namespace[f"_pack{k}"] = struct.Struct("!" + last.layout.format).pack
-        block += [f"h{k} = f.h{k} = _pack{k}({', '.join(items)})", *update]
-        front = f"f.front + h{k}" + (" + f.data" if self.data else "")
+        block.append(f"h{k} = _pack{k}({', '.join(items)})")
         return [
-            f"if {unchanged}:",
-            f"    if n{k}._ver == f.ver{k}: return f.frame",
-            "    try:",
-            *("        " + line for line in block),
-            "    except (TypeError, OverflowError, _struct_error):",
-            "        return None",
-            f"    frame = f.frame = {front}",
-            "    return frame",
+            *lines,
+            "try:",
+            *("    " + line for line in block),
+            "except (TypeError, OverflowError, _struct_error):",
+            "    return None",
+            f"frame = f.front + h{k}" + (" + f.data" if self.data else ""),
+            f"f.last = (ver{k}, frame)",
+            "return frame",
         ]
-
-    def rebuilder(self) -> list[str]:
-        """Frame.rebuild: the last frame again, with the headers whose version moved packed anew.
-
-        ``g{k}``: header k's layer changed; ``e{k}``: its checksum moved (what it covers changed).
-        A header that moved is packed again; one whose checksum alone moved gets it patched in.
-        """
-        headers = self.headers
-        lines = []
-        for i in range(1, self.count):
-            lines += [f"n{i} = n{i - 1}._payload", f"if n{i} is not f.n{i}: return None  # another layer"]
-        last = f"n{self.count - 1}"
-        if self.data:
-            d = len(headers)
-            lines.append(f"if {last}._payload is not None or n{d}._ver != f.ver{d}: return None  # new data")
-        else:
-            lines.append(f"if {last}._payload is not None: return None")
-        lines += self.innermost_only()
-        lines += [f"g{h.k} = n{h.k}._ver != f.ver{h.k}" for h in headers]
-        lines.append(f"if not ({' or '.join(f'g{h.k}' for h in headers)}): return f.frame")
-        work = []
-        for header in headers:
-            k = header.k
-            block = [f"v{k} = n{k}._v", self.unpack_line(header), *self.guard_lines(header)]
-            block += self.auto_lines(header) + self.item_lines(header)
-            if any(re.search(r"\bD\b", line) for line in block):
-                block.insert(0, "D = f.D")  # (lengths that count the data)
-            work += [f"if g{k}:", *("    " + line for line in block)]
-        moved: dict[int, str] = {}
-        for header in self.checksums:  # innermost first, again if what they cover moved
-            k = header.k
-            provider = self.provider(header)
-            causes = [f"g{h.k}" for h in self.covers[k]] + [
-                moved[h.k] for h in self.covers[k] if h.k in moved
-            ]
-            if provider is not None and header.rule().pseudo is not None:
-                causes.append(f"g{provider.k}")
-
-            def fresh(kind: str, j: int) -> str:
-                if kind == "K":
-                    return f"f.K{j}"  # (moves only with the data)
-                if kind == "c":
-                    return f"(c{j} if e{j} else f.c{j})"
-                return f"({kind}{j} if g{j} else f.{kind}{j})"  # fresh if its header moved
-
-            assert header.checksum is not None
-            stored = f"n{k}._v[{header.checksum.index}]"
-            block = [*self.checksum_lines(header, fresh, stored), f"e{k} = c{k} != f.c{k}"]
-            work += [f"if {' or '.join(dict.fromkeys(causes))}:", *("    " + line for line in block)]
-            work += ["else:", f"    e{k} = False"]
-            moved[k] = f"e{k}"
-        # A header's bytes: packed again if it moved, its checksum patched in if only that did.
-        for header in headers:
-            k = header.k
-            self.namespace[f"_pack{k}"] = struct.Struct("!" + header.layout.format).pack
-            items = [f"c{k}" if n == header.checksum_item else header.x(n) for n in range(len(header.items))]
-            update = [f"f.ver{k} = n{k}._ver"]
-            update += [f"f.s{k} = s{k}"] if k in self.summed else []
-            update += [f"f.A{k} = A{k}"] if k in self.providers else []
-            update += [f"f.c{k} = c{k}"] if header.checksum is not None else []
-            inner = self.z_header()
-            if inner is not None and k in self.providers and self.provider(inner) is header:
-                update.append(f"f.Z{inner.k} = {self.z_source(inner, fresh=False)}")
-            work += [f"if g{k}:", f"    f.h{k} = _pack{k}({', '.join(items)})", *("    " + u for u in update)]
-            if header.checksum is not None:
-                at = header.items[header.checksum_item].offset
-                work += [
-                    f"elif e{k}:",
-                    f"    h = f.h{k}",
-                    f"    f.h{k} = h[:{at}] + c{k}.to_bytes(2, 'big') + h[{at + 2}:]",
-                    f"    f.c{k} = c{k}",
-                ]
-        lines += ["try:", *("    " + line for line in work)]
-        lines += ["except (TypeError, OverflowError, _struct_error):", "    return None"]
-        # The raw-socket post's loop changes the innermost header only: the headers before it are kept joined.
-        *before, innermost = headers
-        moved_before = [f"g{h.k}" for h in before] + [f"e{h.k}" for h in before if h.checksum is not None]
-        tail = f"f.h{innermost.k}" + (" + f.data" if self.data else "")
-        if moved_before:
-            front = " + ".join(f"f.h{h.k}" for h in before)
-            lines += [f"if {' or '.join(moved_before)}:", f"    f.front = {front}"]
-            tail = f"f.front + {tail}"
-        lines += [f"frame = f.frame = {tail}", "return frame"]
-        return lines
 
 
 def _learn(shape: tuple[type[Layer], ...]) -> tuple[Any, Any]:
@@ -866,6 +794,7 @@ class _DecodeWriter:
             lines += [
                 f"n{j} = _new({self.name(node)})",
                 f"n{j}._v = None",
+                f"n{j}._ver = 0",
                 f"n{j}._buf = buf",
                 f"n{j}._off = {start}",
                 f"n{j}._poff = {payload_start}",

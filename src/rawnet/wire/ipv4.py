@@ -50,11 +50,26 @@ class IPOption:
         _init(self, option=option, data=bytes(data))
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(
+        raise self._immutable()
+
+    def __delattr__(self, name: str) -> None:
+        raise self._immutable()
+
+    def _immutable(self) -> AttributeError:
+        return AttributeError(
             f"{type(self).__name__} is immutable: make a new option and set the packet's options again"
         )
 
-    __delattr__ = __setattr__  # type: ignore[assignment]
+    # A value: copies are itself; pickling makes it anew from its attributes.
+    def __copy__(self) -> IPOption:
+        return self
+
+    def __deepcopy__(self, memo: object) -> IPOption:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        names = [name for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())]
+        return _restore, (type(self), {name: getattr(self, name) for name in names})
 
     def encode(self) -> bytes:
         """The option's bytes: number, length, data."""
@@ -73,6 +88,13 @@ def _init(made: IPOption, **values: object) -> None:
     """Set an option's attributes while it is being made (the only time they can be set)."""
     for name, value in values.items():
         object.__setattr__(made, name, value)
+
+
+def _restore(cls: type[IPOption], values: dict[str, object]) -> IPOption:
+    """An option unpickled: made with ``values`` as its attributes."""
+    made = object.__new__(cls)
+    _init(made, **values)
+    return made
 
 
 class IPOption_EOL(IPOption):
@@ -117,9 +139,12 @@ class _RouteOption(IPOption):
 
     def __init__(self, routers: Sequence[str] = (), pointer: int = 4) -> None:
         super().__init__(self.number)
-        addresses = tuple(str(router) for router in routers)
+        addresses = (routers,) if isinstance(routers, str) else tuple(str(router) for router in routers)
         for router in addresses:
-            socket.inet_aton(router)  # raises OSError for a bad address
+            try:
+                socket.inet_pton(socket.AF_INET, router)
+            except OSError:
+                raise ValueError(f"{type(self).__name__}: {router!r} is not an IPv4 address") from None
         _init(self, routers=addresses, pointer=pointer)
 
     def encode(self) -> bytes:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.compiler import reader
 from rawnet.wire.fields import LENGTH, NEXT, Field, UInt, Var
-from rawnet.wire.layer import FRAGMENT, IN_IPV6, LAZY, Layer, LayerClass, Raw
+from rawnet.wire.layer import FRAGMENT, IN_IPV6, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import IPV6_NEXT_HEADER, LAYERS
@@ -151,8 +151,9 @@ def next_header(payload: Layer | None) -> int:
 
 
 def next_header_of(layer: Layer) -> int:
-    """The Next Header value announcing ``layer``'s payload (decoded if it was not yet)."""
-    return next_header(layer.payload if layer._payload is LAZY else layer._payload)
+    """The Next Header value announcing ``layer``'s payload (decoded, or thawed from what ``/``
+    made, if it was not yet)."""
+    return next_header(layer.payload)
 
 
 # -- extension headers --------------------------------------------------------------------

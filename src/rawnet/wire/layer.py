@@ -48,6 +48,9 @@ class _Lazy:
     def __repr__(self) -> str:
         return "<lazy>"
 
+    def __reduce__(self) -> str:
+        return "LAZY"  # (the one marker: copies and unpickled packets get it, not a new one)
+
 
 LAZY: Any = _Lazy()
 
@@ -238,7 +241,7 @@ class Layer:
         tail = self._payload
         if values is None or tail is LAZY:
             top._buf, top._off, top._poff, top._pend = self._buf, self._off, self._poff, self._pend
-        elif values.__class__ is list:
+        if values.__class__ is list:  # (a decoded layer changed since: its values are a list too)
             values = self._v = tuple(values)
         top._v = values
         top._mode = self._mode
@@ -298,6 +301,7 @@ class Layer:
         """A decoded layer over ``buf``: its fields are unpacked when first needed."""
         layer = _new(cls)
         layer._v = None
+        layer._ver = 0
         layer._buf = buf
         layer._off = offset
         layer._poff = payload_start
@@ -635,6 +639,18 @@ class Layer:
         elif payload is not None:
             top._payload = payload if payload.__class__ is tuple else _frozen_below(self, False)
         return top
+
+    def __copy__(self: L) -> L:
+        return self.copy()  # (a layer carries its payload: a shallow copy would share it)
+
+    def __deepcopy__(self: L, memo: object) -> L:
+        return self.copy()
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """What pickle keeps: everything but the last frame built (made again when needed)."""
+        state = {name: getattr(self, name) for name in Layer.__slots__ if hasattr(self, name)}
+        state["_cache"] = None
+        return None, state
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
