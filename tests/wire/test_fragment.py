@@ -119,3 +119,36 @@ def test_fragmenting_needs_the_source_the_transport_checksum_covers() -> None:
     ):
         fragment(IPv6(dst="2001:db8::2") / UDP() / bytes(100), 40)
     assert len(fragment(IP(dst="198.18.0.2") / UDP(chksum=0) / bytes(100), 40)) == 3  # nothing to compute
+
+
+def test_the_source_needed_is_the_one_of_the_ip_header_above_the_checksum() -> None:
+    inner = IP(src="198.18.0.1", dst="198.18.0.3") / UDP() / bytes(100)
+    assert len(fragment(IP(dst="198.18.0.2") / inner, 48)) == 3  # the outer header's src: not needed
+    with pytest.raises(BuildError, match="udp checksum"):
+        fragment(IP(src="198.18.0.1") / IP(dst="198.18.0.3") / UDP() / bytes(100), 48)
+
+
+@pytest.mark.parametrize("datagram", [DATAGRAM, DATAGRAM6], ids=["ipv4", "ipv6"])
+def test_a_decoded_frame_with_a_trailer_fragments_without_it(datagram: Ether) -> None:
+    decoded = Ether.decode(bytes(datagram) + b"FCS!")  # (an Ethernet trailer: the IP layer's padding)
+    pieces = [Ether.decode(bytes(piece)) for piece in fragment(decoded, 512)]
+    assert all(not piece.layers()[1].padding for piece in pieces)
+    result = defragment(pieces)
+    network = IP if IP in datagram else IPv6
+    assert result.problems == [] and [bytes(packet) for packet in result.packets] == [
+        bytes(datagram[network])
+    ]
+    assert tshark_fields([bytes(piece) for piece in pieces])[-1]["udp.checksum.status"] == ["1"]
+
+
+def test_a_wrong_ipv6_payload_length_is_recomputed_per_fragment() -> None:
+    datagram = IPv6(src="2001:db8::1", dst="2001:db8::2", plen=5000) / UDP() / bytes(200)
+    pieces = fragment(datagram, 64)
+    assert len(pieces) == 4 and all(IPv6.decode(bytes(piece)).verify() == [] for piece in pieces)
+
+
+def test_a_reassembled_datagram_that_does_not_decode_is_kept_not_raised() -> None:
+    datagram = IP(src="198.18.0.1", dst="198.18.0.2") / UDP(len=500) / bytes(100)  # UDP says 500 bytes
+    result = defragment(fragment(datagram, 48))
+    assert result.problems == [] and bytes(result.packets[0]) == bytes(datagram)
+    assert type(result.packets[0].layers()[-1]).__name__ == "Undecoded"

@@ -21,6 +21,7 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrHopByHop,
     IPv6ExtHdrRouting,
     IPv6ExtHdrSegmentRouting,
+    next_header_of,
 )
 from rawnet.wire.layer import Layer, Raw
 
@@ -52,12 +53,14 @@ def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> li
         raise BuildError(f"fragment size {size} is below 8 bytes")
     size -= size % 8
     front, network = _split(packet)
-    if network.src is None and _pseudo_checksum(network):  # type: ignore[attr-defined]
+    unsourced = _unsourced_checksum(network)
+    if unsourced:
         raise BuildError(
-            f"fragment() computes the {_pseudo_checksum(network)} checksum now, over the source address: "
-            "give it (src=...); sending fills it in the headers only"
+            f"fragment() computes the {unsourced} checksum now, over the source address: give it "
+            "(src=...) in the IP header above it; sending fills it in the headers only"
         )
     wire = bytes(network)
+    wire = wire[: len(wire) - len(network.padding)]  # (what follows the datagram in its frame: not cut)
     pieces: list[Layer] = []
     if isinstance(network, IP):
         header_len = (wire[0] & 15) * 4
@@ -66,13 +69,14 @@ def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> li
             last = start + size >= len(data)
             copy = network.copy()
             copy._payload = None
+            copy.padding = b""
             copy.len = copy.chksum = None
             copy.proto = wire[9]
             copy.flags = (int(copy.flags) & ~1) | (0 if last else 1)
             copy.frag = int(copy.frag) + start // 8
             pieces.append(copy / data[start : start + size])
     else:
-        headers, next_header = _per_fragment_headers(network, wire)
+        headers, next_header = _per_fragment_headers(network)
         data = wire[sum(len(bytes(header)) for header in headers) :]
         identifier = random.getrandbits(32) if ident is None else ident
         for start in range(0, len(data), size):
@@ -87,21 +91,27 @@ def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> li
     return [front / piece if front is not None else piece for piece in pieces]
 
 
-def _pseudo_checksum(network: Layer) -> str:
-    """The name of a layer inside ``network`` whose checksum is to be computed over the pseudo-header."""
-    for layer in network.layers()[1:]:
+def _unsourced_checksum(network: Layer) -> str:
+    """The name of a layer in ``network`` whose checksum is to be computed over a pseudo-header whose
+    IP header (the nearest above it) has no source address; "" for none."""
+    above: Layer = network
+    for layer in network.layers():
+        if layer.pseudo_fields is not None:
+            above = layer
+            continue
         for declared in layer.fields_desc:
             rule = declared.rule
             if (
                 isinstance(rule, Checksum)
                 and rule.pseudo is not None
                 and layer._values()[declared.index] is None
+                and above.src is None  # type: ignore[attr-defined]
             ):
                 return layer.name
     return ""
 
 
-def _per_fragment_headers(datagram: Layer, wire: bytes) -> tuple[list[Layer], int]:
+def _per_fragment_headers(datagram: Layer) -> tuple[list[Layer], int]:
     """The headers each IPv6 fragment repeats, each on its own with its lengths and next header to
     compute, and the Next Header value of what follows them (the Fragment header's).
 
@@ -121,12 +131,15 @@ def _per_fragment_headers(datagram: Layer, wire: bytes) -> tuple[list[Layer], in
     else:
         count = 1 if extensions and isinstance(extensions[0], IPv6ExtHdrHopByHop) else 0
     kept = [datagram, *extensions[:count]]
-    built = IPv6.decode(wire).layers()[len(kept) - 1]  # (as built: its Next Header computed if left None)
-    next_header: int = built.nh  # type: ignore[attr-defined]
+    last = kept[-1]
+    next_header: int = last.nh  # type: ignore[attr-defined]
+    if next_header is None:
+        next_header = next_header_of(last)  # (as its build computes it)
     headers = []
     for layer in kept:
         header = layer.copy()
         header._payload = None
+        header.padding = b""
         header.nh = None  # type: ignore[attr-defined]  # (computed: the next one's number)
         if isinstance(header, IPv6):
             header.plen = None
@@ -208,7 +221,7 @@ def _reassemble(
         ip.frag = 0
         ip.len = None
         ip.chksum = None
-        whole = IP.decode(bytes(ip / Raw(load=data)))
+        whole = IP.decode(bytes(ip / Raw(load=data)), lenient=True)  # (what does not decode is kept)
     else:
         chain = first[IPv6].layers()
         headers = []
@@ -221,5 +234,5 @@ def _reassemble(
         stack: Layer = Raw(load=data)
         for header in reversed(headers):
             stack = header / stack
-        whole = IPv6.decode(bytes(stack))
+        whole = IPv6.decode(bytes(stack), lenient=True)
     return whole, ""
