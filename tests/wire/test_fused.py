@@ -40,6 +40,7 @@ from rawnet import (
 )
 from rawnet.wire import fused
 from rawnet.wire.codegen import GENERATED_DIR
+from rawnet.wire.fields import Length, UInt
 from rawnet.wire.layer import LAZY, LENIENT
 from tests.oracle import tshark_fields
 
@@ -202,6 +203,39 @@ def test_the_common_stacks_take_the_generated_decoder(packet: Layer, start: type
 def test_unusual_frames_go_to_the_generic_decoder(packet: Layer) -> None:
     decoder = fused.decoder_for(Ether)
     assert decoder(bytes(packet), 0) is None
+
+
+class Shim(Layer):
+    """A protocol of a user's: Layer's own _decode, a length over the whole layer."""
+
+    __slots__ = ()
+    name = "shim"
+    kind = UInt(8, "Kind", 1)
+    reserved = UInt(8, "Reserved", 0)
+    length = UInt(16, "Length", None, auto=Length("all"))
+
+
+class PayloadShim(Layer):
+    """The same with a length of what follows the header."""
+
+    __slots__ = ()
+    name = "payload-shim"
+    length = UInt(16, "Length", None, auto=Length("payload"))
+
+
+@pytest.mark.parametrize("start", [Shim, PayloadShim])
+@pytest.mark.parametrize("cut", [0, 2, 5, 6, 9])
+@pytest.mark.parametrize("length", [None, 0, 3, 4, 7, 10, 40])
+def test_a_users_length_rule_ends_the_layer_in_both_decoders(
+    start: type[Layer], cut: int, length: int
+) -> None:
+    data = bytes(start(length=length) / b"abcdef") + b"TRAILER"
+    frame = data[: len(data) - cut]
+    for mode in (0, LENIENT):
+        check_same(start, frame, mode)  # whoever decodes it, the same layers and bytes
+    if length is None and cut <= 7:  # the length as built: what follows is padding
+        decoded = start.decode(frame)
+        assert decoded.padding == b"TRAILER"[: 7 - cut] and decoded[Raw].load == b"abcdef"
 
 
 def test_generated_source_shows_in_tracebacks() -> None:

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from rawnet.errors import BuildError, DecodeError, LimitError, TruncatedError
+from rawnet.errors import BuildError, DecodeError, LimitError, MalformedError, TruncatedError
 from rawnet.wire import display, fused
 from rawnet.wire.addresses import AddressField
 from rawnet.wire.checksum import fold
@@ -124,6 +124,8 @@ class Layer:
     _layout: ClassVar[Layout]
     _struct: ClassVar[struct.Struct]
     _auto_fields: ClassVar[tuple[Field[Any], ...]] = ()
+    #: Fields with a Length rule, in header order: the default _decode reads them.
+    _lengths: ClassVar[tuple[Field[Any], ...]] = ()
     #: Whether _build takes a ``limit``: the bytes an outer length leaves this layer (TCP does).
     takes_limit: ClassVar[bool] = False
     #: True when the payload is always Raw (no dispatch, and Layer's _next_layer).
@@ -183,6 +185,7 @@ class Layer:
         fields = merge_fields(cls.__name__, cls.fields_desc, own)
         cls.fields_desc = fields
         cls._auto_fields = tuple(f for f in fields if f.auto in _AUTO)
+        cls._lengths = tuple(f for f in fields if isinstance(f.rule, Length))
         cls._layout = compile_header(cls, fields)
         dispatch: list[tuple[dict[int, type[Layer]], Any]] = []
         for field in fields:
@@ -290,11 +293,40 @@ class Layer:
     def _decode(cls: type[L], buf: bytes, offset: int, end: int, mode: int) -> L:
         """Decode one header at ``offset`` (its bytes end at ``end``); protocols override this.
 
-        The default suits a fixed-size header: check it fits and return a view of it.
+        The default reads the class's Length fields (fields.py), in order, as the stack codecs do:
+        "header" ends the header (options between), "all" ends the layer and "payload" its payload
+        (what follows, to ``end``, is padding); without them the header is fixed and the payload
+        runs to ``end``.
         """
-        if offset + cls.header_len > end:
+        size = cls.header_len
+        if offset + size > end:
             raise cls._truncated(offset, end)
-        return cls._view(buf, offset, offset + cls.header_len, end, mode)
+        payload, stop = offset + size, end
+        for field in cls._lengths:
+            rule = field.rule
+            assert isinstance(rule, Length) and field.read is not None
+            count = (field.read(buf, offset) - rule.bias) * rule.scale
+            what = f"{field.name} says {count} bytes"
+            if rule.of == "payload":
+                if payload + count > end:
+                    raise TruncatedError(cls.name, offset, f"{what} of payload, {end - payload} left")
+                stop = payload + count
+                continue
+            floor = size if rule.of == "header" else payload - offset
+            if count < floor:
+                raise MalformedError(cls.name, offset, f"{what}, fewer than its {floor}-byte header")
+            if offset + count > end:
+                raise TruncatedError(cls.name, offset, f"{what}, {end - offset} left")
+            if rule.of == "header":
+                payload = offset + count
+            else:
+                stop = offset + count
+        layer = cls._view(buf, offset, payload, stop, mode)
+        if stop < end:
+            layer._pad = buf[stop:end]
+        if payload > offset + size:
+            layer._unpack()  # (the variable part: options)
+        return layer
 
     @classmethod
     def _view(cls: type[L], buf: bytes, offset: int, payload_start: int, payload_end: int, mode: int) -> L:
