@@ -46,8 +46,8 @@ class Probe:
     """The packet object of a run, and what is set on it anew for each packet.
 
     ``top`` is what ``bytes()`` is taken of: the Ethernet frame at layer 2, else the IP packet.
-    For Ether/IPv4 and IPv4 tops with TCP or UDP, rawnet's fused builder (wire/fastpath.py)
-    repacks only a changed TCP/UDP header.
+    When only the innermost header changes between packets (ports, seq), the stack codecs
+    (wire/fused.py) pack it alone again; a change to a header before it builds the frame anew.
     """
 
     top: Layer

@@ -49,7 +49,7 @@ _INDENT = "    "
 def packet_line(
     timestamp_ns: int, summary: str, interface: str | None = None, direction: str | None = None
 ) -> str:
-    """tcpdump -n -tt's line; with the interface and direction on `-i any`, as tcpdump 4.99 prints."""
+    """tcpdump -n -S -tt's line; with the interface and direction on `-i any`, as tcpdump 4.99 prints."""
     where = ""
     if interface is not None:
         where = f"{interface:<5} {_DIRECTION_TAGS.get(direction or '', direction or '?'):<3} "
@@ -201,7 +201,7 @@ def sniff(
     as_json: bool,
     expression: tuple[str, ...],
 ) -> int:
-    """Capture packets and print one line each, as tcpdump -n -tt does.
+    """Capture packets and print one line each, as tcpdump -n -S -tt does.
 
     EXPRESSION is a tcpdump filter, the rest of the command line joined with spaces (quote it,
     or not: `tcp port 80` and 'tcp port 80' are the same). libpcap compiles it and the kernel
@@ -210,6 +210,7 @@ def sniff(
     epoch, then tcpdump's summary; on every interface (-i any, or no -i) the interface and the
     direction come first (In, Out, B broadcast, M multicast, P another host's), as tcpdump 4.99
     prints them. Outgoing packets on lo are skipped, as libpcap does (each would show twice).
+    TCP sequence numbers are the ones on the wire (tcpdump -S), never relative to a connection.
 
     "listening on IFACE ..." goes to stderr once the capture is running: traffic sent after it
     is seen. Ctrl-C (or SIGTERM), -c, or --timeout ends the capture; the counts go to stderr as

@@ -28,7 +28,6 @@ class AddressField(Field[str]):
         self.fmt = f"{self.size}s"
         self.cache = {}
         self.texts: dict[bytes, str] = {}  # wire -> text, bounded like cache
-        self.wire_public = self.text_of
         self.none_wire = self.to_wire(none) if none else bytes(self.size)
         if default is not None:
             self.default = default

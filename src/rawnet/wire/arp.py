@@ -16,7 +16,6 @@ from rawnet.wire.fields import FILL, LENGTH, UInt, ValueSet, Var
 from rawnet.wire.layer import Layer
 from rawnet.wire.numbers import EtherType, TotalEnum
 
-ETHERTYPE_ARP = 0x0806
 ETHERTYPE_IPV4 = 0x0800
 
 

@@ -66,8 +66,7 @@ class Item(NamedTuple):
 class Layout:
     """The layout of one header: every field's place, the fixed part's struct and size."""
 
-    def __init__(self, owner: str, fields: tuple[Field[Any], ...], items: tuple[Item, ...]) -> None:
-        self.owner = owner
+    def __init__(self, fields: tuple[Field[Any], ...], items: tuple[Item, ...]) -> None:
         self.fields = fields
         self.items = items
         self.format = "".join(item.code for item in items)
@@ -140,7 +139,7 @@ def lay_out(owner: str, fields: tuple[Field[Any], ...]) -> Layout:
                                item.offset + (item.bits - shift + 7) // 8)  # fmt: skip
             if len(item.fields) == 1:
                 field.offset = item.offset
-    return Layout(owner, fields, tuple(items))
+    return Layout(fields, tuple(items))
 
 
 def reader(cls: type[Layer], name: str) -> Any:
@@ -376,7 +375,6 @@ def compile_header(cls: type[Layer], fields: tuple[Field[Any], ...]) -> Layout:
     cls._init_fields = init  # type: ignore[method-assign]
     if "__init__" not in cls.__dict__:  # a protocol may wrap it (keyword aliases): it calls _init_fields
         cls.__init__ = init  # type: ignore[method-assign]
-    cls._struct = layout.struct
     cls.header_len = layout.size
     if layout.items:
         cls._pack = namespace["_pack"]  # type: ignore[method-assign]

@@ -144,8 +144,6 @@ class Field(Generic[T]):
     span: range | None = None
     #: Right shift of the field's bits within the struct item holding them.
     shift: int = 0
-    #: Turns a value read from the wire into the public value (None: it already is).
-    wire_public: Callable[[Any], Any] | None = None
 
     def __init__(
         self, doc: str, default: Any = None, *, auto: str | Rule | None = None, must: Any = None
@@ -369,7 +367,6 @@ class Flags(Field[FlagValue]):
         self.flag_class: type[FlagValue] = type(
             "FlagValue", (FlagValue,), {"names": tuple(names), "joiner": joiner, "__slots__": ()}
         )
-        self.wire_public = self.flag_class
 
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"

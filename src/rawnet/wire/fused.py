@@ -509,7 +509,9 @@ class _BuildWriter:
     def rebuilder(self) -> list[str]:
         """Frame.rebuild: the last frame again while no layer changed; when only the innermost header
         did (the raw-socket post's loop), it alone packed again, its checksum summed from its own
-        words and ``Z``, behind the headers before it, kept joined. Anything else: None (built anew).
+        words and ``Z``, behind the headers before it, kept joined. A header before it changed:
+        the shape's build, which keeps a new Frame. Another layer or new data: None (the shape is
+        looked up anew).
 
         Each version is read before the values it stands for: a change made meanwhile (a thread, a
         signal handler) leaves a version that differs next time, never bytes that look current.
@@ -527,10 +529,11 @@ class _BuildWriter:
             lines.append(f"if {tip}._payload is not None: return None")
         if before:
             moved = " or ".join(f"n{h.k}._ver != f.ver{h.k}" for h in before)
-            lines.append(f"if {moved}: return None  # a header before the innermost changed")
+            nodes = ", ".join(f"n{i}" for i in range(self.count))
+            lines.append(f"if {moved}: return build({nodes}, True)  # a header before the innermost changed")
         lines += ["seen, frame = f.last", f"ver{k} = n{k}._ver", f"if ver{k} == seen: return frame"]
         if not self.innermost_alone():
-            return [*lines, "return None"]
+            return [*lines, f"return build({', '.join(f'n{i}' for i in range(self.count))}, True)"]
         block = [f"v{k} = n{k}._v", self.unpack_line(last), *self.guard_lines(last)]
         block += self.auto_lines(last) + self.item_lines(last)
         if any(re.search(r"\bD\b", line) for line in block):

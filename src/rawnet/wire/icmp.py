@@ -128,7 +128,6 @@ _CODE_NAMES = {
 }
 
 _CODE_NUMBERS = {name: code for name, (_, code) in _CODE_NAMES.items()}
-_TYPE_LABELS = {number: name for name, number in _TYPE_NAMES.items()}
 
 
 def type_name(icmp_type: int) -> str:

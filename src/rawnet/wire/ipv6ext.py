@@ -26,7 +26,6 @@ from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import IPV6_NEXT_HEADER, LAYERS
 
 _PROTOCOLS = LAYERS.table(IPV6_NEXT_HEADER)
-_ZERO16 = bytes(16)
 _AF_INET6 = socket.AF_INET6
 _pton = socket.inet_pton
 _ntop = socket.inet_ntop

@@ -122,7 +122,6 @@ class Layer:
     slot: ClassVar[Positions]
     span: ClassVar[Positions]
     _layout: ClassVar[Layout]
-    _struct: ClassVar[struct.Struct]
     _auto_fields: ClassVar[tuple[Field[Any], ...]] = ()
     #: Fields with a Length rule, in header order: the default _decode reads them.
     _lengths: ClassVar[tuple[Field[Any], ...]] = ()
@@ -373,11 +372,6 @@ class Layer:
         if values.__class__ is not list:
             values = self._v = list(values)
         return values
-
-    def _set(self, field: Field[Any], stored: Any) -> None:
-        """Store a value already in stored form (the protocols' alias properties use this)."""
-        self._mutable()[field.index] = stored
-        self._ver += 1
 
     def _pack(self, *auto: Any) -> bytes:  # compiled per class
         raise NotImplementedError
@@ -848,7 +842,7 @@ def stack(first: Layer, *rest: Layer | bytes | bytearray | str) -> Layer:
 # last layer of a decoded tail. Nothing in it can change, so any number of packets share it; a
 # packet thaws it into layers of its own when one of them is first reached. Values are shared as
 # tuples with the layers they came from, which copy them on their next change (_mutable).
-FROZEN = 5  #: items per layer in a frozen tail
+FROZEN = fused.FROZEN  #: items per layer in a frozen tail (one number, shared with the codecs)
 
 
 def _clone(layer: L) -> L:

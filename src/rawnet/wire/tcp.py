@@ -18,7 +18,6 @@ PROTOCOL = 6
 
 #: Option kinds by scapy's names (IANA "TCP Option Kind Numbers").
 OPTION_KINDS = {"EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 5, "Timestamp": 8}
-_OPTION_NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
 _U16 = struct.Struct("!H")
 _join = b"".join
 _from_bytes = int.from_bytes

@@ -1,4 +1,4 @@
-"""tcpdump's one-line text for a packet (its -n output, without -v or -e): presentation only.
+"""tcpdump's one-line text for a packet (its -n -S output, without -v or -e): presentation only.
 
 ``summary(packet)`` asks each layer from the outside in for its line; the first that has one
 speaks (a link header carrying a protocol lets that protocol speak). A layer's line comes from
@@ -64,7 +64,7 @@ Render = Callable[[Any, Carrier | None], str | None]
 
 
 def summary(packet: Layer) -> str:
-    """``packet`` as one line of tcpdump's -n output (``Layer.summary()``)."""
+    """``packet`` as one line of tcpdump's -n -S output (``Layer.summary()``): sequence numbers as sent."""
     for layer in packet.layers():
         cls = layer.__class__
         render = _RENDER.get(cls) or _nearest(_RENDER, cls)
