@@ -61,7 +61,7 @@ def shape(layer: Any) -> list[tuple[Any, ...]]:
 
 def check_same(start: type[Layer], data: bytes, mode: int = 0) -> bool:
     """The generated decoder against the generic one on ``data``; whether the decoder took it."""
-    decoder = fused.decoder_for(start)
+    decoder = fused.plain_decoder(start)
     try:
         generic = start._decode_chain(data, mode)
     except DecodeError as error:
@@ -201,7 +201,7 @@ def test_the_common_stacks_take_the_generated_decoder(packet: Layer, start: type
     ids=["fragment", "tso-length", "bad-dataofs", "jumbo-length"],
 )
 def test_unusual_frames_go_to_the_generic_decoder(packet: Layer) -> None:
-    decoder = fused.decoder_for(Ether)
+    decoder = fused.plain_decoder(Ether)
     assert decoder(bytes(packet), 0) is None
 
 

@@ -67,12 +67,10 @@ def bind(
     decode_rest: Callable[[Any], None],
     generic: Callable[..., Any],
     depth_unit: int,
-    modes: tuple[int, int],
 ) -> None:
-    """Receive layer.py's LAZY marker, Raw class, generic decoding loop and decoder, depth unit, modes."""
+    """Receive layer.py's LAZY marker, Raw class, generic decoding loop and decoder, depth unit."""
     _bound.update(LAZY=lazy, Raw=raw, decode_rest=decode_rest, generic=generic, DEPTH_UNIT=depth_unit)
     _bound["decode"] = raw.__mro__[1].__dict__["decode"]  # Layer's own (Raw's base)
-    _bound["LENIENT"], _bound["IN_IPV6"] = modes
 
 
 #: Classes whose ``decode`` is a generated tree, and the generated Frame classes: what a change to
@@ -584,10 +582,16 @@ def _learn(shape: tuple[type[Layer], ...]) -> tuple[Any, Any]:
 # -- decoding ---------------------------------------------------------------------------------
 
 
-def decoder_for(cls: type[Layer]) -> Any:
-    """The fused decoder of stacks starting with ``cls`` (generated now), or False."""
-    decoder = DECODERS[cls] = _generate_decoder(cls) or False
-    return decoder
+def decoder_for(cls: type[Layer]) -> bool:
+    """Generate and install ``cls.decode``'s tree now; whether ``cls`` has one."""
+    installed = DECODERS[cls] = _generate_decoder(cls) is not None
+    return installed
+
+
+def plain_decoder(cls: type[Layer]) -> Any:
+    """The tree of ``cls`` as ``decode(buf, mode)``, giving None where it steps aside (the tests
+    compare it with the generic decoder); None when ``cls`` has no tree."""
+    return _generate_decoder(cls, plain=True)
 
 
 def _decodable(cls: type) -> bool:
@@ -843,30 +847,29 @@ class _DecodeWriter:
         return lines
 
 
-def _generate_decoder(start: type[Layer]) -> Any:
-    """The decoding tree of stacks starting with ``start``: ``decode(buf, mode)`` (None where the tree
-    steps aside), and the same tree as ``start.decode`` itself (one call less on the hot path),
-    which hands what the tree does not take to the generic decoder."""
+def _generate_decoder(start: type[Layer], plain: bool = False) -> Any:
+    """The decoding tree of stacks starting with ``start``, installed as ``start.decode`` (which hands
+    what the tree does not take to the generic decoder); ``plain``: returned instead, as
+    ``decode(buf, mode)`` giving None where the tree steps aside. None: ``start`` has no tree."""
     if not _decodable(start):
         return None
     writer = _DecodeWriter(start)
     body = ["e0 = len(buf)", *writer.path([start], [0], [{"where": 0, "end": "e0"}])]
-    plain = [line.replace("BAIL", "return None") for line in body]
+    if plain:
+        source = ["def decode(buf, mode):", *("    " + line.replace("BAIL", "return None") for line in body)]
+        return compile_source(f"decode.{start.__name__}.plain", source, writer.namespace)["decode"]
     cls = writer.name(start)
-    method = [line.replace("BAIL", f"return _generic({cls}, buf, lenient)") for line in body]
     source = [
-        "def decode(buf, mode):",
-        *("    " + line for line in plain),
-        "def decode_method(data, *, lenient=False):",
+        "def decode(data, *, lenient=False):",
         f'    """{start.__name__}.decode(data, lenient=False): see Layer.decode (generated: fused.py)."""',
         "    buf = data if data.__class__ is bytes else bytes(data)",
         "    mode = 1 if lenient else 0  # (LENIENT)",
-        *("    " + line for line in method),
+        *("    " + line.replace("BAIL", f"return _generic({cls}, buf, lenient)") for line in body),
     ]
     writer.namespace["_generic"] = _bound["generic"]
     namespace = compile_source(f"decode.{start.__name__}", source, writer.namespace)
     # A static method (the class is written in it): no bound method to make at each call. Every
     # class has a decode of its own (Layer.__init_subclass__), so a subclass never inherits it.
-    start.decode = staticmethod(namespace["decode_method"])  # type: ignore[method-assign]
+    start.decode = staticmethod(namespace["decode"])  # type: ignore[method-assign]
     _INSTALLED.add(start)
     return namespace["decode"]

@@ -1015,7 +1015,7 @@ class Undecoded(Raw):
         return self  # nothing to compute, and decoding the bytes again would lose the reason
 
 
-fused.bind(LAZY, Raw, _decode_rest, _generic, DEPTH_UNIT, (LENIENT, IN_IPV6))
+fused.bind(LAZY, Raw, _decode_rest, _generic, DEPTH_UNIT)
 _tail_builders = fused.TAIL_BUILDERS
 _by_size = fused.TAIL_BUILDERS_BY_SIZE
 _decoders = fused.DECODERS
