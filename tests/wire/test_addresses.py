@@ -59,9 +59,12 @@ def test_ipv4_text_to_wire_and_back() -> None:
     assert decoded.src == "198.18.0.1" and decoded.dst == "198.19.255.254"
 
 
-def test_ipv4_defaults_source_zero_destination_loopback() -> None:
-    wire = bytes(IP())
-    assert wire[12:16] == bytes(4) and wire[16:20] == bytes([127, 0, 0, 1])
+def test_ipv4_defaults_loopback_to_loopback_and_a_zero_source_elsewhere() -> None:
+    wire = bytes(IP())  # scapy's raw(IP()), and the kernel's choice of source for 127.0.0.1
+    assert wire == bytes.fromhex("450000140001000040007ce77f0000017f000001")
+    assert IP().src == "127.0.0.1" and IP(dst="127.9.9.9").src == "127.0.0.1"
+    other = IP(dst="198.18.0.2")  # the route's source, chosen when sent: unknown here
+    assert other.src is None and bytes(other)[12:16] == bytes(4)
 
 
 @pytest.mark.parametrize(

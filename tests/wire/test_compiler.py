@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rawnet.errors import FieldValueError
+from rawnet.errors import DecodeError, FieldValueError
 from rawnet.wire import IP, TCP, Ether, IPv6ExtHdrHopByHop
 from rawnet.wire.codegen import GENERATED_DIR, generated_filename
 from rawnet.wire.fields import UInt
@@ -80,12 +80,22 @@ def test_the_constructor_documents_every_field() -> None:
 
 
 def test_fields_are_keywords_and_unknown_ones_are_named() -> None:
-    with pytest.raises(
-        TypeError, match=r"IP\(\) takes fields as keywords \(IP\(version=\.\.\.\)\); decode bytes"
-    ):
-        IP("198.18.0.2")  # type: ignore[misc]
+    with pytest.raises(DecodeError, match=r"decodes bytes .* got str: to build one, give fields as keywords"):
+        IP("198.18.0.2")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"TCP.__init__\(\) got an unexpected keyword argument 'dpot'"):
         TCP(dpot=80)  # type: ignore[call-arg]
+
+
+def test_one_positional_argument_is_bytes_to_decode_as_in_scapy() -> None:
+    wire = bytes(IP(ttl=3, dst="198.18.0.2") / TCP(dport=443) / b"x")
+    packet = IP(wire)
+    assert packet == IP.decode(wire) and bytes(packet) == wire
+    assert IP(bytearray(wire), ttl=9).ttl == 9  # keywords given too are set after decoding
+    assert IP(wire, ttl=9)[TCP].dport == 443
+    odd = IP(bytes(IP() / TCP(dataofs=2)))  # as scapy dissects: what does not decode is kept, with the reason
+    assert type(odd.payload).__name__ == "Undecoded" and "tcp" in odd.payload.reason
+    with pytest.raises(DecodeError, match="ipv4 at offset 0"):
+        IP(b"\x45\x00")  # the first header must decode
 
 
 # -- redefining inherited fields ---------------------------------------------------------------
@@ -216,7 +226,9 @@ def test_a_field_named_like_layer_api_is_refused(field_name: str) -> None:
 
 
 def test_every_public_name_of_layer_is_refused_as_a_field_name() -> None:
-    public = sorted(name for name in dir(Layer) if not name.startswith("_"))
+    forwarded = {name for name, value in vars(Layer).items() if type(value).__name__ == "_Forward"}
+    assert {"ttl", "dport", "src", "load"} <= forwarded  # (field names: the lookup through a stack)
+    public = sorted(name for name in dir(Layer) if not name.startswith("_") and name not in forwarded)
     assert set(LAYER_API) <= set(public) | {"slot", "span"}
     accepted = []
     for field_name in public:
@@ -321,7 +333,8 @@ def test_deleting_a_field_restores_its_default() -> None:
     del packet.dst
     assert packet.dst == "127.0.0.1" == IP.get_field("dst").default
     del packet.flags, packet.tos, packet.proto
-    assert packet.flags == 0 and packet.tos == 0 and packet.proto is None
+    assert packet.flags == 0 and packet.tos == 0 and packet.proto == 0  # (computed: nothing carried)
+    assert packet._values()[IP.slot.proto] is None
     assert bytes(packet) == bytes(IP())  # every field back at its default: the default datagram
     segment = TCP(flags="A", dport=443)
     del segment.flags

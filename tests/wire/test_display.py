@@ -99,11 +99,11 @@ def test_show_displays_padding_and_unknown_numbers() -> None:
 # -- hexdump ------------------------------------------------------------------------------
 
 DATA = b"GET / HTTP/1.1\r\n" + b"\x00\x7f\x80 ~"
-# Written out by hand: 4 hex digits of offset, two spaces, 16 bytes as "xx " (47 columns for a
+# scapy's hexdump(DATA, dump=True): 4 hex digits of offset, two spaces, 16 bytes as "XX " (47 columns for a
 # full line), two spaces, the bytes 0x20..0x7e as themselves and every other byte as ".".
 EXPECTED = (
-    "0000  47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1..\n"
-    "0010  00 7f 80 20 7e                                   ... ~"
+    "0000  47 45 54 20 2F 20 48 54 54 50 2F 31 2E 31 0D 0A  GET / HTTP/1.1..\n"
+    "0010  00 7F 80 20 7E                                   ... ~"
 )
 
 

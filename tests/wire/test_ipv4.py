@@ -189,7 +189,12 @@ def test_build_leaves_computed_fields_unset() -> None:
     packet = BUILT["lsrr"]()
     bytes(packet)
     header = packet[IP]
-    assert (header.ihl, header.len, header.proto, header.chksum) == (None, None, None, None)
+    stored = header._values()
+    assert [stored[IP.slot.ihl], stored[IP.slot.len], stored[IP.slot.proto], stored[IP.slot.chksum]] == [
+        None
+    ] * 4
+    assert (header.ihl, header.len, header.chksum) == (None, None, None)  # as scapy reads them
+    assert header.proto == bytes(packet[IP])[9]  # the protocol a build puts (scapy reads it too)
     assert header.options == (IPOption_LSRR([HOP1, HOP2]),)
 
 

@@ -338,7 +338,10 @@ def test_ipv4_carrying_ipv6_summary() -> None:
 def test_defaults_follow_scapy() -> None:
     wire = bytes(IPv6())
     assert wire[:8] == bytes.fromhex("60000000 0000 3b40".replace(" ", ""))
-    assert wire[8:24] == bytes(16) and wire[24:40] == socket.inet_pton(socket.AF_INET6, "::1")
+    loopback = socket.inet_pton(socket.AF_INET6, "::1")
+    assert wire[8:24] == loopback == wire[24:40]  # to ::1, from ::1: the kernel's choice, and scapy's
+    assert IPv6().src == "::1" and IPv6(dst="2001:db8::1").src is None  # (others: the route's, when sent)
+    assert bytes(IPv6(dst="2001:db8::1"))[8:24] == bytes(16)
     assert IPv6ExtHdrFragment().nh is None and IPv6ExtHdrRouting().type == 0
 
 
@@ -346,7 +349,9 @@ def test_build_does_not_change_user_objects() -> None:
     routing = IPv6ExtHdrRouting(addresses=[C])
     packet = IPv6(src=A, dst=B) / IPv6ExtHdrHopByHop() / routing / UDP()
     bytes(packet)
-    assert packet.plen is None and packet.nh is None
+    stored = packet._values()
+    assert stored[IPv6.slot.plen] is None and stored[IPv6.slot.nh] is None and stored[IPv6.slot.hlim] is None
+    assert packet.plen is None and packet.nh == 0  # read as scapy reads them: the next header computed
     assert packet[IPv6ExtHdrHopByHop].len is None and packet[IPv6ExtHdrHopByHop].options == ()
     assert packet[IPv6ExtHdrRouting].segleft is None and routing.len is None
     assert packet[UDP].chksum is None

@@ -97,15 +97,15 @@ GOLDEN = {
     # eth:ethertype:ipv6:icmpv6 - a neighbor solicitation for fe80::2 with a source link-layer
     # address option (02:00:00:00:00:01); ICMPv6 checksum good
     "ns": (
-        "ffffffffffff00000000000086dd6000000000203a40fe800000000000000000000000000001ff02000000000000"
+        "ffffffffffff00000000000086dd6000000000203afffe800000000000000000000000000001ff02000000000000"
         "00000001ff00000287007a9700000000fe8000000000000000000000000000020101020000000001",
         "eth:ethertype:ipv6:icmpv6",
         ["Ether", "IPv6", "ICMPv6ND_NS", "ICMPv6NDOptSrcLLAddr"],
     ),
     # eth:ethertype:ipv6:ipv6.hopopts:udp:data - UDP 1234 > 5678 behind a Hop-by-Hop header
     "hop-by-hop": (
-        "ffffffffffff00000000000086dd6000000000110040000000000000000000000000000000000000000000000000"
-        "0000000000000001110001040000000004d2162e00096cdb78",
+        "ffffffffffff00000000000086dd6000000000110040000000000000000000000000000000010000000000000000"
+        "0000000000000001110001040000000004d2162e00096cda78",
         "eth:ethertype:ipv6:ipv6.hopopts:udp:data",
         ["Ether", "IPv6", "IPv6ExtHdrHopByHop", "UDP", "Raw"],
     ),

@@ -40,7 +40,7 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrRouting,
     IPv6ExtHdrSegmentRouting,
 )
-from rawnet.wire.layer import Layer, Problem, Raw, Undecoded, stack
+from rawnet.wire.layer import Layer, Problem, Raw, Undecoded, ls, raw, stack
 from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
@@ -60,6 +60,20 @@ from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP
 from rawnet.wire.tcpdump import summary as _tcpdump_summary
 from rawnet.wire.udp import UDP
+from rawnet.wire.volatile import (
+    RandBin,
+    RandByte,
+    RandChoice,
+    RandInt,
+    RandIP,
+    RandIP6,
+    RandLong,
+    RandMAC,
+    RandNum,
+    RandShort,
+    RandString,
+    Volatile,
+)
 
 _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
@@ -116,13 +130,27 @@ __all__ = [
     "Layer",
     "ParamProblemCode",
     "Problem",
+    "RandBin",
+    "RandByte",
+    "RandChoice",
+    "RandIP",
+    "RandIP6",
+    "RandInt",
+    "RandLong",
+    "RandMAC",
+    "RandNum",
+    "RandShort",
+    "RandString",
     "Raw",
     "RedirectCode",
     "TimeExceededCode",
     "Undecoded",
     "ValueSet",
+    "Volatile",
     "defragment",
     "fragment",
     "hexdump",
+    "ls",
+    "raw",
     "stack",
 ]

@@ -8,11 +8,14 @@ repeat a few. No I/O, no globals read at run time.
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import math
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from rawnet.wire.fields import Field, ValueSet
+from rawnet.wire.fields import Field, Rule, ValueSet
+from rawnet.wire.volatile import Volatile
 
 
 class AddressField(Field[str]):
@@ -22,9 +25,18 @@ class AddressField(Field[str]):
     kind: ClassVar[str] = ""
 
     def __init__(
-        self, doc: str, default: str | None = None, *, auto: str | None = None, none: str = ""
+        self,
+        doc: str,
+        default: str | None = None,
+        *,
+        auto: str | Rule | None = None,
+        none: str = "",
+        fill: tuple[str, Callable[[bytes | None], bytes | None]] | None = None,
     ) -> None:
         super().__init__(doc, None if default is None else default, auto=auto)
+        #: (another field of the header, a function of its stored value giving this address, or
+        #: None): what a build puts for a None before ``none_wire``, and what reading it gives.
+        self.fill = fill
         self.fmt = f"{self.size}s"
         self.cache = {}
         self.texts: dict[bytes, str] = {}  # wire -> text, bounded like cache
@@ -66,7 +78,7 @@ class AddressField(Field[str]):
                 return network
         if isinstance(value, list | tuple):
             return self._set_of(value, str(value))
-        if isinstance(value, ValueSet):
+        if isinstance(value, ValueSet | Volatile):
             return value
         raise self.fail(value, f"an {self.kind} address")
 
@@ -118,12 +130,30 @@ class IPv4(AddressField):
 
     def network(self, text: str) -> ValueSet | None:
         if "/" not in text:
-            return None
+            return self._octet_ranges(text)
         try:
             net = ipaddress.IPv4Network(text, strict=False)
         except ValueError:
             return None
         return ValueSet(self, _PackedAddresses(net), text)
+
+    def _octet_ranges(self, text: str) -> ValueSet | None:
+        """scapy's octet ranges: "198.18.0.1-4" (four addresses), "198.18.0-1.*" (512)."""
+        octets: list[range] = []
+        for part in text.split("."):
+            low, dash, high = part.partition("-")
+            if part == "*":
+                octets.append(range(256))
+            elif low.isdigit() and (high.isdigit() if dash else True) and len(low) <= 3 and len(high) <= 3:
+                first, last = int(low), int(high) if dash else int(low)
+                if not first <= last <= 255:
+                    return None
+                octets.append(range(first, last + 1))
+            else:
+                return None
+        if len(octets) != 4:
+            return None
+        return ValueSet(self, _OctetRanges(tuple(octets)), text)
 
 
 class IPv6(AddressField):
@@ -160,3 +190,18 @@ class _PackedAddresses:
 
     def __len__(self) -> int:
         return self._net.num_addresses
+
+
+class _OctetRanges:
+    """The addresses of per-octet ranges as wire bytes, produced lazily (first octet slowest)."""
+
+    __slots__ = ("_octets",)
+
+    def __init__(self, octets: tuple[range, ...]) -> None:
+        self._octets = octets
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (bytes(address) for address in itertools.product(*self._octets))
+
+    def __len__(self) -> int:
+        return math.prod(len(octet) for octet in self._octets)

@@ -17,14 +17,16 @@ Nothing here runs per packet; nothing here does I/O.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import keyword
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rawnet.wire.addresses import AddressField
 from rawnet.wire.codegen import compile_source
-from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, Var
+from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, FromPayload, Next, Var
 
 if TYPE_CHECKING:
     from rawnet.wire.layer import Layer
@@ -113,8 +115,10 @@ def lay_out(owner: str, fields: tuple[Field[Any], ...]) -> Layout:
         at += group_bits // 8
         group, group_bits = [], 0
 
+    siblings = {field.name: index for index, field in enumerate(fields)}
     for index, field in enumerate(fields):
         field.index = index
+        field.siblings = siblings  # type: ignore[attr-defined]
         field.offset = field.span = None
         field.shift = 0
         if group or (field.bits and not field.fmt):
@@ -155,12 +159,37 @@ def stored_default(field: Field[Any]) -> Any:
     return getattr(field, "stored_default", field.default)
 
 
-def _positional_error(layer: Layer) -> TypeError:
-    name = type(layer).__name__
-    first = layer.fields_desc[0].name
-    return TypeError(
-        f"{name}() takes fields as keywords ({name}({first}=...)); decode bytes with {name}.decode(data)"
-    )
+def from_bytes(layer: Layer, data: Any, given: list[tuple[str, Any]]) -> None:
+    """scapy's positional form, ``IP(data, ttl=5)``: ``layer`` becomes ``data`` decoded, and then
+    takes the fields given as keywords.
+
+    Decoded leniently, as scapy dissects: a header below the first that does not decode ends the
+    packet in an Undecoded layer holding its bytes and the reason; the first one must decode.
+    """
+    cls = type(layer)
+    decoded = cls.decode(data, lenient=True)  # (a DecodeError naming the fix for what is not bytes)
+    if type(decoded) is not cls:
+        cls.decode(data)  # the first header does not decode: its DecodeError
+    for name in _LAYER_STATE:
+        with contextlib.suppress(AttributeError):  # (a slot the decoded layer never set)
+            setattr(layer, name, getattr(decoded, name))
+    for name, value in given:
+        setattr(layer, name, value)
+
+
+_LAYER_STATE = (
+    "_buf",
+    "_cache",
+    "_meta",
+    "_mode",
+    "_off",
+    "_pad",
+    "_payload",
+    "_pend",
+    "_poff",
+    "_v",
+    "_ver",
+)
 
 
 # -- the generators ---------------------------------------------------------------------------
@@ -199,10 +228,12 @@ def constructor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
     # Fields are keywords only. They are declared positional-or-keyword behind a positional-only
     # guard, because CPython fills such defaults from a tuple, keyword-only ones from a dict.
     namespace["_NO_POSITIONAL"] = _NO_POSITIONAL
-    namespace["_positional_error"] = _positional_error
+    namespace["_from_bytes"] = from_bytes
+    given = ", ".join(f"({field.name!r}, {field.name}, _d{field.index})" for field in layout.fields)
     return [
         f"def __init__(_self, _positional=_NO_POSITIONAL, /, {', '.join(params)}):",
-        "    if _positional is not _NO_POSITIONAL: raise _positional_error(_self)",
+        "    if _positional is not _NO_POSITIONAL:",
+        f"        return _from_bytes(_self, _positional, [(k, v) for k, v, d in ({given},) if v is not d])",
         *body,
     ]
 
@@ -244,11 +275,27 @@ def unpacker_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
     return lines
 
 
-def pack_value(field: Field[Any], source: str) -> str:
-    """Source of the value packed for ``field`` whose stored value is ``source`` (None-safe for addresses)."""
-    if isinstance(field, AddressField):
-        return f"({source} or none{field.index})"
-    return source
+def pack_value(
+    field: Field[Any], var: Callable[[int], str], namespace: dict[str, Any], prefix: str = ""
+) -> str:
+    """Source of the value packed for ``field``; ``var(index)`` is the source of the stored value of
+    the field at ``index``. An address left None is packed as its ``fill`` from another field of
+    the header (a loopback source for a loopback destination), else as ``none_wire``."""
+    source = var(field.index)
+    if not isinstance(field, AddressField):
+        return source
+    none = f"{prefix}none{field.index}"
+    namespace[none] = field.none_wire
+    if field.fill is None:
+        return f"({source} or {none})"
+    other, fill = field.fill
+    namespace[f"{prefix}fill{field.index}"] = fill
+    return f"({source} or {prefix}fill{field.index}({var(_index_of(field, other))}) or {none})"
+
+
+def _index_of(field: Field[Any], name: str) -> int:
+    """The index of the field called ``name`` in the same header as ``field``."""
+    return field.siblings[name]  # type: ignore[attr-defined,no-any-return]
 
 
 def item_source(item: Item, value_of: Any) -> str:
@@ -265,13 +312,14 @@ def packer_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
     if not layout.items:
         return []
     namespace["_struct_pack"] = layout.struct.pack
-    for field in layout.fields:
-        if isinstance(field, AddressField):
-            namespace[f"none{field.index}"] = field.none_wire
     computed = [field.name for field in layout.fields if field.auto in _AUTO]
 
+    def var(index: int) -> str:  # a computed field's value is an argument, any other's is stored
+        field = layout.fields[index]
+        return field.name if field.auto in _AUTO else f"v[{index}]"
+
     def value_of(field: Field[Any]) -> str:
-        return field.name if field.auto in _AUTO else pack_value(field, f"v[{field.index}]")
+        return field.name if field.auto in _AUTO else pack_value(field, var, namespace)
 
     packed = ", ".join(item_source(item, value_of) for item in layout.items)
     return [
@@ -330,6 +378,11 @@ def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
         else:
             lines.append("        v = self._unpack()")
         lines.append(f"    x = v[{i}]")
+        if isinstance(field.rule, Next | FromPayload):  # what a build would put, from the payload
+            lines.append(f"    if x is None: return self._next_number({i})")
+        elif getattr(field, "fill", None) is not None:  # an address a build fills from another field
+            lines.append(f"    if x is None: x = self._filled({i})")
+            lines.append("    if x is None: return None")
         lines += [line[4:] for line in _public(field, "x", namespace)]
         check = field.fast_check("value")
         # (values shared with a frozen copy are a tuple: copied into a list of its own on a change)

@@ -29,16 +29,37 @@ def _tree(packet: Any, lines: list[str], indent: str) -> None:
 
 
 def hexdump(data: Any, dump: bool = False) -> str | None:
-    """Print (or return, with dump=True) ``data`` (bytes or a packet) as offset, hex and ASCII."""
+    """Print (or return, with dump=True) ``data`` (bytes or a packet) as offset, hex and ASCII
+    (scapy's layout: upper-case hex)."""
     raw = data if isinstance(data, bytes | bytearray) else bytes(data)
     lines = []
     for offset in range(0, len(raw), 16):
         chunk = raw[offset : offset + 16]
-        hex_part = " ".join(f"{byte:02x}" for byte in chunk)
+        hex_part = " ".join(f"{byte:02X}" for byte in chunk)
         text = "".join(chr(byte) if 32 <= byte < 127 else "." for byte in chunk)
         lines.append(f"{offset:04x}  {hex_part:<47}  {text}")
     out = "\n".join(lines)
     if dump:
         return out
     print(out)
+    return None
+
+
+def fields_table(obj: Any, dump: bool = False) -> str | None:
+    """scapy's ``ls(IP)`` / ``ls(pkt)``: each field's name, kind and default (and, for a packet,
+    its value first). Print it, or return it with dump=True."""
+    cls: Any = obj if isinstance(obj, type) else type(obj)
+    lines = []
+    for field in cls.fields_desc:
+        kind = type(field).__name__ + (f" ({field.bits} bits)" if field.bits and not field.fmt else "")
+        default = str(field.default)
+        if isinstance(obj, type):
+            lines.append(f"{field.name:<10} : {kind:<35} = ({default!r})")
+        else:
+            value = repr(getattr(obj, field.name))
+            lines.append(f"{field.name:<10} : {kind:<35} = {value:<15} ({default!r})")
+    text = "\n".join(lines)
+    if dump:
+        return text
+    print(text)
     return None

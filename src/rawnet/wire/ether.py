@@ -10,6 +10,7 @@ from rawnet.wire.registry import ETHERTYPE
 
 #: EtherType used when the payload announces none (scapy's default too).
 DEFAULT_ETHERTYPE = 0x9000
+_NO_MAC = bytes(6)
 
 
 class Ether(Layer):
@@ -19,7 +20,8 @@ class Ether(Layer):
     name = "ether"
     # (an unset destination is sent as broadcast, as in scapy; sending fills both: issue 3)
     dst = MAC("Destination MAC address", auto=FILL, none="ff:ff:ff:ff:ff:ff")
-    src = MAC("Source MAC address", auto=FILL)
+    # (an unset source reads and is sent as 00:00:00:00:00:00, as in scapy; sendp fills the interface's)
+    src = MAC("Source MAC address", auto=FILL, fill=("dst", lambda dst: _NO_MAC))
     type = UInt(16, "EtherType", None, auto=Next(ETHERTYPE, DEFAULT_ETHERTYPE), enum=EtherType, hex=True)
 
 

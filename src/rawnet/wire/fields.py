@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from rawnet.errors import FieldValueError
+from rawnet.wire.volatile import Volatile
 
 if TYPE_CHECKING:
     from rawnet.wire.layer import Layer
@@ -112,7 +113,30 @@ class Next:
         self.space, self.default = space, default
 
 
-Rule = Length | Checksum | Next
+class FromPayload:
+    """Rule of a field whose default the payload's class may change (scapy's overload_fields):
+    a None is built as what the payload's class gives for the field's name in its ``carrier``
+    table, else as ``default``. IPv6's hop limit is 255 and its destination ff02::1 under a
+    Neighbour Discovery message (RFC 4861 section 7.1.1), 64 and ::1 under anything else.
+    """
+
+    kind = "next"  # computed at build from the payload, like a Next field; never checked
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+        self._stored: dict[tuple[type, str], Any] = {}
+
+    def value(self, field: Field[Any], payload: type | None) -> Any:
+        """The stored value a None of ``field`` is built as, under a payload of class ``payload``."""
+        key = (payload or type(None), field.name)
+        stored = self._stored.get(key)
+        if stored is None:
+            carrier = getattr(payload, "carrier", {}) if payload is not None else {}
+            stored = self._stored[key] = field.convert(carrier.get(field.name, self.default))
+        return stored
+
+
+Rule = Length | Checksum | Next | FromPayload
 
 
 class Field(Generic[T]):
@@ -212,10 +236,24 @@ class Field(Generic[T]):
         return FieldValueError(f"{self.owner}.{self.name} must be {expected}, got {value!r}")
 
     def _set_of(self, values: Iterable[Any], text: str) -> ValueSet:
-        stored = [self.convert(value) for value in values]
-        if any(isinstance(value, ValueSet) for value in stored):
-            raise self.fail(text, "a value or a flat set of values")
+        """A set of the values given, each a value or a set itself (``[1, 2, (5, 9)]``: seven)."""
+        stored: list[Any] = []
+        for value in values:
+            one = self.convert(value)
+            if isinstance(one, ValueSet):
+                stored += one.stored()
+            else:
+                stored.append(one)
         return ValueSet(self, stored, text)
+
+    def _range(self, value: tuple[Any, ...], maximum: int) -> ValueSet:
+        """scapy's tuple ``(low, high)``: every value from low to high, both included."""
+        if len(value) != 2 or not all(isinstance(end, int) and not isinstance(end, bool) for end in value):
+            raise self.fail(value, "a (low, high) tuple of ints: the range from low to high, both included")
+        low, high = value
+        if low < 0 or high > maximum:
+            raise self.fail(value, f"a range within 0..{maximum}")
+        return ValueSet(self, range(low, high + 1), f"{low}..{high}")
 
 
 class UInt(Field[int]):
@@ -254,8 +292,8 @@ class UInt(Field[int]):
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
 
     def convert(self, value: Any) -> Any:
-        if value is None:
-            return None
+        if value is None:  # computed at build; a field nothing computes is sent as 0 (as scapy does)
+            return None if self.auto else 0
         if isinstance(value, str) and self.names:
             number = self.names.get(value)
             if number is None:
@@ -273,9 +311,13 @@ class UInt(Field[int]):
             if len(value) and (min(value) < 0 or max(value) > self.maximum):
                 raise self.fail(value, f"0..{self.maximum}")
             return ValueSet(self, value, f"{value.start}..{value.stop - 1}")
-        if isinstance(value, list | tuple | set | frozenset):
+        if isinstance(value, tuple):
+            return self._range(value, self.maximum)
+        if isinstance(value, list | set | frozenset):
             return self._set_of(sorted(value) if isinstance(value, set | frozenset) else value, str(value))
         if isinstance(value, ValueSet):
+            return value
+        if isinstance(value, Volatile):
             return value
         raise self.fail(value, f"an int 0..{self.maximum}")
 
@@ -372,6 +414,8 @@ class Flags(Field[FlagValue]):
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"
 
     def convert(self, value: Any) -> Any:
+        if value is None:
+            return 0  # (as scapy sends it)
         if isinstance(value, str):
             try:
                 return self.remember(value, self.flag_class.parse(value))
@@ -382,9 +426,11 @@ class Flags(Field[FlagValue]):
             if 0 <= value <= self.maximum:
                 return int(value)
             raise self.fail(value, f"0..{self.maximum}")
-        if isinstance(value, list | tuple | range):
+        if isinstance(value, tuple):
+            return self._range(value, self.maximum)
+        if isinstance(value, list | range):
             return self._set_of(value, str(value))
-        if isinstance(value, ValueSet):
+        if isinstance(value, ValueSet | Volatile):
             return value
         raise self.fail(value, "flag letters or an int")
 
@@ -411,8 +457,8 @@ class FixedBytes(Field[bytes]):
         return f"{var}.__class__ is bytes and _len({var}) == {self.size}"
 
     def convert(self, value: Any) -> Any:
-        if value is None:
-            return None
+        if value is None or isinstance(value, Volatile):
+            return value
         if isinstance(value, bytes | bytearray) and len(value) <= self.size:
             return bytes(value).ljust(self.size, b"\0")
         raise self.fail(value, f"at most {self.size} bytes")
@@ -439,7 +485,7 @@ class Var(Field[T]):
         self.shower = shower
 
     def convert(self, value: Any) -> Any:
-        if value is None or self.converter is None:
+        if value is None or self.converter is None or isinstance(value, Volatile):
             return value
         try:
             return self.converter(value)

@@ -32,11 +32,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rawnet.errors import DecodeError
-from rawnet.wire.addresses import AddressField
 from rawnet.wire.checksum import FOLD
 from rawnet.wire.codegen import compile_source
 from rawnet.wire.compiler import Item, item_source, pack_value
-from rawnet.wire.fields import Checksum, Field, Length, Next
+from rawnet.wire.fields import Checksum, Field, FromPayload, Length, Next
 from rawnet.wire.registry import LAYERS
 
 if TYPE_CHECKING:
@@ -254,6 +253,11 @@ class _BuildWriter:
     def computed(self, header: _Header, field: Field[Any]) -> str:
         """Source of the value a Length or Next field computes (constant but for the data's length D)."""
         rule = field.rule
+        if isinstance(rule, FromPayload):
+            following = self.shape[header.k + 1] if header.k + 1 < len(self.shape) else None
+            name = f"k{header.k}_from{field.index}"
+            self.namespace[name] = rule.value(field, following)
+            return name
         if isinstance(rule, Next):
             following = self.shape[header.k + 1] if header.k + 1 < len(self.shape) else None
             number = None if following is None else LAYERS.number(rule.space, following)
@@ -271,7 +275,7 @@ class _BuildWriter:
         lines = []
         k = header.k
         for field in header.layout.fields:
-            if not isinstance(field.rule, Length | Next):
+            if not isinstance(field.rule, Length | Next | FromPayload):
                 continue
             name, computed = f"u{k}_{field.index}", self.computed(header, field)
             lines.append(f"if {name} is None: {name} = {computed}")
@@ -286,10 +290,7 @@ class _BuildWriter:
         lines = []
 
         def value_of(field: Field[Any]) -> str:
-            if isinstance(field, AddressField):
-                self.namespace[f"none{k}_{field.index}"] = field.none_wire
-                return f"(u{k}_{field.index} or none{k}_{field.index})"
-            return pack_value(field, f"u{k}_{field.index}")
+            return pack_value(field, f"u{k}_{{}}".format, self.namespace, f"k{k}_")
 
         pseudo = []
         if k in self.providers and header.cls.pseudo_fields is not None:
@@ -847,6 +848,18 @@ class _DecodeWriter:
         return lines
 
 
+def as_bytes(cls: type[Layer], data: Any) -> bytes:
+    """``data`` as bytes for ``cls``'s decoder: a bytearray or memoryview copied; anything else an error."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    raise DecodeError(
+        cls.name,
+        0,
+        f"decodes bytes (bytes, bytearray or memoryview), got {type(data).__name__}: "
+        f"to build one, give fields as keywords ({cls.__name__}(...=...))",
+    )
+
+
 def _generate_decoder(start: type[Layer], plain: bool = False) -> Any:
     """The decoding tree of stacks starting with ``start``, installed as ``start.decode`` (which hands
     what the tree does not take to the generic decoder); ``plain``: returned instead, as
@@ -862,11 +875,12 @@ def _generate_decoder(start: type[Layer], plain: bool = False) -> Any:
     source = [
         "def decode(data, *, lenient=False):",
         f'    """{start.__name__}.decode(data, lenient=False): see Layer.decode (generated: fused.py)."""',
-        "    buf = data if data.__class__ is bytes else bytes(data)",
+        f"    buf = data if data.__class__ is bytes else _as_bytes({cls}, data)",
         "    mode = 1 if lenient else 0  # (LENIENT)",
         *("    " + line.replace("BAIL", f"return _generic({cls}, buf, lenient)") for line in body),
     ]
     writer.namespace["_generic"] = _bound["generic"]
+    writer.namespace["_as_bytes"] = as_bytes
     namespace = compile_source(f"decode.{start.__name__}", source, writer.namespace)
     # A static method (the class is written in it): no bound method to make at each call. Every
     # class has a decode of its own (Layer.__init_subclass__), so a subclass never inherits it.

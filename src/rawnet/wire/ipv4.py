@@ -27,6 +27,14 @@ from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 _PROTOCOLS = LAYERS.table(IP_PROTOCOL)
 _number_for = LAYERS.number_for
 _ZERO4 = bytes(4)
+_LOOPBACK = bytes((127, 0, 0, 1))
+
+
+def loopback_source(dst: bytes | None) -> bytes | None:
+    """The source a build gives a datagram to 127.0.0.0/8 left without one (the kernel's choice);
+    None for any other destination: the route decides, when it is sent (rawnet.net fills it)."""
+    return _LOOPBACK if dst is not None and dst[0] == 127 else None
+
 
 # Option numbers (RFC 791 3.1; IANA "IP Option Numbers").
 EOL, NOP, RR, TS, LSRR, SSRR = 0, 1, 7, 68, 131, 137
@@ -287,7 +295,7 @@ class IP(Layer):
     ttl = UInt(8, "Time to Live", 64)
     proto = UInt(8, "Protocol", None, auto=Next(IP_PROTOCOL), enum=IPProto)
     chksum = UInt(16, "Header Checksum", None, auto=Checksum("header"), hex=True)
-    src = IPv4("Source Address", auto=FILL)
+    src = IPv4("Source Address", auto=FILL, fill=("dst", loopback_source))
     dst = IPv4("Destination Address", "127.0.0.1")
     options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
 
@@ -347,7 +355,8 @@ class IP(Layer):
         options = values[_OPTIONS]
         option_bytes = encode_options(options) if options else b""
         dst = values[_DST] or _ZERO4
-        addresses = (values[_SRC] or _ZERO4) + (final_destination(options, dst) if options else dst)
+        src = values[_SRC] or loopback_source(dst) or _ZERO4
+        addresses = src + (final_destination(options, dst) if options else dst)
         payload = self._build_payload(addresses)
         header_len = self.header_len + len(option_bytes)
         ihl = values[_IHL]
@@ -384,7 +393,7 @@ class IP(Layer):
         """Source and (final) destination as the transport checksum's pseudo-header sees them."""
         values = self._values()
         dst = values[_DST] or _ZERO4
-        return (values[_SRC] or _ZERO4) + (
+        return (values[_SRC] or loopback_source(dst) or _ZERO4) + (
             final_destination(values[_OPTIONS], dst) if values[_OPTIONS] else dst
         )
 

@@ -11,10 +11,12 @@ ICMP error's quote. Never I/O, never globals.
 
 from __future__ import annotations
 
+from typing import cast
+
 from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire.addresses import IPv6 as IPv6Address
 from rawnet.wire.compiler import reader
-from rawnet.wire.fields import FILL, Length, Next, UInt
+from rawnet.wire.fields import FILL, FromPayload, Length, Next, UInt
 from rawnet.wire.ipv6ext import (
     EXTENSION_HEADERS,
     NO_NEXT_HEADER,
@@ -29,6 +31,14 @@ from rawnet.wire.numbers import IPProto
 from rawnet.wire.registry import IPV6_NEXT_HEADER
 
 _ZERO16 = bytes(16)
+_LOOPBACK = bytes(15) + b"\x01"
+
+
+def loopback_source(dst: bytes | None) -> bytes | None:
+    """The source a build gives a datagram to ::1 left without one (the kernel's choice); None
+    for any other destination: the route decides, when it is sent (rawnet.net fills it)."""
+    return _LOOPBACK if dst == _LOOPBACK else None
+
 
 # -- the IPv6 header ----------------------------------------------------------------------
 
@@ -43,9 +53,9 @@ class IPv6(Layer):
     fl = UInt(20, "Flow Label", 0, hex=True)
     plen = UInt(16, "Payload Length", None, auto=Length("payload"))
     nh = UInt(8, "Next Header", None, auto=Next(IPV6_NEXT_HEADER, NO_NEXT_HEADER), enum=IPProto)
-    hlim = UInt(8, "Hop Limit", 64)
-    src = IPv6Address("Source Address", auto=FILL)
-    dst = IPv6Address("Destination Address", "::1")
+    hlim = UInt(8, "Hop Limit", None, auto=FromPayload(64))
+    src = IPv6Address("Source Address", auto=FILL, fill=("dst", loopback_source))
+    dst = IPv6Address("Destination Address", None, auto=FromPayload("::1"))
 
     # The stack codecs take a header as the rules say (a length of 0 and the extension headers go to
     # the code below, held to the same result by tests/wire/test_fused.py).
@@ -85,7 +95,15 @@ class IPv6(Layer):
 
     def _build(self, pseudo: bytes | None) -> bytes:
         values = self._v or self._unpack()
-        payload = self._build_payload((values[_SRC] or _ZERO16) + (values[_DST] or _ZERO16))
+        hlim, dst = values[_HLIM], values[_DST]
+        if hlim is None or dst is None:  # the payload's class says (Neighbour Discovery: 255, ff02::1)
+            carried = None if self._payload is None else self.payload.__class__
+            if hlim is None:
+                hlim = _HLIM_RULE.value(_HLIM_FIELD, carried)
+            if dst is None:
+                dst = _DST_RULE.value(_DST_FIELD, carried)
+        src = values[_SRC] or loopback_source(dst) or _ZERO16
+        payload = self._build_payload(src + dst)
         plen = values[_PLEN]
         if plen is None:
             plen = len(payload)
@@ -103,22 +121,26 @@ class IPv6(Layer):
         nh = values[_NH]
         if nh is None:
             nh = next_header_of(self)
-        return self._pack(plen, nh) + payload + self._pad
+        return self._pack(plen, nh, hlim, dst) + payload + self._pad
 
     def pseudo_addresses(self) -> bytes:
         """Source and final destination (RFC 8200 8.1) as the transport checksum's pseudo-header sees them."""
         values = self._values()
-        dst = values[_DST] or _ZERO16
+        dst: bytes = values[_DST]
         layer = self.payload
+        if dst is None:
+            dst = _DST_RULE.value(_DST_FIELD, None if layer is None else layer.__class__)
         while isinstance(layer, EXTENSION_HEADERS):
             if isinstance(layer, IPv6ExtHdrRouting | IPv6ExtHdrSegmentRouting):
                 dst = layer._final_destination(dst)
             layer = layer.payload
-        return (values[_SRC] or _ZERO16) + dst
+        return (values[_SRC] or loopback_source(values[_DST] or dst) or _ZERO16) + dst
 
 
 # Field positions, named (generated with the class): never a bare index.
-_PLEN, _NH, _SRC, _DST = IPv6.slot.plen, IPv6.slot.nh, IPv6.slot.src, IPv6.slot.dst
+_PLEN, _NH, _HLIM, _SRC, _DST = (IPv6.slot.plen, IPv6.slot.nh, IPv6.slot.hlim, IPv6.slot.src, IPv6.slot.dst)
+_HLIM_FIELD, _DST_FIELD = IPv6.get_field("hlim"), IPv6.get_field("dst")
+_HLIM_RULE, _DST_RULE = cast(FromPayload, _HLIM_FIELD.rule), cast(FromPayload, _DST_FIELD.rule)
 _read_version, _read_plen, _read_nh = (reader(IPv6, name) for name in ("version", "plen", "nh"))
 #: The size of the fixed IPv6 header.
 HEADER_LEN = IPv6.header_len

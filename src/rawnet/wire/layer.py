@@ -27,6 +27,7 @@ from rawnet.wire.fields import (
     NEXT,
     Checksum,
     Field,
+    FromPayload,
     Length,
     Next,
     UInt,
@@ -35,6 +36,7 @@ from rawnet.wire.fields import (
     check_bytes,
 )
 from rawnet.wire.registry import LAYERS
+from rawnet.wire.volatile import Volatile
 
 L = TypeVar("L", bound="Layer")
 LayerClass = type["Layer"]  #: a layer class (an alias: protocols have a field named ``type``)
@@ -72,8 +74,45 @@ _RESERVED: frozenset[str] = frozenset()
 
 def _reserved() -> frozenset[str]:
     global _RESERVED
-    _RESERVED = frozenset(name for name in dir(Layer) if not name.startswith("_")) | {"slot", "span"}
+    names = {name for name in dir(Layer) if not name.startswith("_")}
+    names -= {name for name, value in vars(Layer).items() if isinstance(value, _Forward)}
+    _RESERVED = frozenset(names) | {"slot", "span"}
     return _RESERVED
+
+
+class _Forward:
+    """scapy's attribute lookup: ``pkt.ttl`` on a layer without the field reads, sets or deletes
+    it in the first layer below that has it. Put on Layer for every field name that some protocol
+    declares (a class's own fields are properties of its own, found first); the lookup walks the
+    stack only for names the layer lacks."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def holder(self, layer: Layer) -> Layer:
+        name = self.name
+        below = layer.payload
+        while below is not None:
+            if name in below.slot.__dict__:
+                return below
+            below = below.payload
+        raise AttributeError(
+            f"{type(layer).__name__} has no field {name!r}, nor has any layer it carries "
+            f"({' / '.join(type(each).__name__ for each in layer.layers())})"
+        )
+
+    def __get__(self, layer: Layer | None, owner: type) -> Any:
+        if layer is None:
+            return self
+        return getattr(self.holder(layer), self.name)
+
+    def __set__(self, layer: Layer, value: Any) -> None:
+        setattr(self.holder(layer), self.name, value)
+
+    def __delete__(self, layer: Layer) -> None:
+        delattr(self.holder(layer), self.name)
 
 
 class Problem(NamedTuple):
@@ -109,7 +148,19 @@ class Layer:
     codecs keep the last frame built (``_cache``) while the versions they saw hold.
     """
 
-    __slots__ = ("_buf", "_cache", "_mode", "_off", "_pad", "_payload", "_pend", "_poff", "_v", "_ver")
+    __slots__ = (
+        "_buf",
+        "_cache",
+        "_meta",
+        "_mode",
+        "_off",
+        "_pad",
+        "_payload",
+        "_pend",
+        "_poff",
+        "_v",
+        "_ver",
+    )
 
     #: Short lowercase protocol name used in errors and summaries ("ipv4", "tcp").
     name: ClassVar[str] = "layer"
@@ -152,6 +203,9 @@ class Layer:
     plain: ClassVar[dict[str, int]] = {}
     #: The fields giving the network layer's pseudo-header addresses (IP, IPv6).
     pseudo_fields: ClassVar[tuple[str, str] | None] = None
+    #: Defaults this class gives the layer carrying it, by field name, for fields whose rule is
+    #: FromPayload (scapy's overload_fields): Neighbour Discovery gives IPv6 hop limit 255.
+    carrier: ClassVar[dict[str, Any]] = {}
 
     _v: Any  # list; None: a decoded view whose fields are still only in _buf; a tuple when frozen
     _payload: Any
@@ -163,6 +217,7 @@ class Layer:
     _pad: bytes
     _ver: int
     _cache: Any
+    _meta: list[Any]  #: time, sniffed_on, direction, wirelen: set on captured packets only
 
     def __init__(self, **fields: Any) -> None:  # replaced per class by the compiled constructor
         raise TypeError(f"{type(self).__name__} declares no fields")
@@ -186,6 +241,9 @@ class Layer:
         cls._auto_fields = tuple(f for f in fields if f.auto in _AUTO)
         cls._lengths = tuple(f for f in fields if isinstance(f.rule, Length))
         cls._layout = compile_header(cls, fields)
+        for field in fields:  # (each name once; Layer's own names are not field names)
+            if field.name not in Layer.__dict__:
+                setattr(Layer, field.name, _Forward(field.name))
         dispatch: list[tuple[dict[int, type[Layer]], Any]] = []
         for field in fields:
             if isinstance(field.rule, Next):
@@ -277,6 +335,8 @@ class Layer:
         A class that starts common stacks (Ether, IP, ...) gets a generated decode of its own on
         its first decode (fused.py): the same result, the common stacks in one function.
         """
+        if data.__class__ is not bytes:
+            data = fused.as_bytes(cls, data)
         if cls not in _decoders and fused.decoder_for(cls):
             return cls.decode(data, lenient=lenient)  # (now the generated one)
         return _generic(cls, data, lenient)
@@ -467,24 +527,46 @@ class Layer:
             except KeyError:
                 builder = None
             if builder is not None:
-                data = builder(self, payload)
+                try:
+                    data = builder(self, payload)
+                except TypeError:  # a value the builder cannot add (random data): the per-layer code
+                    data = None
                 if data is not None:
                     self._cache = ONCE
                     return data  # type: ignore[no-any-return]
         if cache is not False:
-            if cache is None:
-                data = fused.build(self, False)
-            else:
-                data = cache.rebuild(self)  # the last frame, if its layers' versions still hold
-                if data is None:
-                    data = fused.build(self, True)
+            try:
+                if cache is None:
+                    data = fused.build(self, False)
+                else:
+                    data = cache.rebuild(self)  # the last frame, if its layers' versions still hold
+                    if data is None:
+                        data = fused.build(self, True)
+            except TypeError:  # a value the builders cannot add (random data): the per-layer code
+                data = None
             if data is not None:
                 return data  # type: ignore[no-any-return]
         try:
             data = self._build(None)
         except (struct.error, TypeError, OverflowError, AttributeError) as error:
+            drawn = self._drawn()
+            if drawn is not None:  # random values (RandShort()...): this build's draw
+                return drawn.build()
             raise self._diagnose(error) from None
         return data if data.__class__ is bytes else bytes(data)
+
+    def _drawn(self) -> Layer | None:
+        """A copy with a value drawn for each random field value, or None when there is none."""
+        clone = self.copy()
+        found = False
+        for layer in clone.layers():
+            values = layer._values()
+            for field in layer.fields_desc:
+                value = values[field.index]
+                if isinstance(value, Volatile):
+                    layer._mutable()[field.index] = field.convert(value.draw())
+                    found = True
+        return clone if found else None
 
     __bytes__ = build
 
@@ -517,6 +599,8 @@ class Layer:
                         )
                 elif isinstance(rule, Next):
                     value = LAYERS.number_for(rule.space, self._payload, rule.default)
+                elif isinstance(rule, FromPayload):
+                    value = rule.value(field, None if self._payload is None else self._payload.__class__)
                 elif isinstance(rule, Checksum):
                     checksum = (len(computed), rule)
                     value = 0
@@ -577,6 +661,88 @@ class Layer:
 
     def __bool__(self) -> bool:
         return True
+
+    def _filled(self, index: int) -> Any:
+        """What a build puts in the address at ``index`` left None, from its ``fill``, or None."""
+        field: Any = self.fields_desc[index]
+        other, fill = field.fill
+        source = self.fields_desc[field.siblings[other]]
+        value = self._values()[source.index]
+        if value is None and isinstance(source.rule, FromPayload):
+            payload = self.payload
+            value = source.rule.value(source, None if payload is None else payload.__class__)
+        return fill(value)
+
+    def _next_number(self, index: int) -> Any:
+        """What a build puts in the Next or FromPayload field at ``index`` left None (its getter's)."""
+        field = self.fields_desc[index]
+        payload = self.payload
+        rule = field.rule
+        if isinstance(rule, FromPayload):
+            return field.public(rule.value(field, None if payload is None else payload.__class__))
+        assert isinstance(rule, Next)
+        return LAYERS.number_for(rule.space, payload, rule.default)
+
+    def __len__(self) -> int:
+        """The length of the built packet (scapy's ``len(pkt)``)."""
+        try:
+            return len(self.build())
+        except BuildError as error:
+            if any(isinstance(value, ValueSet) for layer in self.layers() for value in layer._values()):
+                # (a TypeError: what list(), which asks for a length first, passes over)
+                raise TypeError(f"len() of a packet set: {error}") from None
+            raise
+
+    # -- receive metadata (scapy's names): set on packets that were captured or read ----------
+    def _meta_item(self, at: int) -> Any:
+        try:
+            return self._meta[at]
+        except AttributeError:
+            return None
+
+    def _set_meta(self, at: int, value: Any) -> None:
+        meta: list[Any]
+        try:
+            meta = self._meta
+        except AttributeError:
+            meta = self._meta = [None, None, None, None]
+        meta[at] = value
+
+    @property
+    def time(self) -> float | None:
+        """When the packet was captured (seconds since the epoch), None for one built here."""
+        return self._meta_item(0)  # type: ignore[no-any-return]
+
+    @time.setter
+    def time(self, value: float | None) -> None:
+        self._set_meta(0, value)
+
+    @property
+    def sniffed_on(self) -> str | None:
+        """The interface the packet was captured on, None when not known."""
+        return self._meta_item(1)  # type: ignore[no-any-return]
+
+    @sniffed_on.setter
+    def sniffed_on(self, value: str | None) -> None:
+        self._set_meta(1, value)
+
+    @property
+    def direction(self) -> int | None:
+        """The kernel's packet type (sll_pkttype: 0 to this host, 4 sent by it, ...), or None."""
+        return self._meta_item(2)  # type: ignore[no-any-return]
+
+    @direction.setter
+    def direction(self, value: int | None) -> None:
+        self._set_meta(2, value)
+
+    @property
+    def wirelen(self) -> int | None:
+        """The length on the wire of a captured packet (more than its bytes when cut short), or None."""
+        return self._meta_item(3)  # type: ignore[no-any-return]
+
+    @wirelen.setter
+    def wirelen(self, value: int | None) -> None:
+        self._set_meta(3, value)
 
     # -- walking the stack ---------------------------------------------------------------
     def layers(self) -> list[Layer]:
@@ -659,6 +825,9 @@ class Layer:
     def copy(self: L) -> L:
         """A deep copy of this layer and its payload (decoded bytes are shared, they are immutable)."""
         top = _clone(self)
+        meta = getattr(self, "_meta", None)
+        if meta is not None:
+            top._meta = list(meta)
         payload = self._payload
         if payload is LAZY:
             top._payload = LAZY
@@ -713,6 +882,10 @@ class Layer:
         print(text)
         return None
 
+    def show2(self, dump: bool = False) -> str | None:
+        """The field tree of the built packet (scapy's show2: the bytes decoded again)."""
+        return self.show(dump)
+
     def _computed(self) -> Layer:
         try:
             return type(self).decode(self.build(), lenient=True)
@@ -724,8 +897,9 @@ class Layer:
     _summarize: ClassVar[Callable[[Layer], str]]
 
     def summary(self) -> str:
-        """One line in tcpdump's style (its -n output, as tcpdump.py writes it)."""
-        return Layer._summarize(self)
+        """One line in tcpdump's style (its -n output, as tcpdump.py writes it), of the packet as a
+        build would make it (computed fields filled)."""
+        return Layer._summarize(self if self._v is None else self._computed())
 
     def summary_safe(self) -> str:
         """summary(), or the layer names when the packet cannot be summarised."""
@@ -801,6 +975,29 @@ class Layer:
     def fixed(self: L) -> L:
         """A copy whose lengths and checksums are recomputed from the content."""
         return self._recomputed((LENGTH, CHECKSUM))
+
+
+def raw(packet: Layer) -> bytes:
+    """The wire bytes of ``packet`` (scapy's ``raw(pkt)``: ``bytes(pkt)``)."""
+    return packet.build()
+
+
+def ls(obj: Layer | type[Layer] | None = None, dump: bool = False) -> str | None:
+    """scapy's ``ls``: the fields of a layer class or packet (name, kind, value, default), or with
+    no argument every layer class and its summary line. Prints, or returns with dump=True."""
+    if obj is not None:
+        return display.fields_table(obj, dump)
+    classes: dict[str, str] = {}
+    pending = list(Layer.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        classes.setdefault(cls.__name__, (cls.__doc__ or "").strip().split("\n")[0])
+    text = "\n".join(f"{name:<25}: {doc}" for name, doc in sorted(classes.items()))
+    if dump:
+        return text
+    print(text)
+    return None
 
 
 def stack(first: Layer, *rest: Layer | bytes | bytearray | str) -> Layer:

@@ -29,6 +29,7 @@ class ICMPv6ND_RS(ICMPv6):
     """Router Solicitation (RFC 4861 4.1); options follow as layers."""
 
     __slots__ = ()
+    carrier: ClassVar[dict[str, Any]] = {"hlim": 255, "dst": "ff02::2"}  # RFC 4861 7.1.1 (and scapy)
     message_type = 133
     res = UInt(32, "Reserved", 0, hex=True)
     _next_layer = _options_next
@@ -38,6 +39,7 @@ class ICMPv6ND_RA(ICMPv6):
     """Router Advertisement (RFC 4861 4.2, RFC 4191 preference, RFC 3775 H); options follow as layers."""
 
     __slots__ = ()
+    carrier: ClassVar[dict[str, Any]] = {"hlim": 255, "dst": "ff02::1"}  # RFC 4861 7.1.1 (and scapy)
     message_type = 134
     chlim = UInt(8, "Cur Hop Limit", 0)
     M = UInt(1, "Managed address configuration flag", 0)
@@ -56,6 +58,7 @@ class ICMPv6ND_NS(ICMPv6):
     """Neighbor Solicitation (RFC 4861 4.3): who has ``tgt``; options follow as layers."""
 
     __slots__ = ()
+    carrier: ClassVar[dict[str, Any]] = {"hlim": 255, "dst": "ff02::1"}  # RFC 4861 7.1.1 (and scapy)
     message_type = 135
     res = UInt(32, "Reserved", 0, hex=True)
     tgt = IPv6Address("Target Address", "::")
@@ -66,6 +69,7 @@ class ICMPv6ND_NA(ICMPv6):
     """Neighbor Advertisement (RFC 4861 4.4): Router, Solicited, Override flags and the target."""
 
     __slots__ = ()
+    carrier: ClassVar[dict[str, Any]] = {"hlim": 255, "dst": "ff02::1"}  # RFC 4861 7.1.1 (and scapy)
     message_type = 136
     R = UInt(1, "Router flag", 1)
     S = UInt(1, "Solicited flag", 0)
@@ -79,6 +83,7 @@ class ICMPv6ND_Redirect(ICMPv6):
     """Redirect (RFC 4861 4.5): a better first hop ``tgt`` for destination ``dst``."""
 
     __slots__ = ()
+    carrier: ClassVar[dict[str, Any]] = {"hlim": 255, "dst": "ff02::1"}  # RFC 4861 7.1.1 (and scapy)
     message_type = 137
     res = UInt(32, "Reserved", 0, hex=True)
     tgt = IPv6Address("Target Address", "::")
