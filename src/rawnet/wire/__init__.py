@@ -55,6 +55,7 @@ from rawnet.wire.ndp import (
     ICMPv6NDOptUnknown,
 )
 from rawnet.wire.numbers import EtherType, IPProto
+from rawnet.wire.plist import PacketList, QueryAnswer, SndRcvList, make_table
 from rawnet.wire.registry import LAYERS as _LAYERS
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP
@@ -128,8 +129,10 @@ __all__ = [
     "IPv6ExtHdrRouting",
     "IPv6ExtHdrSegmentRouting",
     "Layer",
+    "PacketList",
     "ParamProblemCode",
     "Problem",
+    "QueryAnswer",
     "RandBin",
     "RandByte",
     "RandChoice",
@@ -143,6 +146,7 @@ __all__ = [
     "RandString",
     "Raw",
     "RedirectCode",
+    "SndRcvList",
     "TimeExceededCode",
     "Undecoded",
     "ValueSet",
@@ -151,6 +155,7 @@ __all__ = [
     "fragment",
     "hexdump",
     "ls",
+    "make_table",
     "raw",
     "stack",
 ]

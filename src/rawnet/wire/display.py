@@ -63,3 +63,65 @@ def fields_table(obj: Any, dump: bool = False) -> str | None:
         return text
     print(text)
     return None
+
+
+def sprintf(packet: Any, fmt: str, relax: bool = True) -> str:
+    """scapy's ``pkt.sprintf(fmt)``: ``%IP.src%``, ``%TCP.flags%``, ``%-15s,IP.dst%`` (a format),
+    ``%IP:2.ttl%`` (the second IP layer), ``%.time%``, ``%%``, and ``{TCP:text}`` / ``{!TCP:text}``
+    (text kept when the packet has, or has not, a TCP layer). A field no layer has is "??" (or
+    an error with relax=False). Values are shown as their public value (text addresses, flag
+    letters, numbers: rawnet reads no service or protocol name files)."""
+    while "{" in fmt:
+        start = fmt.rindex("{")
+        end = fmt.find("}", start)
+        if end < 0 or ":" not in fmt[start:end]:
+            raise ValueError(f"sprintf: bad condition in {fmt!r} ({{LAYER:text}} or {{!LAYER:text}})")
+        condition, text = fmt[start + 1 : end].split(":", 1)
+        wanted = not condition.startswith("!")
+        if _has_layer(packet, condition.lstrip("!")) != wanted:
+            text = ""
+        fmt = fmt[:start] + text + fmt[end + 1 :]
+    out = []
+    while "%" in fmt:
+        at = fmt.index("%")
+        out.append(fmt[:at])
+        fmt = fmt[at + 1 :]
+        if fmt[:1] in ("%", "(", ")"):
+            out.append({"%": "%", "(": "{", ")": "}"}[fmt[0]])
+            fmt = fmt[1:]
+            continue
+        end = fmt.find("%")
+        if end < 0:
+            raise ValueError(f"sprintf: unclosed directive %{fmt[:25]}")
+        directive, fmt = fmt[:end], fmt[end + 1 :]
+        form, _, target = directive.rpartition(",")
+        out.append(_directive(packet, form or "s", target, relax))
+    out.append(fmt)
+    return "".join(out)
+
+
+def _has_layer(packet: Any, name: str) -> bool:
+    return any(type(layer).__name__ == name for layer in packet.layers())
+
+
+def _directive(packet: Any, form: str, target: str, relax: bool) -> str:
+    layer_name, _, name = target.rpartition(".")
+    layer_name, _, number = layer_name.partition(":")
+    raw = form.endswith("r")
+    form = form[:-1] if raw else form
+    layers = packet.layers()
+    if not layer_name:
+        chosen = layers[:1]
+    else:
+        chosen = [layer for layer in layers if type(layer).__name__ == layer_name][int(number or 1) - 1 :][:1]
+    if name == "time":
+        value: Any = packet.time
+    elif chosen and any(field.name == name for field in chosen[0].fields_desc):
+        value = getattr(chosen[0], name)
+        if raw and isinstance(value, int):
+            value = int(value)  # (flags as their number)
+    elif relax:
+        return "??"
+    else:
+        raise ValueError(f"sprintf: no {target} in {' / '.join(type(layer).__name__ for layer in layers)}")
+    return ("%" + (form or "s")) % (value,)

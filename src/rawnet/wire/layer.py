@@ -217,7 +217,7 @@ class Layer:
     _pad: bytes
     _ver: int
     _cache: Any
-    _meta: list[Any]  #: time, sniffed_on, direction, wirelen: set on captured packets only
+    _meta: list[Any]  #: time, sniffed_on, direction, wirelen, sent_time: set on packets sent or captured
 
     def __init__(self, **fields: Any) -> None:  # replaced per class by the compiled constructor
         raise TypeError(f"{type(self).__name__} declares no fields")
@@ -705,7 +705,7 @@ class Layer:
         try:
             meta = self._meta
         except AttributeError:
-            meta = self._meta = [None, None, None, None]
+            meta = self._meta = [None, None, None, None, None]
         meta[at] = value
 
     @property
@@ -743,6 +743,15 @@ class Layer:
     @wirelen.setter
     def wirelen(self, value: int | None) -> None:
         self._set_meta(3, value)
+
+    @property
+    def sent_time(self) -> float | None:
+        """When a probe was handed to the kernel (sr() sets it on the queries it sends), or None."""
+        return self._meta_item(4)  # type: ignore[no-any-return]
+
+    @sent_time.setter
+    def sent_time(self, value: float | None) -> None:
+        self._set_meta(4, value)
 
     # -- walking the stack ---------------------------------------------------------------
     def layers(self) -> list[Layer]:
@@ -881,6 +890,10 @@ class Layer:
             return text
         print(text)
         return None
+
+    def sprintf(self, fmt: str, relax: bool = True) -> str:
+        """scapy's format of fields: ``pkt.sprintf("%IP.src% > %IP.dst% %TCP.flags%")`` (display.sprintf)."""
+        return display.sprintf(self, fmt, relax)
 
     def show2(self, dump: bool = False) -> str | None:
         """The field tree of the built packet (scapy's show2: the bytes decoded again)."""
