@@ -62,6 +62,15 @@ class ValueSet:
         return f"ValueSet({self._text})"
 
 
+# What each kind of field takes (the constructors' types, signatures.py): a value, a set (a
+# (low, high) range, a list, a range), a random value drawn at each build, or None (computed, or 0).
+IntValue = int | tuple[int, int] | list[Any] | range | ValueSet | Volatile | None
+NamedValue = int | str | tuple[int, int] | list[Any] | range | ValueSet | Volatile | None
+FlagsValue = int | str | tuple[int, int] | list[Any] | range | ValueSet | Volatile | None
+AddressValue = str | bytes | list[Any] | tuple[Any, ...] | ValueSet | Volatile | None
+BytesValue = bytes | bytearray | Volatile | None
+
+
 class Length:
     """Rule of a LENGTH field: the size of what it covers, divided by ``scale``, plus ``bias``.
 
@@ -286,6 +295,9 @@ class UInt(Field[int]):
         self.enum = enum
         self.hex = hex
         self.names = dict(names or {})
+        for member in enum or ():  # an enum's names too, as written and in lower case ("tcp", as scapy)
+            self.names.setdefault(member.name, member.value)
+            self.names.setdefault(member.name.lower(), member.value)
         self.labels = dict(labels or {})
 
     def fast_check(self, var: str) -> str:

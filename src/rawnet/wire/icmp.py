@@ -12,7 +12,7 @@ from typing import Any
 
 from rawnet.errors import FieldValueError
 from rawnet.wire.compiler import reader
-from rawnet.wire.fields import Checksum, UInt, ValueSet
+from rawnet.wire.fields import Checksum, IntValue, NamedValue, UInt, ValueSet
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import TotalEnum
@@ -144,6 +144,9 @@ def code_name(icmp_type: int, code: int) -> str | None:
     return None if member.name.startswith("unknown_") else _label(member)
 
 
+_DEFAULT: Any = object()  # (a keyword not given)
+
+
 class ICMP(Layer):
     """ICMP header (RFC 792): type, code, checksum and the 32-bit rest of header.
 
@@ -170,17 +173,29 @@ class ICMP(Layer):
 
     def __init__(
         self,
+        _data: bytes | bytearray | memoryview | None = None,
+        /,
         *,
+        type: NamedValue = _DEFAULT,
+        code: NamedValue = _DEFAULT,
+        chksum: IntValue = _DEFAULT,
+        id: IntValue = _DEFAULT,
+        seq: IntValue = _DEFAULT,
         gw: str | bytes | None = None,
         ptr: Any = None,
         nexthopmtu: Any = None,
         unused: int | None = None,
-        **fields: Any,
     ) -> None:
         """ICMP(type=8, code=0, chksum=None (computed), id=0, seq=0, gw=, ptr=, nexthopmtu=, unused=).
 
-        ``type`` and ``code`` take numbers or scapy's names ("dest-unreach", "port-unreachable").
+        ``type`` and ``code`` take numbers or scapy's names ("dest-unreach", "port-unreachable");
+        ``ICMP(data)`` decodes bytes, as in scapy.
         """
+        given: dict[str, Any] = {"type": type, "code": code, "chksum": chksum, "id": id, "seq": seq}
+        fields = {name: value for name, value in given.items() if value is not _DEFAULT}
+        if _data is not None:
+            self._init_fields(_data, **fields)
+            return
         code = fields.get("code")
         if code.__class__ is str and code in _CODE_NAMES:
             _check_code_type(code, fields.get("type", 8))
