@@ -682,3 +682,26 @@ def test_ipv4_protocol_0_is_raw_data_not_an_ipv6_hop_by_hop_header() -> None:
     assert decoded.proto == 0 and decoded[Raw].load == b"X" * 100 and bytes(decoded) == wire
     whole = defragment(fragment(IP() / (b"X" * 100), 8))
     assert whole.problems == [] and [bytes(packet) for packet in whole.packets] == [wire]
+
+
+def test_an_option_from_its_bytes_is_that_option_as_in_scapy() -> None:
+    # scapy: IPOption(b"\x00") is IPOption_EOL, IPOption(b"\x83\x07\x04...") IPOption_LSRR
+    assert IPOption(b"\x00") == IPOption_EOL()
+    lsrr = IPOption(b"\x83\x07\x04" + bytes([198, 18, 0, 1]))
+    assert lsrr == IPOption_LSRR(["198.18.0.1"]) and type(lsrr) is IPOption_LSRR
+    assert IPOption(bytearray(b"\x07\x07\x04" + bytes(4))) == IPOption_RR(["0.0.0.0"])
+    assert IPOption(0x99, b"ab").encode() == b"\x99\x04ab"  # the number-and-data form still works
+    for bad, reason in (
+        (b"\x83\x09", "length 9 runs past"),
+        (b"\x01\x01", "holds 2 options"),
+        (b"", "holds 0 options"),
+    ):
+        with pytest.raises(FieldValueError, match=reason):
+            IPOption(bad)
+    with pytest.raises(FieldValueError, match="option number must be 0..255"):
+        IPOption(256)
+
+
+def test_a_route_option_with_a_bad_address_is_a_field_value_error() -> None:
+    with pytest.raises(FieldValueError, match=r"IPOption_LSRR: '198.18.0.999' is not an IPv4 address"):
+        IPOption_LSRR(routers=["198.18.0.999"])

@@ -14,7 +14,7 @@ import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rawnet.errors import BuildError, MalformedError, TruncatedError
+from rawnet.errors import BuildError, DecodeError, FieldValueError, MalformedError, TruncatedError
 from rawnet.wire.addresses import IPv4
 from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.compiler import reader
@@ -64,9 +64,24 @@ class IPOption:
     option: int
     data: bytes
 
-    def __init__(self, option: int, data: bytes = b"") -> None:
-        if not 0 <= option <= 255:
-            raise ValueError(f"option number must be 0..255, got {option}")
+    def __new__(cls, *args: Any, **kwargs: Any) -> IPOption:
+        if cls is IPOption and args and isinstance(args[0], bytes | bytearray | memoryview):
+            return _one_option(bytes(args[0]))  # scapy's IPOption(b"..."): the option those bytes hold
+        return super().__new__(cls)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__init__")
+        if own is not None:
+            cls.__init__ = _made_once(own)  # type: ignore[method-assign]
+
+    def __init__(self, option: int | bytes, data: bytes = b"") -> None:
+        if _made(self):
+            return  # (decoded from bytes by __new__)
+        if not isinstance(option, int) or not 0 <= option <= 255:
+            raise FieldValueError(
+                f"IPOption: the option number must be 0..255 (or the option's bytes), got {option!r}"
+            )
         _init(self, option=option, data=bytes(data))
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -102,6 +117,33 @@ class IPOption:
 
     def __repr__(self) -> str:
         return f"IPOption({self.option}, {self.data!r})"
+
+
+def _made(option: IPOption) -> bool:
+    """Whether ``option`` was already made (IPOption(b"...") decoded it before __init__ ran)."""
+    return hasattr(option, "option")
+
+
+def _made_once(init: Any) -> Any:
+    def once(self: IPOption, *args: Any, **kwargs: Any) -> None:
+        if not _made(self):
+            init(self, *args, **kwargs)
+
+    once.__doc__, once.__qualname__ = init.__doc__, init.__qualname__
+    return once
+
+
+def _one_option(data: bytes) -> IPOption:
+    """The option ``data`` holds (an End of Options List may be followed by padding)."""
+    try:
+        options = decode_options(data, 0, len(data))
+    except DecodeError as error:
+        raise FieldValueError(f"IPOption: {error.reason}") from None
+    if len(options) != 1:
+        raise FieldValueError(
+            f"IPOption: {data!r} holds {len(options)} options, not one: give the packet IP(options=[...])"
+        )
+    return options[0]
 
 
 def _init(made: IPOption, **values: object) -> None:
@@ -164,7 +206,7 @@ class _RouteOption(IPOption):
             try:
                 socket.inet_pton(socket.AF_INET, router)
             except OSError:
-                raise ValueError(f"{type(self).__name__}: {router!r} is not an IPv4 address") from None
+                raise FieldValueError(f"{type(self).__name__}: {router!r} is not an IPv4 address") from None
         _init(self, routers=addresses, pointer=pointer)
 
     def encode(self) -> bytes:
