@@ -94,8 +94,8 @@ def test_decode_tells_good_and_bad_checksums_as_tshark_does(frames_file: Path) -
         assert from_hex["layers"] == from_file[index]["layers"]
     text = rawnet(None, "", "decode", bytes(FRAMES["ip and tcp bad"]).hex()).stdout
     ip_right, tcp_right = verdicts[1]["ip"][1], verdicts[1]["tcp"][1]
-    assert re.search(rf"^  chksum +=  ?0x1234 \(bad, should be {ip_right}\)$", text, re.M), text
-    assert re.search(rf"^  chksum += 0xdead \(bad, should be {tcp_right}\)$", text, re.M), text
+    assert re.search(rf"^ +chksum +=  ?0x1234 \(bad, should be {ip_right}\)$", text, re.M), text
+    assert re.search(rf"^ +chksum += 0xdead \(bad, should be {tcp_right}\)$", text, re.M), text
     good = rawnet(None, "", "decode", bytes(FRAMES["tcp good"]).hex()).stdout
     assert good.count("(good)") == 2 and "bad" not in good
 

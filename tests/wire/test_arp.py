@@ -187,7 +187,7 @@ def test_operation_names() -> None:
     assert ARP(op="who-has").op == 1 and ARP(op="is-at").op == 2 and ARP(op="InARP-rep").op == 9
     assert ARPOp(2).name == "is_at"
     assert "op=is-at (2)" in repr(ARP(op=2))
-    assert "op     = who-has (1)" in str(ARP().show(dump=True))
+    assert "op        = who-has (1)" in str(ARP().show(dump=True))
 
 
 def test_address_sizes_decide_text_or_bytes() -> None:
@@ -195,7 +195,7 @@ def test_address_sizes_decide_text_or_bytes() -> None:
     assert (arp.hwsrc, arp.psrc, arp.hwdst, arp.pdst) == (MAC_A, HOST_A, MAC_B, HOST_B)
     odd = Ether.decode(GOLDEN["odd-sizes"])[ARP]
     assert (odd.hwsrc, odd.psrc) == (b"\x02\x00\x01", bytes(15) + b"\x01")
-    assert "hwsrc  = b'\\x02\\x00\\x01'" in str(odd.show(dump=True))
+    assert "hwsrc     = b'\\x02\\x00\\x01'" in str(odd.show(dump=True))
 
 
 def test_prefix_makes_a_set() -> None:

@@ -185,4 +185,4 @@ def test_an_undecoded_layer_shows_its_reason_on_its_own_too() -> None:
     tail = Ether.decode(cut, lenient=True).payload
     assert isinstance(tail, Undecoded)
     reason = "ipv4 at offset 14: 16 bytes left, the header needs 20"
-    assert f"reason = {reason!r}" in (tail.show(dump=True) or "")
+    assert f"reason    = {reason!r}" in (tail.show(dump=True) or "")

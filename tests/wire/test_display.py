@@ -1,8 +1,10 @@
-"""display.py: the field tree of show() and hexdump().
+"""display.py: the field trees of show() and show2(), and hexdump().
 
-show() must display what goes on the wire, computed fields filled in (their values checked
-here with the RFC 1071 loop of test_checksum and plain arithmetic), without changing the
-packet. hexdump's layout is the documented one: offset, 16 hex bytes, printable ASCII.
+show() displays the packet as it stands, lengths and checksums left to the build as None
+(scapy's show()); show2() what goes on the wire, computed fields filled in (their values
+checked here with the RFC 1071 loop of test_checksum and plain arithmetic). Neither changes
+the packet. The layouts are scapy's: blocks with fields three columns further in per layer,
+names in ten columns; hexdump: offset, 16 hex bytes, printable ASCII.
 """
 
 from __future__ import annotations
@@ -35,8 +37,16 @@ def field_lines(text: str, layer: str) -> dict[str, str]:
     return {name.strip(): value for name, value in pairs}
 
 
-def test_show_fills_in_computed_fields() -> None:
+def test_show_leaves_lengths_and_checksums_to_the_build_and_reads_next_numbers() -> None:
     text = packet().show(dump=True)
+    assert text is not None
+    ip, tcp = field_lines(text, "IP"), field_lines(text, "TCP")
+    assert ip["ihl"] == ip["len"] == ip["chksum"] == tcp["dataofs"] == tcp["chksum"] == "None"
+    assert ip["proto"] == "TCP (6)" and field_lines(text, "Ether")["type"] == "IPv4 (0x800)"
+
+
+def test_show2_fills_in_computed_fields() -> None:
+    text = packet().show2(dump=True)
     assert text is not None
     wire = bytes(packet())
     ip_header, segment = wire[14:34], wire[34:]
@@ -60,6 +70,7 @@ def test_show_does_not_change_the_packet() -> None:
     built = packet()
     before = repr(built)
     built.show(dump=True)
+    built.show2(dump=True)
     assert repr(built) == before and built[IP].chksum is None and built[TCP].dataofs is None
 
 
@@ -79,9 +90,9 @@ def test_show_layout_one_block_per_layer_values_aligned() -> None:
     assert text is not None
     headers = re.findall(r"^###\[ (\w+) \]###$", text, flags=re.MULTILINE)
     assert headers == ["Ether", "Dot1Q", "IP", "UDP"]
-    for block in text.split("###[")[1:]:
-        columns = {line.index(" = ") for line in block.splitlines()[1:]}
-        assert len(columns) == 1  # names are padded to the block's longest one
+    for depth, block in enumerate(text.split("###[")[1:]):
+        columns = {line.index("= ") for line in block.splitlines()[1:]}
+        assert columns == {2 + 3 * depth + 10}  # scapy's: three columns in per layer, names in ten
     assert field_lines(text, "Dot1Q") == {"prio": "0", "dei": "0", "vlan": "7", "type": "IPv4 (0x800)"}
 
 

@@ -317,7 +317,7 @@ def test_names_of_types_and_codes() -> None:
     assert code_name(3, 3) == "port-unreachable" and code_name(8, 0) is None and code_name(3, 99) is None
     assert ICMPType(11).name == "time_exceeded"
     assert "type=dest-unreach (3)" in repr(ICMP(type=3))
-    assert "type   = echo-reply (0)" in str(ICMP(type=0).show(dump=True))
+    assert "type      = echo-reply (0)" in str(ICMP(type=0).show(dump=True))
 
 
 @pytest.mark.parametrize(

@@ -7,25 +7,32 @@ from __future__ import annotations
 
 from typing import Any
 
+#: What show() leaves as None: the fields a build computes from the bytes (scapy shows them so).
+_COMPUTED_AT_BUILD = ("length", "checksum")
+
 
 def tree(packet: Any) -> str:
-    """The field tree of a layer stack, one ``###[ Name ]###`` block per layer (scapy's layout)."""
+    """The field tree of a layer stack, one ``###[ Name ]###`` block per layer, each layer three
+    columns further in, names in ten (scapy's layout). Lengths and checksums left None show as
+    None; numbers and addresses a field takes from its payload or from another field show as
+    they read (scapy's ``show()``; show2() shows the built packet)."""
     lines: list[str] = []
-    _tree(packet, lines, "")
-    return "\n".join(lines)
-
-
-def _tree(packet: Any, lines: list[str], indent: str) -> None:
+    indent = ""
     layer = packet
     while layer is not None:
-        lines.append(f"{indent}###[ {type(layer).__name__} ]###")
-        width = max((len(field.name) for field in layer.fields_desc), default=0)
+        lines.append(f"###[ {type(layer).__name__} ]###")
+        values = layer._values()
         for field in layer.fields_desc:
-            stored = layer._values()[field.index]
-            lines.append(f"{indent}  {field.name.ljust(width)} = {field.display(stored)}")
+            stored = values[field.index]
+            if stored is None and field.auto is not None and field.auto not in _COMPUTED_AT_BUILD:
+                shown = getattr(layer, field.name)  # (the payload's number, a loopback source)
+                stored = None if shown is None else field.convert(shown)
+            lines.append(f"{indent}  {field.name:<10}= {field.display(stored)}")
         if layer.padding:
-            lines.append(f"{indent}  {'padding'.ljust(width)} = {layer.padding!r}")
+            lines.append(f"{indent}  {'padding':<10}= {layer.padding!r}")
         layer = layer.payload
+        indent += "   "
+    return "\n".join(lines)
 
 
 def hexdump(data: Any, dump: bool = False) -> str | None:

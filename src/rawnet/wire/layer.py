@@ -884,8 +884,9 @@ class Layer:
         return {field.name: getattr(self, field.name) for field in self.fields_desc}
 
     def show(self, dump: bool = False) -> str | None:
-        """Print (or return, with dump=True) the field tree with computed values filled in."""
-        text = display.tree(self._computed())
+        """Print (or return, with dump=True) the field tree as the packet stands (scapy's show():
+        lengths and checksums left to the build show as None; show2() shows them computed)."""
+        text = display.tree(self)
         if dump:
             return text
         print(text)
@@ -896,8 +897,9 @@ class Layer:
         return display.sprintf(self, fmt, relax)
 
     def show2(self, dump: bool = False) -> str | None:
-        """The field tree of the built packet (scapy's show2: the bytes decoded again)."""
-        return self.show(dump)
+        """Print (or return, with dump=True) the field tree of the built packet, every computed
+        field filled in (scapy's show2: the packet built and decoded again)."""
+        return self._computed().show(dump)
 
     def _computed(self) -> Layer:
         try:
