@@ -58,7 +58,7 @@ class ICMPv6ND_RA(ICMPv6):
     M = UInt(1, "Managed address configuration flag", 0)
     O = UInt(1, "Other configuration flag", 0)  # noqa: E741 - scapy's and the RFC's name
     H = UInt(1, "Home Agent flag (RFC 3775)", 0)
-    prf = UInt(2, "Default Router Preference (RFC 4191)", 0)
+    prf = UInt(2, "Default Router Preference (RFC 4191)", 1)  # (scapy's default: 1, "High")
     P = UInt(1, "Proxy flag (RFC 4389)", 0)
     res = UInt(2, "Reserved", 0)
     routerlifetime = UInt(16, "Router Lifetime (seconds)", 1800)
