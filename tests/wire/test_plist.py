@@ -49,11 +49,8 @@ def test_lists_index_slice_filter_add_and_count_as_scapys() -> None:
     assert len(kept) == len(theirs.filter(lambda s, r: r[scapy.TCP].flags == "SA")) == 6
     assert [(s.dst, r.sport) for s, r in ours] == [(s.dst, r.sport) for s, r in theirs]
     packets = PacketList([IP() / TCP(), IP() / UDP(), IP() / ICMP(), IP() / b"x", IP() / TCP()], "Sniffed")
-    scapy_packets = ScapyPacketList(
-        [scapy.IP() / scapy.TCP(), scapy.IP() / scapy.UDP(), scapy.IP() / scapy.ICMP(), scapy.IP() / b"x"]
-        + [scapy.IP() / scapy.TCP()],
-        "Sniffed",
-    )
+    transports = [scapy.TCP(), scapy.UDP(), scapy.ICMP(), scapy.Raw(b"x"), scapy.TCP()]
+    scapy_packets = ScapyPacketList([scapy.IP() / layer for layer in transports], "Sniffed")
     assert repr(packets) == repr(scapy_packets) == "<Sniffed: TCP:2 UDP:1 ICMP:1 Other:1>"
     assert (
         repr(packets[TCP])
