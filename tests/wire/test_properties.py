@@ -355,12 +355,13 @@ def packets(draw: st.DrawFn) -> Ether:
 
 
 def expected_tcp_options(given: tuple[Any, ...]) -> list[Any]:
-    """What decoding gives back: the options, then the zero padding read as EOL (and its rest)."""
+    """What decoding gives back: the options, then the zero padding read as EOL; an EOL followed by
+    zeros only up to the 4-byte boundary reads as scapy's ("EOL", None)."""
     size = sum(tcp_option_size(name, value) for name, value in given)
     pad = padded(size) - size
     if given and given[-1][0] == "EOL":
-        return [*given[:-1], ("EOL", bytes(pad) or None)]
-    return [*given, ("EOL", bytes(pad - 1) or None)] if pad else list(given)
+        return [*given[:-1], ("EOL", None)]
+    return [*given, ("EOL", None)] if pad else list(given)
 
 
 def expected_ip_options(given: tuple[IPOption, ...]) -> list[IPOption]:

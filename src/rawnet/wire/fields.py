@@ -510,6 +510,44 @@ class Var(Field[T]):
         return super().display(stored)
 
 
+class FrozenList(tuple[Any, ...]):
+    """What a list field reads as: immutable like a tuple (change it by setting the field anew),
+    yet equal to a list of the same items and shown as one, as scapy's users compare and print
+    options (``p[TCP].options == [("MSS", 1460)]``); ``+`` with a list gives a new FrozenList."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __add__(self, other: Any) -> FrozenList:
+        return FrozenList(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> FrozenList:
+        return FrozenList(tuple(other) + tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class ListVar(Var[T]):
+    """A Var holding a sequence (options, addresses): stored as a tuple, read as a FrozenList."""
+
+    def public(self, stored: Any) -> Any:
+        if stored.__class__ is tuple:
+            return FrozenList(stored)
+        if isinstance(stored, list):
+            return FrozenList(stored)
+        return stored
+
+
 def check_bytes(value: Any) -> bytes:
     """Converter for a raw data field: bytes-like or text (UTF-8)."""
     if isinstance(value, bytes):

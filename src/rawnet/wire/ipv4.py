@@ -26,10 +26,10 @@ from rawnet.wire.fields import (
     FlagsValue,
     IntValue,
     Length,
+    ListVar,
     NamedValue,
     Next,
     UInt,
-    Var,
 )
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
@@ -351,7 +351,7 @@ class IP(Layer):
     chksum = UInt(16, "Header Checksum", None, auto=Checksum("header"), hex=True)
     src = IPv4("Source Address", auto=FILL, fill=("dst", loopback_source))
     dst = IPv4("Destination Address", "127.0.0.1")
-    options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
+    options: ListVar[tuple[Any, ...]] = ListVar("Options", (), converter=_check_options, shower=_show_options)
 
     # The stack codecs take a plain datagram (no fragment) as the rules say; _decode and _build
     # below handle the rest, and tests/wire/test_fused.py holds the two to the same result.

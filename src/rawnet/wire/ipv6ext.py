@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.compiler import reader
-from rawnet.wire.fields import LENGTH, NEXT, Field, IntValue, NamedValue, UInt, Var
+from rawnet.wire.fields import LENGTH, NEXT, Field, IntValue, ListVar, NamedValue, UInt, Var
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.options import check_pairs, walk
@@ -164,7 +164,7 @@ class _OptionsHeader(Layer):
     __slots__ = ()
     nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
     len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
-    options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
+    options: ListVar[tuple[Any, ...]] = ListVar("Options", (), converter=_check_options, shower=_show_options)
 
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> _OptionsHeader:
@@ -324,7 +324,7 @@ class IPv6ExtHdrRouting(_RoutingHeader):
     type = UInt(8, "Routing Type", 0)
     segleft = UInt(8, "Segments Left", None, auto=LENGTH)
     reserved = UInt(32, "Reserved (type-specific data for other types)", 0, hex=True)
-    addresses: Var[tuple[str, ...]] = Var("Addresses (types 0 and 2)", (), converter=_check_addresses)
+    addresses: ListVar[tuple[str, ...]] = ListVar("Addresses (types 0 and 2)", (), converter=_check_addresses)
     data: Var[bytes] = Var("Type-specific data (other types)", b"", converter=_check_data)
 
     @classmethod
@@ -391,7 +391,7 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     lastentry = UInt(8, "Last Entry (index of the last segment)", None, auto=LENGTH)
     flags = UInt(8, "Flags", 0, hex=True)
     tag = UInt(16, "Tag", 0)
-    addresses: Var[tuple[str, ...]] = Var("Segment List", (), converter=_check_addresses)
+    addresses: ListVar[tuple[str, ...]] = ListVar("Segment List", (), converter=_check_addresses)
     tlvs: Var[bytes] = Var("TLVs", b"", converter=_check_data)
 
     @classmethod

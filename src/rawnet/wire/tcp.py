@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.checksum import fold
 from rawnet.wire.compiler import reader
-from rawnet.wire.fields import Checksum, Flags, FlagsValue, IntValue, Length, UInt, Var
+from rawnet.wire.fields import Checksum, Flags, FlagsValue, IntValue, Length, ListVar, UInt
 from rawnet.wire.layer import Layer
 from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import TCP_PORT
@@ -38,7 +38,8 @@ def decode_options(buf: bytes, offset: int, end: int) -> list[Option]:
     options: list[Option] = []
     for kind, data in walk(buf=buf, offset=offset, end=end, **_FORMAT):
         if kind == 0:
-            options.append(("EOL", data or None))
+            # (zeros only up to the next 4-byte boundary are what encoding ('EOL', None) pads with)
+            options.append(("EOL", None if not data or (len(data) < 4 and not any(data)) else data))
         elif data is None:
             options.append(("NOP", None))
         else:
@@ -113,7 +114,7 @@ class TCP(Layer):
     window = UInt(16, "Window", 8192)
     chksum = UInt(16, "Checksum", None, auto=Checksum("all", pseudo=PROTOCOL), hex=True)
     urgptr = UInt(16, "Urgent Pointer", 0)
-    options: Var[tuple[Any, ...]] = Var("Options", (), converter=_check_options, shower=_show_options)
+    options: ListVar[tuple[Any, ...]] = ListVar("Options", (), converter=_check_options, shower=_show_options)
 
     ports = TCP_PORT  # the next layer by port: the destination's, then the source's
     # The stack codecs take a header as the rules say; _decode and _build below handle the rest
