@@ -279,7 +279,21 @@ def _where(error: BaseException) -> str:
     return f"{Path(last.filename).name}:{last.lineno} {last.name}"
 
 
+def in_own_namespace() -> bool:
+    """True when this process runs in one of the namespaces a rawnet Lab made (/run/netns/rawnet-*)."""
+    try:
+        mine = os.stat("/proc/self/ns/net").st_ino
+        return any(os.stat(entry).st_ino == mine for entry in Path("/run/netns").glob("rawnet-*"))
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
+    if not in_own_namespace():
+        # The snippets send, and build packets that resolve addresses: only ever inside the
+        # namespaces harness.py makes, never on the machine's network.
+        print("tests.scapy.run runs only inside a network namespace: use python -m tests.scapy.harness")
+        return 2
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=sorted(IMPORTS), required=True)
     parser.add_argument("--out", required=True, help="the JSON file of outcomes to write")
