@@ -137,7 +137,7 @@ NOT_YET: dict[str, str] = {
     "usage-sniff-count": "packet lists are plain lists: no .nsummary()",
     "usage-sniff-prn-summary": "sniff() hands out Received, not packets (argument of type 'Received' is not iterable)",
     "usage-sniff-prn-sprintf": "sniff() hands out Received, not packets ('Received' object has no attribute 'sprintf')",
-    "usage-async-sniffer": "no time",
+    "usage-async-sniffer": "sniff() hands out Received, not packets (argument of type 'Received' is not iterable)",
     "usage-sniff-wrpcap": "sniff() hands out Received, not packets (cannot convert 'Received' object to bytes)",
     "regr-sr1-icmp-ottl": "sr1() returns a Received, not the packet (p[ICMP])",
     "inet6-sr1-echo": "ICMPv6EchoRequest() takes no 'data'",
