@@ -63,8 +63,9 @@ def test_ipv4_defaults_loopback_to_loopback_and_a_zero_source_elsewhere() -> Non
     wire = bytes(IP())  # scapy's raw(IP()), and the kernel's choice of source for 127.0.0.1
     assert wire == bytes.fromhex("450000140001000040007ce77f0000017f000001")
     assert IP().src == "127.0.0.1" and IP(dst="127.9.9.9").src == "127.0.0.1"
-    other = IP(dst="198.18.0.2")  # the route's source, chosen when sent: unknown here
-    assert other.src is None and bytes(other)[12:16] == bytes(4)
+    other = IP(dst="198.18.0.2")  # the route's source is chosen when sent: built and read as 0.0.0.0
+    assert other.src == "0.0.0.0" and bytes(other)[12:16] == bytes(4)
+    assert other._values()[IP.slot.src] is None  # (still "fill me" for send())
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_show_leaves_lengths_and_checksums_to_the_build_and_reads_next_numbers()
     assert text is not None
     ip, tcp = field_lines(text, "IP"), field_lines(text, "TCP")
     assert ip["ihl"] == ip["len"] == ip["chksum"] == tcp["dataofs"] == tcp["chksum"] == "None"
-    assert ip["proto"] == "TCP (6)" and field_lines(text, "Ether")["type"] == "IPv4 (0x800)"
+    assert ip["proto"] == "tcp (6)" and field_lines(text, "Ether")["type"] == "IPv4 (0x800)"
 
 
 def test_show2_fills_in_computed_fields() -> None:
@@ -53,7 +53,7 @@ def test_show2_fills_in_computed_fields() -> None:
     pseudo = bytes([198, 18, 0, 1, 198, 18, 0, 2, 0, 6]) + len(segment).to_bytes(2, "big")
     ether, ip, tcp = field_lines(text, "Ether"), field_lines(text, "IP"), field_lines(text, "TCP")
     assert ether["type"] == "IPv4 (0x800)"
-    assert ip["ihl"] == "5" and ip["len"] == str(20 + 24 + 2) and ip["proto"] == "TCP (6)"
+    assert ip["ihl"] == "5" and ip["len"] == str(20 + 24 + 2) and ip["proto"] == "tcp (6)"
     chksum = int(ip["chksum"], 16)
     assert reference_checksum(ip_header[:10] + chksum.to_bytes(2, "big") + ip_header[12:]) == 0
     assert tcp["dataofs"] == "6"

@@ -340,7 +340,7 @@ def test_defaults_follow_scapy() -> None:
     assert wire[:8] == bytes.fromhex("60000000 0000 3b40".replace(" ", ""))
     loopback = socket.inet_pton(socket.AF_INET6, "::1")
     assert wire[8:24] == loopback == wire[24:40]  # to ::1, from ::1: the kernel's choice, and scapy's
-    assert IPv6().src == "::1" and IPv6(dst="2001:db8::1").src is None  # (others: the route's, when sent)
+    assert IPv6().src == "::1" and IPv6(dst="2001:db8::1").src == "::"  # (others: the route's, when sent)
     assert bytes(IPv6(dst="2001:db8::1"))[8:24] == bytes(16)
     assert IPv6ExtHdrFragment().nh is None and IPv6ExtHdrRouting().type == 0
 

@@ -381,8 +381,9 @@ def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
         if isinstance(field.rule, Next | FromPayload):  # what a build would put, from the payload
             lines.append(f"    if x is None: return self._next_number({i})")
         elif getattr(field, "fill", None) is not None:  # an address a build fills from another field
-            lines.append(f"    if x is None: x = self._filled({i})")
-            lines.append("    if x is None: return None")
+            # (what a build puts when the fill knows none)
+            namespace[f"none{i}"] = field.none_wire  # type: ignore[attr-defined]
+            lines.append(f"    if x is None: x = self._filled({i}) or none{i}")
         lines += [line[4:] for line in _public(field, "x", namespace)]
         check = field.fast_check("value")
         # (values shared with a frozen copy are a tuple: copied into a list of its own on a change)

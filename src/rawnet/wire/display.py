@@ -5,6 +5,8 @@ Works on any object with Layer's reading interface; imports no protocol and does
 
 from __future__ import annotations
 
+import functools
+import socket
 from typing import Any
 
 #: What show() leaves as None: the fields a build computes from the bytes (scapy shows them so).
@@ -107,6 +109,34 @@ def sprintf(packet: Any, fmt: str, relax: bool = True) -> str:
     return "".join(out)
 
 
+def _text(layer: Any, field: Any, value: Any) -> Any:
+    """A field's value as scapy's sprintf writes it: a number's name (an EtherType, a protocol, an
+    ICMP type), a port's service name from the system's services database (as scapy reads
+    /etc/services), flags as letters, hex fields in hex; anything else as it reads."""
+    if value.__class__ is not int:
+        return value
+    label = getattr(field, "labels", {}).get(value)
+    if label is not None:
+        return label
+    names = getattr(field, "enum", None)
+    if names is not None and value in names._value2member_map_:
+        return names(value).name
+    if field.name in ("sport", "dport") and layer.ports:
+        service = _service(value, layer.ports.split("-")[0])
+        if service is not None:
+            return service
+    return f"0x{value:x}" if getattr(field, "hex", False) else value
+
+
+@functools.lru_cache(maxsize=1024)
+def _service(port: int, protocol: str) -> str | None:
+    """The service name of ``port`` (scapy's spelling: "ftp_data"), or None."""
+    try:
+        return socket.getservbyport(port, protocol).replace("-", "_")
+    except (OSError, OverflowError):
+        return None
+
+
 def _has_layer(packet: Any, name: str) -> bool:
     return any(type(layer).__name__ == name for layer in packet.layers())
 
@@ -121,12 +151,17 @@ def _directive(packet: Any, form: str, target: str, relax: bool) -> str:
         chosen = layers[:1]
     else:
         chosen = [layer for layer in layers if type(layer).__name__ == layer_name][int(number or 1) - 1 :][:1]
+    fields = [field for field in chosen[0].fields_desc if field.name == name] if chosen else []
     if name == "time":
         value: Any = packet.time
-    elif chosen and any(field.name == name for field in chosen[0].fields_desc):
+    elif fields:
         value = getattr(chosen[0], name)
-        if raw and isinstance(value, int):
-            value = int(value)  # (flags as their number)
+        if raw:
+            value = int(value) if isinstance(value, int) else value  # (flags as their number)
+        else:
+            value = _text(chosen[0], fields[0], value)
+    elif chosen and name == "payload":  # (scapy: any attribute; a payload shows as its summary)
+        value = chosen[0].payload
     elif relax:
         return "??"
     else:

@@ -299,6 +299,8 @@ class UInt(Field[int]):
             self.names.setdefault(member.name, member.value)
             self.names.setdefault(member.name.lower(), member.value)
         self.labels = dict(labels or {})
+        for number, label in self.labels.items():  # a label is a name it takes too ("tcp")
+            self.names.setdefault(label, number)
 
     def fast_check(self, var: str) -> str:
         return f"{var}.__class__ is int and 0 <= {var} <= {self.maximum}"

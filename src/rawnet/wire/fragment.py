@@ -105,10 +105,17 @@ def _unsourced_checksum(network: Layer) -> str:
                 isinstance(rule, Checksum)
                 and rule.pseudo is not None
                 and layer._values()[declared.index] is None
-                and above.src is None  # type: ignore[attr-defined]
+                and _unknown_source(above)
             ):
                 return layer.name
     return ""
+
+
+def _unknown_source(network: Layer) -> bool:
+    """Whether ``network``'s source is None and no other field gives it (a loopback destination
+    does): sending would fill it from the route, after the checksums were computed."""
+    index = network.slot.src
+    return network._values()[index] is None and network._filled(index) is None
 
 
 def _per_fragment_headers(datagram: Layer) -> tuple[list[Layer], int]:

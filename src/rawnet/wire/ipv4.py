@@ -32,7 +32,7 @@ from rawnet.wire.fields import (
     UInt,
 )
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
-from rawnet.wire.numbers import IPProto
+from rawnet.wire.numbers import IP_KEYWORDS, IPProto
 from rawnet.wire.options import walk
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
 
@@ -347,7 +347,7 @@ class IP(Layer):
     flags = Flags(3, ("MF", "DF", "evil"), "Flags: More Fragments, Don't Fragment, reserved", 0)
     frag = UInt(13, "Fragment Offset (8-byte units)", 0)
     ttl = UInt(8, "Time to Live", 64)
-    proto = UInt(8, "Protocol", None, auto=Next(IP_PROTOCOL), enum=IPProto)
+    proto = UInt(8, "Protocol", None, auto=Next(IP_PROTOCOL), enum=IPProto, labels=IP_KEYWORDS)
     chksum = UInt(16, "Header Checksum", None, auto=Checksum("header"), hex=True)
     src = IPv4("Source Address", auto=FILL, fill=("dst", loopback_source))
     dst = IPv4("Destination Address", "127.0.0.1")

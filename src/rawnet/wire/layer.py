@@ -804,10 +804,11 @@ class Layer:
     def __iter__(self) -> Iterator[Layer]:
         """Every packet of the set this packet describes (itself, when no field holds a set)."""
         chain = self.layers()
+        # scapy's order: the outer layer's sets change slowest, and in a layer the last field's
         spots = [
             (depth, index, stored)
             for depth, layer in enumerate(chain)
-            for index, stored in enumerate(layer._values())
+            for index, stored in reversed(list(enumerate(layer._values())))
             if isinstance(stored, ValueSet)
         ]
         if not spots:
@@ -915,6 +916,10 @@ class Layer:
         """One line in tcpdump's style (its -n output, as tcpdump.py writes it), of the packet as a
         build would make it (computed fields filled)."""
         return Layer._summarize(self if self._v is None else self._computed())
+
+    def __str__(self) -> str:
+        """The summary line (scapy's ``str(pkt)`` and ``print(pkt)``)."""
+        return self.summary_safe()
 
     def summary_safe(self) -> str:
         """summary(), or the layer names when the packet cannot be summarised."""

@@ -57,3 +57,12 @@ class IPProto(TotalEnum):
     @classmethod
     def _limit(cls) -> int:
         return 0xFF
+
+
+#: The IANA keywords of the protocols above, as /etc/protocols spells them ("-" as "_", scapy's
+#: way): what IP's ``proto`` shows and takes ("tcp"), as in scapy.
+IP_KEYWORDS = {
+    0: "hopopt", 1: "icmp", 2: "igmp", 4: "ipencap", 6: "tcp", 17: "udp", 41: "ipv6", 43: "ipv6_route",
+    44: "ipv6_frag", 47: "gre", 50: "esp", 51: "ah", 58: "ipv6_icmp", 59: "ipv6_nonxt", 60: "ipv6_opts",
+    132: "sctp",
+}  # fmt: skip

@@ -761,7 +761,7 @@ def _cooked2(header: CookedLinux2, carrier: Carrier | None) -> str | None:
 
 
 def _raw(raw: Raw, carrier: Carrier | None) -> str:
-    return f"Raw {len(raw._values()[Raw.slot.load])} bytes"
+    return "Raw"  # (data no protocol claims, on its own: scapy's summary of it)
 
 
 def _undecoded(tail: Undecoded, carrier: Carrier | None) -> str:
