@@ -258,7 +258,7 @@ def test_arbitrary_bytes_raise_only_decode_errors(data: bytes) -> None:
         try:
             packet = cls.decode(data)
             for layer in packet.layers():
-                layer.fields()
+                layer.field_values()
             packet.summary()
         except DecodeError:
             continue

@@ -52,7 +52,7 @@ DECODERS: list[type[Layer]] = [
 def walk(packet: Layer) -> None:
     """Touch everything a user can: every layer, field, summary, show, verify, bytes."""
     for layer in packet.layers():
-        layer.fields()
+        layer.field_values()
     packet.summary()
     packet.show(dump=True)
     packet.verify()

@@ -387,7 +387,7 @@ def _walk(data: bytes, cls: Any) -> None:
     try:
         packet = cls.decode(data)
         for layer in packet.layers():
-            layer.fields()
+            layer.field_values()
         packet.summary()
     except DecodeError:
         return

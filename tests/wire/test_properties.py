@@ -45,7 +45,7 @@ MAC1, MAC2 = "02:00:00:00:00:01", "02:00:00:00:00:02"
 def walk(packet: Layer) -> None:
     """Everything a user can do with a decoded packet."""
     for layer in packet.layers():
-        layer.fields()
+        layer.field_values()
         repr(layer)
         layer.summary()
         bytes(layer)
@@ -455,7 +455,7 @@ def test_round_trip_of_fragments(flags: str | int, frag: int, proto: int, body: 
 
 
 def snapshot(packet: Layer) -> list[tuple[str, dict[str, Any], bytes]]:
-    return [(type(layer).__name__, layer.fields(), layer.padding) for layer in packet.layers()]
+    return [(type(layer).__name__, layer.field_values(), layer.padding) for layer in packet.layers()]
 
 
 @given(packet=packets())

@@ -134,7 +134,7 @@ def layer_records(
     """The layers as JSON-ready objects: {"layer": name, "fields": {...}} (and "checks")."""
     records = []
     for index, layer in enumerate(packet.layers()):
-        record: dict[str, Any] = {"layer": type(layer).__name__, "fields": layer.fields()}
+        record: dict[str, Any] = {"layer": type(layer).__name__, "fields": layer.field_values()}
         if checks is not None and checks[index]:
             record["checks"] = {
                 name: {key: value for key, value in check.items() if key != "kind"}

@@ -540,7 +540,15 @@ class FrozenList(tuple[Any, ...]):
 
 
 class ListVar(Var[T]):
-    """A Var holding a sequence (options, addresses): stored as a tuple, read as a FrozenList."""
+    """A Var holding a sequence (options, addresses): stored as a tuple, read as a FrozenList.
+
+    ``copied``: whether scapy's default is a list, which scapy copies into ``pkt.fields`` (IP
+    options, extension header options and addresses; not TCP's options), so ``fields`` lists it.
+    """
+
+    def __init__(self, doc: str, default: Any = None, *, copied: bool = True, **options: Any) -> None:
+        super().__init__(doc, default, **options)
+        self.copied = copied
 
     def public(self, stored: Any) -> Any:
         if stored.__class__ is tuple:

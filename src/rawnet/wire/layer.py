@@ -880,9 +880,35 @@ class Layer:
         return f"<{type(self).__name__}{' ' if body else ''}{body} |{inner}>"
 
     # -- reading -------------------------------------------------------------------------
-    def fields(self) -> dict[str, Any]:
-        """This layer's fields as a dict of public values."""
+    def field_values(self) -> dict[str, Any]:
+        """Every field of this layer, by name, as it reads."""
         return {field.name: getattr(self, field.name) for field in self.fields_desc}
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """scapy's ``pkt.fields``: the fields given a value, by name: every field of a decoded layer;
+        of a built one, those that differ from their default, and the list fields (options) always,
+        as scapy copies those in. (A field set to its default value is not told apart.)"""
+        values = self._values()
+        decoded = hasattr(self, "_buf")
+        return {
+            field.name: getattr(self, field.name)
+            for field in self.fields_desc
+            if decoded or getattr(field, "copied", False) or values[field.index] != stored_default(field)
+        }
+
+    @property
+    def default_fields(self) -> dict[str, Any]:
+        """scapy's ``pkt.default_fields``: each field's default, by name (None: computed at build)."""
+        return {field.name: field.default for field in self.fields_desc}
+
+    def getfieldval(self, name: str) -> Any:
+        """scapy's ``pkt.getfieldval(name)``: the field's value, looked up through the stack."""
+        return getattr(self, name)
+
+    def setfieldval(self, name: str, value: Any) -> None:
+        """scapy's ``pkt.setfieldval(name, value)``."""
+        setattr(self, name, value)
 
     def show(self, dump: bool = False) -> str | None:
         """Print (or return, with dump=True) the field tree as the packet stands (scapy's show():
@@ -950,7 +976,7 @@ class Layer:
                     if not error.field or position < 0 or (position, error.field) in kept:
                         raise
                     kept.add((position, error.field))
-                    found = layers[position].fields().get(error.field)
+                    found = layers[position].field_values().get(error.field)
                     found_now.append(Problem(error.layer, error.field, found, error.value, position))
             for position, (have, want) in enumerate(zip(layers, reference.layers(), strict=False)):
                 if type(have) is not type(want):

@@ -114,7 +114,9 @@ class TCP(Layer):
     window = UInt(16, "Window", 8192)
     chksum = UInt(16, "Checksum", None, auto=Checksum("all", pseudo=PROTOCOL), hex=True)
     urgptr = UInt(16, "Urgent Pointer", 0)
-    options: ListVar[tuple[Any, ...]] = ListVar("Options", (), converter=_check_options, shower=_show_options)
+    options: ListVar[tuple[Any, ...]] = ListVar(
+        "Options", (), converter=_check_options, shower=_show_options, copied=False
+    )
 
     ports = TCP_PORT  # the next layer by port: the destination's, then the source's
     # The stack codecs take a header as the rules say; _decode and _build below handle the rest
