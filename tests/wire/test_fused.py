@@ -76,7 +76,9 @@ def check_same(start: type[Layer], data: bytes, mode: int = 0) -> bool:
     if fast is None:
         return False
     assert shape(fast) == shape(generic)
-    assert [layer.field_values() for layer in fast.layers()] == [layer.field_values() for layer in generic.layers()]
+    assert [layer.field_values() for layer in fast.layers()] == [
+        layer.field_values() for layer in generic.layers()
+    ]
     assert bytes(fast) == bytes(generic) == data
     return True
 
@@ -164,7 +166,9 @@ def test_lenient_decode_differs_only_where_the_bytes_are_bad(data: bytes) -> Non
     lenient = Ether.decode(data, lenient=True)
     if strict is not None:  # well-formed: the same stack, the same fields, the same bytes
         assert [type(layer) for layer in lenient.layers()] == [type(layer) for layer in strict.layers()]
-        assert [layer.field_values() for layer in lenient.layers()] == [layer.field_values() for layer in strict.layers()]
+        assert [layer.field_values() for layer in lenient.layers()] == [
+            layer.field_values() for layer in strict.layers()
+        ]
     assert bytes(lenient) == data
 
 

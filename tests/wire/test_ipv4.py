@@ -96,7 +96,7 @@ BUILT: dict[str, Callable[[], Layer]] = {
     "nop_eol": lambda: eth() / ip(options=[IPOption_NOP(), IPOption_EOL()]) / udp(4),
     "rr": lambda: eth() / ip(options=[IPOption_RR(["198.18.0.9", "0.0.0.0"], pointer=8)]) / udp(5),
     "rr_max": lambda: eth() / ip(options=[IPOption_RR(["0.0.0.0"] * 9)]) / udp(6),
-    "ts": lambda: eth() / ip(options=[IPOption_Timestamp([1, 2, 3], pointer=9, oflw=2)]) / udp(7),
+    "ts": lambda: eth() / ip(options=[IPOption_Timestamp([1, 2, 3], pointer=9, oflw=2, flg=0)]) / udp(7),
     "ts_addr": lambda: eth() / ip(options=[TS_ADDR]) / udp(8),
     "raw_options": lambda: (
         eth()
@@ -210,16 +210,16 @@ def test_a_datagram_over_65535_bytes_is_a_build_error() -> None:
 # (options given, bytes on the wire by RFC 791 3.1: type, length, data, the list padded to 32
 # bits with zeros (EOL); options decoded back from those bytes)
 OPTION_TABLE: list[tuple[list[IPOption], str, list[IPOption]]] = [
-    ([IPOption_NOP(), IPOption_EOL()], "01 00 0000", [IPOption_NOP(), IPOption_EOL(b"\x00\x00")]),
+    ([IPOption_NOP(), IPOption_EOL()], "01 00 0000", [IPOption_NOP(), IPOption_EOL(rest=b"\x00\x00")]),
     (
         [IPOption_RR(["198.18.0.9", "0.0.0.0"], pointer=8)],
         "07 0b 08 c6120009 00000000  00",  # type, length, pointer, route; padding
         [IPOption_RR(["198.18.0.9", "0.0.0.0"], pointer=8), IPOption_EOL()],
     ),
     (
-        [IPOption_Timestamp([1, 2, 3], pointer=9, oflw=2)],
+        [IPOption_Timestamp([1, 2, 3], pointer=9, oflw=2, flg=0)],
         "44 10 09 20 00000001 00000002 00000003",  # overflow 2, flag 0
-        [IPOption_Timestamp([1, 2, 3], pointer=9, oflw=2)],
+        [IPOption_Timestamp([1, 2, 3], pointer=9, oflw=2, flg=0)],
     ),
     (
         [IPOption_LSRR([HOP1, HOP2])],
@@ -231,7 +231,7 @@ OPTION_TABLE: list[tuple[list[IPOption], str, list[IPOption]]] = [
     (
         [IPOption(0x5E, b"\xde\xad\xbe")],
         "5e 05 deadbe  000000",
-        [IPOption(0x5E, b"\xde\xad\xbe"), IPOption_EOL(b"\x00\x00")],
+        [IPOption(0x5E, b"\xde\xad\xbe"), IPOption_EOL(rest=b"\x00\x00")],
     ),
 ]
 
@@ -322,11 +322,14 @@ def test_options_rawnet_does_not_know_are_kept_raw(tshark: dict[str, dict[str, l
     ("wire", "expected"),
     [
         ("07030400", [IPOption_RR([], pointer=4), IPOption_EOL()]),  # a record route with no room yet
-        ("07020000", [IPOption(7, b""), IPOption_EOL(b"\x00")]),  # no pointer: kept raw
-        ("0705040000000000", [IPOption(7, b"\x04\x00\x00"), IPOption_EOL(b"\x00\x00")]),  # part of an address
+        ("07020000", [IPOption(7, b""), IPOption_EOL(rest=b"\x00")]),  # no pointer: kept raw
+        (
+            "0705040000000000",
+            [IPOption(7, b"\x04\x00\x00"), IPOption_EOL(rest=b"\x00\x00")],
+        ),  # part of an address
         ("44030500", [IPOption(68, b"\x05"), IPOption_EOL()]),  # a timestamp without its flags byte
         ("01010101", [IPOption_NOP()] * 4),
-        ("00c6120001000000", [IPOption_EOL(b"\xc6\x12\x00\x01\x00\x00\x00")]),  # what follows EOL stays
+        ("00c6120001000000", [IPOption_EOL(rest=b"\xc6\x12\x00\x01\x00\x00\x00")]),  # what follows EOL stays
     ],
 )
 def test_option_decode_table(wire: str, expected: list[IPOption]) -> None:

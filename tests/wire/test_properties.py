@@ -368,8 +368,8 @@ def expected_ip_options(given: tuple[IPOption, ...]) -> list[IPOption]:
     size = sum(map(ip_option_size, given))
     pad = padded(size) - size
     if given and isinstance(given[-1], IPOption_EOL):
-        return [*given[:-1], IPOption_EOL(bytes(pad))]
-    return [*given, IPOption_EOL(bytes(pad - 1))] if pad else list(given)
+        return [*given[:-1], IPOption_EOL(rest=bytes(pad))]
+    return [*given, IPOption_EOL(rest=bytes(pad - 1))] if pad else list(given)
 
 
 def final_destination(header: IP) -> str:

@@ -65,8 +65,11 @@ class IPOption:
     data: bytes
 
     def __new__(cls, *args: Any, **kwargs: Any) -> IPOption:
-        if cls is IPOption and args and isinstance(args[0], bytes | bytearray | memoryview):
-            return _one_option(bytes(args[0]))  # scapy's IPOption(b"..."): the option those bytes hold
+        if args and isinstance(args[0], bytes | bytearray | memoryview):
+            option = _one_option(bytes(args[0]))  # scapy's IPOption(b"..."): the option those bytes hold
+            if cls is not IPOption and type(option) is not cls:
+                raise FieldValueError(f"{cls.__name__}: {bytes(args[0])!r} holds an {type(option).__name__}")
+            return option
         return super().__new__(cls)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -75,7 +78,7 @@ class IPOption:
         if own is not None:
             cls.__init__ = _made_once(own)  # type: ignore[method-assign]
 
-    def __init__(self, option: int | bytes, data: bytes = b"") -> None:
+    def __init__(self, option: int | bytes = 0, data: bytes = b"") -> None:
         if _made(self):
             return  # (decoded from bytes by __new__)
         if not isinstance(option, int) or not 0 <= option <= 255:
@@ -109,6 +112,9 @@ class IPOption:
     def encode(self) -> bytes:
         """The option's bytes: number, length, data."""
         return bytes((self.option, len(self.data) + 2)) + self.data
+
+    def __bytes__(self) -> bytes:
+        return self.encode()
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.encode() == other.encode()
@@ -165,7 +171,7 @@ class IPOption_EOL(IPOption):
     __slots__ = ()
     name = "eol"
 
-    def __init__(self, rest: bytes = b"") -> None:
+    def __init__(self, *, rest: bytes = b"") -> None:
         super().__init__(EOL, rest)
 
     def encode(self) -> bytes:
@@ -242,7 +248,11 @@ class IPOption_SSRR(_RouteOption):
 
 
 class IPOption_Timestamp(IPOption):
-    """Internet Timestamp (RFC 791): pointer, overflow, flag, and 32-bit values (or address/time pairs)."""
+    """Internet Timestamp (RFC 791): pointer, overflow, flag, and 32-bit values (or address/time pairs).
+
+    scapy's default: flag 1 (address and timestamp pairs), one pair, ``internet_address`` and
+    ``timestamp`` (0.0.0.0 and 0 unless given), pointer 9.
+    """
 
     __slots__ = ("flg", "oflw", "pointer", "values")
     name = "ts"
@@ -251,8 +261,25 @@ class IPOption_Timestamp(IPOption):
     oflw: int
     flg: int
 
-    def __init__(self, values: Sequence[int] = (), pointer: int = 5, oflw: int = 0, flg: int = 0) -> None:
+    def __init__(
+        self,
+        values: Sequence[int] | None = None,
+        pointer: int = 9,
+        oflw: int = 0,
+        flg: int = 1,
+        *,
+        internet_address: str = "0.0.0.0",
+        timestamp: int = 0,
+    ) -> None:
         super().__init__(TS)
+        if values is None:
+            try:
+                address = int.from_bytes(socket.inet_aton(internet_address), "big")
+            except OSError:
+                raise FieldValueError(
+                    f"IPOption_Timestamp: {internet_address!r} is not an IPv4 address"
+                ) from None
+            values = (address, timestamp)
         stamps = tuple(int(value) & 0xFFFFFFFF for value in values)
         _init(self, values=stamps, pointer=pointer, oflw=oflw & 15, flg=flg & 15)
 
@@ -272,7 +299,7 @@ def decode_options(buf: bytes, offset: int, end: int) -> list[IPOption]:
         "ipv4", buf, offset, end, word="option", single=(NOP,), eol=EOL, length_counts_header=True
     ):
         if kind == EOL:
-            options.append(IPOption_EOL(data or b""))
+            options.append(IPOption_EOL(rest=data or b""))
         elif data is None:
             options.append(IPOption_NOP())
         else:

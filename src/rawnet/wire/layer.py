@@ -1023,9 +1023,9 @@ class Layer:
         return self._recomputed((LENGTH, CHECKSUM))
 
 
-def raw(packet: Layer) -> bytes:
-    """The wire bytes of ``packet`` (scapy's ``raw(pkt)``: ``bytes(pkt)``)."""
-    return packet.build()
+def raw(packet: Any) -> bytes:
+    """The wire bytes of ``packet`` (scapy's ``raw(pkt)``: ``bytes(pkt)``; an option's too)."""
+    return bytes(packet)
 
 
 def ls(obj: Layer | type[Layer] | None = None, dump: bool = False) -> str | None:
