@@ -64,9 +64,9 @@ class Normaliser:
 
             self.packet_types: tuple[type, ...] = (Packet,)
         else:
-            from rawnet import Layer
+            from rawnet import IPOption, Layer
 
-            self.packet_types = (Layer,)
+            self.packet_types = (Layer, IPOption)  # (IPv4 options are packets in scapy, values here)
 
     def __call__(self, value: Any, depth: int = 0) -> Any:
         if depth > 8:

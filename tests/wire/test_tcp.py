@@ -207,15 +207,16 @@ def test_option_table_both_ways(
 @pytest.mark.parametrize(
     ("wire", "back"),
     [
-        ("02 03 05  00", [(2, b"\x05"), ("EOL", None)]),  # an MSS of the wrong size stays raw
-        ("03 04 0707", [(3, b"\x07\x07")]),
-        ("04 03 00  00", [(4, b"\x00"), ("EOL", None)]),
-        ("05 06 00000001  00 00", [(5, b"\x00\x00\x00\x01"), ("EOL", None)]),  # half a SACK block
-        ("08 06 00000001  00 00", [(8, b"\x00\x00\x00\x01"), ("EOL", None)]),
+        # as scapy 2.8 reads them: a known kind of another size keeps its name and its bytes
+        ("02 03 05  00", [("MSS", b"\x05"), ("EOL", None)]),
+        ("03 04 0707", [("WScale", b"\x07\x07")]),
+        ("04 03 00  00", [("SAckOK", b"\x00"), ("EOL", None)]),
+        ("05 06 00000001  00 00", [("SAck", 1), ("EOL", None)]),  # half a SACK block: one edge
+        ("08 06 00000001  00 00", [("Timestamp", b"\x00\x00\x00\x01"), ("EOL", None)]),
         ("00 01 02 03", [("EOL", b"\x01\x02\x03")]),  # whatever follows EOL stays with it
     ],
 )
-def test_odd_sized_known_options_are_kept_raw(wire: str, back: list[tuple[Any, Any]]) -> None:
+def test_odd_sized_known_options_read_as_scapy_and_build_back(wire: str, back: list[tuple[Any, Any]]) -> None:
     options = bytes.fromhex(wire)
     data = tcp_header(5 + len(options) // 4, options)
     segment = TCP.decode(data)

@@ -51,7 +51,7 @@ class Dot1Q(Layer):
         16,
         "EtherType of the encapsulated frame",
         None,
-        auto=Next(ETHERTYPE, DEFAULT_ETHERTYPE),
+        auto=Next(ETHERTYPE, 0),  # (nothing announced: 0, as scapy's Dot1Q; Ether's is 0x9000)
         enum=EtherType,
         hex=True,
     )

@@ -391,7 +391,8 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     lastentry = UInt(8, "Last Entry (index of the last segment)", None, auto=LENGTH)
     flags = UInt(8, "Flags", 0, hex=True)
     tag = UInt(16, "Tag", 0)
-    addresses: ListVar[tuple[str, ...]] = ListVar("Segment List", (), converter=_check_addresses)
+    # (scapy's default: one segment, ::1)
+    addresses: ListVar[tuple[str, ...]] = ListVar("Segment List", ("::1",), converter=_check_addresses)
     tlvs: Var[bytes] = Var("TLVs", b"", converter=_check_data)
 
     @classmethod

@@ -17,7 +17,12 @@ from rawnet.wire.registry import TCP_PORT
 PROTOCOL = 6
 
 #: Option kinds by scapy's names (IANA "TCP Option Kind Numbers").
-OPTION_KINDS = {"EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 5, "Timestamp": 8}
+OPTION_KINDS = {
+    "EOL": 0, "NOP": 1, "MSS": 2, "WScale": 3, "SAckOK": 4, "SAck": 5, "Timestamp": 8,
+    "MD5": 19,  # RFC 2385: a 16-byte digest
+    "UTO": 28,  # RFC 5482: User Timeout, a 16-bit value
+}  # fmt: skip
+_NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
 _U16 = struct.Struct("!H")
 _join = b"".join
 _from_bytes = int.from_bytes
@@ -55,11 +60,17 @@ def _typed_option(kind: int, data: bytes) -> Option:
         return ("WScale", data[0])
     if kind == 4 and size == 0:
         return ("SAckOK", b"")
-    if kind == 5 and size and size % 8 == 0:
-        return ("SAck", tuple(int.from_bytes(data[i : i + 4], "big") for i in range(0, size, 4)))
+    if kind == 5 and size and size % 4 == 0:  # (half a block too, and one edge reads as an int: scapy's)
+        edges = tuple(int.from_bytes(data[i : i + 4], "big") for i in range(0, size, 4))
+        return ("SAck", edges[0] if len(edges) == 1 else edges)
     if kind == 8 and size == 8:
         return ("Timestamp", _U32x2.unpack(data))
-    return (kind, data)
+    if kind == 28 and size == 2:
+        return ("UTO", _U16.unpack(data)[0])
+    if kind == 19 and size == 16:
+        return ("MD5", data)
+    name = _NAMES.get(kind)
+    return (kind, data) if name is None else (name, data)  # a known kind of another size: its bytes
 
 
 def _encode_option(name: Any, value: Any) -> bytes:
@@ -68,14 +79,18 @@ def _encode_option(name: Any, value: Any) -> bytes:
         return b"\x00" + (value or b"")
     if kind == 1:
         return b"\x01"
-    if name == "MSS":
+    if isinstance(value, bytes):  # bytes as they are (a known kind of another size decodes so)
+        return bytes((kind, len(value) + 2)) + value
+    if name in ("MSS", "UTO"):
         data = _U16.pack(value)
     elif name == "WScale":
         data = bytes((value,))
     elif name == "SAckOK":
         data = b""
     elif name == "SAck":
-        data = b"".join(int(edge).to_bytes(4, "big") for edge in value)
+        data = b"".join(
+            int(edge).to_bytes(4, "big") for edge in (value if isinstance(value, tuple | list) else (value,))
+        )
     elif name == "Timestamp":
         data = _U32x2.pack(*value)
     else:

@@ -48,7 +48,7 @@ from rawnet.wire.layer import Layer, Raw, Undecoded
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.sll import CookedLinux, CookedLinux2
-from rawnet.wire.tcp import TCP
+from rawnet.wire.tcp import OPTION_KINDS, TCP
 from rawnet.wire.udp import UDP
 
 _T = TypeVar("_T")
@@ -684,6 +684,12 @@ def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
 
 
 def _tcp_option(name: Any, value: Any) -> str:
+    if name == "UTO" and isinstance(value, int):
+        name, value = 28, value.to_bytes(2, "big")
+    elif name == "SAck" and isinstance(value, int):
+        value = (value,)
+    elif isinstance(value, bytes) and name not in ("SAckOK", "EOL"):
+        name = OPTION_KINDS.get(name, name)  # a known kind of another size (or MD5): by its number
     if name == "MSS":
         return f"mss {value}"
     if name == "WScale":
