@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from rawnet.errors import BuildError
 from rawnet.wire.fields import Checksum
@@ -24,6 +23,7 @@ from rawnet.wire.ipv6ext import (
     next_header_of,
 )
 from rawnet.wire.layer import Layer, Raw
+from rawnet.wire.plist import PacketList
 
 
 def _split(packet: Layer) -> tuple[Layer | None, Layer]:
@@ -43,15 +43,20 @@ def _split(packet: Layer) -> tuple[Layer | None, Layer]:
     raise BuildError("fragment() needs an IPv4 or IPv6 layer")
 
 
-def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> list[Layer]:
-    """The fragments of ``packet``'s IP datagram, each carrying at most ``size`` payload bytes.
+def fragment(packet: Layer | Iterable[Layer], size: int = 1480, *, ident: int | None = None) -> list[Layer]:
+    """The fragments of ``packet``'s IP datagram, each carrying at most ``size`` payload bytes
+    (a multiple of 8; below 8: 8, as scapy's). A list or packet set is fragmented packet by
+    packet, and a fragment again into smaller ones (the offsets and the last one's MF kept).
 
     IPv4 fragments keep the datagram's id (and every option); IPv6 ones get a Fragment header
     with identification ``ident`` (random when None).
     """
-    if size < 8:
-        raise BuildError(f"fragment size {size} is below 8 bytes")
-    size -= size % 8
+    packets = [packet] if isinstance(packet, Layer) else packet
+    return [piece for each in packets for one in each for piece in _fragment(one, size, ident)]
+
+
+def _fragment(packet: Layer, size: int, ident: int | None) -> list[Layer]:
+    size = max(8, size - size % 8)
     front, network = _split(packet)
     unsourced = _unsourced_checksum(network)
     if unsourced:
@@ -72,7 +77,7 @@ def fragment(packet: Layer, size: int = 1480, *, ident: int | None = None) -> li
             copy.padding = b""
             copy.len = copy.chksum = None
             copy.proto = wire[9]
-            copy.flags = (int(copy.flags) & ~1) | (0 if last else 1)
+            copy.flags = int(copy.flags) | (0 if last else 1)  # (the last keeps a fragment's own MF)
             copy.frag = int(copy.frag) + start // 8
             pieces.append(copy / data[start : start + size])
     else:
@@ -157,12 +162,19 @@ def _per_fragment_headers(datagram: Layer) -> tuple[list[Layer], int]:
 _ROUTING = (IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting)
 
 
-@dataclass
-class Defragmented:
-    """What defragment() could reassemble, and what it could not (one line per datagram)."""
+class Defragmented(PacketList):
+    """What defragment() gives, a packet list as scapy's: the packets that were not fragments,
+    the datagrams reassembled, and the fragments of those it could not reassemble, kept as they
+    came; ``problems`` says why each of those could not be (one line per datagram)."""
 
-    packets: list[Layer] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        super().__init__([], "Defragmented")
+        self.problems: list[str] = []
+
+    @property
+    def packets(self) -> list[Layer]:
+        """The packets (the list itself)."""
+        return self.res
 
 
 def defragment(packets: Iterable[Layer]) -> Defragmented:
@@ -184,6 +196,7 @@ def defragment(packets: Iterable[Layer]) -> Defragmented:
         whole, problem = _reassemble(key, groups[key])
         if problem:
             result.problems.append(problem)
+            result.packets.extend(piece for _, _, _, piece in groups[key])  # (nothing lost)
         elif whole is not None:
             result.packets.append(whole)
     return result

@@ -777,12 +777,23 @@ class Layer:
             if payload is None:
                 break
             layer = payload
+        if isinstance(cls, slice):  # scapy's pkt[IP:2]: the second IP layer
+            return self._nth(cls)
         layer = self
         while layer is not None:  # then subclasses (ICMPv6EchoRequest for ICMPv6, ...)
             if isinstance(layer, cls):
                 return layer
             layer = layer._payload
         raise IndexError(f"layer {cls.__name__} not found in {type(self).__name__}")
+
+    def _nth(self, which: slice) -> Any:
+        cls, number = which.start, 1 if which.stop is None else which.stop
+        if not (isinstance(cls, type) and issubclass(cls, Layer) and isinstance(number, int)):
+            raise TypeError(f"a layer is looked up as pkt[Class] or pkt[Class:n], got {which!r}")
+        found = self.getlayer(cls, number)
+        if found is None:
+            raise IndexError(f"layer {cls.__name__} number {number} not found in {type(self).__name__}")
+        return found
 
     def getlayer(self, cls: type[L], nb: int = 1) -> L | None:
         """The ``nb``-th layer of class ``cls`` (1 = the first), or None."""
@@ -937,6 +948,13 @@ class Layer:
     #: What summary() calls: tcpdump.summary, which rawnet/wire/__init__.py installs (tcpdump.py
     #: imports the protocol modules, which import this module: this module never imports it).
     _summarize: ClassVar[Callable[[Layer], str]]
+
+    #: What fragment() calls: fragment.fragment, which rawnet/wire/__init__.py installs.
+    _fragmenter: ClassVar[Callable[..., list[Layer]]]
+
+    def fragment(self, fragsize: int = 1480) -> list[Layer]:
+        """scapy's ``pkt.fragment(fragsize)``: ``fragment(pkt, fragsize)`` (fragment.py)."""
+        return Layer._fragmenter(self, fragsize)
 
     def summary(self) -> str:
         """One line in tcpdump's style (its -n output, as tcpdump.py writes it), of the packet as a
