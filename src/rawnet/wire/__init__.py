@@ -58,8 +58,6 @@ from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.plist import PacketList, QueryAnswer, SndRcvList, make_table
 from rawnet.wire.registry import LAYERS as _LAYERS
 from rawnet.wire.sll import CookedLinux, CookedLinux2
-
-CookedLinuxV2 = CookedLinux2  # scapy's name
 from rawnet.wire.tcp import TCP
 from rawnet.wire.tcpdump import summary as _tcpdump_summary
 from rawnet.wire.udp import UDP
@@ -81,6 +79,7 @@ from rawnet.wire.volatile import (
 _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
 Layer._fragmenter = fragment  # pkt.fragment() is fragment.py's
+CookedLinuxV2 = CookedLinux2  # scapy's name
 
 __all__ = [
     "ARP",
