@@ -44,6 +44,7 @@ def block(cls: type[Layer], indent: str) -> list[str]:
         + ("  # noqa: E741" if field.name in ("l", "O", "I") else "")
         for field in cls.fields_desc
     ]
+    params += [f"{name}: {kind} = ...," for name, kind in getattr(cls, "extra_keywords", {}).items()]
     body = [
         f"if TYPE_CHECKING:  {MARK}",
         "",
