@@ -69,7 +69,9 @@ def test_missing_and_overlapping_pieces_are_reported_not_guessed() -> None:
     ]
     overlapping = defragment([*pieces, pieces[1]])
     assert "overlap at byte 1000" in overlapping.problems[0]
-    kept = sorted(bytes(piece) for piece in overlapping)  # what could not be reassembled is kept, as scapy does
+    kept = sorted(
+        bytes(piece) for piece in overlapping
+    )  # what could not be reassembled is kept, as scapy does
     assert kept == sorted(bytes(piece) for piece in [*pieces, pieces[1]])
 
 

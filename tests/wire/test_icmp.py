@@ -89,7 +89,14 @@ def test_golden_frames_match_tshark(tshark: dict[str, dict[str, list[str]]], nam
 def test_quoted_datagram_matches_tshark(tshark: dict[str, dict[str, list[str]]], name: str) -> None:
     fields = tshark[name]
     packet = Ether.decode(GOLDEN[name])
-    assert [type(layer).__name__ for layer in packet.layers()] == ["Ether", "IP", "ICMP", "IP", "UDP"]
+    # scapy's classes of a quote: IPerror, UDPerror
+    assert [type(layer).__name__ for layer in packet.layers()] == [
+        "Ether",
+        "IP",
+        "ICMP",
+        "IPerror",
+        "UDPerror",
+    ]
     quoted = packet[ICMP][IP]
     assert quoted is not packet[IP]
     # tshark lists the outer IP's fields first, then the quoted one's.
@@ -231,7 +238,7 @@ def test_quote_decodes_as_quoted_ip_and_is_not_judged() -> None:
 
 def test_quote_cut_inside_the_transport_header_stays_raw() -> None:
     packet = IP.decode(bytes(IP(src=HOST_B, dst=HOST_A) / ICMP(type=11) / QUOTE[:24]))
-    assert [type(layer).__name__ for layer in packet.layers()] == ["IP", "ICMP", "IP", "Raw"]
+    assert [type(layer).__name__ for layer in packet.layers()] == ["IP", "ICMP", "IPerror", "Raw"]
     assert packet[Raw].load == QUOTE[20:24]
 
 
@@ -252,7 +259,13 @@ def test_quote_shorter_than_its_ihl_stays_raw() -> None:
 def test_error_inside_a_quote_keeps_its_own_quote_raw() -> None:
     inner_error = bytes(IP(src=HOST_A, dst=HOST_B) / ICMP(type=11) / QUOTE)
     packet = IP.decode(bytes(IP(src=HOST_B, dst=HOST_A) / ICMP(type=3, code=1) / inner_error))
-    assert [type(layer).__name__ for layer in packet.layers()] == ["IP", "ICMP", "IP", "ICMP", "Raw"]
+    assert [type(layer).__name__ for layer in packet.layers()] == [
+        "IP",
+        "ICMP",
+        "IPerror",
+        "ICMPerror",
+        "Raw",
+    ]
     inner = packet.getlayer(ICMP, 2)
     assert inner is not None and inner[Raw].load == QUOTE
 

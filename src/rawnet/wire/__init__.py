@@ -56,6 +56,7 @@ from rawnet.wire.ndp import (
 )
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.plist import PacketList, QueryAnswer, SndRcvList, make_table
+from rawnet.wire.quoted import ICMPerror, IPerror, IPerror6, TCPerror, UDPerror
 from rawnet.wire.registry import LAYERS as _LAYERS
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import TCP
@@ -98,6 +99,7 @@ __all__ = [
     "EtherType",
     "FlagValue",
     "ICMPType",
+    "ICMPerror",
     "ICMPv6",
     "ICMPv6DestUnreach",
     "ICMPv6EchoReply",
@@ -125,6 +127,8 @@ __all__ = [
     "IPOption_SSRR",
     "IPOption_Timestamp",
     "IPProto",
+    "IPerror",
+    "IPerror6",
     "IPv6",
     "IPv6ExtHdrDestOpt",
     "IPv6ExtHdrFragment",
@@ -150,7 +154,9 @@ __all__ = [
     "Raw",
     "RedirectCode",
     "SndRcvList",
+    "TCPerror",
     "TimeExceededCode",
+    "UDPerror",
     "Undecoded",
     "ValueSet",
     "Volatile",

@@ -16,8 +16,12 @@ from rawnet.wire.fields import Checksum, IntValue, NamedValue, UInt, ValueSet
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import TotalEnum
+from rawnet.wire.registry import ICMP_QUOTE, LAYERS
 
 PROTOCOL = 1
+
+
+_QUOTE = LAYERS.table(ICMP_QUOTE)
 
 
 class ICMPType(TotalEnum):
@@ -299,7 +303,7 @@ class ICMP(Layer):
         # The quote holds as much as fit; an IPv4 header cut short stays raw bytes.
         if self._pend - quote < IP.header_len or self._pend - quote < _read_ihl(buf, quote) << 2:
             return Raw, 0
-        return IP, QUOTED
+        return _QUOTE.get(4, IP), QUOTED  # (IPerror, from the registry)
 
 
 # Which of the four rest-of-header bytes each keyword sets (bit 3: the first byte).

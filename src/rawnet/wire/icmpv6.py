@@ -21,7 +21,9 @@ from rawnet.wire.fields import Checksum, IntValue, NamedValue, UInt
 from rawnet.wire.ipv6 import HEADER_LEN, IPv6
 from rawnet.wire.layer import QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import TotalEnum
-from rawnet.wire.registry import ICMPV6_TYPE, LAYERS
+from rawnet.wire.registry import ICMP_QUOTE, ICMPV6_TYPE, LAYERS
+
+_QUOTE = LAYERS.table(ICMP_QUOTE)
 
 PROTOCOL = 58
 
@@ -201,7 +203,7 @@ def _quote_layer(layer: Layer) -> tuple[LayerClass, int]:
     """An error's payload: the invoking packet, quoted; raw inside a quote or when shorter than a header."""
     if layer._mode & QUOTED or layer._pend - layer._poff < HEADER_LEN:
         return Raw, 0
-    return IPv6, QUOTED
+    return _QUOTE.get(6, IPv6), QUOTED  # (IPerror6, from the registry)
 
 
 class ICMPv6DestUnreach(ICMPv6):

@@ -206,6 +206,8 @@ class Layer:
     #: Defaults this class gives the layer carrying it, by field name, for fields whose rule is
     #: FromPayload (scapy's overload_fields): Neighbour Discovery gives IPv6 hop limit 255.
     carrier: ClassVar[dict[str, Any]] = {}
+    #: The class this one is the same format as, for equality (a quote's IPerror equals an IP).
+    same_as: ClassVar[LayerClass | None] = None
 
     _v: Any  # list; None: a decoded view whose fields are still only in _buf; a tuple when frozen
     _payload: Any
@@ -869,7 +871,10 @@ class Layer:
         return None, state
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
+        if type(other) is not type(self) and (
+            not isinstance(other, Layer)
+            or (type(other).same_as or type(other)) is not (type(self).same_as or type(self))
+        ):
             return NotImplemented
         assert isinstance(other, Layer)
         if tuple(self._values()) != tuple(other._values()) or self._pad != other._pad:

@@ -27,6 +27,10 @@ UDP_PORT = "udp-port"  #: UDP ports (either port of a datagram: the destination 
 TCP_PORT = "tcp-port"  #: TCP ports (likewise)
 ICMPV6_TYPE = "icmpv6-type"  #: ICMPv6 message types
 ND_OPTION = "nd-option"  #: Neighbor Discovery option types
+ICMP_QUOTE = (
+    "icmp-quote"  #: the class an ICMP (4) or ICMPv6 (6) error quotes its datagram with, by IP version
+)
+QUOTED_PROTOCOL = "quoted-protocol"  #: the classes of the transports inside such a quote, by protocol
 
 #: Spaces that hold every line of another space too (IPv6 next headers are IP protocol numbers).
 INCLUDES = {IPV6_NEXT_HEADER: IP_PROTOCOL}
@@ -74,6 +78,12 @@ TABLE = (
     Line(ND_OPTION, 2, "ndp:ICMPv6NDOptDstLLAddr"),
     Line(ND_OPTION, 3, "ndp:ICMPv6NDOptPrefixInfo"),
     Line(ND_OPTION, 5, "ndp:ICMPv6NDOptMTU"),
+    # scapy's quote classes: what an ICMP error quotes is told from what carries it
+    Line(ICMP_QUOTE, 4, "quoted:IPerror"),
+    Line(ICMP_QUOTE, 6, "quoted:IPerror6"),
+    Line(QUOTED_PROTOCOL, 1, "quoted:ICMPerror"),
+    Line(QUOTED_PROTOCOL, 6, "quoted:TCPerror"),
+    Line(QUOTED_PROTOCOL, 17, "quoted:UDPerror"),
 )
 
 
