@@ -6,6 +6,7 @@ and gives ``Layer.summary()`` its renderer, tcpdump.py (which imports the protoc
 layer.py cannot import it).
 """
 
+from rawnet.wire import hashret as _hashret
 from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
@@ -80,6 +81,7 @@ from rawnet.wire.volatile import (
 _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
 Layer._fragmenter = fragment  # pkt.fragment() is fragment.py's
+Layer._hash_rule, Layer._answer_rule = _hashret.hashret, _hashret.answers  # scapy's rules
 CookedLinuxV2 = CookedLinux2  # scapy's name
 
 __all__ = [

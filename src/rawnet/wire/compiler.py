@@ -378,7 +378,7 @@ def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
         else:
             lines.append("        v = self._unpack()")
         lines.append(f"    x = v[{i}]")
-        if isinstance(field.rule, Next | FromPayload):  # what a build would put, from the payload
+        if isinstance(field.rule, Next | FromPayload) or field.auto == NEXT:  # what a build would put
             lines.append(f"    if x is None: return self._next_number({i})")
         elif getattr(field, "fill", None) is not None:  # an address a build fills from another field
             # (what a build puts when the fill knows none)

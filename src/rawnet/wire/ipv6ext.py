@@ -155,6 +155,10 @@ def next_header_of(layer: Layer) -> int:
     return next_header(layer.payload)
 
 
+def _next_header_read(layer: Any, field: Any) -> int | None:
+    return next_header_of(layer) if field.name == "nh" else None
+
+
 # -- extension headers --------------------------------------------------------------------
 
 
@@ -163,6 +167,7 @@ class _OptionsHeader(Layer):
 
     __slots__ = ()
     nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
+    _hand_number = _next_header_read  # (what nh reads when None: the payload's number)
     len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
     options: ListVar[tuple[Any, ...]] = ListVar("Options", (), converter=_check_options, shower=_show_options)
 
@@ -263,6 +268,7 @@ class _RoutingHeader(Layer):
 
     __slots__ = ()
     nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
+    _hand_number = _next_header_read  # (what nh reads when None: the payload's number)
     len = UInt(8, "Hdr Ext Len (8-octet units, not counting the first 8)", None, auto=LENGTH)
 
     def _body(self, values: list[Any]) -> bytes:
@@ -461,6 +467,7 @@ class IPv6ExtHdrFragment(Layer):
     __slots__ = ()
     name = "ipv6-frag"
     nh = UInt(8, "Next Header", None, auto=NEXT, enum=IPProto)
+    _hand_number = _next_header_read  # (what nh reads when None: the payload's number)
     res1 = UInt(8, "Reserved", 0)
     offset = UInt(13, "Fragment Offset (8-byte units)", 0)
     res2 = UInt(2, "Res", 0)

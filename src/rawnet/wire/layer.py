@@ -675,11 +675,18 @@ class Layer:
             value = source.rule.value(source, None if payload is None else payload.__class__)
         return fill(value)
 
+    def _hand_number(self, field: Field[Any]) -> Any:
+        """What a build puts in ``field``, a NEXT field its protocol computes by hand; protocols
+        with one override this (IPv6 extension headers: their next header)."""
+        return None
+
     def _next_number(self, index: int) -> Any:
         """What a build puts in the Next or FromPayload field at ``index`` left None (its getter's)."""
         field = self.fields_desc[index]
         payload = self.payload
         rule = field.rule
+        if rule is None:  # a number the protocol computes by hand
+            return self._hand_number(field)
         if isinstance(rule, FromPayload):
             return field.public(rule.value(field, None if payload is None else payload.__class__))
         assert isinstance(rule, Next)
@@ -953,6 +960,27 @@ class Layer:
     #: What summary() calls: tcpdump.summary, which rawnet/wire/__init__.py installs (tcpdump.py
     #: imports the protocol modules, which import this module: this module never imports it).
     _summarize: ClassVar[Callable[[Layer], str]]
+
+    #: scapy's hashret and answers rules (hashret.py), which rawnet/wire/__init__.py installs.
+    _hash_rule: ClassVar[Callable[[Layer], bytes]]
+    _answer_rule: ClassVar[Callable[[Layer, Layer], Any]]
+
+    def hashret(self) -> bytes:
+        """scapy's ``pkt.hashret()``: a key a request and its answer share (hashret.py)."""
+        return Layer._hash_rule(self)
+
+    def answers(self, other: Layer) -> Any:
+        """scapy's ``pkt.answers(other)``: true (1 or True, as scapy's) when this packet answers
+        ``other`` (hashret.py)."""
+        return Layer._answer_rule(self, other)
+
+    def __lt__(self, other: Layer) -> Any:
+        """scapy's ``a < b``: a answers b."""
+        return self.answers(other)
+
+    def __gt__(self, other: Layer) -> Any:
+        """scapy's ``a > b``: b answers a."""
+        return other.answers(self)
 
     #: What fragment() calls: fragment.fragment, which rawnet/wire/__init__.py installs.
     _fragmenter: ClassVar[Callable[..., list[Layer]]]
