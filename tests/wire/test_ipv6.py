@@ -342,7 +342,7 @@ def test_defaults_follow_scapy() -> None:
     assert wire[8:24] == loopback == wire[24:40]  # to ::1, from ::1: the kernel's choice, and scapy's
     assert IPv6().src == "::1" and IPv6(dst="2001:db8::1").src == "::"  # (others: the route's, when sent)
     assert bytes(IPv6(dst="2001:db8::1"))[8:24] == bytes(16)
-    assert IPv6ExtHdrFragment().nh == 59 and IPv6ExtHdrRouting().type == 0  # (No Next Header: as scapy reads it)
+    assert IPv6ExtHdrFragment().nh == 59 and IPv6ExtHdrRouting().type == 0  # (59: scapy reads it)
 
 
 def test_build_does_not_change_user_objects() -> None:
