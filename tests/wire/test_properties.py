@@ -286,7 +286,9 @@ TCP_OPTIONS = st.one_of(
     ),
     st.tuples(st.just("Timestamp"), st.tuples(uint(32), uint(32))),
     st.just(("NOP", None)),
-    st.tuples(st.integers(6, 255).filter(lambda kind: kind != 8), st.binary(max_size=6)),
+    st.tuples(st.just("UTO"), uint(16)),  # RFC 5482
+    st.tuples(st.just("MD5"), st.binary(min_size=16, max_size=16)),  # RFC 2385
+    st.tuples(st.integers(6, 255).filter(lambda kind: kind not in (8, 19, 28)), st.binary(max_size=6)),
 )
 
 
@@ -303,7 +305,7 @@ def ip_option_size(option: IPOption) -> int:
 
 def tcp_option_size(name: Any, value: Any) -> int:
     """RFC 9293 3.2, RFC 7323, RFC 2018."""
-    sizes = {"NOP": 1, "EOL": 1, "MSS": 4, "WScale": 3, "SAckOK": 2, "Timestamp": 10}
+    sizes = {"NOP": 1, "EOL": 1, "MSS": 4, "WScale": 3, "SAckOK": 2, "Timestamp": 10, "UTO": 4, "MD5": 18}
     if name == "SAck":
         return 2 + 4 * len(value)
     return sizes[name] if name in sizes else 2 + len(value)

@@ -11,7 +11,7 @@ from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
-from rawnet.wire.fragment import Defragmented, defragment, fragment
+from rawnet.wire.fragment import Defragmented, defragment, defragment6, fragment, fragment6
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType, ParamProblemCode, RedirectCode, TimeExceededCode
 from rawnet.wire.icmpv6 import (
     ICMPv6,
@@ -41,7 +41,7 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrRouting,
     IPv6ExtHdrSegmentRouting,
 )
-from rawnet.wire.layer import Layer, Problem, Raw, Undecoded, ls, raw, stack
+from rawnet.wire.layer import Layer, Padding, Problem, Raw, Undecoded, ls, raw, stack
 from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
@@ -139,6 +139,7 @@ __all__ = [
     "IPv6ExtHdrSegmentRouting",
     "Layer",
     "PacketList",
+    "Padding",
     "ParamProblemCode",
     "Problem",
     "QueryAnswer",
@@ -163,7 +164,9 @@ __all__ = [
     "ValueSet",
     "Volatile",
     "defragment",
+    "defragment6",
     "fragment",
+    "fragment6",
     "hexdump",
     "ls",
     "make_table",

@@ -167,6 +167,8 @@ def from_bytes(layer: Layer, data: Any, given: list[tuple[str, Any]]) -> None:
     packet in an Undecoded layer holding its bytes and the reason; the first one must decode.
     """
     cls = type(layer)
+    if isinstance(data, str) and getattr(cls, "takes_text", False):  # Raw("GET /"): text as UTF-8
+        data = data.encode()
     decoded = cls.decode(data, lenient=True)  # (a DecodeError naming the fix for what is not bytes)
     if type(decoded) is not cls:
         cls.decode(data)  # the first header does not decode: its DecodeError

@@ -96,6 +96,31 @@ def _fragment(packet: Layer, size: int, ident: int | None) -> list[Layer]:
     return [front / piece if front is not None else piece for piece in pieces]
 
 
+def fragment6(packet: Layer, fragSize: int) -> list[Layer]:
+    """scapy's fragment6: the IPv6 packet, which holds an IPv6ExtHdrFragment (whose id the
+    fragments take; a random one for 0, as scapy's for its unset id), cut into fragments of at
+    most ``fragSize`` bytes each, headers included; one that fits is returned whole. fragment()
+    does the same from a payload size."""
+    header = packet.getlayer(IPv6ExtHdrFragment)
+    if header is None:
+        raise BuildError("fragment6() needs an IPv6ExtHdrFragment in the packet (fragment() adds its own)")
+    if len(bytes(packet)) <= fragSize:
+        return [packet]
+    datagram = packet.copy()
+    chain = datagram.layers()
+    at = next(index for index, layer in enumerate(chain) if isinstance(layer, IPv6ExtHdrFragment))
+    chain[at - 1].payload = chain[at].payload  # (the given Fragment header out: each fragment has its own)
+    headers, _ = _per_fragment_headers(_split(datagram)[1])
+    fixed = sum(len(bytes(each)) for each in headers) + IPv6ExtHdrFragment.header_len
+    return fragment(datagram, (fragSize - fixed) // 8 * 8, ident=header.id or None)
+
+
+def defragment6(packets: Iterable[Layer]) -> Layer | None:
+    """scapy's defragment6: the datagram the fragments make, or None when they make none."""
+    whole = defragment(packets)
+    return whole[0] if len(whole) == 1 and not whole.problems else None
+
+
 def _unsourced_checksum(network: Layer) -> str:
     """The name of a layer in ``network`` whose checksum is to be computed over a pseudo-header whose
     IP header (the nearest above it) has no source address; "" for none."""
