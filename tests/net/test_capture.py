@@ -182,7 +182,7 @@ def test_timestamps_are_the_kernels_as_tcpdump_sees_them(lab: Lab, tmp_path: Pat
     time.sleep(0.2)
     dump.terminate()
     dump.communicate(timeout=10)
-    theirs = [record.timestamp_ns for record in PcapReader(path)]
+    theirs = [record.timestamp_ns for record in PcapReader(path).records()]
     assert len(theirs) == 5
     assert [received.timestamp_ns for received in got] == theirs  # the same skb time, to the ns
     assert all(abs(received.timestamp - ns / 1e9) < 1e-6 for received, ns in zip(got, theirs, strict=True))
@@ -264,6 +264,6 @@ def test_a_vlan_tag_the_kernel_took_out_is_put_back_as_tcpdump_does(lab: Lab, tm
     got = sniffer.stop()  # "vlan ...": libpcap's test of the frame with its tag back, in rawnet
     dump.terminate()
     dump.communicate(timeout=10)
-    theirs = [record.data for record in PcapReader(path)]
+    theirs = [record.data for record in PcapReader(path).records()]
     assert len(got) == 1 and theirs == [got[0].data] == [bytes(frame)]
     assert got[0].packet[Dot1Q].vlan == 100 and got[0].packet[Dot1Q].prio == 5
