@@ -1,8 +1,9 @@
 """rawnet sniff: tcpdump-like capture lines, live or from a capture file.
 
 A thin shell over rawnet.net.capture (live capture, filters compiled by libpcap and run in the
-kernel) and rawnet.net.pcap (files, as records); the field tree and the JSON layers come from
-rawnet decode's module. Packet lines go to stdout as they come; "listening on
+kernel: ReceivedSniffer's undecoded records, so -w copies bytes and nanosecond times and a line
+decodes only what it shows) and rawnet.net.pcap (files, as records); the field tree and the JSON
+layers come from rawnet decode's module. Packet lines go to stdout as they come; "listening on
 ..." and the closing counts go to stderr, as tcpdump's do.
 """
 
@@ -243,7 +244,7 @@ def sniff(
 def _capture(
     interface: str | None, expression: str, printer: Printer, write_path: str | None, timeout: float | None
 ) -> int:
-    from rawnet.net.capture import AsyncSniffer  # (sockets: only for live captures)
+    from rawnet.net.capture import ReceivedSniffer  # (sockets: only for live captures)
 
     every = interface in (None, "any")
     name = "any" if every else interface
@@ -272,7 +273,7 @@ def _capture(
         except BaseException as error:  # reported by the main thread, which stops the capture
             printer.failure = error
 
-    sniffer = AsyncSniffer(
+    sniffer = ReceivedSniffer(
         None if every else interface,
         expression or None,
         timeout=timeout,
