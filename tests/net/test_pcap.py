@@ -173,7 +173,7 @@ def test_a_truncated_file_is_a_clear_error(tmp_path: Path, cut: int) -> None:
 def test_not_a_capture_file(tmp_path: Path) -> None:
     path = tmp_path / "text.pcap"
     path.write_bytes(b"hello, world")
-    with pytest.raises(PcapError, match="not a pcap or pcapng file"):
+    with pytest.raises(PcapError, match=r"not a pcap or pcapng file .*: convert .* with `editcap"):
         PcapReader(path)
     with pytest.raises(PcapError, match="cannot open"):
         PcapReader(tmp_path / "missing.pcap")

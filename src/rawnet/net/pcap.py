@@ -212,7 +212,12 @@ class PcapReader:
                 self.nanoseconds = magic == _PCAP_NANO
                 break
         else:
-            raise PcapError(self.path, 0, f"not a pcap or pcapng file (magic 0x{head.hex()})")
+            raise PcapError(
+                self.path,
+                0,
+                f"not a pcap or pcapng file (magic 0x{head.hex()}): "
+                "convert other capture formats with `editcap -F pcap IN OUT`",
+            )
         _, _, _, _, self.snaplen, linktype = struct.unpack(
             self._order + "HHiIII", self._read(20, "file header")
         )
