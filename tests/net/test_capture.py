@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import socket
 import struct
 import subprocess
@@ -434,3 +436,24 @@ def test_a_vlan_tag_the_kernel_took_out_is_put_back_as_tcpdump_does(lab: Lab, tm
     theirs = [record.data for record in PcapReader(path).records()]
     assert len(got) == 1 and theirs == [bytes(got[0])] == [bytes(frame)]
     assert got[0][Dot1Q].vlan == 100 and got[0][Dot1Q].prio == 5
+
+
+def test_a_type_checker_sees_the_arguments_of_sniff_and_the_file_functions(tmp_path: Path) -> None:
+    # Explicit parameters (no **kwargs): mypy --strict in user code catches a misspelt one.
+    script = tmp_path / "user.py"
+    script.write_text(
+        "from rawnet import *\n"
+        "packets = sniff(ifcae='lo', count=1)\n"
+        "wrpcap('x.pcap', packets, linktyp=1)\n"
+        "sniffer = AsyncSniffer(iface='lo', prn=lambda p: p.summary())\n"
+        "print(sniffer.stop()[0].sniffed_on, PcapWriter('y.pcap', apend=True))\n"
+    )
+    source = Path(__file__).parents[2] / "src"
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(script)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MYPYPATH": str(source)},
+    )
+    found = re.findall(r'Unexpected keyword argument "(\w+)" for "(\w+)"', done.stdout)
+    assert found == [("ifcae", "sniff"), ("linktyp", "wrpcap"), ("apend", "PcapWriter")], done.stdout
