@@ -204,7 +204,7 @@ def test_timestamps_are_the_kernels_as_tcpdump_sees_them(lab: Lab, tmp_path: Pat
     theirs = [record.timestamp_ns for record in PcapReader(path).records()]
     assert len(theirs) == 5
     assert [r.timestamp_ns for r in received] == theirs  # the same skb time, to the ns
-    assert [packet.time for packet in got] == [ns / 1e9 for ns in theirs]  # scapy's pkt.time: a float
+    assert [packet.time for packet in got] == [ns / 10**9 for ns in theirs]  # pkt.time: the nearest float
     assert [packet.wirelen for packet in got] == [len(packet) for packet in got]
     assert {(packet.sniffed_on, packet.direction) for packet in got} == {(interface, 0)}  # PACKET_HOST
 
@@ -320,6 +320,9 @@ def test_offline_reads_files_and_packets_as_scapy(tmp_path: Path) -> None:
     built = IP(dst="198.18.0.2") / UDP(dport=[7, 9])  # packets: decoded again, as a capture shows them
     got = sniff(offline=built, prn=lambda packet: None, count=1)
     assert len(got) == 1 and got[0][IP].chksum is not None and got[0].time is not None
+    sniffer = AsyncSniffer(offline=first, started_callback=lambda: None)  # in a thread, as well
+    sniffer.start()
+    assert [p[UDP].dport for p in sniffer.join()] == [9, 10] and not sniffer.running
     got = sniff(offline=rdpcap(first), filter="udp port 10", timeout=5)
     assert [p[UDP].dport for p in got] == [10] and got[0].time == rdpcap(first)[1].time
 

@@ -137,6 +137,12 @@ def test_files_tcpdump_captures_are_read(tmp_path: Path) -> None:
             assert records[0].linktype == LINKTYPE_ETHERNET
         stamps = [Decimal(layers["frame.time_epoch"][0]) for layers in tshark_json(path, "frame.time_epoch")]
         assert [record.timestamp_ns for record in records] == [int(stamp * 10**9) for stamp in stamps], name
+        packets = rdpcap(path)  # the same records as packets, with their time and wire length
+        assert [bytes(packet) for packet in packets] == [record.data for record in records], name
+        assert [packet.time for packet in packets] == [float(stamp) for stamp in stamps], name
+        assert [packet.wirelen for packet in packets] == [record.wirelen for record in records], name
+        assert [type(packet) for packet in packets] == [CookedLinux2 if name == "any" else Ether] * 3
+        assert {packet.sniffed_on for packet in packets} == {None}, name  # (no file here names one)
 
 
 def test_big_endian_pcap_built_by_hand() -> None:

@@ -51,6 +51,7 @@ _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
 _NAMES_VLAN = re.compile(r"\bvlan\b")
 _DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
 _WAKE = 0.05  # seconds a reader waits before it looks at stop() and the deadline again
+_NS = 1_000_000_000  # nanoseconds a second (int / int: the nearest float)
 
 T = TypeVar("T")
 
@@ -527,10 +528,10 @@ class AsyncSniffer(_Sniffer[Layer]):
             packet = raw._received(data, address, stamp).packet
             sniffed_on = source.label or (address[0] if raw.family == socket.AF_PACKET else None)
             direction = address[2] if raw.family == socket.AF_PACKET else None
-            return stamped(packet, stamp / 1e9, sniffed_on, direction, len(data))
+            return stamped(packet, stamp / _NS, sniffed_on, direction, len(data))
         return stamped(
             decode_link(source.capture.linktype, recorded),
-            stamp / 1e9,
+            stamp / _NS,
             source.label or address[0],
             address[2],
             len(recorded),

@@ -47,6 +47,7 @@ _PCAPNG_SHB, _PCAPNG_IDB, _PCAPNG_SPB, _PCAPNG_EPB = 0x0A0D0D0A, 1, 3, 6
 _BYTE_ORDER_MAGIC = 0x1A2B3C4D
 _OPT_END, _IF_NAME, _IF_TSRESOL, _EPB_FLAGS = 0, 2, 9, 2
 _SNAPLEN = 262144  # libpcap's default snapshot length
+_NS = 1_000_000_000  # (int / int: the float nearest the time; int / 1e9 rounds twice)
 _GZIP_MAGIC = b"\x1f\x8b"
 _BYTE_ORDERS: dict[str, Any] = {"<": "little", ">": "big"}
 
@@ -122,7 +123,7 @@ class Record:
     @property
     def timestamp(self) -> float:
         """Seconds since the epoch."""
-        return self.timestamp_ns / 1e9
+        return self.timestamp_ns / _NS
 
     @property
     def direction(self) -> int | None:
@@ -134,7 +135,7 @@ class Record:
         """The decoded packet (leniently), with time, wirelen and, from pcapng, sniffed_on and direction."""
         return stamped(
             decode_link(self.linktype, self.data),
-            self.timestamp_ns / 1e9,
+            self.timestamp_ns / _NS,
             self.ifname,
             direction_of(self.flags),
             self.wirelen,
