@@ -117,8 +117,10 @@ def capture(lab: Lab, seconds: float) -> dict[str, float]:
         ["tcpdump", "--immediate-mode", "-Z", "root", "-i", interface, "-w", "/dev/null", wanted],
         stderr=subprocess.PIPE,
     )
-    sniffer = AsyncSniffer(interface, wanted, store=False, netns=b.netns)
-    decoder = AsyncSniffer(interface, wanted, store=False, prn=lambda got: got.packet, netns=b.netns)
+    sniffer = AsyncSniffer(iface=interface, filter=wanted, store=False, netns=b.netns)
+    decoder = AsyncSniffer(
+        iface=interface, filter=wanted, store=False, prn=lambda packet: None, netns=b.netns
+    )
     sniffer.start()
     decoder.start()
     time.sleep(1.0)  # tcpdump has opened its capture by now

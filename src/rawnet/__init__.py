@@ -5,7 +5,7 @@ files, the lab: rawnet.net) on first use, so that decoding alone never loads net
 """
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rawnet.errors import (
     BuildError,
@@ -20,6 +20,13 @@ from rawnet.wire import *  # noqa: F403
 from rawnet.wire import __all__ as _wire_all
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # (type checkers see the networking names' signatures; at run time, _NET loads them)
+    from rawnet.net.capture import AsyncSniffer, sniff
+    from rawnet.net.lab import Lab
+    from rawnet.net.pcap import PcapReader, PcapWriter, rdpcap, wrpcap
+    from rawnet.net.sendrecv import send, sendp, sr, sr1, srp, srp1
+    from rawnet.net.sockets import RawSocket
 
 _NET = {
     "PcapReader": "rawnet.net.pcap",
@@ -38,17 +45,30 @@ _NET = {
     "Lab": "rawnet.net.lab",
 }
 
-__all__ = [
+__all__ = [  # (spelled out: type checkers follow `from rawnet import *` to the networking names)
+    "AsyncSniffer",
     "BuildError",
     "DecodeError",
     "FieldValueError",
+    "Lab",
     "LimitError",
     "MalformedError",
+    "PcapReader",
+    "PcapWriter",
+    "RawSocket",
     "RawnetError",
     "TruncatedError",
-    *_wire_all,
-    *_NET,
+    "rdpcap",
+    "send",
+    "sendp",
+    "sniff",
+    "sr",
+    "sr1",
+    "srp",
+    "srp1",
+    "wrpcap",
 ]
+__all__ += _wire_all
 
 
 def __getattr__(name: str) -> Any:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import socket
 import struct
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from rawnet import IP, TCP, UDP, Dot1Q, Ether
+from rawnet import IP, TCP, UDP, CookedLinux2, Dot1Q, Ether, Layer, PacketList
+from rawnet.errors import InputError, InterfaceError
 from rawnet.net.bpf import FilterError, compile_filter
-from rawnet.net.capture import AsyncSniffer, sniff
+from rawnet.net.capture import AsyncSniffer, ReceivedSniffer, sniff
 from rawnet.net.lab import Lab
-from rawnet.net.pcap import LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
+from rawnet.net.pcap import LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, PcapReader, rdpcap, wrpcap
 from rawnet.net.sockets import RawSocket
+from tests.privilege import without
 from tests.servers import Tun, tun
 
 
@@ -44,35 +51,38 @@ def test_a_bad_filter_is_an_error_with_libpcaps_reason() -> None:
     assert compile_filter("udp port 9")[0] == (0x28, 0, 0, 12)  # ldh [12]: the EtherType
 
 
+def payload(packet: Layer) -> bytes:
+    return bytes(packet[UDP].payload or b"")
+
+
 def test_the_kernel_filter_lets_exactly_the_matching_packets_through(lab: Lab) -> None:
     interface = lab["b"].interfaces["a"].name
-    sniffer = AsyncSniffer(interface, "udp dst port 9", timeout=3, netns=lab["b"].netns)
+    sniffer = AsyncSniffer(iface=interface, filter="udp dst port 9", timeout=3, netns=lab["b"].netns)
     sniffer.start()
     send_mix(lab)
     time.sleep(0.3)
     got = sniffer.stop()
-    assert [bytes(r.packet[UDP].payload or b"") for r in got] == [b"port 9"] * 3
-    assert all(r.packet[UDP].dport == 9 and r.interface == interface for r in got)
+    assert [payload(packet) for packet in got] == [b"port 9"] * 3
+    assert all(packet[UDP].dport == 9 and packet.sniffed_on == interface for packet in got)
 
 
 def test_start_returns_only_when_capturing(lab: Lab) -> None:
     # Sent the instant start() returns: a sniffer that was not capturing yet would miss it.
     for _ in range(5):
-        sniffer = AsyncSniffer(None, "udp port 7777", count=1, timeout=2, netns=lab["b"].netns)
+        sniffer = AsyncSniffer(count=1, filter="udp port 7777", timeout=2, netns=lab["b"].netns)
         sniffer.start()
         with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.sendto(b"first", (lab["b"].ipv4, 7777))
         got = sniffer.join()
-        assert len(got) == 1 and bytes(got[0].packet[UDP].payload or b"") == b"first"
+        assert len(got) == 1 and payload(got[0]) == b"first"
 
 
 def test_count_stop_filter_prn_and_store(lab: Lab) -> None:
     seen: list[int] = []
     sniffer = AsyncSniffer(
-        None,
-        "tcp port 5555",
-        stop_filter=lambda r: bool(r.packet[TCP].flags & 0x04),  # until the RST
-        prn=lambda r: seen.append(r.packet[TCP].sport),
+        filter="tcp port 5555",
+        stop_filter=lambda packet: bool(packet[TCP].flags & 0x04),  # until the RST
+        prn=lambda packet: seen.append(packet[TCP].sport),
         store=False,
         timeout=3,
         netns=lab["b"].netns,
@@ -80,31 +90,34 @@ def test_count_stop_filter_prn_and_store(lab: Lab) -> None:
     sniffer.start()
     send_mix(lab)
     assert sniffer.join() == [] and sniffer.seen == len(seen) >= 2
-    assert sniffer.drops == 0
+    assert sniffer.drops == 0 and not sniffer.running
 
 
-def test_sniff_returns_after_count(lab: Lab) -> None:
-    results: list[object] = []
+def later(lab: Lab, delay: float = 0.3) -> threading.Thread:
+    """send_mix from a thread, after ``delay`` (for a sniff() in the foreground)."""
 
-    def later() -> None:
-        time.sleep(0.3)
+    def send() -> None:
+        time.sleep(delay)
         send_mix(lab)
 
-    import threading
-
-    sender = threading.Thread(target=later)
+    sender = threading.Thread(target=send)
     sender.start()
-    results = list(sniff(None, "udp", count=2, timeout=3, netns=lab["b"].netns))
+    return sender
+
+
+def test_sniff_returns_a_packet_list_after_count(lab: Lab) -> None:
+    sender = later(lab)
+    results = sniff(count=2, filter="udp", timeout=3, netns=lab["b"].netns)
     sender.join()
-    assert len(results) == 2
+    assert isinstance(results, PacketList) and repr(results) == "<Sniffed: TCP:0 UDP:2 ICMP:0 Other:0>"
+    assert len(results[UDP]) == 2 and all(isinstance(packet, CookedLinux2) for packet in results)
+    results[0][IP].src = "198.18.99.99"  # decoded once: a change sticks
+    assert results[0][IP].src == "198.18.99.99"
 
 
 @pytest.mark.parametrize("store", [False, True])
 def test_memory_stays_flat_unless_packets_are_stored(lab: Lab, store: bool) -> None:
     import tracemalloc
-
-    from rawnet import IP, Ether
-    from rawnet.net.sockets import RawSocket
 
     a, b = lab["a"], lab["b"]
     frame = bytes(
@@ -114,7 +127,11 @@ def test_memory_stays_flat_unless_packets_are_stored(lab: Lab, store: bool) -> N
         / bytes(200)
     )
     sniffer = AsyncSniffer(
-        b.interfaces["a"].name, "udp port 40500", prn=lambda got: got.packet, store=store, netns=b.netns
+        iface=b.interfaces["a"].name,
+        filter="udp port 40500",
+        prn=lambda packet: None,
+        store=store,
+        netns=b.netns,
     )
     tracemalloc.start()
     try:
@@ -140,11 +157,9 @@ def test_memory_stays_flat_unless_packets_are_stored(lab: Lab, store: bool) -> N
 
 
 def test_stop_takes_the_packets_already_queued(lab: Lab) -> None:
-    import threading
-
     release = threading.Event()
     sniffer = AsyncSniffer(
-        None, "udp port 7778", prn=lambda got: release.wait(5), store=True, netns=lab["b"].netns
+        filter="udp port 7778", prn=lambda packet: release.wait(5) and None, netns=lab["b"].netns
     )
     sniffer.start()
     with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
@@ -156,36 +171,193 @@ def test_stop_takes_the_packets_already_queued(lab: Lab) -> None:
     time.sleep(0.05)
     release.set()
     stopping.join(5)
-    assert [bytes(got.packet[UDP].payload or b"") for got in sniffer.results] == [
-        b"%d" % n for n in range(20)
-    ]
+    assert [payload(packet) for packet in sniffer.results] == [b"%d" % n for n in range(20)]
+
+
+def stop(dump: subprocess.Popen[str]) -> None:
+    time.sleep(0.2)
+    dump.terminate()
+    dump.communicate(timeout=10)
 
 
 def test_timestamps_are_the_kernels_as_tcpdump_sees_them(lab: Lab, tmp_path: Path) -> None:
-    import subprocess
-
-    from rawnet.net.pcap import PcapReader
-
     interface = lab["b"].interfaces["a"].name
     path = tmp_path / "stamps.pcap"
-    options = ["--immediate-mode", "-U", "-Z", "root", "--time-stamp-precision=nano", "-i", interface]
-    dump = lab.popen("b", ["tcpdump", *options, "-w", str(path), "udp port 7779"], stderr=subprocess.PIPE)
+    options = ["--time-stamp-precision=nano", "-i", interface, "udp port 7779"]
+    dump = lab.popen(
+        "b",
+        ["tcpdump", "--immediate-mode", "-U", "-Z", "root", *options[:3], "-w", str(path), options[3]],
+        stderr=subprocess.PIPE,
+    )
     assert dump.stderr is not None
     dump.stderr.readline()  # "listening on ...": capturing
-    sniffer = AsyncSniffer(interface, "udp port 7779", count=5, timeout=5, netns=lab["b"].netns)
+    sniffer = AsyncSniffer(iface=interface, filter="udp port 7779", count=5, timeout=5, netns=lab["b"].netns)
+    records = ReceivedSniffer(interface, "udp port 7779", count=5, timeout=5, netns=lab["b"].netns)
     sniffer.start()
+    records.start()
     with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
         for number in range(5):
             udp.sendto(b"%d" % number, (lab["b"].ipv4, 7779))
             time.sleep(0.01)
-    got = sniffer.join()
-    time.sleep(0.2)
-    dump.terminate()
-    dump.communicate(timeout=10)
-    theirs = [record.timestamp_ns for record in PcapReader(path)]
+    got, received = sniffer.join(), records.join()
+    stop(dump)
+    theirs = [record.timestamp_ns for record in PcapReader(path).records()]
     assert len(theirs) == 5
-    assert [received.timestamp_ns for received in got] == theirs  # the same skb time, to the ns
-    assert all(abs(received.timestamp - ns / 1e9) < 1e-6 for received, ns in zip(got, theirs, strict=True))
+    assert [r.timestamp_ns for r in received] == theirs  # the same skb time, to the ns
+    assert [packet.time for packet in got] == [ns / 10**9 for ns in theirs]  # pkt.time: the nearest float
+    assert [packet.wirelen for packet in got] == [len(packet) for packet in got]
+    assert {(packet.sniffed_on, packet.direction) for packet in got} == {(interface, 0)}  # PACKET_HOST
+
+
+# -- several interfaces at once ---------------------------------------------------------------
+def test_sniff_on_a_list_of_interfaces_names_where_each_packet_was_seen(lab: Lab, tmp_path: Path) -> None:
+    # The kernel's own traffic is the oracle: a's datagram arrives on b's veth (to this host);
+    # b's to itself goes out and comes back in on lo, seen twice there (outgoing, then host).
+    veth = lab["b"].interfaces["a"].name
+    sniffer = AsyncSniffer(iface=[veth, "lo"], filter="udp port 7780", timeout=5, netns=lab["b"].netns)
+    sniffer.start()
+    with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.sendto(b"over veth", (lab["b"].ipv4, 7780))
+    with lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.sendto(b"over lo", ("127.0.0.1", 7780))
+    deadline = time.monotonic() + 3
+    while len(sniffer.results) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    got = sniffer.stop()
+    assert sorted((payload(p), p.sniffed_on, p.direction) for p in got) == [
+        (b"over lo", "lo", 0),
+        (b"over lo", "lo", 4),
+        (b"over veth", veth, 0),
+    ]
+    assert all(type(packet) is Ether for packet in got)
+    path = tmp_path / "both.pcapng"
+    wrpcap(path, got, pcapng=True)  # the interfaces and directions go to the file
+    back = rdpcap(path)
+    assert [(p.sniffed_on, p.direction, bytes(p)) for p in back] == [
+        (p.sniffed_on, p.direction, bytes(p)) for p in got
+    ]
+
+
+def test_interfaces_of_different_link_types_each_decode_as_their_own(lab: Lab, tun0: Tun) -> None:
+    veth = lab["b"].interfaces["a"].name
+    sniffer = AsyncSniffer(
+        iface={veth: "wire", "tun0": "tunnel"}, filter="udp port 7781", timeout=5, netns=lab["b"].netns
+    )
+    sniffer.start()
+    tun0.inject(from_tun_peer(7781, b"through tun"))
+    with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.sendto(b"through veth", (lab["b"].ipv4, 7781))
+    deadline = time.monotonic() + 3
+    while len(sniffer.results) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    got = sniffer.stop()
+    assert sorted((payload(p), p.sniffed_on, type(p).__name__) for p in got) == [
+        (b"through tun", "tunnel", "IP"),  # a link without header: from the IP header (raw IP)
+        (b"through veth", "wire", "Ether"),
+    ]
+    with pytest.raises(InputError, match="different link types"):
+        sniffer.linktype  # noqa: B018
+
+
+# -- callbacks ----------------------------------------------------------------------------------
+def test_an_exception_in_a_callback_ends_the_capture_and_reaches_the_caller(lab: Lab) -> None:
+    class Boom(Exception):
+        pass
+
+    def explode(packet: Layer) -> None:
+        raise Boom(payload(packet))
+
+    sender = later(lab)
+    with pytest.raises(Boom, match="port 9"):  # sniff(): raised from sniff, at the first packet
+        sniff(filter="udp port 9", prn=explode, timeout=5, netns=lab["b"].netns)
+    sender.join()
+    for where in ("prn", "lfilter", "stop_filter"):
+        sniffer = AsyncSniffer(filter="udp port 9", timeout=5, netns=lab["b"].netns, **{where: explode})
+        sniffer.start()
+        send_mix(lab)
+        sniffer._thread.join(5)  # type: ignore[union-attr]  # (ended by itself, at the first packet)
+        assert not sniffer.running and isinstance(sniffer.exception, Boom)
+        with pytest.raises(Boom):
+            sniffer.join()
+        with pytest.raises(Boom):
+            sniffer.stop()
+        assert len(sniffer.results) == (0 if where == "lfilter" else 1)  # (stored before prn, as scapy)
+
+
+def test_lfilter_prn_output_and_started_callback(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    def send_one() -> None:  # called once capturing: nothing sent here is missed
+        with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            for port in (9, 10, 9):
+                udp.sendto(b"to %d" % port, (lab["b"].ipv4, port))
+
+    got = sniff(
+        count=2,
+        filter="udp",
+        lfilter=lambda packet: packet[UDP].dport == 9,
+        prn=lambda packet: f"seen {payload(packet).decode()}",  # returned, so printed (scapy's habit)
+        started_callback=send_one,
+        timeout=5,
+        netns=lab["b"].netns,
+    )
+    assert [payload(packet) for packet in got] == [b"to 9", b"to 9"]  # count counts what lfilter kept
+    assert capsys.readouterr().out == "seen to 9\nseen to 9\n"
+
+
+# -- offline ------------------------------------------------------------------------------------
+def test_offline_reads_files_and_packets_as_scapy(tmp_path: Path) -> None:
+    udp = [
+        Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=5, dport=port) / b"x" for port in (9, 10)
+    ]
+    first, second = tmp_path / "first.pcap", tmp_path / "second.pcap"
+    wrpcap(first, udp)
+    wrpcap(second, [IP(src="198.18.0.3", dst="198.18.0.4") / UDP(sport=6, dport=9)])
+    got = sniff(offline=str(first))
+    assert [p[UDP].dport for p in got] == [9, 10] and {p.sniffed_on for p in got} == {str(first)}
+    got = sniff(offline=[str(first), str(second)], filter="udp dst port 9")  # libpcap, per link type
+    assert [(type(p).__name__, p.sniffed_on) for p in got] == [("Ether", str(first)), ("IP", str(second))]
+    got = sniff(offline={str(second): "tunnel"})
+    assert got[0].sniffed_on == "tunnel"
+    built = IP(dst="198.18.0.2") / UDP(dport=[7, 9])  # packets: decoded again, as a capture shows them
+    got = sniff(offline=built, prn=lambda packet: None, count=1)
+    assert len(got) == 1 and got[0][IP].chksum is not None and got[0].time is not None
+    sniffer = AsyncSniffer(offline=first, started_callback=lambda: None)  # in a thread, as well
+    sniffer.start()
+    assert [p[UDP].dport for p in sniffer.join()] == [9, 10] and not sniffer.running
+    got = sniff(offline=rdpcap(first), filter="udp port 10", timeout=5)
+    assert [p[UDP].dport for p in got] == [10] and got[0].time == rdpcap(first)[1].time
+
+
+# -- errors, and scapy's arguments ---------------------------------------------------------------
+def test_errors_name_the_fix(lab: Lab) -> None:
+    with pytest.raises(InterfaceError, match=r"no interface named 'nosuch0' in namespace .*: see `ip link`"):
+        sniff(iface="nosuch0", timeout=0.1, netns=lab["b"].netns)
+    with pytest.raises(InterfaceError):  # one of a list: the others are closed again
+        sniff(iface=["lo", "nosuch0"], timeout=0.1, netns=lab["b"].netns)
+    with pytest.raises(InputError, match="L2socket= is not supported"):
+        sniff(L2socket=object())
+    with pytest.raises(InputError, match="session= is not supported"):
+        AsyncSniffer(session=object())
+    with pytest.raises(TypeError, match="ifcae"):
+        sniff(ifcae="lo")  # type: ignore[call-arg]  # (explicit parameters: mypy sees the typo too)
+    with pytest.raises(FilterError):
+        sniff(iface="lo", filter="udp prt 9", timeout=0.1, netns=lab["b"].netns)
+
+
+def test_without_cap_net_raw_sniff_says_so() -> None:
+    code = "from rawnet import sniff; sniff(iface='lo', count=1, timeout=0.1)"
+    done = subprocess.run(without("net_raw", [sys.executable, "-c", code]), capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "PrivilegeError: a raw socket (AF_PACKET SOCK_RAW) needs CAP_NET_RAW" in done.stderr
+
+
+def test_an_opened_socket_is_read_and_left_open(lab: Lab) -> None:
+    veth = lab["b"].interfaces["a"].name
+    with RawSocket.l2(veth, netns=lab["b"].netns) as sock:
+        sender = later(lab)
+        got = sniff(opened_socket=sock, lfilter=lambda p: UDP in p and p[UDP].dport == 9, count=1, timeout=5)
+        sender.join()
+        assert sock.socket.fileno() >= 0  # the caller's to close
+    assert type(got[0]) is Ether and got[0].sniffed_on == veth and payload(got[0]) == b"port 9"
 
 
 # -- links without an Ethernet header, and every interface at once ------------------------------
@@ -209,24 +381,29 @@ def test_a_link_without_ethernet_header_is_filtered_from_its_ip_header(
     # tun0 has no link header (ARPHRD_NONE, as wireguard): an Ethernet program would read the IP
     # header at the wrong offsets and keep nothing; libpcap compiles for raw IP, or for Linux
     # cooked v2 on every interface (moved to the cooked socket's offsets).
-    sniffer = AsyncSniffer(interface, "udp dst port 9", timeout=3, netns=lab["b"].netns)
+    sniffer = AsyncSniffer(iface=interface, filter="udp dst port 9", timeout=3, netns=lab["b"].netns)
     assert sniffer.open().linktype == (LINKTYPE_RAW if interface else LINKTYPE_LINUX_SLL2)
     sniffer.start()
-    for port, payload in ((9, b"one"), (10, b"other"), (9, b"two")):
-        tun0.inject(from_tun_peer(port, payload))
+    sent = [from_tun_peer(port, payload) for port, payload in ((9, b"one"), (10, b"other"), (9, b"two"))]
+    for packet in sent:
+        tun0.inject(packet)
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline and len(sniffer.results) < 2:
         time.sleep(0.02)
     got = sniffer.stop()
-    assert [bytes(r.packet[UDP].payload or b"") for r in got] == [b"one", b"two"]
-    assert {(r.interface, r.direction, r.start) for r in got} == {("tun0", "host", IP)}
-    for received in got:  # what a capture file gets: the IP packet, or SLL2 and the IP packet
-        record = sniffer.record(received)
+    assert [payload(packet) for packet in got] == [b"one", b"two"]
+    assert {(packet.sniffed_on, packet.direction) for packet in got} == {("tun0", 0)}
+    # each packet as a capture file records it: the IP packet, or SLL2 and the IP packet
+    for packet, injected in zip(got, (sent[0], sent[2]), strict=True):
+        data = bytes(packet)
         if interface is None:
-            header = struct.unpack("!HHIHBB", record[:12])  # protocol, -, ifindex, hatype, pkttype, halen
+            assert type(packet) is CookedLinux2
+            header = struct.unpack("!HHIHBB", data[:12])  # protocol, -, ifindex, hatype, pkttype, halen
             assert header == (0x0800, 0, lab_index(lab, "b", "tun0"), 0xFFFE, 0, 0)
-            record = record[20:]
-        assert record == received.data and received.data[:1] == b"\x45"
+            data = data[20:]
+        else:
+            assert type(packet) is IP
+        assert data == injected
 
 
 def lab_index(lab: Lab, host: str, interface: str) -> int:
@@ -236,10 +413,6 @@ def lab_index(lab: Lab, host: str, interface: str) -> int:
 def test_a_vlan_tag_the_kernel_took_out_is_put_back_as_tcpdump_does(lab: Lab, tmp_path: Path) -> None:
     # Linux strips the 802.1Q tag of a received frame before packet sockets see it; libpcap puts
     # it back from PACKET_AUXDATA, and so does rawnet: both must record the same bytes.
-    import subprocess
-
-    from rawnet.net.pcap import PcapReader
-
     a, b = lab["a"], lab["b"]
     interface = b.interfaces["a"].name
     path = tmp_path / "vlan.pcap"
@@ -247,7 +420,7 @@ def test_a_vlan_tag_the_kernel_took_out_is_put_back_as_tcpdump_does(lab: Lab, tm
     dump = lab.popen("b", ["tcpdump", *options], stderr=subprocess.PIPE)
     assert dump.stderr is not None
     dump.stderr.readline()  # "listening on ...": capturing
-    sniffer = AsyncSniffer(interface, "vlan 100 and udp port 9", timeout=5, netns=b.netns)
+    sniffer = AsyncSniffer(iface=interface, filter="vlan 100 and udp port 9", timeout=5, netns=b.netns)
     sniffer.start()
     frame = (
         Ether(src=a.interfaces["b"].mac, dst=b.interfaces["a"].mac)
@@ -262,8 +435,28 @@ def test_a_vlan_tag_the_kernel_took_out_is_put_back_as_tcpdump_does(lab: Lab, tm
         sock.send(untagged)
     time.sleep(0.3)
     got = sniffer.stop()  # "vlan ...": libpcap's test of the frame with its tag back, in rawnet
-    dump.terminate()
-    dump.communicate(timeout=10)
-    theirs = [record.data for record in PcapReader(path)]
-    assert len(got) == 1 and theirs == [got[0].data] == [bytes(frame)]
-    assert got[0].packet[Dot1Q].vlan == 100 and got[0].packet[Dot1Q].prio == 5
+    stop(dump)
+    theirs = [record.data for record in PcapReader(path).records()]
+    assert len(got) == 1 and theirs == [bytes(got[0])] == [bytes(frame)]
+    assert got[0][Dot1Q].vlan == 100 and got[0][Dot1Q].prio == 5
+
+
+def test_a_type_checker_sees_the_arguments_of_sniff_and_the_file_functions(tmp_path: Path) -> None:
+    # Explicit parameters (no **kwargs): mypy --strict in user code catches a misspelt one.
+    script = tmp_path / "user.py"
+    script.write_text(
+        "from rawnet import *\n"
+        "packets = sniff(ifcae='lo', count=1)\n"
+        "wrpcap('x.pcap', packets, linktyp=1)\n"
+        "sniffer = AsyncSniffer(iface='lo', prn=lambda p: p.summary())\n"
+        "print(sniffer.stop()[0].sniffed_on, PcapWriter('y.pcap', apend=True))\n"
+    )
+    source = Path(__file__).parents[2] / "src"
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(script)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MYPYPATH": str(source)},
+    )
+    found = re.findall(r'Unexpected keyword argument "(\w+)" for "(\w+)"', done.stdout)
+    assert found == [("ifcae", "sniff"), ("linktyp", "wrpcap"), ("apend", "PcapWriter")], done.stdout

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from rawnet import IP, TCP, UDP, Ether
+from rawnet import IP, TCP, UDP, Ether, Layer
 from rawnet.net.capture import AsyncSniffer
 from rawnet.net.lab import Lab
 from rawnet.net.sendrecv import send, sr1
-from rawnet.net.sockets import RawSocket, Received
+from rawnet.net.sockets import RawSocket
 from tests.servers import started
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -56,8 +56,7 @@ def client(lab: Lab, host: str, script: str, to: str, stdin: str = "") -> list[s
     return done.stdout.splitlines()
 
 
-def payload(received: Received) -> bytes:
-    packet = received.packet
+def payload(packet: Layer) -> bytes:
     layer = packet[UDP] if UDP in packet else packet[TCP]
     return bytes(layer.payload or b"")
 
@@ -86,7 +85,11 @@ def test_rawnet_sniffs_the_udp_clients_lines_in_order(lab: Lab) -> None:
     a, b = lab["a"], lab["b"]
     lines = ["one", "two words", "three"]
     sniffer = AsyncSniffer(
-        b.interfaces["a"].name, f"udp port {PORT}", count=len(lines), timeout=TIMEOUT, netns=b.netns
+        iface=b.interfaces["a"].name,
+        filter=f"udp port {PORT}",
+        count=len(lines),
+        timeout=TIMEOUT,
+        netns=b.netns,
     )
     with server(lab, "b", "udp_server.py") as udp_server:
         sniffer.start()
@@ -96,11 +99,9 @@ def test_rawnet_sniffs_the_udp_clients_lines_in_order(lab: Lab) -> None:
         finally:
             sniffer.join(TIMEOUT)
             got = sniffer.stop()  # at once if it ended by itself
-        assert [payload(received) for received in got] == [line.encode() for line in lines]
-        assert {(r.packet[IP].src, r.packet[IP].dst, r.packet[UDP].dport) for r in got} == {
-            (a.ipv4, b.ipv4, PORT)
-        }
-        client_port = got[0].packet[UDP].sport
+        assert [payload(packet) for packet in got] == [line.encode() for line in lines]
+        assert {(p[IP].src, p[IP].dst, p[UDP].dport) for p in got} == {(a.ipv4, b.ipv4, PORT)}
+        client_port = got[0][UDP].sport
         send(IP(dst=b.ipv4) / UDP(sport=40103, dport=PORT), netns=a.netns)  # the client never ends the server
         assert output(udp_server) == [
             *(f"received: {line} from ('{a.ipv4}', {client_port})" for line in lines),
@@ -130,10 +131,10 @@ def test_the_listening_tcp_server_answers_rawnets_syn(lab: Lab) -> None:
 def test_rawnet_sniffs_the_handshake_and_data_of_the_tcp_examples(lab: Lab) -> None:
     a, b = lab["a"], lab["b"]
     sniffer = AsyncSniffer(
-        b.interfaces["a"].name,
-        f"tcp port {PORT}",
+        iface=b.interfaces["a"].name,
+        filter=f"tcp port {PORT}",
         timeout=TIMEOUT,
-        stop_filter=lambda received: payload(received) == b"hihi",  # the last data of the exchange
+        stop_filter=lambda packet: payload(packet) == b"hihi",  # the last data of the exchange
         netns=b.netns,
     )
     with server(lab, "b", "tcp_server.py") as tcp_server:
@@ -145,12 +146,12 @@ def test_rawnet_sniffs_the_handshake_and_data_of_the_tcp_examples(lab: Lab) -> N
             sniffer.join(TIMEOUT)
             got = sniffer.stop()  # at once if it ended by itself
     assert printed[0].startswith(f"got connected from ('{a.ipv4}', ") and printed[1:] == ["hihi"]
-    segments = [received.packet[TCP] for received in got]
+    segments = [packet[TCP] for packet in got]
     syn, syn_ack, ack = segments[:3]
     assert [syn.flags, syn_ack.flags, ack.flags] == ["S", "SA", "A"]
     assert (syn.dport, syn_ack.sport, ack.dport) == (PORT, PORT, PORT)
     assert syn_ack.ack == syn.seq + 1 and ack.ack == syn_ack.seq + 1
-    assert [got[0].direction, got[1].direction, got[2].direction] == ["host", "outgoing", "host"]
-    data = [(received.packet[TCP].sport, payload(received)) for received in got if payload(received)]
+    assert [got[0].direction, got[1].direction, got[2].direction] == [0, 4, 0]  # host, outgoing, host
+    data = [(packet[TCP].sport, payload(packet)) for packet in got if payload(packet)]
     assert data == [(PORT, b"byebye"), (syn.sport, b"hihi")]  # the server speaks first, as in the post
     assert printed[0] == f"got connected from ('{a.ipv4}', {syn.sport})"

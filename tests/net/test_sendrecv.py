@@ -295,14 +295,12 @@ def test_ipv6_fragments_with_a_hop_by_hop_header_are_reassembled_by_the_kernel(l
     assert all(isinstance(piece.payload, IPv6ExtHdrHopByHop) for piece in pieces)
     assert all(isinstance(piece.payload.payload, IPv6ExtHdrFragment) for piece in pieces)
     sniffer = AsyncSniffer(
-        None, "icmp6", timeout=5, stop_filter=lambda got: ICMPv6EchoReply in got.packet, netns=lab["a"].netns
+        filter="icmp6", timeout=5, stop_filter=lambda got: ICMPv6EchoReply in got, netns=lab["a"].netns
     )
     sniffer.start()
     time.sleep(0.3)  # (the capture is open)
     send(pieces, netns=lab["a"].netns)
-    replies = [
-        got.packet for got in sniffer.join() if ICMPv6 in got.packet and got.packet[IPv6].src == lab["b"].ipv6
-    ]
+    replies = [got for got in sniffer.join() if ICMPv6 in got and got[IPv6].src == lab["b"].ipv6]
     replies = [reply for reply in replies if reply[ICMPv6].type < 133]  # (not Neighbor Discovery)
     assert [type(reply[ICMPv6]) for reply in replies] == [ICMPv6EchoReply]  # no Parameter Problem
     assert (

@@ -45,8 +45,7 @@ def test_sll_build_and_decode_agree_with_tshark(tmp_path: Path) -> None:
     fields = dissect(path)
     assert fields["sll.pkttype"] == ["4"] and fields["sll.etype"] == ["0x0800"]
     assert fields["sll.src.eth"] == ["02:00:00:00:00:01"] and fields["udp.checksum.status"] == ["1"]
-    (record,) = PcapReader(path)
-    decoded = record.packet
+    (decoded,) = PcapReader(path)
     assert isinstance(decoded, CookedLinux) and decoded.pkttype == 4 and decoded.proto == 0x0800
     assert bytes(decoded[UDP].payload or b"") == b"cooked" and bytes(decoded) == bytes(packet)
 
@@ -57,7 +56,6 @@ def test_sll2_build_and_decode_agree_with_tshark(tmp_path: Path) -> None:
     wrpcap(path, [packet], linktype=LINKTYPE_LINUX_SLL2)
     fields = dissect(path)
     assert fields["sll.ifindex"] == ["7"] and fields["sll.etype"] == ["0x0800"]
-    (record,) = PcapReader(path)
-    decoded = record.packet
+    (decoded,) = PcapReader(path)
     assert isinstance(decoded, CookedLinux2) and decoded.ifindex == 7
     assert decoded[IP].src == "198.18.0.1" and bytes(decoded) == bytes(packet)

@@ -24,7 +24,7 @@ from rich.markup import escape
 from rawnet.cli.common import NO_REPLY, OK, Output
 from rawnet.cli.echo import GREETING, Server, tcp_exchange
 from rawnet.errors import RawnetError
-from rawnet.net.capture import AsyncSniffer
+from rawnet.net.capture import ReceivedSniffer
 from rawnet.net.lab import Lab, require_admin
 from rawnet.net.sendrecv import Results, send, sr
 from rawnet.net.sockets import Received
@@ -132,7 +132,7 @@ def demo(verbose: bool, json_lines: bool) -> int:
     report = Report(json_lines, verbose)
     report.line("rawnet demo: the raw-socket post's sender against a real Linux peer, in a lab of its own")
     lab: Lab | None = None
-    sniffer: AsyncSniffer | None = None
+    sniffer: ReceivedSniffer | None = None
     server: Server | None = None
     watch = Watch()
     interrupted = False
@@ -143,7 +143,7 @@ def demo(verbose: bool, json_lines: bool) -> int:
             addresses = "  ".join(f"{each.ipv4} {each.ipv6}" for each in host.interfaces.values())
             report.line(f"{host.name:<3} {addresses}   (namespace {host.netns})")
         b = lab["b"]
-        sniffer = AsyncSniffer(None, LAB_TRAFFIC, netns=b.netns, prn=watch.add, store=False)
+        sniffer = ReceivedSniffer(None, LAB_TRAFFIC, netns=b.netns, prn=watch.add, store=False)
         sniffer.start()
         report.line(f"b: a rawnet sniffer captures the lab's traffic ({LAB_TRAFFIC})")
         server, server_lines = _start_server(lab)

@@ -1,8 +1,8 @@
 """rawnet pcap info|filter|merge|convert: capture files, one record at a time.
 
 A thin shell over rawnet.net.pcap (PcapReader, PcapWriter). Nothing is loaded whole: every
-command streams records from its inputs to its output. Also home of the file helpers rawnet
-sniff shares (output format by extension, libpcap filters run on file records, link-type names).
+command streams records from its inputs to its output (PcapReader.records(): undecoded). Also
+home of the file helpers rawnet sniff shares (output format by extension, link-type names).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from rawnet.cli.common import OK, USAGE, Output
-from rawnet.net.bpf import compile_program
+from rawnet.net.bpf import Matcher
 from rawnet.net.pcap import LINKTYPE_ETHERNET, PcapReader, PcapWriter, Record
 
 #: libpcap's names of the link types rawnet meets (pcap_datalink_val_to_name / _description).
@@ -84,28 +84,6 @@ def open_writer(path: str, linktype: int, fmt: str, nanoseconds: bool = False) -
     )
 
 
-class OfflineFilter:
-    """A tcpdump expression run on file records by libpcap's BPF interpreter (bpf_filter).
-
-    The expression is compiled once per link type met (a pcapng file may hold several).
-    """
-
-    def __init__(self, expression: str, linktype: int | None = None) -> None:
-        self.expression = expression
-        self._programs: dict[int, Any] = {}
-        if linktype is not None:
-            self._program(linktype)  # a bad expression fails before anything is read or written
-
-    def _program(self, linktype: int) -> Any:
-        program = self._programs.get(linktype)
-        if program is None:
-            program = self._programs[linktype] = compile_program(self.expression, linktype)
-        return program
-
-    def __call__(self, record: Record) -> bool:
-        return bool(self._program(record.linktype).filter(record.data))
-
-
 def check_distinct(inputs: Iterable[str], output: str) -> None:
     """Refuse to write over an input (it would be truncated before it is read)."""
     for path in inputs:
@@ -156,7 +134,7 @@ class RecordSink:
 def open_input(path: str) -> tuple[PcapReader, Record | None, Iterator[Record]]:
     """A reader of ``path``, its first record (None for an empty file) and all its records."""
     reader = PcapReader(path)
-    first, records = peek(iter(reader))
+    first, records = peek(reader.records())
     return reader, first, records
 
 
@@ -227,7 +205,7 @@ def file_facts(path: str) -> dict[str, Any]:
     ordered = True
     linktypes: Counter[int] = Counter()
     protocols: Counter[str] = Counter()
-    for record in reader:
+    for record in reader.records():
         packets += 1
         captured += len(record.data)
         wire += record.wirelen
@@ -329,7 +307,7 @@ def filter_(source: str, target: str, expression: tuple[str, ...], fmt: str | No
     text = " ".join(expression)
     reader, first, records = open_input(source)
     linktype = first.linktype if first is not None else reader.linktype
-    keep = OfflineFilter(text, linktype)
+    keep = Matcher(text, linktype)
     sink = RecordSink(
         target, linktype, format_of(target, fmt, input_format(reader)), nanoseconds or reader.nanoseconds
     )
@@ -337,7 +315,7 @@ def filter_(source: str, target: str, expression: tuple[str, ...], fmt: str | No
     try:
         for record in records:
             seen += 1
-            if keep(record):
+            if keep(record.linktype, record.data):
                 sink.write(record)
     finally:
         sink.close()

@@ -1,9 +1,10 @@
 """rawnet sniff: tcpdump-like capture lines, live or from a capture file.
 
 A thin shell over rawnet.net.capture (live capture, filters compiled by libpcap and run in the
-kernel) and rawnet.net.pcap (files); the field tree and the JSON layers come from rawnet decode's
-module. Packet lines go to stdout as they come; "listening on ..." and the closing counts go to
-stderr, as tcpdump's do.
+kernel: ReceivedSniffer's undecoded records, so -w copies bytes and nanosecond times and a line
+decodes only what it shows) and rawnet.net.pcap (files, as records); the field tree and the JSON
+layers come from rawnet decode's module. Packet lines go to stdout as they come; "listening on
+..." and the closing counts go to stderr, as tcpdump's do.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from rawnet.cli.decode import annotated_tree, layer_checks, layer_records
 from rawnet.cli.linkline import link_line
 from rawnet.cli.pcaptool import (
     SNAPLEN,
-    OfflineFilter,
     RecordSink,
     check_distinct,
     format_of,
@@ -33,6 +33,7 @@ from rawnet.cli.pcaptool import (
     open_input,
     reader_left,
 )
+from rawnet.net.bpf import Matcher
 from rawnet.net.pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, Record, decode_link
 from rawnet.wire import CookedLinux2, Layer, hexdump
 from rawnet.wire.sll import PACKET_TYPES as COOKED_PACKET_TYPES
@@ -243,7 +244,7 @@ def sniff(
 def _capture(
     interface: str | None, expression: str, printer: Printer, write_path: str | None, timeout: float | None
 ) -> int:
-    from rawnet.net.capture import AsyncSniffer  # (sockets: only for live captures)
+    from rawnet.net.capture import ReceivedSniffer  # (sockets: only for live captures)
 
     every = interface in (None, "any")
     name = "any" if every else interface
@@ -272,7 +273,7 @@ def _capture(
         except BaseException as error:  # reported by the main thread, which stops the capture
             printer.failure = error
 
-    sniffer = AsyncSniffer(
+    sniffer = ReceivedSniffer(
         None if every else interface,
         expression or None,
         timeout=timeout,
@@ -327,13 +328,13 @@ def _read(path: str, expression: str, printer: Printer, write_path: str | None) 
         check_distinct([path], write_path)
     reader, first, records = open_input(path)
     linktype = first.linktype if first is not None else reader.linktype
-    keep = OfflineFilter(expression, linktype) if expression else None
+    keep = Matcher(expression, linktype) if expression else None
     if write_path is not None:
         fmt = format_of(write_path, None, "pcapng" if reader.pcapng else "pcap")
         printer.sink = RecordSink(write_path, linktype, fmt, reader.nanoseconds)
     try:
         for record in records:
-            if keep is not None and not keep(record):
+            if keep is not None and not keep(record.linktype, record.data):
                 continue
             interface, direction = _cooked_origin(record)
             printer.take(

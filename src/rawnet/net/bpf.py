@@ -45,6 +45,27 @@ def compile_filter(expression: str, linktype: int = 1) -> Instructions:
     return instructions
 
 
+class Matcher:
+    """A tcpdump expression run in this process by libpcap's interpreter (bpf_filter), as tcpdump -r
+    runs it on a file: compiled once per link type met (a pcapng file may hold several)."""
+
+    def __init__(self, expression: str, linktype: int | None = None) -> None:
+        self.expression = expression
+        self._programs: dict[int, Any] = {}
+        if linktype is not None:
+            self._program(linktype)  # a bad expression fails before anything is read or written
+
+    def _program(self, linktype: int) -> Any:
+        program = self._programs.get(linktype)
+        if program is None:
+            program = self._programs[linktype] = compile_program(self.expression, linktype)
+        return program
+
+    def __call__(self, linktype: int, data: bytes) -> bool:
+        """Whether ``data``, a frame of ``linktype``, matches."""
+        return bool(self._program(linktype).filter(data))
+
+
 def attach_filter(sock: socket.socket, instructions: Instructions) -> None:
     """Attach a BPF program to a socket (SO_ATTACH_FILTER; the kernel copies it)."""
     code = b"".join(_INSTRUCTION.pack(*instruction) for instruction in instructions)

@@ -1,24 +1,32 @@
-"""Capture: sniff and AsyncSniffer, on packet sockets filtered in the kernel.
+"""Capture: sniff and AsyncSniffer (scapy's), on packet sockets filtered in the kernel.
 
 Filters are tcpdump expressions compiled by libpcap (rawnet.net.bpf) and attached with
 SO_ATTACH_FILTER, so the kernel drops what does not match before Python sees it. The socket
 first gets a drop-everything filter and is drained before the real one goes on, so no packet
 that does not match slips in (libpcap does the same). Packets are read with plain recv on an
-AF_PACKET socket: delivered at once, no ring block timeout to wait for.
+AF_PACKET socket: delivered at once, no ring block timeout to wait for. Each packet is decoded
+once, as a capture file of its interface records it, and carries scapy's receive metadata
+(time, sniffed_on, direction, wirelen). An exception in a callback ends the capture and reaches
+the caller. ReceivedSniffer is the same loop giving the socket's Received records undecoded
+(for tools that copy bytes and need nanosecond times).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import select
 import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Generic, NamedTuple, TypeVar
 
-from rawnet.errors import RawnetError
-from rawnet.net.bpf import Instructions, attach_filter, compile_program, fix_cooked
+from rawnet.errors import InputError, RawnetError
+from rawnet.net.bpf import Instructions, Matcher, attach_filter, compile_program, fix_cooked
 from rawnet.net.linux import (
     ETH_P_ALL,
     ETHERNET_HATYPES,
@@ -27,13 +35,25 @@ from rawnet.net.linux import (
     SOL_PACKET,
     TPACKET_STATS,
 )
-from rawnet.net.pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
+from rawnet.net.pcap import (
+    LINKTYPE_ETHERNET,
+    LINKTYPE_LINUX_SLL2,
+    LINKTYPE_RAW,
+    LINKTYPES,
+    PcapReader,
+    decode_link,
+    stamped,
+)
 from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time, vlan_restored
-from rawnet.wire import Ether
+from rawnet.wire import Ether, Layer, PacketList
 
 _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
 _NAMES_VLAN = re.compile(r"\bvlan\b")
 _DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
+_WAKE = 0.05  # seconds a reader waits before it looks at stop() and the deadline again
+_NS = 1_000_000_000  # nanoseconds a second (int / int: the nearest float)
+
+T = TypeVar("T")
 
 
 class Capture(NamedTuple):
@@ -106,6 +126,12 @@ def _drain_then_attach(sock: socket.socket, program: Instructions) -> None:
 _SLL2 = struct.Struct("!HHIHBB8s")  # protocol, reserved, ifindex, hatype, pkttype, halen, address
 
 
+def _sll2_header(address: Any, index: int) -> bytes:
+    """The SLL2 header of a packet a cooked socket got from ``address`` (sockaddr_ll)."""
+    _, protocol, pkttype, hatype, link = address
+    return _SLL2.pack(protocol, 0, index, hatype, pkttype, len(link), link[:8])
+
+
 def cooked_v2(received: Received, index: int | None = None) -> bytes:
     """``received`` as a Linux cooked v2 (SLL2) capture records it: what tcpdump -i any writes.
 
@@ -115,14 +141,13 @@ def cooked_v2(received: Received, index: int | None = None) -> bytes:
     """
     if received.link is None or received.interface is None:
         raise RawnetError("only a packet socket's packets have a link to record")
-    protocol, pkttype, hatype, address = received.link
     data = received.data[14:] if received.start is Ether else received.data
     if index is None:
         try:
             index = socket.if_nametoindex(received.interface)
         except OSError:  # (gone since)
             index = 0
-    return _SLL2.pack(protocol, 0, index, hatype, pkttype, len(address), address[:8]) + data
+    return _sll2_header((received.interface, *received.link), index) + data
 
 
 def statistics(raw: RawSocket) -> tuple[int, int]:
@@ -133,49 +158,600 @@ def statistics(raw: RawSocket) -> tuple[int, int]:
     return packets, drops
 
 
-class AsyncSniffer:
-    """Capture in a background thread; start() returns once the socket is capturing.
+class _Source(NamedTuple):
+    """One socket a sniffer reads, and the name its packets get (None: the interface each came in on)."""
 
-    ``count`` packets, ``timeout`` seconds, or until ``stop_filter(received)`` is true or stop()
-    is called. ``prn(received)`` is called for each packet; packets are kept only with
-    ``store=True`` (so a long capture with store=False runs in flat memory).
-    """
+    capture: Capture
+    label: str | None
+    opened: bool  # the caller's socket (opened_socket): read as it is, never closed here
+
+
+Interfaces = str | Sequence[str] | Mapping[str, str] | None  #: a name, names, or names -> labels
+
+
+def _named(iface: Interfaces) -> list[tuple[str | None, str | None]]:
+    """(interface, label) pairs of scapy's ``iface``: a name, a list, or a dict of name -> label."""
+    if iface is None or isinstance(iface, str):
+        return [(iface, None)]
+    if isinstance(iface, Mapping):
+        return [(name, label) for name, label in iface.items()]
+    return [(name, None) for name in iface]
+
+
+class _Sniffer(Generic[T]):
+    """The capture loop the sniffers share: sockets in, one item per packet out (see _make)."""
+
+    _RECORDED = True  #: whether _make needs each packet as a file records it (SLL2 header and all)
 
     def __init__(
         self,
-        iface: str | None = None,
-        filter: str | None = None,
+        iface: Interfaces,
+        filter: str | None,
         *,
-        count: int = 0,
-        timeout: float | None = None,
-        stop_filter: Callable[[Received], bool] | None = None,
-        prn: Callable[[Received], Any] | None = None,
-        store: bool = True,
-        netns: str | None = None,
+        count: int,
+        timeout: float | None,
+        stop_filter: Callable[[T], Any] | None,
+        prn: Callable[[T], Any] | None,
+        lfilter: Callable[[T], Any] | None,
+        store: bool,
+        started_callback: Callable[[], Any] | None,
+        opened_socket: RawSocket | Sequence[RawSocket] | None,
+        netns: str | None,
     ) -> None:
         self.iface, self.filter, self.count, self.timeout = iface, filter, count, timeout
-        self.stop_filter, self.prn, self.store, self.netns = stop_filter, prn, store, netns
-        self.results: list[Received] = []
+        self.stop_filter, self.prn, self.lfilter, self.store = stop_filter, prn, lfilter, store
+        self.started_callback, self.opened_socket, self.netns = started_callback, opened_socket, netns
+        self._kept: list[T] = []
+        #: Packets taken (that passed the filters), and the kernel's drops once the capture ended.
         self.seen = 0
         self.drops = 0
-        self._capture: Capture | None = None
+        #: What a callback raised: the capture ended there, and join() and stop() raise it.
+        self.exception: BaseException | None = None
+        #: True from start() until the capture ends.
+        self.running = False
+        self._sources: list[_Source] | None = None
         self._indexes: dict[str, int] = {}  # interface indexes in the capture's namespace
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    # -- opening ---------------------------------------------------------------------------
+    def _open(self) -> list[_Source]:
+        if self._sources is not None:
+            return self._sources
+        sources: list[_Source] = []
+        try:
+            if self.opened_socket is not None:
+                if self.filter:
+                    raise InputError(
+                        "filter= is for the sockets sniff opens: attach it to yours "
+                        "(rawnet.net.bpf.attach_filter), or give iface= instead of opened_socket="
+                    )
+                given = self.opened_socket
+                if isinstance(given, RawSocket):
+                    given = [given]
+                for raw in given:
+                    sources.append(_Source(Capture(raw, _linktype_of(raw), None), None, True))
+            else:
+                for name, label in _named(self.iface):
+                    sources.append(_Source(open_capture(name, self.filter, netns=self.netns), label, False))
+        except BaseException:
+            for source in sources:
+                if not source.opened:
+                    source.capture.raw.close()
+            raise
+        self._sources = sources
+        return sources
+
     def open(self) -> Capture:
         """Open the capture (start() does it when you have not): from here no packet is missed.
 
-        Its ``linktype`` says what a capture file of it records (see open_capture).
+        Its ``linktype`` says what a capture file of it records (see open_capture); with
+        several interfaces, the first one's.
         """
-        if self._capture is None:
-            self._capture = open_capture(self.iface, self.filter, netns=self.netns)
-        return self._capture
+        return self._open()[0].capture
 
     @property
     def linktype(self) -> int:
         """What a capture file of this sniffer records (LINKTYPE_ETHERNET, _RAW or _LINUX_SLL2)."""
-        return self.open().linktype
+        kinds = {source.capture.linktype for source in self._open()}
+        if len(kinds) > 1:
+            raise InputError(
+                f"the interfaces capture different link types ({', '.join(map(str, sorted(kinds)))}): "
+                "one file of them needs pcapng"
+            )
+        return kinds.pop()
+
+    def _index(self, interface: str, raw: RawSocket | None = None) -> int:
+        """``interface``'s index, asked of a capture socket: it knows its namespace's ones."""
+        index = self._indexes.get(interface)
+        if index is None:
+            if raw is None:
+                raw = self._open()[0].capture.raw
+            index = raw.index_of(interface) if raw.socket.fileno() >= 0 else 0
+            self._indexes[interface] = index
+        return index
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the capture and start reading in a thread; returns when packets are being captured."""
+        self._open()
+        self.running = True
+        self._thread = threading.Thread(target=self._in_thread, name="rawnet-sniffer", daemon=True)
+        self._thread.start()
+
+    def _in_thread(self) -> None:
+        try:
+            self._run()
+        except BaseException as error:  # (join() and stop() raise it in the caller's thread)
+            self.exception = error
+
+    def _run(self) -> None:
+        """Read until count, timeout, stop_filter, stop() or an exception; the sockets are closed after."""
+        self.running = True
+        sources = self._open()
+        try:
+            if self.started_callback is not None:
+                self.started_callback()
+            self._loop(sources)
+        finally:
+            self.running = False
+            self._close(sources)
+
+    def _close(self, sources: list[_Source]) -> None:
+        for source in sources:
+            raw = source.capture.raw
+            if raw.socket.fileno() < 0:
+                continue
+            if not source.opened:  # (the caller's socket keeps its counters, and stays open)
+                self.drops += statistics(raw)[1]
+                raw.close()
+
+    def _loop(self, sources: list[_Source]) -> None:
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        handle = self._handler()
+        if len(sources) == 1:
+            source = sources[0]
+            sock = source.capture.raw.socket
+            before = sock.gettimeout()
+            sock.settimeout(_WAKE)  # wakes up to see stop() and the deadline
+            receive, receive_only = sock.recvmsg, sock.recv
+            counting = self._counting()  # (nothing to make of a packet: no time, no decoding)
+            try:
+                draining = False
+                while True:
+                    if not draining and self._stopping.is_set():
+                        # stop(): what is queued on the socket already arrived, so it is taken too
+                        draining = True
+                        sock.setblocking(False)
+                        deadline = time.monotonic() + _DRAIN
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
+                    try:
+                        if counting:
+                            receive_only(65535)
+                        else:
+                            data, ancillary, _, address = receive(65535, ANCILLARY)
+                    except TimeoutError:
+                        continue
+                    except BlockingIOError:
+                        break  # drained
+                    if counting:
+                        self.seen += 1
+                        if self.count and self.seen >= self.count:
+                            break
+                    elif handle(source, data, ancillary, address):
+                        break
+            finally:
+                if source.opened and sock.fileno() >= 0:
+                    sock.settimeout(before)
+            return
+        self._loop_many(sources, deadline, handle)
+
+    def _loop_many(self, sources: list[_Source], deadline: float | None, handle: _Handler) -> None:
+        """Several sockets: poll(), then one packet from each ready socket in turn."""
+        poller = select.poll()
+        by_descriptor = {}
+        before = []
+        for source in sources:
+            sock = source.capture.raw.socket
+            before.append(sock.gettimeout())
+            sock.setblocking(False)
+            poller.register(sock.fileno(), select.POLLIN)
+            by_descriptor[sock.fileno()] = source
+        ready: deque[_Source] = deque()
+        draining = False
+        try:
+            while True:
+                if not draining and self._stopping.is_set():
+                    draining = True
+                    deadline = time.monotonic() + _DRAIN
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                if not ready:
+                    events = poller.poll(0 if draining else _WAKE * 1000)
+                    if not events and draining:
+                        break  # drained
+                    ready.extend(by_descriptor[descriptor] for descriptor, _ in events)
+                    continue
+                source = ready.popleft()
+                try:
+                    data, ancillary, _, address = source.capture.raw.socket.recvmsg(65535, ANCILLARY)
+                except BlockingIOError:
+                    continue
+                ready.append(source)
+                if handle(source, data, ancillary, address):
+                    break
+        finally:
+            for source, timeout in zip(sources, before, strict=True):
+                sock = source.capture.raw.socket
+                if source.opened and sock.fileno() >= 0:
+                    sock.settimeout(timeout)
+
+    def _counting(self) -> bool:
+        """Whether packets are only counted: nothing is asked of them (kept, shown, tested)."""
+        asked = self.store or self.prn or self.stop_filter or self.lfilter
+        return not asked and not any(source.capture.keep for source in self._open())
+
+    def _handler(self) -> _Handler:
+        """What is done with each packet read: counted only, when nothing else is asked for."""
+        if not self._counting():
+            return self._handle
+
+        def count(source: _Source, data: bytes, ancillary: Any, address: Any) -> bool:
+            self.seen += 1
+            return bool(self.count and self.seen >= self.count)
+
+        return count
+
+    def _handle(
+        self, source: _Source, data: bytes, ancillary: list[tuple[int, int, bytes]], address: Any
+    ) -> bool:
+        """One packet read: its item made and taken; True when the capture is to end."""
+        capture = source.capture
+        data = vlan_restored(data, ancillary)
+        recorded = data
+        if capture.linktype == LINKTYPE_LINUX_SLL2 and not source.opened:
+            index = self._index(address[0], capture.raw)  # (kept for record(), after the socket closes)
+            if self._RECORDED or capture.keep is not None:
+                recorded = _sll2_header(address, index) + data
+        if capture.keep is not None and not capture.keep(recorded):
+            return False
+        return self._take(self._make(source, data, recorded, address, kernel_time(ancillary)))
+
+    def _make(self, source: _Source, data: bytes, recorded: bytes, address: Any, stamp: int) -> T:
+        """The item a packet read gives (a decoded packet, or a Received)."""
+        raise NotImplementedError
+
+    def _take(self, item: T) -> bool:
+        """lfilter, store, prn and the end conditions, as scapy's sniff: True when the capture is to end."""
+        if self.lfilter is not None and not self.lfilter(item):
+            return False
+        self.seen += 1
+        if self.store:
+            self._kept.append(item)
+        if self.prn is not None:
+            shown = self.prn(item)
+            if shown is not None:
+                print(shown)
+        return bool(
+            (self.count and self.seen >= self.count)
+            or (self.stop_filter is not None and self.stop_filter(item))
+        )
+
+    def _wait(self, timeout: float | None) -> None:
+        if self._thread is not None and self._thread.ident is not None:  # (started)
+            self._thread.join(timeout)
+        if self.exception is not None:
+            raise self.exception
+
+    def _stop(self) -> None:
+        self._stopping.set()
+        if self._thread is None and self._sources is not None:  # opened, never started
+            self._close(self._sources)
+
+
+_Handler = Callable[[_Source, bytes, Any, Any], bool]
+
+
+def _linktype_of(raw: RawSocket) -> int:
+    """The link type a socket the caller opened gives (its packets are decoded from the socket's view)."""
+    if raw.family == socket.AF_PACKET and raw.mode == "l2" and raw.interface:
+        hatype = raw.socket.getsockname()[3]
+        if hatype in ETHERNET_HATYPES:
+            return LINKTYPE_ETHERNET
+        if hatype in RAW_IP_HATYPES:
+            return LINKTYPE_RAW
+    if raw.family == socket.AF_PACKET:
+        return LINKTYPE_LINUX_SLL2
+    return LINKTYPE_RAW
+
+
+Offline = str | os.PathLike[str] | IO[bytes] | Iterable[Any]  #: files, or packets (see AsyncSniffer)
+
+
+class AsyncSniffer(_Sniffer[Layer]):
+    """Capture in a background thread (scapy's AsyncSniffer); start() returns once capturing.
+
+    The arguments are scapy's sniff()'s, in its order (see sniff). Results: ``results``, a
+    PacketList named "Sniffed" that grows as packets come; ``stop()`` ends the capture and
+    returns it (with the packets already queued on the socket), ``join()`` waits for the end.
+    An exception raised by ``prn``, ``lfilter``, ``stop_filter`` or ``started_callback`` ends
+    the capture; ``join()`` and ``stop()`` raise it (it is also ``exception``). ``running``
+    says whether it still captures; ``seen`` counts the packets taken, ``drops`` what the
+    kernel dropped.
+    """
+
+    def __init__(
+        self,
+        count: int = 0,
+        store: bool = True,
+        offline: Offline | None = None,
+        quiet: bool = False,
+        prn: Callable[[Layer], Any] | None = None,
+        lfilter: Callable[[Layer], Any] | None = None,
+        L2socket: object | None = None,  # (scapy's name)
+        timeout: float | None = None,
+        opened_socket: RawSocket | Sequence[RawSocket] | None = None,
+        stop_filter: Callable[[Layer], Any] | None = None,
+        iface: Interfaces = None,
+        started_callback: Callable[[], Any] | None = None,
+        session: object | None = None,
+        *,
+        filter: str | None = None,
+        monitor: bool | None = None,
+        netns: str | None = None,
+    ) -> None:
+        _refuse(L2socket=L2socket, session=session, monitor=monitor)
+        if offline is not None and (iface is not None or opened_socket is not None):
+            raise InputError("offline= reads files or packets: iface= and opened_socket= do not go with it")
+        super().__init__(
+            iface,
+            filter,
+            count=count,
+            timeout=timeout,
+            stop_filter=stop_filter,
+            prn=prn,
+            lfilter=lfilter,
+            store=store,
+            started_callback=started_callback,
+            opened_socket=opened_socket,
+            netns=netns,
+        )
+        self.offline, self.quiet = offline, quiet
+        #: The packets kept (store=True), as they come: a PacketList named "Sniffed", as scapy's.
+        self.results = PacketList(name="Sniffed")
+        self._kept = self.results.res
+
+    def _make(self, source: _Source, data: bytes, recorded: bytes, address: Any, stamp: int) -> Layer:
+        if source.opened:  # (the caller's socket: decoded from its own view, as recv() does)
+            raw = source.capture.raw
+            packet = raw._received(data, address, stamp).packet
+            sniffed_on = source.label or (address[0] if raw.family == socket.AF_PACKET else None)
+            direction = address[2] if raw.family == socket.AF_PACKET else None
+            return stamped(packet, stamp / _NS, sniffed_on, direction, len(data))
+        return stamped(
+            decode_link(source.capture.linktype, recorded),
+            stamp / _NS,
+            source.label or address[0],
+            address[2],
+            len(recorded),
+        )
+
+    def _open(self) -> list[_Source]:
+        if self.offline is not None:
+            return []
+        return super()._open()
+
+    def open(self) -> Capture:
+        """Open the capture (start() does it when you have not): from here no packet is missed."""
+        if self.offline is not None:
+            raise InputError("an offline sniffer reads files or packets: it opens no capture")
+        return super().open()
+
+    def _run(self) -> None:
+        if self.offline is None:
+            super()._run()
+            return
+        self.running = True
+        try:
+            if self.started_callback is not None:
+                self.started_callback()
+            self._read_offline()
+        finally:
+            self.running = False
+
+    def _read_offline(self) -> None:
+        """Files or packets instead of sockets: the same filter (libpcap's), callbacks and ends."""
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        keep = Matcher(self.filter) if self.filter else None
+        for linktype, data, packet in _offline_packets(self.offline):
+            if self._stopping.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                break
+            if keep is not None and not keep(linktype, data):
+                continue
+            if self._take(packet):
+                break
+
+    def join(self, timeout: float | None = None) -> PacketList:
+        """Wait for the capture to end by itself (at most ``timeout`` seconds); returns the results.
+
+        Raises what a callback raised, if one did.
+        """
+        self._wait(timeout)
+        return self.results
+
+    def stop(self, join: bool = True) -> PacketList:
+        """End the capture; returns the results, those already queued on the socket included.
+
+        Raises what a callback raised, if one did. ``join=False``: returns at once.
+        """
+        self._stop()
+        if join:
+            self._wait(None)
+        return self.results
+
+
+def _offline_packets(offline: Offline | None) -> Iterator[tuple[int, bytes, Layer]]:
+    """(link type, bytes, packet) of sniff's offline source, scapy's meanings: a file name, a
+    list of file names or a dict of file name -> label (each packet's sniffed_on is its file's
+    label: the name, as scapy's), or packets (a list, a PacketList, a packet), each decoded
+    again from its bytes as a capture would show it, with its metadata kept."""
+    if offline is None:
+        return
+    if isinstance(offline, str | os.PathLike) or hasattr(offline, "read"):
+        files: Mapping[Any, str] | None = {offline: _file_label(offline)}
+    elif isinstance(offline, Mapping):
+        files = offline
+    elif isinstance(offline, Sequence) and offline and all(isinstance(x, str | os.PathLike) for x in offline):
+        files = {name: _file_label(name) for name in offline}
+    else:
+        files = None
+    if files is not None:
+        for name, label in files.items():
+            with PcapReader(name) as reader:
+                for record in reader.records():
+                    packet = record.packet
+                    packet.sniffed_on = label
+                    yield record.linktype, record.data, packet
+        return
+    packets: Iterable[Any] = [offline] if isinstance(offline, Layer | bytes) else offline  # type: ignore[assignment]
+    for given in packets:
+        for one in [given] if isinstance(given, bytes) else given:
+            yield _replayed(one)
+
+
+def _file_label(source: Any) -> str:
+    return (
+        os.fspath(source) if isinstance(source, str | os.PathLike) else str(getattr(source, "name", source))
+    )
+
+
+def _replayed(packet: Layer | bytes) -> tuple[int, bytes, Layer]:
+    """A packet given to sniff(offline=...): decoded from its bytes, as a capture would show it."""
+    if isinstance(packet, bytes):
+        return LINKTYPE_ETHERNET, packet, Ether.decode(packet, lenient=True)  # (bytes: a frame, as wrpcap)
+    data = bytes(packet)
+    again = type(packet).decode(data, lenient=True)
+    when = time.time() if packet.time is None else packet.time  # (built here: captured now)
+    stamped(again, when, packet.sniffed_on, packet.direction, packet.wirelen or len(data))
+    return LINKTYPES.get(type(packet), LINKTYPE_ETHERNET), data, again
+
+
+def _refuse(*, L2socket: object | None, session: object | None, monitor: bool | None) -> None:
+    """scapy's arguments rawnet does not have, each refused with what to do instead."""
+    if L2socket is not None:
+        raise InputError(
+            "L2socket= is not supported: rawnet opens its own packet sockets; give iface=, "
+            "or opened_socket=RawSocket.l2(...) for a socket of your own"
+        )
+    if session is not None:
+        raise InputError(
+            "session= is not supported: sniff gives packets as captured; reassemble IP fragments "
+            "with rawnet.defragment() on the results"
+        )
+    if monitor:
+        raise InputError("monitor= is not supported: put the interface in monitor mode with `iw` first")
+
+
+def sniff(
+    count: int = 0,
+    store: bool = True,
+    offline: Offline | None = None,
+    quiet: bool = False,
+    prn: Callable[[Layer], Any] | None = None,
+    lfilter: Callable[[Layer], Any] | None = None,
+    L2socket: object | None = None,  # (scapy's name)
+    timeout: float | None = None,
+    opened_socket: RawSocket | Sequence[RawSocket] | None = None,
+    stop_filter: Callable[[Layer], Any] | None = None,
+    iface: Interfaces = None,
+    started_callback: Callable[[], Any] | None = None,
+    session: object | None = None,
+    *,
+    filter: str | None = None,
+    monitor: bool | None = None,
+    netns: str | None = None,
+) -> PacketList:
+    """Capture packets in this thread and return them as a PacketList named "Sniffed" (scapy's sniff).
+
+    Until ``count`` packets (0: no limit), ``timeout`` seconds, ``stop_filter(packet)`` true,
+    or Ctrl-C (the packets so far are returned). ``iface``: an interface, a list of them, or a
+    dict of interface -> label; None or "any": every interface (packets then start with a Linux
+    cooked v2 header, as tcpdump -i any records them). ``filter``: a tcpdump expression, run by
+    the kernel. ``lfilter(packet)``: a Python filter after it. ``prn(packet)`` is called for
+    each packet kept; what it returns, unless None, is printed. ``store=False`` keeps nothing
+    (flat memory). Each packet is the decoded packet, with ``time`` (the kernel's receive time),
+    ``sniffed_on`` (its interface, or its label), ``direction`` (sll_pkttype: 0 to this host,
+    4 sent by it, ...) and ``wirelen``. ``offline``: a capture file, a list of files, a dict of
+    file -> label, or packets, read instead of capturing (``filter`` then runs in libpcap's
+    interpreter). ``opened_socket``: a RawSocket (or a list) to read instead of opening one.
+    ``started_callback()`` runs once capturing. An exception raised by a callback ends the
+    capture and is raised here. ``netns``: capture in that network namespace (rawnet's).
+    ``quiet`` is accepted and changes nothing; ``L2socket``, ``session`` and ``monitor`` are
+    refused with what to do instead.
+    """
+    sniffer = AsyncSniffer(
+        count,
+        store,
+        offline,
+        quiet,
+        prn,
+        lfilter,
+        L2socket,
+        timeout,
+        opened_socket,
+        stop_filter,
+        iface,
+        started_callback,
+        session,
+        filter=filter,
+        monitor=monitor,
+        netns=netns,
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # (Ctrl-C: the packets so far, as scapy's)
+        sniffer._run()
+    return sniffer.results
+
+
+class ReceivedSniffer(_Sniffer[Received]):
+    """AsyncSniffer's capture loop giving the socket's Received records: bytes, nanosecond times,
+    link details (for record()), the packet decoded only when asked for. For tools such as
+    ``rawnet sniff`` that copy bytes to files; scripts want AsyncSniffer's packets."""
+
+    _RECORDED = False
+
+    def __init__(
+        self,
+        iface: Interfaces = None,
+        filter: str | None = None,
+        *,
+        count: int = 0,
+        timeout: float | None = None,
+        stop_filter: Callable[[Received], Any] | None = None,
+        prn: Callable[[Received], Any] | None = None,
+        lfilter: Callable[[Received], Any] | None = None,
+        store: bool = True,
+        started_callback: Callable[[], Any] | None = None,
+        netns: str | None = None,
+    ) -> None:
+        super().__init__(
+            iface,
+            filter,
+            count=count,
+            timeout=timeout,
+            stop_filter=stop_filter,
+            prn=prn,
+            lfilter=lfilter,
+            store=store,
+            started_callback=started_callback,
+            opened_socket=None,
+            netns=netns,
+        )
+        #: The records kept (store=True), as they come.
+        self.results = self._kept
+
+    def _make(self, source: _Source, data: bytes, recorded: bytes, address: Any, stamp: int) -> Received:
+        return source.capture.raw._received(data, address, stamp)
 
     def record(self, received: Received) -> bytes:
         """``received`` as a capture file of this sniffer's link type holds it."""
@@ -183,107 +759,13 @@ class AsyncSniffer:
             return received.data
         return cooked_v2(received, self._index(received.interface or ""))
 
-    def _index(self, interface: str) -> int | None:
-        """``interface``'s index, asked of the capture's socket: it knows its namespace's ones."""
-        index = self._indexes.get(interface)
-        raw = self.open().raw
-        if index is None and raw.socket.fileno() >= 0:
-            index = self._indexes[interface] = raw.index_of(interface)
-        return index
-
-    def start(self) -> None:
-        """Open the capture and start reading; returns when packets are being captured."""
-        capture = self.open()
-        self._thread = threading.Thread(target=self._run, args=(capture,), name="rawnet-sniffer", daemon=True)
-        self._thread.start()
-
-    def _run(self, capture: Capture) -> None:
-        raw, keep = capture.raw, capture.keep
-        indexes = self._indexes if capture.linktype == LINKTYPE_LINUX_SLL2 else None
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        counting = not (self.store or self.prn or self.stop_filter or keep)  # nothing to make of a packet
-        receive = raw.socket.recvfrom
-        receive_timed = raw.socket.recvmsg
-        wrap = raw._received
-        with raw:
-            raw.socket.settimeout(0.05)  # wakes up to see stop() and the deadline
-            draining = False
-            while True:
-                if not draining and self._stopping.is_set():
-                    # stop(): what is queued on the socket already arrived, so it is taken too
-                    draining = True
-                    raw.socket.setblocking(False)
-                    deadline = time.monotonic() + _DRAIN
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                try:
-                    if counting:
-                        receive(65535)
-                    else:
-                        data, ancillary, _, address = receive_timed(65535, ANCILLARY)
-                except TimeoutError:
-                    continue
-                except BlockingIOError:
-                    break  # drained
-                if counting:
-                    self.seen += 1
-                    if self.count and self.seen >= self.count:
-                        break
-                    continue
-                received = wrap(vlan_restored(data, ancillary), address, kernel_time(ancillary))
-                if indexes is not None and address[0] not in indexes:
-                    self._index(address[0])  # (for record(), once the socket is closed)
-                if keep is not None and not keep(self.record(received)):
-                    continue
-                self.seen += 1
-                if self.store:
-                    self.results.append(received)
-                if self.prn is not None:
-                    self.prn(received)
-                if (self.count and self.seen >= self.count) or (
-                    self.stop_filter is not None and self.stop_filter(received)
-                ):
-                    break
-            self.drops = statistics(raw)[1]
-
     def join(self, timeout: float | None = None) -> list[Received]:
-        """Wait for the capture to end by itself; returns the packets kept."""
-        if self._thread is not None and self._thread.ident is not None:  # (started)
-            self._thread.join(timeout)
+        """Wait for the capture to end by itself; returns the records kept (raises what a callback raised)."""
+        self._wait(timeout)
         return self.results
 
     def stop(self) -> list[Received]:
-        """End the capture; returns the packets kept, those already queued on the socket included."""
-        self._stopping.set()
-        if self._thread is None and self._capture is not None:  # opened, never started
-            self._capture.raw.close()
-        return self.join()
-
-
-def sniff(
-    iface: str | None = None,
-    filter: str | None = None,
-    *,
-    count: int = 0,
-    timeout: float | None = None,
-    stop_filter: Callable[[Received], bool] | None = None,
-    prn: Callable[[Received], Any] | None = None,
-    store: bool = True,
-    netns: str | None = None,
-) -> list[Received]:
-    """Capture in the foreground until ``count``, ``timeout`` or ``stop_filter`` (scapy's sniff)."""
-    sniffer = AsyncSniffer(
-        iface,
-        filter,
-        count=count,
-        timeout=timeout,
-        stop_filter=stop_filter,
-        prn=prn,
-        store=store,
-        netns=netns,
-    )
-    sniffer.start()
-    try:
-        return sniffer.join()
-    except KeyboardInterrupt:
-        return sniffer.stop()
+        """End the capture; returns the records kept, those already queued on the socket included."""
+        self._stop()
+        self._wait(None)
+        return self.results
