@@ -37,15 +37,15 @@ def lab() -> Iterator[Lab]:
 def test_sr1_gets_the_kernels_echo_reply(lab: Lab) -> None:
     reply = sr1(IP(dst=lab["b"].ipv4) / ICMP(id=77, seq=3) / b"ping", netns=lab["a"].netns, timeout=2)
     assert reply is not None
-    echo = reply.packet[ICMP]
-    assert (echo.type, echo.id, echo.seq) == (0, 77, 3) and reply.packet[IP].src == lab["b"].ipv4
+    echo = reply[ICMP]
+    assert (echo.type, echo.id, echo.seq) == (0, 77, 3) and reply[IP].src == lab["b"].ipv4
     assert bytes(echo.payload or b"") == b"ping"
 
 
 def test_sr1_over_ipv6(lab: Lab) -> None:
     reply = sr1(IPv6(dst=lab["b"].ipv6) / ICMPv6EchoRequest(id=5, seq=1), netns=lab["a"].netns, timeout=2)
-    assert reply is not None and ICMPv6EchoReply in reply.packet
-    assert reply.packet[ICMPv6EchoReply].id == 5
+    assert reply is not None and ICMPv6EchoReply in reply
+    assert reply[ICMPv6EchoReply].id == 5
 
 
 def test_a_syn_to_a_listening_port_gets_syn_ack(lab: Lab) -> None:
@@ -54,14 +54,14 @@ def test_a_syn_to_a_listening_port_gets_syn_ack(lab: Lab) -> None:
         server.listen()
         port = server.getsockname()[1]
         reply = sr1(IP(dst=lab["b"].ipv4) / TCP(sport=41000, dport=port, flags="S"), netns=lab["a"].netns)
-    assert reply is not None and reply.packet[TCP].flags == "SA"
+    assert reply is not None and reply[TCP].flags == "SA"
 
 
 def test_udp_to_a_closed_port_is_matched_through_the_icmp_error(lab: Lab) -> None:
     probe = IP(dst=lab["b"].ipv4) / UDP(sport=41001, dport=33434) / b"probe"
     reply = sr1(probe, netns=lab["a"].netns, timeout=2)
     assert reply is not None
-    error = reply.packet[ICMP]
+    error = reply[ICMP]
     assert (error.type, error.code) == (3, 3)  # port unreachable, quoting the probe
     assert error.payload is not None and error.payload[UDP].dport == 33434
 
@@ -78,7 +78,7 @@ def test_sr_separates_answered_from_unanswered(lab: Lab) -> None:
 
 def test_a_packet_set_is_sent_whole(lab: Lab) -> None:
     results = sr(IP(dst=lab["b"].ipv4) / ICMP(id=9, seq=[10, 11, 12]), netns=lab["a"].netns, timeout=1.5)
-    assert sorted(reply.packet[ICMP].seq for _, reply in results.answered) == [10, 11, 12]
+    assert sorted(reply[ICMP].seq for _, reply in results.answered) == [10, 11, 12]
 
 
 def test_send_counts_and_the_debug_mode_explains(lab: Lab) -> None:
@@ -102,7 +102,7 @@ def test_srp1_gets_the_kernels_arp_reply(lab: Lab) -> None:
     interface = lab["a"].interfaces["b"].name
     reply = srp1(Ether() / ARP(pdst=lab["b"].ipv4, psrc=lab["a"].ipv4), interface, netns=lab["a"].netns)
     assert reply is not None
-    answer = reply.packet[ARP]
+    answer = reply[ARP]
     assert (int(answer.op), answer.psrc, answer.hwsrc) == (2, lab["b"].ipv4, lab["b"].interfaces["a"].mac)
 
 
@@ -122,8 +122,8 @@ def test_a_neighbour_solicitation_gets_the_kernels_advertisement(lab: Lab) -> No
         / ICMPv6NDOptSrcLLAddr(lladdr=a.interfaces["b"].mac)
     )
     reply = srp1(probe, a.interfaces["b"].name, netns=a.netns)
-    assert reply is not None and ICMPv6ND_NA in reply.packet
-    assert reply.packet[ICMPv6ND_NA].tgt == target
+    assert reply is not None and ICMPv6ND_NA in reply
+    assert reply[ICMPv6ND_NA].tgt == target
 
 
 def test_sendp_fills_the_macs_and_the_kernel_takes_the_frame(lab: Lab) -> None:
@@ -178,9 +178,9 @@ def test_a_syn_through_each_socket_mode_gets_the_listeners_syn_ack(lab: Lab, mod
             with sockets[mode]() as via:
                 reply = sr1(probe, via=via, timeout=2)
     assert reply is not None
-    segment = reply.packet[TCP]
+    segment = reply[TCP]
     assert (segment.flags, segment.ack, segment.dport) == ("SA", 7001, sport)
-    assert reply.packet[IP].src == b.ipv4 and reply.packet.verify() == []
+    assert reply[IP].src == b.ipv4 and reply.verify() == []
 
 
 def test_the_kernels_resets_are_matched_by_their_sequence_numbers(lab: Lab) -> None:
@@ -190,10 +190,10 @@ def test_the_kernels_resets_are_matched_by_their_sequence_numbers(lab: Lab) -> N
     results = sr(syn, netns=a.netns, timeout=2)
     assert len(results.answered) == 2
     for probe, got in results.answered:  # RST-ACK acknowledging each SYN (RFC 9293 3.10.7.1)
-        assert got.packet[TCP].flags == "RA" and got.packet[TCP].ack == probe[TCP].seq + 1
+        assert got[TCP].flags == "RA" and got[TCP].ack == probe[TCP].seq + 1
     ack = IP(dst=b.ipv4) / TCP(sport=42101, dport=closed, flags="A", seq=1, ack=123456)
     reply = sr1(ack, netns=a.netns, timeout=2)  # a RST without ACK carrying the probe's ack as seq
-    assert reply is not None and reply.packet[TCP].flags == "R" and reply.packet[TCP].seq == 123456
+    assert reply is not None and reply[TCP].flags == "R" and reply[TCP].seq == 123456
 
 
 def test_the_listeners_kernel_filter_keeps_unrelated_traffic_out_of_python(lab: Lab) -> None:
@@ -233,10 +233,10 @@ def test_loopback_goes_out_at_layer_3(lab: Lab) -> None:
 
     a = lab["a"]
     reply = sr1(IP(dst="127.0.0.1") / ICMP(id=31, seq=1), netns=a.netns, timeout=2)
-    assert reply is not None and reply.packet[ICMP].type == 0 and reply.interface == "lo"
+    assert reply is not None and reply[ICMP].type == 0 and reply.sniffed_on == "lo"
     results = srp(Ether() / IP(dst="127.0.0.1") / ICMP(id=32, seq=1), "lo", netns=a.netns, timeout=2)
     [(sent, got)] = results.answered
-    assert isinstance(sent, Ether) and got.packet[ICMP].id == 32  # the frame given, answered at layer 3
+    assert isinstance(sent, Ether) and got[ICMP].id == 32  # the frame given, answered at layer 3
     assert 0 < results.rtt(sent, got) < 0.5
     assert srp1(Ether() / IP(dst="127.0.0.1") / ICMP(id=33), netns=a.netns, timeout=2) is not None
     with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as sink:
