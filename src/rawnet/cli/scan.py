@@ -192,7 +192,7 @@ def scan(
     destination: str, port_spec: PortSpec | None, method: str, retries: int, rate: float | None,
     timeout: float, interface: str | None, source: str | None, only_open: bool, as_json: bool,
 ) -> int:  # fmt: skip
-    """Find which ports of a host are open, closed or filtered (TCP SYN, UDP or IP protocol scan), as nmap.
+    """Find which ports (or IP protocols) of a host are open, closed or filtered, as nmap does.
 
     --syn (nmap -sS) sends a SYN to each port: a SYN-ACK means open (the kernel then resets
     the half-open connection), a RST closed, and an ICMP unreachable (type 3 codes 1, 2, 3,

@@ -171,7 +171,7 @@ def probe_key(probe: Layer) -> Hashable | None:
         if ARP in probe:
             return "arp", str(probe[ARP].pdst)
         return _datagram_key(network_layer(probe))
-    except (RawnetError, IndexError, AttributeError, ValueError):
+    except (RawnetError, IndexError, AttributeError, ValueError, TypeError):
         return None
 
 
@@ -194,11 +194,11 @@ def reply_keys(reply: Layer) -> tuple[Hashable, ...]:
             elif isinstance(layer, ARP):
                 keys.append(("arp", str(layer.psrc)))
         return tuple(keys)
-    except (RawnetError, IndexError, AttributeError, ValueError):
+    except (RawnetError, IndexError, AttributeError, ValueError, TypeError):
         return ()
 
 
-def _datagram_key(network: Layer) -> Hashable:
+def _datagram_key(network: Layer) -> Hashable | None:
     """A datagram's bucket: its transport ports, echo id and seq, ND target, else its protocol.
 
     The same for a probe and for its copy quoted in an ICMP error, which often holds only the
@@ -206,7 +206,7 @@ def _datagram_key(network: Layer) -> Hashable:
     """
     protocol, upper = _upper_layer(network)
     if isinstance(upper, TCP | UDP):
-        return "port", protocol, upper.sport, upper.dport
+        return "port", _TCP if isinstance(upper, TCP) else _UDP, upper.sport, upper.dport
     if isinstance(upper, ICMP) and upper.type == _ECHO_REQUEST:
         return "echo", _ICMP, upper.id, upper.seq
     if isinstance(upper, ICMPv6EchoRequest):
@@ -217,17 +217,18 @@ def _datagram_key(network: Layer) -> Hashable:
         head = bytes(upper.load)
         if protocol in (_TCP, _UDP) and len(head) >= 4:
             return "port", protocol, int.from_bytes(head[:2], "big"), int.from_bytes(head[2:4], "big")
-        echo = {_ICMP: _ECHO_REQUEST, _ICMPV6: _ECHOV6_REQUEST}.get(protocol)
+        echo = {_ICMP: _ECHO_REQUEST, _ICMPV6: _ECHOV6_REQUEST}.get(protocol or 0)
         if echo is not None and len(head) >= 8 and head[0] == echo:
             return "echo", protocol, int.from_bytes(head[4:6], "big"), int.from_bytes(head[6:8], "big")
-    return "proto", protocol
+    return None if protocol is None else ("proto", protocol)  # (None: compared with every reply)
 
 
-def _upper_layer(network: Any) -> tuple[int, Layer | None]:
-    """The upper-layer protocol number of a datagram (after IPv6 extension headers) and its layer."""
-    protocol = int(network.proto if isinstance(network, IP) else network.nh)
+def _upper_layer(network: Any) -> tuple[int | None, Layer | None]:
+    """The upper-layer protocol number of a datagram (after IPv6 extension headers; None when an
+    extension header leaves it to be computed) and its layer."""
+    protocol = network.proto if isinstance(network, IP) else network.nh
     upper = network.payload
     while isinstance(upper, _EXTENSIONS):
-        protocol = int(upper.nh)
+        protocol = upper.nh
         upper = upper.payload
-    return protocol, upper
+    return None if protocol is None else int(protocol), upper

@@ -301,7 +301,7 @@ def _repeat(
             transmit(packet)
             total += 1
             if keep:
-                sent.append(packet)
+                sent.append(packet.copy())  # (each with its own sent_time)
             if verbose:
                 sys.stdout.write(".")
                 sys.stdout.flush()
