@@ -13,8 +13,9 @@ import pytest
 
 from rawnet import IP, UDP, Layer
 from rawnet.errors import SendError
-from rawnet.net.exchange import Exchange, Interrupted, Query, layer3_link
+from rawnet.net.exchange import Exchange, Interrupted, Query
 from rawnet.net.lab import Lab
+from rawnet.net.links import layer3_link
 from rawnet.net.sendrecv import sr
 
 

@@ -319,7 +319,9 @@ def test_sr_returns_scapys_pair_and_sr1_the_answer_itself(lab: Lab) -> None:
     from rawnet import PacketList, SndRcvList
 
     a, b = lab["a"], lab["b"]
-    results = sr(IP(dst=[b.ipv4, "198.18.1.99"]) / ICMP(id=41, seq=1), netns=a.netns, timeout=1)
+    results = sr(
+        IP(dst=[b.ipv4, "198.18.1.98"]) / ICMP(id=41, seq=1), netns=a.netns, timeout=1
+    )  # (.98: nobody)
     ans, unans = results
     assert len(results) == 2 and results[0] is ans and isinstance(results, tuple)
     assert isinstance(ans, SndRcvList) and isinstance(unans, PacketList)
@@ -331,7 +333,7 @@ def test_sr_returns_scapys_pair_and_sr1_the_answer_itself(lab: Lab) -> None:
         and results.rtt(query, answer) == answer.time - query.sent_time
     )
     assert (answer.sniffed_on, answer.direction, answer.wirelen) == (a.interfaces["b"].name, 0, 28)
-    assert [packet[IP].dst for packet in unans] == ["198.18.1.99"]
+    assert [packet[IP].dst for packet in unans] == ["198.18.1.98"]
     reply = sr1(IP(dst=b.ipv4) / ICMP(id=42, seq=1), netns=a.netns, timeout=1)
     assert isinstance(reply, IP) and reply[ICMP].id == 42 and reply.time is not None
 
@@ -438,12 +440,15 @@ def test_sr1_works_inside_a_running_event_loop_and_asr_awaits(lab: Lab) -> None:
         blocking = sr1(IP(dst=b.ipv4) / ICMP(id=46, seq=1), netns=a.netns, timeout=1)  # (old: loop running)
         awaited = await asr1(IP(dst=b.ipv4) / ICMP(id=46, seq=2), netns=a.netns, timeout=1)
         ans, _ = await asr(IP(dst=b.ipv4) / ICMP(id=46, seq=[3, 4]), netns=a.netns, timeout=1)
-        task = asyncio.ensure_future(asr(IP(dst="198.18.1.99") / ICMP(), netns=a.netns, timeout=30))
-        await asyncio.sleep(0.3)
-        started = time.perf_counter()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        with lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound: no answer at all
+            silent.bind((b.ipv4, 0))
+            never = IP(dst=b.ipv4) / UDP(sport=42700, dport=silent.getsockname()[1])
+            task = asyncio.ensure_future(asr(never, netns=a.netns, timeout=30))
+            await asyncio.sleep(0.3)
+            started = time.perf_counter()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
         return blocking, awaited, len(ans), time.perf_counter() - started
 
     blocking, awaited, answered, cancelled_in = asyncio.run(main())

@@ -13,7 +13,8 @@ import click
 
 from rawnet.cli.common import ADDRESS, NO_REPLY, OK, Output, RttStats
 from rawnet.cli.probe import check_family, count_option, positive, report_timeouts, seconds_option
-from rawnet.net.exchange import Exchange, Query, layer2_link
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer2_link
 from rawnet.net.matching import answers_frame
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, next_hop, source_for
 from rawnet.net.sendrecv import solicitation

@@ -38,7 +38,8 @@ from rawnet.cli.probe import (
     syn,
 )
 from rawnet.errors import SendError
-from rawnet.net.exchange import Exchange, Query, layer3_link
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer3_link
 from rawnet.wire import TCP, UDP, IPv6, Layer
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from rawnet.cli.common import Output, RttStats
 from rawnet.cli.sender import RING, Options, Run, Template, show_sent, tcp_flags
-from rawnet.net.exchange import Exchange, Link, Query, reply_listener
+from rawnet.net.exchange import Exchange, Link, Query
+from rawnet.net.links import reply_listener
 from rawnet.wire import ICMP, IP, TCP, UDP, ICMPv6, Layer
 from rawnet.wire.icmp import code_name, type_name
 from rawnet.wire.icmpv6 import ICMPv6Type

@@ -35,7 +35,8 @@ from rawnet.cli.probe import (
     source_option,
     syn,
 )
-from rawnet.net.exchange import Exchange, Query, layer3_link
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer3_link
 from rawnet.net.matching import answers
 from rawnet.wire import ICMP, TCP, UDP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
 from rawnet.wire.numbers import IPProto

@@ -33,7 +33,8 @@ from rawnet.cli.probe import (
     source_option,
     syn,
 )
-from rawnet.net.exchange import Exchange, Query, layer3_link
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer3_link
 from rawnet.wire import ICMP, TCP, UDP, ICMPv6EchoReply, Layer
 
 _TIME_EXCEEDED = ((4, 11), (6, 3))  # (IP version, ICMP type)

@@ -27,17 +27,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal, overload
 
 from rawnet.errors import RawnetError
-from rawnet.net.exchange import (
-    Exchange,
-    Interrupted,
-    Link,
-    Query,
-    Senders,
-    layer2_link,
-    layer3_link,
-    pace,
-    reply_listener,
-)
+from rawnet.net.exchange import Exchange, Interrupted, Link, Query, pace
+from rawnet.net.links import Senders, layer2_link, layer3_link, reply_listener
 from rawnet.net.matching import answers_frame, network_layer
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, neighbour_mac, next_hop, source_for
 from rawnet.net.sockets import RawSocket
