@@ -455,3 +455,21 @@ def test_sr1_works_inside_a_running_event_loop_and_asr_awaits(lab: Lab) -> None:
     assert blocking is not None and blocking[ICMP].seq == 1
     assert awaited is not None and awaited[ICMP].seq == 2 and answered == 2
     assert cancelled_in < 0.5
+
+
+@pytest.mark.parametrize(
+    ("address", "mac"),
+    [
+        ("224.0.0.251", "01:00:5e:00:00:fb"),  # RFC 1112 6.4: the group's low 23 bits
+        ("239.255.130.7", "01:00:5e:7f:82:07"),
+        ("ff02::1", "33:33:00:00:00:01"),  # RFC 2464 7: the group's last 32 bits
+        ("ff02::1:ff00:2", "33:33:ff:00:00:02"),
+        ("255.255.255.255", "ff:ff:ff:ff:ff:ff"),
+        ("198.18.1.2", None),
+        ("2001:db8::2", None),
+    ],
+)
+def test_the_ethernet_address_of_a_group(address: str, mac: str | None) -> None:
+    from rawnet.net.sendrecv import group_mac
+
+    assert group_mac(address) == mac

@@ -184,7 +184,7 @@ class Exchange:
         #: With debug: "<reply summary>: <why each waiting probe turned it down>".
         self.rejected: list[str] = []
         self._pending = _Table()
-        self._order: deque[Query] = deque()  # pending queries, in the order sent (lazily cleaned)
+        self._order: deque[Query] = deque()  # with max_pending: the queries in the order sent
         self._deadlines: list[tuple[float, int, Query]] = []  # a heap
         self._serial = itertools.count()
         self._keep = duplicates
@@ -257,9 +257,13 @@ class Exchange:
         if query.state != PENDING:
             query.state = PENDING
             self._pending.add(query)
-            self._order.append(query)
-            if self.max_pending is not None and self._pending.size > self.max_pending:
-                self._drop_oldest()
+            if self.max_pending is not None:  # (the order is kept only where it is needed)
+                order = self._order
+                order.append(query)
+                while order[0].state != PENDING:  # (answered or expired since: let go)
+                    order.popleft()
+                if self._pending.size > self.max_pending:
+                    self._drop_oldest()
         query.deadline = None if timeout is None else time.perf_counter() + timeout
         if query.deadline is not None:
             heapq.heappush(self._deadlines, (query.deadline, next(self._serial), query))
