@@ -41,6 +41,10 @@ _NET = {
     "sendp": "rawnet.net.sendrecv",
     "srp": "rawnet.net.sendrecv",
     "srp1": "rawnet.net.sendrecv",
+    "asr": "rawnet.net.sendrecv",
+    "asr1": "rawnet.net.sendrecv",
+    "arping": "rawnet.net.probing",
+    "traceroute": "rawnet.net.probing",
     "AsyncSniffer": "rawnet.net.capture",
     "Lab": "rawnet.net.lab",
 }

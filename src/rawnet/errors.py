@@ -64,3 +64,18 @@ class InputError(RawnetError, ValueError):
 
 class InterfaceError(RawnetError, OSError):
     """An interface that does not exist (in the namespace the socket lives in)."""
+
+
+class SendError(RawnetError, OSError):
+    """The kernel refused to send a packet: the message names the packet, the reason and the fix.
+
+    ``errno`` keeps the kernel's error number (an OSError, as before rawnet named it).
+    """
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
+class PacketTooBigError(SendError):
+    """A packet longer than the MTU of the link it leaves on: cut it with rawnet.fragment()."""

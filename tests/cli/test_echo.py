@@ -104,7 +104,7 @@ def test_the_tcp_server_answers_a_crafted_syn_and_serves_the_seed_s_client(lab: 
     a, b = lab["a"], lab["b"]
     with server(lab, "b", "--tcp", "--host", b.ipv4, "-c", "1") as tcp:
         reply = sr1(IP(dst=b.ipv4) / TCP(sport=40000, dport=PORT, flags="S", seq=1000), netns=a.netns)
-        assert reply is not None and reply.packet[TCP].flags == "SA" and reply.packet[TCP].ack == 1001
+        assert reply is not None and reply[TCP].flags == "SA" and reply[TCP].ack == 1001
         client = rawnet(lab, "a", "echo", "client", "--tcp", "--host", b.ipv4)
         assert client.returncode == 0, client.stderr
         assert client.stdout.splitlines() == ["the data received is byebye"]

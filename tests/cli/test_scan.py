@@ -138,6 +138,38 @@ def test_udp_scan_sends_a_service_its_own_request(lab: Lab, tmp_path: Path) -> N
     assert all(re.search(rf"^{port}/udp +closed ", result.stdout, re.M) for port in (9, 53, 123, 161, 5353))
 
 
+def test_protocol_scan_pairs_each_protocol_unreachable_with_its_own_probe(lab: Lab, tmp_path: Path) -> None:
+    # nmap -sO: b's kernel answers an echo (1), resets an ACK (6), sends a port unreachable to the
+    # UDP probe (17), and a protocol unreachable for each protocol it does not speak, quoting the
+    # probe: each is matched through the protocol it quotes (the old matcher took the first probe).
+    b = lab["b"]
+    with tcpdump(lab, "b", link(lab, "b", "a"), "ip", tmp_path / "protocols.pcap") as capture:
+        result = rawnet(lab, "a", "scan", b.ipv4, "-sO", "-p", "1,6,17,47,253,254", "-w", "0.3", "--json")
+        table = rawnet(lab, "a", "scan", b.ipv4, "--protocol", "-p", "1,253", "-w", "0.3")
+    assert result.returncode == 0, result.stderr
+    states = {
+        record["port"]: (record["state"], record["reason"], record["service"])
+        for record in json_lines(result.stdout)[:-1]
+    }
+    assert states == {
+        1: ("open", "echo-reply", "icmp"),
+        6: ("open", "tcp-response", "tcp"),
+        17: ("open", "port-unreach", "udp"),
+        47: ("closed", "proto-unreach", "gre"),
+        253: ("closed", "proto-unreach", "unknown"),
+        254: ("closed", "proto-unreach", "unknown"),
+    }
+    assert statistics(result)["protocol"] == "ip"
+    ours = f"eth.src == {lab['a'].interfaces['b'].mac}"  # (b's errors quote a's probes: ip.src would match)
+    sent = sorted(int(row[0]) for row in tshark_fields(capture, "ip.proto", display_filter=ours))
+    assert sent == [1, 1, 6, 17, 47, 253, 253, 254]  # one probe each (the table's: 1 and 253 again)
+    assert lines_of(table)[3:6] == [
+        "PROTOCOL STATE  SERVICE",
+        "1        open   icmp",
+        "253      closed unknown",
+    ]
+
+
 def test_scan_rate_spaces_the_probes(lab: Lab, tmp_path: Path) -> None:
     with tcpdump(
         lab, "b", link(lab, "b", "a"), "tcp[tcpflags] == tcp-syn", tmp_path / "rate.pcap"
@@ -173,6 +205,7 @@ def test_scan_interface_and_source(lab: Lab, tmp_path: Path) -> None:
     [
         (["scan", "198.18.1.2", "-p", "70000"], ["rawnet scan", "70000"]),
         (["scan", "198.18.1.2", "-p", "++80"], ["no + or ++"]),
+        (["scan", "198.18.1.2", "-sO", "-p", "256"], ["-sO takes protocol numbers 0-255"]),
         (["scan", "198.18.1.2", "-p", "80", "--rate", "0"], ["--rate"]),
         (["scan", "198.18.1.2", "-p", "80", "--retries", "-1"], ["--retries"]),
         (["scan", "198.18.1.2", "-p", "80", "-e", "nosuch0"], ["no interface named 'nosuch0'"]),

@@ -116,10 +116,10 @@ def test_the_listening_tcp_server_answers_rawnets_syn(lab: Lab) -> None:
             IP(dst=b.ipv4) / TCP(sport=40200, dport=PORT, flags="S", seq=1000), netns=a.netns, timeout=2
         )
         assert reply is not None
-        segment = reply.packet[TCP]
+        segment = reply[TCP]
         assert segment.flags == "SA"
         assert (segment.ack, segment.sport, segment.dport) == (1001, PORT, 40200)
-        assert reply.packet[IP].src == b.ipv4
+        assert reply[IP].src == b.ipv4
         # a's kernel knows no such connection and resets it: the server still waits for a client.
         assert tcp_server.poll() is None
         assert client(lab, "a", "tcp_client.py", b.ipv4) == ["the data received is byebye"]

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from rawnet import ARP, ICMP, IP, TCP, UDP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
-from rawnet.net.matching import answers, answers_frame, quoted_datagram
+from rawnet import (
+    ARP,
+    ICMP,
+    IP,
+    TCP,
+    UDP,
+    ICMPv6DestUnreach,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    IPv6,
+    IPv6ExtHdrHopByHop,
+    Layer,
+)
+from rawnet.net.matching import answers, answers_frame, probe_key, quoted_datagram, reply_keys
 from rawnet.wire import ICMPv6ND_NA, ICMPv6ND_NS
 
 A, B, C = "198.18.0.1", "198.18.0.2", "198.18.0.3"
@@ -95,3 +107,65 @@ def test_arp_replies_answer_the_address_asked_about() -> None:
     assert answers_frame(ARP(op=2, psrc=B, pdst=A), ask) == ""
     assert answers_frame(ARP(op=2, psrc=C, pdst=A), ask) == f"about {C}, not {B}"
     assert answers_frame(ARP(op=1, psrc=B, pdst=A), ask) == "not an ARP reply"
+
+
+@pytest.mark.parametrize(
+    ("probe", "quoted", "reason"),
+    [
+        (IP(src=A, dst=B, proto=253), IP(src=A, dst=B, proto=253), ""),
+        (
+            IP(src=A, dst=B, proto=6),
+            IP(src=A, dst=B, proto=253),
+            "the ICMP error quotes protocol 253, the probe is 6",
+        ),
+        (
+            IP(src=A, dst=B, id=7) / UDP(dport=53),
+            IP(src=A, dst=B, id=8) / UDP(dport=53),
+            "the ICMP error quotes IP id 8, the probe has 7",
+        ),
+        (
+            IP(src=A, dst=B, id=0) / UDP(dport=53),
+            IP(src=A, dst=B, id=8) / UDP(dport=53),
+            "",
+        ),  # id 0: the kernel's
+        (
+            IPv6(src="2001:db8::1", dst="2001:db8::2", nh=253),
+            IPv6(src="2001:db8::1", dst="2001:db8::2", nh=254),
+            "the ICMP error quotes next header 254, the probe has 253",
+        ),
+    ],
+)
+def test_an_icmp_error_quotes_the_probes_protocol_and_id(probe: Layer, quoted: Layer, reason: str) -> None:
+    back = IPv6(src="2001:db8::3", dst="2001:db8::1") if IPv6 in probe else IP(src=C, dst=A)
+    error = back / (ICMP(type=3, code=2) if IP in probe else ICMPv6DestUnreach(code=4))
+    reply = type(back).decode(bytes(error / quoted))
+    assert answers(reply, probe) == reason
+    if not reason:
+        assert probe_key(probe) in reply_keys(reply)
+
+
+@pytest.mark.parametrize(
+    ("probe", "reply"),
+    [
+        (UDP_PROBE, IP(src=B, dst=A) / UDP(sport=53, dport=5000)),
+        (UDP_PROBE, IP(src=C, dst=A) / ICMP(type=3, code=3) / bytes(UDP_PROBE)[:28]),  # an 8-byte quote
+        (IP(src=A, dst=B) / ICMP(id=7, seq=1), IP(src=B, dst=A) / ICMP(type=0, id=7, seq=1)),
+        (
+            IP(src=A, dst=B) / ICMP(id=7, seq=1),
+            IP(src=C, dst=A) / ICMP(type=11) / bytes(IP(src=A, dst=B) / ICMP(id=7, seq=1)),
+        ),
+        (
+            IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrHopByHop() / TCP(sport=1, dport=2, seq=9),
+            IPv6(src="2001:db8::2", dst="2001:db8::1") / TCP(sport=2, dport=1, flags="RA", ack=10),
+        ),
+        (
+            IPv6(src="2001:db8::1", dst="ff02::1:ff00:2") / ICMPv6ND_NS(tgt="2001:db8::2"),
+            IPv6(src="2001:db8::2", dst="2001:db8::1") / ICMPv6ND_NA(tgt="2001:db8::2"),
+        ),
+        (ARP(op=1, psrc=A, pdst=B), ARP(op=2, psrc=B, pdst=A)),
+    ],
+)
+def test_a_reply_shares_the_bucket_of_the_probe_it_answers(probe: Layer, reply: Layer) -> None:
+    decoded = type(reply).decode(bytes(reply))  # (as received: quotes decoded from bytes)
+    assert answers_frame(decoded, probe) == ""
+    assert probe_key(probe) is not None and probe_key(probe) in reply_keys(decoded)

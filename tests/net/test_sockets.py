@@ -220,6 +220,35 @@ def test_a_frame_longer_than_the_mtu_is_a_clear_error(lab: Lab) -> None:
         raw.send(frame_to_b(lab, 9, bytes(2000)))
 
 
+def test_an_l2_socket_refuses_a_packet_without_a_link_header(lab: Lab) -> None:
+    from rawnet import ICMP
+    from rawnet.errors import InputError
+
+    # (it used to send a 28-byte frame whose "Ethernet header" was the IP header)
+    with (
+        RawSocket.l2(lab["a"].interfaces["b"].name, netns=lab["a"].netns) as raw,
+        pytest.raises(
+            InputError, match=r"sends whole Ethernet frames.*begins with IP: put Ether\(\) in front"
+        ),
+    ):
+        raw.send(IP(dst=lab["b"].ipv4) / ICMP())
+
+
+def test_asend_on_an_l3_socket_inside_an_event_loop(lab: Lab) -> None:
+    import asyncio
+
+    async def exchange() -> tuple[bytes, tuple[str, int]]:
+        with udp_sink(lab) as sink, RawSocket.l3(socket.IPPROTO_UDP, netns=lab["a"].netns) as raw:
+            # The UDP checksum needs the route's source: a netlink question the running loop
+            # used to make fail ("This event loop is already running").
+            await raw.asend(UDP(sport=40030, dport=sink.getsockname()[1]) / b"l3 async", lab["b"].ipv4)
+            assert source_for(lab["b"].ipv4, netns=lab["a"].netns) == lab["a"].ipv4  # (sync, in the loop)
+            data, sender = await asyncio.get_running_loop().run_in_executor(None, sink.recvfrom, 100)
+            return data, sender
+
+    assert asyncio.run(exchange()) == (b"l3 async", (lab["a"].ipv4, 40030))
+
+
 def test_blocking_timeout_and_non_blocking_modes(lab: Lab) -> None:
     import select
 

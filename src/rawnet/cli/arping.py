@@ -1,36 +1,26 @@
 """rawnet arping: who has an address on a link (ARP who-has; IPv6: a neighbour solicitation), as arping asks.
 
-Builds the request and the lines; pacing and matching are probe.py's, the frame rules sendrecv's.
+Builds the request and the lines; pacing and matching are the exchange engine's, the frame
+rules matching.answers_frame's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
-import time
 
 import click
 
 from rawnet.cli.common import ADDRESS, NO_REPLY, OK, Output, RttStats
-from rawnet.cli.probe import (
-    Probe,
-    Replies,
-    check_family,
-    count_option,
-    match,
-    paced_exchange,
-    positive,
-    report_timeouts,
-    rtt_of,
-    seconds_option,
-)
-from rawnet.net.bpf import attach_filter, compile_filter
+from rawnet.cli.probe import check_family, count_option, positive, report_timeouts, seconds_option
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer2_link
 from rawnet.net.matching import answers_frame
 from rawnet.net.routes import interface_ipv4, interface_mac, is_loopback, next_hop, source_for
 from rawnet.net.sendrecv import solicitation
-from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ARP, Ether, Layer
 
+_PACKET_HOST = 0  # sll_pkttype of a frame sent to this host's MAC (a unicast reply)
 _BROADCAST = "ff:ff:ff:ff:ff:ff"
 
 
@@ -74,43 +64,29 @@ def arping(
         source = interface_ipv4(interface)
         request = Ether(src=mac, dst=_BROADCAST) / ARP(op=1, hwsrc=mac, psrc=source, pdst=address)
         expression = "arp"
-    sock = RawSocket.l2(interface)
-    try:
-        attach_filter(sock.socket, compile_filter(expression))
-    except BaseException:
-        sock.close()
-        raise
-    replies = Replies(sock)
     out = Output(as_json)
-    out.line(f"{'NDPING' if six else 'ARPING'} {address} from {source} {interface}")
     stats = RttStats()
 
-    def transmit(number: int) -> tuple[Layer, float]:
-        stats.sent += 1
-        at = time.time()
-        sock.send(request)
-        return request, at
-
-    def take(got: Received, pending: dict[int, Probe]) -> None:
-        answered = match(got.packet, pending, answers_frame)  # (the oldest request waiting)
-        if answered is None:
-            return
-        del pending[answered.number]
-        rtt = rtt_of(got, answered)
+    def answered(query: Query, reply: Layer) -> None:
+        rtt = query.rtt(reply)
         stats.add(rtt)
-        who = str(got.packet[Ether].src) if six else str(got.packet[ARP].hwsrc)
-        kind = "Unicast" if got.direction == "host" else "Broadcast"
+        who = str(reply[Ether].src) if six else str(reply[ARP].hwsrc)
+        kind = "Unicast" if reply.direction == _PACKET_HOST else "Broadcast"
         out.line(
             f"{kind} reply from {address} [{who.upper()}]  {rtt * 1e3:.3f}ms",
-            {"type": "reply", "seq": answered.number, "from": address, "mac": who.lower(),
+            {"type": "reply", "seq": query.number, "from": address, "mac": who.lower(),
              "unicast": kind == "Unicast", "rtt_ms": round(rtt * 1e3, 3)},
         )  # fmt: skip
 
-    try:
+    def step(index: int) -> None:
+        stats.sent += 1  # (each request its own copy: its own sent_time)
+        exchange.send(Query(request.copy(), number=index + 1), timeout=timeout)
+
+    link = layer2_link(interface, [request], filter=expression, nofilter=True)
+    with Exchange(link, rule=answers_frame, on_answer=answered, on_expire=report_timeouts(out)) as exchange:
+        out.line(f"{'NDPING' if six else 'ARPING'} {address} from {source} {interface}")
         with contextlib.suppress(KeyboardInterrupt):
-            paced_exchange(count, interval, timeout, replies, transmit, take, report_timeouts(out))
-    finally:
-        replies.close()
+            exchange.paced(step, count=count, interval=interval)  # (the oldest request waiting answers)
     record = stats.record()
     record.update(target=address, interface=interface)
     out.line(f"Sent {stats.sent} probes ({stats.sent} {'multicast' if six else 'broadcast'}(s))")

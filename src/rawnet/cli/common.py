@@ -1,4 +1,4 @@
-"""What every subcommand shares: exit codes, option types, output (text, JSON lines), pacing, RTT statistics.
+"""What every subcommand shares: exit codes, option types, output (text, JSON lines), RTT statistics.
 
 Option types turn bad input into click usage errors (exit 2) before anything is opened; the
 Output object writes results to stdout (a line of text, or one JSON object per line with
@@ -12,7 +12,6 @@ import json
 import math
 import socket
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -237,23 +236,3 @@ class RttStats:
             average = sum(self.rtts) / len(self.rtts) * 1e3
             text.append(f"round-trip min/avg/max = {low:.3f}/{average:.3f}/{high:.3f} ms")
         return text
-
-
-def paced(count: int, interval: float) -> Iterator[int]:
-    """Yield 0, 1, ... (``count`` times; 0 = forever) at ``interval`` seconds apart, by deadline.
-
-    Each packet's time is start + k * interval, so no drift accumulates from sleep's overshoot;
-    the last ~200 us are spun rather than slept, which gives microsecond precision.
-    """
-    start = time.perf_counter()
-    index = 0
-    while count == 0 or index < count:
-        if interval:
-            due = start + index * interval
-            wait = due - time.perf_counter()
-            if wait > 0.0002:
-                time.sleep(wait - 0.0002)
-            while time.perf_counter() < due:
-                pass
-        yield index
-        index += 1

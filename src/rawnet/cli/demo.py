@@ -298,13 +298,12 @@ def _ping(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
         if not results.answered:
             report.line(f"{version}: no reply from {probe.dst} within {TIMEOUT:g} s")  # type: ignore[attr-defined]
             continue
-        sent, got = results.answered[0]
-        reply = got.packet
+        sent, reply = results.answered[0]
         echoed = (ICMP in reply and reply[ICMP].type == 0) or ICMPv6EchoReply in reply
         kind = "echo reply" if echoed else reply.summary_safe()
         network: Any = reply[IP] if IP in reply else reply[IPv6]
         limit = f"ttl={network.ttl}" if IP in reply else f"hlim={network.hlim}"
-        rtt = results.rtt(sent, got) * 1e3
+        rtt = results.rtt(sent, reply) * 1e3
         rtts[version] = round(rtt, 3)
         report.line(f"{version}: {kind} from {network.src}: icmp_seq=1 {limit} time={rtt:.3f} ms")
         answered += echoed and str(network.src) in (b.ipv4, b.ipv6)
@@ -347,11 +346,10 @@ def _traceroute(lab: Lab, report: Report, watch: Watch, server: Server, server_l
 def _hops(results: Results) -> dict[int, tuple[str, str, float]]:
     """TTL -> (who answered, what, rtt ms)."""
     hops = {}
-    for probe, got in results.answered:
-        reply = got.packet
+    for probe, reply in results.answered:
         icmp_type = int(reply[ICMP].type) if ICMP in reply else -1
         kind = {0: "echo reply", 11: "time exceeded"}.get(icmp_type, reply.summary_safe())
-        hops[int(probe[IP].ttl)] = (str(reply[IP].src), kind, results.rtt(probe, got) * 1e3)
+        hops[int(probe[IP].ttl)] = (str(reply[IP].src), kind, results.rtt(probe, reply) * 1e3)
     return hops
 
 
@@ -365,7 +363,7 @@ def _scan(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
     report.sent += len(SCAN_PORTS)
     states: dict[int, str] = {port: "filtered (no answer)" for port in SCAN_PORTS}
     for probe, got in results.answered:
-        flags = int(got.packet[TCP].flags) if TCP in got.packet else 0
+        flags = int(got[TCP].flags) if TCP in got else 0
         port = int(probe[TCP].dport)
         if flags & 0x12 == 0x12:
             states[port] = "open (SYN-ACK)"

@@ -20,8 +20,6 @@ from rawnet.cli.probe import (
     PORT,
     PORT_UNREACHABLE,
     TTL,
-    Probe,
-    armed,
     check_family,
     count_option,
     describe,
@@ -31,18 +29,17 @@ from rawnet.cli.probe import (
     hop_limit,
     icmp_error,
     ip_header,
-    match,
     network,
     nth_port,
-    paced_exchange,
     positive,
     probe_source,
     report_timeouts,
-    rtt_of,
     seconds_option,
     syn,
 )
-from rawnet.net.sockets import Received
+from rawnet.errors import SendError
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer3_link
 from rawnet.wire import TCP, UDP, IPv6, Layer
 
 
@@ -74,10 +71,9 @@ class _PingRun:
             return error is None or error in PORT_UNREACHABLE
         return error is None
 
-    def line(self, got: Received, seq: int, rtt: float, duplicate: bool) -> tuple[str, dict[str, Any]]:
-        packet = got.packet
+    def line(self, packet: Layer, seq: int, rtt: float, duplicate: bool) -> tuple[str, dict[str, Any]]:
         header = network(packet)
-        size, source, ttl = _payload_length(got), str(header.src), hop_limit(header)
+        size, source, ttl = _payload_length(packet), str(header.src), hop_limit(header)
         record: dict[str, Any] = {
             "type": "reply", "seq": seq, "from": source, "bytes": size, "ttl": ttl,
             "rtt_ms": round(rtt * 1e3, 3), "protocol": self.mode, "duplicate": duplicate,
@@ -96,11 +92,11 @@ class _PingRun:
         return text + (" (DUP!)" if duplicate else ""), record
 
 
-def _payload_length(got: Received) -> int:
+def _payload_length(packet: Layer) -> int:
     """Bytes after the IP header (what ping reports as the reply's size)."""
-    header = network(got.packet)
+    header = network(packet)
     length = 40 if isinstance(header, IPv6) else int(header.ihl) * 4
-    return max(0, got.length - length)
+    return max(0, (packet.wirelen or len(packet)) - length)
 
 
 def _interface_or_source(through: str | None) -> tuple[str | None, str | None]:
@@ -201,66 +197,59 @@ def ping(
     first = run.probe(1, source)
     stats = RttStats()
     errors = 0
-    done: dict[int, Probe] = {}  # answered probes, for duplicates
 
-    with armed(first, interface=interface) as (replies, sender):
+    def answered(query: Query, reply: Layer) -> None:
+        nonlocal errors
+        if run.alive(reply):
+            rtt = query.rtt(reply)
+            stats.add(rtt)
+            if not quiet or as_json:
+                out.line(*run.line(reply, query.number, rtt, False))
+            return
+        errors += 1
+        error = icmp_error(reply)
+        where = str(network(reply).src)
+        description = describe(error) if error else "unexpected reply"
+        if not quiet or as_json:
+            out.line(
+                f"From {where} icmp_seq={query.number} {description}",
+                {"type": "error", "seq": query.number, "from": where, "message": description},
+            )
 
-        def transmit(number: int) -> tuple[Layer, float] | None:
-            nonlocal errors
-            packet = first if number == 1 else run.probe(number, source)
-            stats.sent += 1
-            try:
-                return packet, sender.send(packet)
-            except PermissionError:
-                raise
-            except OSError as error:  # (as ping: counted as an error, and the run goes on)
-                errors += 1
-                out.note(f"rawnet ping: probe {number}: {error.strerror or error}")
-                return None
+    def duplicate(query: Query, reply: Layer) -> None:
+        if run.alive(reply):  # (a repeated error is not counted again)
+            stats.duplicates += 1
+            if not quiet or as_json:
+                out.line(*run.line(reply, query.number, query.rtt(reply), True))
 
-        def take(got: Received, pending: dict[int, Probe]) -> None:
-            nonlocal errors
-            probe, duplicate = match(got.packet, pending), False
-            if probe is None:
-                probe, duplicate = match(got.packet, done), True
-            if probe is None:
-                return
-            if not duplicate:
-                del pending[probe.number]
-                done[probe.number] = probe
-                if len(done) > 128:
-                    del done[next(iter(done))]
-            if run.alive(got.packet):
-                rtt = rtt_of(got, probe)
-                if duplicate:
-                    stats.duplicates += 1
-                else:
-                    stats.add(rtt)
-                text, record = run.line(got, probe.number, rtt, duplicate)
-                if not quiet or as_json:
-                    out.line(text, record)
-            elif not duplicate:
-                errors += 1
-                error = icmp_error(got.packet)
-                where = str(network(got.packet).src)
-                description = describe(error) if error else "unexpected reply"
-                if not quiet or as_json:
-                    out.line(
-                        f"From {where} icmp_seq={probe.number} {description}",
-                        {"type": "error", "seq": probe.number, "from": where, "message": description},
-                    )
+    def failed(query: Query, error: SendError) -> None:  # (as ping: counted, and the run goes on)
+        nonlocal errors
+        errors += 1
+        out.note(f"rawnet ping: probe {query.number}: {error}")
 
-        header = 40 if ":" in destination else 20
-        transport = {"tcp": 20, "udp": 8}.get(mode, 8)
-        what = {"tcp": f" TCP SYN to port {port},", "udp": f" UDP to port {port},"}.get(mode, "")
-        origin = "" if through is None else f" from {source}" + (f" {interface}" if interface else "")
+    def step(index: int) -> None:
+        number = index + 1
+        stats.sent += 1
+        exchange.send(
+            Query(first if number == 1 else run.probe(number, source), number=number), timeout=timeout
+        )
+
+    header = 40 if ":" in destination else 20
+    transport = {"tcp": 20, "udp": 8}.get(mode, 8)
+    what = {"tcp": f" TCP SYN to port {port},", "udp": f" UDP to port {port},"}.get(mode, "")
+    origin = "" if through is None else f" from {source}" + (f" {interface}" if interface else "")
+    link = layer3_link([first], iface=interface)
+    with Exchange(
+        link, duplicates=128, on_answer=answered, on_duplicate=duplicate, on_expire=report_timeouts(out),
+        on_send_error=failed,
+    ) as exchange:  # fmt: skip
         out.line(
             f"PING {destination} ({destination}){origin}:{what} {size}({size + header + transport}) "
             "bytes of data."
         )
         started = time.monotonic()
         with contextlib.suppress(KeyboardInterrupt):
-            paced_exchange(count, interval, timeout, replies, transmit, take, report_timeouts(out))
+            exchange.paced(step, count=count, interval=interval)
     elapsed = time.monotonic() - started
     _statistics(out, destination, stats, errors, elapsed)
     return OK if stats.received else NO_REPLY

@@ -1,39 +1,32 @@
-"""What rawnet ping, traceroute, arping and scan share: probes sent and their replies matched.
+"""What rawnet ping, traceroute, arping and scan share: their options, probes and ICMP texts.
 
-Each run opens its receiving socket before the first probe leaves (so no fast reply is lost),
-keeps its probes in flight in a table, and matches each reply to one of them with the library's
-rules (matching.answers: echo id and seq, TCP ports and sequence numbers, ICMP errors by the
-datagram they quote). RTT is the reply's receive time minus the probe's send time. Nothing here
-decides what a packet means beyond what the tools report (alive, hop, open/closed/filtered), and
-nothing here prints a result: the commands (ping.py, traceroute.py, arping.py, scan.py) do.
+Sending, receiving and matching are the exchange engine's (rawnet.net.exchange): each run's
+listener is armed before the first probe leaves, and each reply is matched to its probe by the
+library's rules (matching.answers: echo id and seq, TCP ports and sequence numbers, ICMP errors
+by the datagram they quote). RTT is the reply's receive time minus the probe's send time.
+Nothing here decides what a packet means beyond what the tools report (alive, hop,
+open/closed/filtered), and nothing here prints a result: the commands do.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import random
-import select
 import socket
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from rawnet.cli.common import INTERVAL, Address, Output
-from rawnet.errors import RawnetError
-from rawnet.net.matching import answers, quoted_datagram
+from rawnet.net.exchange import Query
+from rawnet.net.matching import quoted_datagram
 from rawnet.net.routes import source_for
-from rawnet.net.sendrecv import layer3_sender, layer3_transmit, reply_listener
-from rawnet.net.sockets import RawSocket, Received
 from rawnet.wire import ICMP, IP, TCP, ICMPv6, ICMPv6EchoRequest, IPv6, Layer
 
 COUNT, TTL, PORT = click.IntRange(min=0), click.IntRange(1, 255), click.IntRange(0, 65535)
 PORT_UNREACHABLE = ((4, 3, 3), (6, 1, 4))  # (IP version, ICMP type, code)
-_SO_RCVBUFFORCE = 33  # (socket.SO_RCVBUFFORCE where Python defines it)
 
 #: What ping and traceroute say about an ICMP error: (version, type, code) -> text and traceroute's mark.
 ICMP_ERRORS: dict[tuple[int, int, int], tuple[str, str]] = {
@@ -58,157 +51,17 @@ ICMP_ERRORS: dict[tuple[int, int, int], tuple[str, str]] = {
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
-# -- sockets and the paced exchange -------------------------------------------------------------
+# -- the exchange -------------------------------------------------------------------------------
 
 
-class Replies:
-    """The receiving side of a run: a socket armed before the first probe, read without blocking."""
+def report_timeouts(out: Output) -> Callable[[Query], None]:
+    """An exchange's ``on_expire`` for ping and arping: a "timeout" record with --json, nothing in text."""
 
-    def __init__(self, sock: RawSocket) -> None:
-        self.sock = sock
-        sock.setblocking(False)
-
-    def wait(self, until: float) -> list[Received]:
-        """What came in (our own outgoing packets left out), waiting until ``until`` (monotonic) at most."""
-        readable, _, _ = select.select([self.sock.socket], [], [], max(0.0, until - time.monotonic()))
-        got: list[Received] = []
-        if readable:
-            while True:
-                try:
-                    received = self.sock.recv()
-                except BlockingIOError:
-                    break
-                if received.direction != "outgoing":
-                    got.append(received)
-        return got
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@dataclass
-class Probe:
-    """A probe in flight: its number (seq), packet, send time (time.time()) and deadline."""
-
-    number: int
-    packet: Layer
-    sent: float
-    deadline: float  # time.monotonic()
-
-
-class Sender:
-    """Sends IP or IPv6 packets whose headers we wrote (sendrecv's senders); returns the send time."""
-
-    def __init__(self, template: Layer, interface: str | None = None) -> None:
-        self.sock = layer3_sender(network(template), None)
-        if interface is not None:
-            try:
-                self.sock.bind_to_device(interface)
-            except BaseException:
-                self.sock.close()
-                raise
-
-    def send(self, packet: Layer) -> float:
-        at = time.time()
-        layer3_transmit(self.sock, packet)
-        return at
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@contextlib.contextmanager
-def armed(first: Layer, *, buffer: int = 0, interface: str | None = None) -> Iterator[tuple[Replies, Sender]]:
-    """The receiving side armed for ``first``'s destination before anything leaves, and a sender.
-
-    ``buffer``: a receive buffer of that many bytes, where the kernel allows (room for a burst
-    of answers). ``interface``: the probes leave through it only. Both sockets are closed at
-    the end.
-    """
-    listener = reply_listener([first], None)
-    if buffer:
-        with contextlib.suppress(OSError):
-            listener.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, buffer)
-    replies = Replies(listener)
-    try:
-        sender = Sender(first, interface)
-    except BaseException:
-        replies.close()
-        raise
-    try:
-        yield replies, sender
-    finally:
-        sender.close()
-        replies.close()
-
-
-def paced_exchange(
-    count: int,
-    interval: float,
-    timeout: float,
-    replies: Replies,
-    transmit: Callable[[int], tuple[Layer, float] | None],
-    take: Callable[[Received, dict[int, Probe]], None],
-    late: Callable[[Probe], None],
-) -> None:
-    """Probes 1, 2, ... ``count`` (0: until Ctrl-C), ``interval`` apart by deadline; replies as they come.
-
-    ``transmit(number)`` sends probe ``number`` and returns it with its send time (None: it
-    failed); ``take(received, pending)`` gets each packet with the probes still waiting, and
-    removes the one it answers; a probe unanswered ``timeout`` after it left goes to ``late``.
-    Returns when every probe is answered or late (Ctrl-C propagates).
-    """
-    pending: dict[int, Probe] = {}
-    started = time.monotonic()
-
-    def receive(until: float) -> None:
-        for got in replies.wait(until):
-            take(got, pending)
-        now = time.monotonic()
-        for probe in [probe for probe in pending.values() if probe.deadline <= now]:
-            del pending[probe.number]
-            late(probe)
-
-    number = 0
-    while count == 0 or number < count:
-        due = started + number * interval
-        while time.monotonic() < due:
-            receive(min([due, *(probe.deadline for probe in pending.values())]))
-        number += 1
-        sent = transmit(number)
-        if sent is not None:
-            pending[number] = Probe(number, sent[0], sent[1], time.monotonic() + timeout)
-        receive(0.0)
-    while pending:
-        receive(min(probe.deadline for probe in pending.values()))
-
-
-def report_timeouts(out: Output) -> Callable[[Probe], None]:
-    """paced_exchange's ``late`` for ping and arping: a "timeout" record with --json, nothing in text."""
-
-    def late(probe: Probe) -> None:
+    def late(query: Query) -> None:
         if out.json:
-            out.line("", {"type": "timeout", "seq": probe.number})
+            out.line("", {"type": "timeout", "seq": query.number})
 
     return late
-
-
-def match(
-    reply: Layer, probes: dict[int, Probe], rule: Callable[[Layer, Layer], str] = answers
-) -> Probe | None:
-    """The first probe of ``probes`` that ``reply`` answers (by sendrecv's rules), or None."""
-    for probe in probes.values():
-        try:
-            if not rule(reply, probe.packet):
-                return probe
-        except (RawnetError, IndexError, AttributeError):  # not an IP packet
-            return None
-    return None
-
-
-def rtt_of(got: Received, probe: Probe) -> float:
-    """Seconds from ``probe`` leaving to ``got`` arriving (never below 0)."""
-    return max(0.0, got.timestamp - probe.sent)
 
 
 # -- probes ---------------------------------------------------------------------------------------

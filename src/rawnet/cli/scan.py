@@ -1,12 +1,15 @@
-"""rawnet scan: which ports of a host are open, closed or filtered (TCP SYN or UDP scan), as nmap reports.
+"""rawnet scan: which ports (or IP protocols) of a host are open, closed or filtered, as nmap reports.
 
-Builds a probe per port, reads each answer as nmap does, and prints nmap's table; sending and
-receiving are probe.py's.
+Builds a probe per port (per protocol number with -sO), reads each answer as nmap does, and
+prints nmap's table; sending, receiving, matching and retries are the exchange engine's
+(rawnet.net.exchange): an answer is matched to its probe by the library's rules, an ICMP error
+by the datagram it quotes (addresses, protocol, ports).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +18,10 @@ from typing import Any
 
 import click
 
-from rawnet.cli.common import ADDRESS, INTERVAL, NO_REPLY, OK, PORTS, Output, PortSpec, paced
+from rawnet.cli.common import ADDRESS, INTERVAL, NO_REPLY, OK, PORTS, Output, PortSpec
 from rawnet.cli.payloads import udp_payload
 from rawnet.cli.probe import (
     PORT_UNREACHABLE,
-    armed,
     check_family,
     describe,
     first_port,
@@ -33,16 +35,20 @@ from rawnet.cli.probe import (
     source_option,
     syn,
 )
-from rawnet.errors import RawnetError
-from rawnet.net.matching import answers, quoted_datagram
-from rawnet.net.sockets import Received
-from rawnet.wire import TCP, UDP, Layer
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer3_link
+from rawnet.net.matching import answers
+from rawnet.wire import ICMP, TCP, UDP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, Layer
+from rawnet.wire.numbers import IPProto
 
 _TCP_SYN, _TCP_RST, _TCP_ACK = 0x02, 0x04, 0x10
 #: nmap's reading of ICMP unreachable codes: these make a port filtered (IPv6: every code).
 _FILTERING_CODES = {1, 2, 3, 9, 10, 13}
 #: How nmap collapses a state shared by many ports into one "Not shown" line.
 _COLLAPSE_OVER = 25
+#: -sO: "protocol unreachable" (IPv4 3/2; IPv6 parameter problem 4/1, unrecognized next header).
+_PROTOCOL_UNREACHABLE = ((4, 3, 2), (6, 4, 1))
+_PROTOCOL_PORT = 40125  # -sO's UDP probe goes to this port (nmap's)
 
 
 @dataclass
@@ -54,21 +60,11 @@ class _PortResult:
     rtt: float | None = None
 
 
-def _port_of(reply: Layer, method: str) -> int | None:
-    """The port a reply is about: a TCP/UDP answer's source port, an ICMP error's quoted dport."""
-    quoted = quoted_datagram(reply)
-    layer: Any = TCP if method == "syn" else UDP
-    try:
-        if quoted is not None:
-            return int(quoted[layer].dport) if layer in quoted else None
-        return int(reply[layer].sport) if layer in reply else None
-    except (RawnetError, IndexError, AttributeError):
-        return None
-
-
 def _port_state(reply: Layer, method: str) -> tuple[str, str] | None:
     """(state, nmap's reason) for a reply that answers a probe, or None when it settles nothing."""
     error = icmp_error(reply)
+    if method == "proto":
+        return _protocol_state(reply, error)
     if error is not None:
         version, kind, code = error
         if version == 4 and kind == 3:
@@ -91,16 +87,64 @@ def _port_state(reply: Layer, method: str) -> tuple[str, str] | None:
     return None
 
 
+def _protocol_state(reply: Layer, error: tuple[int, int, int] | None) -> tuple[str, str] | None:
+    """nmap -sO's reading: a protocol unreachable closes the protocol; a port unreachable (to the
+    UDP probe) or any answer in the protocol opens it; another unreachable filters it."""
+    if error is None:
+        if TCP in reply:
+            return "open", "tcp-response"
+        if UDP in reply:
+            return "open", "udp-response"
+        if (ICMP in reply and reply[ICMP].type == 0) or ICMPv6EchoReply in reply:
+            return "open", "echo-reply"
+        return "open", "proto-response"
+    if error in _PROTOCOL_UNREACHABLE:
+        return "closed", "proto-unreach"
+    if error in PORT_UNREACHABLE:
+        return "open", "port-unreach"
+    version, kind, code = error
+    if (version == 4 and kind == 3 and code in _FILTERING_CODES) or (version == 6 and kind == 1):
+        return "filtered", describe(error).split(": ")[-1].lower().replace(" ", "-")
+    return None
+
+
+def _protocol_probe(header: Layer, number: int, sport: int) -> Layer:
+    """-sO's probe of protocol ``number``: an echo request, a TCP ACK, a UDP datagram (what a
+    host answers in that protocol, as nmap's), else the bare IP header of that protocol."""
+    six = isinstance(header, IPv6)
+    if number == 1 and not six:
+        return header / ICMP(id=os.getpid() & 0xFFFF, seq=0)
+    if number == 58 and six:
+        return header / ICMPv6EchoRequest(id=os.getpid() & 0xFFFF, seq=0)
+    if number == 6:
+        return header / TCP(sport=sport, dport=80, flags="A", ack=0, window=1024)
+    if number == 17:
+        return header / UDP(sport=sport, dport=_PROTOCOL_PORT)
+    given: Any = header
+    if six:
+        given.nh = number
+    else:
+        given.proto = number
+    return header
+
+
 def _service(port: int, protocol: str) -> str:
+    if protocol == "ip":  # (-sO: the protocol's name)
+        name = IPProto(port).name
+        return "unknown" if name.startswith("unknown") else name.lower()
     try:
         return socket.getservbyport(port, protocol)
     except OSError:
         return "unknown"
 
 
-def _ports_option(spec: PortSpec) -> list[int]:
+def _ports_option(spec: PortSpec | None, method: str) -> list[int]:
+    if spec is None:
+        return list(range(256)) if method == "proto" else list(range(1, 1025))
     if spec.step:
         raise click.BadParameter("scan takes ports as 80, 20-25 or 22,80,443 (no + or ++)", param_hint="-p")
+    if method == "proto" and max(spec.ports) > 255:
+        raise click.BadParameter(f"{max(spec.ports)}: -sO takes protocol numbers 0-255", param_hint="-p")
     return sorted(set(spec.ports))
 
 
@@ -111,14 +155,13 @@ def _ports_option(spec: PortSpec) -> list[int]:
     "--ports",
     "port_spec",
     type=PORTS,
-    default="1-1024",
-    show_default=True,
-    help="ports: 80, 20-25, 22,80,443",
+    help="ports: 80, 20-25, 22,80,443 (-sO: protocol numbers)  [default: 1-1024; -sO: 0-255]",
 )
 @click.option(
     "-sS", "--syn", "method", flag_value="syn", default=True, help="TCP SYN scan (nmap -sS) [default]"
 )
 @click.option("-sU", "--udp", "method", flag_value="udp", help="UDP scan (nmap -sU)")
+@click.option("-sO", "--protocol", "method", flag_value="proto", help="IP protocol scan (nmap -sO)")
 @click.option(
     "--retries",
     type=click.IntRange(0, 10),
@@ -147,10 +190,10 @@ def _ports_option(spec: PortSpec) -> list[int]:
 @click.option("--open", "only_open", is_flag=True, help="show only open (and open|filtered) ports")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per port, then the statistics")
 def scan(
-    destination: str, port_spec: PortSpec, method: str, retries: int, rate: float | None,
+    destination: str, port_spec: PortSpec | None, method: str, retries: int, rate: float | None,
     timeout: float, interface: str | None, source: str | None, only_open: bool, as_json: bool,
 ) -> int:  # fmt: skip
-    """Find which ports of a host are open, closed or filtered (TCP SYN or UDP scan), as nmap does.
+    """Find which ports (or IP protocols) of a host are open, closed or filtered, as nmap does.
 
     --syn (nmap -sS) sends a SYN to each port: a SYN-ACK means open (the kernel then resets
     the half-open connection), a RST closed, and an ICMP unreachable (type 3 codes 1, 2, 3,
@@ -158,7 +201,12 @@ def scan(
     empty datagram, or the service's own request to DNS (53, 5353), NTP (123) and SNMP (161, v1
     "public" sysDescr), as nmap's payloads do: a UDP reply means open, an ICMP port unreachable
     closed, another ICMP unreachable filtered, and nothing open|filtered (a listening service
-    that stays silent looks the same as a firewall). Probes still unanswered after -w are sent again --retries
+    that stays silent looks the same as a firewall). --protocol (nmap -sO) asks which IP
+    protocols (-p 0-255) the host speaks: an ICMP echo for 1, a TCP ACK for 6, a UDP datagram
+    for 17, a bare IP header for the others; any answer in the protocol (or a port unreachable
+    to the UDP probe) means open, a protocol unreachable closed, another unreachable filtered,
+    and nothing open|filtered. Each answer is matched to its probe through the datagram an ICMP
+    error quotes (addresses, protocol, ports). Probes still unanswered after -w are sent again --retries
     times. Linux hosts send at most 6 ICMP errors at once and then one a second
     (net.ipv4.icmp_ratelimit), so a UDP scan of many closed ports of a Linux host needs
     --retries and time, or shows them open|filtered. As nmap, a state held by more than 25
@@ -171,84 +219,75 @@ def scan(
     rawnet scan 198.18.1.2 -p 1-1024             # SYN scan
     rawnet scan 198.18.1.2 -p 22,80,443 --open   # only open ports
     rawnet scan 198.18.1.2 -sU -p 53,123,161     # UDP scan
+    rawnet scan 198.18.1.2 -sO -p 1,6,17,47,253  # IP protocol scan
     rawnet scan 2001:db8:1::2 -p 1-100 --rate 500 --retries 2
     rawnet scan 198.18.1.2 -p 80 --json          # JSON lines
     rawnet scan 198.18.1.2 -e veth0 -S 198.18.1.9 # out of veth0, from another address (nmap -e, -S)
     """
     check_family(destination, False, False)
     positive(timeout, "-w/--timeout")
-    ports = _ports_option(port_spec)
-    protocol = "tcp" if method == "syn" else "udp"
+    ports = _ports_option(port_spec, method)
+    protocol = {"syn": "tcp", "udp": "udp", "proto": "ip"}[method]
     source = probe_source(destination, interface, source)
     base = first_port()
 
     def probe(port: int) -> Layer:
         header = ip_header(destination, source, 64)
+        if method == "proto":
+            return _protocol_probe(header, port, base)
         if method == "syn":
             return header / syn(base, port)
         datagram = header / UDP(sport=base, dport=port)
         request = udp_payload(port)  # a service's own request where there is one, else nothing
         return datagram / request if request else datagram
 
-    probes = {port: probe(port) for port in ports}
-    with armed(probes[ports[0]], buffer=8 << 20, interface=interface) as (
-        replies,
-        sender,
-    ):  # (room for a burst of answers)
-        out = Output(as_json)
-        kind = "SYN" if method == "syn" else "UDP"
-        out.line(f"Starting rawnet scan of {destination}: {len(ports)} {protocol} port(s), {kind} scan")
-        results: dict[int, _PortResult] = {}
-        sent_at: dict[int, float] = {}
-        sent = received = 0
-        host_answered = False
+    queries = [Query(probe(port), number=port) for port in ports]
+    results: dict[int, _PortResult] = {}
+    host_answered = False
+    out = Output(as_json)
+
+    def settles(reply: Layer, sent: Layer) -> str:  # (a reply that settles nothing answers nothing)
+        reason = answers(reply, sent)
+        return reason or ("" if _port_state(reply, method) is not None else "it settles nothing")
+
+    def answered(query: Query, reply: Layer) -> None:
+        nonlocal host_answered
+        state, reason = _port_state(reply, method) or ("", "")
+        header = network(reply)
+        host_answered = host_answered or str(header.src) == destination
+        results[query.number] = _PortResult(query.number, state, reason, hop_limit(header), query.rtt(reply))
+
+    link = layer3_link([queries[0].packet], iface=interface, buffer=8 << 20)  # (room for a burst of answers)
+    with Exchange(link, rule=settles, on_answer=answered) as exchange:
+        kind = {"syn": "SYN", "udp": "UDP", "proto": "IP protocol"}[method]
+        what = "protocol(s)" if method == "proto" else f"{protocol} port(s)"
+        out.line(f"Starting rawnet scan of {destination}: {len(ports)} {what}, {kind} scan")
         started = time.monotonic()
         interrupted = False
-
-        def take(got: Received) -> None:
-            nonlocal received, host_answered
-            port = _port_of(got.packet, method)
-            if port is None or port not in probes or port in results:
-                return
-            try:
-                if answers(got.packet, probes[port]):
-                    return
-            except (RawnetError, IndexError, AttributeError):
-                return
-            settled = _port_state(got.packet, method)
-            if settled is None:
-                return
-            received += 1
-            header = network(got.packet)
-            host_answered = host_answered or str(header.src) == destination
-            rtt = max(0.0, got.timestamp - sent_at[port])
-            results[port] = _PortResult(port, settled[0], settled[1], hop_limit(header), rtt)
-
         try:
             with _live(out) as show:
-                for attempt in range(retries + 1):
-                    todo = [port for port in ports if port not in results]
-                    if not todo:
-                        break
-                    for index in paced(len(todo), 1 / rate if rate else 0.0):
-                        port = todo[index]
-                        sent_at[port] = sender.send(probes[port])
-                        sent += 1
-                        for got in replies.wait(0):
-                            take(got)
-                        if index % 64 == 0:
-                            show(
-                                f"round {attempt + 1}: {sent} sent, {len(results)}/{len(ports)} ports settled"
-                            )
-                    deadline = time.monotonic() + timeout
-                    while time.monotonic() < deadline and len(results) < len(ports):
-                        for got in replies.wait(deadline):
-                            take(got)
+                rounds = 0
+
+                def begun(count: int) -> None:
+                    nonlocal rounds
+                    rounds += 1
+
+                def sent(query: Query) -> None:
+                    if exchange.sent % 64 == 1:
+                        show(
+                            f"round {rounds}: {exchange.sent} sent, {len(results)}/{len(ports)} ports settled"
+                        )
+
+                exchange.on_sent = sent
+                exchange.rounds(
+                    queries, inter=1 / rate if rate else 0.0, timeout=timeout, retry=retries, started=begun
+                )
         except KeyboardInterrupt:
             interrupted = True
-    silent = ("filtered", "no-response") if method == "syn" else ("open|filtered", "no-response")
-    for port in sent_at:
-        results.setdefault(port, _PortResult(port, *silent))
+    silent = ("open|filtered", "no-response") if method != "syn" else ("filtered", "no-response")
+    for query in queries:
+        if query.packet.sent_time is not None:  # (sent: unanswered means silent)
+            results.setdefault(query.number, _PortResult(query.number, *silent))
     elapsed = time.monotonic() - started
     _report(out, destination, protocol, [results[port] for port in ports if port in results], only_open)
     counts = {state: 0 for state in ("open", "closed", "filtered", "open|filtered")}
@@ -260,7 +299,7 @@ def scan(
         f"\nrawnet done: 1 IP address ({int(host_answered)} host up) scanned in {elapsed:.2f} seconds"
         + (" (interrupted)" if interrupted else ""),
         {"type": "statistics", "host": destination, "host_up": host_answered, "protocol": protocol,
-         "ports": len(results), **counts, "sent": sent, "received": received,
+         "ports": len(results), **counts, "sent": exchange.sent, "received": exchange.answered,
          "seconds": round(elapsed, 3), "interrupted": interrupted},
     )  # fmt: skip
     return OK if host_answered else NO_REPLY
@@ -310,14 +349,16 @@ def _report(
     out.line(f"rawnet scan report for {destination}")
     if latencies:
         out.line(f"Host is up ({min(latencies):.5f}s latency).")
+    what = "n/a protocols" if protocol == "ip" else f"{protocol} ports"
     for state in sorted(hidden):
         reasons = ", ".join(sorted({result.reason for result in by_state[state]}))
-        out.line(f"Not shown: {len(by_state[state])} {state} {protocol} ports ({reasons})")
+        out.line(f"Not shown: {len(by_state[state])} {state} {what} ({reasons})")
     if not shown:
         return
-    names = [f"{result.port}/{protocol}" for result in shown]
-    port_width = max(len("PORT"), *map(len, names)) + 1
+    title = "PROTOCOL" if protocol == "ip" else "PORT"
+    names = [str(result.port) if protocol == "ip" else f"{result.port}/{protocol}" for result in shown]
+    port_width = max(len(title), *map(len, names)) + 1
     state_width = max(len("STATE"), *(len(result.state) for result in shown)) + 1
-    out.line(f"{'PORT':<{port_width}}{'STATE':<{state_width}}SERVICE")
+    out.line(f"{title:<{port_width}}{'STATE':<{state_width}}SERVICE")
     for name, result in zip(names, shown, strict=True):
         out.line(f"{name:<{port_width}}{result.state:<{state_width}}{_service(result.port, protocol)}")

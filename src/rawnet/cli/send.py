@@ -35,8 +35,8 @@ from rawnet.cli.replies import listening_run
 from rawnet.cli.sender import (
     FLAG_LETTERS,
     Options,
-    Probe,
     Run,
+    Template,
     build_probe,
     flood,
     link_addresses,
@@ -355,7 +355,7 @@ def _run(options: Options) -> int:
     return OK
 
 
-def _header(output: Output, options: Options, probe: Probe, src: str) -> None:
+def _header(output: Output, options: Options, probe: Template, src: str) -> None:
     headers = len(bytes(probe.network)) - len(options.payload)
     where = f"{options.interface}, layer 2" if options.interface else "layer 3"
     if options.protocol == "tcp":

@@ -9,7 +9,6 @@ the command line, or sends anything the options did not describe.
 
 from __future__ import annotations
 
-import errno
 import math
 import os
 import random
@@ -22,12 +21,13 @@ from typing import Any
 
 import click
 
-from rawnet.cli.common import Output, PortSpec, paced
-from rawnet.errors import RawnetError
+from rawnet.cli.common import Output, PortSpec
+from rawnet.errors import PacketTooBigError, RawnetError
+from rawnet.net.exchange import pace
 from rawnet.net.linux import IPPROTO_RAW
 from rawnet.net.routes import interface_mac, next_hop
 from rawnet.net.sendrecv import resolve_mac
-from rawnet.net.sockets import RawSocket
+from rawnet.net.sockets import RawSocket, send_error
 from rawnet.wire import ICMP, IP, TCP, UDP, Ether, ICMPv6, ICMPv6EchoRequest, IPv6, Layer, fragment
 
 #: --flood replays the packets of one cycle when what varies repeats within this many packets.
@@ -42,7 +42,7 @@ FLAG_LETTERS = "FSRPAUEC"
 
 
 @dataclass
-class Probe:
+class Template:
     """The packet object of a run, and what is set on it anew for each packet.
 
     ``top`` is what ``bytes()`` is taken of: the Ethernet frame at layer 2, else the IP packet.
@@ -131,7 +131,7 @@ class Options:
     json: bool
 
 
-def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Probe:
+def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Template:
     """The packet object for ``options`` from ``src``; ``link``: (source, destination MAC) for layer 2."""
     ipv6 = options.family == socket.AF_INET6
     network: Layer
@@ -174,15 +174,15 @@ def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Pro
         packet = packet / options.payload
     if link is not None:
         top = Ether(src=link[0], dst=link[1]) / packet
-        probe = Probe(top, top.payload)  # type: ignore[arg-type]
+        probe = Template(top, top.payload)  # type: ignore[arg-type]
     else:
-        probe = Probe(packet, packet)
+        probe = Template(packet, packet)
     probe.fragment_size = options.fragment_size
     _vary(probe, options)
     return probe
 
 
-def _vary(probe: Probe, options: Options) -> None:
+def _vary(probe: Template, options: Options) -> None:
     """Register what changes from packet to packet."""
     top = probe.top
     if options.protocol in ("tcp", "udp"):
@@ -278,15 +278,23 @@ def _transmit(send: Callable[[bytes], int], pieces: list[bytes]) -> None:
         try:
             send(data)
         except OSError as error:
-            if error.errno == errno.EMSGSIZE:  # the options made it too long: a usage error
-                raise click.UsageError(
-                    f"a packet of {len(data)} bytes is longer than the MTU: cut it with -f/--frag-size"
-                ) from None
-            if error.errno != errno.ENOBUFS:  # a full queue drops the packet, as a wire would
-                raise
+            _refused(error, len(data))
 
 
-def flood(send: Callable[[bytes], int], probe: Probe, count: int, run: Run) -> None:
+def _refused(error: OSError, size: int) -> None:
+    """rawnet's one policy for a failed send (sockets.send_error): a full queue drops the packet,
+    as a wire would; too long for the MTU is a usage error naming -f; the rest a SendError."""
+    failure = send_error(error, size)
+    if failure is None:
+        return
+    if isinstance(failure, PacketTooBigError):  # the options made it too long
+        raise click.UsageError(
+            f"a packet of {size} bytes is longer than the MTU: cut it with -f/--frag-size"
+        ) from None
+    raise failure from None
+
+
+def flood(send: Callable[[bytes], int], probe: Template, count: int, run: Run) -> None:
     """As fast as one core goes: the same bytes when nothing varies; else the first cycle of the
     varying values is built (one object, only the changed fields set) and kept, and replayed."""
     run.started = time.perf_counter()
@@ -328,9 +336,8 @@ def _replay(send: Callable[[bytes], int], ring: list[bytes], count: int, run: Ru
                 for data in islice(frames, _BATCH if not count else min(_BATCH, count - sent)):
                     send(data)
                     sent += 1
-            except OSError as error:
-                if error.errno != errno.ENOBUFS:
-                    raise
+            except OSError as error:  # (a full queue: the packet is skipped, the loop goes on)
+                _refused(error, len(data))
             run.sent = sent
     finally:
         run.sent = sent
@@ -345,10 +352,12 @@ def _replay_fragments(send: Callable[[bytes], int], ring: list[list[bytes]], cou
         run.sent += 1
 
 
-def paced_run(send: Callable[[bytes], int], probe: Probe, options: Options, output: Output, run: Run) -> None:
+def paced_run(
+    send: Callable[[bytes], int], probe: Template, options: Options, output: Output, run: Run
+) -> None:
     """One packet each interval (by deadline), without listening."""
     try:
-        for index in paced(options.count, options.interval):
+        for index in pace(options.count, options.interval):
             pieces = probe.wire(index)
             run.transmit(send, pieces)
             if options.verbose or options.json:
@@ -357,7 +366,7 @@ def paced_run(send: Callable[[bytes], int], probe: Probe, options: Options, outp
         pass
 
 
-def show_sent(output: Output, index: int, pieces: list[bytes], probe: Probe) -> None:
+def show_sent(output: Output, index: int, pieces: list[bytes], probe: Template) -> None:
     """The line (and JSON record) of packet ``index`` sent, for -v and --json."""
     whole = probe.whole(pieces)
     summary = type(probe.network).decode(whole, lenient=True).summary_safe()

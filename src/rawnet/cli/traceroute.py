@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from typing import Any
 
 import click
@@ -18,9 +17,6 @@ from rawnet.cli.probe import (
     PORT,
     PORT_UNREACHABLE,
     TTL,
-    Probe,
-    Replies,
-    armed,
     check_family,
     describe,
     echo_request,
@@ -29,17 +25,16 @@ from rawnet.cli.probe import (
     icmp_error,
     interface_option,
     ip_header,
-    match,
     network,
     nth_port,
     positive,
     probe_source,
-    rtt_of,
     seconds_option,
     source_option,
     syn,
 )
-from rawnet.net.sockets import Received
+from rawnet.net.exchange import Exchange, Query
+from rawnet.net.links import layer3_link
 from rawnet.wire import ICMP, TCP, UDP, ICMPv6EchoReply, Layer
 
 _TIME_EXCEEDED = ((4, 11), (6, 3))  # (IP version, ICMP type)
@@ -60,33 +55,19 @@ def _hop_answer(reply: Layer, destination: str) -> tuple[str, str]:
     return "echo-reply" if ICMP in reply or ICMPv6EchoReply in reply else "reply", ""
 
 
-def _answers(replies: Replies, pending: dict[int, Probe], wait: float) -> dict[int, tuple[Received, float]]:
-    """The answers to a hop's probes (all sent), by probe number, each with its RTT; ``wait`` at most."""
-    results: dict[int, tuple[Received, float]] = {}
-    deadline = time.monotonic() + wait
-    while pending and time.monotonic() < deadline:
-        for got in replies.wait(deadline):
-            answered = match(got.packet, pending)
-            if answered is not None:
-                del pending[answered.number]
-                results[answered.number] = (got, rtt_of(got, answered))
-    return results
-
-
-def _hop(
-    ttl: int, queries: int, results: dict[int, tuple[Received, float]], destination: str
-) -> tuple[str, list[dict[str, Any]], bool, bool]:
+def _hop(ttl: int, queries: list[Query], destination: str) -> tuple[str, list[dict[str, Any]], bool, bool]:
     """A hop's line and probe records, whether the destination answered there, and whether the trace stops."""
     line, last, reached, stop = f"{ttl:2d} ", "", False, False
     probes: list[dict[str, Any]] = []
-    for index in range(queries):
-        if index not in results:
+    for query in queries:
+        reply = query.answer
+        if reply is None:
             line += " *"
             probes.append({"from": None, "rtt_ms": None})
             continue
-        got, rtt = results[index]
-        where = str(network(got.packet).src)
-        answer, mark = _hop_answer(got.packet, destination)
+        rtt = query.rtt(reply)
+        where = str(network(reply).src)
+        answer, mark = _hop_answer(reply, destination)
         reached = reached or where == destination
         stop = stop or bool(mark) or where == destination
         if where != last:
@@ -179,20 +160,17 @@ def traceroute(
     first = probe(first_ttl, 0)
     reached, hops = False, 0
     sent = received = 0
-    with armed(first, interface=interface) as (replies, sender):
+    with Exchange(layer3_link([first], iface=interface)) as exchange:
         size = len(bytes(first))
         out.line(f"traceroute to {destination} ({destination}), {max_ttl} hops max, {size} byte packets")
         with contextlib.suppress(KeyboardInterrupt):
             for ttl in range(first_ttl, max_ttl + 1):
                 hops += 1
-                pending = {index: Probe(index, probe(ttl, index), 0.0, 0.0) for index in range(queries)}
-                for flying in pending.values():
-                    flying.sent = sender.send(flying.packet)
-                    flying.deadline = time.monotonic() + wait
-                    sent += 1
-                results = _answers(replies, pending, wait)
-                received += len(results)
-                line, probes, here, stop = _hop(ttl, queries, results, destination)
+                hop = [Query(probe(ttl, index), number=index) for index in range(queries)]
+                exchange.rounds(hop, timeout=wait)  # (the hop's probes leave together)
+                sent += len(hop)
+                received += sum(1 for query in hop if query.replies)
+                line, probes, here, stop = _hop(ttl, hop, destination)
                 reached = reached or here
                 out.line(line, {"type": "hop", "ttl": ttl, "probes": probes, "reached": reached})
                 if stop:

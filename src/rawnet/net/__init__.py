@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rawnet.net.bpf import FilterError, compile_filter
     from rawnet.net.capture import AsyncSniffer, sniff
+    from rawnet.net.exchange import Exchange, Query
     from rawnet.net.lab import Host, Interface, Lab
     from rawnet.net.matching import answers
     from rawnet.net.pcap import PcapError, PcapReader, PcapWriter, Record, rdpcap, wrpcap
-    from rawnet.net.sendrecv import Results, resolve_mac, send, sendp, sr, sr1, srp, srp1
+    from rawnet.net.probing import ARPingResult, TracerouteResult, arping, traceroute
+    from rawnet.net.sendrecv import Results, asr, asr1, resolve_mac, send, sendp, sr, sr1, srp, srp1
     from rawnet.net.sockets import InterfaceError, RawSocket, Received, source_for
 
 _MODULES = {
@@ -24,13 +26,28 @@ _MODULES = {
     "rawnet.net.lab": ["Host", "Interface", "Lab"],
     "rawnet.net.pcap": ["PcapError", "PcapReader", "PcapWriter", "Record", "rdpcap", "wrpcap"],
     "rawnet.net.matching": ["answers"],
-    "rawnet.net.sendrecv": ["Results", "resolve_mac", "send", "sendp", "sr", "sr1", "srp", "srp1"],
+    "rawnet.net.exchange": ["Exchange", "Query"],
+    "rawnet.net.probing": ["ARPingResult", "TracerouteResult", "arping", "traceroute"],
+    "rawnet.net.sendrecv": [
+        "Results",
+        "asr",
+        "asr1",
+        "resolve_mac",
+        "send",
+        "sendp",
+        "sr",
+        "sr1",
+        "srp",
+        "srp1",
+    ],
     "rawnet.net.sockets": ["InterfaceError", "RawSocket", "Received", "source_for"],
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
+    "ARPingResult",
     "AsyncSniffer",
+    "Exchange",
     "FilterError",
     "Host",
     "Interface",
@@ -39,11 +56,16 @@ __all__ = [
     "PcapError",
     "PcapReader",
     "PcapWriter",
+    "Query",
     "RawSocket",
     "Received",
     "Record",
     "Results",
+    "TracerouteResult",
     "answers",
+    "arping",
+    "asr",
+    "asr1",
     "compile_filter",
     "rdpcap",
     "resolve_mac",
@@ -55,6 +77,7 @@ __all__ = [
     "sr1",
     "srp",
     "srp1",
+    "traceroute",
     "wrpcap",
 ]
 

@@ -2,12 +2,16 @@
 
 Pure logic on decoded packets (no sockets): a reply answers a probe by protocol (ICMP echo id
 and seq, TCP ports and sequence numbers, UDP ports, the target of a neighbour advertisement,
-ARP's addresses), and an ICMP or ICMPv6 error answers the datagram it quotes. Each rule says
-why a candidate does not match, for sr()'s debug output.
+ARP's addresses), and an ICMP or ICMPv6 error answers the datagram it quotes (its addresses,
+protocol, IPv4 id and first transport bytes: ports, echo id and seq). Each rule says why a
+candidate does not match, for sr()'s debug output. probe_key and reply_keys sort both sides
+into buckets (scapy's hashret idea), so that a reply is compared with the few probes it could
+answer: a reply answering a probe by these rules always shares its key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from rawnet.errors import RawnetError
@@ -23,12 +27,27 @@ from rawnet.wire import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
     IPv6,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    IPv6ExtHdrSegmentRouting,
     Layer,
+    Raw,
 )
 
 _ICMP_ERRORS = (3, 4, 5, 11, 12)
 _ICMPV6_ERRORS = (1, 2, 3, 4)
 _TCP_SYN, _TCP_FIN, _TCP_RST, _TCP_ACK = 0x02, 0x01, 0x04, 0x10
+_EXTENSIONS = (
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrRouting,
+    IPv6ExtHdrSegmentRouting,
+    IPv6ExtHdrFragment,
+)
+_TCP, _UDP, _ICMP, _ICMPV6 = 6, 17, 1, 58
+_ECHO_REQUEST, _ECHOV6_REQUEST = 8, 128
 
 
 def network_layer(packet: Layer) -> Layer:
@@ -46,11 +65,7 @@ def answers(reply: Layer, probe: Layer) -> str:
         return "not the probe's IP version"
     error = quoted_datagram(got)
     if error is not None:  # an ICMP error: it answers the probe it quotes
-        quoted = network_layer(error)
-        if (quoted.src, quoted.dst) != (sent.src, sent.dst):  # type: ignore[attr-defined]
-            return "the ICMP error quotes another datagram"
-        head, original = _transport_head(quoted), _transport_head(sent)
-        return "" if head[: len(original)] == original[: len(head)] else "the quoted transport header differs"
+        return _quotes(network_layer(error), sent)
     if ICMPv6ND_NS in probe:  # sent to a multicast group: the advertisement names the target
         if ICMPv6ND_NA not in reply:
             return "not a neighbour advertisement"
@@ -102,6 +117,23 @@ def _tcp_answers(reply: Any, probe: Any) -> str:
     return "neither ACK nor RST"
 
 
+def _quotes(quoted: Any, sent: Any) -> str:
+    """'' when the datagram an ICMP error quotes is the probe ``sent``, else why not."""
+    if type(quoted) is not type(sent):
+        return "the ICMP error quotes another IP version"
+    if (quoted.src, quoted.dst) != (sent.src, sent.dst):
+        return "the ICMP error quotes another datagram"
+    if isinstance(sent, IP):
+        if quoted.proto != sent.proto:
+            return f"the ICMP error quotes protocol {int(quoted.proto)}, the probe is {int(sent.proto)}"
+        if sent.id and quoted.id != sent.id:  # (id 0: the kernel picked one, raw(7))
+            return f"the ICMP error quotes IP id {quoted.id}, the probe has {sent.id}"
+    elif quoted.nh != sent.nh:
+        return f"the ICMP error quotes next header {int(quoted.nh)}, the probe has {int(sent.nh)}"
+    head, original = _transport_head(quoted), _transport_head(sent)
+    return "" if head[: len(original)] == original[: len(head)] else "the quoted transport header differs"
+
+
 def _transport_head(network: Layer) -> bytes:
     """The first 8 bytes after the IP header, as built (what an ICMP error quotes at least)."""
     wire = bytes(network)
@@ -128,3 +160,75 @@ def answers_frame(reply: Layer, probe: Layer) -> str:
             return "not an ARP reply"
         return "" if told.psrc == asked.pdst else f"about {told.psrc}, not {asked.pdst}"
     return answers(reply, probe)
+
+
+# -- buckets ----------------------------------------------------------------------------------------
+
+
+def probe_key(probe: Layer) -> Hashable | None:
+    """The bucket of replies that may answer ``probe`` (None: any reply may; compare them all)."""
+    try:
+        if ARP in probe:
+            return "arp", str(probe[ARP].pdst)
+        return _datagram_key(network_layer(probe))
+    except (RawnetError, IndexError, AttributeError, ValueError, TypeError):
+        return None
+
+
+def reply_keys(reply: Layer) -> tuple[Hashable, ...]:
+    """The buckets of the probes ``reply`` may answer (by the rules of answers and answers_frame)."""
+    try:
+        quoted = quoted_datagram(reply)
+        if quoted is not None:
+            return (_datagram_key(network_layer(quoted)),)
+        keys: list[Hashable] = []
+        for layer in reply.layers():
+            if isinstance(layer, TCP | UDP):
+                keys.append(("port", _TCP if isinstance(layer, TCP) else _UDP, layer.dport, layer.sport))
+            elif isinstance(layer, ICMP) and layer.type == 0:
+                keys.append(("echo", _ICMP, layer.id, layer.seq))
+            elif isinstance(layer, ICMPv6EchoReply):
+                keys.append(("echo", _ICMPV6, layer.id, layer.seq))
+            elif isinstance(layer, ICMPv6ND_NA):
+                keys.append(("nd", str(layer.tgt)))
+            elif isinstance(layer, ARP):
+                keys.append(("arp", str(layer.psrc)))
+        return tuple(keys)
+    except (RawnetError, IndexError, AttributeError, ValueError, TypeError):
+        return ()
+
+
+def _datagram_key(network: Layer) -> Hashable | None:
+    """A datagram's bucket: its transport ports, echo id and seq, ND target, else its protocol.
+
+    The same for a probe and for its copy quoted in an ICMP error, which often holds only the
+    first 8 bytes of the transport header (then read from the bytes).
+    """
+    protocol, upper = _upper_layer(network)
+    if isinstance(upper, TCP | UDP):
+        return "port", _TCP if isinstance(upper, TCP) else _UDP, upper.sport, upper.dport
+    if isinstance(upper, ICMP) and upper.type == _ECHO_REQUEST:
+        return "echo", _ICMP, upper.id, upper.seq
+    if isinstance(upper, ICMPv6EchoRequest):
+        return "echo", _ICMPV6, upper.id, upper.seq
+    if isinstance(upper, ICMPv6ND_NS):
+        return "nd", str(upper.tgt)
+    if isinstance(upper, Raw):  # a transport header cut short (a quote of 8 bytes)
+        head = bytes(upper.load)
+        if protocol in (_TCP, _UDP) and len(head) >= 4:
+            return "port", protocol, int.from_bytes(head[:2], "big"), int.from_bytes(head[2:4], "big")
+        echo = {_ICMP: _ECHO_REQUEST, _ICMPV6: _ECHOV6_REQUEST}.get(protocol or 0)
+        if echo is not None and len(head) >= 8 and head[0] == echo:
+            return "echo", protocol, int.from_bytes(head[4:6], "big"), int.from_bytes(head[6:8], "big")
+    return None if protocol is None else ("proto", protocol)  # (None: compared with every reply)
+
+
+def _upper_layer(network: Any) -> tuple[int | None, Layer | None]:
+    """The upper-layer protocol number of a datagram (after IPv6 extension headers; None when an
+    extension header leaves it to be computed) and its layer."""
+    protocol = network.proto if isinstance(network, IP) else network.nh
+    upper = network.payload
+    while isinstance(upper, _EXTENSIONS):
+        protocol = upper.nh
+        upper = upper.payload
+    return None if protocol is None else int(protocol), upper

@@ -1,13 +1,19 @@
 """What the kernel knows about where a packet goes: routes, interfaces, neighbours (netlink, pyroute2).
 
 Nothing here sends a packet or parses command output; the send functions ask these questions.
+pyroute2's synchronous calls run an event loop of their own, so inside a running asyncio loop
+(sr1 or RawSocket.send called from a coroutine) each question is asked from a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from pyroute2 import IPRoute, NetNS
 from pyroute2 import netns as netns_module
@@ -16,7 +22,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from rawnet.errors import InterfaceError, RawnetError
 
 _IFF_LOOPBACK = 0x8
-_RTN_LOCAL = 2  # a route to one of this host's own addresses
+_RTN_LOCAL, _RTN_BROADCAST = 2, 3  # routes to this host's own addresses, to a broadcast address
 _NUD_INCOMPLETE, _NUD_FAILED = 0x01, 0x20
 
 
@@ -31,8 +37,32 @@ class Hop:
     local: bool
     #: The source address the route prefers, if it names one.
     source: str | None
+    #: ``dst`` is a broadcast address of the link (a frame for it goes to ff:ff:ff:ff:ff:ff).
+    broadcast: bool = False
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_worker: list[ThreadPoolExecutor] = []  # one thread, made when a running loop first needs it
+
+
+def _off_loop(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """``function``, asked from a worker thread when this thread runs an asyncio event loop."""
+
+    @functools.wraps(function)
+    def asked(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args, **kwargs)
+        if not _worker:
+            _worker.append(ThreadPoolExecutor(1, thread_name_prefix="rawnet-netlink"))
+        return _worker[0].submit(function, *args, **kwargs).result()
+
+    return asked
+
+
+@_off_loop
 def next_hop(dst: str, netns: str | None = None, interface: str | None = None) -> Hop:
     """The kernel's route for ``dst`` (``ip route get``, over netlink), out of ``interface`` if given."""
     with _iproute(netns) as ip:
@@ -48,9 +78,11 @@ def next_hop(dst: str, netns: str | None = None, interface: str | None = None) -
             neighbour=str(route.get_attr("RTA_GATEWAY") or dst),
             local=route["type"] == _RTN_LOCAL,
             source=route.get_attr("RTA_PREFSRC"),
+            broadcast=route["type"] == _RTN_BROADCAST,
         )
 
 
+@_off_loop
 def source_for(
     dst: str, family: int = socket.AF_INET, netns: str | None = None, interface: str | None = None
 ) -> str:
@@ -72,12 +104,14 @@ def _udp(family: int, netns: str | None) -> socket.socket:
     return socket.socket(family, socket.SOCK_DGRAM)
 
 
+@_off_loop
 def is_loopback(interface: str, netns: str | None = None) -> bool:
     """Whether ``interface`` is a loopback (no Ethernet peer behind it)."""
     with _iproute(netns) as ip:
         return bool(ip.get_links(_index(ip, interface))[0]["flags"] & _IFF_LOOPBACK)
 
 
+@_off_loop
 def interface_mac(interface: str, netns: str | None = None) -> str:
     """The MAC address of ``interface``."""
     with _iproute(netns) as ip:
@@ -85,6 +119,7 @@ def interface_mac(interface: str, netns: str | None = None) -> str:
         return mac
 
 
+@_off_loop
 def interface_ipv4(interface: str, netns: str | None = None) -> str:
     """The first IPv4 address of ``interface``, or 0.0.0.0 (what an ARP probe then says)."""
     with _iproute(netns) as ip:
@@ -93,6 +128,7 @@ def interface_ipv4(interface: str, netns: str | None = None) -> str:
     return "0.0.0.0"
 
 
+@_off_loop
 def neighbour_mac(address: str, interface: str, netns: str | None = None) -> str | None:
     """The kernel's neighbour-table entry (ARP or NDP) for ``address`` on ``interface``, if any."""
     with _iproute(netns) as ip:

@@ -10,6 +10,8 @@
 
 raw(7) rewrites the IPv4 header of IP_HDRINCL sockets, so a byte-exact header (a wrong checksum
 on purpose) needs a layer-2 socket. Receiving returns the decoded packet with where it came from.
+Every send goes through one error policy (send_error): the kernel's refusals become rawnet
+errors naming the fix; a full queue (ENOBUFS) drops the packet, as a wire would.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ from typing import Any
 
 from pyroute2 import netns as _netns
 
-from rawnet.errors import InterfaceError, PrivilegeError, RawnetError
+from rawnet.errors import (
+    InputError,
+    InterfaceError,
+    PacketTooBigError,
+    PrivilegeError,
+    RawnetError,
+    SendError,
+)
 from rawnet.net.linux import (
     ETH_P_8021Q,
     ETH_P_ALL,
@@ -92,10 +101,18 @@ class Received:
 
     @property
     def packet(self) -> Layer:
-        """The decoded packet (leniently: what does not decode stays as bytes)."""
+        """The decoded packet (leniently: what does not decode stays as bytes), decoded once.
+
+        It carries scapy's receive metadata: ``time`` (the kernel's receive time), ``sniffed_on``,
+        ``direction`` (sll_pkttype: 0 host ... 4 outgoing; None off a packet socket), ``wirelen``.
+        """
         packet = self._packet
         if packet is None:
             packet = self._packet = self.start.decode(self.data, lenient=True)
+            packet.time = self.timestamp_ns / 1e9
+            packet.sniffed_on = self.interface
+            packet.direction = None if self.link is None else self.link[1]
+            packet.wirelen = self.length
         return packet
 
     def __repr__(self) -> str:
@@ -168,6 +185,29 @@ def _describe(family: int, kind: int) -> str:
     return f"{socket.AddressFamily(family).name} {socket.SocketKind(kind).name}"
 
 
+def send_error(
+    error: OSError, size: int, interface: str | None = None, dst: str | None = None
+) -> SendError | None:
+    """What a failed send means, as a rawnet error naming the fix; None for a full queue (ENOBUFS:
+    the packet is dropped, as a wire drops it). Every sender of rawnet applies this one policy."""
+    code = error.errno
+    if code == errno.ENOBUFS:
+        return None
+    if code == errno.EMSGSIZE:
+        where = f" of {interface}" if interface else ""
+        return PacketTooBigError(
+            f"a packet of {size} bytes is longer than the MTU{where}: cut it with rawnet.fragment()", code
+        )
+    to = f" to {dst}" if dst else ""
+    if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return SendError(f"no route{to}: see `ip route`", code)
+    if code == errno.EACCES:
+        return SendError(f"sending{to} was refused ({error.strerror}): a broadcast needs SO_BROADCAST", code)
+    if code == errno.EPERM:
+        return SendError(f"sending{to} was refused ({error.strerror}): a firewall rule drops it?", code)
+    return SendError(f"cannot send{to}: {error.strerror or error}", code)
+
+
 class RawSocket:
     """One raw socket in one of the four modes; use the named constructors."""
 
@@ -180,6 +220,8 @@ class RawSocket:
         self.proto = proto
         self.interface = interface
         self._netns: str | None = None
+        #: Layer 2 on an interface whose frames begin with an Ethernet header (not tun, not raw IP).
+        self._ethernet = False
 
     # -- the four modes --------------------------------------------------------------------
     @classmethod
@@ -232,21 +274,29 @@ class RawSocket:
             raise
         raw = cls(sock, mode, family=socket.AF_PACKET, proto=proto, interface=interface)
         raw._netns = netns
+        raw._ethernet = kind == socket.SOCK_RAW and sock.getsockname()[3] in ETHERNET_HATYPES
         return raw
 
     # -- sending ---------------------------------------------------------------------------
     def send(self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None) -> int:
-        """Send ``packet`` (see _send for what each mode takes); returns the bytes sent."""
+        """Send ``packet`` (see _send for what each mode takes); returns the bytes sent (0: the
+        queue was full and the packet dropped). A refusal is a SendError naming the fix."""
+        if self._ethernet and isinstance(packet, Layer) and not isinstance(packet, Ether):
+            raise InputError(
+                f"an l2 socket on {self.interface} sends whole Ethernet frames, and this packet begins "
+                f"with {type(packet).__name__}: put Ether() in front (sendp() fills its addresses), or "
+                "send it with RawSocket.l2_cooked() or send()"
+            )
         try:
             return self._send(packet, dst, dst_mac)
         except OSError as error:
-            if error.errno == errno.EMSGSIZE:
-                size = len(packet) if isinstance(packet, bytes) else len(bytes(packet))
-                where = f" of {self.interface}" if self.interface else ""
-                raise RawnetError(
-                    f"a packet of {size} bytes is longer than the MTU{where}: cut it with rawnet.fragment()"
-                ) from None
-            raise
+            if isinstance(error, SendError):
+                raise
+            size = len(packet) if isinstance(packet, bytes) else len(bytes(packet))
+            failure = send_error(error, size, self.interface, dst or _destination(packet))
+            if failure is None:
+                return 0
+            raise failure from None
 
     def _send(self, packet: Layer | bytes, dst: str | None, dst_mac: str | None) -> int:
         """Send ``packet``; returns the bytes sent.
@@ -257,6 +307,11 @@ class RawSocket:
         ``dst_mac`` (broadcast when None).
         """
         if self.mode == "l3":
+            if self.proto == IPPROTO_RAW:  # (IPv6 IPPROTO_RAW: the packet brings its IPv6 header)
+                dst = dst or _destination(packet)
+                if dst is None:
+                    raise RawnetError("an IPPROTO_RAW socket sends IP packets: give one, or send(data, dst)")
+                return self.socket.sendto(bytes(packet), (dst, 0))
             data, address = self._l3_payload(packet, dst)
             return self.socket.sendto(data, (address, 0))
         if self.mode == "l3_hdrincl":
@@ -333,7 +388,11 @@ class RawSocket:
     async def asend(
         self, packet: Layer | bytes, dst: str | None = None, *, dst_mac: str | None = None
     ) -> int:
-        """send() for asyncio (raw sockets do not block on send: it returns at once)."""
+        """send() for asyncio. Raw sockets do not block on send; an l3 socket sending a transport
+        layer asks the kernel's routes for its checksum's source first (netlink), in a worker
+        thread, so the event loop never waits on it."""
+        if self.mode == "l3" and self.proto != IPPROTO_RAW and isinstance(packet, Layer):
+            return await asyncio.to_thread(self.send, packet, dst, dst_mac=dst_mac)
         return self.send(packet, dst, dst_mac=dst_mac)
 
     # -- the socket itself -----------------------------------------------------------------
@@ -388,4 +447,11 @@ class RawSocket:
         self.close()
 
 
-__all__ = ["InterfaceError", "RawSocket", "Received", "source_for"]
+def _destination(packet: Layer | bytes) -> str | None:
+    """The destination address of ``packet``'s IP or IPv6 header, if it begins with one."""
+    if isinstance(packet, IP | IPv6):
+        return str(packet.dst)
+    return None
+
+
+__all__ = ["InterfaceError", "RawSocket", "Received", "send_error", "source_for"]

@@ -1,0 +1,167 @@
+"""The sockets of an exchange (rawnet.net.exchange): the listener armed before anything leaves,
+with its kernel filter, and the senders at layer 3 and layer 2.
+
+What a listener lets through is what may answer the probes: ICMP and ICMPv6, IP traffic from the
+probes' destinations, ARP for ARP probes; the caller's filter must hold too. Nothing here sends
+by itself or matches anything: the engine does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterable, Sequence
+
+from rawnet.errors import RawnetError
+from rawnet.net.bpf import DLT_RAW, attach_filter, compile_filter
+from rawnet.net.exchange import Link, Query
+from rawnet.net.linux import ETH_P_ALL
+from rawnet.net.matching import network_layer
+from rawnet.net.sockets import RawSocket
+from rawnet.wire import ARP, IP, Layer
+
+#: With more destinations than this, the listener's filter lets all of IP through.
+_FILTER_HOSTS = 64
+_SO_RCVBUFFORCE = 33  # (socket.SO_RCVBUFFORCE where Python defines it)
+
+
+def reply_filter(probes: Iterable[Layer], *, link: bool) -> str | None:
+    """A tcpdump expression letting through what may answer ``probes``: ICMP and ICMPv6 (errors
+    and neighbour discovery) and IP traffic from their destinations; ARP for ARP probes (at
+    layer 2, ``link``). None: anything may (a probe of another kind)."""
+    hosts: set[str] = set()
+    arp = other = False
+    for probe in probes:
+        if ARP in probe:
+            arp = True
+            continue
+        try:
+            hosts.add(str(network_layer(probe).dst))  # type: ignore[attr-defined]
+        except RawnetError:
+            other = True
+    if other or (arp and not link):
+        return None
+    parts = ["arp"] if arp else []
+    if hosts:
+        parts.append("icmp or icmp6")
+        if len(hosts) <= _FILTER_HOSTS:
+            parts.extend(f"src host {host}" for host in sorted(hosts))
+        else:
+            parts.append("ip or ip6")
+    return " or ".join(parts) if parts else None
+
+
+def _attach(sock: RawSocket, auto: str | None, given: str | None, linktype: int) -> None:
+    """The listener's kernel filter: rawnet's (``auto``) and the caller's (``given``) both hold."""
+    expression = " and ".join(f"({part})" for part in (auto, given) if part)
+    if expression:
+        attach_filter(sock.socket, compile_filter(expression, linktype))
+
+
+def reply_listener(
+    probes: Iterable[Layer],
+    netns: str | None = None,
+    *,
+    iface: str | None = None,
+    filter: str | None = None,
+    nofilter: bool = False,
+    buffer: int = 0,
+) -> RawSocket:
+    """A cooked packet socket seeing the IP traffic of every interface (``iface``'s only, when
+    given) that may answer ``probes`` (reply_filter, and the caller's ``filter``; ``nofilter``:
+    only the caller's). ``buffer``: a receive buffer of that many bytes where the kernel allows
+    (room for a burst of answers)."""
+    listener = RawSocket.l2_cooked(iface or "", ETH_P_ALL, netns=netns)
+    try:
+        probes = list(probes)
+        _attach(listener, None if nofilter else reply_filter(probes, link=False), filter, DLT_RAW)
+        if buffer:
+            with contextlib.suppress(OSError):
+                listener.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, buffer)
+    except BaseException:
+        listener.close()
+        raise
+    return listener
+
+
+def layer3_sender(network: Layer, netns: str | None, iface: str | None = None) -> RawSocket:
+    """A socket sending ``network``'s family with our own IP header: IP_HDRINCL (IPv4), IPPROTO_RAW
+    (IPv6); bound to ``iface`` (SO_BINDTODEVICE) when given."""
+    if isinstance(network, IP):
+        sock = RawSocket.l3_hdrincl(netns=netns)
+    else:
+        sock = RawSocket.l3(socket.IPPROTO_RAW, family=socket.AF_INET6, netns=netns)
+    if iface is not None:
+        try:
+            sock.bind_to_device(iface)
+        except BaseException:
+            sock.close()
+            raise
+    return sock
+
+
+class Senders:
+    """Layer-3 senders (layer3_sender), one per IP version, opened when first needed; each
+    socket is added to ``sockets`` (the caller closes them)."""
+
+    def __init__(self, netns: str | None, iface: str | None, sockets: list[RawSocket]) -> None:
+        self.netns, self.iface, self.sockets = netns, iface, sockets
+        self.by_version: dict[type, RawSocket] = {}
+
+    def open(self, packet: Layer) -> RawSocket:
+        """The sender for ``packet``'s IP version."""
+        network = network_layer(packet)
+        sender = self.by_version.get(type(network))
+        if sender is None:
+            sender = self.by_version[type(network)] = layer3_sender(network, self.netns, self.iface)
+            self.sockets.append(sender)
+        return sender
+
+    def send(self, packet: Layer) -> int:
+        """Send ``packet``'s IP layer with its header as given (0: dropped, the queue was full)."""
+        return self.open(packet).send(network_layer(packet))
+
+    def transmit(self, query: Query) -> None:
+        """A Link's transmit: the query's ``match`` (its completed network packet) goes out."""
+        self.send(query.match)
+
+
+def layer3_link(
+    probes: Sequence[Layer],
+    *,
+    netns: str | None = None,
+    iface: str | None = None,
+    filter: str | None = None,
+    nofilter: bool = False,
+    buffer: int = 0,
+) -> Link:
+    """The listener for ``probes`` (reply_listener) and senders of IP packets with their headers
+    as given (out of ``iface`` only, when given; the listener then hears that interface only)."""
+    listener = reply_listener(probes, netns, iface=iface, filter=filter, nofilter=nofilter, buffer=buffer)
+    sockets = [listener]
+    senders = Senders(netns, iface, sockets)
+    if probes:  # (opened now: a missing privilege shows before anything is sent)
+        try:
+            senders.open(probes[0])
+        except BaseException:
+            listener.close()
+            raise
+    return Link(listener, senders.transmit, sockets)
+
+
+def layer2_link(
+    iface: str,
+    probes: Sequence[Layer],
+    *,
+    netns: str | None = None,
+    filter: str | None = None,
+    nofilter: bool = False,
+) -> Link:
+    """One AF_PACKET socket on ``iface``, sending the frames and hearing what may answer them."""
+    sock = RawSocket.l2(iface, netns=netns)
+    try:
+        _attach(sock, None if nofilter else reply_filter(probes, link=True), filter, 1)
+    except BaseException:
+        sock.close()
+        raise
+    return Link(sock, lambda query: sock.send(query.packet), [sock])
