@@ -401,6 +401,20 @@ class IPv6ExtHdrSegmentRouting(_RoutingHeader):
     addresses: ListVar[tuple[str, ...]] = ListVar("Segment List", ("::1",), converter=_check_addresses)
     tlvs: Var[bytes] = Var("TLVs", b"", converter=_check_data)
 
+    @property
+    def tlv_objects(self) -> list[tuple[int, bytes]]:
+        """scapy's name: the TLVs as (type, value) pairs (Pad1 a type alone), read from ``tlvs``."""
+        data, found, at = self.tlvs, [], 0
+        while at < len(data):
+            if data[at] == 0:  # Pad1
+                found.append((0, b""))
+                at += 1
+                continue
+            size = data[at + 1] if at + 1 < len(data) else 0
+            found.append((data[at], data[at + 2 : at + 2 + size]))
+            at += 2 + size
+        return found
+
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> IPv6ExtHdrSegmentRouting:
         stop = _extension_end(cls.name, buf, offset, end)
