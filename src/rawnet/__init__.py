@@ -1,3 +1,4 @@
+# ruff: noqa: F405 (__all__ names the packet formats the star import brings)
 """rawnet: craft, send, receive and decode network packets on Linux, at every layer.
 
 The packet formats (rawnet.wire) are imported at once; the networking names (sockets, pcap
@@ -17,7 +18,6 @@ from rawnet.errors import (
     TruncatedError,
 )
 from rawnet.wire import *  # noqa: F403
-from rawnet.wire import __all__ as _wire_all
 
 __version__ = "0.1.0"
 
@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # (type checkers see the networking names' signatures; at run
     from rawnet.net.capture import AsyncSniffer, sniff
     from rawnet.net.lab import Lab
     from rawnet.net.pcap import PcapReader, PcapWriter, rdpcap, wrpcap
-    from rawnet.net.sendrecv import send, sendp, sr, sr1, srp, srp1
+    from rawnet.net.probing import arping, traceroute
+    from rawnet.net.sendrecv import asr, asr1, send, sendp, sr, sr1, srp, srp1
     from rawnet.net.sockets import RawSocket
 
 _NET = {
@@ -49,19 +50,108 @@ _NET = {
     "Lab": "rawnet.net.lab",
 }
 
-__all__ = [  # (spelled out: type checkers follow `from rawnet import *` to the networking names)
+__all__ = [  # (spelled out, the packet formats' too: type checkers follow `from rawnet import *`)
+    "ARP",
+    "ICMP",
+    "IP",
+    "TCP",
+    "UDP",
+    "ARPOp",
     "AsyncSniffer",
     "BuildError",
+    "CookedLinux",
+    "CookedLinux2",
+    "CookedLinuxV2",
     "DecodeError",
+    "Defragmented",
+    "DestUnreachCode",
+    "Dot1Q",
+    "Ether",
+    "EtherType",
     "FieldValueError",
+    "FlagValue",
+    "ICMPType",
+    "ICMPerror",
+    "ICMPv6",
+    "ICMPv6DestUnreach",
+    "ICMPv6EchoReply",
+    "ICMPv6EchoRequest",
+    "ICMPv6NDOpt",
+    "ICMPv6NDOptDstLLAddr",
+    "ICMPv6NDOptMTU",
+    "ICMPv6NDOptPrefixInfo",
+    "ICMPv6NDOptSrcLLAddr",
+    "ICMPv6NDOptUnknown",
+    "ICMPv6ND_NA",
+    "ICMPv6ND_NS",
+    "ICMPv6ND_RA",
+    "ICMPv6ND_RS",
+    "ICMPv6ND_Redirect",
+    "ICMPv6PacketTooBig",
+    "ICMPv6ParamProblem",
+    "ICMPv6TimeExceeded",
+    "ICMPv6Type",
+    "IPOption",
+    "IPOption_EOL",
+    "IPOption_LSRR",
+    "IPOption_NOP",
+    "IPOption_RR",
+    "IPOption_SSRR",
+    "IPOption_Timestamp",
+    "IPProto",
+    "IPerror",
+    "IPerror6",
+    "IPv6",
+    "IPv6ExtHdrDestOpt",
+    "IPv6ExtHdrFragment",
+    "IPv6ExtHdrHopByHop",
+    "IPv6ExtHdrRouting",
+    "IPv6ExtHdrSegmentRouting",
     "Lab",
+    "Layer",
     "LimitError",
     "MalformedError",
+    "PacketList",
+    "Padding",
+    "ParamProblemCode",
     "PcapReader",
     "PcapWriter",
+    "Problem",
+    "QueryAnswer",
+    "RandBin",
+    "RandByte",
+    "RandChoice",
+    "RandIP",
+    "RandIP6",
+    "RandInt",
+    "RandLong",
+    "RandMAC",
+    "RandNum",
+    "RandShort",
+    "RandString",
+    "Raw",
     "RawSocket",
     "RawnetError",
+    "RedirectCode",
+    "SndRcvList",
+    "TCPerror",
+    "TimeExceededCode",
     "TruncatedError",
+    "UDPerror",
+    "Undecoded",
+    "ValueSet",
+    "Volatile",
+    "arping",
+    "asr",
+    "asr1",
+    "defragment",
+    "defragment6",
+    "fragment",
+    "fragment6",
+    "hexdump",
+    "ls",
+    "make_table",
+    "raw",
     "rdpcap",
     "send",
     "sendp",
@@ -70,9 +160,10 @@ __all__ = [  # (spelled out: type checkers follow `from rawnet import *` to the 
     "sr1",
     "srp",
     "srp1",
+    "stack",
+    "traceroute",
     "wrpcap",
 ]
-__all__ += _wire_all
 
 
 def __getattr__(name: str) -> Any:

@@ -97,7 +97,7 @@ class Received:
     @property
     def timestamp(self) -> float:
         """When the kernel received it, in seconds (time.time()'s clock; scapy's pkt.time)."""
-        return self.timestamp_ns / 1e9
+        return self.timestamp_ns / 1_000_000_000  # (int / int: the nearest float)
 
     @property
     def packet(self) -> Layer:
@@ -109,7 +109,7 @@ class Received:
         packet = self._packet
         if packet is None:
             packet = self._packet = self.start.decode(self.data, lenient=True)
-            packet.time = self.timestamp_ns / 1e9
+            packet.time = self.timestamp_ns / 1_000_000_000  # (int / int: the nearest float)
             packet.sniffed_on = self.interface
             packet.direction = None if self.link is None else self.link[1]
             packet.wirelen = self.length
