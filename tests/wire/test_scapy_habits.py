@@ -189,3 +189,12 @@ def test_neighbour_discovery_gets_hop_limit_255_as_rfc_4861_requires(cls: Any) -
     assert packet.hlim == 255 and bytes(packet)[7] == 255
     assert (IPv6(hlim=64) / cls()).hlim == 64  # set by the user: sent as set
     assert IPv6(bytes(packet)).hlim == 255
+
+
+def test_ottl_hops_and_haslayer_return_what_scapy_returns() -> None:
+    for ttl in range(256):
+        assert (IP(ttl=ttl).ottl(), IP(ttl=ttl).hops()) == (scapy.IP(ttl=ttl).ottl(), scapy.IP(ttl=ttl).hops())
+    packet, theirs = IP() / TCP(), scapy.IP() / scapy.TCP()
+    found, missing = packet.haslayer(TCP), packet.haslayer(UDP)
+    assert (type(found), found, type(missing), missing) == (bool, True, int, 0)
+    assert (found, missing) == (theirs.haslayer(scapy.TCP), theirs.haslayer(scapy.UDP))

@@ -61,7 +61,7 @@ def network_layer(packet: Layer) -> Layer:
 def answers(reply: Layer, probe: Layer) -> str:
     """'' when ``reply`` answers ``probe``, else why not (sr's debug explains rejections with it)."""
     sent, got = network_layer(probe), network_layer(reply)
-    if type(sent) is not type(got):
+    if isinstance(sent, IPv6) is not isinstance(got, IPv6):
         return "not the probe's IP version"
     error = quoted_datagram(got)
     if error is not None:  # an ICMP error: it answers the probe it quotes
@@ -119,7 +119,7 @@ def _tcp_answers(reply: Any, probe: Any) -> str:
 
 def _quotes(quoted: Any, sent: Any) -> str:
     """'' when the datagram an ICMP error quotes is the probe ``sent``, else why not."""
-    if type(quoted) is not type(sent):
+    if isinstance(quoted, IPv6) is not isinstance(sent, IPv6):  # (a quote is an IPerror or IPerror6)
         return "the ICMP error quotes another IP version"
     if (quoted.src, quoted.dst) != (sent.src, sent.dst):
         return "the ICMP error quotes another datagram"

@@ -59,7 +59,7 @@ from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.plist import PacketList, QueryAnswer, SndRcvList, make_table
 from rawnet.wire.quoted import ICMPerror, IPerror, IPerror6, TCPerror, UDPerror
 from rawnet.wire.registry import LAYERS as _LAYERS
-from rawnet.wire.sll import CookedLinux, CookedLinux2
+from rawnet.wire.sll import CookedLinux, CookedLinux2, CookedLinuxV2
 from rawnet.wire.tcp import TCP
 from rawnet.wire.tcpdump import summary as _tcpdump_summary
 from rawnet.wire.udp import UDP
@@ -82,7 +82,6 @@ _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
 Layer._fragmenter = fragment  # pkt.fragment() is fragment.py's
 Layer._hash_rule, Layer._answer_rule = _hashret.hashret, _hashret.answers  # scapy's rules
-CookedLinuxV2 = CookedLinux2  # scapy's name
 
 __all__ = [
     "ARP",

@@ -422,6 +422,16 @@ class IP(Layer):
         start = self._off + self.header_len
         values[_OPTIONS] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
 
+    def ottl(self) -> int:
+        """scapy's guess of the TTL the sender set: the first of 32, 64, 128, 255 at or above ttl."""
+        ttl = int(self.ttl)
+        starts = sorted([32, 64, 128, 255, ttl])
+        return starts[starts.index(ttl) + 1]
+
+    def hops(self) -> int:
+        """scapy's guess of the hops travelled: ottl() - ttl."""
+        return self.ottl() - int(self.ttl)
+
     def _next_layer(self) -> tuple[LayerClass, int]:
         buf, offset = self._buf, self._off
         if _read_frag(buf, offset):

@@ -831,9 +831,9 @@ class Layer:
         top._pad = self._pad + padding._values()[_LOAD] + padding._pad
         return top
 
-    def haslayer(self, cls: type[Layer]) -> bool:
-        """Whether a layer of class ``cls`` is in the stack."""
-        return self.getlayer(cls) is not None
+    def haslayer(self, cls: type[Layer]) -> bool | int:
+        """Whether a layer of class ``cls`` is in the stack: True, or 0 (scapy's values)."""
+        return True if self.getlayer(cls) is not None else 0
 
     def __contains__(self, cls: type[Layer]) -> bool:
         return self.getlayer(cls) is not None

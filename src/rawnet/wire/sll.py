@@ -43,7 +43,7 @@ class CookedLinux(Layer):
         ) -> None: ...
 
 
-class CookedLinux2(Layer):
+class CookedLinuxV2(Layer):
     """Linux cooked capture v2 (SLL2): EtherType, interface index, ARPHRD type, packet type, address."""
 
     __slots__ = ()
@@ -71,3 +71,6 @@ class CookedLinux2(Layer):
             lladdrlen: IntValue = ...,
             src: BytesValue = ...,
         ) -> None: ...
+
+
+CookedLinux2 = CookedLinuxV2  #: (rawnet's earlier name)
