@@ -457,3 +457,19 @@ def test_receive_metadata_is_set_as_the_public_properties_read_it() -> None:
     )
     copied = packet.copy()
     assert (copied.time, copied.sniffed_on, copied.direction, copied.wirelen) == (12.5, "veth0", 4, 99)
+
+
+def test_the_header_says_scapys_snaplen_until_a_longer_packet_raises_it(tmp_path: Path) -> None:
+    import scapy.all as scapy
+
+    packets = [Ether() / IP(dst="198.18.0.2") / UDP() / b"x"]
+    ours, theirs = tmp_path / "ours.pcap", tmp_path / "theirs.pcap"
+    wrpcap(ours, packets)
+    scapy.wrpcap(str(theirs), [scapy.Ether(bytes(packet)) for packet in packets])
+    assert ours.read_bytes()[:24] == theirs.read_bytes()[:24]  # snaplen 65535, as scapy writes it
+    big = tmp_path / "big.pcap"
+    wrpcap(big, [*packets, Ether() / Raw(load=b"x" * 70000)])  # nothing is cut: the header grows
+    assert struct.unpack("<I", big.read_bytes()[16:20]) == (262144,)
+    assert [len(packet) for packet in rdpcap(big)] == [43, 70014]
+    shown = subprocess.run(["tcpdump", "-r", str(big), "-n"], capture_output=True, text=True, check=True)
+    assert "snapshot length 262144" in shown.stderr and len(shown.stdout.splitlines()) == 2

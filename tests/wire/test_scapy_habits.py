@@ -193,7 +193,8 @@ def test_neighbour_discovery_gets_hop_limit_255_as_rfc_4861_requires(cls: Any) -
 
 def test_ottl_hops_and_haslayer_return_what_scapy_returns() -> None:
     for ttl in range(256):
-        assert (IP(ttl=ttl).ottl(), IP(ttl=ttl).hops()) == (scapy.IP(ttl=ttl).ottl(), scapy.IP(ttl=ttl).hops())
+        ours, theirs_ip = IP(ttl=ttl), scapy.IP(ttl=ttl)
+        assert (ours.ottl(), ours.hops()) == (theirs_ip.ottl(), theirs_ip.hops())
     packet, theirs = IP() / TCP(), scapy.IP() / scapy.TCP()
     found, missing = packet.haslayer(TCP), packet.haslayer(UDP)
     assert (type(found), found, type(missing), missing) == (bool, True, int, 0)

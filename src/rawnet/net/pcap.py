@@ -47,6 +47,7 @@ _PCAPNG_SHB, _PCAPNG_IDB, _PCAPNG_SPB, _PCAPNG_EPB = 0x0A0D0D0A, 1, 3, 6
 _BYTE_ORDER_MAGIC = 0x1A2B3C4D
 _OPT_END, _IF_NAME, _IF_TSRESOL, _EPB_FLAGS = 0, 2, 9, 2
 _SNAPLEN = 262144  # libpcap's default snapshot length
+_SCAPY_SNAPLEN = 65535  # what scapy's wrpcap writes in a pcap header
 _NS = 1_000_000_000  # (int / int: the float nearest the time; int / 1e9 rounds twice)
 _GZIP_MAGIC = b"\x1f\x8b"
 _BYTE_ORDERS: dict[str, Any] = {"<": "little", ">": "big"}
@@ -437,10 +438,14 @@ class PcapWriter:
         nano: bool = False,
         nanoseconds: bool = False,
         pcapng: bool = False,
-        snaplen: int = _SNAPLEN,
+        snaplen: int | None = None,
     ) -> None:
         self.nanoseconds = nano or nanoseconds
-        self.pcapng, self.snaplen, self.sync = pcapng, snaplen, sync
+        # Not given: scapy's 65535 in a pcap header, raised to libpcap's 262144 (the header
+        # rewritten) by a longer packet, which is never cut; pcapng: libpcap's.
+        self._grow = snaplen is None and not pcapng
+        self.snaplen = (_SCAPY_SNAPLEN if self._grow else _SNAPLEN) if snaplen is None else snaplen
+        self.pcapng, self.sync = pcapng, sync
         self.linktype = linktype  #: the file's link type; None until the first packet decides it
         self._given = linktype is not None
         self._interfaces: dict[tuple[int, str | None], int] = {}  # pcapng: (linktype, name) -> index
@@ -476,10 +481,23 @@ class PcapWriter:
     def _pcap_header(self, linktype: int) -> None:
         try:
             self._header_at = self._file.tell()
-        except (OSError, ValueError):  # (a pipe)
+        except (OSError, ValueError):  # (a pipe: no rewriting the header later)
             self._header_at = -1
+            if self._grow:
+                self.snaplen, self._grow = _SNAPLEN, False
         magic = _PCAP_NANO if self.nanoseconds else _PCAP_MICRO
         self._file.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, self.snaplen, linktype))
+
+    def _raise_snaplen(self) -> None:
+        """A packet longer than scapy's 65535: libpcap's 262144 in the header (rewritten in place;
+        a pipe's header is written with it from the start)."""
+        self.snaplen, self._grow = _SNAPLEN, False
+        at = self._header_at
+        if at is not None and at >= 0:
+            here = self._file.tell()
+            self._file.seek(at + 16)
+            self._file.write(struct.pack("<I", self.snaplen))
+            self._file.seek(here)
 
     def _block(self, kind: int, body: bytes) -> None:
         body += bytes(-len(body) % 4)
@@ -523,6 +541,8 @@ class PcapWriter:
         self, data: bytes, stamp: int, wirelen: int, natural: int | None, name: str | None, flags: int | None
     ) -> None:
         linktype = self._linktype_for(natural)
+        if self._grow and len(data) > self.snaplen:
+            self._raise_snaplen()
         data = data[: self.snaplen]
         # Microseconds are rounded, not cut: a float timestamp is only good to a few hundred ns.
         ticks = stamp if self.nanoseconds else (stamp + 500) // 1000
@@ -657,7 +677,7 @@ def wrpcap(
     nano: bool = False,
     nanoseconds: bool = False,
     pcapng: bool = False,
-    snaplen: int = _SNAPLEN,
+    snaplen: int | None = None,
 ) -> None:
     """Write packets to a capture file (scapy's wrpcap); the options are PcapWriter's."""
     with PcapWriter(
