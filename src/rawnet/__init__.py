@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # (type checkers see the networking names' signatures; at run
     from rawnet.net.capture import AsyncSniffer, sniff
     from rawnet.net.lab import Lab
     from rawnet.net.pcap import PcapReader, PcapWriter, rdpcap, wrpcap
-    from rawnet.net.probing import arping, traceroute
+    from rawnet.net.probing import arping, neighsol, traceroute
     from rawnet.net.sendrecv import asr, asr1, send, sendp, sr, sr1, srp, srp1
     from rawnet.net.sockets import RawSocket
 
@@ -45,6 +45,7 @@ _NET = {
     "asr": "rawnet.net.sendrecv",
     "asr1": "rawnet.net.sendrecv",
     "arping": "rawnet.net.probing",
+    "neighsol": "rawnet.net.probing",
     "traceroute": "rawnet.net.probing",
     "AsyncSniffer": "rawnet.net.capture",
     "Lab": "rawnet.net.lab",
@@ -111,6 +112,7 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "Layer",
     "LimitError",
     "MalformedError",
+    "NoPayload",
     "PacketList",
     "Padding",
     "ParamProblemCode",
@@ -151,6 +153,7 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "hexdump",
     "ls",
     "make_table",
+    "neighsol",
     "raw",
     "rdpcap",
     "send",
@@ -162,6 +165,9 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "srp1",
     "stack",
     "traceroute",
+    "valid_ip",
+    "valid_ip6",
+    "valid_mac",
     "wrpcap",
 ]
 

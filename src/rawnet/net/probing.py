@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rawnet.net.matching import quoted_datagram
-from rawnet.net.sendrecv import sr, srp
+from rawnet.net.routes import interface_mac
+from rawnet.net.sendrecv import solicitation, sr, srp, srp1
 from rawnet.wire import (
     ARP,
     ICMP,
@@ -130,6 +131,15 @@ def traceroute(
     if verbose:
         result.show()
     return result, unans
+
+
+def neighsol(
+    addr: str, src: str, iface: str, timeout: float = 1.0, chainCC: bool = False, *, netns: str | None = None
+) -> Layer | None:
+    """scapy's neighsol: a Neighbour Solicitation for ``addr`` from ``src`` on ``iface`` (to its
+    solicited-node group, hop limit 255); the advertisement that answers it, or None."""
+    request = solicitation(addr, src, interface_mac(iface, netns))
+    return srp1(request, iface, timeout=timeout, chainCC=chainCC, netns=netns)
 
 
 def _network(packet: Layer) -> Any:

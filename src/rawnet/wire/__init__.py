@@ -7,6 +7,7 @@ layer.py cannot import it).
 """
 
 from rawnet.wire import hashret as _hashret
+from rawnet.wire.addresses import valid_ip, valid_ip6, valid_mac
 from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
@@ -82,6 +83,7 @@ _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
 Layer._fragmenter = fragment  # pkt.fragment() is fragment.py's
 Layer._hash_rule, Layer._answer_rule = _hashret.hashret, _hashret.answers  # scapy's rules
+NoPayload = type(None)  # scapy's: what the last layer carries (here: None; isinstance(None, NoPayload))
 
 __all__ = [
     "ARP",
@@ -137,6 +139,7 @@ __all__ = [
     "IPv6ExtHdrRouting",
     "IPv6ExtHdrSegmentRouting",
     "Layer",
+    "NoPayload",
     "PacketList",
     "Padding",
     "ParamProblemCode",
@@ -171,4 +174,7 @@ __all__ = [
     "make_table",
     "raw",
     "stack",
+    "valid_ip",
+    "valid_ip6",
+    "valid_mac",
 ]

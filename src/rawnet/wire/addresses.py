@@ -205,3 +205,29 @@ class _OctetRanges:
 
     def __len__(self) -> int:
         return math.prod(len(octet) for octet in self._octets)
+
+
+def valid_ip(address: str) -> bool:
+    """scapy's valid_ip: whether ``address`` is IPv4 text (inet_aton's forms, "198.18.0.1")."""
+    try:
+        socket.inet_aton(address)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
+def valid_ip6(address: str) -> bool:
+    """scapy's valid_ip6: whether ``address`` is IPv6 text."""
+    try:
+        socket.inet_pton(socket.AF_INET6, address)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
+def valid_mac(address: str) -> bool:
+    """scapy's valid_mac: whether ``address`` is a MAC address ("02:00:00:00:00:01")."""
+    try:
+        return len(MAC.to_wire(MAC("mac"), address)) == 6
+    except (TypeError, ValueError):
+        return False
