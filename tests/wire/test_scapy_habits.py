@@ -199,3 +199,24 @@ def test_ottl_hops_and_haslayer_return_what_scapy_returns() -> None:
     found, missing = packet.haslayer(TCP), packet.haslayer(UDP)
     assert (type(found), found, type(missing), missing) == (bool, True, int, 0)
     assert (found, missing) == (theirs.haslayer(scapy.TCP), theirs.haslayer(scapy.UDP))
+
+
+OPTION_CASES = [
+    "raw(IP(src='198.18.0.1', dst='198.18.0.2', options=[IPOption_NOP(), IPOption_LSRR(routers=['198.18.0.3',"
+    " '198.18.0.4']), IPOption_Security(transmission_control_code='XYZ')])/TCP())",
+    "IP(raw(IP(options=[IPOption_LSRR(routers=['198.18.0.3', '198.18.0.4'])])))"
+    "[IPOption_LSRR].get_current_router()",
+    "IP(raw(IP(options=[IPOption_Security(security=7, transmission_control_code='XY')])))"
+    "[IPOption_Security].transmission_control_code",
+    "IPOption_LSRR in IP(raw(IP(options=[IPOption_RR()])))",
+    "raw(IPv6ExtHdrHopByHop(options=[RouterAlert()]))",
+    "raw(IPv6ExtHdrHopByHop(options=[Jumbo(jumboplen=70000)]))",
+    "IPv6(raw(IPv6()/IPv6ExtHdrHopByHop(options=[Jumbo(jumboplen=16)])/ICMPv6EchoRequest()))[Jumbo].jumboplen",
+    "Jumbo in IPv6(raw(IPv6()/IPv6ExtHdrHopByHop(options=[RouterAlert()])/ICMPv6EchoRequest()))",
+]
+
+
+@pytest.mark.parametrize("expression", OPTION_CASES)
+def test_option_classes_as_scapys(expression: str) -> None:
+    theirs, ours = _both(expression)
+    assert ours == theirs

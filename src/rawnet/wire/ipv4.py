@@ -11,6 +11,7 @@ so that a packet's kept frame can never outlive a change inside one (build a new
 from __future__ import annotations
 
 import socket
+import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,7 +50,7 @@ def loopback_source(dst: bytes | None) -> bytes | None:
 
 
 # Option numbers (RFC 791 3.1; IANA "IP Option Numbers").
-EOL, NOP, RR, TS, LSRR, SSRR = 0, 1, 7, 68, 131, 137
+EOL, NOP, RR, TS, SECURITY, LSRR, SSRR = 0, 1, 7, 68, 130, 131, 137
 
 
 class IPOption:
@@ -115,6 +116,15 @@ class IPOption:
 
     def __bytes__(self) -> bytes:
         return self.encode()
+
+    @classmethod
+    def find_in(cls, packet: Any) -> IPOption | None:
+        """The first option of this class in ``packet``'s IPv4 headers (``pkt[IPOption_LSRR]``)."""
+        for layer in packet.layers():
+            for option in getattr(layer, "options", ()) if isinstance(layer, IP) else ():
+                if isinstance(option, cls):
+                    return option
+        return None
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.encode() == other.encode()
@@ -219,6 +229,10 @@ class _RouteOption(IPOption):
         body = b"".join(socket.inet_aton(router) for router in self.routers)
         return bytes((self.option, len(body) + 3, self.pointer)) + body
 
+    def get_current_router(self) -> str:
+        """scapy's: the router the pointer points at."""
+        return self.routers[self.pointer // 4 - 1]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(routers={list(self.routers)}, pointer={self.pointer})"
 
@@ -245,6 +259,51 @@ class IPOption_SSRR(_RouteOption):
     __slots__ = ()
     name = "ssrr"
     number = SSRR
+
+
+class IPOption_Security(IPOption):
+    """Security (RFC 791, option 130): security, compartments, handling restrictions and the
+    transmission control code (3 bytes), 11 bytes in all; scapy's field names."""
+
+    __slots__ = ("compartment", "handling_restrictions", "security", "transmission_control_code")
+    name = "security"
+    security: int
+    compartment: int
+    handling_restrictions: int
+    transmission_control_code: bytes
+
+    def __init__(
+        self,
+        security: int = 0,
+        compartment: int = 0,
+        handling_restrictions: int = 0,
+        transmission_control_code: bytes | str = b"",
+    ) -> None:
+        super().__init__(SECURITY)
+        code = transmission_control_code
+        code = code.encode() if isinstance(code, str) else bytes(code)
+        if len(code) > 3:
+            raise FieldValueError(
+                f"IPOption_Security: the transmission control code is 3 bytes, got {code!r}"
+            )
+        _init(
+            self,
+            security=security & 0xFFFF,
+            compartment=compartment & 0xFFFF,
+            handling_restrictions=handling_restrictions & 0xFFFF,
+            transmission_control_code=code.ljust(3, b"\0"),
+        )
+
+    def encode(self) -> bytes:
+        fields = struct.pack("!HHH", self.security, self.compartment, self.handling_restrictions)
+        return bytes((SECURITY, 11)) + fields + self.transmission_control_code
+
+    def __repr__(self) -> str:
+        return (
+            f"IPOption_Security(security={self.security}, compartment={self.compartment}, "
+            f"handling_restrictions={self.handling_restrictions}, "
+            f"transmission_control_code={self.transmission_control_code!r})"
+        )
 
 
 class IPOption_Timestamp(IPOption):
@@ -315,6 +374,9 @@ def _typed_option(kind: int, data: bytes) -> IPOption:
     if kind == TS and len(data) >= 2 and (len(data) - 2) % 4 == 0:
         values = [int.from_bytes(data[i : i + 4], "big") for i in range(2, len(data), 4)]
         return IPOption_Timestamp(values, pointer=data[0], oflw=data[1] >> 4, flg=data[1] & 15)
+    if kind == SECURITY and len(data) == 9:
+        security, compartment, handling = struct.unpack("!HHH", data[:6])
+        return IPOption_Security(security, compartment, handling, data[6:])
     return IPOption(kind, data)
 
 

@@ -87,6 +87,70 @@ def encode_options(options: Sequence[Option]) -> bytes:
     return data
 
 
+class HBHOption(tuple[Any, Any]):
+    """An option as scapy writes it, ``RouterAlert()``, ``Jumbo(jumboplen=...)``: the (name, value)
+    pair rawnet keeps (equal to it), made by class; ``Jumbo in pkt`` and ``pkt[Jumbo]`` look
+    through the packet's Hop-by-Hop and Destination options."""
+
+    kind: ClassVar[str] = ""
+
+    def __new__(cls, value: Any = None) -> HBHOption:
+        return super().__new__(cls, (cls.kind, value))
+
+    @property
+    def value(self) -> Any:
+        """The option's value (its data)."""
+        return self[1]
+
+    @classmethod
+    def find_in(cls, packet: Layer) -> HBHOption | None:
+        """This kind of option in ``packet``'s options headers, or None."""
+        for layer in packet.layers():
+            if isinstance(layer, _OptionsHeader):
+                for name, value in layer.options:
+                    if name == cls.kind:
+                        return cls(value)
+        return None
+
+
+class Pad1(HBHOption):
+    """Pad1 (RFC 8200 4.2): one byte of padding."""
+
+    kind = "Pad1"
+
+
+class PadN(HBHOption):
+    """PadN (RFC 8200 4.2): N bytes of padding (scapy's optdata)."""
+
+    kind = "PadN"
+
+    def __new__(cls, optdata: bytes = b"") -> PadN:
+        return super().__new__(cls, optdata)  # type: ignore[return-value]
+
+
+class RouterAlert(HBHOption):
+    """Router Alert (RFC 2711): the value (0: MLD)."""
+
+    kind = "RouterAlert"
+
+    def __new__(cls, value: int = 0) -> RouterAlert:
+        return super().__new__(cls, value)  # type: ignore[return-value]
+
+
+class Jumbo(HBHOption):
+    """Jumbo Payload (RFC 2675): the jumbogram's length (scapy's jumboplen)."""
+
+    kind = "Jumbo"
+
+    def __new__(cls, jumboplen: int = 0) -> Jumbo:
+        return super().__new__(cls, jumboplen)  # type: ignore[return-value]
+
+    @property
+    def jumboplen(self) -> int:
+        """The Jumbo Payload Length."""
+        return int(self[1])
+
+
 def _check_options(value: Any) -> tuple[Option, ...]:
     return check_pairs(value, OPTION_TYPES, encode_options, MAX_OPTIONS_LEN, "an extension header", "type")
 

@@ -792,9 +792,9 @@ class Layer:
             layer = payload
         if isinstance(cls, slice):  # scapy's pkt[IP:2]: the second IP layer
             return self._nth(cls)
-        if cls is Padding:
-            padding: L = self._nth(slice(Padding, 1))
-            return padding
+        if cls is Padding or not issubclass(cls, Layer):  # (options: IPOption_LSRR, Jumbo)
+            found: L = self._nth(slice(cls, 1))
+            return found
         layer = self
         while layer is not None:  # then subclasses (ICMPv6EchoRequest for ICMPv6, ...)
             if isinstance(layer, cls):
@@ -804,7 +804,7 @@ class Layer:
 
     def _nth(self, which: slice) -> Any:
         cls, number = which.start, 1 if which.stop is None else which.stop
-        if not (isinstance(cls, type) and issubclass(cls, Layer) and isinstance(number, int)):
+        if not (isinstance(cls, type) and isinstance(number, int)):
             raise TypeError(f"a layer is looked up as pkt[Class] or pkt[Class:n], got {which!r}")
         found = self.getlayer(cls, number)
         if found is None:
@@ -812,7 +812,14 @@ class Layer:
         return found
 
     def getlayer(self, cls: type[L], nb: int = 1) -> L | None:
-        """The ``nb``-th layer of class ``cls`` (1 = the first), or None."""
+        """The ``nb``-th layer of class ``cls`` (1 = the first), or None. An option class
+        (IPOption_LSRR, Jumbo: scapy's are packets) gives the first such option of the packet."""
+        if not issubclass(cls, Layer):
+            finder = getattr(cls, "find_in", None)
+            if finder is None:
+                raise TypeError(f"a packet holds layers and options, not {cls.__name__}")
+            found: L | None = finder(self) if nb == 1 else None
+            return found
         for layer in self.layers():
             if isinstance(layer, cls):
                 nb -= 1
@@ -821,8 +828,8 @@ class Layer:
         if cls is Padding:  # (the padding is kept by the layers it follows: shown as scapy's layer)
             padding = [layer._pad for layer in self.layers() if layer._pad]
             if len(padding) >= nb:
-                found: Any = Padding(load=padding[nb - 1])
-                return found  # type: ignore[no-any-return]
+                shown: Any = Padding(load=padding[nb - 1])
+                return shown  # type: ignore[no-any-return]
         return None
 
     def _padded(self, padding: Layer) -> Layer:
