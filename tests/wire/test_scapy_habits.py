@@ -220,3 +220,21 @@ OPTION_CASES = [
 def test_option_classes_as_scapys(expression: str) -> None:
     theirs, ours = _both(expression)
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "IP(ttl=10)",
+        "ARP(op=2)",
+        "ICMP(type=3)",
+        "TCP(flags='SA', options=[('MSS', 1460)])",
+        "IPv6()/ICMPv6ND_NS(tgt='2001:db8::1')",
+        "Ether()/IPv6(src='2001:db8::1', dst='2001:db8::2')/ICMPv6EchoRequest(id=7)",
+        "Ether(bytes(Ether(dst='02:00:00:00:00:02', src='02:00:00:00:00:01')"
+        "/IP(src='198.18.0.1', dst='198.18.0.2')/TCP(dport=443)/b'x'))",
+    ],
+)
+def test_repr_as_scapys(expression: str) -> None:
+    theirs, ours = _both(expression)
+    assert repr(ours) == repr(theirs)

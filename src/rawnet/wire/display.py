@@ -137,6 +137,13 @@ def _service(port: int, protocol: str) -> str | None:
         return None
 
 
+def repr_value(layer: Any, field: Any, value: Any) -> str:
+    """A field's value in a packet's repr, as scapy writes it: names, text unquoted, bytes and
+    lists as Python writes them."""
+    shown = _text(layer, field, value)
+    return repr(shown) if isinstance(shown, bytes | list | tuple) else str(shown)
+
+
 def _has_layer(packet: Any, name: str) -> bool:
     return any(type(layer).__name__ == name for layer in packet.layers())
 

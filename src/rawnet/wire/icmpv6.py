@@ -81,6 +81,11 @@ class ICMPv6(Layer):
     cksum = UInt(16, "Checksum", None, auto=Checksum("all", pseudo=PROTOCOL), hex=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        number = cls.__dict__.get("message_type")
+        if number is not None and "type" not in cls.__dict__:  # the class's type is its default
+            typed = UInt(8, "Type", number, enum=ICMPv6Type)
+            typed.__set_name__(cls, "type")
+            cls.type = typed
         super().__init_subclass__(**kwargs)
         cls.__init__ = init_with_type  # type: ignore[method-assign]
 
@@ -121,8 +126,8 @@ class _ICMPv6Echo(ICMPv6):
     """
 
     __slots__ = ()
-    id = UInt(16, "Identifier", 0)
-    seq = UInt(16, "Sequence Number", 0)
+    id = UInt(16, "Identifier", 0, hex=True)  # (shown in hex, as scapy's)
+    seq = UInt(16, "Sequence Number", 0, hex=True)
     #: Keywords the constructor takes besides the fields (signatures.py types them).
     extra_keywords: ClassVar[dict[str, str]] = {"data": "bytes | str"}
 

@@ -916,16 +916,26 @@ class Layer:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
+        """scapy's layout, ``<IP  ttl=10 |<TCP  dport=http |>>``: the fields given (every field of
+        a decoded layer), the numbers a payload gives, values as scapy writes them (names)."""
+        given = self.fields
+        values = self._values()
+        payload = self.payload
         parts = []
         for field in self.fields_desc:
-            stored = self._values()[field.index]
-            if stored != stored_default(field):
-                parts.append(f"{field.name}={field.display(stored)}")
+            if field.name in given:
+                value = given[field.name]
+            elif values[field.index] is None and payload is not None and _overloaded(field, payload):
+                value = getattr(self, field.name)  # (scapy's overloaded fields: the payload's number)
+            else:
+                continue
+            if isinstance(value, list | tuple) and not value:
+                continue
+            parts.append(f" {field.name}={display.repr_value(self, field, value)}")
         if self._pad:
-            parts.append(f"padding={self._pad!r}")
-        inner = repr(self.payload) if self.payload is not None else ""
-        body = " ".join(parts)
-        return f"<{type(self).__name__}{' ' if body else ''}{body} |{inner}>"
+            parts.append(f" padding={self._pad!r}")
+        inner = repr(payload) if payload is not None else ""
+        return f"<{type(self).__name__} {''.join(parts)} |{inner}>"
 
     # -- reading -------------------------------------------------------------------------
     def field_values(self) -> dict[str, Any]:
@@ -1120,6 +1130,14 @@ class Layer:
     def fixed(self: L) -> L:
         """A copy whose lengths and checksums are recomputed from the content."""
         return self._recomputed((LENGTH, CHECKSUM))
+
+
+def _overloaded(field: Field[Any], payload: Layer) -> bool:
+    """Whether ``payload`` gives ``field`` its value (scapy's overload_fields): a next number, or a
+    default its class changes (Neighbour Discovery's hop limit)."""
+    if isinstance(field.rule, FromPayload):
+        return field.name in payload.carrier
+    return field.auto == NEXT
 
 
 def raw(packet: Any) -> bytes:
