@@ -35,6 +35,7 @@ from rawnet.wire.ndp import (
     ICMPv6NDOptSrcLLAddr,
     ICMPv6NDOptUnknown,
 )
+from rawnet.wire.quoted import TCPerror
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines
@@ -401,7 +402,10 @@ def test_quoted_packet_cut_short_decodes_with_its_original_lengths() -> None:
     decoded = IPv6.decode(bytes(IPv6(src=C, dst=A) / ICMPv6DestUnreach(code=4) / quote))
     inner = decoded[ICMPv6DestUnreach].payload
     assert isinstance(inner, IPv6) and inner._mode & QUOTED
-    assert inner.plen == 1020 and type(inner.payload) is Raw  # the TCP header cut short stays raw
+    # 10 bytes of the TCP header: its ports and sequence number read, as scapy's TCPerror (RFC 792's 8)
+    assert inner.plen == 1020 and type(inner.payload) is TCPerror and inner.payload.sport == 5000
+    wire = bytes(IPv6(src=C, dst=A) / ICMPv6DestUnreach(code=4) / quote)
+    assert bytes(decoded) == wire  # untouched, the part quoted is its bytes
     assert decoded.verify() == []  # the quote's lengths describe bytes that are not there
     udp_quote = bytes(IPv6(src=A, dst=B) / UDP(sport=1, dport=2) / bytes(1000))[:60]
     decoded = IPv6.decode(bytes(IPv6(src=C, dst=A) / ICMPv6PacketTooBig() / udp_quote))

@@ -33,6 +33,7 @@ from rawnet import (
     RandShort,
     RandString,
     Raw,
+    TCPerror,
     ls,
     raw,
 )
@@ -238,3 +239,19 @@ def test_option_classes_as_scapys(expression: str) -> None:
 def test_repr_as_scapys(expression: str) -> None:
     theirs, ours = _both(expression)
     assert repr(ours) == repr(theirs)
+
+
+def test_a_tcp_header_quoted_in_part_reads_as_scapys_tcperror() -> None:
+    # an ICMP time exceeded quoting 8 bytes of a segment (scapy's inet.uts "TCPError parsing")
+    frame = bytes.fromhex(
+        "005056a4302ffcbd676360c908004500003800000000f80164b6682ce6b70ad504560b004f410000000045000028"
+        "400e00000106fdae0ad50456681204d7f73100507d4430f8"
+    )
+    ours, theirs = Ether(frame), scapy.Ether(frame)
+    assert TCPerror in ours and scapy.TCPerror in theirs
+    assert (ours[TCPerror].sport, ours[TCPerror].dport, ours[TCPerror].seq) == (
+        theirs[scapy.TCPerror].sport,
+        theirs[scapy.TCPerror].dport,
+        theirs[scapy.TCPerror].seq,
+    )
+    assert bytes(ours) == frame == bytes(theirs) and ours.verify() == []

@@ -10,7 +10,7 @@ from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.checksum import fold
 from rawnet.wire.compiler import reader
 from rawnet.wire.fields import Checksum, Flags, FlagsValue, IntValue, Length, ListVar, UInt
-from rawnet.wire.layer import Layer
+from rawnet.wire.layer import QUOTED, Layer
 from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import TCP_PORT
 
@@ -24,6 +24,7 @@ OPTION_KINDS = {
 }  # fmt: skip
 _NAMES = {kind: name for name, kind in OPTION_KINDS.items()}
 _U16 = struct.Struct("!H")
+_QUOTED_AT_LEAST = 8  #: the bytes of a header an ICMP error quotes at least (RFC 792)
 _join = b"".join
 _from_bytes = int.from_bytes
 _FORMAT: dict[str, Any] = {
@@ -142,6 +143,8 @@ class TCP(Layer):
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> TCP:
         if offset + cls.header_len > end:
+            if mode & QUOTED and end - offset >= _QUOTED_AT_LEAST:
+                return cls._cut_short(buf[offset:end], mode)
             raise cls._truncated(offset, end)
         dataofs = _read_dataofs(buf, offset)
         header_len = dataofs << 2
@@ -156,6 +159,14 @@ class TCP(Layer):
             layer._unpack()  # decodes and checks the options now
         return layer
 
+    @classmethod
+    def _cut_short(cls, quoted: bytes, mode: int) -> TCP:
+        """A header an ICMP error quotes only in part (RFC 792 asks for 8 bytes: the ports and the
+        sequence number): its fields read from the bytes there, the rest as 0, as scapy's
+        TCPerror reads them; built untouched, it is the bytes quoted."""
+        padded = quoted + bytes(cls.header_len - len(quoted))
+        return cls._view(padded, 0, len(quoted), len(quoted), mode)
+
     def _fill_variable(self, values: list[Any]) -> None:
         start = self._off + self.header_len
         values[_OPTIONS] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
@@ -166,6 +177,8 @@ class TCP(Layer):
     def _build(self, pseudo: bytes | None, limit: int | None = None) -> bytes:
         """The segment; with ``limit`` (a user's IP total length cutting it short) the checksum
         covers only the bytes a receiver will take as the segment."""
+        if self._v is None and self._pend - self._off < self.header_len:  # a quote's part, untouched
+            return self._buf[self._off : self._pend] + self._pad
         values = self._v or self._unpack()
         options = values[_OPTIONS]
         option_bytes = encode_options(options) if options else b""
