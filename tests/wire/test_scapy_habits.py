@@ -26,6 +26,7 @@ from rawnet import (
     ICMPv6ND_NS,
     ICMPv6ND_RA,
     ICMPv6ND_RS,
+    IPerror,
     IPv6,
     RandByte,
     RandIP,
@@ -255,3 +256,18 @@ def test_a_tcp_header_quoted_in_part_reads_as_scapys_tcperror() -> None:
         theirs[scapy.TCPerror].seq,
     )
     assert bytes(ours) == frame == bytes(theirs) and ours.verify() == []
+
+
+def test_a_partly_quoted_header_keeps_its_bytes_once_read_whole() -> None:
+    frame = bytes(
+        IP(src="198.18.0.9", dst="198.18.0.1") / ICMP(type=11) / bytes(IP(dst="198.18.0.2") / TCP())[:28]
+    )
+    packet = IP(frame)
+    list(packet)  # (iterating a packet reads every field)
+    assert bytes(packet) == frame
+    packet[TCPerror].sport = 1  # changed: a whole header again
+    assert len(bytes(packet)) == len(frame) + 12
+    for copied in (IP(frame).copy(), pickle.loads(pickle.dumps(IP(frame)))):
+        list(copied)
+        assert bytes(copied) == frame  # (copies keep the bytes quoted)
+    assert bytes(IP(src="198.18.0.9", dst="198.18.0.1") / ICMP(type=11) / IP(frame)[IPerror]) == frame

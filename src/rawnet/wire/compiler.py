@@ -164,14 +164,12 @@ def from_bytes(layer: Layer, data: Any, given: list[tuple[str, Any]]) -> None:
     takes the fields given as keywords.
 
     Decoded leniently, as scapy dissects: a header below the first that does not decode ends the
-    packet in an Undecoded layer holding its bytes and the reason; the first one must decode.
+    packet in an Undecoded layer holding its bytes and the reason (Layer._positional).
     """
     cls = type(layer)
     if isinstance(data, str) and getattr(cls, "takes_text", False):  # Raw("GET /"): text as UTF-8
         data = data.encode()
-    decoded = cls.decode(data, lenient=True)  # (a DecodeError naming the fix for what is not bytes)
-    if type(decoded) is not cls:
-        cls.decode(data)  # the first header does not decode: its DecodeError
+    decoded = cls._positional(data)
     for name in _LAYER_STATE:
         with contextlib.suppress(AttributeError):  # (a slot the decoded layer never set)
             setattr(layer, name, getattr(decoded, name))

@@ -63,6 +63,7 @@ LENIENT = 1  #: errors in inner layers become an Undecoded tail instead of raisi
 QUOTED = 2  #: inside an ICMP error: lengths and checksums describe bytes not all present
 FRAGMENT = 4  #: inside an IP fragment: the transport checksum covers bytes not present
 IN_IPV6 = 8  #: carried by IPv6 (a UDP checksum of 0 is then an error)
+PARTIAL = 16  #: a header an ICMP error quotes only in part (its missing fields read 0)
 DEPTH_UNIT = 1 << 8  #: one more level of nesting
 MAX_DEPTH = 64  #: layers a decode goes down before LimitError
 _DEPTH_LIMIT = (MAX_DEPTH + 1) * DEPTH_UNIT
@@ -346,6 +347,23 @@ class Layer:
         if cls not in _decoders and fused.decoder_for(cls):
             return cls.decode(data, lenient=lenient)  # (now the generated one)
         return _generic(cls, data, lenient)
+
+    @classmethod
+    def _positional(cls: type[L], data: Any) -> L:
+        """scapy's ``IP(data)``: decoded leniently. A first header whose length says more than
+        there is decodes as an ICMP error's quote does (what is there, read); its lengths are then
+        judged as any (verify() reports them). Another first header that does not decode raises."""
+        decoded = cls.decode(data, lenient=True)  # (a DecodeError naming the fix for what is not bytes)
+        if type(decoded) is cls:
+            return decoded
+        try:
+            decoded = cls._decode_chain(bytes(data), LENIENT | QUOTED)
+        except TruncatedError:
+            cls.decode(data)  # its DecodeError
+            raise
+        for layer in decoded.layers():
+            layer._mode &= ~QUOTED
+        return decoded
 
     @classmethod
     def _decode_chain(cls: type[L], buf: bytes, mode: int) -> L:
@@ -1209,7 +1227,7 @@ def _clone(layer: L) -> L:
     """A new layer with ``layer``'s values (shared until either changes) and padding, carrying nothing."""
     new = _new(layer.__class__)
     values = layer._v
-    if values is None or layer._payload is LAZY:
+    if values is None or layer._payload is LAZY or layer._mode & PARTIAL:  # (a part quoted: its bytes)
         new._buf, new._off, new._poff, new._pend = layer._buf, layer._off, layer._poff, layer._pend
     if values.__class__ is list:
         values = layer._v = tuple(values)  # shared from now on (copy on write)
@@ -1228,7 +1246,7 @@ def _frozen(layer: Layer, payload: Any) -> tuple[Any, ...]:
     if values.__class__ is list:
         values = layer._v = tuple(values)  # shared from now on (copy on write)
     view = None
-    if values is None or payload is not None:
+    if values is None or payload is not None or layer._mode & PARTIAL:
         view = (layer._buf, layer._off, layer._poff, layer._pend, payload)
     return (layer.__class__, values, layer._pad, layer._mode, view)
 

@@ -17,7 +17,7 @@ from rawnet.wire.addresses import IPv6 as IPv6Address
 from rawnet.wire.compiler import reader
 from rawnet.wire.fields import LENGTH, AddressValue, IntValue, NamedValue, UInt, Var, check_bytes
 from rawnet.wire.icmpv6 import ICMPv6, init_with_type
-from rawnet.wire.layer import Layer, LayerClass
+from rawnet.wire.layer import QUOTED, Layer, LayerClass
 from rawnet.wire.registry import LAYERS, ND_OPTION
 
 
@@ -197,6 +197,11 @@ class ICMPv6NDOpt(Layer):
         if length == 0:
             raise MalformedError("icmpv6-option", offset, f"option type {kind} has length 0")
         size = length * 8
+        if offset + size > end and mode & QUOTED:  # (what is there: a quote, or scapy's positional form)
+            target = _OPTIONS.get(kind, ICMPv6NDOptUnknown)
+            if offset + target.header_len > end:
+                target = ICMPv6NDOptUnknown
+            return cast(ICMPv6NDOpt, target._view(buf, offset, end, end, mode))
         if offset + size > end:
             raise TruncatedError(
                 "icmpv6-option",

@@ -10,7 +10,7 @@ from rawnet.errors import MalformedError, TruncatedError
 from rawnet.wire.checksum import fold
 from rawnet.wire.compiler import reader
 from rawnet.wire.fields import Checksum, Flags, FlagsValue, IntValue, Length, ListVar, UInt
-from rawnet.wire.layer import QUOTED, Layer
+from rawnet.wire.layer import LAZY, PARTIAL, QUOTED, Layer
 from rawnet.wire.options import check_pairs, walk
 from rawnet.wire.registry import TCP_PORT
 
@@ -165,7 +165,7 @@ class TCP(Layer):
         sequence number): its fields read from the bytes there, the rest as 0, as scapy's
         TCPerror reads them; built untouched, it is the bytes quoted."""
         padded = quoted + bytes(cls.header_len - len(quoted))
-        return cls._view(padded, 0, len(quoted), len(quoted), mode)
+        return cls._view(padded, 0, len(quoted), len(quoted), mode | PARTIAL)
 
     def _fill_variable(self, values: list[Any]) -> None:
         start = self._off + self.header_len
@@ -177,8 +177,10 @@ class TCP(Layer):
     def _build(self, pseudo: bytes | None, limit: int | None = None) -> bytes:
         """The segment; with ``limit`` (a user's IP total length cutting it short) the checksum
         covers only the bytes a receiver will take as the segment."""
-        if self._v is None and self._pend - self._off < self.header_len:  # a quote's part, untouched
-            return self._buf[self._off : self._pend] + self._pad
+        if self._mode & PARTIAL and self._ver == 0 and (self._payload is None or self._payload is LAZY):
+            quoted: bytes | None = getattr(self, "_buf", None)  # a quote's part, unchanged and alone
+            if quoted is not None:
+                return quoted[self._off : self._pend] + self._pad
         values = self._v or self._unpack()
         options = values[_OPTIONS]
         option_bytes = encode_options(options) if options else b""
