@@ -97,7 +97,7 @@ GOLDEN = {
     # eth:ethertype:ipv6:icmpv6 - a neighbor solicitation for fe80::2 with a source link-layer
     # address option (02:00:00:00:00:01); ICMPv6 checksum good
     "ns": (
-        "ffffffffffff00000000000086dd6000000000203afffe800000000000000000000000000001ff02000000000000"
+        "3333ff00000200000000000086dd6000000000203afffe800000000000000000000000000001ff02000000000000"
         "00000001ff00000287007a9700000000fe8000000000000000000000000000020101020000000001",
         "eth:ethertype:ipv6:icmpv6",
         ["Ether", "IPv6", "ICMPv6ND_NS", "ICMPv6NDOptSrcLLAddr"],

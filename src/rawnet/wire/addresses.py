@@ -32,11 +32,15 @@ class AddressField(Field[str]):
         auto: str | Rule | None = None,
         none: str = "",
         fill: tuple[str, Callable[[bytes | None], bytes | None]] | None = None,
+        unset_reads_none: bool = False,
     ) -> None:
         super().__init__(doc, None if default is None else default, auto=auto)
         #: (another field of the header, a function of its stored value giving this address, or
         #: None): what a build puts for a None before ``none_wire``, and what reading it gives.
         self.fill = fill
+        #: Whether the field reads None while unset (scapy's Ethernet destination), else what a
+        #: build puts.
+        self.unset_reads_none = unset_reads_none
         self.fmt = f"{self.size}s"
         self.cache = {}
         self.texts: dict[bytes, str] = {}  # wire -> text, bounded like cache

@@ -276,11 +276,18 @@ def unpacker_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
 
 
 def pack_value(
-    field: Field[Any], var: Callable[[int], str], namespace: dict[str, Any], prefix: str = ""
+    field: Field[Any],
+    var: Callable[[int], str],
+    namespace: dict[str, Any],
+    prefix: str = "",
+    payload_var: Callable[[str], str | None] | None = None,
 ) -> str:
     """Source of the value packed for ``field``; ``var(index)`` is the source of the stored value of
     the field at ``index``. An address left None is packed as its ``fill`` from another field of
-    the header (a loopback source for a loopback destination), else as ``none_wire``."""
+    the header (a loopback source for a loopback destination) or, for a fill of "payload.NAME",
+    from the payload's field NAME (an Ethernet destination from a multicast group): the source
+    of its stored value is ``payload_var(NAME)`` (the stack codecs: None when the payload has no
+    such field), else the layer's payload is asked at build; and else as ``none_wire``."""
     source = var(field.index)
     if not isinstance(field, AddressField):
         return source
@@ -290,7 +297,30 @@ def pack_value(
         return f"({source} or {none})"
     other, fill = field.fill
     namespace[f"{prefix}fill{field.index}"] = fill
+    if other.startswith("payload."):
+        if payload_var is None:  # (the per-layer packer: the layer's own payload, at build)
+            namespace["_payload_stored"] = payload_stored
+            return f"({source} or {prefix}fill{field.index}(_payload_stored(self, {other[8:]!r})) or {none})"
+        given = payload_var(other[8:])
+        return (
+            f"({source} or {none})"
+            if given is None
+            else f"({source} or {prefix}fill{field.index}({given}) or {none})"
+        )
     return f"({source} or {prefix}fill{field.index}({var(_index_of(field, other))}) or {none})"
+
+
+def payload_stored(layer: Layer, name: str) -> Any:
+    """The stored value ``layer``'s payload builds its field ``name`` with (None: it has none)."""
+    payload = layer.payload
+    if payload is None or name not in payload.slot.__dict__:
+        return None
+    field = payload.get_field(name)
+    value = payload._values()[field.index]
+    if value is None and isinstance(field.rule, FromPayload):
+        below = payload.payload
+        value = field.rule.value(field, None if below is None else below.__class__)
+    return value
 
 
 def _index_of(field: Field[Any], name: str) -> int:
@@ -382,8 +412,11 @@ def accessor_source(layout: Layout, namespace: dict[str, Any]) -> list[str]:
             lines.append(f"    if x is None: return self._next_number({i})")
         elif getattr(field, "fill", None) is not None:  # an address a build fills from another field
             # (what a build puts when the fill knows none)
-            namespace[f"none{i}"] = field.none_wire  # type: ignore[attr-defined]
-            lines.append(f"    if x is None: x = self._filled({i}) or none{i}")
+            if getattr(field, "unset_reads_none", False):  # (scapy reads None there, and fills at build)
+                lines.append("    if x is None: return None")
+            else:
+                namespace[f"none{i}"] = field.none_wire  # type: ignore[attr-defined]
+                lines.append(f"    if x is None: x = self._filled({i}) or none{i}")
         lines += [line[4:] for line in _public(field, "x", namespace)]
         check = field.fast_check("value")
         # (values shared with a frozen copy are a tuple: copied into a list of its own on a change)

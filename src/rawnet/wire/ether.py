@@ -12,6 +12,21 @@ from rawnet.wire.registry import ETHERTYPE
 
 #: EtherType used when the payload announces none (scapy's default too).
 DEFAULT_ETHERTYPE = 0x9000
+
+
+def group_mac(address: bytes | None) -> bytes | None:
+    """The MAC of a multicast group (an unset Ethernet destination under it, as scapy's): IPv6's
+    33:33 and its last 32 bits (RFC 2464 7), IPv4's 01:00:5e and its last 23 bits (RFC 1112 6.4);
+    None for any other address (a build then broadcasts, and sending resolves the neighbour)."""
+    if address is None:
+        return None
+    if len(address) == 16 and address[0] == 0xFF:
+        return b"\x33\x33" + address[12:]
+    if len(address) == 4 and 224 <= address[0] <= 239:
+        return b"\x01\x00\x5e" + bytes((address[1] & 0x7F,)) + address[2:]
+    return None
+
+
 _NO_MAC = bytes(6)
 
 
@@ -21,7 +36,13 @@ class Ether(Layer):
     __slots__ = ()
     name = "ether"
     # (an unset destination is sent as broadcast, as in scapy; sending fills both: issue 3)
-    dst = MAC("Destination MAC address", auto=FILL, none="ff:ff:ff:ff:ff:ff")
+    dst = MAC(
+        "Destination MAC address",
+        auto=FILL,
+        none="ff:ff:ff:ff:ff:ff",
+        fill=("payload.dst", group_mac),  # (built: a multicast group's MAC; read: None, as scapy's)
+        unset_reads_none=True,
+    )
     # (an unset source reads and is sent as 00:00:00:00:00:00, as in scapy; sendp fills the interface's)
     src = MAC("Source MAC address", auto=FILL, fill=("dst", lambda dst: _NO_MAC))
     type = UInt(16, "EtherType", None, auto=Next(ETHERTYPE, DEFAULT_ETHERTYPE), enum=EtherType, hex=True)

@@ -289,8 +289,15 @@ class _BuildWriter:
         k = header.k
         lines = []
 
+        def payload_var(name: str) -> str | None:  # (the next header's stored value of a field)
+            if k + 1 >= len(self.headers):
+                return None
+            following = self.headers[k + 1]
+            index = following.cls.slot.__dict__.get(name)
+            return None if index is None else f"u{k + 1}_{index}"
+
         def value_of(field: Field[Any]) -> str:
-            return pack_value(field, f"u{k}_{{}}".format, self.namespace, f"k{k}_")
+            return pack_value(field, f"u{k}_{{}}".format, self.namespace, f"k{k}_", payload_var)
 
         pseudo = []
         if k in self.providers and header.cls.pseudo_fields is not None:

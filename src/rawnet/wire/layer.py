@@ -21,7 +21,14 @@ from rawnet.errors import BuildError, DecodeError, LimitError, MalformedError, T
 from rawnet.wire import display, fused
 from rawnet.wire.addresses import AddressField
 from rawnet.wire.checksum import fold
-from rawnet.wire.compiler import Layout, Positions, compile_header, merge_fields, stored_default
+from rawnet.wire.compiler import (
+    Layout,
+    Positions,
+    compile_header,
+    merge_fields,
+    payload_stored,
+    stored_default,
+)
 from rawnet.wire.fields import (
     CHECKSUM,
     LENGTH,
@@ -690,6 +697,8 @@ class Layer:
         """What a build puts in the address at ``index`` left None, from its ``fill``, or None."""
         field: Any = self.fields_desc[index]
         other, fill = field.fill
+        if other.startswith("payload."):
+            return fill(payload_stored(self, other[8:]))
         source = self.fields_desc[field.siblings[other]]
         value = self._values()[source.index]
         if value is None and isinstance(source.rule, FromPayload):
