@@ -57,17 +57,18 @@ SAME_BYTES: list[str] = [
     "IP(bytes(IP(ttl=3, src='198.18.0.1', dst='198.18.0.5')/TCP(dport=22)))",
     "Ether(bytes(Ether()/IP()/ICMP()))",
     # an unset Ethernet destination under a multicast group: the group's MAC (RFC 2464, RFC 1112)
-    "Ether()/IPv6(src='fe80::1', dst='ff02::1:ff00:2')/ICMPv6ND_NS(tgt='2001:db8::2')",
-    "Ether()/IPv6(src='fe80::1')/ICMPv6ND_RA()",
-    "Ether()/IP(src='198.18.0.1', dst='224.0.0.251')/UDP(sport=5353, dport=5353)",
-    "Ether()/IP(src='198.18.0.1', dst='239.255.255.250')/UDP()",
+    # (scapy takes an unset source MAC from this machine: given here)
+    "Ether(src=M)/IPv6(src='fe80::1', dst='ff02::1:ff00:2')/ICMPv6ND_NS(tgt='2001:db8::2')",
+    "Ether(src=M)/IPv6(src='fe80::1')/ICMPv6ND_RA()",
+    "Ether(src=M)/IP(src='198.18.0.1', dst='224.0.0.251')/UDP(sport=5353, dport=5353)",
+    "Ether(src=M)/IP(src='198.18.0.1', dst='239.255.255.250')/UDP()",
 ]
 
 
 def _both(expression: str) -> tuple[Any, Any]:
-    ours: dict[str, Any] = {}
+    ours: dict[str, Any] = {"M": "02:00:00:00:00:01"}
     exec("from rawnet import *", ours)
-    return eval(expression, vars(scapy)), eval(expression, ours)
+    return eval(expression, {**vars(scapy), "M": "02:00:00:00:00:01"}), eval(expression, ours)
 
 
 @pytest.mark.parametrize("expression", SAME_BYTES)
