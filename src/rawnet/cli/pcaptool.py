@@ -76,11 +76,13 @@ def format_of(path: str, given: str | None = None, otherwise: str = "pcap") -> s
     return otherwise
 
 
-def open_writer(path: str, linktype: int, fmt: str, nanoseconds: bool = False) -> PcapWriter:
+def open_writer(
+    path: str, linktype: int, fmt: str, nanoseconds: bool = False, snaplen: int = SNAPLEN
+) -> PcapWriter:
     """A PcapWriter for ``path`` in format ``fmt`` (pcapng files always get nanosecond stamps)."""
     pcapng = fmt == "pcapng"
     return PcapWriter(
-        path, linktype=linktype, pcapng=pcapng, nanoseconds=nanoseconds or pcapng, snaplen=SNAPLEN
+        path, linktype=linktype, pcapng=pcapng, nanoseconds=nanoseconds or pcapng, snaplen=snaplen
     )
 
 
@@ -107,10 +109,12 @@ def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
 class RecordSink:
     """Writes records of one link type to a capture file (rawnet writes one interface per file)."""
 
-    def __init__(self, path: str, linktype: int, fmt: str, nanoseconds: bool = False) -> None:
+    def __init__(
+        self, path: str, linktype: int, fmt: str, nanoseconds: bool = False, snaplen: int = SNAPLEN
+    ) -> None:
         self.path = path
         self.linktype = linktype
-        self.writer = open_writer(path, linktype, fmt, nanoseconds)
+        self.writer = open_writer(path, linktype, fmt, nanoseconds, snaplen)
         self.written = 0
 
     def write(self, record: Record, flush: bool = False) -> None:
@@ -308,8 +312,12 @@ def filter_(source: str, target: str, expression: tuple[str, ...], fmt: str | No
     reader, first, records = open_input(source)
     linktype = first.linktype if first is not None else reader.linktype
     keep = Matcher(text, linktype)
-    sink = RecordSink(
-        target, linktype, format_of(target, fmt, input_format(reader)), nanoseconds or reader.nanoseconds
+    sink = RecordSink(  # (the input's snapshot length kept, as tcpdump -w keeps it)
+        target,
+        linktype,
+        format_of(target, fmt, input_format(reader)),
+        nanoseconds or reader.nanoseconds,
+        reader.snaplen or SNAPLEN,
     )
     seen = 0
     try:
@@ -348,7 +356,8 @@ def merge(target: str, sources: tuple[str, ...], fmt: str | None, nanoseconds: b
         raise FileError(f"the inputs have different link types ({names}): merge files of one link type")
     linktype = linktypes.pop() if linktypes else LINKTYPE_ETHERNET
     keep_nano = nanoseconds or any(reader.nanoseconds for reader, _, _ in readers)
-    sink = RecordSink(target, linktype, format_of(target, fmt), keep_nano)
+    snaplen = max((reader.snaplen for reader, _, _ in readers), default=SNAPLEN)
+    sink = RecordSink(target, linktype, format_of(target, fmt), keep_nano, snaplen or SNAPLEN)
     try:
         for record in heapq.merge(*(records for _, _, records in readers), key=_time_of):
             sink.write(record)
@@ -384,7 +393,13 @@ def convert(source: str, target: str, fmt: str | None, nanoseconds: bool) -> int
     reader, first, records = open_input(source)
     other = "pcap" if reader.pcapng else "pcapng"
     linktype = first.linktype if first is not None else reader.linktype
-    sink = RecordSink(target, linktype, format_of(target, fmt, other), nanoseconds or reader.nanoseconds)
+    sink = RecordSink(
+        target,
+        linktype,
+        format_of(target, fmt, other),
+        nanoseconds or reader.nanoseconds,
+        reader.snaplen or SNAPLEN,
+    )
     try:
         for record in records:
             sink.write(record)

@@ -170,26 +170,11 @@ def from_bytes(layer: Layer, data: Any, given: list[tuple[str, Any]]) -> None:
     if isinstance(data, str) and getattr(cls, "takes_text", False):  # Raw("GET /"): text as UTF-8
         data = data.encode()
     decoded = cls._positional(data)
-    for name in _LAYER_STATE:
+    for name in (slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())):
         with contextlib.suppress(AttributeError):  # (a slot the decoded layer never set)
             setattr(layer, name, getattr(decoded, name))
     for name, value in given:
         setattr(layer, name, value)
-
-
-_LAYER_STATE = (
-    "_buf",
-    "_cache",
-    "_meta",
-    "_mode",
-    "_off",
-    "_pad",
-    "_payload",
-    "_pend",
-    "_poff",
-    "_v",
-    "_ver",
-)
 
 
 # -- the generators ---------------------------------------------------------------------------

@@ -733,65 +733,13 @@ class Layer:
                 raise TypeError(f"len() of a packet set: {error}") from None
             raise
 
-    # -- receive metadata (scapy's names): set on packets that were captured or read ----------
-    def _meta_item(self, at: int) -> Any:
-        try:
-            return self._meta[at]
-        except AttributeError:
-            return None
-
-    def _set_meta(self, at: int, value: Any) -> None:
-        meta: list[Any]
-        try:
-            meta = self._meta
-        except AttributeError:
-            meta = self._meta = [None, None, None, None, None]
-        meta[at] = value
-
-    @property
-    def time(self) -> float | None:
-        """When the packet was captured (seconds since the epoch), None for one built here."""
-        return self._meta_item(0)  # type: ignore[no-any-return]
-
-    @time.setter
-    def time(self, value: float | None) -> None:
-        self._set_meta(0, value)
-
-    @property
-    def sniffed_on(self) -> str | None:
-        """The interface the packet was captured on, None when not known."""
-        return self._meta_item(1)  # type: ignore[no-any-return]
-
-    @sniffed_on.setter
-    def sniffed_on(self, value: str | None) -> None:
-        self._set_meta(1, value)
-
-    @property
-    def direction(self) -> int | None:
-        """The kernel's packet type (sll_pkttype: 0 to this host, 4 sent by it, ...), or None."""
-        return self._meta_item(2)  # type: ignore[no-any-return]
-
-    @direction.setter
-    def direction(self, value: int | None) -> None:
-        self._set_meta(2, value)
-
-    @property
-    def wirelen(self) -> int | None:
-        """The length on the wire of a captured packet (more than its bytes when cut short), or None."""
-        return self._meta_item(3)  # type: ignore[no-any-return]
-
-    @wirelen.setter
-    def wirelen(self, value: int | None) -> None:
-        self._set_meta(3, value)
-
-    @property
-    def sent_time(self) -> float | None:
-        """When a probe was handed to the kernel (sr() sets it on the queries it sends), or None."""
-        return self._meta_item(4)  # type: ignore[no-any-return]
-
-    @sent_time.setter
-    def sent_time(self, value: float | None) -> None:
-        self._set_meta(4, value)
+    # -- receive metadata (scapy's names): set on packets that were sent or captured ------------
+    # (descriptors of Layer's, made below the class: _Meta)
+    time: Any
+    sniffed_on: Any
+    direction: Any
+    wirelen: Any
+    sent_time: Any
 
     # -- walking the stack ---------------------------------------------------------------
     def layers(self) -> list[Layer]:
@@ -1157,6 +1105,40 @@ class Layer:
     def fixed(self: L) -> L:
         """A copy whose lengths and checksums are recomputed from the content."""
         return self._recomputed((LENGTH, CHECKSUM))
+
+
+class _Meta:
+    """A receive-metadata attribute of scapy's (``pkt.time``...): kept in the layer's ``_meta``
+    list, made on the first one set; None until then."""
+
+    def __init__(self, at: int, doc: str) -> None:
+        self.at, self.__doc__ = at, doc
+
+    def __get__(self, layer: Layer | None, owner: type) -> Any:
+        if layer is None:
+            return self
+        try:
+            return layer._meta[self.at]
+        except AttributeError:
+            return None
+
+    def __set__(self, layer: Layer, value: Any) -> None:
+        try:
+            meta = layer._meta
+        except AttributeError:
+            meta = layer._meta = [None] * len(_META)
+        meta[self.at] = value
+
+
+_META = {
+    "time": "When the packet was captured (seconds since the epoch), None for one built here.",
+    "sniffed_on": "The interface the packet was captured on, None when not known.",
+    "direction": "The kernel's packet type (sll_pkttype: 0 to this host, 4 sent by it, ...), or None.",
+    "wirelen": "The length on the wire of a captured packet (more than its bytes when cut short), or None.",
+    "sent_time": "When a probe was handed to the kernel (sr() sets it on the queries it sends), or None.",
+}
+for _at, (_name, _doc) in enumerate(_META.items()):
+    setattr(Layer, _name, _Meta(_at, _doc))
 
 
 def _overloaded(field: Field[Any], payload: Layer) -> bool:
