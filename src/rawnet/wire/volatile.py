@@ -93,42 +93,39 @@ class RandLong(RandNum):
         super().__init__(0, 2**64 - 1)
 
 
-class RandIP(Volatile):
-    """An IPv4 address of a network (the whole space by default), as text."""
+class _RandAddress(Volatile):
+    """An address of a network, as text."""
 
     __slots__ = ("network",)
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+
+    def draw(self) -> str:
+        offset = random.randrange(self.network.num_addresses)
+        return str(self.network.network_address + offset)
+
+    def __str__(self) -> str:
+        return self.draw()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.network}>"
+
+
+class RandIP(_RandAddress):
+    """An IPv4 address of a network (the whole space by default), as text."""
+
+    __slots__ = ()
 
     def __init__(self, iptemplate: str = "0.0.0.0/0") -> None:
         self.network = ipaddress.IPv4Network(iptemplate, strict=False)
 
-    def draw(self) -> str:
-        offset = random.randrange(self.network.num_addresses)
-        return str(self.network.network_address + offset)
 
-    def __str__(self) -> str:
-        return self.draw()
-
-    def __repr__(self) -> str:
-        return f"<RandIP {self.network}>"
-
-
-class RandIP6(Volatile):
+class RandIP6(_RandAddress):
     """An IPv6 address of a network (the whole space by default), as text."""
 
-    __slots__ = ("network",)
+    __slots__ = ()
 
     def __init__(self, ip6template: str = "::/0") -> None:
         self.network = ipaddress.IPv6Network(ip6template, strict=False)
-
-    def draw(self) -> str:
-        offset = random.randrange(self.network.num_addresses)
-        return str(self.network.network_address + offset)
-
-    def __str__(self) -> str:
-        return self.draw()
-
-    def __repr__(self) -> str:
-        return f"<RandIP6 {self.network}>"
 
 
 class RandMAC(Volatile):
