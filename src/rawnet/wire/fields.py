@@ -332,6 +332,9 @@ class UInt(Field[int]):
         if isinstance(value, ValueSet):
             return value
         if isinstance(value, Volatile):
+            low, high = getattr(value, "min", 0), getattr(value, "max", 0)
+            if isinstance(low, int) and isinstance(high, int) and (low < 0 or high > self.maximum):
+                raise self.fail(value, f"a random value within 0..{self.maximum}")
             return value
         raise self.fail(value, f"an int 0..{self.maximum}")
 
