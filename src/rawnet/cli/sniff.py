@@ -37,6 +37,7 @@ from rawnet.net.bpf import Matcher
 from rawnet.net.pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, Record, decode_link
 from rawnet.wire import CookedLinux2, Layer, hexdump
 from rawnet.wire.sll import PACKET_TYPES as COOKED_PACKET_TYPES
+from rawnet.wire.tcpdump import Conversations, relative_sequences
 
 if TYPE_CHECKING:
     from rawnet.net.sockets import Received
@@ -68,6 +69,8 @@ class Printer:
     verbose: bool
     count: int | None
     link_level: bool = False  # -e: tcpdump's link-level header on each line
+    #: tcpdump's relative TCP sequence numbers (None: -S, as on the wire)
+    conversations: Conversations | None = None
     captured: int = 0
     failure: BaseException | None = None
 
@@ -98,7 +101,8 @@ class Printer:
         if not self.show_lines:
             return
         packet = decoded()
-        summary = link_line(packet, wirelen) if self.link_level else packet.summary_safe()
+        with relative_sequences(self.conversations):
+            summary = link_line(packet, wirelen) if self.link_level else packet.summary_safe()
         line = packet_line(timestamp_ns, summary, interface if tagged else None, direction)
         record_json: dict[str, Any] | None = None
         if self.out.json:
@@ -180,6 +184,13 @@ def terminate_as_interrupt() -> Iterator[None]:
 @click.option("--print", "print_lines", is_flag=True, help="With -w, print the packet lines too.")
 @click.option("-n", "numeric", is_flag=True, help="Accepted for tcpdump's sake: rawnet never resolves names.")
 @click.option(
+    "-S",
+    "--absolute-tcp-sequence-numbers",
+    "absolute",
+    is_flag=True,
+    help="TCP sequence numbers as on the wire (by default, as tcpdump: relative to each connection's first).",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
@@ -198,11 +209,12 @@ def sniff(
     quiet: bool,
     print_lines: bool,
     numeric: bool,
+    absolute: bool,
     timeout: float | None,
     as_json: bool,
     expression: tuple[str, ...],
 ) -> int:
-    """Capture packets and print one line each, as tcpdump -n -S -tt does.
+    """Capture packets and print one line each, as tcpdump -n -tt does.
 
     EXPRESSION is a tcpdump filter, the rest of the command line joined with spaces (quote it,
     or not: `tcp port 80` and 'tcp port 80' are the same). libpcap compiles it and the kernel
@@ -211,7 +223,8 @@ def sniff(
     epoch, then tcpdump's summary; on every interface (-i any, or no -i) the interface and the
     direction come first (In, Out, B broadcast, M multicast, P another host's), as tcpdump 4.99
     prints them. Outgoing packets on lo are skipped, as libpcap does (each would show twice).
-    TCP sequence numbers are the ones on the wire (tcpdump -S), never relative to a connection.
+    TCP sequence and acknowledgment numbers are relative to each connection's first, as
+    tcpdump shows them (-S: as on the wire).
 
     "listening on IFACE ..." goes to stderr once the capture is running: traffic sent after it
     is seen. Ctrl-C (or SIGTERM), -c, or --timeout ends the capture; the counts go to stderr as
@@ -236,6 +249,7 @@ def sniff(
     text = " ".join(expression)
     show_lines = not quiet and (write_path is None or print_lines)
     printer = Printer(Output(as_json), None, show_lines, show_hex, verbose, count, link_level)
+    printer.conversations = None if absolute else Conversations()
     if read_path is not None:
         return _read(read_path, text, printer, write_path)
     return _capture(interface, text, printer, write_path, timeout)

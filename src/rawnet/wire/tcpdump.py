@@ -5,14 +5,19 @@ speaks (a link header carrying a protocol lets that protocol speak). A layer's l
 the render function ``_RENDER`` holds for its class (a subclass takes its nearest base's), one
 per protocol in the order of the protocol modules, each beside tcpdump's name tables it uses
 (print-*.c). This module imports the protocol modules and only reads them; they never import
-it (``Layer.summary()`` reaches it through rawnet/wire/__init__.py). Never I/O, never globals.
+it (``Layer.summary()`` reaches it through rawnet/wire/__init__.py). Never I/O, never globals:
+the one piece of state, a capture's TCP connections for tcpdump's relative sequence numbers
+(Conversations), is the caller's, lent to the lines made inside ``relative_sequences()``
+(a ContextVar, so threads and tasks never see another's).
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
@@ -61,6 +66,50 @@ Carrier = tuple[str, str, str]
 #: A protocol's render function: its layer's line (under the network header ``carrier`` for a
 #: transport, None when it is alone), or None to let the layer's payload speak.
 Render = Callable[[Any, Carrier | None], str | None]
+
+
+class Conversations:
+    """tcpdump's relative TCP sequence numbers (its default; -S turns them off): per connection,
+    the sequence numbers of its first segment with ACK (or of a SYN, which starts it anew) are
+    the bases that later segments' seq, ack and SACK edges are shown from. One per capture."""
+
+    def __init__(self) -> None:
+        # (the connection in tcpdump's order) -> [the base of its seq, the base of its ack]
+        self._bases: dict[tuple[bytes, bytes, int, int], list[int]] = {}
+
+    def relative(
+        self, family: str, src: str, dst: str, ports: tuple[int, int], seq: int, ack: int, syn: bool
+    ) -> tuple[int, int, int, int, bool]:
+        """(seq, ack) as tcpdump shows them, its two bases and whether the segment goes the
+        other way (tcpdump's print-tcp.c: the lower port, or address, is the first end)."""
+        kind = socket.AF_INET6 if family == "IP6" else socket.AF_INET
+        source, target = socket.inet_pton(kind, src), socket.inet_pton(kind, dst)
+        sport, dport = ports
+        back = sport > dport or (sport == dport and source > target)
+        key = (target, source, dport, sport) if back else (source, target, sport, dport)
+        bases = self._bases.get(key)
+        if bases is None or syn:  # a new connection: shown as sent, and its bases kept
+            bases = self._bases[key] = [(ack - 1) & _U32, seq] if back else [seq, (ack - 1) & _U32]
+            return seq, ack, bases[0], bases[1], back
+        base_seq, base_ack = bases
+        if back:
+            return (seq - base_ack) & _U32, (ack - base_seq) & _U32, base_seq, base_ack, back
+        return (seq - base_seq) & _U32, (ack - base_ack) & _U32, base_seq, base_ack, back
+
+
+_U32 = 0xFFFFFFFF
+#: The capture whose TCP numbers are shown relative, while a line is made (relative_sequences).
+_CONVERSATIONS: ContextVar[Conversations | None] = ContextVar("conversations", default=None)
+
+
+@contextlib.contextmanager
+def relative_sequences(conversations: Conversations | None) -> Iterator[None]:
+    """The summaries made inside show TCP numbers relative to ``conversations``' (None: as sent)."""
+    token = _CONVERSATIONS.set(conversations)
+    try:
+        yield
+    finally:
+        _CONVERSATIONS.reset(token)
 
 
 def summary(packet: Layer) -> str:
@@ -665,25 +714,33 @@ _TCP_FLAGS = (
 def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
     family, src, dst = carrier or _TCP_ALONE
     values = tcp._values()
-    flags, seq = values[_TCP.flags], values[_TCP.seq]
+    flags, seq, ack = values[_TCP.flags], values[_TCP.seq], values[_TCP.ack]
     letters = "".join(letter for bit, letter in _TCP_FLAGS if flags & bit) or "none"
     size = len(tcp._build_payload(None))
     parts = [f"Flags [{letters}]"]
+    conversations = _CONVERSATIONS.get()
+    sack: tuple[int, int, bool] | None = None
+    if conversations is not None and flags & _ACK and carrier is not None:
+        ports = (values[_TCP.sport], values[_TCP.dport])
+        seq, ack, base_seq, base_ack, back = conversations.relative(
+            family, src, dst, ports, seq, ack, bool(flags & _SYN)
+        )
+        sack = (base_seq, base_ack, back)
     if size or flags & (_FIN | _SYN | _RST):  # tcpdump shows seq for data, SYN, FIN or RST only
         parts.append(f"seq {seq}:{(seq + size) & 0xFFFFFFFF}" if size else f"seq {seq}")
     if flags & _ACK:
-        parts.append(f"ack {values[_TCP.ack]}")
+        parts.append(f"ack {ack}")
     parts.append(f"win {values[_TCP.window]}")
     if flags & _URG:
         parts.append(f"urg {values[_TCP.urgptr]}")
     options = values[_TCP.options]
     if options:
-        parts.append(f"options [{','.join(_tcp_option(name, value) for name, value in options)}]")
+        parts.append(f"options [{','.join(_tcp_option(name, value, sack) for name, value in options)}]")
     parts.append(f"length {size}")
     return f"{family} {src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: " + ", ".join(parts)
 
 
-def _tcp_option(name: Any, value: Any) -> str:
+def _tcp_option(name: Any, value: Any, relative: tuple[int, int, bool] | None = None) -> str:
     if name == "UTO" and isinstance(value, int):
         name, value = 28, value.to_bytes(2, "big")
     elif name == "SAck" and isinstance(value, int):
@@ -700,7 +757,11 @@ def _tcp_option(name: Any, value: Any) -> str:
         tsval, tsecr = value
         return f"TS val {tsval} ecr {tsecr}"
     if name == "SAck":
-        edges = "".join(f"{{{value[i]}:{value[i + 1]}}}" for i in range(0, len(value) - 1, 2))
+        shift = 0 if relative is None else relative[0] if relative[2] else relative[1]  # (tcpdump's)
+        edges = "".join(
+            f"{{{(value[i] - shift) & _U32}:{(value[i + 1] - shift) & _U32}}}"
+            for i in range(0, len(value) - 1, 2)
+        )
         return f"sack {len(value) // 2} {edges}"
     if name == "NOP":
         return "nop"
