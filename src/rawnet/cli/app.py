@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import errno
 import importlib
+import signal
 import sys
 from typing import Any
 
 import click
 
-from rawnet.cli.common import NO_REPLY, OK, PERMISSION, USAGE
+from rawnet.cli.common import NO_REPLY, OK, PERMISSION, USAGE, StopOnce
 from rawnet.errors import (
     DecodeError,
     FieldValueError,
@@ -112,7 +113,12 @@ def exit_code(error: BaseException) -> tuple[int, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The console script: run, then exit with the subcommand's code; errors as one line."""
+    """The console script: run, then exit with the subcommand's code; errors as one line.
+
+    SIGINT stops the run even when it was inherited ignored (``rawnet ... &`` in a script), and
+    only its first stops it: those after it are ignored while the run prints its statistics.
+    """
+    signal.signal(signal.SIGINT, StopOnce())
     args = sys.argv[1:] if argv is None else argv
     command = next((arg for arg in args if arg in COMMANDS), "")
     prefix = f"rawnet {command}".strip()
