@@ -330,6 +330,14 @@ def test_listen_shows_the_rst_of_a_closed_port(lab: Lab) -> None:
     assert [reply.split(" flags=")[1].split()[:2] for reply in replies] == [["RA", "seq=0"], ["RA", "seq=1"]]
 
 
+def test_quiet_listen_prints_only_the_statistics(lab: Lab) -> None:
+    # As hping3 -q: the replies are counted, not shown.
+    result = send(lab, lab["b"].ipv4, "-S", "-p", "8081", "-c", "2", "-i", "10ms", "--listen", "-q")
+    assert result.returncode == 0, result.stderr
+    assert not [line for line in lines_of(result) if line.startswith(("len=", "DUP!"))], result.stdout
+    assert "2 packets transmitted, 2 packets received, 0% packet loss" in result.stdout
+
+
 def test_plus_port_counts_up_per_reply(lab: Lab, capture: Path) -> None:
     result = send(lab, lab["b"].ipv4, "-S", "-p", "+8090", "-c", "3", "-i", "0.1", "--listen")
     assert result.returncode == 0, result.stderr
