@@ -40,9 +40,10 @@ def arping(
     solicitation to its solicited-node multicast group; each reply (ARP reply, neighbour
     advertisement for ADDRESS) is shown with the MAC that answered and the time since the
     request. Every request is a broadcast (iputils' -b). The interface is -I's, or the one
-    the kernel's route for ADDRESS goes out of; an address reached through the loopback (127.0.0.1,
-    this host's own) has no link-layer neighbour, a usage error (exit 2). --json writes a "reply" object per answer
-    (seq, from, mac, unicast, rtt_ms), a "timeout" per unanswered request, and a last
+    the kernel's route for ADDRESS goes out of; an address the route sends through the loopback
+    (127.0.0.1, this host's own) has no link-layer neighbour: a usage error (exit 2). --json
+    writes a "reply" object per answer (seq, from, mac, unicast, rtt_ms), a "timeout" per
+    unanswered request, and a last
     "statistics". Exit 0 when any reply came, 1 when none did.
 
     \b
