@@ -222,6 +222,8 @@ def test_ping_from_an_address_sends_from_it(lab: Lab, tmp_path: Path) -> None:
         (["ping", "198.18.1.2", "-t", "0"], ["-t"]),
         (["ping", "198.18.1.2", "-W", "0"], ["-W"]),
         (["ping", "198.18.1.2", "-p", "80"], ["--tcp or --udp"]),
+        (["ping", "198.18.1.2", "--tcp", "--udp"], ["--tcp and --udp", "two modes"]),  # not the last kept
+        (["ping", "198.18.1.2", "--udp", "--icmp", "-c", "1"], ["--udp and --icmp"]),
         (["ping", "-6", "198.18.1.2"], ["not an IPv6 address"]),
         (["ping", "198.18.1.2", "--tcp", "-p", "70000"], ["-p"]),
         (["ping", "198.18.1.2", "-I", "nosuch0"], ["no interface named 'nosuch0'"]),

@@ -150,6 +150,22 @@ def payload_from(text: str | None, hex_data: str | None, path: str | None, size:
     return data
 
 
+def one_mode(default: str, what: str, **names: str) -> Callable[[click.Context, click.Parameter, Any], str]:
+    """The callback of mode flags sharing one name (each ``multiple=True, flag_value=MODE``):
+    the mode given, ``default`` when none is, and a usage error (exit 2) naming both when two
+    differ (``ping --tcp --udp``), never the last one kept silently. ``names``: each mode's
+    option as the help writes it; ``what``: what the modes are ("modes", "scan types")."""
+
+    def choose(ctx: click.Context, param: click.Parameter, value: Any) -> str:
+        modes = list(dict.fromkeys(value or ()))
+        if len(modes) > 1:
+            first, second = names[modes[0]], names[modes[1]]
+            raise click.UsageError(f"{first} and {second} are two {what}: give one", ctx)
+        return modes[0] if modes else default
+
+    return choose
+
+
 class Output:
     """Results on stdout (text lines, or JSON lines with --json); progress on stderr (rich)."""
 
