@@ -59,10 +59,12 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
+    invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="rawnet", prog_name="rawnet")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> int:
     """Craft, send, receive and decode packets at every layer Linux offers.
 
     \b
@@ -74,6 +76,9 @@ def cli() -> None:
     Raw sockets need root or CAP_NET_RAW. Exit codes: 0 ok, 1 no reply / host down,
     2 usage error, 3 missing privilege.
     """
+    if ctx.invoked_subcommand is None:  # a bare `rawnet`: its help on stdout, exit 0 (as git, ip)
+        click.echo(ctx.get_help())
+    return OK
 
 
 @click.command()
