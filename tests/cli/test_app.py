@@ -59,7 +59,7 @@ def test_a_bare_rawnet_prints_its_help_on_stdout_and_exits_0() -> None:
     result = rawnet(None, "")
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert result.stdout == rawnet(None, "", "--help").stdout
-    assert result.stdout.startswith("Usage: rawnet [OPTIONS] COMMAND [ARGS]...")
+    assert result.stdout.startswith("Usage: rawnet [OPTIONS] [COMMAND] [ARGS]...")
 
 
 def test_version() -> None:
