@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import select
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,6 +114,19 @@ def tshark_fields(
     return [line.split("\t") for line in out.splitlines()]
 
 
+def interrupt(process: subprocess.Popen[str], times: int = 1, gap: float = 0.01) -> None:
+    """Ctrl-C ``times`` times, ``gap`` seconds apart (two quick ones: an impatient user)."""
+    for sent in range(times):
+        if sent:
+            time.sleep(gap)
+        process.send_signal(signal.SIGINT)
+
+
+def sigint_ignored() -> None:
+    """preexec_fn: the child starts with SIGINT ignored, as a script's background job (``cmd &``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def lines_of(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.strip()]
 
@@ -128,10 +143,12 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *
 __all__: Sequence[str] = [
     "RAWNET",
     "assert_one_line_error",
+    "interrupt",
     "json_lines",
     "lab",
     "lines_of",
     "rawnet",
+    "sigint_ignored",
     "tcpdump",
     "tshark_fields",
 ]

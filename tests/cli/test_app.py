@@ -55,6 +55,13 @@ def test_an_unknown_command_or_choice_is_one_line_and_exit_2() -> None:
     assert_one_line_error(rawnet(None, "", "completion", "tcsh"), 2, "rawnet completion", "tcsh")
 
 
+def test_a_bare_rawnet_prints_its_help_on_stdout_and_exits_0() -> None:
+    result = rawnet(None, "")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.stdout == rawnet(None, "", "--help").stdout
+    assert result.stdout.startswith("Usage: rawnet [OPTIONS] [COMMAND] [ARGS]...")
+
+
 def test_version() -> None:
     result = rawnet(None, "", "--version")
     assert result.returncode == 0 and result.stdout.startswith("rawnet, version ")

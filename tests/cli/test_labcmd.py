@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -68,7 +69,7 @@ def name() -> Iterator[str]:
             subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
 
 
-def test_up_list_exec_down(name: str) -> None:
+def test_up_list_exec_down(name: str, tmp_path: Path) -> None:
     up = rawnet(None, "", "lab", "up", "--name", name)
     assert up.returncode == 0, up.stderr
     hosts = {f"rawnet-keep-{name}-a", f"rawnet-keep-{name}-b"}
@@ -89,6 +90,16 @@ def test_up_list_exec_down(name: str) -> None:
     assert passed.returncode == 7 and "198.18.1.2/24" in passed.stdout  # b's view, b's exit code
     outside = rawnet(None, "", "lab", "exec", name, "a", "--", sys.executable, "-c", PING, "198.18.1.9")
     assert outside.returncode != 0  # nobody there: the command's failure is passed through
+    text = tmp_path / "notes.txt"
+    text.write_text("not a program\n")
+    for command, code, message in [
+        ("nosuchcmd", 127, "nosuchcmd: command not found"),  # as a shell says and exits
+        ("/nonexistent/tool", 127, "/nonexistent/tool: No such file or directory"),
+        (str(text), 126, f"{text}: Permission denied"),  # not executable
+        (str(tmp_path), 126, f"{tmp_path}: Is a directory"),
+    ]:
+        refused = rawnet(None, "", "lab", "exec", name, "a", "--", command, "arg")
+        assert_one_line_error(refused, code, "rawnet lab exec", message)
 
     down = rawnet(None, "", "lab", "down", name)
     assert down.returncode == 0, down.stderr

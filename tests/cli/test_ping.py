@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,9 +18,11 @@ from rawnet.net.lab import Lab
 from tests.cli.conftest import (
     RAWNET,
     assert_one_line_error,
+    interrupt,
     json_lines,
     lines_of,
     rawnet,
+    sigint_ignored,
     tcpdump,
     tshark_fields,
 )
@@ -153,6 +156,42 @@ def test_ping_ctrl_c_prints_the_statistics(lab: Lab) -> None:
     assert f"--- {lab['b'].ipv4} ping statistics ---" in rest and "packets transmitted" in rest
 
 
+def _interrupted_ping(lab: Lab, times: int, **options: Any) -> tuple[int, str, str]:
+    """A ping running until Ctrl-C, answered once, then ``times`` quick SIGINTs: code, stdout, stderr."""
+    process = lab.popen(
+        "a",
+        [*RAWNET, "ping", lab["b"].ipv4, "-c", "0", "-i", "0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **options,
+    )
+    assert process.stdout is not None
+    try:
+        assert process.stdout.readline().startswith("PING ")
+        assert " bytes from " in process.stdout.readline()  # running, and answered
+        interrupt(process, times)
+        rest, errors = process.communicate(timeout=5)
+    finally:
+        process.kill()
+    return process.returncode, rest, errors
+
+
+def test_ping_two_quick_ctrl_cs_still_print_the_statistics(lab: Lab) -> None:
+    # The second SIGINT used to land while the statistics were printed: exit 130, no statistics
+    # (2 runs in 10). As ping, the first stops the run and those that follow are ignored.
+    for _ in range(8):
+        code, rest, errors = _interrupted_ping(lab, 2)
+        assert code == 0, errors
+        assert f"--- {lab['b'].ipv4} ping statistics ---" in rest and "packets transmitted" in rest, rest
+
+
+def test_ping_started_with_sigint_ignored_still_stops_on_ctrl_c(lab: Lab) -> None:
+    # A script's background job inherits SIGINT ignored; ping restores it, and so does rawnet.
+    code, rest, errors = _interrupted_ping(lab, 1, preexec_fn=sigint_ignored)
+    assert code == 0, errors
+    assert "packets transmitted" in rest
+
+
 def test_ping_interface_sends_through_it_only(lab: Lab, tmp_path: Path) -> None:
     a, b, through = lab["a"], lab["b"], link(lab, "a", "b")
     with tcpdump(lab, "b", link(lab, "b", "a"), "icmp", tmp_path / "bound.pcap") as capture:
@@ -183,6 +222,8 @@ def test_ping_from_an_address_sends_from_it(lab: Lab, tmp_path: Path) -> None:
         (["ping", "198.18.1.2", "-t", "0"], ["-t"]),
         (["ping", "198.18.1.2", "-W", "0"], ["-W"]),
         (["ping", "198.18.1.2", "-p", "80"], ["--tcp or --udp"]),
+        (["ping", "198.18.1.2", "--tcp", "--udp"], ["--tcp and --udp", "two modes"]),  # not the last kept
+        (["ping", "198.18.1.2", "--udp", "--icmp", "-c", "1"], ["--udp and --icmp"]),
         (["ping", "-6", "198.18.1.2"], ["not an IPv6 address"]),
         (["ping", "198.18.1.2", "--tcp", "-p", "70000"], ["-p"]),
         (["ping", "198.18.1.2", "-I", "nosuch0"], ["no interface named 'nosuch0'"]),

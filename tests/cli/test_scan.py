@@ -206,6 +206,8 @@ def test_scan_interface_and_source(lab: Lab, tmp_path: Path) -> None:
         (["scan", "198.18.1.2", "-p", "70000"], ["rawnet scan", "70000"]),
         (["scan", "198.18.1.2", "-p", "++80"], ["no + or ++"]),
         (["scan", "198.18.1.2", "-sO", "-p", "256"], ["-sO takes protocol numbers 0-255"]),
+        (["scan", "198.18.1.2", "-sS", "-sU", "-p", "80"], ["-sS/--syn and -sU/--udp", "two scan types"]),
+        (["scan", "198.18.1.2", "-sU", "-sO"], ["-sU/--udp and -sO/--protocol"]),
         (["scan", "198.18.1.2", "-p", "80", "--rate", "0"], ["--rate"]),
         (["scan", "198.18.1.2", "-p", "80", "--retries", "-1"], ["--retries"]),
         (["scan", "198.18.1.2", "-p", "80", "-e", "nosuch0"], ["no interface named 'nosuch0'"]),

@@ -14,6 +14,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,9 +22,11 @@ from rawnet.net.lab import Lab
 from tests.cli.conftest import (
     RAWNET,
     assert_one_line_error,
+    interrupt,
     json_lines,
     lines_of,
     rawnet,
+    sigint_ignored,
     tcpdump,
     tshark_fields,
 )
@@ -264,6 +267,42 @@ def test_an_interrupted_flood_prints_its_statistics(lab: Lab, stop: signal.Signa
     assert "statistics ---" in out and sent is not None and int(sent[1]) >= 1, out
 
 
+def _interrupted_flood(lab: Lab, times: int, **options: Any) -> tuple[int, str]:
+    """A flood, then ``times`` quick SIGINTs once it is sending: exit code, stdout."""
+    process = lab.popen(
+        "a",
+        [*RAWNET, "send", lab["b"].ipv4, "--udp", "-p", "9", "--flood"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **options,
+    )
+    assert process.stderr is not None
+    try:
+        while "flood mode" not in process.stderr.readline():  # it is sending
+            pass
+        interrupt(process, times)
+        out, _ = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    return process.returncode, out
+
+
+def test_two_quick_ctrl_cs_still_print_the_statistics(lab: Lab) -> None:
+    # The second SIGINT used to land while the statistics were printed (7 runs in 10): exit 130
+    # and no statistics. As hping3, the first stops the run and those that follow are ignored.
+    for _ in range(5):
+        code, out = _interrupted_flood(lab, 2)
+        assert code == 0, out
+        assert "statistics ---" in out and re.search(r"^\d+ packets sent in ", out, re.MULTILINE), out
+
+
+def test_started_with_sigint_ignored_it_still_stops_on_ctrl_c(lab: Lab) -> None:
+    # A script's background job inherits SIGINT ignored; rawnet puts Python's handler back.
+    code, out = _interrupted_flood(lab, 1, preexec_fn=sigint_ignored)
+    assert code == 0, out
+    assert "statistics ---" in out
+
+
 # -- replies -------------------------------------------------------------------------------------
 
 
@@ -289,6 +328,14 @@ def test_listen_shows_the_rst_of_a_closed_port(lab: Lab) -> None:
     assert result.returncode == 0, result.stderr
     replies = [line for line in lines_of(result) if line.startswith("len=")]
     assert [reply.split(" flags=")[1].split()[:2] for reply in replies] == [["RA", "seq=0"], ["RA", "seq=1"]]
+
+
+def test_quiet_listen_prints_only_the_statistics(lab: Lab) -> None:
+    # As hping3 -q: the replies are counted, not shown.
+    result = send(lab, lab["b"].ipv4, "-S", "-p", "8081", "-c", "2", "-i", "10ms", "--listen", "-q")
+    assert result.returncode == 0, result.stderr
+    assert not [line for line in lines_of(result) if line.startswith(("len=", "DUP!"))], result.stdout
+    assert "2 packets transmitted, 2 packets received, 0% packet loss" in result.stdout
 
 
 def test_plus_port_counts_up_per_reply(lab: Lab, capture: Path) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import errno
 import importlib
+import signal
 import sys
 from typing import Any
 
 import click
 
-from rawnet.cli.common import NO_REPLY, OK, PERMISSION, USAGE
+from rawnet.cli.common import NO_REPLY, OK, PERMISSION, USAGE, StopOnce
 from rawnet.errors import (
     DecodeError,
     FieldValueError,
@@ -58,10 +59,12 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
+    invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="rawnet", prog_name="rawnet")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> int:
     """Craft, send, receive and decode packets at every layer Linux offers.
 
     \b
@@ -73,6 +76,9 @@ def cli() -> None:
     Raw sockets need root or CAP_NET_RAW. Exit codes: 0 ok, 1 no reply / host down,
     2 usage error, 3 missing privilege.
     """
+    if ctx.invoked_subcommand is None:  # a bare `rawnet`: its help on stdout, exit 0 (as git, ip)
+        click.echo(ctx.get_help())
+    return OK
 
 
 @click.command()
@@ -112,7 +118,12 @@ def exit_code(error: BaseException) -> tuple[int, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The console script: run, then exit with the subcommand's code; errors as one line."""
+    """The console script: run, then exit with the subcommand's code; errors as one line.
+
+    SIGINT stops the run even when it was inherited ignored (``rawnet ... &`` in a script), and
+    only its first stops it: those after it are ignored while the run prints its statistics.
+    """
+    signal.signal(signal.SIGINT, StopOnce())
     args = sys.argv[1:] if argv is None else argv
     command = next((arg for arg in args if arg in COMMANDS), "")
     prefix = f"rawnet {command}".strip()

@@ -40,8 +40,10 @@ def arping(
     solicitation to its solicited-node multicast group; each reply (ARP reply, neighbour
     advertisement for ADDRESS) is shown with the MAC that answered and the time since the
     request. Every request is a broadcast (iputils' -b). The interface is -I's, or the one
-    the kernel's route for ADDRESS goes out of. --json writes a "reply" object per answer
-    (seq, from, mac, unicast, rtt_ms), a "timeout" per unanswered request, and a last
+    the kernel's route for ADDRESS goes out of; an address the route sends through the loopback
+    (127.0.0.1, this host's own) has no link-layer neighbour: a usage error (exit 2). --json
+    writes a "reply" object per answer (seq, from, mac, unicast, rtt_ms), a "timeout" per
+    unanswered request, and a last
     "statistics". Exit 0 when any reply came, 1 when none did.
 
     \b
@@ -52,9 +54,15 @@ def arping(
     """
     check_family(address, False, False)
     positive(timeout, "-w/--timeout")
-    interface = interface or next_hop(address).interface
-    if is_loopback(interface):
+    if interface is not None and is_loopback(interface):
         raise click.BadParameter(f"{interface} is a loopback: it has no link to ask on", param_hint="-I")
+    if interface is None:
+        interface = next_hop(address).interface
+        if is_loopback(interface):  # a loopback address, or one of this host's own
+            raise click.UsageError(
+                f"{address} is reached through the loopback {interface}: no link-layer neighbour "
+                "answers there (arping asks on an Ethernet interface: give a neighbour's address)"
+            )
     mac = interface_mac(interface)
     six = ":" in address
     if six:

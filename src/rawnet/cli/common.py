@@ -1,4 +1,5 @@
-"""What every subcommand shares: exit codes, option types, output (text, JSON lines), RTT statistics.
+"""What every subcommand shares: exit codes, option types, output (text, JSON lines), RTT statistics,
+the signals that stop a run.
 
 Option types turn bad input into click usage errors (exit 2) before anything is opened; the
 Output object writes results to stdout (a line of text, or one JSON object per line with
@@ -10,11 +11,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any, TextIO
 
 import click
@@ -146,6 +150,22 @@ def payload_from(text: str | None, hex_data: str | None, path: str | None, size:
     return data
 
 
+def one_mode(default: str, what: str, **names: str) -> Callable[[click.Context, click.Parameter, Any], str]:
+    """The callback of mode flags sharing one name (each ``multiple=True, flag_value=MODE``):
+    the mode given, ``default`` when none is, and a usage error (exit 2) naming both when two
+    differ (``ping --tcp --udp``), never the last one kept silently. ``names``: each mode's
+    option as the help writes it; ``what``: what the modes are ("modes", "scan types")."""
+
+    def choose(ctx: click.Context, param: click.Parameter, value: Any) -> str:
+        modes = list(dict.fromkeys(value or ()))
+        if len(modes) > 1:
+            first, second = names[modes[0]], names[modes[1]]
+            raise click.UsageError(f"{first} and {second} are two {what}: give one", ctx)
+        return modes[0] if modes else default
+
+    return choose
+
+
 class Output:
     """Results on stdout (text lines, or JSON lines with --json); progress on stderr (rich)."""
 
@@ -236,3 +256,51 @@ class RttStats:
             average = sum(self.rtts) / len(self.rtts) * 1e3
             text.append(f"round-trip min/avg/max = {low:.3f}/{average:.3f}/{high:.3f} ms")
         return text
+
+
+# -- the signals that stop a run -----------------------------------------------------------------
+
+
+class StopOnce:
+    """A handler of the signals that stop a run (SIGINT; SIGTERM in send and sniff).
+
+    The first raises KeyboardInterrupt: the run stops and prints its statistics. From then on
+    SIGINT and that signal are ignored (SIG_IGN, not only in Python: the interpreter puts its
+    handlers back to SIG_DFL while it exits), as hping3, ping and tcpdump ignore a second
+    Ctrl-C while they print their statistics; so the statistics are never lost and the exit
+    code stays the run's.
+    """
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def __call__(self, number: int, frame: FrameType | None) -> None:
+        if self.fired:
+            return
+        self.fired = True
+        for each in {signal.SIGINT, number}:
+            signal.signal(each, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def stopped_by_signals(*numbers: int) -> Iterator[None]:
+    """SIGINT (and ``numbers``, such as SIGTERM) stop the block's run once (StopOnce).
+
+    SIGINT is handled even when the process started with it ignored (a script's ``cmd &``:
+    Python keeps the SIG_IGN it inherits). The process's own StopOnce (installed by the
+    ``rawnet`` command at start) is shared, and stays ignoring once it fired; other previous
+    handlers come back after the block. Outside the main thread nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    current = signal.getsignal(signal.SIGINT)
+    handler = current if isinstance(current, StopOnce) else StopOnce()
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGINT, *numbers)}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            if not (handler.fired and old is handler):
+                signal.signal(number, signal.SIG_DFL if old is None else old)

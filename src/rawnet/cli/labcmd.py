@@ -7,7 +7,10 @@ name) and leaves it standing, ``lab list`` and ``lab exec`` find it again from t
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import click
@@ -146,7 +149,8 @@ def exec_(name: str, host: str, command: tuple[str, ...]) -> int:
 
     The command sees only HOST's interfaces, addresses and routes (`ip netns exec`); its
     standard input, output and error are this terminal's. Put `--` before a command that takes
-    options of its own.
+    options of its own. A command that is not found exits 127 ("NAME: command not found"), one
+    that is not executable 126, as a shell's.
 
     \b
     rawnet lab exec demo a -- ip addr
@@ -167,12 +171,32 @@ def exec_(name: str, host: str, command: tuple[str, ...]) -> int:
         raise click.UsageError(
             "give the command to run after --, as in: rawnet lab exec NAME HOST -- ip addr"
         )
+    refused = _not_runnable(command[0])
+    if refused is not None:
+        code, message = refused
+        click.echo(f"rawnet lab exec: {message}", err=True)
+        return code
     process = subprocess.Popen(["ip", "netns", "exec", namespaces[host], *command])
     try:
         code = process.wait()
     except KeyboardInterrupt:  # the command got the terminal's Ctrl-C too: let it finish
         code = process.wait()
     return code if code >= 0 else 128 - code
+
+
+def _not_runnable(program: str) -> tuple[int, str] | None:
+    """A shell's exit code and message for a program it could not run (127 not found, 126 not
+    executable), or None when it can run. The namespace shares this file system and PATH."""
+    if "/" not in program:
+        return None if shutil.which(program) else (127, f"{program}: command not found")
+    path = Path(program)
+    if not path.exists():
+        return 127, f"{program}: No such file or directory"
+    if path.is_dir():
+        return 126, f"{program}: Is a directory"
+    if not os.access(path, os.X_OK):
+        return 126, f"{program}: Permission denied"
+    return None
 
 
 @lab.command()

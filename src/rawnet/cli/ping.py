@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from rawnet.cli.common import ADDRESS, NO_REPLY, OK, Output, RttStats
+from rawnet.cli.common import ADDRESS, NO_REPLY, OK, Output, RttStats, one_mode
 from rawnet.cli.probe import (
     PORT,
     PORT_UNREACHABLE,
@@ -128,15 +128,24 @@ def _mdev(rtts: list[float]) -> float:
     return math.sqrt(max(0.0, sum(rtt * rtt for rtt in rtts) / len(rtts) - mean * mean))
 
 
+#: --icmp, --tcp, --udp: one of them (two are a usage error, not the last one kept).
+_MODE = one_mode("icmp", "modes", icmp="--icmp", tcp="--tcp", udp="--udp")
+
+
 @click.command()
 @click.argument("destination", metavar="DESTINATION", type=ADDRESS)
 @click.option(
-    "--icmp", "mode", flag_value="icmp", default=True, help="ICMP echo (ICMPv6 echo for IPv6) [default]"
-)
-@click.option("--tcp", "mode", flag_value="tcp", help="TCP SYN to -p PORT: a SYN-ACK or RST means alive")
+    "--icmp", "mode", flag_value="icmp", multiple=True, callback=_MODE,
+    help="ICMP echo (ICMPv6 echo for IPv6) [default]",
+)  # fmt: skip
 @click.option(
-    "--udp", "mode", flag_value="udp", help="UDP to -p PORT: port unreachable (or a reply) means alive"
-)
+    "--tcp", "mode", flag_value="tcp", multiple=True, callback=_MODE,
+    help="TCP SYN to -p PORT: a SYN-ACK or RST means alive",
+)  # fmt: skip
+@click.option(
+    "--udp", "mode", flag_value="udp", multiple=True, callback=_MODE,
+    help="UDP to -p PORT: port unreachable (or a reply) means alive",
+)  # fmt: skip
 @click.option("-p", "--port", type=PORT, metavar="PORT", help="destination port (--tcp 80, --udp 33434)")
 @count_option("probes")
 @seconds_option("-i", "--interval", default=1.0, text="time between probes")

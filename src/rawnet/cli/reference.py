@@ -22,12 +22,20 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   lab` needs CAP_SYS_ADMIN. `decode`, `pcap` and `sniff -r` need nothing.
 - **Exit codes.** 0 ok; 1 no reply, host down, or a network failure (no route); 2 usage error
   (a bad option, address, interface, filter or file); 3 a missing privilege; 130 interrupted
-  before anything could be summarised.
+  before anything could be summarised. `lab exec` exits with its command's code, and as a shell
+  does when it cannot run it: 127 not found (`nosuchcmd: command not found`), 126 not
+  executable. A bare `rawnet` prints its help on stdout and exits 0 (as `git`).
 - **Errors** are one line on stderr, `rawnet COMMAND: what went wrong (how to fix it)`, never a
   traceback.
 - **`--json`**: results as one JSON object per line on stdout (bytes as hex), and for commands
   with statistics a last object `{"type": "statistics", ...}`. Remarks for people go to stderr.
-- **Ctrl-C** ends a long run and prints its summary (statistics, capture counts) first.
+- **Ctrl-C** ends a long run and prints its summary (statistics, capture counts) first, with
+  the run's exit code (not 130: ping's and tcpdump's habit); SIGTERM does the same for `send`
+  and `sniff`. Only the first counts: a second Ctrl-C while the summary is printed is ignored,
+  as hping3, ping and tcpdump ignore it. Ctrl-C works even when rawnet was started with SIGINT
+  ignored (a background job of a script, `rawnet ... &`).
+- **Modes** of one command are one at a time: two (`ping --tcp --udp`, `scan -sS -sU`) are a
+  usage error naming both (exit 2), never the last one kept silently.
 - **Live counters** (rich) appear on stderr only when it is a terminal.
 - **Shell completion**: `eval "$(rawnet completion bash)"` (or zsh, fish).
 - **Intervals** take seconds (`0.5`, `2s`), `10ms`, `100us`, or hping3's `u100` (microseconds).
@@ -38,8 +46,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - `send`: hping3's defaults (no TCP flags, window 64, destination port 0, a random source port
   counting up per packet, a random fixed seq), but `-d` is the payload text (hping3: a size;
   here `--size`) and `-E` hex (hping3: a file; here `--file`). Replies are shown only with
-  `--listen`. At layer 3 the IPv4 id is left to the kernel (0) unless `-N`; with `-f` it counts
-  up per datagram so that fragments share one. `--flood` builds one cycle of the packets that
+  `--listen`, and with `-q` only counted in the statistics (hping3's `-q`). At layer 3 the
+  IPv4 id is left to the kernel (0) unless `-N`; with `-f` it counts up per datagram so that
+  fragments share one. `--flood` builds one cycle of the packets that
   differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused. A `--listen`
   run ends as soon as every probe is answered (hping3 waits a second more), so a duplicate of
   the last answer (`DUP!`) may go unseen; ping does the same.
@@ -48,8 +57,11 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the
   destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
   hops, and a UDP scan of many closed ports reports the rest open|filtered.
-- `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation.
-- `scan`: a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram,
+- `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation. An address
+  the route sends through the loopback (127.0.0.1, the host's own) is a usage error: it has no
+  link-layer neighbour, and arping asks on an Ethernet interface.
+- `scan`: one scan type per run (nmap runs `-sS -sU` together; here that is a usage error: run
+  each); a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram,
   except to DNS, NTP and SNMP ports, which get a minimal request of their protocol (as nmap).
 - `ping -I`, `traceroute -i/-s`, `scan -e/-S`: an interface binds the probes to it
   (SO_BINDTODEVICE, from its address); a source address is used as given, never checked to

@@ -70,16 +70,22 @@ def describe_reply(packet: Layer, probe: Query) -> tuple[str, dict[str, Any]]:
 def listening_run(
     send: Callable[[bytes], int], probe: Template, options: Options, output: Output, run: Run, stats: RttStats
 ) -> None:
-    """Send each interval and show the replies as they come; then wait --timeout for late ones."""
+    """Send each interval and show the replies as they come; then wait --timeout for late ones.
+
+    -q counts the replies without a line each (hping3's -q); --json keeps its records.
+    """
+    shown = not options.quiet or options.json
 
     def answered(query: Query, reply: Layer) -> None:
         stats.add(query.rtt(reply))
-        output.line(*describe_reply(reply, query))
+        if shown:
+            output.line(*describe_reply(reply, query))
 
     def duplicate(query: Query, reply: Layer) -> None:  # hping3's "DUP!": a second reply to one probe
         stats.duplicates += 1
-        text, record = describe_reply(reply, query)
-        output.line("DUP! " + text, {**record, "duplicate": True})
+        if shown:
+            text, record = describe_reply(reply, query)
+            output.line("DUP! " + text, {**record, "duplicate": True})
 
     def step(index: int) -> None:
         pieces = probe.wire(index, stats.received)

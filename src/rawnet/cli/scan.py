@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from rawnet.cli.common import ADDRESS, INTERVAL, NO_REPLY, OK, PORTS, Output, PortSpec
+from rawnet.cli.common import ADDRESS, INTERVAL, NO_REPLY, OK, PORTS, Output, PortSpec, one_mode
 from rawnet.cli.payloads import udp_payload
 from rawnet.cli.probe import (
     PORT_UNREACHABLE,
@@ -148,6 +148,11 @@ def _ports_option(spec: PortSpec | None, method: str) -> list[int]:
     return sorted(set(spec.ports))
 
 
+#: -sS, -sU, -sO: one of them. nmap runs -sS -sU together; rawnet scans one kind per run, so two
+#: are a usage error naming both (never the last one kept silently).
+_METHOD = one_mode("syn", "scan types", syn="-sS/--syn", udp="-sU/--udp", proto="-sO/--protocol")
+
+
 @click.command()
 @click.argument("destination", metavar="DESTINATION", type=ADDRESS)
 @click.option(
@@ -158,10 +163,16 @@ def _ports_option(spec: PortSpec | None, method: str) -> list[int]:
     help="ports: 80, 20-25, 22,80,443 (-sO: protocol numbers)  [default: 1-1024; -sO: 0-255]",
 )
 @click.option(
-    "-sS", "--syn", "method", flag_value="syn", default=True, help="TCP SYN scan (nmap -sS) [default]"
+    "-sS", "--syn", "method", flag_value="syn", multiple=True, callback=_METHOD,
+    help="TCP SYN scan (nmap -sS) [default]",
+)  # fmt: skip
+@click.option(
+    "-sU", "--udp", "method", flag_value="udp", multiple=True, callback=_METHOD, help="UDP scan (nmap -sU)"
 )
-@click.option("-sU", "--udp", "method", flag_value="udp", help="UDP scan (nmap -sU)")
-@click.option("-sO", "--protocol", "method", flag_value="proto", help="IP protocol scan (nmap -sO)")
+@click.option(
+    "-sO", "--protocol", "method", flag_value="proto", multiple=True, callback=_METHOD,
+    help="IP protocol scan (nmap -sO)",
+)  # fmt: skip
 @click.option(
     "--retries",
     type=click.IntRange(0, 10),

@@ -15,7 +15,6 @@ import socket
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from types import FrameType
 from typing import Any
 
 import click
@@ -30,6 +29,7 @@ from rawnet.cli.common import (
     PortSpec,
     RttStats,
     payload_from,
+    stopped_by_signals,
 )
 from rawnet.cli.replies import listening_run
 from rawnet.cli.sender import (
@@ -331,25 +331,24 @@ def _run(options: Options) -> int:
     probe = build_probe(options, src, link)
     sock, transmit = open_sender(options)
     run, stats = Run(), RttStats()
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # `timeout` ends a run as Ctrl-C does
-    try:
-        if not options.quiet:
-            run.announce = lambda: _header(output, options, probe, src)
-        if options.flood:
-            with live_counter(output, run):
-                flood(transmit, probe, options.count, run)
-        elif options.listen:
-            listening_run(transmit, probe, options, output, run, stats)
-        elif options.verbose:  # lines on stdout: no live counter under them
-            paced_run(transmit, probe, options, output, run)
-        else:
-            with live_counter(output, run):
+    with stopped_by_signals(signal.SIGTERM):  # `timeout` ends a run as Ctrl-C does
+        try:
+            if not options.quiet:
+                run.announce = lambda: _header(output, options, probe, src)
+            if options.flood:
+                with live_counter(output, run):
+                    flood(transmit, probe, options.count, run)
+            elif options.listen:
+                listening_run(transmit, probe, options, output, run, stats)
+            elif options.verbose:  # lines on stdout: no live counter under them
                 paced_run(transmit, probe, options, output, run)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        sock.close()
-    stats.sent = run.sent
-    _statistics(output, options, run, stats)
+            else:
+                with live_counter(output, run):
+                    paced_run(transmit, probe, options, output, run)
+        finally:
+            sock.close()
+        stats.sent = run.sent
+        _statistics(output, options, run, stats)
     if options.listen and not stats.received:
         return NO_REPLY
     return OK
@@ -379,10 +378,6 @@ def live_counter(output: Output, run: Run) -> AbstractContextManager[None]:
         return f"{run.sent:,} packets sent{rate}"
 
     return output.live_status(render)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _statistics(output: Output, options: Options, run: Run, stats: RttStats) -> None:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import signal
 import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from rawnet.cli.common import OK, Output
+from rawnet.cli.common import OK, Output, stopped_by_signals
 from rawnet.cli.decode import annotated_tree, layer_checks, layer_records
 from rawnet.cli.linkline import link_line
 from rawnet.cli.pcaptool import (
@@ -132,20 +131,6 @@ class Printer:
         return self.failure is not None or (self.count is not None and self.captured >= self.count)
 
 
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends a capture as Ctrl-C does (the counts are printed), as tcpdump's does."""
-
-    def interrupt(number: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 # -- rawnet sniff -------------------------------------------------------------------------------
 @click.command()
 @click.option(
@@ -250,9 +235,10 @@ def sniff(
     show_lines = not quiet and (write_path is None or print_lines)
     printer = Printer(Output(as_json), None, show_lines, show_hex, verbose, count, link_level)
     printer.conversations = None if absolute else Conversations()
-    if read_path is not None:
-        return _read(read_path, text, printer, write_path)
-    return _capture(interface, text, printer, write_path, timeout)
+    with stopped_by_signals(signal.SIGTERM):  # SIGTERM ends a capture as Ctrl-C does, as tcpdump's
+        if read_path is not None:
+            return _read(read_path, text, printer, write_path)
+        return _capture(interface, text, printer, write_path, timeout)
 
 
 def _capture(
@@ -306,7 +292,7 @@ def _capture(
         )
         counting = printer.sink is not None and not printer.show_lines  # -w: "Got N", as tcpdump -v -w
         live = printer.out.live_status(lambda: f"Got {printer.captured}") if counting else nullcontext()
-        with terminate_as_interrupt(), live:
+        with live:
             try:
                 sniffer.join()
             except KeyboardInterrupt:
