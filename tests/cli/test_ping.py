@@ -236,3 +236,31 @@ def test_bad_arguments_are_one_line_and_exit_2(lab: Lab, args: list[str], words:
 
 def test_without_cap_net_raw_it_is_one_line_and_exit_3(lab: Lab) -> None:
     assert_needs_cap_net_raw(lab, "ping")
+
+
+def _reply_lines(text: str) -> list[tuple[int, str, int]]:
+    """(bytes, from, seq) of each reply line, rawnet's or iputils ping's."""
+    found = re.findall(r"^(\d+) bytes from (\S+): icmp_seq=(\d+) ", text, re.MULTILINE)
+    return [(int(size), source, int(seq)) for size, source, seq in found]
+
+
+@pytest.mark.parametrize("size", [1473, 3000])
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_ping_above_the_mtu_sends_fragments_and_agrees_with_iputils(
+    lab: Lab, tmp_path: Path, family: str, size: int
+) -> None:
+    target = getattr(lab["b"], family)
+    capture_filter = "ip[6:2] & 0x3fff != 0" if family == "ipv4" else "ip6[6] == 44"
+    with tcpdump(lab, "b", link(lab, "b", "a"), capture_filter, tmp_path / "frag.pcap") as capture:
+        result = rawnet(lab, "a", "ping", target, "-c", "3", "-i", "0.1", "-s", str(size))
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stderr == ""
+    classic = lab.run("a", ["ping", "-c", "3", "-i", "0.1", "-s", str(size), target], timeout=30)
+    assert classic.returncode == 0, classic.stdout + classic.stderr
+    ours, theirs = _reply_lines(result.stdout), _reply_lines(classic.stdout)
+    assert ours == theirs == [(size + 8, target, seq) for seq in (1, 2, 3)]  # the whole reply's size
+    assert "3 packets transmitted, 3 received, 0% packet loss" in result.stdout
+    # the requests left as fragments (and b's replies came back as fragments): none over the MTU
+    lengths = [int(row[0]) for row in tshark_fields(capture, "frame.len")]
+    assert lengths and max(lengths) <= 1500 + 14
+    assert len(lengths) >= 3 * 2 * (2 if size < 2900 else 3)

@@ -17,7 +17,14 @@ from rawnet import (
     IPv6ExtHdrHopByHop,
     Layer,
 )
-from rawnet.net.matching import answers, answers_frame, probe_key, quoted_datagram, reply_keys
+from rawnet.net.matching import (
+    answers,
+    answers_frame,
+    fragment_key,
+    probe_key,
+    quoted_datagram,
+    reply_keys,
+)
 from rawnet.wire import ICMPv6ND_NA, ICMPv6ND_NS
 
 A, B, C = "198.18.0.1", "198.18.0.2", "198.18.0.3"
@@ -169,3 +176,22 @@ def test_a_reply_shares_the_bucket_of_the_probe_it_answers(probe: Layer, reply: 
     decoded = type(reply).decode(bytes(reply))  # (as received: quotes decoded from bytes)
     assert answers_frame(decoded, probe) == ""
     assert probe_key(probe) is not None and probe_key(probe) in reply_keys(decoded)
+
+
+def test_fragment_key_names_the_datagram_of_a_fragment_only() -> None:
+    from rawnet import IPv6ExtHdrFragment, fragment
+
+    pieces = fragment(IP(src="198.18.1.2", dst="198.18.1.1", id=7) / ICMP(type=0) / bytes(100), 48)
+    keys = {fragment_key(IP(bytes(piece))) for piece in pieces}
+    assert keys == {("ipv4", "198.18.1.2", "198.18.1.1", 1, 7)}
+    assert fragment_key(IP(bytes(IP(src="198.18.1.2", dst="198.18.1.1") / ICMP()))) is None
+    six = IPv6(src="2001:db8:1::2", dst="2001:db8:1::1") / IPv6ExtHdrFragment(id=99, m=1) / bytes(16)
+    assert fragment_key(IPv6(bytes(six))) == ("ipv6", "2001:db8:1::2", "2001:db8:1::1", 99)
+    assert fragment_key(IPv6(bytes(IPv6(dst="2001:db8:1::1") / ICMPv6EchoReply()))) is None
+
+
+def test_a_broadcast_probe_is_answered_from_any_source_only_when_asked() -> None:
+    probe = IP(src="198.18.1.1", dst="198.18.1.255") / ICMP(id=1, seq=2)
+    reply = IP(src="198.18.1.2", dst="198.18.1.1") / ICMP(type=0, id=1, seq=2)
+    assert answers(reply, probe) == "from 198.18.1.2, the probe went to 198.18.1.255"
+    assert answers(reply, probe, any_source=True) == ""

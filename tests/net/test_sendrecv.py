@@ -389,10 +389,10 @@ def test_send_counts_and_returns_the_packets_sent(lab: Lab) -> None:
         assert [sink.recv(100) for _ in range(5)] == [b"n"] * 3 + [b"n+"] * 2
 
 
-def test_a_packet_over_the_mtu_is_a_rawnet_error_naming_fragment(lab: Lab) -> None:
+def test_a_packet_over_the_mtu_with_dont_fragment_is_a_rawnet_error_naming_fragment(lab: Lab) -> None:
     from rawnet.errors import PacketTooBigError, RawnetError
 
-    too_long = IP(dst=lab["b"].ipv4) / UDP(dport=9) / bytes(2000)
+    too_long = IP(dst=lab["b"].ipv4, flags="DF") / UDP(dport=9) / bytes(2000)  # (without DF: fragments)
     with pytest.raises(
         PacketTooBigError, match=r"a packet of 2028 bytes is longer than the MTU.*fragment\(\)"
     ):
@@ -471,3 +471,37 @@ def test_the_ethernet_address_of_a_group(address: str, mac: str | None) -> None:
     from rawnet.net.sendrecv import group_mac
 
     assert group_mac(address) == mac
+
+
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_sr1_above_the_mtu_sends_fragments_and_reassembles_the_reply(lab: Lab, family: str) -> None:
+    data = bytes(range(256)) * 12  # 3072 bytes: two fragments of 1500-byte frames at least
+    if family == "ipv4":
+        probe: Layer = IP(dst=lab["b"].ipv4) / ICMP(id=9, seq=4) / data
+    else:
+        probe = IPv6(dst=lab["b"].ipv6) / ICMPv6EchoRequest(id=9, seq=4, data=data)
+    sniffer = AsyncSniffer(iface=lab["b"].interfaces["a"].name, netns=lab["b"].netns, timeout=1.5)
+    sniffer.start()
+    time.sleep(0.3)  # (the capture is open)
+    reply = sr1(probe, netns=lab["a"].netns, timeout=2)
+    seen = [packet for packet in sniffer.join() if IP in packet or IPv6 in packet]
+    assert reply is not None
+    if family == "ipv4":
+        assert (reply[ICMP].type, reply[ICMP].id, reply[ICMP].seq) == (0, 9, 4)
+        assert bytes(reply[ICMP].payload or b"") == data
+        assert len(reply) == 20 + 8 + len(data)
+    else:
+        assert (reply[ICMPv6EchoReply].id, reply[ICMPv6EchoReply].seq) == (9, 4)
+        assert bytes(reply[ICMPv6EchoReply].data) == data
+        assert len(reply) == 40 + 8 + len(data)
+    assert len(seen) >= 4 and max(len(bytes(packet)) for packet in seen) <= 14 + 1500  # nothing above the MTU
+
+
+def test_send_to_a_broadcast_address_reaches_the_peer(lab: Lab) -> None:
+    with lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        server.bind(("0.0.0.0", 9998))
+        server.settimeout(5)
+        assert send(IP(dst="198.18.1.255") / UDP(sport=4000, dport=9998) / b"hi", netns=lab["a"].netns) == 1
+        data, (source, port) = server.recvfrom(100)
+    assert (data, source, port) == (b"hi", lab["a"].ipv4, 4000)

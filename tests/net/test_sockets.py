@@ -324,3 +324,15 @@ def test_an_interface_without_ethernet_header_is_decoded_from_its_ip_header(lab:
         writer.stdin.write("done\n")
         writer.stdin.close()
         writer.wait(5)
+
+
+def test_eacces_is_never_called_a_missing_privilege() -> None:
+    import errno
+
+    from rawnet.net.sockets import send_error
+
+    refused = OSError(errno.EACCES, "Permission denied")
+    unset = str(send_error(refused, 28, dst="198.18.1.255", broadcast=False))
+    assert "needs SO_BROADCAST" in unset and "root" not in unset
+    set_ = str(send_error(refused, 28, dst="198.18.1.255", broadcast=True))
+    assert "SO_BROADCAST is set" in set_ and "firewall" in set_ and "root" not in set_

@@ -6,6 +6,8 @@ Builds the probes and the lines; sending, receiving and matching are probe.py's.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import ipaddress
 import math
 import os
@@ -37,9 +39,11 @@ from rawnet.cli.probe import (
     seconds_option,
     syn,
 )
-from rawnet.errors import SendError
+from rawnet.errors import InputError, RawnetError, SendError
 from rawnet.net.exchange import Exchange, Query
 from rawnet.net.links import layer3_link
+from rawnet.net.matching import answers
+from rawnet.net.routes import next_hop
 from rawnet.wire import TCP, UDP, IPv6, Layer
 
 
@@ -50,6 +54,8 @@ class _PingRun:
     port: int
     ttl: int
     payload: bytes
+    #: -b: the destination may be a broadcast address, so replies come from other addresses.
+    broadcast: bool = False
     ident: int = field(default_factory=lambda: os.getpid() & 0xFFFF)
     base_port: int = field(default_factory=first_port)
 
@@ -64,7 +70,7 @@ class _PingRun:
 
     def alive(self, reply: Layer) -> bool:
         """Whether ``reply`` (which answers a probe) says the destination is alive."""
-        if network(reply).src != self.destination:
+        if network(reply).src != self.destination and not self.broadcast:
             return False
         error = icmp_error(reply)
         if self.mode == "udp":
@@ -97,6 +103,18 @@ def _payload_length(packet: Layer) -> int:
     header = network(packet)
     length = 40 if isinstance(header, IPv6) else int(header.ihl) * 4
     return max(0, (packet.wirelen or len(packet)) - length)
+
+
+#: iputils ping's words for a send refused for want of SO_BROADCAST (EACCES): -b sets it.
+_ASK_BROADCAST = "Do you want to ping broadcast? Then -b. If not, check your local firewall rules"
+
+
+def _is_broadcast(destination: str, interface: str | None) -> bool:
+    """Whether the kernel's route for ``destination`` says it is a broadcast address."""
+    try:
+        return next_hop(destination, interface=interface).broadcast
+    except RawnetError:
+        return False  # (no route: the send says so)
 
 
 def _interface_or_source(through: str | None) -> tuple[str | None, str | None]:
@@ -163,12 +181,19 @@ _MODE = one_mode("icmp", "modes", icmp="--icmp", tcp="--tcp", udp="--udp")
     metavar="IFACE|ADDRESS",
     help="send through IFACE only, from its address; or from ADDRESS (as ping -I)",
 )
+@click.option(
+    "-b",
+    "--broadcast",
+    is_flag=True,
+    help="allow a broadcast DESTINATION (SO_BROADCAST); the hosts that answer are shown, as ping -b",
+)
 @family_options
 @click.option("-q", "--quiet", is_flag=True, help="only the first and the statistics lines")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per reply, then the statistics")
 def ping(
     destination: str, mode: str, port: int | None, count: int, interval: float, timeout: float,
-    size: int | None, ttl: int, through: str | None, four: bool, six: bool, quiet: bool, as_json: bool,
+    size: int | None, ttl: int, through: str | None, broadcast: bool, four: bool, six: bool, quiet: bool,
+    as_json: bool,
 ) -> int:  # fmt: skip
     """Send echo requests (or TCP SYNs, or UDP datagrams) and report the replies, as ping does.
 
@@ -177,6 +202,11 @@ def ping(
     sequence numbers, or the datagram an ICMP error quotes), and its RTT is the reply's arrival
     time minus the probe's send time. A reply that comes after -W counts as lost. ICMP errors
     about a probe (host unreachable, ...) are shown as ping shows them and counted as errors.
+    A probe longer than the route's MTU (-s 1473 and up on Ethernet) goes out as IP fragments
+    (IPv6: with a Fragment header), and a fragmented reply is reassembled: its size is the whole
+    reply's, as ping's. A broadcast DESTINATION needs -b (without it, ping's refusal, exit 2); the
+    replies then come from the hosts that answer (Linux answers broadcast pings only with
+    net.ipv4.icmp_echo_ignore_broadcasts=0), later ones of a probe marked (DUP!).
     --tcp counts a SYN-ACK or a RST from the destination as alive (the kernel then resets the
     half-open connection); --udp counts an ICMP port unreachable or a UDP reply. Ctrl-C stops
     and prints the statistics. --json writes one object per event: "reply" (seq, from, bytes,
@@ -192,6 +222,8 @@ def ping(
     rawnet ping 198.18.1.2 -c 0 -q               # until Ctrl-C, statistics only
     rawnet ping 198.18.1.2 -c 3 --json           # JSON lines
     rawnet ping 198.18.1.2 -I veth0              # out of veth0 only
+    rawnet ping 198.18.1.2 -s 3000 -c 2          # 3008-byte requests, sent as fragments
+    rawnet ping -b 198.18.1.255 -c 2             # a broadcast ping
     """
     destination = check_family(destination, four, six)
     positive(timeout, "-W/--timeout")
@@ -199,10 +231,14 @@ def ping(
         raise click.UsageError("-p PORT goes with --tcp or --udp")
     port = port if port is not None else (80 if mode == "tcp" else 33434)
     size = size if size is not None else (56 if mode == "icmp" else 0)
-    run = _PingRun(destination, mode, port, ttl, bytes(index & 0xFF for index in range(size)))
+    run = _PingRun(destination, mode, port, ttl, bytes(index & 0xFF for index in range(size)), broadcast)
     out = Output(as_json)
     interface, source = _interface_or_source(through)
     source = probe_source(destination, interface, source)
+    if ":" not in destination and _is_broadcast(destination, interface):
+        if not broadcast:
+            raise InputError(_ASK_BROADCAST)
+        out.note("WARNING: pinging broadcast address")
     first = run.probe(1, source)
     stats = RttStats()
     errors = 0
@@ -234,6 +270,9 @@ def ping(
     def failed(query: Query, error: SendError) -> None:  # (as ping: counted, and the run goes on)
         nonlocal errors
         errors += 1
+        if error.errno == errno.EACCES and not broadcast:  # (a broadcast the routes did not name)
+            out.note(f"rawnet ping: probe {query.number}: {_ASK_BROADCAST}")
+            return
         out.note(f"rawnet ping: probe {query.number}: {error}")
 
     def step(index: int) -> None:
@@ -247,10 +286,11 @@ def ping(
     transport = {"tcp": 20, "udp": 8}.get(mode, 8)
     what = {"tcp": f" TCP SYN to port {port},", "udp": f" UDP to port {port},"}.get(mode, "")
     origin = "" if through is None else f" from {source}" + (f" {interface}" if interface else "")
-    link = layer3_link([first], iface=interface)
+    link = layer3_link([first], iface=interface, broadcast=broadcast)
+    rule = functools.partial(answers, any_source=True) if broadcast else answers  # (-b: any host)
     with Exchange(
-        link, duplicates=128, on_answer=answered, on_duplicate=duplicate, on_expire=report_timeouts(out),
-        on_send_error=failed,
+        link, rule=rule, duplicates=128, on_answer=answered, on_duplicate=duplicate,
+        on_expire=report_timeouts(out), on_send_error=failed,
     ) as exchange:  # fmt: skip
         out.line(
             f"PING {destination} ({destination}){origin}:{what} {size}({size + header + transport}) "

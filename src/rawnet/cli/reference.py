@@ -53,7 +53,14 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   run ends as soon as every probe is answered (hping3 waits a second more), so a duplicate of
   the last answer (`DUP!`) may go unseen; ping does the same.
 - `ping`: `-c 4` by default so that it ends; `-p` is a port (`--tcp`, `--udp`), not ping's pad
-  pattern; TCP and UDP probes take a new source port each.
+  pattern; TCP and UDP probes take a new source port each. A probe above the route's MTU goes
+  out as fragments of it and a fragmented reply is reassembled, as ping's; the IPv4 fragments
+  take a random id (ping's kernel: its own counter). `-b` as ping's: a broadcast destination
+  without it is refused with ping's words (exit 2), found from the route before anything is
+  sent (ping: from the send's EACCES).
+- Broadcasts: `send` may always send to a broadcast address (SO_BROADCAST set, as hping3 does),
+  and so may the library's send()/sr() (as scapy's). A send the kernel still refuses with
+  EACCES is named as what it is (a prohibit route or a firewall rule), never as a privilege.
 - `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the
   destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
   hops, and a UDP scan of many closed ports reports the rest open|filtered.

@@ -213,15 +213,25 @@ def _vary(probe: Template, options: Options) -> None:
 
 
 def open_sender(options: Options) -> tuple[RawSocket, Callable[[bytes], int]]:
-    """The socket of the run and its send function (connected to the destination at layer 3)."""
+    """The socket of the run and its send function (connected to the destination at layer 3).
+
+    An IPv4 one may send to a broadcast address (SO_BROADCAST, set always, as hping3 does)."""
     if options.interface is not None:
         sock = RawSocket.l2(options.interface)
         return sock, sock.socket.send
     if options.family == socket.AF_INET:
         sock = RawSocket.l3_hdrincl()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     else:
         sock = RawSocket.l3(IPPROTO_RAW, family=socket.AF_INET6)  # the IPv6 header is ours
-    sock.socket.connect((options.dst, 0))
+    try:
+        sock.socket.connect((options.dst, 0))  # (the route is chosen here: refusals come now)
+    except OSError as error:
+        failure = send_error(error, 0, dst=options.dst, broadcast=sock._broadcast())
+        sock.close()
+        if failure is None:
+            raise
+        raise failure from None
     return sock, sock.socket.send
 
 

@@ -14,6 +14,9 @@ line's ping, traceroute, arping, scan and ``send --listen``. What it keeps to:
   duplicates (ping's DUP!).
 - A send error is the SendError of sockets.send_error (a full queue drops the probe, as a
   wire does): it propagates, unless the caller takes it in on_send_error and goes on.
+- A reply that comes as IP fragments (the kernel answers a fragmented echo request with a
+  fragmented reply) is reassembled (rawnet.defragment()) and taken whole, at the time its last
+  fragment came; fragments that make no datagram within 30 s (Linux's ipfrag_time) are dropped.
 - Rounds (sr's retry) send the unanswered again; a negative retry keeps resending until that
   many rounds in a row bring no new answer (scapy's).
 
@@ -33,14 +36,18 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from rawnet.errors import RawnetError, SendError
-from rawnet.net.matching import answers, probe_key, reply_keys
+from rawnet.net.matching import answers, fragment_key, probe_key, reply_keys
 from rawnet.net.sockets import RawSocket
-from rawnet.wire import Layer
+from rawnet.wire import Layer, defragment
 
 #: The last stretch before a pacing deadline, spun rather than slept (microsecond pacing).
 _SPIN = 0.0002
 #: How often a wait looks at its stop event (asr's cancellation).
 _STOP_POLL = 0.05
+#: Seconds a datagram's fragments wait for the rest (Linux's net.ipv4.ipfrag_time), and how many
+#: datagrams may be incomplete at once (the oldest is dropped for a new one).
+_FRAGMENT_TIME = 30.0
+_FRAGMENT_DATAGRAMS = 256
 NEW, PENDING, ANSWERED, EXPIRED = "new", "pending", "answered", "expired"
 
 Rule = Callable[[Layer, Layer], str]
@@ -190,6 +197,8 @@ class Exchange:
         self._keep = duplicates
         self._recent = _Table()
         self._recent_order: deque[Query] = deque()
+        #: Incomplete datagrams: key -> (when the first fragment came, the fragments so far).
+        self._fragments: dict[Hashable, tuple[float, list[Layer]]] = {}
         link.listener.setblocking(False)
 
     # -- the table ----------------------------------------------------------------------------
@@ -290,7 +299,34 @@ class Exchange:
                 return
             if got.direction != "outgoing":  # (our own probes, seen leaving)
                 self.received += 1
-                self._take(got.packet)
+                packet: Layer | None = got.packet
+                key = fragment_key(got.packet)
+                if key is not None:
+                    packet = self._reassemble(key, got.packet)
+                if packet is not None:
+                    self._take(packet)
+
+    def _reassemble(self, key: Hashable, piece: Layer) -> Layer | None:
+        """The datagram ``piece`` completes (stamped with its time and where it came), else None
+        (kept until the rest comes, or _FRAGMENT_TIME passes)."""
+        now = time.monotonic()
+        groups = self._fragments
+        for old in [old for old, (first, _) in groups.items() if now - first > _FRAGMENT_TIME]:
+            del groups[old]
+        if key not in groups:
+            if len(groups) >= _FRAGMENT_DATAGRAMS:
+                del groups[next(iter(groups))]
+            groups[key] = (now, [])
+        pieces = groups[key][1]
+        pieces.append(piece)
+        made = defragment(pieces)
+        if made.problems or len(made) != 1 or fragment_key(made[0]) is not None:
+            return None
+        del groups[key]
+        whole: Layer = made[0]
+        whole.time, whole.sniffed_on, whole.direction = piece.time, piece.sniffed_on, piece.direction
+        whole.wirelen = len(bytes(whole))
+        return whole
 
     def _check(self, reply: Layer, query: Query) -> str:
         try:

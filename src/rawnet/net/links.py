@@ -9,20 +9,24 @@ by itself or matches anything: the engine does.
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
+import time
 from collections.abc import Iterable, Sequence
 
-from rawnet.errors import RawnetError
+from rawnet.errors import PacketTooBigError, RawnetError
 from rawnet.net.bpf import DLT_RAW, attach_filter, compile_filter
 from rawnet.net.exchange import Link, Query
 from rawnet.net.linux import ETH_P_ALL
 from rawnet.net.matching import network_layer
+from rawnet.net.routes import path_mtu
 from rawnet.net.sockets import RawSocket
-from rawnet.wire import ARP, IP, Layer
+from rawnet.wire import ARP, IP, Layer, fragment
 
 #: With more destinations than this, the listener's filter lets all of IP through.
 _FILTER_HOSTS = 64
 _SO_RCVBUFFORCE = 33  # (socket.SO_RCVBUFFORCE where Python defines it)
+_DF = 2  # IPv4's Don't Fragment flag
 
 
 def reply_filter(probes: Iterable[Layer], *, link: bool) -> str | None:
@@ -84,11 +88,16 @@ def reply_listener(
     return listener
 
 
-def layer3_sender(network: Layer, netns: str | None, iface: str | None = None) -> RawSocket:
+def layer3_sender(
+    network: Layer, netns: str | None, iface: str | None = None, *, broadcast: bool = True
+) -> RawSocket:
     """A socket sending ``network``'s family with our own IP header: IP_HDRINCL (IPv4), IPPROTO_RAW
-    (IPv6); bound to ``iface`` (SO_BINDTODEVICE) when given."""
+    (IPv6); bound to ``iface`` (SO_BINDTODEVICE) when given. ``broadcast``: an IPv4 one may send
+    to a broadcast address (SO_BROADCAST, as scapy's send() and hping3 do; ping asks for -b)."""
     if isinstance(network, IP):
         sock = RawSocket.l3_hdrincl(netns=netns)
+        if broadcast:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     else:
         sock = RawSocket.l3(socket.IPPROTO_RAW, family=socket.AF_INET6, netns=netns)
     if iface is not None:
@@ -102,28 +111,69 @@ def layer3_sender(network: Layer, netns: str | None, iface: str | None = None) -
 
 class Senders:
     """Layer-3 senders (layer3_sender), one per IP version, opened when first needed; each
-    socket is added to ``sockets`` (the caller closes them)."""
+    socket is added to ``sockets`` (the caller closes them).
 
-    def __init__(self, netns: str | None, iface: str | None, sockets: list[RawSocket]) -> None:
+    A packet longer than its route's MTU (the kernel says EMSGSIZE: raw sockets never fragment)
+    goes out as fragments (rawnet.fragment()) of that MTU, as scapy's auto_fragment and ping do;
+    an IPv4 one with Don't Fragment set stays a PacketTooBigError.
+    """
+
+    def __init__(
+        self, netns: str | None, iface: str | None, sockets: list[RawSocket], *, broadcast: bool = True
+    ) -> None:
         self.netns, self.iface, self.sockets = netns, iface, sockets
+        self.broadcast = broadcast
         self.by_version: dict[type, RawSocket] = {}
+        self._mtus: dict[str, int] = {}  # destination -> its route's MTU, once a packet was too long
 
     def open(self, packet: Layer) -> RawSocket:
         """The sender for ``packet``'s IP version."""
         network = network_layer(packet)
         sender = self.by_version.get(type(network))
         if sender is None:
-            sender = self.by_version[type(network)] = layer3_sender(network, self.netns, self.iface)
+            sender = self.by_version[type(network)] = layer3_sender(
+                network, self.netns, self.iface, broadcast=self.broadcast
+            )
             self.sockets.append(sender)
         return sender
 
-    def send(self, packet: Layer) -> int:
-        """Send ``packet``'s IP layer with its header as given (0: dropped, the queue was full)."""
-        return self.open(packet).send(network_layer(packet))
+    def send(self, packet: Layer, stamp: Layer | None = None) -> int:
+        """Send ``packet``'s IP layer with its header as given (0: dropped, the queue was full);
+        as fragments when it is longer than the MTU (``stamp``'s ``sent_time`` is then set again
+        as the first one leaves: the MTU was looked up after it was set)."""
+        sender = self.open(packet)
+        network = network_layer(packet)
+        try:
+            return sender.send(network)
+        except PacketTooBigError:
+            if isinstance(network, IP) and int(network.flags) & _DF:
+                raise
+            pieces = self.fragments(network)
+            if stamp is not None:
+                stamp.sent_time = time.time()
+            return sum(sender.send(piece) for piece in pieces)
+
+    def fragments(self, network: Layer) -> list[Layer]:
+        """``network`` cut into fragments that fit its route's MTU (an IPv4 id of 0, which the kernel
+        would fill anew in each fragment, becomes one random id for all)."""
+        dst = str(network.dst)  # type: ignore[attr-defined]
+        mtu = self._mtus.get(dst)
+        if mtu is None:
+            mtu = self._mtus[dst] = path_mtu(dst, self.netns, self.iface)
+        if isinstance(network, IP) and not network.id:
+            network = network.copy()
+            network.id = random.randrange(1, 0x10000)
+        size = (mtu - (20 if isinstance(network, IP) else 48)) // 8 * 8  # (IPv6: + a Fragment header)
+        while True:  # (IPv4 options, IPv6 headers repeated in each fragment: smaller again)
+            pieces = fragment(network, size)
+            longest = max(len(bytes(piece)) for piece in pieces)
+            if longest <= mtu or size <= 8:
+                return pieces
+            size -= (longest - mtu + 7) // 8 * 8
 
     def transmit(self, query: Query) -> None:
         """A Link's transmit: the query's ``match`` (its completed network packet) goes out."""
-        self.send(query.match)
+        self.send(query.match, query.packet)
 
 
 def layer3_link(
@@ -134,12 +184,14 @@ def layer3_link(
     filter: str | None = None,
     nofilter: bool = False,
     buffer: int = 0,
+    broadcast: bool = True,
 ) -> Link:
     """The listener for ``probes`` (reply_listener) and senders of IP packets with their headers
-    as given (out of ``iface`` only, when given; the listener then hears that interface only)."""
+    as given (out of ``iface`` only, when given; the listener then hears that interface only);
+    ``broadcast``: the IPv4 sender may send to a broadcast address (SO_BROADCAST)."""
     listener = reply_listener(probes, netns, iface=iface, filter=filter, nofilter=nofilter, buffer=buffer)
     sockets = [listener]
-    senders = Senders(netns, iface, sockets)
+    senders = Senders(netns, iface, sockets, broadcast=broadcast)
     if probes:  # (opened now: a missing privilege shows before anything is sent)
         try:
             senders.open(probes[0])

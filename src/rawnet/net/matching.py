@@ -58,8 +58,12 @@ def network_layer(packet: Layer) -> Layer:
     raise RawnetError("sr() and send() work at layer 3: the packet needs an IP or IPv6 layer")
 
 
-def answers(reply: Layer, probe: Layer) -> str:
-    """'' when ``reply`` answers ``probe``, else why not (sr's debug explains rejections with it)."""
+def answers(reply: Layer, probe: Layer, *, any_source: bool = False) -> str:
+    """'' when ``reply`` answers ``probe``, else why not (sr's debug explains rejections with it).
+
+    ``any_source``: a reply may come from another address than the probe's destination (a probe
+    sent to a broadcast address is answered by the hosts that heard it: ping -b).
+    """
     sent, got = network_layer(probe), network_layer(reply)
     if isinstance(sent, IPv6) is not isinstance(got, IPv6):
         return "not the probe's IP version"
@@ -70,7 +74,7 @@ def answers(reply: Layer, probe: Layer) -> str:
         if ICMPv6ND_NA not in reply:
             return "not a neighbour advertisement"
         return "" if reply[ICMPv6ND_NA].tgt == probe[ICMPv6ND_NS].tgt else "about another target"
-    if got.src != sent.dst:  # type: ignore[attr-defined]
+    if got.src != sent.dst and not any_source:  # type: ignore[attr-defined]
         return f"from {got.src}, the probe went to {sent.dst}"  # type: ignore[attr-defined]
     if TCP in probe:
         if TCP not in reply:
@@ -196,6 +200,26 @@ def reply_keys(reply: Layer) -> tuple[Hashable, ...]:
         return tuple(keys)
     except (RawnetError, IndexError, AttributeError, ValueError, TypeError):
         return ()
+
+
+def fragment_key(packet: Layer) -> Hashable | None:
+    """The datagram an IP fragment belongs to (RFC 791's and RFC 8200's reassembly keys: family,
+    source, destination, protocol (IPv4) and identification), or None when ``packet`` begins
+    with an IP or IPv6 header that is no fragment (or with neither)."""
+    if isinstance(packet, IP):
+        if int(packet.flags) & 1 or packet.frag:
+            return "ipv4", str(packet.src), str(packet.dst), int(packet.proto), int(packet.id)
+        return None
+    if isinstance(packet, IPv6) and packet.nh in _MAY_FRAGMENT:
+        header = packet.getlayer(IPv6ExtHdrFragment)
+        if header is not None:
+            return "ipv6", str(packet.src), str(packet.dst), int(header.id)
+    return None
+
+
+#: Next headers after which an IPv6 Fragment header may follow (itself, Hop-by-Hop, Routing,
+#: Destination Options).
+_MAY_FRAGMENT = frozenset((44, 0, 43, 60))
 
 
 def _datagram_key(network: Layer) -> Hashable | None:

@@ -83,6 +83,23 @@ def next_hop(dst: str, netns: str | None = None, interface: str | None = None) -
 
 
 @_off_loop
+def path_mtu(dst: str, netns: str | None = None, interface: str | None = None) -> int:
+    """The MTU of the kernel's route for ``dst`` (out of ``interface`` if given): the route's own
+    (a learned path MTU, or ``ip route ... mtu N``) when it has one, else its interface's."""
+    with _iproute(netns) as ip:
+        where = {} if interface is None else {"oif": _index(ip, interface)}
+        try:
+            route = ip.route("get", dst=dst, **where)[0]
+        except NetlinkError:
+            raise RawnetError(f"no route to {dst}: see `ip route`") from None
+        metrics = route.get_attr("RTA_METRICS")
+        mtu = metrics.get_attr("RTAX_MTU") if metrics is not None else None
+        if not mtu:
+            mtu = ip.get_links(route.get_attr("RTA_OIF"))[0].get_attr("IFLA_MTU")
+        return int(mtu)
+
+
+@_off_loop
 def source_for(
     dst: str, family: int = socket.AF_INET, netns: str | None = None, interface: str | None = None
 ) -> str:

@@ -253,8 +253,10 @@ def send(
 
     ``count``: send them all that many times; ``loop``: again and again until Ctrl-C; ``inter``:
     seconds between packets (by deadline); ``iface``: out of that interface only
-    (SO_BINDTODEVICE). An unset source is the one the routes pick. A packet over the MTU is a
-    PacketTooBigError naming rawnet.fragment().
+    (SO_BINDTODEVICE). An unset source is the one the routes pick. A packet over its route's MTU
+    goes out as fragments of that MTU (scapy's auto_fragment; IPv6 with a Fragment header), unless
+    it is IPv4 with Don't Fragment set: then a PacketTooBigError naming rawnet.fragment(). A
+    broadcast destination is allowed (SO_BROADCAST), as scapy's send() sends it.
     """
     packets = [_complete(packet, netns, iface) for packet in _expand(x)]
     return _layer3_repeat(packets, netns, iface, inter, loop, count, verbose, return_packets)

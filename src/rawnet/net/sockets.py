@@ -186,10 +186,19 @@ def _describe(family: int, kind: int) -> str:
 
 
 def send_error(
-    error: OSError, size: int, interface: str | None = None, dst: str | None = None
+    error: OSError,
+    size: int,
+    interface: str | None = None,
+    dst: str | None = None,
+    *,
+    broadcast: bool | None = None,
 ) -> SendError | None:
     """What a failed send means, as a rawnet error naming the fix; None for a full queue (ENOBUFS:
-    the packet is dropped, as a wire drops it). Every sender of rawnet applies this one policy."""
+    the packet is dropped, as a wire drops it). Every sender of rawnet applies this one policy.
+
+    ``broadcast``: whether the socket had SO_BROADCAST set (None: not known). EACCES is never a
+    missing privilege: the kernel says it for a broadcast destination without SO_BROADCAST, and
+    for a route that prohibits the destination (``ip route add prohibit``)."""
     code = error.errno
     if code == errno.ENOBUFS:
         return None
@@ -202,7 +211,15 @@ def send_error(
     if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return SendError(f"no route{to}: see `ip route`", code)
     if code == errno.EACCES:
-        return SendError(f"sending{to} was refused ({error.strerror}): a broadcast needs SO_BROADCAST", code)
+        if broadcast is None:
+            cause = "a broadcast needs SO_BROADCAST, or a prohibit route or firewall rule refuses it"
+        elif broadcast:
+            cause = "not a privilege (SO_BROADCAST is set): a prohibit route or firewall rule refuses it"
+        else:
+            cause = (
+                "a broadcast address needs SO_BROADCAST (else a prohibit route or firewall rule refuses it)"
+            )
+        return SendError(f"sending{to} was refused ({error.strerror}): {cause}", code)
     if code == errno.EPERM:
         return SendError(f"sending{to} was refused ({error.strerror}): a firewall rule drops it?", code)
     return SendError(f"cannot send{to}: {error.strerror or error}", code)
@@ -293,7 +310,9 @@ class RawSocket:
             if isinstance(error, SendError):
                 raise
             size = len(packet) if isinstance(packet, bytes) else len(bytes(packet))
-            failure = send_error(error, size, self.interface, dst or _destination(packet))
+            failure = send_error(
+                error, size, self.interface, dst or _destination(packet), broadcast=self._broadcast()
+            )
             if failure is None:
                 return 0
             raise failure from None
@@ -396,6 +415,15 @@ class RawSocket:
         return self.send(packet, dst, dst_mac=dst_mac)
 
     # -- the socket itself -----------------------------------------------------------------
+    def _broadcast(self) -> bool | None:
+        """Whether SO_BROADCAST is set (None: an IPv6 or packet socket, where it means nothing)."""
+        if self.family != socket.AF_INET:
+            return None
+        try:
+            return bool(self.socket.getsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST))
+        except OSError:
+            return None
+
     def bind_to_device(self, interface: str) -> None:
         """Send only out of ``interface`` and receive only from it (SO_BINDTODEVICE), as ping -I."""
         try:
