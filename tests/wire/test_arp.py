@@ -155,7 +155,7 @@ def test_summary_examples() -> None:
     assert SUMMARIES[0].summary() == "ARP, Request who-has 198.18.0.2 tell 198.18.0.1, length 28"
     assert SUMMARIES[1].summary() == "ARP, Reply 198.18.0.2 is-at 02:00:00:00:00:02, length 28"
     assert SUMMARIES[-1].summary() == "ARP, Request who-has 198.18.0.2 tell 198.18.0.1, length 46"
-    assert ARP(op=10).summary() == "ARP, NACK Reply, length 28"  # tcpdump hex-dumps these instead
+    assert ARP(op=10).summary().startswith("ARP, NACK Reply \n\t0x0000:  0001 0800 0604 000a")  # a hex dump
 
 
 # -- fields -------------------------------------------------------------------------------------
@@ -302,3 +302,42 @@ def test_round_trip(hwtype: int, ptype: int, op: int, hwlen: int, plen: int, dat
         pdst=data.draw(proto),
     )
     assert ARP.decode(bytes(packet)) == packet
+
+
+# Odd but legal (and malformed) ARP messages, as tcpdump prints them: unknown opcodes dumped in
+# hex, addresses cut short ("[|arp]"), other protocol types, ATM ARP's own layout.
+ARP_BODY = st.builds(
+    lambda hwtype, ptype, sizes, op, rest: (
+        hwtype.to_bytes(2, "big") + ptype.to_bytes(2, "big") + bytes(sizes) + op.to_bytes(2, "big") + rest
+    ),
+    st.sampled_from([1, 6, 15, 19, 23, 99]),
+    st.sampled_from([0x0800, 0x1000, 0x86DD, 0x9200, 0x1234]),
+    st.sampled_from([(6, 4), (6, 4), (0, 4), (6, 16), (8, 4), (4, 4), (20, 4), (134, 4), (6, 36), (5, 1)]),
+    st.sampled_from([1, 2, 3, 4, 5, 8, 9, 10, 11, 300]),
+    st.binary(min_size=0, max_size=80),
+)
+
+
+@needs_tcpdump
+@given(st.lists(ARP_BODY, min_size=1, max_size=30))
+def test_odd_messages_print_as_tcpdump_prints_them(bodies: list[bytes]) -> None:
+    frames = [bytes.fromhex("ffffffffffff02000000000108 06".replace(" ", "")) + body for body in bodies]
+    lines = [line for data in frames for line in Ether.decode(data, lenient=True).summary().split("\n")]
+    assert lines == tcpdump_lines(frames)
+
+
+def atm_arp(op: int, shtl: int = 20, sstl: int = 0, spln: int = 4, tstl: int = 0, pro: int = 0x0800) -> bytes:
+    """An Ethernet frame with an ATM ARP message (RFC 2225): sizes in their own bytes, subaddresses."""
+    sizes = bytes([shtl, sstl]) + op.to_bytes(2, "big") + bytes([spln, 20, tstl, 4])
+    addresses = bytes(range(1, shtl + 1)) + bytes(range(50, 50 + sstl)) + bytes([198, 18, 0, 1])[:spln]
+    addresses += bytes(range(100, 120)) + bytes(range(150, 150 + tstl)) + bytes([198, 18, 0, 2])
+    return bytes.fromhex("ffffffffffff0200000000010806 0013") + pro.to_bytes(2, "big") + sizes + addresses
+
+
+@needs_tcpdump
+def test_atm_arp_prints_in_its_own_layout_as_tcpdump() -> None:
+    frames = [atm_arp(op) for op in (1, 2, 3, 8, 9, 10, 11)]
+    frames += [atm_arp(2, sstl=3), atm_arp(8, tstl=2), atm_arp(1, pro=0x86DD), atm_arp(1, spln=16)]
+    lines = [line for data in frames for line in Ether.decode(data, lenient=True).summary().split("\n")]
+    assert lines == tcpdump_lines(frames)
+    assert "ARP, NACK Reply for 198.18.0.1, length 60" in lines and " [|arp]" in lines

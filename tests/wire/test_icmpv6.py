@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rawnet.errors import DecodeError, MalformedError, TruncatedError
+from rawnet.wire.ether import Ether
 from rawnet.wire.icmpv6 import (
     ICMPv6,
     ICMPv6DestUnreach,
@@ -611,3 +612,27 @@ def test_build_then_decode_round_trips(packet: Layer) -> None:
     assert IPv6.decode(bytes(decoded)) == decoded and decoded.fixed() == decoded
     summary = decoded.summary()
     assert summary.startswith("IP6 ") and "ICMP6, " in summary
+
+
+# MLD (RFC 2710, RFC 3810) as tcpdump prints it: v1's delay and address (right after the name,
+# as tcpdump does), a v2 query's group and source count, a v2 report's record count, bad lengths.
+MLD_BODIES = st.one_of(
+    st.binary(min_size=0, max_size=60),
+    st.builds(lambda head, count, rest: head + count.to_bytes(2, "big") + rest,
+              st.binary(min_size=22, max_size=22), st.integers(0, 4), st.binary(max_size=70)),
+)  # fmt: skip
+
+
+@pytest.mark.tcpdump
+@given(st.lists(st.tuples(st.sampled_from([130, 131, 132, 143]), MLD_BODIES), min_size=1, max_size=20))
+def test_mld_summaries_are_tcpdumps(messages: list[tuple[int, bytes]]) -> None:
+    frames = [
+        bytes(
+            Ether(src="02:00:00:00:00:01", dst="33:33:00:00:00:01")
+            / IPv6(src="fe80::1", dst="ff02::1", hlim=1)
+            / ICMPv6(type=kind)
+            / Raw(body)
+        )
+        for kind, body in messages
+    ]
+    assert [Ether.decode(data).summary() for data in frames] == tcpdump_lines(frames)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from rawnet import IP, TCP, DecodeError, Ether, FieldValueError, MalformedError, Problem, Raw, TruncatedError
 from rawnet.wire.layer import Layer
@@ -575,3 +577,48 @@ def test_each_length_check(segment: bytes, error: type[DecodeError], offset: int
     with pytest.raises(error, match=f"^{re.escape(f'tcp at offset {20 + offset}: {reason}')}$") as caught:
         IP.decode(IP_HEADER + segment).layers()  # the IPv4 header is fine: TCP fails (now or when reached)
     assert type(caught.value) is error and caught.value.layer == "tcp" and caught.value.offset == 20 + offset
+
+
+# MPTCP (RFC 8684, kind 30) and TCP Fast Open (kind 34, and RFC 6994's experimental kind 254):
+# every subtype at the lengths tcpdump takes and others, under SYN, SYN-ACK and ACK segments;
+# what tcpdump finds malformed ends its line with "[bad opt]", and the summary's too.
+MPTCP_OPTION = st.builds(
+    lambda subtype, low, rest: bytes([subtype << 4 | low]) + rest,
+    st.integers(0, 10),
+    st.integers(0, 15),
+    st.sampled_from(
+        [0, 1, 2, 3, 6, 8, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 25, 26, 27, 28]
+    ).flatmap(lambda size: st.binary(min_size=size, max_size=size)),
+)
+FAST_OPEN_COOKIE = st.sampled_from([0, 2, 3, 4, 5, 8, 16, 18]).flatmap(
+    lambda n: st.binary(min_size=n, max_size=n)
+)
+OPTION = st.one_of(
+    st.tuples(st.just(30), MPTCP_OPTION),
+    st.tuples(st.just(34), FAST_OPEN_COOKIE),
+    st.tuples(
+        st.just(254), st.one_of(FAST_OPEN_COOKIE.map(lambda c: b"\xf9\x89" + c), st.binary(max_size=6))
+    ),
+)
+
+
+@needs_tcpdump
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["S", "SA", "A", "PA", "R", "F"]), st.lists(OPTION, min_size=1, max_size=2)
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_mptcp_and_fast_open_options_read_as_tcpdumps(
+    segments: list[tuple[str, list[tuple[int, bytes]]]],
+) -> None:
+    frames = [
+        bytes(frame(TCP(sport=52020, dport=4447, flags=flags, options=options)))
+        for flags, options in segments
+        if sum(2 + len(data) for _, data in options) <= 40
+    ]
+    assume(frames)
+    assert [Ether.decode(data).summary() for data in frames] == tcpdump_lines(frames, 1, "-S")

@@ -152,23 +152,34 @@ def _transport(layer: Layer | None, carrier: Carrier) -> str | None:
 _MIN_ETHERTYPE = 0x600
 
 #: tcpdump's names where they differ from EtherType's (print-ether.c's ethertype_values).
-_ETHERTYPE_NAMES = {0x8100: "802.1Q", 0x88A8: "802.1Q-QinQ", 0x9100: "802.1Q-9100", 0x9200: "802.1Q-9200"}
+_ETHERTYPE_NAMES = {
+    0x1000: "Trail",
+    0x8100: "802.1Q",
+    0x88A8: "802.1Q-QinQ",
+    0x9100: "802.1Q-9100",
+    0x9200: "802.1Q-9200",
+}
 
 
 def ethertype_text(number: int) -> str:
     """An EtherType as tcpdump prints it: ``IPv4 (0x0800)``, ``802.1Q (0x8100)``, ``Unknown (0x1234)``."""
+    return f"{_ethertype_name(number) or 'Unknown'} (0x{number:04x})"
+
+
+def _ethertype_name(number: int) -> str | None:
+    """tcpdump's name of an EtherType (ethertype.c), None when it has none."""
     name = _ETHERTYPE_NAMES.get(number)
     if name is None:
         name = EtherType(number).name
-        if name.startswith("unknown_"):
-            name = "Unknown"
-    return f"{name} (0x{number:04x})"
+    return None if name.startswith("unknown_") else name
 
 
 def _ether(frame: Ether, carrier: Carrier | None) -> str | None:
     if _carries_a_protocol(frame):
         return None
     ethertype = frame._values()[Ether.slot.type]
+    if ethertype == _ETHERTYPE_ARP and isinstance(frame.payload, Raw):  # an ARP that did not decode
+        return arp_text(frame.payload.build())
     what = (
         f"ethertype {ethertype_text(ethertype)}"
         if ethertype is not None and ethertype >= _MIN_ETHERTYPE
@@ -186,6 +197,7 @@ def _dot1q(tag: Dot1Q, carrier: Carrier | None) -> str | None:
 
 # -- ARP (arp.py; print-arp.c) -----------------------------------------------------------------
 
+_ETHERTYPE_ARP = 0x0806
 _ETHERTYPE_TRAIL = 0x1000  # trailer encapsulation: tcpdump reads its ARP as IPv4's too
 _IPV4_SIZE = 4
 
@@ -200,7 +212,6 @@ _ARP_HARDWARE = {
     24: "IEEE 1394",
     32: "InfiniBand",
 }
-_ARP_PROTOCOLS = {0x0800: "IPv4", 0x0806: "ARP", 0x86DD: "IPv6", 0x8100: "802.1Q"}
 _ARP_OPERATIONS = {
     1: "Request",
     2: "Reply",
@@ -211,40 +222,137 @@ _ARP_OPERATIONS = {
     10: "NACK Reply",
 }
 _ARP_FIXED = tuple(reader(ARP, name) for name in ("hwtype", "ptype", "hwlen", "plen", "op"))
+_ARP_HEADER = 8  # the fixed part, before the four addresses
+_ATM_ARP_HEADER = 12
+_ARPHRD_ATM2225 = 19
+_ARPHRD_FRELAY = 15
+_ARPOP_NAK = 10
 
 
 def _arp(arp: ARP, carrier: Carrier | None) -> str:
-    """tcpdump's line (without -e): "ARP, Request who-has A tell B, length 28".
+    """tcpdump's line (without -e): "ARP, Request who-has A tell B, length 28"."""
+    return arp_text(arp.build())
 
-    Two cases keep this style where tcpdump differs: ATM ARP (hwtype 19), which it prints in
-    its own layout, and opcodes it has no text for, which it hex-dumps.
+
+def arp_text(wire: bytes, length: int | None = None) -> str:
+    """tcpdump's text for the ARP message ``wire`` (print-arp.c), ``length`` long on the wire
+    (default: as captured): " [|arp]" when its addresses run past the capture, and the message's
+    bytes dumped after its opcode's name when tcpdump has no layout for that opcode.
+
+    ATM ARP (hwtype 19) has a layout of its own (_atm_arp_text).
     """
-    wire = arp.build()
+    length = len(wire) if length is None else length
+    if len(wire) < _ARP_HEADER:
+        return " [|arp]"
     hwtype, ptype, hwlen, plen, op = (read(wire, 0) for read in _ARP_FIXED)
-    length = f", length {len(wire)}"
+    if hwtype == _ARPHRD_ATM2225:
+        return _atm_arp_text(wire, length)
+    if len(wire) < _ARP_HEADER + 2 * (hwlen + plen):
+        return " [|arp]"
     if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL) or plen != _IPV4_SIZE or hwlen == 0:
         hardware = _ARP_HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
-        protocol = _ARP_PROTOCOLS.get(ptype, f"Unknown Protocol (0x{ptype:04x})")
-        return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}){length}"
+        protocol = _ethertype_name(ptype) or f"Unknown Protocol (0x{ptype:04x})"
+        return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}), length {length}"
     # The four addresses follow the fixed header: sender's hardware and protocol, then target's.
-    at = arp.header_len
+    at = _ARP_HEADER
+    link = _q922_text if hwtype == _ARPHRD_FRELAY else _link_text
     sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
     at += hwlen + plen
     tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
     if op == ARPOp.who_has:
-        known = f" ({_link_text(tha)})" if any(tha) else ""
-        return f"ARP, Request who-has {tpa}{known} tell {spa}{length}"
-    if op == ARPOp.is_at:
-        return f"ARP, Reply {spa} is-at {_link_text(sha)}{length}"
-    if op == ARPOp.RARP_req:
-        return f"ARP, Reverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
-    if op == ARPOp.RARP_rep:
-        return f"ARP, Reverse Reply {_link_text(tha)} at {tpa}{length}"
-    if op == ARPOp.InARP_req:
-        return f"ARP, Inverse Request who-is {_link_text(tha)} tell {_link_text(sha)}{length}"
-    if op == ARPOp.InARP_rep:
-        return f"ARP, Inverse Reply {_link_text(sha)} at {spa}{length}"
-    return f"ARP, {_ARP_OPERATIONS.get(op, f'Unknown ({op})')}{length}"
+        known = f" ({link(tha)})" if any(tha) else ""
+        line = f"Request who-has {tpa}{known} tell {spa}"
+    elif op == ARPOp.is_at:
+        line = f"Reply {spa} is-at {link(sha)}"
+    elif op == ARPOp.RARP_req:
+        line = f"Reverse Request who-is {link(tha)} tell {link(sha)}"
+    elif op == ARPOp.RARP_rep:
+        line = f"Reverse Reply {link(tha)} at {tpa}"
+    elif op == ARPOp.InARP_req:
+        line = f"Inverse Request who-is {link(tha)} tell {link(sha)}"
+    elif op == ARPOp.InARP_rep:
+        line = f"Inverse Reply {link(sha)} at {spa}"
+    else:  # no layout: the name, then the message in hex (no length), as tcpdump prints it
+        return f"ARP, {_ARP_OPERATIONS.get(op, f'Unknown ({op})')} {hex_and_ascii(wire)}"
+    return f"ARP, {line}, length {length}"
+
+
+def _atm_arp_text(wire: bytes, length: int) -> str:
+    """ATM ARP (RFC 2225), as print-arp.c's atmarp_print: the fixed part is 12 bytes, each
+    hardware address has a subaddress, and each size byte keeps its length in its low 6 bits."""
+    if len(wire) < _ATM_ARP_HEADER:
+        return " [|arp]"
+    ptype, shtl, sstl, op = (
+        int.from_bytes(wire[2:4]),
+        wire[4] & 0x3F,
+        wire[5] & 0x3F,
+        int.from_bytes(wire[6:8]),
+    )
+    spln, thtl, tstl, tpln = wire[8], wire[9] & 0x3F, wire[10] & 0x3F, wire[11]
+    at = _ATM_ARP_HEADER
+    sha, ssa, spa = wire[at : at + shtl], wire[at + shtl : at + shtl + sstl], wire[at + shtl + sstl :][:spln]
+    at += shtl + sstl + spln
+    tha, tsa, tpa = wire[at : at + thtl], wire[at + thtl : at + thtl + tstl], wire[at + thtl + tstl :][:tpln]
+    if len(wire) < at + thtl + tstl + tpln:
+        return " [|arp]"
+    if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL) or spln != _IPV4_SIZE or tpln != _IPV4_SIZE:
+        protocol = _ethertype_name(ptype) or f"Unknown Protocol (0x{ptype:04x})"
+        return f"ARP, ATM, {protocol} (len {spln}/{tpln}), length {length}"
+
+    def atm(address: bytes, sub: bytes) -> str:
+        if not address:
+            return "<No address>"
+        return _link_text(address) + (f",{_link_text(sub)}" if sub else "")
+
+    if op == ARPOp.who_has:
+        known = f" ({atm(tha, tsa)})" if tha else ""
+        line = f"Request who-has {_ipv4_text(tpa)}{known} tell {_ipv4_text(spa)}"
+    elif op == ARPOp.is_at:
+        line = f"Reply {_ipv4_text(spa)} is-at {atm(sha, ssa)}"
+    elif op == ARPOp.InARP_req:
+        line = f"Inverse Request who-is {atm(tha, tsa)} tell {atm(sha, ssa)}"
+    elif op == ARPOp.InARP_rep:
+        line = f"Inverse Reply {atm(sha, ssa)}at {_ipv4_text(spa)}"  # (no space: tcpdump's)
+    elif op == _ARPOP_NAK:
+        line = f"NACK Reply for {_ipv4_text(spa)}"
+    else:
+        return f"ARP, {_ARP_OPERATIONS.get(op, f'Unknown ({op})')} {hex_and_ascii(wire)}"
+    return f"ARP, {line}, length {length}"
+
+
+def _q922_text(address: bytes) -> str:
+    """A Frame Relay (Q.922) address as print-fr.c's q922_string: "DLCI N", or "<Invalid DLCI>"."""
+    if not address or address[0] & 1:
+        return "<Invalid DLCI>"
+    if len(address) < 2:
+        return "<Invalid DLCI>"
+    dlci = ((address[0] & 0xFC) << 2) | ((address[1] & 0xF0) >> 4)
+    if address[1] & 1:
+        return f"DLCI {dlci}"
+    rest = address[2:]
+    if not rest:
+        return "<Invalid DLCI>"
+    if not rest[0] & 1:
+        dlci = (dlci << 7) | (rest[0] >> 1)
+        rest = rest[1:]
+        if not rest:
+            return "<Invalid DLCI>"
+    if not rest[0] & 1:
+        return "<Invalid DLCI>"
+    return f"DLCI {(dlci << 6) | (rest[0] >> 2)}"
+
+
+def hex_and_ascii(data: bytes, offset: int = 0, indent: str = "\n\t") -> str:
+    """``data`` as tcpdump's -X dump (print-ascii.c hex_and_ascii_print): each line ``indent``,
+    its offset, 16 bytes as 8 groups of 4 hex digits, then the bytes as ASCII ('.' for any byte
+    that is no printable character or is a space)."""
+    lines = []
+    for start in range(0, len(data), 16):
+        chunk = data[start : start + 16]
+        hexes = "".join(f" {chunk[i : i + 2].hex()}" for i in range(0, len(chunk), 2))
+        text = "".join(chr(byte) if 0x21 <= byte <= 0x7E else "." for byte in chunk)
+        lines.append(f"{indent}0x{offset + start:04x}: {hexes:<40}  {text}")
+    return "".join(lines)
 
 
 def _ipv4_text(wire: bytes) -> str:
@@ -580,7 +688,37 @@ def _icmpv6(message: ICMPv6, carrier: Carrier | None) -> str:
 
 def _icmpv6_type(message: ICMPv6) -> tuple[str, bool]:
     kind = message._values()[_ICMPV6.type]
-    return _ICMPV6_TYPES.get(kind, f"unknown icmp6 type ({kind})"), True
+    name = _ICMPV6_TYPES.get(kind, f"unknown icmp6 type ({kind})")
+    if kind in _MLD_TYPES:
+        return name + _mld(kind, message._build_payload(None)), True
+    return name, True
+
+
+_MLD_QUERY, _MLD_REPORT_V2 = 130, 143
+_MLD_TYPES = frozenset((130, 131, 132, 143))
+
+
+def _mld(kind: int, body: bytes) -> str:
+    """What tcpdump adds to an MLD message's name (print-icmp6.c mld6_print, mldv2_*_print); ``body``:
+    the message after its first 4 bytes. (tcpdump prints MLDv1's text right after the name.)"""
+    length = 4 + len(body)
+    if kind == _MLD_REPORT_V2:
+        if length < 8:
+            return f" [invalid len {length}]"
+        return f", {int.from_bytes(body[2:4])} group record(s)"
+    if kind != _MLD_QUERY or length == 24:  # MLDv1: max response delay and multicast address
+        if len(body) < 20:
+            return ""
+        address = socket.inet_ntop(socket.AF_INET6, body[4:20])
+        return f"max resp delay: {int.from_bytes(body[0:2])} addr: {address}"
+    if length < 28:
+        return f" unknown-version (len {length}) "
+    text = f" v2 [gaddr {socket.inet_ntop(socket.AF_INET6, body[4:20])}"
+    sources = int.from_bytes(body[22:24])
+    if sources:
+        enough = length >= 28 + 16 * sources
+        text += f", {sources} source(s)" if enough else " [invalid number of sources]"
+    return text + "]"
 
 
 def _echo(message: ICMPv6) -> tuple[str, bool]:
@@ -733,14 +871,26 @@ def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
     parts.append(f"win {values[_TCP.window]}")
     if flags & _URG:
         parts.append(f"urg {values[_TCP.urgptr]}")
+    head = f"{family} {src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: "
     options = values[_TCP.options]
     if options:
-        parts.append(f"options [{','.join(_tcp_option(name, value, sack) for name, value in options)}]")
+        texts = []
+        for name, value in options:
+            text = _tcp_option(name, value, sack, flags)
+            texts.append(text)
+            if text.endswith(_BAD_OPTION):  # tcpdump ends the line there ("]" only after a first good one)
+                return (
+                    head
+                    + ", ".join(parts)
+                    + f", options [{','.join(texts)}"
+                    + ("]" if len(texts) > 1 else "")
+                )
+        parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
-    return f"{family} {src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: " + ", ".join(parts)
+    return head + ", ".join(parts)
 
 
-def _tcp_option(name: Any, value: Any, relative: tuple[int, int, bool] | None = None) -> str:
+def _tcp_option(name: Any, value: Any, relative: tuple[int, int, bool] | None = None, flags: int = 0) -> str:
     if name == "UTO" and isinstance(value, int):
         name, value = 28, value.to_bytes(2, "big")
     elif name == "SAck" and isinstance(value, int):
@@ -768,6 +918,8 @@ def _tcp_option(name: Any, value: Any, relative: tuple[int, int, bool] | None = 
     if name == "EOL":
         return "eol"
     data = bytes(value or b"")
+    if name == _MPTCP:
+        return "mptcp" + _mptcp(data, flags)
     known = _TCP_KINDS.get(name)
     if known is not None:
         text = known(data)
@@ -794,8 +946,145 @@ _TCP_KINDS: dict[Any, Callable[[bytes], str | None]] = {
     29: lambda data: (
         f"tcp-ao keyid {data[0]} rnextkeyid {data[1]} mac 0x{data[2:].hex()}" if len(data) >= 2 else None
     ),
-    34: lambda data: f"tfo  cookie {data.hex()}" if data else "tfo  cookiereq",
+    34: lambda data: f"tfo {_fast_open(data)}",
+    254: lambda data: (  # RFC 6994's shared experimental kind: its 2-byte ExID names the experiment
+        "exp[bad opt]"
+        if len(data) < 2
+        else f"exp-tfo{_fast_open(data[2:])}"
+        if data[:2] == b"\xf9\x89"
+        else f"exp-{data[:2].hex()}"
+    ),
 }
+_BAD_OPTION = "[bad opt]"
+_MPTCP = 30
+
+
+def _fast_open(cookie: bytes) -> str:
+    """TCP Fast Open's cookie (RFC 7413), as print-tcp.c's print_tcp_fastopen_option."""
+    if not cookie:
+        return " cookiereq"
+    if len(cookie) % 2 or not 4 <= len(cookie) <= 16:
+        return " (invalid)"
+    return f" cookie {cookie.hex()}"
+
+
+# -- MPTCP options (RFC 8684; print-mptcp.c) -----------------------------------------------------
+
+_ADD_ADDR_KINDS = {0x6: "v0-ip6", 0x4: "v0-ip4", 0x1: "v1-echo", 0x0: "v1"}
+
+
+def _mptcp(data: bytes, flags: int) -> str:
+    """An MPTCP option's text after "mptcp": its length, subtype name and fields, ending in
+    "[bad opt]" where tcpdump finds it malformed (it ends the line there)."""
+    length = len(data) + 2
+    if length < 3:
+        return _BAD_OPTION
+    subtype = min(data[0] >> 4, 8)  # (tcpdump 4.99 knows no MP_TCPRST)
+    name, describe = _MPTCP_SUBTYPES[subtype]
+    text = describe(data, length, flags)
+    return f" {length} {name}{_BAD_OPTION if text is None else text}"  # (text may end in it too)
+
+
+def _mp_capable(data: bytes, length: int, flags: int) -> str | None:
+    syn, ack = flags & _SYN, flags & (_SYN | _ACK) == _ACK
+    if not ((length in (4, 12) and syn) or (length in (20, 22, 24) and ack)):
+        return None
+    version = data[0] & 0xF
+    if version > 1:
+        return f" Unknown Version ({version})"
+    checksum = bool(data[1] & 0x80)
+    text = f" v{version}" + (" csum" if checksum else "")
+    if length == 12 or length >= 20:
+        text += f" {{0x{int.from_bytes(data[2:10]):x}"
+        if length >= 20:
+            text += f",0x{int.from_bytes(data[10:18]):x}"
+        text += "}"
+    return text
+
+
+def _mp_join(data: bytes, length: int, flags: int) -> str | None:
+    if not (
+        (length == 12 and flags & _SYN)
+        or (length == 16 and flags & (_SYN | _ACK) == _SYN | _ACK)
+        or (length == 24 and flags & _ACK)
+    ):
+        return None
+    text = "" if length == 24 else (" backup" if data[0] & 1 else "") + f" id {data[1]}"
+    if length == 12:
+        return text + f" token 0x{int.from_bytes(data[2:6]):x} nonce 0x{int.from_bytes(data[6:10]):x}"
+    if length == 16:
+        return text + f" hmac 0x{int.from_bytes(data[2:10]):x} nonce 0x{int.from_bytes(data[10:14]):x}"
+    return text + f" hmac 0x{data[2:22].hex()}"
+
+
+def _mp_dss(data: bytes, length: int, flags: int) -> str | None:
+    """(tcpdump prints as it reads: a field cut short leaves the text so far, then "[bad opt]".)"""
+    if length < 4 or flags & _SYN:
+        return None
+    bits, rest, text = data[1], data[2:], " fin" if data[1] & 0x10 else ""
+    # data ACK (8 bytes with "a"); mapping: data sequence number (8 with "m"), subflow seq, length
+    # (label, size, whether tcpdump prints the label before it knows the field is there)
+    fields = [(" ack ", 8 if bits & 0x02 else 4, True)] if bits & 0x01 else []
+    if bits & 0x04:
+        fields += [(" seq ", 8 if bits & 0x08 else 4, True), (" subseq ", 4, False), (" len ", 2, False)]
+    for label, size, early in fields:
+        if early:
+            text += label
+        if len(rest) < size:
+            return text + _BAD_OPTION
+        text += ("" if early else label) + str(int.from_bytes(rest[:size]))
+        rest = rest[size:]
+    if bits & 0x04 and len(rest) >= 2:  # the checksum, when negotiated
+        text, rest = text + f" csum 0x{int.from_bytes(rest[:2]):x}", rest[2:]
+    return text + _BAD_OPTION if rest else text
+
+
+def _mp_add_addr(data: bytes, length: int, flags: int) -> str | None:
+    if length not in (8, 10, 16, 18, 20, 22, 28, 30):
+        return None
+    text = f" {_ADD_ADDR_KINDS.get(data[0] & 0xF, '[bad version/echo]')} id {data[1]}"
+    if length in (8, 10, 16, 18):
+        address, port_at = socket.inet_ntoa(data[2:6]), 6
+    else:
+        address, port_at = socket.inet_ntop(socket.AF_INET6, data[2:18]), 18
+    text += f" {address}"
+    if length in (10, 18, 22, 30):
+        text += f":{int.from_bytes(data[port_at : port_at + 2])}"
+        port_at += 2
+    if length in (16, 18, 28, 30):
+        text += f" hmac 0x{int.from_bytes(data[port_at : port_at + 8]):x}"
+    return text
+
+
+def _mp_remove_addr(data: bytes, length: int, flags: int) -> str | None:
+    return None if length < 4 else " id" + "".join(f" {number}" for number in data[1:])
+
+
+def _mp_prio(data: bytes, length: int, flags: int) -> str | None:
+    if length not in (3, 4):
+        return None
+    return (" backup" if data[0] & 1 else " non-backup") + (f" id {data[1]}" if length == 4 else "")
+
+
+def _mp_fail(data: bytes, length: int, flags: int) -> str | None:
+    return f" seq {int.from_bytes(data[2:10])}" if length == 12 else None
+
+
+def _mp_fast_close(data: bytes, length: int, flags: int) -> str | None:
+    return f" key 0x{int.from_bytes(data[2:10]):x}" if length == 12 else None
+
+
+_MPTCP_SUBTYPES: tuple[tuple[str, Callable[[bytes, int, int], str | None]], ...] = (
+    ("capable", _mp_capable),
+    ("join", _mp_join),
+    ("dss", _mp_dss),
+    ("add-addr", _mp_add_addr),
+    ("rem-addr", _mp_remove_addr),
+    ("prio", _mp_prio),
+    ("fail", _mp_fail),
+    ("fast-close", _mp_fast_close),
+    ("unknown", lambda data, length, flags: ""),
+)
 
 
 # -- UDP (udp.py; print-udp.c) ------------------------------------------------------------------
