@@ -61,7 +61,7 @@ def test_ping_ipv6_prints_ping_lines_and_statistics(lab: Lab, tmp_path: Path) ->
         result = rawnet(lab, "a", "ping", b.ipv6, "-c", "2", "-i", "0.1")
     assert result.returncode == 0, result.stderr
     lines = lines_of(result)
-    assert lines[0] == f"PING {b.ipv6} ({b.ipv6}): 56(104) bytes of data."
+    assert lines[0] == f"PING {b.ipv6}({b.ipv6}) 56 data bytes"  # iputils' IPv6 line
     for seq, text in enumerate(lines[1:3], start=1):
         assert re.fullmatch(rf"64 bytes from {b.ipv6}: icmp_seq={seq} ttl=64 time=\d+\.\d+ ms", text), text
     assert lines[3] == f"--- {b.ipv6} ping statistics ---"
@@ -79,8 +79,8 @@ def test_ping_tcp_counts_syn_ack_and_reset_as_alive(lab: Lab, tmp_path: Path) ->
         tcpdump(lab, "b", link(lab, "b", "a"), "tcp", tmp_path / "tcp.pcap") as capture,
         listening(lab, 8080),
     ):
-        open_port = rawnet(lab, "a", "ping", b.ipv4, "--tcp", "-p", "8080", "-c", "2", "-i", "0.1")
-        closed_port = rawnet(lab, "a", "ping", b.ipv4, "--tcp", "-p", "8081", "-c", "1", "--json")
+        open_port = rawnet(lab, "a", "ping", b.ipv4, "--tcp", "--port", "8080", "-c", "2", "-i", "0.1")
+        closed_port = rawnet(lab, "a", "ping", b.ipv4, "--tcp", "--port", "8081", "-c", "1", "--json")
     assert open_port.returncode == 0, open_port.stderr
     assert [line.split(": ", 1)[1].split(" ttl=")[0] for line in lines_of(open_port)[1:3]] == [
         "tcp_seq=1 tcp_port=8080 flags=SA",
@@ -100,7 +100,7 @@ def test_ping_udp_counts_port_unreachable_but_not_silence(lab: Lab, tmp_path: Pa
         udp_server(lab, 9000, echo=False) as log,
     ):
         closed = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-c", "2", "-i", "0.1", "--json")
-        bound = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-p", "9000", "-c", "1", "-W", "0.3")
+        bound = rawnet(lab, "a", "ping", b.ipv4, "--udp", "--port", "9000", "-c", "1", "-W", "0.3")
     assert closed.returncode == 0, closed.stderr
     assert [record.get("answer") for record in json_lines(closed.stdout)[:2]] == ["port-unreachable"] * 2
     assert bound.returncode == 1 and "1 packets transmitted, 0 received, 100% packet loss" in bound.stdout
@@ -111,7 +111,7 @@ def test_ping_udp_counts_port_unreachable_but_not_silence(lab: Lab, tmp_path: Pa
 
 def test_ping_marks_a_second_reply_dup_and_counts_it_apart(lab: Lab) -> None:
     with udp_server(lab, 9002, copies=2):  # a real server answering every datagram twice
-        result = rawnet(lab, "a", "ping", lab["b"].ipv4, "--udp", "-p", "9002", "-c", "2", "-i", "0.3")
+        result = rawnet(lab, "a", "ping", lab["b"].ipv4, "--udp", "--port", "9002", "-c", "2", "-i", "0.3")
     assert result.returncode == 0, result.stderr
     # ping ends once every probe is answered: the last one's second answer may come too late
     replies = [line for line in lines_of(result) if "udp_seq=1 " in line]
@@ -122,8 +122,8 @@ def test_ping_marks_a_second_reply_dup_and_counts_it_apart(lab: Lab) -> None:
 def test_ping_timeout_a_reply_after_w_is_lost(lab: Lab) -> None:
     b = lab["b"]
     with udp_server(lab, 9001, delay=0.4) as log:
-        late = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-p", "9001", "-c", "1", "-W", "0.15")
-        waited = rawnet(lab, "a", "ping", b.ipv4, "--udp", "-p", "9001", "-c", "1", "-W", "2", "--json")
+        late = rawnet(lab, "a", "ping", b.ipv4, "--udp", "--port", "9001", "-c", "1", "-W", "0.15")
+        waited = rawnet(lab, "a", "ping", b.ipv4, "--udp", "--port", "9001", "-c", "1", "-W", "2", "--json")
     assert len(log) == 2
     assert late.returncode == 1 and "0 received" in late.stdout
     assert waited.returncode == 0 and json_lines(waited.stdout)[0]["answer"] == "udp"
@@ -221,11 +221,16 @@ def test_ping_from_an_address_sends_from_it(lab: Lab, tmp_path: Path) -> None:
         (["ping", "198.18.1.2", "-c", "-1"], ["-c"]),
         (["ping", "198.18.1.2", "-t", "0"], ["-t"]),
         (["ping", "198.18.1.2", "-W", "0"], ["-W"]),
-        (["ping", "198.18.1.2", "-p", "80"], ["--tcp or --udp"]),
+        (["ping", "198.18.1.2", "--port", "80"], ["--tcp or --udp"]),
+        (["ping", "198.18.1.2", "--tcp", "-p", "80"], ["-p is ping's payload pattern", "--port"]),
+        (["ping", "198.18.1.2", "-p", "zz"], ["patterns must be specified as hex digits"]),
+        (["ping", "198.18.1.2", "-Q", "300"], ["TOS bits must be in range 0-255"]),
+        (["ping", "198.18.1.2", "-M", "maybe"], ["-M", "maybe"]),
+        (["ping", "198.18.1.2", "-w", "0"], ["-w"]),
         (["ping", "198.18.1.2", "--tcp", "--udp"], ["--tcp and --udp", "two modes"]),  # not the last kept
         (["ping", "198.18.1.2", "--udp", "--icmp", "-c", "1"], ["--udp and --icmp"]),
         (["ping", "-6", "198.18.1.2"], ["not an IPv6 address"]),
-        (["ping", "198.18.1.2", "--tcp", "-p", "70000"], ["-p"]),
+        (["ping", "198.18.1.2", "--tcp", "--port", "70000"], ["--port"]),
         (["ping", "198.18.1.2", "-I", "nosuch0"], ["no interface named 'nosuch0'"]),
         (["ping", "198.18.1.2", "-I", "2001:db8::1"], ["2001:db8::1", "not of one family"]),
     ],

@@ -52,12 +52,21 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused. A `--listen`
   run ends as soon as every probe is answered (hping3 waits a second more), so a duplicate of
   the last answer (`DUP!`) may go unseen; ping does the same.
-- `ping`: `-c 4` by default so that it ends; `-p` is a port (`--tcp`, `--udp`), not ping's pad
-  pattern; TCP and UDP probes take a new source port each. A probe above the route's MTU goes
-  out as fragments of it and a fragmented reply is reassembled, as ping's; the IPv4 fragments
-  take a random id (ping's kernel: its own counter). `-b` as ping's: a broadcast destination
-  without it is refused with ping's words (exit 2), found from the route before anything is
-  sent (ping: from the send's EACCES).
+- `ping`: `-c 4` by default so that it ends, except with `-w` (the deadline ends it) and `-f`
+  (floods until Ctrl-C, as ping -f). `-p` is ping's pad pattern; the `--tcp`/`--udp` port is
+  `--port` (it was `-p` before issue 11; `-p` with `--tcp`/`--udp` and no payload is a usage
+  error naming `--port`). The payload counts 0, 1, 2, ... (or repeats `-p`'s pattern) from its
+  first byte: ping puts its send time in the first 16 bytes, rawnet times replies by its own
+  clock, so `-s` below 16 still shows times. `-W` is per reply (a later reply counts as lost;
+  ping counts it while it still runs). `-M want` is the default, as ping's (Don't Fragment on
+  probes that fit the route's MTU); `-M do` above the MTU is a local error per probe, nothing
+  sent. `-f` without `-i`: the next probe when the last is answered or after 10 ms (ping's
+  rule); `-f` with `-q` or `--json` writes no dots. The statistics' `time` is the whole run's
+  (ping: up to the last probe sent). TCP and UDP probes take a new source port each. A probe
+  above the route's MTU goes out as fragments of it and a fragmented reply is reassembled, as
+  ping's; the IPv4 fragments take a random id (ping's kernel: its own counter). `-b` as ping's:
+  a broadcast destination without it is refused with ping's words (exit 2), found from the
+  route before anything is sent (ping: from the send's EACCES).
 - Broadcasts: `send` may always send to a broadcast address (SO_BROADCAST set, as hping3 does),
   and so may the library's send()/sr() (as scapy's). A send the kernel still refuses with
   EACCES is named as what it is (a prohibit route or a firewall rule), never as a privilege.

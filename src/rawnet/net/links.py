@@ -27,6 +27,7 @@ from rawnet.wire import ARP, IP, Layer, fragment
 _FILTER_HOSTS = 64
 _SO_RCVBUFFORCE = 33  # (socket.SO_RCVBUFFORCE where Python defines it)
 _DF = 2  # IPv4's Don't Fragment flag
+SOL_PACKET, PACKET_IGNORE_OUTGOING = 263, 23  # (linux/if_packet.h; Linux 4.20 and later)
 
 
 def reply_filter(probes: Iterable[Layer], *, link: bool) -> str | None:
@@ -70,11 +71,14 @@ def reply_listener(
     filter: str | None = None,
     nofilter: bool = False,
     buffer: int = 0,
+    outgoing: bool = True,
 ) -> RawSocket:
     """A cooked packet socket seeing the IP traffic of every interface (``iface``'s only, when
     given) that may answer ``probes`` (reply_filter, and the caller's ``filter``; ``nofilter``:
     only the caller's). ``buffer``: a receive buffer of that many bytes where the kernel allows
-    (room for a burst of answers)."""
+    (room for a burst of answers). ``outgoing`` False: the kernel keeps the packets leaving this
+    host (our own probes among them) from it (PACKET_IGNORE_OUTGOING, where the kernel has it),
+    half the packets to read when every probe is answered."""
     listener = RawSocket.l2_cooked(iface or "", ETH_P_ALL, netns=netns)
     try:
         probes = list(probes)
@@ -82,6 +86,9 @@ def reply_listener(
         if buffer:
             with contextlib.suppress(OSError):
                 listener.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, buffer)
+        if not outgoing:
+            with contextlib.suppress(OSError):  # (an older kernel: they come, and the exchange skips them)
+                listener.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
     except BaseException:
         listener.close()
         raise
@@ -185,11 +192,15 @@ def layer3_link(
     nofilter: bool = False,
     buffer: int = 0,
     broadcast: bool = True,
+    outgoing: bool = True,
 ) -> Link:
     """The listener for ``probes`` (reply_listener) and senders of IP packets with their headers
     as given (out of ``iface`` only, when given; the listener then hears that interface only);
-    ``broadcast``: the IPv4 sender may send to a broadcast address (SO_BROADCAST)."""
-    listener = reply_listener(probes, netns, iface=iface, filter=filter, nofilter=nofilter, buffer=buffer)
+    ``broadcast``: the IPv4 sender may send to a broadcast address (SO_BROADCAST); ``outgoing``
+    False: the listener does not see packets leaving (reply_listener)."""
+    listener = reply_listener(
+        probes, netns, iface=iface, filter=filter, nofilter=nofilter, buffer=buffer, outgoing=outgoing
+    )
     sockets = [listener]
     senders = Senders(netns, iface, sockets, broadcast=broadcast)
     if probes:  # (opened now: a missing privilege shows before anything is sent)
