@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BENCH_PY) bench/send.py
 	@command -v trafgen >/dev/null || apt-get install -y -qq netsniff-ng >/dev/null
 	$(BENCH_PY) bench/flood.py
+	$(BENCH_PY) bench/ping.py
 
 # tshark and tcpdump are the independent oracles of the tests; iproute2 runs commands in lab namespaces;
 # iputils ping is the classic tool rawnet ping is compared with.

@@ -745,10 +745,16 @@ class Layer:
     def layers(self) -> list[Layer]:
         """Every layer from this one down, decoding lazy ones."""
         out = []
-        layer: Layer | None = self
-        while layer is not None:
+        layer: Any = self
+        while layer is not None:  # (the payload property, inlined: this walk is everywhere)
             out.append(layer)
-            layer = layer.payload
+            payload = layer._payload
+            kind = payload.__class__
+            if kind is _Lazy:
+                payload = layer._payload = layer._decode_payload()
+            elif kind is tuple:
+                payload = _thaw_tail(layer)
+            layer = payload
         return out
 
     def __getitem__(self, cls: type[L]) -> L:
@@ -795,11 +801,19 @@ class Layer:
                 raise TypeError(f"a packet holds layers and options, not {cls.__name__}")
             found: L | None = finder(self) if nb == 1 else None
             return found
-        for layer in self.layers():
+        layer: Any = self
+        while layer is not None:  # (as layers(), without making the list)
             if isinstance(layer, cls):
                 nb -= 1
                 if nb == 0:
                     return layer
+            payload = layer._payload
+            kind = payload.__class__
+            if kind is _Lazy:
+                payload = layer._payload = layer._decode_payload()
+            elif kind is tuple:
+                payload = _thaw_tail(layer)
+            layer = payload
         if cls is Padding:  # (the padding is kept by the layers it follows: shown as scapy's layer)
             padding = [layer._pad for layer in self.layers() if layer._pad]
             if len(padding) >= nb:
