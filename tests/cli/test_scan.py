@@ -83,7 +83,7 @@ def test_syn_and_udp_scans_see_firewalled_ports_as_filtered(tmp_path: Path) -> N
     states = {record["port"]: (record["state"], record["reason"]) for record in json_lines(syn.stdout)[:-1]}
     assert states == {
         9996: ("closed", "reset"),
-        9998: ("filtered", "packet-filtered"),
+        9998: ("filtered", "admin-prohibited"),  # (nmap's name of ICMP 3/13)
         9999: ("filtered", "no-response"),
     }
     assert len(tshark_fields(capture, "tcp.seq_raw")) == 2  # the silent port's SYN, sent again once

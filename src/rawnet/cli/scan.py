@@ -27,7 +27,6 @@ from rawnet.cli.payloads import udp_payload
 from rawnet.cli.probe import (
     PORT_UNREACHABLE,
     check_family,
-    describe,
     echo_request,
     first_port,
     hop_limit,
@@ -67,11 +66,11 @@ def _port_state(reply: Layer, method: str) -> tuple[str, str] | None:
             if method == "udp" and error in PORT_UNREACHABLE:
                 return "closed", "port-unreach"
             if code in _FILTERING_CODES or (method == "udp" and code == 0):
-                return "filtered", describe(error).lower().replace(" ", "-")
+                return "filtered", _reason(error)
         if version == 6 and kind == 1:
             if method == "udp" and error in PORT_UNREACHABLE:
                 return "closed", "port-unreach"
-            return "filtered", describe(error).split(": ")[-1].lower().replace(" ", "-")
+            return "filtered", _reason(error)
         return None
     if method == "udp":
         return "open", "udp-response"
@@ -81,6 +80,27 @@ def _port_state(reply: Layer, method: str) -> tuple[str, str] | None:
     if flags & _TCP_RST:
         return "closed", "reset"
     return None
+
+
+#: nmap's reason names of ICMP errors ((IP version, type, code); others: "icmp-type-T-code-C").
+_REASONS = {
+    (4, 3, 0): "net-unreach",
+    (4, 3, 1): "host-unreach",
+    (4, 3, 2): "proto-unreach",
+    (4, 3, 3): "port-unreach",
+    (4, 3, 9): "net-prohibited",
+    (4, 3, 10): "host-prohibited",
+    (4, 3, 13): "admin-prohibited",
+    (6, 1, 0): "net-unreach",
+    (6, 1, 1): "admin-prohibited",
+    (6, 1, 3): "host-unreach",
+    (6, 1, 4): "port-unreach",
+}
+
+
+def _reason(error: tuple[int, int, int]) -> str:
+    """nmap's --reason for an ICMP error."""
+    return _REASONS.get(error) or f"icmp{'v6' if error[0] == 6 else ''}-type-{error[1]}-code-{error[2]}"
 
 
 def _protocol_state(reply: Layer, error: tuple[int, int, int] | None) -> tuple[str, str] | None:
@@ -100,7 +120,7 @@ def _protocol_state(reply: Layer, error: tuple[int, int, int] | None) -> tuple[s
         return "open", "port-unreach"
     version, kind, code = error
     if (version == 4 and kind == 3 and code in _FILTERING_CODES) or (version == 6 and kind == 1):
-        return "filtered", describe(error).split(": ")[-1].lower().replace(" ", "-")
+        return "filtered", _reason(error)
     return None
 
 
@@ -626,7 +646,7 @@ def _discovery_reason(reply: Layer, six: bool) -> str:
     """nmap's reason for a host being up, from the answer to a ping probe."""
     error = icmp_error(reply)
     if error is not None:
-        return describe(error).split(": ")[-1].lower().replace(" ", "-").replace("destination-", "")
+        return _reason(error)
     if TCP in reply:
         flags = int(reply[TCP].flags)
         return "syn-ack" if flags & _TCP_SYN else "reset"
