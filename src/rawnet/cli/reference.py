@@ -34,8 +34,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   and `sniff`. Only the first counts: a second Ctrl-C while the summary is printed is ignored,
   as hping3, ping and tcpdump ignore it. Ctrl-C works even when rawnet was started with SIGINT
   ignored (a background job of a script, `rawnet ... &`).
-- **Modes** of one command are one at a time: two (`ping --tcp --udp`, `scan -sS -sU`) are a
-  usage error naming both (exit 2), never the last one kept silently.
+- **Modes** of one command are one at a time: two (`ping --tcp --udp`, `scan -sS -sT`) are a
+  usage error naming both (exit 2), never the last one kept silently. `scan -sS -sU` (or
+  `-sT -sU`) runs both, as nmap does.
 - **Live counters** (rich) appear on stderr only when it is a terminal.
 - **Shell completion**: `eval "$(rawnet completion bash)"` (or zsh, fish).
 - **Intervals** take seconds (`0.5`, `2s`), `10ms`, `100us`, or hping3's `u100` (microseconds).
@@ -72,13 +73,29 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   EACCES is named as what it is (a prohibit route or a firewall rule), never as a privilege.
 - `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the
   destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
-  hops, and a UDP scan of many closed ports reports the rest open|filtered.
+  hops (`scan` backs off to that pace, as nmap does).
 - `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation. An address
   the route sends through the loopback (127.0.0.1, the host's own) is a usage error: it has no
   link-layer neighbour, and arping asks on an Ethernet interface.
-- `scan`: one scan type per run (nmap runs `-sS -sU` together; here that is a usage error: run
-  each); a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram,
-  except to DNS, NTP and SNMP ports, which get a minimal request of their protocol (as nmap).
+- `scan`: nmap's options, lines and files, with these differences. Lines say "rawnet" where nmap
+  says "Nmap" (`rawnet scan report for`, `# rawnet done at`); the -oX file says
+  `scanner="nmap"` (nmap.dtd admits no other value; `args` and `version` name rawnet). Host
+  discovery is nmap's off-LAN ping everywhere (an ICMP echo, a SYN to 443, an ACK to 80; no
+  ARP or timestamp probe, so no "MAC Address" line); `-Pn` scans anyway and reports the host up
+  ("received user-set"), but the exit code is still 1 when the host answered nothing. Without
+  privilege rawnet does not fall back to `-sT` by itself: give `-sT` (its ping is then a
+  connect to 80 and 443, as nmap's unprivileged one). `-sO` runs alone (nmap allows it with a
+  port scan). Ports are probed in order, not shuffled. The default ports, `-F` and
+  `--top-ports` use nmap's ranking, read at run time from /usr/share/nmap/nmap-services when
+  nmap is installed (its data is not copied into rawnet); without it, the ports /etc/services
+  registers (IANA's), lowest first, stand in; service names come from the same table. Timing:
+  unanswered probes are resent in passes; signs of a rate limit (a resent probe answered, or
+  for UDP and -sO silence while the host sends ICMP errors) double the pause between probes
+  each pass, from 50 ms to 1 s, until a pass sent that slowly brings nothing, or
+  `--max-retries` (10); without them a silent port gets one retry. `-sT` tries a silent port
+  twice, whatever `--max-retries`. A UDP probe is an empty datagram, except to DNS, NTP and
+  SNMP ports, which get a minimal request of their protocol (as nmap). `-n` is accepted and
+  changes nothing (rawnet never resolves names).
 - `ping -I`, `traceroute -i/-s`, `scan -e/-S`: an interface binds the probes to it
   (SO_BINDTODEVICE, from its address); a source address is used as given, never checked to
   be local (rawnet may spoof: answers then go to that address).
