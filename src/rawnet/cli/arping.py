@@ -119,8 +119,7 @@ def arping(
         if is_loopback(interface):  # a loopback address, or one of this host's own
             raise click.UsageError(
                 f"{address} is reached through the loopback {interface}: no link-layer neighbour "
-                "answers there (arping asks on an Ethernet interface: give a neighbour's address, "
-                "or -I IFACE)"
+                "answers there (arping asks on an Ethernet interface: give a neighbour's address)"
             )
     mac = interface_mac(interface).lower()
     if count is None:
