@@ -71,12 +71,22 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - Broadcasts: `send` may always send to a broadcast address (SO_BROADCAST set, as hping3 does),
   and so may the library's send()/sr() (as scapy's). A send the kernel still refuses with
   EACCES is named as what it is (a prohibit route or a firewall rule), never as a privilege.
-- `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the
-  destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
-  hops (`scan` backs off to that pace, as nmap does).
-- `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation. An address
-  the route sends through the loopback (127.0.0.1, the host's own) is a usage error: it has no
-  link-layer neighbour, and arping asks on an Ethernet interface.
+- `traceroute`: Linux traceroute's (Dmitry Butskoy's) options, scheduling (-N 16 probes in
+  flight, past the destination too), -w 5,3,10 waits, ports and lines, but always numeric, and
+  exit 1 when the destination never answered (traceroute exits 0). -T sends traceroute's
+  60-byte SYN (options MSS, SACK, timestamps, window scale) whatever PACKETLEN says. -F longer
+  than the first link's MTU prints `!F-MTU` without traceroute's made-up times; -F ignores a
+  path MTU learned before (traceroute's IP_PMTUDISC_PROBE). traceroute's heuristic that moves a
+  late final answer ("* * !H") into an earlier hop is not done. Linux rate-limits ICMP errors
+  (6 at once, then 1/s): fast runs lose hops (a smaller -N or a -z helps); `scan` backs off to that
+  pace, as nmap does.
+- `arping`: iputils arping's requests, lines and exit codes (broadcast until answered, then
+  unicast; -D, -U, -A, -f, -q, -b; -w a deadline, with -c stopping at N replies), but `-c 4` by
+  default so that it ends (without -c, -w runs until its deadline), `-i` and `-w` take
+  fractions, and `-s` is used as given (iputils refuses an address that is not the host's).
+  IPv6 addresses get a neighbour solicitation (no -D, -U, -A, -s there). An address the route
+  sends through the loopback (127.0.0.1, the host's own) is a usage error unless -I names the
+  link: it has no link-layer neighbour, and arping asks on an Ethernet interface.
 - `scan`: nmap's options, lines and files, with these differences. Lines say "rawnet" where nmap
   says "Nmap" (`rawnet scan report for`, `# rawnet done at`); the -oX file says
   `scanner="nmap"` (nmap.dtd admits no other value; `args` and `version` name rawnet). Host
