@@ -123,7 +123,7 @@ def test_udp_reaches_a_real_socket_with_its_payload(lab: Lab) -> None:
     server.settimeout(3)
     with server:
         result = send(
-            lab, lab["b"].ipv4, "--udp", "-s", "4000", "-p", "9999", "--payload", r"hi\n", "-c", "3", "-i=0"
+            lab, lab["b"].ipv4, "--udp", "-s", "4000", "-p", "9999", "--payload", r"hi\n", "-c", "3", "-i0"
         )
         assert result.returncode == 1, result.stderr  # the server answers nothing: no reply
         got = [server.recvfrom(100) for _ in range(3)]
@@ -206,7 +206,7 @@ def test_fragments_are_reassembled_by_b_into_the_datagram(lab: Lab, capture: Pat
     server.settimeout(3)
     with server:
         result = send(
-            lab, dst, "--udp", "-p", "9997", "--payload", "abc", "-d", "3000", "-m", "1000", "-c", "2", "-i=0"
+            lab, dst, "--udp", "-p", "9997", "--payload", "abc", "-d", "3000", "-m", "1000", "-c", "2", "-i0"
         )
         assert result.returncode == 1, result.stderr  # no reply
         assert [server.recv(65535) for _ in range(2)] == [b"abc" + b"X" * 2997] * 2  # hping3's filler
