@@ -284,7 +284,10 @@ def _number(*names: str, maximum: int, default: int, text: str) -> Callable[[Any
     help="TCP sequence number (default: a new random one per packet, as hping3).",
 )
 @click.option("--seq-increment", is_flag=True, help="TCP seq one more for each packet (the post's loop).")
-@_number("-L", "--ack", "--setack", "ack", maximum=2**32 - 1, default=0, text="TCP acknowledgment number.")
+@click.option(
+    "-L", "--ack", "--setack", "ack", type=click.IntRange(0, 2**32 - 1),
+    help="TCP acknowledgment number (default: a new random one per packet, as hping3).",
+)  # fmt: skip
 @_number(
     "-w",
     "--window",
@@ -469,7 +472,7 @@ def _options(given: dict[str, Any]) -> Options:
         name for name, value in (
             ("TCP flags", any(short.values()) or given["flag_letters"]),
             ("-M/--seq", given["seq"] is not None), ("--seq-increment", given["seq_increment"]),
-            ("-L/--ack", given["ack"]), ("--tcp-mss", given["tcp_mss"] is not None),
+            ("-L/--ack", given["ack"] is not None), ("--tcp-mss", given["tcp_mss"] is not None),
             ("--tcp-timestamp", given["tcp_timestamp"]), ("-8/--scan", given["scan"] is not None),
         ) if value
     ]  # fmt: skip

@@ -144,7 +144,7 @@ class Options:
     flags: int
     seq: int | None  # None: a new random one per packet (hping3)
     seq_increment: bool
-    ack: int
+    ack: int | None  # None: a new random one per packet (hping3)
     window: int
     ttl: int
     ident: int | None
@@ -235,7 +235,7 @@ def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Tem
             dport=options.dport.ports[0],
             flags=options.flags,
             seq=options.seq if options.seq is not None else random.getrandbits(32),
-            ack=options.ack,
+            ack=options.ack if options.ack is not None else random.getrandbits(32),
             window=options.window,
             options=tcp_options,
         )
@@ -283,6 +283,8 @@ def _vary(probe: Template, options: Options) -> None:
             probe.vary(layer, "seq", lambda index, replies: (base + index) % 2**32, None)
         elif options.protocol == "tcp" and options.seq is None:  # hping3: a new random seq each packet
             probe.vary(layer, "seq", *_random_table(lambda: random.getrandbits(32)))
+        if options.protocol == "tcp" and options.ack is None:  # and a random ack (sent without -A too)
+            probe.vary(layer, "ack", *_random_table(lambda: random.getrandbits(32)))
     elif options.protocol == "icmp":
         icmp = top[ICMP] if options.family == socket.AF_INET else top[ICMPv6]
         if isinstance(icmp, ICMP | ICMPv6EchoRequest):
