@@ -44,15 +44,25 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 
 ## Where rawnet differs from the tools it mirrors
 
-- `send`: hping3's defaults (no TCP flags, window 64, destination port 0, a random source port
-  counting up per packet, a random fixed seq), but `-d` is the payload text (hping3: a size;
-  here `--size`) and `-E` hex (hping3: a file; here `--file`). Replies are shown only with
-  `--listen`, and with `-q` only counted in the statistics (hping3's `-q`). At layer 3 the
-  IPv4 id is left to the kernel (0) unless `-N`; with `-f` it counts up per datagram so that
-  fragments share one. `--flood` builds one cycle of the packets that
-  differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused. A `--listen`
-  run ends as soon as every probe is answered (hping3 waits a second more), so a duplicate of
-  the last answer (`DUP!`) may go unseen; ping does the same.
+- `send`: hping3's defaults (no TCP flags, window 512, a new random seq and ack per packet,
+  destination port 0, a random source port counting up per packet) and data (`-d SIZE`, `-e`,
+  `-E FILE`, 'X' filler). Where hping3 has no option: `--payload TEXT` and `--hex HEX` give the
+  data's bytes (started by `-e`, filled to `-d`); `-E` without `-d` sends the whole file. `-9/
+  --listen SIGNATURE` is hping3's listen mode (rawnet's old `--listen` flag is gone: replies are
+  shown by default, `-q` counts them); it writes only what follows the signature in packets
+  coming in (not those sent), no statistics, and `-c N` ends it after N. `-W` is the reply
+  timeout (hping3: winid). `-o` takes hex with or without 0x (hping3 reads `0x10` as 0);
+  `-g` is bytes and must be a multiple of 8 (hping3 rounds down). `-b` gives hping3's wire: the
+  TCP/UDP/ICMP checksum XOR 0x5555 (the kernel refills the IPv4 one; at layer 2, `-I`, that
+  one is spoilt too). `--tcp-timestamp` sends the option but does not guess the peer's uptime.
+  `--rand-source` may keep to `-a`'s rule (`-a 198.18.1.x`), and `--rand-dest` needs no `-I`.
+  A packet above its route's MTU goes out as fragments of it, as hping3's (with `-y`: an
+  error). `-8` scans TCP only, sends each silent port 3 times, and `-v` shows every answer
+  (hping3's `-V`). At layer 3 the IPv4 id is left to the kernel unless `-N`; fragments count it
+  up per datagram. `--flood` builds one cycle of the packets that differ (ports, ICMP seq, and
+  65536 random seq/ack values) and replays their bytes. A run ends as soon as every probe is
+  answered (hping3 waits a second more), so a duplicate of the last answer (`DUP!`) may go
+  unseen; ping does the same.
 - `ping`: `-c 4` by default so that it ends, except with `-w` (the deadline ends it) and `-f`
   (floods until Ctrl-C, as ping -f). `-p` is ping's pad pattern; the `--tcp`/`--udp` port is
   `--port` (it was `-p` before issue 11; `-p` with `--tcp`/`--udp` and no payload is a usage
