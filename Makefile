@@ -12,7 +12,7 @@ BENCH_PY := $(BENCH_VENV)/bin/python
 WIRE_PYTHONS := 3.12 3.13
 WIRE_VENVS := $(addprefix .venv-,$(WIRE_PYTHONS))
 PYENV_VERSIONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
-APT_PACKAGES := tshark tcpdump iproute2 iputils-ping
+APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: demo test lint typecheck unit wire-pythons bench system-deps clean
@@ -51,7 +51,7 @@ bench: $(STAMP)
 # tshark and tcpdump are the independent oracles of the tests; iproute2 runs commands in lab namespaces;
 # iputils ping is the classic tool rawnet ping is compared with.
 system-deps:
-	@missing=""; for p in tshark tcpdump ip ping; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

@@ -38,14 +38,19 @@ def test_arping_reports_bs_mac(lab: Lab, tmp_path: Path) -> None:
     replies = [record for record in json_lines(result.stdout) if record["type"] == "reply"]
     assert [record["mac"] for record in replies] == [b.interfaces["a"].mac.lower()] * 2
     assert (statistics(result)["sent"], statistics(result)["received"]) == (2, 2)
-    # (broadcasts: the kernels' own unicast ARP probes of a stale neighbour entry left out)
+    # the first a broadcast, the next to the MAC that answered, as iputils arping (its -b: always
+    # broadcast); the kernels' own ARP probes (a target MAC of zeros, or unicast) left out
     requests = tshark_fields(
         capture,
+        "eth.dst",
         "arp.src.hw_mac",
+        "arp.dst.hw_mac",
         "arp.dst.proto_ipv4",
-        display_filter="arp.opcode == 1 and eth.dst == ff:ff:ff:ff:ff:ff",
+        display_filter="arp.opcode == 1 and arp.dst.hw_mac != 00:00:00:00:00:00",
     )
-    assert requests == [[lab["a"].interfaces["b"].mac, b.ipv4]] * 2
+    mine, theirs = lab["a"].interfaces["b"].mac, b.interfaces["a"].mac
+    assert requests[0] == ["ff:ff:ff:ff:ff:ff", mine, "ff:ff:ff:ff:ff:ff", b.ipv4]
+    assert [theirs, mine, theirs, b.ipv4] in requests[1:]
     answers = tshark_fields(
         capture, "arp.src.hw_mac", display_filter=f"arp.opcode == 2 and arp.src.proto_ipv4 == {b.ipv4}"
     )

@@ -35,8 +35,8 @@ def test_send_to_a_broadcast_address_reaches_the_peer(lab: Lab) -> None:
         server.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         server.bind(("0.0.0.0", 9999))
         result = rawnet(lab, "a", "send", "--udp", "-p", "9999", "-c", "1", _broadcast(lab))
-        assert result.returncode == 0, result.stderr
-        assert "Permission denied" not in result.stderr
+        assert result.returncode == 1, result.stderr  # sent, but nothing answers a UDP datagram: hping3's 1
+        assert "Permission denied" not in result.stderr and "refused" not in result.stderr
         assert select.select([server], [], [], 5)[0], "b heard nothing"
         _, (source, _) = server.recvfrom(100)
     assert source == lab["a"].ipv4

@@ -51,12 +51,13 @@ def test_syn_scan_open_ports_are_exactly_the_listening_ones(lab: Lab, tmp_path: 
     assert table.returncode == 0
     lines = lines_of(table)
     assert lines[lines.index("PORT     STATE SERVICE") :][1:3] == [
-        "8003/tcp open  unknown",
-        "8007/tcp open  unknown",
+        "8003/tcp open  mcreport",  # (nmap's service names: nmap-services, read where nmap is)
+        "8007/tcp open  ajp12",
     ]
     assert "Not shown: 8 closed tcp ports (reset)" in lines
     scanned = [int(row[0]) for row in tshark_fields(capture, "tcp.dstport")]
-    assert sorted(scanned) == sorted([22, *range(8000, 8010), *range(8000, 8010)])  # each port once per scan
+    # each port once per scan, and each scan's ping (nmap's: a SYN to 443, with an echo and an ACK to 80)
+    assert sorted(scanned) == sorted([22, 443, 443, *range(8000, 8010), *range(8000, 8010)])
 
 
 def test_syn_and_udp_scans_see_firewalled_ports_as_filtered(tmp_path: Path) -> None:
@@ -82,7 +83,7 @@ def test_syn_and_udp_scans_see_firewalled_ports_as_filtered(tmp_path: Path) -> N
     states = {record["port"]: (record["state"], record["reason"]) for record in json_lines(syn.stdout)[:-1]}
     assert states == {
         9996: ("closed", "reset"),
-        9998: ("filtered", "packet-filtered"),
+        9998: ("filtered", "admin-prohibited"),  # (nmap's name of ICMP 3/13)
         9999: ("filtered", "no-response"),
     }
     assert len(tshark_fields(capture, "tcp.seq_raw")) == 2  # the silent port's SYN, sent again once
@@ -144,8 +145,10 @@ def test_protocol_scan_pairs_each_protocol_unreachable_with_its_own_probe(lab: L
     # probe: each is matched through the protocol it quotes (the old matcher took the first probe).
     b = lab["b"]
     with tcpdump(lab, "b", link(lab, "b", "a"), "ip", tmp_path / "protocols.pcap") as capture:
-        result = rawnet(lab, "a", "scan", b.ipv4, "-sO", "-p", "1,6,17,47,253,254", "-w", "0.3", "--json")
-        table = rawnet(lab, "a", "scan", b.ipv4, "--protocol", "-p", "1,253", "-w", "0.3")
+        result = rawnet(
+            lab, "a", "scan", b.ipv4, "-Pn", "-sO", "-p", "1,6,17,47,253,254", "-w", "0.3", "--json"
+        )
+        table = rawnet(lab, "a", "scan", b.ipv4, "-Pn", "--protocol", "-p", "1,253", "-w", "0.3")
     assert result.returncode == 0, result.stderr
     states = {
         record["port"]: (record["state"], record["reason"], record["service"])
@@ -174,7 +177,7 @@ def test_scan_rate_spaces_the_probes(lab: Lab, tmp_path: Path) -> None:
     with tcpdump(
         lab, "b", link(lab, "b", "a"), "tcp[tcpflags] == tcp-syn", tmp_path / "rate.pcap"
     ) as capture:
-        result = rawnet(lab, "a", "scan", lab["b"].ipv4, "-p", "6000-6009", "--rate", "25")
+        result = rawnet(lab, "a", "scan", lab["b"].ipv4, "-Pn", "-p", "6000-6009", "--rate", "25")
     assert result.returncode == 0, result.stderr
     assert "Not shown" not in result.stdout and "6009/tcp closed" in result.stdout
     times = [float(row[0]) for row in tshark_fields(capture, "frame.time_relative")]
@@ -184,14 +187,19 @@ def test_scan_rate_spaces_the_probes(lab: Lab, tmp_path: Path) -> None:
 def test_scan_of_a_host_that_answers_nothing_exits_1(lab: Lab) -> None:
     result = rawnet(lab, "a", "scan", NOBODY, "-p", "80,443", "-w", "0.3", "--retries", "0")
     assert result.returncode == 1
-    assert "Note: Host seems down: it answered no probe." in result.stdout
-    assert "80/tcp  filtered http" in result.stdout
+    assert "Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn" in result.stdout
+    forced = rawnet(lab, "a", "scan", NOBODY, "-Pn", "-p", "80,443", "-w", "0.3", "--retries", "0")
+    assert forced.returncode == 1  # (-Pn scans it, but nothing answered: still exit 1)
+    assert "80/tcp  filtered http" in forced.stdout
 
 
 def test_scan_interface_and_source(lab: Lab, tmp_path: Path) -> None:
     through = link(lab, "a", "b")
     with tcpdump(lab, "b", link(lab, "b", "a"), "tcp", tmp_path / "spoofed.pcap") as capture:
-        result = rawnet(lab, "a", "scan", lab["b"].ipv4, "-p", "80", "-e", through, "-S", NOBODY, "-w", "0.3")
+        result = rawnet(
+            lab, "a", "scan", lab["b"].ipv4, "-Pn", "-p", "80", "-e", through, "-S", NOBODY, "-w", "0.3",
+            "--max-retries", "1",
+        )  # fmt: skip
     assert result.returncode == 1  # the answer went to NOBODY: the host looks down from here
     syns = tshark_fields(capture, "ip.src", "tcp.dstport", display_filter="tcp.flags == 0x002")
     assert syns == [[NOBODY, "80"], [NOBODY, "80"]]  # the probe and its retry (--retries 1)
@@ -206,8 +214,13 @@ def test_scan_interface_and_source(lab: Lab, tmp_path: Path) -> None:
         (["scan", "198.18.1.2", "-p", "70000"], ["rawnet scan", "70000"]),
         (["scan", "198.18.1.2", "-p", "++80"], ["no + or ++"]),
         (["scan", "198.18.1.2", "-sO", "-p", "256"], ["-sO takes protocol numbers 0-255"]),
-        (["scan", "198.18.1.2", "-sS", "-sU", "-p", "80"], ["-sS/--syn and -sU/--udp", "two scan types"]),
-        (["scan", "198.18.1.2", "-sU", "-sO"], ["-sU/--udp and -sO/--protocol"]),
+        (
+            ["scan", "198.18.1.2", "-sS", "-sT", "-p", "80"],
+            ["-sS/--syn and -sT/--connect", "two TCP scan types"],
+        ),
+        (["scan", "198.18.1.2", "-sU", "-sO"], ["-sO/--protocol scans IP protocols, -sU/--udp ports"]),
+        (["scan", "198.18.1.2", "-F", "-p", "80"], ["give the ports one way: -p, -F or --top-ports"]),
+        (["scan", "198.18.1.2", "-p", "80", "-oX", "/nonexistent/x.xml"], ["-oX", "/nonexistent"]),
         (["scan", "198.18.1.2", "-p", "80", "--rate", "0"], ["--rate"]),
         (["scan", "198.18.1.2", "-p", "80", "--retries", "-1"], ["--retries"]),
         (["scan", "198.18.1.2", "-p", "80", "-e", "nosuch0"], ["no interface named 'nosuch0'"]),

@@ -41,13 +41,13 @@ def line() -> Iterator[Lab]:
 def test_traceroute_udp_finds_r1_then_b_and_stops(line: Lab, tmp_path: Path) -> None:
     r1, b = line["r1"], line["b"]
     with tcpdump(line, "r1", link(line, "r1", "a"), "udp", tmp_path / "trace.pcap") as capture:
-        result = rawnet(line, "a", "traceroute", b.ipv4, "-n", "-w", "1")
+        result = rawnet(line, "a", "traceroute", b.ipv4, "-n", "-w", "1", "-N", "1")  # one probe at a time
     assert result.returncode == 0, result.stderr
     lines = lines_of(result)
     assert lines[0] == f"traceroute to {b.ipv4} ({b.ipv4}), 30 hops max, 60 byte packets"
     assert re.fullmatch(rf" 1  {r1.interfaces['a'].ipv4}(  \d+\.\d{{3}} ms){{3}}", lines[1]), lines[1]
     assert re.fullmatch(rf" 2  {b.ipv4}(  \d+\.\d{{3}} ms){{3}}", lines[2]), lines[2]
-    assert len(lines) == 3  # it stopped at the destination
+    assert len(lines) == 3  # it stopped at the destination, and sent nothing past it
     probes = tshark_fields(capture, "ip.ttl", "udp.dstport")
     assert [row[0] for row in probes] == ["1", "1", "1", "2", "2", "2"]
     assert [int(row[1]) for row in probes] == list(range(33434, 33440))
@@ -55,7 +55,7 @@ def test_traceroute_udp_finds_r1_then_b_and_stops(line: Lab, tmp_path: Path) -> 
 
 def test_traceroute_icmp_and_tcp_with_json(line: Lab, tmp_path: Path) -> None:
     r1, b = line["r1"], line["b"]
-    icmp = rawnet(line, "a", "traceroute", "-I", b.ipv4, "-q", "2", "-w", "1", "--json")
+    icmp = rawnet(line, "a", "traceroute", "-I", b.ipv4, "-q", "2", "-N", "1", "--json")
     assert icmp.returncode == 0, icmp.stderr
     hops = json_lines(icmp.stdout)
     assert [hop["ttl"] for hop in hops[:-1]] == [1, 2]
@@ -76,7 +76,7 @@ def test_traceroute_icmp_and_tcp_with_json(line: Lab, tmp_path: Path) -> None:
         tcpdump(line, "b", link(line, "b", "r1"), "tcp", tmp_path / "tcp.pcap") as capture,
         listening(line, 2222),
     ):
-        tcp = rawnet(line, "a", "traceroute", "-T", "-p", "2222", b.ipv4, "-q", "1", "-w", "1", "--json")
+        tcp = rawnet(line, "a", "traceroute", "-T", "-p", "2222", b.ipv4, "-q", "1", "-N", "1", "--json")
     assert tcp.returncode == 0, tcp.stderr
     assert [hop["probes"][0].get("answer") for hop in json_lines(tcp.stdout)[:-1]] == ["time-exceeded", "SA"]
     syns = tshark_fields(capture, "tcp.dstport", "ip.ttl", display_filter="tcp.flags == 0x002")
@@ -100,7 +100,7 @@ def test_traceroute_that_runs_out_of_hops_exits_1(line: Lab) -> None:
 def test_traceroute_interface_and_source(line: Lab, tmp_path: Path) -> None:
     a, b, through = line["a"], line["b"], link(line, "a", "r1")
     with tcpdump(line, "r1", link(line, "r1", "a"), "udp", tmp_path / "bound.pcap") as capture:
-        result = rawnet(line, "a", "traceroute", b.ipv4, "-i", through, "-s", a.ipv4, "-q", "1", "-w", "1")
+        result = rawnet(line, "a", "traceroute", b.ipv4, "-i", through, "-s", a.ipv4, "-q", "1", "-N", "1")
         looped = rawnet(line, "a", "traceroute", b.ipv4, "-i", "lo", "-q", "1", "-m", "1", "-w", "0.3")
     assert result.returncode == 0, result.stderr
     assert len(lines_of(result)) == 3  # r1, then b

@@ -1,11 +1,18 @@
-"""What a UDP scan sends to well-known ports: a request the service answers (nmap-payloads' idea).
+"""Payloads: what a UDP scan sends to well-known ports, and the body of ``rawnet send``'s packets.
 
-An empty datagram draws no answer from most UDP services, so their ports look open|filtered;
-a valid request makes an open one answer. Each payload is one fixed, minimal request:
-tests/cli/test_scan.py has tshark decode every one of them.
+A UDP scan sends a request the service answers (nmap-payloads' idea): an empty datagram draws
+no answer from most UDP services, so their ports look open|filtered; a valid request makes an
+open one answer. Each payload is one fixed, minimal request: tests/cli/test_scan.py has tshark
+decode every one of them.
+
+``rawnet send`` fills its packets' data as hping3 does (``Data``): the signature (-e) and the
+given bytes first, then -E's file, a chunk per packet, else 'X's, to the data size (-d).
+Nothing here reads the command line or sends anything.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 #: DNS (RFC 1035): a standard query, recursion desired, for the root's NS records.
 DNS_QUERY = bytes.fromhex("0006 0100 0001 0000 0000 0000 00 0002 0001")
@@ -31,3 +38,45 @@ UDP_PAYLOADS = {53: DNS_QUERY, 5353: DNS_QUERY, 123: NTP_REQUEST, 161: SNMP_GET}
 def udp_payload(port: int) -> bytes:
     """The request a UDP scan sends to ``port``: the service's, or nothing."""
     return UDP_PAYLOADS.get(port, b"")
+
+
+# -- rawnet send's packet data (hping3's data.c) -------------------------------------------------
+
+#: hping3 fills the data it was given no bytes for with this letter.
+FILLER = b"X"
+
+
+@dataclass(frozen=True)
+class Data:
+    """hping3's packet body: ``head`` (-e's signature, then --payload or --hex), then the next
+    chunk of ``file`` (-E) or ``FILLER``, ``size`` bytes in all (-d).
+
+    A file is read on in chunks, one per packet (hping3's data_from_file): its last chunk is
+    zero-padded, and after it the file starts again (hping3 without -u).
+    """
+
+    head: bytes = b""
+    size: int = 0
+    file: bytes | None = None
+
+    @property
+    def room(self) -> int:
+        """The bytes after the head, per packet."""
+        return self.size - len(self.head)
+
+    @property
+    def period(self) -> int:
+        """Packets after which the data repeats (the file's chunks)."""
+        if self.file is None or self.room <= 0:
+            return 1
+        return max(1, -(-len(self.file) // self.room))
+
+    def chunk(self, index: int) -> bytes:
+        """The data of packet ``index``."""
+        room = self.room
+        if room <= 0:
+            return self.head[: self.size]
+        if self.file is None:
+            return self.head + FILLER * room
+        start = index % self.period * room
+        return self.head + self.file[start : start + room].ljust(room, b"\0")

@@ -34,8 +34,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   and `sniff`. Only the first counts: a second Ctrl-C while the summary is printed is ignored,
   as hping3, ping and tcpdump ignore it. Ctrl-C works even when rawnet was started with SIGINT
   ignored (a background job of a script, `rawnet ... &`).
-- **Modes** of one command are one at a time: two (`ping --tcp --udp`, `scan -sS -sU`) are a
-  usage error naming both (exit 2), never the last one kept silently.
+- **Modes** of one command are one at a time: two (`ping --tcp --udp`, `scan -sS -sT`) are a
+  usage error naming both (exit 2), never the last one kept silently. `scan -sS -sU` (or
+  `-sT -sU`) runs both, as nmap does.
 - **Live counters** (rich) appear on stderr only when it is a terminal.
 - **Shell completion**: `eval "$(rawnet completion bash)"` (or zsh, fish).
 - **Intervals** take seconds (`0.5`, `2s`), `10ms`, `100us`, or hping3's `u100` (microseconds).
@@ -43,15 +44,25 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 
 ## Where rawnet differs from the tools it mirrors
 
-- `send`: hping3's defaults (no TCP flags, window 64, destination port 0, a random source port
-  counting up per packet, a random fixed seq), but `-d` is the payload text (hping3: a size;
-  here `--size`) and `-E` hex (hping3: a file; here `--file`). Replies are shown only with
-  `--listen`, and with `-q` only counted in the statistics (hping3's `-q`). At layer 3 the
-  IPv4 id is left to the kernel (0) unless `-N`; with `-f` it counts up per datagram so that
-  fragments share one. `--flood` builds one cycle of the packets that
-  differ (ports, ICMP seq) and replays their bytes; `--flood --listen` is refused. A `--listen`
-  run ends as soon as every probe is answered (hping3 waits a second more), so a duplicate of
-  the last answer (`DUP!`) may go unseen; ping does the same.
+- `send`: hping3's defaults (no TCP flags, window 512, a new random seq and ack per packet,
+  destination port 0, a random source port counting up per packet) and data (`-d SIZE`, `-e`,
+  `-E FILE`, 'X' filler). Where hping3 has no option: `--payload TEXT` and `--hex HEX` give the
+  data's bytes (started by `-e`, filled to `-d`); `-E` without `-d` sends the whole file. `-9/
+  --listen SIGNATURE` is hping3's listen mode (rawnet's old `--listen` flag is gone: replies are
+  shown by default, `-q` counts them); it writes only what follows the signature in packets
+  coming in (not those sent), no statistics, and `-c N` ends it after N. `-W` is the reply
+  timeout (hping3: winid). `-o` takes hex with or without 0x (hping3 reads `0x10` as 0);
+  `-g` is bytes and must be a multiple of 8 (hping3 rounds down). `-b` gives hping3's wire: the
+  TCP/UDP/ICMP checksum XOR 0x5555 (the kernel refills the IPv4 one; at layer 2, `-I`, that
+  one is spoilt too). `--tcp-timestamp` sends the option but does not guess the peer's uptime.
+  `--rand-source` may keep to `-a`'s rule (`-a 198.18.1.x`), and `--rand-dest` needs no `-I`.
+  A packet above its route's MTU goes out as fragments of it, as hping3's (with `-y`: an
+  error). `-8` scans TCP only, sends each silent port 3 times, and `-v` shows every answer
+  (hping3's `-V`). At layer 3 the IPv4 id is left to the kernel unless `-N`; fragments count it
+  up per datagram. `--flood` builds one cycle of the packets that differ (ports, ICMP seq, and
+  65536 random seq/ack values) and replays their bytes. A run ends as soon as every probe is
+  answered (hping3 waits a second more), so a duplicate of the last answer (`DUP!`) may go
+  unseen; ping does the same.
 - `ping`: `-c 4` by default so that it ends, except with `-w` (the deadline ends it) and `-f`
   (floods until Ctrl-C, as ping -f). `-p` is ping's pad pattern; the `--tcp`/`--udp` port is
   `--port` (it was `-p` before issue 11; `-p` with `--tcp`/`--udp` and no payload is a usage
@@ -70,15 +81,41 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - Broadcasts: `send` may always send to a broadcast address (SO_BROADCAST set, as hping3 does),
   and so may the library's send()/sr() (as scapy's). A send the kernel still refuses with
   EACCES is named as what it is (a prohibit route or a firewall rule), never as a privilege.
-- `traceroute`: UDP by default like traceroute(8), one hop at a time (no probe goes past the
-  destination), 2 s wait. Linux rate-limits ICMP errors (6 at once, then 1/s): fast runs lose
-  hops, and a UDP scan of many closed ports reports the rest open|filtered.
-- `arping`: always broadcast requests; IPv6 addresses get a neighbour solicitation. An address
-  the route sends through the loopback (127.0.0.1, the host's own) is a usage error: it has no
-  link-layer neighbour, and arping asks on an Ethernet interface.
-- `scan`: one scan type per run (nmap runs `-sS -sU` together; here that is a usage error: run
-  each); a host with no answer at all is "down" (exit 1); a UDP probe is an empty datagram,
-  except to DNS, NTP and SNMP ports, which get a minimal request of their protocol (as nmap).
+- `traceroute`: Linux traceroute's (Dmitry Butskoy's) options, scheduling (-N 16 probes in
+  flight, past the destination too), -w 5,3,10 waits, ports and lines, but always numeric, and
+  exit 1 when the destination never answered (traceroute exits 0). -T sends traceroute's
+  60-byte SYN (options MSS, SACK, timestamps, window scale) whatever PACKETLEN says. -F longer
+  than the first link's MTU prints `!F-MTU` without traceroute's made-up times; -F ignores a
+  path MTU learned before (traceroute's IP_PMTUDISC_PROBE). traceroute's heuristic that moves a
+  late final answer ("* * !H") into an earlier hop is not done. Linux rate-limits ICMP errors
+  (6 at once, then 1/s): fast runs lose hops (a smaller -N or a -z helps); `scan` backs off to that
+  pace, as nmap does.
+- `arping`: iputils arping's requests, lines and exit codes (broadcast until answered, then
+  unicast; -D, -U, -A, -f, -q, -b; -w a deadline, with -c stopping at N replies), but `-c 4` by
+  default so that it ends (without -c, -w runs until its deadline), `-i` and `-w` take
+  fractions, and `-s` is used as given (iputils refuses an address that is not the host's).
+  IPv6 addresses get a neighbour solicitation (no -D, -U, -A, -s there). An address the route
+  sends through the loopback (127.0.0.1, the host's own) is a usage error unless -I names the
+  link: it has no link-layer neighbour, and arping asks on an Ethernet interface.
+- `scan`: nmap's options, lines and files, with these differences. Lines say "rawnet" where nmap
+  says "Nmap" (`rawnet scan report for`, `# rawnet done at`); the -oX file says
+  `scanner="nmap"` (nmap.dtd admits no other value; `args` and `version` name rawnet). Host
+  discovery is nmap's off-LAN ping everywhere (an ICMP echo, a SYN to 443, an ACK to 80; no
+  ARP or timestamp probe, so no "MAC Address" line); `-Pn` scans anyway and reports the host up
+  ("received user-set"), but the exit code is still 1 when the host answered nothing. Without
+  privilege rawnet does not fall back to `-sT` by itself: give `-sT` (its ping is then a
+  connect to 80 and 443, as nmap's unprivileged one). `-sO` runs alone (nmap allows it with a
+  port scan). Ports are probed in order, not shuffled. The default ports, `-F` and
+  `--top-ports` use nmap's ranking, read at run time from /usr/share/nmap/nmap-services when
+  nmap is installed (its data is not copied into rawnet); without it, the ports /etc/services
+  registers (IANA's), lowest first, stand in; service names come from the same table. Timing:
+  unanswered probes are resent in passes; signs of a rate limit (a resent probe answered, or
+  for UDP and -sO silence while the host sends ICMP errors) double the pause between probes
+  each pass, from 50 ms to 1 s, until a pass sent that slowly brings nothing, or
+  `--max-retries` (10); without them a silent port gets one retry. `-sT` tries a silent port
+  twice, whatever `--max-retries`. A UDP probe is an empty datagram, except to DNS, NTP and
+  SNMP ports, which get a minimal request of their protocol (as nmap). `-n` is accepted and
+  changes nothing (rawnet never resolves names).
 - `ping -I`, `traceroute -i/-s`, `scan -e/-S`: an interface binds the probes to it
   (SO_BINDTODEVICE, from its address); a source address is used as given, never checked to
   be local (rawnet may spoof: answers then go to that address).

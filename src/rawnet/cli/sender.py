@@ -22,20 +22,25 @@ from typing import Any
 import click
 
 from rawnet.cli.common import Output, PortSpec
+from rawnet.cli.payloads import Data
 from rawnet.errors import PacketTooBigError, RawnetError
-from rawnet.net.exchange import pace
 from rawnet.net.linux import IPPROTO_RAW
 from rawnet.net.routes import interface_mac, next_hop
 from rawnet.net.sendrecv import resolve_mac
 from rawnet.net.sockets import RawSocket, send_error
-from rawnet.wire import ICMP, IP, TCP, UDP, Ether, ICMPv6, ICMPv6EchoRequest, IPv6, Layer, fragment
+from rawnet.wire import ICMP, IP, TCP, UDP, Ether, ICMPv6, ICMPv6EchoRequest, IPv6, Layer, Raw, fragment
 
 #: --flood replays the packets of one cycle when what varies repeats within this many packets.
 RING = 65536
 #: Packets the flood loop sends between updates of the run's count.
 _BATCH = 4096
-#: hping3's letters for the TCP flags, in its order (FIN SYN RST PSH ACK URG ECE CWR).
+#: hping3's letters for the TCP flags, in its order (FIN SYN RST PSH ACK URG ECE CWR); hping3
+#: calls ECE and CWR X and Y (-X/-Y), and --flags takes both names.
 FLAG_LETTERS = "FSRPAUEC"
+#: hping3's -b: every checksum it computes is XORed with this (its cksum() does ``sum ^= 0x5555``).
+BAD_CHECKSUM = 0x5555
+#: Where a transport header keeps its checksum (bytes from its start).
+_CHECKSUM_AT = {6: 16, 17: 6, 1: 2, 58: 2}
 
 
 # -- the packet and how it changes -----------------------------------------------------------
@@ -53,15 +58,17 @@ class Template:
     top: Layer
     network: Layer
     #: (layer, field, value of packet ``index`` after ``replies`` replies)
-    setters: list[tuple[Layer, str, Callable[[int, int], int]]] = field(default_factory=list)
+    setters: list[tuple[Layer, str, Callable[[int, int], Any]]] = field(default_factory=list)
     #: Packets after which the values repeat (None: they never do, or they follow replies).
     period: int | None = 1
     #: Fragment each packet, carrying at most this many bytes of its IP payload per fragment.
     fragment_size: int | None = None
     #: The IPv6 Fragment header's id for packet ``index`` (with fragment_size).
     ipv6_ident: Callable[[int], int] | None = None
+    #: -b: the transport checksum (and at layer 2 the IPv4 header's) XORed with BAD_CHECKSUM.
+    bad_checksum: bool = False
 
-    def vary(self, layer: Layer, name: str, value: Callable[[int, int], int], period: int | None) -> None:
+    def vary(self, layer: Layer, name: str, value: Callable[[int, int], Any], period: int | None) -> None:
         """Set ``layer.name = value(index, replies)`` before each packet."""
         self.setters.append((layer, name, value))
         self.period = None if period is None or self.period is None else math.lcm(self.period, period)
@@ -71,9 +78,35 @@ class Template:
         for layer, name, value in self.setters:
             setattr(layer, name, value(index, replies))
         if self.fragment_size is None:
-            return [bytes(self.top)]
-        ident = self.ipv6_ident(index) if self.ipv6_ident is not None else None
-        return [bytes(piece) for piece in fragment(self.top, self.fragment_size, ident=ident)]
+            pieces = [bytes(self.top)]
+        else:
+            ident = self.ipv6_ident(index) if self.ipv6_ident is not None else None
+            pieces = [bytes(piece) for piece in fragment(self.top, self.fragment_size, ident=ident)]
+        if self.bad_checksum:
+            pieces[0] = self._spoil(pieces[0])
+        return pieces
+
+    def _spoil(self, data: bytes) -> bytes:
+        """hping3's -b on the first piece: its transport checksum XORed with 0x5555 (the kernel
+        refills an IPv4 header checksum at layer 3, so only at layer 2 is that one spoilt too)."""
+        frame = bytearray(data)
+        start = 14 if isinstance(self.top, Ether) else 0
+        if frame[start] >> 4 == 4:
+            header, proto = (frame[start] & 15) * 4, frame[start + 9]
+            first = not int.from_bytes(frame[start + 6 : start + 8], "big") & 0x1FFF
+            if start:
+                frame[start + 10] ^= 0x55
+                frame[start + 11] ^= 0x55
+        else:  # IPv6: the transport header right after the fixed one (a Fragment header: after it)
+            header, proto, first = 40, frame[start + 6], True
+            if proto == 44:
+                header, proto = 48, frame[start + 40]
+                first = not int.from_bytes(frame[start + 42 : start + 44], "big") & 0xFFF8
+        at = _CHECKSUM_AT.get(proto)
+        if first and at is not None and len(frame) >= start + header + at + 2:
+            frame[start + header + at] ^= BAD_CHECKSUM >> 8
+            frame[start + header + at + 1] ^= BAD_CHECKSUM & 0xFF
+        return bytes(frame)
 
     def whole(self, pieces: list[bytes]) -> bytes:
         """The network packet of ``pieces`` (what wire() gave) before fragmenting: what replies answer."""
@@ -89,7 +122,7 @@ def _port_values(spec: PortSpec, listening: bool) -> tuple[Callable[[int, int], 
         return (lambda index, replies: (first + index) % 65536), 65536
     if spec.step == "+":
         if not listening:
-            return None  # one more per reply: without --listen, none are counted
+            return None  # one more per reply: a flood counts none
         return (lambda index, replies: (first + replies) % 65536), None
     if len(spec.ports) == 1:
         return None
@@ -109,26 +142,68 @@ class Options:
     sport: PortSpec
     dport: PortSpec
     flags: int
-    seq: int
+    seq: int | None  # None: a new random one per packet (hping3)
     seq_increment: bool
-    ack: int
+    ack: int | None  # None: a new random one per packet (hping3)
     window: int
     ttl: int
     ident: int | None
     df: bool
     fragment_size: int | None
-    payload: bytes
+    data: Data
     icmp_type: int
     icmp_code: int
     count: int
     interval: float
     flood: bool
-    listen: bool
     timeout: float
     interface: str | None
     verbose: bool
     quiet: bool
     json: bool
+    tos: int = 0
+    more_fragments: bool = False
+    fragment_offset: int = 0  # in bytes, a multiple of 8
+    bad_checksum: bool = False
+    tcp_mss: int | None = None
+    tcp_timestamp: bool = False
+    #: --rand-source / --rand-dest: the address with each "x" a random 0..255 per packet.
+    src_pattern: str | None = None
+    dst_pattern: str | None = None
+    #: -T: TTL 1 (or -t) rising by one with each "time exceeded" of the current TTL.
+    traceroute: bool = False
+    tr_stop: bool = False
+    tr_keep_ttl: bool = False
+    #: -8: the ports of hping3's scan mode.
+    scan: tuple[int, ...] = ()
+
+    @property
+    def listening(self) -> bool:
+        """Whether the run shows (or counts) replies: always, but in flood mode (hping3)."""
+        return not self.flood
+
+    @property
+    def payload(self) -> bytes:
+        """The first packet's data."""
+        return self.data.chunk(0)
+
+
+def random_address(pattern: str) -> Callable[[], str]:
+    """hping3's --rand-dest/--rand-source rule: each "x" of ``pattern`` (an IPv4 address, as
+    198.18.1.x) a random 0..255 per call; "x.x.x.x" is any IPv4 address."""
+    parts = pattern.split(".")
+
+    def draw() -> str:
+        return ".".join(str(random.randrange(256)) if part == "x" else part for part in parts)
+
+    return draw
+
+
+def _random_table(draw: Callable[[], Any]) -> tuple[Callable[[int, int], Any], int]:
+    """A value drawn anew for each packet: RING draws made once, packet i takes the i-th (so a
+    flood replays them)."""
+    table = [draw() for _ in range(RING)]
+    return (lambda index, replies: table[index % RING]), RING
 
 
 def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Template:
@@ -136,22 +211,33 @@ def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Tem
     ipv6 = options.family == socket.AF_INET6
     network: Layer
     if ipv6:
-        network = IPv6(src=src, dst=options.dst, hlim=options.ttl)
+        network = IPv6(src=src, dst=options.dst, hlim=options.ttl, tc=options.tos)
     else:
         # id 0 at layer 3: the kernel picks one per packet (raw(7)); fragments need their own
         ident = options.ident
         if ident is None:
-            ident = random.randrange(1, 65536) if link is not None or options.fragment_size else 0
-        network = IP(src=src, dst=options.dst, ttl=options.ttl, id=ident, flags="DF" if options.df else 0)
+            fragments = options.fragment_size or options.more_fragments or options.fragment_offset
+            ident = random.randrange(1, 65536) if link is not None or fragments else 0
+        flags = (2 if options.df else 0) | (1 if options.more_fragments else 0)
+        network = IP(
+            src=src, dst=options.dst, ttl=options.ttl, id=ident, flags=flags, tos=options.tos,
+            frag=options.fragment_offset // 8,
+        )  # fmt: skip
     transport: Layer | None = None
     if options.protocol == "tcp":
+        tcp_options: list[tuple[str, Any]] = []
+        if options.tcp_mss is not None:
+            tcp_options.append(("MSS", options.tcp_mss))
+        if options.tcp_timestamp:  # hping3's layout: NOP NOP Timestamp
+            tcp_options += [("NOP", None), ("NOP", None), ("Timestamp", (random.getrandbits(32), 0))]
         transport = TCP(
             sport=options.sport.ports[0],
             dport=options.dport.ports[0],
             flags=options.flags,
-            seq=options.seq,
-            ack=options.ack,
+            seq=options.seq if options.seq is not None else random.getrandbits(32),
+            ack=options.ack if options.ack is not None else random.getrandbits(32),
             window=options.window,
+            options=tcp_options,
         )
     elif options.protocol == "udp":
         transport = UDP(sport=options.sport.ports[0], dport=options.dport.ports[0])
@@ -170,14 +256,15 @@ def build_probe(options: Options, src: str, link: tuple[str, str] | None) -> Tem
         else:
             header.proto = options.raw_proto
     packet = network / transport if transport is not None else network
-    if options.payload:
-        packet = packet / options.payload
+    if options.data.size:
+        packet = packet / options.data.chunk(0)
     if link is not None:
         top = Ether(src=link[0], dst=link[1]) / packet
         probe = Template(top, top.payload)  # type: ignore[arg-type]
     else:
         probe = Template(packet, packet)
     probe.fragment_size = options.fragment_size
+    probe.bad_checksum = options.bad_checksum
     _vary(probe, options)
     return probe
 
@@ -188,16 +275,26 @@ def _vary(probe: Template, options: Options) -> None:
     if options.protocol in ("tcp", "udp"):
         layer = top[TCP] if options.protocol == "tcp" else top[UDP]
         for name, spec in (("sport", options.sport), ("dport", options.dport)):
-            varying = _port_values(spec, options.listen)
+            varying = _port_values(spec, options.listening)
             if varying is not None:
                 probe.vary(layer, name, *varying)
-        if options.seq_increment:
-            base = options.seq
+        if options.protocol == "tcp" and options.seq_increment:
+            base = options.seq if options.seq is not None else random.getrandbits(32)
             probe.vary(layer, "seq", lambda index, replies: (base + index) % 2**32, None)
+        elif options.protocol == "tcp" and options.seq is None:  # hping3: a new random seq each packet
+            probe.vary(layer, "seq", *_random_table(lambda: random.getrandbits(32)))
+        if options.protocol == "tcp" and options.ack is None:  # and a random ack (sent without -A too)
+            probe.vary(layer, "ack", *_random_table(lambda: random.getrandbits(32)))
     elif options.protocol == "icmp":
         icmp = top[ICMP] if options.family == socket.AF_INET else top[ICMPv6]
         if isinstance(icmp, ICMP | ICMPv6EchoRequest):
             probe.vary(icmp, "seq", lambda index, replies: index % 65536, 65536)
+    if options.data.period > 1:
+        data, raw = options.data, top[Raw]
+        probe.vary(raw, "load", lambda index, replies: data.chunk(index), data.period)
+    for name, pattern in (("src", options.src_pattern), ("dst", options.dst_pattern)):
+        if pattern is not None:
+            probe.vary(probe.network, name, *_random_table(random_address(pattern)))
     if options.fragment_size is not None:
         if options.family == socket.AF_INET:
             base_id = int(probe.network.id)  # type: ignore[attr-defined]
@@ -224,6 +321,13 @@ def open_sender(options: Options) -> tuple[RawSocket, Callable[[bytes], int]]:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     else:
         sock = RawSocket.l3(IPPROTO_RAW, family=socket.AF_INET6)  # the IPv6 header is ours
+    if options.dst_pattern is not None:  # a new destination each packet: sendto, not connect
+        raw = sock.socket
+
+        def send_to(data: bytes) -> int:
+            return raw.sendto(data, (socket.inet_ntoa(data[16:20]), 0))
+
+        return sock, send_to
     try:
         sock.socket.connect((options.dst, 0))  # (the route is chosen here: refusals come now)
     except OSError as error:
@@ -251,8 +355,8 @@ def link_addresses(options: Options) -> tuple[str, str]:
 
 
 def tcp_flags(value: int) -> str:
-    """hping3's letters for the TCP flags set in ``value`` (SA, PA)."""
-    return "".join(letter for bit, letter in enumerate(FLAG_LETTERS) if value >> bit & 1)
+    """hping3's letters for the TCP flags set in ``value`` (SA, PA; X and Y for ECE and CWR)."""
+    return "".join(letter for bit, letter in enumerate("FSRPAUXY") if value >> bit & 1)
 
 
 # -- the runs ----------------------------------------------------------------------------------
@@ -293,13 +397,15 @@ def _transmit(send: Callable[[bytes], int], pieces: list[bytes]) -> None:
 
 def _refused(error: OSError, size: int) -> None:
     """rawnet's one policy for a failed send (sockets.send_error): a full queue drops the packet,
-    as a wire would; too long for the MTU is a usage error naming -f; the rest a SendError."""
+    as a wire would; too long for the MTU (only -y's packets are, the rest go as fragments) is a
+    usage error naming -y and -f; the rest a SendError."""
     failure = send_error(error, size)
     if failure is None:
         return
     if isinstance(failure, PacketTooBigError):  # the options made it too long
         raise click.UsageError(
-            f"a packet of {size} bytes is longer than the MTU: cut it with -f/--frag-size"
+            f"a packet of {size} bytes is longer than the MTU: leave out -y/--dontfrag, or cut it "
+            "with -f (16-byte fragments) or -m N"
         ) from None
     raise failure from None
 
@@ -360,20 +466,6 @@ def _replay_fragments(send: Callable[[bytes], int], ring: list[list[bytes]], cou
     for pieces in packets:
         _transmit(send, pieces)
         run.sent += 1
-
-
-def paced_run(
-    send: Callable[[bytes], int], probe: Template, options: Options, output: Output, run: Run
-) -> None:
-    """One packet each interval (by deadline), without listening."""
-    try:
-        for index in pace(options.count, options.interval):
-            pieces = probe.wire(index)
-            run.transmit(send, pieces)
-            if options.verbose or options.json:
-                show_sent(output, index, pieces, probe)
-    except KeyboardInterrupt:
-        pass
 
 
 def show_sent(output: Output, index: int, pieces: list[bytes], probe: Template) -> None:
