@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import assert_one_line_error, json_lines, lines_of, rawnet
+from tests.cli.conftest import RAWNET, assert_one_line_error, json_lines, lines_of, rawnet
 from tests.privilege import without
 
 #: A stdlib-only ICMP echo (a raw socket): exit 0 when ADDRESS answers; prints the reply's TTL.
@@ -124,11 +125,26 @@ def test_up_with_routers_in_json_matches_the_kernel(name: str) -> None:
     ping = rawnet(None, "", "lab", "exec", name, "a", sys.executable, "-c", PING, "198.18.3.2")
     assert ping.returncode == 0 and ping.stdout.strip() == "62", ping.stderr  # two routers on the way
 
-    down = rawnet(None, "", "lab", "down", "--all", "--json")
+    down = rawnet(None, "", "lab", "down", name, "--json")
     assert down.returncode == 0, down.stderr
-    removed = [record for record in json_lines(down.stdout) if record["lab"] == name]
+    removed = json_lines(down.stdout)
     assert len(removed) == 1 and set(removed[0]["netns"]) == {host["netns"] for host in hosts}
     assert not {host["netns"] for host in hosts} & namespaces()
+
+
+def test_down_all_removes_every_named_lab() -> None:
+    # In a mount namespace of its own, with an empty /run/netns: `lab down --all` there sees only
+    # the two labs made there, never the labs of whoever runs the tests (nor another run's).
+    command = shlex.join(RAWNET)
+    script = (
+        "mount --make-rprivate / && mount -t tmpfs rawnet-test /run/netns"
+        f" && {command} lab up --name one >/dev/null && {command} lab up --name two --routers 1 >/dev/null"
+        f" && {command} lab down --all --json && ip netns list"
+    )
+    result = subprocess.run(["unshare", "--mount", "sh", "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]  # (`ip netns list`: nothing)
+    assert sorted((record["lab"], len(record["netns"])) for record in records) == [("one", 2), ("two", 3)]
 
 
 def test_a_name_in_use_and_unknown_names_are_usage_errors(name: str) -> None:
