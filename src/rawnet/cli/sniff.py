@@ -627,9 +627,8 @@ def _capture(
         if isinstance(printer.failure, BrokenPipeError):  # `rawnet sniff | head`: the reader left
             return reader_left()
         raise printer.failure
-    if limit is not None:  # (tcpdump stops there, without the counts)
+    if limit is not None:  # (tcpdump stops there, then prints the counts)
         click.echo(str(limit), err=True)
-        return OK
     received, dropped = sniffer.seen + sniffer.drops, sniffer.drops
     if printer.out.json:
         statistics = {
@@ -689,6 +688,8 @@ def _read(
         f"reading from file {path}, link-type {linktype_name(linktype)}, snapshot length {reader.snaplen}",
         err=True,
     )
+    if linktype == LINKTYPE_LINUX_SLL2:  # (its interface indexes are named as here: tcpdump's words)
+        click.echo("Warning: interface names might be incorrect", err=True)
     if write_path is not None:
         fmt = "pcapng" if reader.pcapng else "pcap"
         printer.sink = _files(files, write_path, linktype, fmt, reader.nanoseconds, reader.snaplen)
@@ -723,8 +724,8 @@ def _read(
 def _cooked_origin(record: Record) -> tuple[str | None, str | None]:
     """The interface and direction a Linux cooked v2 header records (as tcpdump -r prints them).
 
-    The interface index is named as in this network namespace (tcpdump does the same), or
-    printed as a number when nothing here has it.
+    The interface index is named as in this network namespace (tcpdump does the same, and
+    warns that the names might be incorrect), "?" when nothing here has it (as tcpdump).
     """
     if record.linktype != LINKTYPE_LINUX_SLL2:
         return None, None
@@ -734,5 +735,5 @@ def _cooked_origin(record: Record) -> tuple[str | None, str | None]:
     try:
         name = socket.if_indextoname(packet.ifindex)
     except OSError:
-        name = str(packet.ifindex)
+        name = "?"
     return name, COOKED_PACKET_TYPES.get(packet.pkttype, str(packet.pkttype))
