@@ -246,18 +246,9 @@ class CaptureFiles:
 
 
 # -- rawnet sniff -------------------------------------------------------------------------------
-_EPILOG = """\b
-rawnet sniff -D                              # the interfaces, numbered for -i
-rawnet sniff -i eth0 tcp port 80
-rawnet sniff -i veth0 -c 5 -X udp port 53    # hex and ASCII of each packet
-rawnet sniff -i veth0 -e vlan                # MACs, EtherType and 802.1Q tags
-rawnet sniff -i any -w trace.pcapng icmp or icmp6
-rawnet sniff -i eth0 -w ring.pcap -C 100 -W 5     # 5 files of 100 MB, the oldest overwritten
-rawnet sniff -r trace.pcap -tttt -c 10 'tcp[tcpflags] & tcp-syn != 0'
-rawnet sniff -i eth0 --json --timeout 10 | jq .summary"""
 
 
-@click.command(epilog=_EPILOG)
+@click.command()
 @click.option(
     "-i",
     "--interface",
@@ -454,6 +445,16 @@ def sniff(
     interpreter, compiled for the file's link type) and the same output (-w copies them to
     another file), and -c counts them. --json objects hold time, interface, direction, length,
     summary and layers: [{"layer": name, "fields": {...}}] (hex with -x, -X or -A).
+
+    \b
+    rawnet sniff -D                              # the interfaces, numbered for -i
+    rawnet sniff -i eth0 tcp port 80
+    rawnet sniff -i veth0 -c 5 -X udp port 53    # hex and ASCII of each packet
+    rawnet sniff -i veth0 -e vlan                # MACs, EtherType and 802.1Q tags
+    rawnet sniff -i any -w trace.pcapng icmp or icmp6
+    rawnet sniff -i eth0 -w ring.pcap -C 100 -W 5     # 5 files of 100 MB, the oldest overwritten
+    rawnet sniff -r trace.pcap -tttt -c 10 'tcp[tcpflags] & tcp-syn != 0'
+    rawnet sniff -i eth0 --json --timeout 10 | jq .summary
     """
     dumps = Dumps(hex_level, both_level, ascii_level)
     if list_interfaces:
