@@ -112,10 +112,10 @@ def test_decode_takes_hex_in_every_usual_form() -> None:
 def test_decode_takes_hexdumps_with_offsets(frames_file: Path, tmp_path: Path) -> None:
     frame = bytes(FRAMES["udp bad"])
     single = json_lines(rawnet(None, "", "decode", frame.hex(), "--json").stdout)
-    # several packets: tcpdump -xx (from Ethernet) and rawnet sniff -x
+    # several packets: tcpdump -xx and rawnet sniff -xx (from Ethernet)
     for argv in (
         ["tcpdump", "-xx", "-nn", "-r", str(frames_file)],
-        [*RAWNET, "sniff", "-x", "-r", str(frames_file)],
+        [*RAWNET, "sniff", "-xx", "-r", str(frames_file)],
     ):
         dump = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
         decoded = json_lines(rawnet(None, "", "decode", "--json", input=dump).stdout)

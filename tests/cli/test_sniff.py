@@ -84,7 +84,7 @@ def udp_from_a(lab: Lab) -> socket.socket:
 
 # -- sniff: live ---------------------------------------------------------------------------------
 def test_sniff_prints_a_tcpdump_line_for_each_matching_datagram_only(lab: Lab) -> None:
-    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "3", "udp", "port", "9")
+    sniffer = Sniffer(lab, "-tt", "-i", interface_of_b(lab), "-c", "3", "udp", "port", "9")
     with udp_from_a(lab) as sock:
         port = sock.getsockname()[1]
         for payload, dport in ((b"a", 10), (b"bb", 9), (b"ccc", 10), (b"dddd", 9), (b"eeeee", 9)):
@@ -165,7 +165,8 @@ def test_sniff_on_a_link_without_ethernet_header_matches_tcpdump(
     expression = "udp dst port 9"
     with tun(lab, "b", "tun0", "198.18.200.1") as peer:  # (it outlives the capture: -r names it)
         with tcpdump(lab, "b", interface, expression, tmp_path / "tcpdump.pcap") as reference:
-            sniffer = Sniffer(lab, "-i", interface, "-c", "2", "-w", str(written), "--print", expression)
+            argv = ["-tt", "-i", interface, "-c", "2", "-w", str(written), "--print", expression]
+            sniffer = Sniffer(lab, *argv)
             assert f"link-type {linktype}" in sniffer.listening
             for packet in packets:
                 peer.inject(packet)
@@ -181,7 +182,7 @@ def test_sniff_on_a_link_without_ethernet_header_matches_tcpdump(
 def test_live_dash_e_lines_are_tcpdumps(lab: Lab, tmp_path: Path, every: bool) -> None:
     interface = "any" if every else interface_of_b(lab)
     with tcpdump(lab, "b", interface, "udp port 9", tmp_path / "reference.pcap") as reference:
-        sniffer = Sniffer(lab, "-i", interface, "-e", "-c", "2", "udp", "port", "9")
+        sniffer = Sniffer(lab, "-tt", "-i", interface, "-e", "-c", "2", "udp", "port", "9")
         with udp_from_a(lab) as sock:
             for payload in (b"one", b"two!"):
                 sock.sendto(payload, (lab["b"].ipv4, 9))
@@ -193,7 +194,7 @@ def test_live_dash_e_lines_are_tcpdumps(lab: Lab, tmp_path: Path, every: bool) -
 
 def test_sniff_on_every_interface_tags_lines_and_gives_json(lab: Lab) -> None:
     interface = interface_of_b(lab)
-    sniffer = Sniffer(lab, "-c", "1", "udp", "port", "9")
+    sniffer = Sniffer(lab, "-tt", "-c", "1", "udp", "port", "9")
     with udp_from_a(lab) as sock:
         sock.sendto(b"hello", (lab["b"].ipv4, 9))
     code, lines, errors = sniffer.finish()
@@ -305,7 +306,7 @@ def test_a_killed_capture_keeps_what_it_wrote(lab: Lab, tmp_path: Path) -> None:
 
 
 def test_verbose_and_hex_add_the_tree_and_the_bytes(lab: Lab) -> None:
-    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "1", "-v", "-x", "udp", "port", "9")
+    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "1", "-v", "-X", "udp", "port", "9")
     with udp_from_a(lab) as sock:
         sock.sendto(b"hello", (lab["b"].ipv4, 9))
     code, lines, errors = sniffer.finish()
@@ -313,8 +314,8 @@ def test_verbose_and_hex_add_the_tree_and_the_bytes(lab: Lab) -> None:
     assert "    ###[ UDP ]###" in lines and any(
         re.fullmatch(r"    +chksum += 0x[0-9a-f]{4} \(good\)", x) for x in lines
     )
-    dump = [line for line in lines if re.match(r"    [0-9a-f]{4}  ", line)]
-    assert len(dump) == 3 and dump[-1].endswith("hello")
+    dump = [line for line in lines if re.match(r"\t0x[0-9a-f]{4}:  ", line)]  # tcpdump -X's, from IP
+    assert len(dump) == 3 and dump[0].startswith("\t0x0000:  4500 0021 ") and dump[-1].endswith(" o")
 
 
 # -- sniff -r: files written by tcpdump ----------------------------------------------------------
@@ -355,7 +356,7 @@ def tcpdump_lines(path: Path, expression: str = "") -> list[str]:
 @pytest.mark.parametrize("expression", ["", "udp", "icmp or icmp6", "tcp[tcpflags] & tcp-rst != 0", "arp"])
 def test_reading_a_tcpdump_file_gives_tcpdumps_lines(tcpdump_file: Path, expression: str) -> None:
     expected = tcpdump_lines(tcpdump_file, expression)
-    result = rawnet(None, "", "sniff", "-r", str(tcpdump_file), *expression.split())
+    result = rawnet(None, "", "sniff", "-tt", "-r", str(tcpdump_file), *expression.split())
     assert result.returncode == 0, result.stderr
     assert lines_of(result) == expected
     if not expression:
@@ -372,14 +373,14 @@ def test_reading_a_tcpdump_any_file_names_interfaces_and_directions(lab: Lab, tm
             time.sleep(0.02)
     # both read in "b", where the interface indexes name b's interfaces
     expected = lab.run("b", ["tcpdump", "-nn", "-tt", "-r", str(path)]).stdout.splitlines()
-    result = rawnet(lab, "b", "sniff", "-r", str(path))
+    result = rawnet(lab, "b", "sniff", "-tt", "-r", str(path))
     assert result.returncode == 0, result.stderr
     assert lines_of(result) == expected and len(expected) == 2
     interface = interface_of_b(lab)
     assert expected[0].split()[1:3] == [interface, "In"] and expected[1].split()[1:3] == [interface, "Out"]
     linked = lab.run("b", ["tcpdump", "-e", "-nn", "-tt", "-r", str(path)]).stdout.splitlines()
     assert " ifindex " in linked[0] and " ethertype IPv4 (0x0800), length " in linked[0]
-    assert lines_of(rawnet(lab, "b", "sniff", "-e", "-r", str(path))) == linked
+    assert lines_of(rawnet(lab, "b", "sniff", "-tt", "-e", "-r", str(path))) == linked
 
 
 @pytest.fixture(scope="module")
@@ -413,7 +414,7 @@ def test_tcp_numbers_are_relative_as_tcpdumps_unless_dash_s(conversation_file: P
     option = ["-S"] if absolute else []
     expected = tcpdump_lines(conversation_file, " ".join(option))
     assert len(expected) >= 14
-    result = rawnet(None, "", "sniff", *option, "-r", str(conversation_file))
+    result = rawnet(None, "", "sniff", "-tt", *option, "-r", str(conversation_file))
     assert result.returncode == 0, result.stderr
     assert lines_of(result) == expected
     acks = [line for line in expected if ", ack " in line]
@@ -425,7 +426,7 @@ def test_tcp_numbers_are_relative_as_tcpdumps_unless_dash_s(conversation_file: P
 def test_dash_e_lines_are_tcpdumps(tcpdump_file: Path, expression: str) -> None:
     expected = tcpdump_lines(tcpdump_file, f"-e {expression}")
     assert expected and all(" > " in line and ", ethertype " in line for line in expected)
-    result = rawnet(None, "", "sniff", "-e", "-r", str(tcpdump_file), *expression.split())
+    result = rawnet(None, "", "sniff", "-tt", "-e", "-r", str(tcpdump_file), *expression.split())
     assert result.returncode == 0, result.stderr
     assert lines_of(result) == expected
 
@@ -447,12 +448,14 @@ def test_dash_e_shows_vlan_tags_and_raw_ip_as_tcpdump(tmp_path: Path) -> None:
     for path in (tagged, raw):
         expected = tcpdump_lines(path, "-e")
         assert len(expected) in (2, 5)
-        assert lines_of(rawnet(None, "", "sniff", "-e", "-r", str(path))) == expected
+        assert lines_of(rawnet(None, "", "sniff", "-tt", "-e", "-r", str(path))) == expected
 
 
 def test_reading_with_count_and_writing_a_copy(tcpdump_file: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.pcapng"
-    result = rawnet(None, "", "sniff", "-r", str(tcpdump_file), "-c", "2", "-w", str(copy), "--print", "udp")
+    result = rawnet(
+        None, "", "sniff", "-tt", "-r", str(tcpdump_file), "-c", "2", "-w", str(copy), "--print", "udp"
+    )
     assert result.returncode == 0, result.stderr
     assert lines_of(result) == tcpdump_lines(tcpdump_file, "udp")[:2]
     assert tshark_fields(copy, "frame.time_epoch", "frame.len") == tshark_fields(
@@ -479,4 +482,9 @@ def test_bad_files_are_one_line_and_exit_2(tmp_path: Path, tcpdump_file: Path) -
     assert_one_line_error(rawnet(None, "", "decode", "-r", missing), 2, missing)
     truncated = tmp_path / "cut.pcap"
     truncated.write_bytes(tcpdump_file.read_bytes()[:-7])
-    assert_one_line_error(rawnet(None, "", "sniff", "-r", str(truncated)), 2, str(truncated), "cut short")
+    result = rawnet(None, "", "sniff", "-r", str(truncated))
+    # tcpdump's "reading from file ..." came first, when the header was read: then one error line
+    reading, _, rest = result.stderr.partition("\n")
+    assert reading.startswith(f"reading from file {truncated}, link-type EN10MB (Ethernet), ")
+    result.stderr = rest
+    assert_one_line_error(result, 2, str(truncated), "cut short")

@@ -19,7 +19,7 @@ import pytest
 from rawnet import IP, TCP, UDP, CookedLinux2, Dot1Q, Ether, Layer, PacketList
 from rawnet.errors import InputError, InterfaceError
 from rawnet.net.bpf import FilterError, compile_filter
-from rawnet.net.capture import AsyncSniffer, ReceivedSniffer, sniff
+from rawnet.net.capture import AsyncSniffer, ReceivedSniffer, set_receive_buffer, sniff
 from rawnet.net.lab import Lab
 from rawnet.net.pcap import LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, PcapReader, rdpcap, wrpcap
 from rawnet.net.sockets import RawSocket
@@ -460,3 +460,10 @@ def test_a_type_checker_sees_the_arguments_of_sniff_and_the_file_functions(tmp_p
     )
     found = re.findall(r'Unexpected keyword argument "(\w+)" for "(\w+)"', done.stdout)
     assert found == [("ifcae", "sniff"), ("linktyp", "wrpcap"), ("apend", "PcapWriter")], done.stdout
+
+
+def test_a_receive_buffer_is_the_size_asked() -> None:
+    # rawnet sniff -B: past net.core.rmem_max as root; the kernel books twice the size (socket(7))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        set_receive_buffer(sock, 3 << 20)
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 6 << 20

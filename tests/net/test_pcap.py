@@ -31,6 +31,7 @@ from rawnet.net.pcap import (
     direction_of,
     flags_of,
     rdpcap,
+    rotated_name,
     stamped,
     wrpcap,
 )
@@ -473,3 +474,12 @@ def test_the_header_says_scapys_snaplen_until_a_longer_packet_raises_it(tmp_path
     assert [len(packet) for packet in rdpcap(big)] == [43, 70014]
     shown = subprocess.run(["tcpdump", "-r", str(big), "-n"], capture_output=True, text=True, check=True)
     assert "snapshot length 262144" in shown.stderr and len(shown.stdout.splitlines()) == 2
+
+
+def test_rotated_names_are_tcpdumps() -> None:
+    # tcpdump.c's MakeFilename: no number on the first file unless -W asks for digits; -G: strftime
+    assert [rotated_name("trace", number, 0) for number in range(3)] == ["trace", "trace1", "trace2"]
+    assert [rotated_name("trace", number, 2) for number in (0, 7, 11)] == ["trace00", "trace07", "trace11"]
+    when = time.mktime((2024, 2, 3, 4, 5, 6, 0, 0, -1))
+    assert rotated_name("t-%Y%m%d-%H%M%S.pcap", 0, 0, when) == "t-20240203-040506.pcap"
+    assert rotated_name("t-%H", 3, 1, when) == "t-043"

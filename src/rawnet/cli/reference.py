@@ -125,7 +125,16 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   (SLL2), as tcpdump does; on a tun or wireguard interface (no link header) it writes raw IP.
   Timestamps are the kernel's, cut to microseconds as libpcap cuts them. VLAN tags the kernel
   takes out of received frames are put back (as libpcap does); a filter naming `vlan` runs in
-  rawnet on the restored frame, since the kernel's filter sees it untagged.
+  rawnet on the restored frame, since the kernel's filter sees it untagged. As tcpdump: the
+  time is the local time of day (TZ) unless `-t`...`-ttttt`; `-x`/`-X`/`-A` dump from the
+  network header (doubled: from the link header); an interface is captured in promiscuous mode
+  unless `-p` (`any` never is); `-s`, `-p`, `-Q` and `-B` act on live captures only (with `-r`
+  they change nothing); `-C` counts millions of bytes; `-F` ignores an expression given too.
+  Where tcpdump silently ignores them, `-C`/`-G`/`-W` without `-w`, and `-W` without `-C` or
+  `-G`, are usage errors. Packet lines are always flushed one by one (`-l` is accepted). `-D`
+  lists interfaces in libpcap's order but leaves out libpcap's other capture sources
+  (bluetooth, nflog, nfqueue, dbus): interfaces that are down, which tcpdump lists after
+  those, get smaller numbers here. `-v` is rawnet's field tree, not tcpdump's `-v` lines.
 - `decode`: `--link auto` starts at IPv4 or IPv6 when the bytes' version and length fit, else at
   Ethernet; checksums inside an ICMP error's quote or a fragment are "not checked".
 - `echo`: host 127.0.0.1 and port 31500 by default, as in the post; the TCP server serves

@@ -13,7 +13,9 @@ the caller. ReceivedSniffer is the same loop giving the socket's Received record
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import os
 import re
 import select
@@ -48,6 +50,14 @@ from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time, vlan
 from rawnet.wire import Ether, Layer, PacketList
 
 _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
+PACKET_ADD_MEMBERSHIP = 1  # (linux/if_packet.h)
+PACKET_MR_PROMISC = 1
+SO_RCVBUFFORCE = 33  # (asm-generic/socket.h: as root, past net.core.rmem_max)
+SIOCGIFFLAGS = 0x8913
+SIOCETHTOOL = 0x8946
+SIOCGIWNAME = 0x8B01  # (answered by wireless interfaces only)
+ETHTOOL_GLINK = 0x0000000A
+IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x1, 0x8, 0x40
 _NAMES_VLAN = re.compile(r"\bvlan\b")
 _DRAIN = 0.5  # seconds stop() may spend on packets queued before it (a flood never drains)
 _WAKE = 0.05  # seconds a reader waits before it looks at stop() and the deadline again
@@ -68,7 +78,12 @@ class Capture(NamedTuple):
 
 
 def open_capture(
-    interface: str | None = None, expression: str | None = None, *, netns: str | None = None
+    interface: str | None = None,
+    expression: str | None = None,
+    *,
+    netns: str | None = None,
+    promiscuous: bool = False,
+    buffer_size: int | None = None,
 ) -> Capture:
     """A packet socket capturing on ``interface`` (every one when None or "any"), filtered in the kernel.
 
@@ -76,7 +91,9 @@ def open_capture(
     without a link header (tun, wireguard, IP tunnels) from the IP header, as raw IP; every
     interface, and links of other kinds, through a cooked socket, recorded as Linux cooked v2.
     An expression naming ``vlan`` on Ethernet runs here, on frames with their tag put back: the
-    kernel's filter would see them without it.
+    kernel's filter would see them without it. ``promiscuous``: the interface also takes frames
+    for other hosts while the socket is open (PACKET_MR_PROMISC; not on every interface at once,
+    as libpcap's "any"). ``buffer_size``: the socket's receive buffer in bytes (SO_RCVBUFFORCE).
     """
     every = interface in (None, "", "any")
     name = "" if every else str(interface)  # "": unbound, every interface
@@ -93,6 +110,11 @@ def open_capture(
         linktype = LINKTYPE_LINUX_SLL2
     keep = None
     try:
+        if promiscuous and not every:
+            membership = struct.pack("iHH8s", raw.index_of(name), PACKET_MR_PROMISC, 0, b"")
+            raw.socket.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP, membership)
+        if buffer_size is not None:
+            set_receive_buffer(raw.socket, buffer_size)
         if expression:
             compiled = compile_program(expression, linktype)  # (the link type says how to compile)
             program = compiled.get_bpf()
@@ -108,6 +130,105 @@ def open_capture(
         raw.close()
         raise
     return Capture(raw, linktype, keep)
+
+
+def set_receive_buffer(sock: socket.socket, size: int) -> None:
+    """Make ``sock``'s receive buffer ``size`` bytes (the kernel books twice that, see socket(7)):
+    past net.core.rmem_max as root (SO_RCVBUFFORCE), else up to it (SO_RCVBUF)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
+    except PermissionError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
+class CaptureInterface(NamedTuple):
+    """An interface a capture can name, with what tcpdump -D says of it."""
+
+    name: str
+    description: str | None
+    up: bool
+    running: bool
+    loopback: bool
+    wireless: bool
+    #: The link's carrier (ETHTOOL_GLINK); None where it does not apply or the driver cannot tell.
+    connected: bool | None
+
+    def tcpdump_text(self) -> str:
+        """tcpdump -D's words after the number: ``eth0 [Up, Running, Connected]``."""
+        words = [
+            word
+            for word, on in zip(
+                _FLAG_WORDS, (self.up, self.running, self.loopback, self.wireless), strict=True
+            )
+            if on
+        ]
+        status = "" if self.connected is None else (", Connected" if self.connected else ", Disconnected")
+        described = f" ({self.description})" if self.description else ""
+        return f"{self.name}{described} [{', '.join(words) or 'none'}{status}]"
+
+    def merit(self) -> int:
+        """libpcap's figure of merit (pcap.c): lower comes first in its list."""
+        digits = re.search(r"[0-9]+$", self.name)
+        merit = int(digits.group()) + 1 if digits else 0  # an instance number
+        if not self.running:
+            merit |= 0x80000000
+        if not self.up:
+            merit |= 0x40000000
+        if not self.wireless and self.connected is False:
+            merit |= 0x20000000
+        if self.loopback:
+            merit |= 0x10000000
+        if self.name == "any":  # before loopback and disconnected interfaces, after the rest
+            merit |= 0x08000000
+        return merit
+
+
+_FLAG_WORDS = ("Up", "Running", "Loopback", "Wireless")
+_ANY = CaptureInterface(
+    "any", "Pseudo-device that captures on all interfaces", True, True, False, False, None
+)
+
+
+def capture_interfaces() -> list[CaptureInterface]:
+    """The interfaces of this network namespace and "any", in libpcap's order (tcpdump -D's).
+
+    libpcap sorts by its figure of merit (up and running first, then by the number the name
+    ends in, "any" after them, loopback after that, those down last), keeping the kernel's
+    order between equals. libpcap's capture sources that are not interfaces (bluetooth,
+    nflog, nfqueue, dbus) are not listed: rawnet does not capture on them.
+    """
+    found = [_ANY]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for _, name in socket.if_nameindex():
+            found.append(_interface_state(sock, name))
+    return sorted(found[1:] + found[:1], key=CaptureInterface.merit)
+
+
+def _interface_state(sock: socket.socket, name: str) -> CaptureInterface:
+    encoded = name.encode()[:15]
+    try:
+        reply = fcntl.ioctl(sock, SIOCGIFFLAGS, struct.pack("16sH14x", encoded, 0))
+        flags = struct.unpack_from("16sH", reply)[1]
+    except OSError:
+        flags = 0
+    try:
+        fcntl.ioctl(sock, SIOCGIWNAME, struct.pack("16s16x", encoded))
+        wireless = True
+    except OSError:
+        wireless = False
+    loopback = bool(flags & IFF_LOOPBACK)
+    connected: bool | None = None
+    if not loopback:
+        value = array.array("I", [ETHTOOL_GLINK, 0])  # struct ethtool_value
+        request = struct.pack("16sP", encoded, value.buffer_info()[0]).ljust(40, b"\0")
+        try:
+            fcntl.ioctl(sock, SIOCETHTOOL, request)
+            connected = bool(value[1])
+        except OSError:  # (the driver cannot tell: libpcap says nothing either)
+            connected = None
+    return CaptureInterface(
+        name, None, bool(flags & IFF_UP), bool(flags & IFF_RUNNING), loopback, wireless, connected
+    )
 
 
 def _drain_then_attach(sock: socket.socket, program: Instructions) -> None:
@@ -197,8 +318,11 @@ class _Sniffer(Generic[T]):
         started_callback: Callable[[], Any] | None,
         opened_socket: RawSocket | Sequence[RawSocket] | None,
         netns: str | None,
+        promiscuous: bool = False,
+        buffer_size: int | None = None,
     ) -> None:
         self.iface, self.filter, self.count, self.timeout = iface, filter, count, timeout
+        self.promiscuous, self.buffer_size = promiscuous, buffer_size
         self.stop_filter, self.prn, self.lfilter, self.store = stop_filter, prn, lfilter, store
         self.started_callback, self.opened_socket, self.netns = started_callback, opened_socket, netns
         self._kept: list[T] = []
@@ -233,7 +357,14 @@ class _Sniffer(Generic[T]):
                     sources.append(_Source(Capture(raw, _linktype_of(raw), None), None, True))
             else:
                 for name, label in _named(self.iface):
-                    sources.append(_Source(open_capture(name, self.filter, netns=self.netns), label, False))
+                    opened = open_capture(
+                        name,
+                        self.filter,
+                        netns=self.netns,
+                        promiscuous=self.promiscuous,
+                        buffer_size=self.buffer_size,
+                    )
+                    sources.append(_Source(opened, label, False))
         except BaseException:
             for source in sources:
                 if not source.opened:
@@ -716,7 +847,8 @@ def sniff(
 class ReceivedSniffer(_Sniffer[Received]):
     """AsyncSniffer's capture loop giving the socket's Received records: bytes, nanosecond times,
     link details (for record()), the packet decoded only when asked for. For tools such as
-    ``rawnet sniff`` that copy bytes to files; scripts want AsyncSniffer's packets."""
+    ``rawnet sniff`` that copy bytes to files; scripts want AsyncSniffer's packets.
+    ``promiscuous`` and ``buffer_size`` (bytes): see open_capture."""
 
     _RECORDED = False
 
@@ -733,6 +865,8 @@ class ReceivedSniffer(_Sniffer[Received]):
         store: bool = True,
         started_callback: Callable[[], Any] | None = None,
         netns: str | None = None,
+        promiscuous: bool = False,
+        buffer_size: int | None = None,
     ) -> None:
         super().__init__(
             iface,
@@ -746,6 +880,8 @@ class ReceivedSniffer(_Sniffer[Received]):
             started_callback=started_callback,
             opened_socket=None,
             netns=netns,
+            promiscuous=promiscuous,
+            buffer_size=buffer_size,
         )
         #: The records kept (store=True), as they come.
         self.results = self._kept

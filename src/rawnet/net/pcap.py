@@ -610,6 +610,10 @@ class PcapWriter:
         """Flush the file."""
         self._file.flush()
 
+    def tell(self) -> int:
+        """The file's size so far, in bytes (what was written, buffered or not)."""
+        return self._file.tell()
+
     def close(self) -> None:
         """Flush and close the file (if the writer opened it); with no packet, a file is Ethernet."""
         if self._file.closed:
@@ -659,6 +663,19 @@ def _each(pkt: Packets) -> Iterator[tuple[Layer | bytes, float | None]]:
         item: Any
         for item in pkt:
             yield from _each(item)
+
+
+def rotated_name(pattern: str, number: int, digits: int, when: float | None = None) -> str:
+    """A file name of tcpdump's -w/-C/-G/-W series (tcpdump.c's MakeFilename).
+
+    ``when`` (-G: the file's start time): ``pattern`` goes through strftime in local time.
+    Then the number: none for the first file (``number`` 0) unless ``digits`` (-W's width)
+    asks for it, zero-padded to ``digits``: trace, trace1, trace2 ...; with -W 10: trace0 ...
+    """
+    name = pattern if when is None else time.strftime(pattern, time.localtime(when))
+    if number == 0 and digits == 0:
+        return name
+    return f"{name}{number:0{digits}d}"
 
 
 def rdpcap(filename: Source, count: int = -1) -> PacketList:
