@@ -72,8 +72,11 @@ class Detail(NamedTuple):
     verbose: int = 0
     #: The pseudo-header's addresses (source, final destination), for checksums; b"": none.
     addresses: bytes = b""
-    #: In a fragment (tcpdump checks no checksum there) or cut short by the capture or the quote.
-    partial: bool = False
+    #: In a fragment: tcpdump checks no checksum there.
+    fragment: bool = False
+    #: Bytes missing at the end (an ICMP error's quote cut short): the line shows what the
+    #: headers say, and no checksum is computed.
+    cut: int = 0
 
 
 _PLAIN = Detail()
@@ -403,7 +406,7 @@ def _ipv4(ip: IP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
         return _ipv4_line(ip, detail)
     wire = ip.build()
     more_fragments = bool(int.from_bytes(wire[6:8]) & _MORE_FRAGMENTS)
-    inner = detail._replace(addresses=_ipv4_addresses(wire), partial=detail.partial or more_fragments)
+    inner = detail._replace(addresses=_ipv4_addresses(wire), fragment=detail.fragment or more_fragments)
     return f"IP {ipv4_header_text(wire)}\n    {_ipv4_line(ip, inner).removeprefix('IP ')}"
 
 
@@ -419,7 +422,7 @@ def _ipv4_line(ip: IP, detail: Detail) -> str:
     if line is not None:
         return line
     if payload is not None and not isinstance(payload, Raw):  # a tunnel (IPv4 or IPv6 inside): its own line
-        return head + _line(payload, Detail(detail.verbose, partial=detail.partial))
+        return head + _line(payload, Detail(detail.verbose, cut=detail.cut))
     size = 0 if payload is None else len(payload.build())
     return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
 
@@ -644,7 +647,7 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
         if not more:  # tcpdump stops at a non-first fragment or a routing type it does not know
             return head + " ".join(headers)
         if isinstance(layer, IPv6ExtHdrFragment):
-            detail = detail._replace(partial=True)  # (tcpdump checks no checksum in a fragment)
+            detail = detail._replace(fragment=True)  # (tcpdump checks no checksum in a fragment)
         number = layer.nh
         layer = layer.payload
     prefix = "".join(header + " " for header in headers)
@@ -657,7 +660,7 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
         return f"{head}{prefix} ip-proto-{number} {size}"
     line = _transport(layer, ("IP6", src, dst), detail)
     if line is None:
-        return f"{head}{prefix}{_line(layer, Detail(detail.verbose, partial=detail.partial))}"
+        return f"{head}{prefix}{_line(layer, Detail(detail.verbose, cut=detail.cut))}"
     return head + prefix + _without_addresses(line, src, dst) if prefix else line
 
 
@@ -806,7 +809,7 @@ def _icmp_verbose(icmp: ICMP, data: bytes, detail: Detail) -> str:
     """What -v adds after an ICMP line: a wrong checksum's verdict, then an error's quoted datagram
     on lines of its own (print-icmp.c)."""
     text = ""
-    if not detail.partial:
+    if not (detail.fragment or detail.cut):
         message = icmp.build()
         computed = internet_checksum(message)
         if computed:
@@ -818,6 +821,8 @@ def _icmp_verbose(icmp: ICMP, data: bytes, detail: Detail) -> str:
 
 
 _ICMP_CHECKSUM = _field_bytes(ICMP.span.chksum)
+_ICMP_WITH_IDS = frozenset((0, 8, 13, 14))
+_PORTS_END = 4  #: a TCP or UDP header's ports end here
 _TRANSPORT_HEADERS: dict[int, tuple[str, int]] = {
     IPProto.TCP: ("tcp", 20),
     IPProto.UDP: ("udp", 8),
@@ -842,14 +847,19 @@ def _quoted_ipv4(quote: bytes, verbose: int) -> str:
         segment = present[header_len:]
         if proto == IPProto.TCP and len(segment) > 12:
             needed = max(needed, (segment[12] >> 4) * 4)
+        elif proto == IPProto.ICMP and segment and segment[0] not in _ICMP_WITH_IDS:
+            needed = 2  # (tcpdump reads the rest of header only where it shows it)
         if len(segment) < needed:
             src, dst = _ipv4_text(quote[12:16]), _ipv4_text(quote[16:20])
-            if proto != IPProto.ICMP and len(segment) >= 4:
+            space = "  "  # (sic: tcpdump's; one only for TCP without its ports)
+            if proto != IPProto.ICMP and len(segment) >= _PORTS_END:
                 src += f".{int.from_bytes(segment[0:2])}"
                 dst += f".{int.from_bytes(segment[2:4])}"
-            return f"IP {ipv4_header_text(present)}\n    {src} > {dst}:  [|{name}]"
+            elif proto == IPProto.TCP:
+                space = " "
+            return f"IP {ipv4_header_text(present)}\n    {src} > {dst}:{space}[|{name}]"
     packet = IP.decode(whole, lenient=True)
-    return _ipv4(packet, None, Detail(verbose, partial=cut))
+    return _ipv4(packet, None, Detail(verbose, cut=declared - len(present)))
 
 
 def _icmp_text(icmp_type: int, code: int, ident: int, seq: int, data: bytes) -> str | None:
@@ -996,7 +1006,7 @@ def _icmpv6_verbose(message: ICMPv6, text: str, length: int, detail: Detail) -> 
     end, Neighbor Discovery's length after its name and its options on lines of their own."""
     wire = message.build()
     verdict = ""
-    if detail.addresses and not detail.partial:
+    if detail.addresses and not (detail.fragment or detail.cut):
         stored = int.from_bytes(wire[_ICMPV6_CHECKSUM])
         computed = _transport_checksum(detail.addresses, IPProto.ICMPv6, wire)
         verdict = (
@@ -1023,7 +1033,7 @@ _ND_ROUTER_ADVERTISEMENT, _ND_NEIGHBOR_ADVERTISEMENT = 134, 136
 #: Where each Neighbor Discovery message's options start (RFC 4861 4).
 _ND_OPTIONS_AT = {133: 8, 134: 16, 135: 24, 136: 24, 137: 40}
 _NA_FLAGS = ((0x80, "router"), (0x40, "solicited"), (0x20, "override"))
-_RA_FLAGS = ((0x40, "other stateful"), (0x80, "managed"), (0x20, "home agent"), (0x04, "proxy"))
+_RA_FLAGS = ((0x80, "managed"), (0x40, "other stateful"), (0x20, "home agent"), (0x02, "ipv6 only"))
 _ROUTER_PREFERENCES = ("medium", "high", "rsv", "low")
 
 
@@ -1059,7 +1069,7 @@ def _lifetime(seconds: int) -> str:
 def _nd_options(wire: bytes, at: int, verbose: int) -> str:
     """Neighbor Discovery options, each on a line of its own (print-icmp6.c icmp6_opt_print);
     -vv adds each one's bytes in hex."""
-    text = ""
+    text, first = "", at
     while at < len(wire):
         if at + 2 > len(wire) or not wire[at + 1] or at + wire[at + 1] * _UNIT > len(wire):
             return text + " (invalid)"
@@ -1077,7 +1087,7 @@ def _nd_options(wire: bytes, at: int, verbose: int) -> str:
             text += f", valid time {_lifetime(int.from_bytes(option[4:8]))}"
             text += f", pref. time {_lifetime(int.from_bytes(option[8:12]))}"
         elif kind == 4:
-            text += _hex_lines(wire[:size], "\n\t    ")  # sic: tcpdump dumps the message's first bytes
+            text += _hex_lines(wire[first : first + size], "\n\t    ")  # sic: the first option's bytes
         elif kind == 25:
             text += f" lifetime {int.from_bytes(option[4:8])}s,"
             for start in range(8, 8 + (units - 1) // 2 * 16, 16):
@@ -1092,8 +1102,8 @@ def _nd_options(wire: bytes, at: int, verbose: int) -> str:
             text += f", lifetime={_lifetime(int.from_bytes(option[4:8]))}"
         elif kind == 24:
             return text + " (invalid)"
-        else:
-            text += _hex_lines(option[2:], "\n\t    ")
+        elif verbose == 1:  # an option tcpdump has no words for ends its -v text (-vv goes on)
+            return text + _hex_lines(option[2:], "\n\t  ")
         if verbose > 1:
             text += _hex_lines(option[2:], "\n\t    ")
         at += size
@@ -1283,7 +1293,9 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     letters = "".join(letter for bit, letter in _TCP_FLAGS if flags & bit) or "none"
     size = len(tcp._build_payload(None))
     parts = [f"Flags [{letters}]"]
-    if detail.verbose and detail.addresses and not detail.partial:  # -v: the checksum's verdict
+    if (
+        detail.verbose and detail.addresses and not (detail.fragment or detail.cut)
+    ):  # -v: the checksum's verdict
         segment = tcp.build()
         stored = int.from_bytes(segment[_TCP_CHECKSUM])
         parts.append(_checksum_verdict(stored, _transport_checksum(detail.addresses, IPProto.TCP, segment)))
@@ -1295,7 +1307,7 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
             family, src, dst, ports, seq, ack, bool(flags & _SYN)
         )
         sack = (base_seq, base_ack, back)
-    if size or flags & (_FIN | _SYN | _RST):  # tcpdump shows seq for data, SYN, FIN or RST only
+    if size or flags & (_FIN | _SYN | _RST) or detail.verbose > 1:  # (tcpdump: for those, or at -vv)
         parts.append(f"seq {seq}:{(seq + size) & 0xFFFFFFFF}" if size else f"seq {seq}")
     if flags & _ACK:
         parts.append(f"ack {ack}")
@@ -1318,7 +1330,28 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
                 )
         parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
+    if detail.verbose and flags & _RST and size:  # -v: a reset's data, as text (print-tcp.c)
+        data = tcp._build_payload(None)[: max(size - detail.cut, 0)]  # (what the quote holds)
+        more = "+" if size > _RST_DATA_SHOWN else ""
+        shown = "RST" if len(data) == size else "!RST"
+        parts[-1] += f" [{shown}{more} {_printable(data[:_RST_DATA_SHOWN])}]"
     return head + ", ".join(parts)
+
+
+_RST_DATA_SHOWN = 30
+
+
+def _printable(data: bytes) -> str:
+    """Bytes as tcpdump prints text (util-print.c fn_print_char): "M-" for the high bit, "^" for a
+    control character (DEL is "^?")."""
+    text = ""
+    for byte in data:
+        if byte > 0x7F:
+            text, byte = text + "M-", byte & 0x7F
+        if not 0x20 <= byte < 0x7F:
+            text, byte = text + "^", byte ^ 0x40
+        text += chr(byte)
+    return text
 
 
 def _tcp_option(name: Any, value: Any, relative: tuple[int, int, bool] | None = None, flags: int = 0) -> str:
@@ -1530,7 +1563,7 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     size = (
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
     )
-    verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.partial else ""
+    verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
     return f"{family} {src}.{udp.sport} > {dst}.{udp.dport}: {verdict}UDP, length {size}"
 
 
@@ -1544,6 +1577,8 @@ def _udp_checksum(udp: UDP, detail: Detail) -> str:
     stored, declared = int.from_bytes(datagram[_UDP_CHECKSUM]), udp.len
     if not ipv6 and not stored:
         return "[no cksum] "
+    if detail.cut:
+        return ""
     if declared is not None and udp.header_len <= declared < len(datagram):
         datagram = datagram[:declared]  # (the checksum covers the length the header says)
     computed = _transport_checksum(detail.addresses, IPProto.UDP, datagram)
