@@ -226,16 +226,22 @@ def test_ipv6_headers_and_neighbor_discovery_read_as_tcpdump_v(packets: list[Lay
 @SETTINGS
 @given(
     st.lists(
-        st.tuples(st.sampled_from([1, 2, 3, 4, 8, 9]), st.binary(min_size=6, max_size=6), U8),
+        st.tuples(
+            st.sampled_from([1, 2, 3, 4, 8, 9]),
+            st.binary(min_size=6, max_size=6),
+            U8,
+            st.sampled_from([0x0800, 0x0800, 0x86DD, 0x1234]),
+        ),
         min_size=1,
         max_size=8,
     )
 )
-def test_arp_reads_as_tcpdump_v(messages: list[tuple[int, bytes, int]]) -> None:
+def test_arp_reads_as_tcpdump_v(messages: list[tuple[int, bytes, int, int]]) -> None:
+    """(-v goes on past a protocol type it has no layout for: "<wrong proto type>".)"""
     check(
         [
-            ARP(op=op, hwsrc=mac.hex(":"), psrc="198.18.0.1", pdst=f"198.18.0.{last}")
-            for op, mac, last in messages
+            ARP(op=op, hwsrc=mac.hex(":"), psrc="198.18.0.1", pdst=f"198.18.0.{last}", ptype=ptype)
+            for op, mac, last, ptype in messages
         ]
     )
 

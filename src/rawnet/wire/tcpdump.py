@@ -283,15 +283,21 @@ def arp_text(wire: bytes, length: int | None = None, verbose: int = 0) -> str:
     types = f"{hardware} (len {hwlen}), {protocol} (len {plen})"
     if len(wire) < _ARP_HEADER + 2 * (hwlen + plen):
         return f"ARP, {types} [|arp]" if verbose else " [|arp]"
-    if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL) or plen != _IPV4_SIZE or hwlen == 0:
+    if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL):
+        ip_text: Callable[[bytes], str] = lambda address: "<wrong proto type>"  # noqa: E731
+    elif plen != _IPV4_SIZE:
+        ip_text = lambda address: "<wrong len>"  # noqa: E731
+    else:
+        ip_text = _ipv4_text
+    if not verbose and (ip_text is not _ipv4_text or hwlen == 0):  # (-v goes on: print-arp.c)
         return f"ARP, {types}, length {length}"
     opening = f"ARP, {types}, " if verbose else "ARP, "
     # The four addresses follow the fixed header: sender's hardware and protocol, then target's.
     at = _ARP_HEADER
     link = _q922_text if hwtype == _ARPHRD_FRELAY else _link_text
-    sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
+    sha, spa = wire[at : at + hwlen], ip_text(wire[at + hwlen : at + hwlen + plen])
     at += hwlen + plen
-    tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
+    tha, tpa = wire[at : at + hwlen], ip_text(wire[at + hwlen : at + hwlen + plen])
     if op == ARPOp.who_has:
         known = f" ({link(tha)})" if any(tha) else ""
         line = f"Request who-has {tpa}{known} tell {spa}"
