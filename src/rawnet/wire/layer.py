@@ -1006,7 +1006,7 @@ class Layer:
 
     #: What summary() calls: tcpdump.summary, which rawnet/wire/__init__.py installs (tcpdump.py
     #: imports the protocol modules, which import this module: this module never imports it).
-    _summarize: ClassVar[Callable[[Layer], str]]
+    _summarize: ClassVar[Callable[[Layer, int], str]]
 
     #: scapy's hashret and answers rules (hashret.py), which rawnet/wire/__init__.py installs.
     _hash_rule: ClassVar[Callable[[Layer], bytes]]
@@ -1036,10 +1036,10 @@ class Layer:
         """scapy's ``pkt.fragment(fragsize)``: ``fragment(pkt, fragsize)`` (fragment.py)."""
         return Layer._fragmenter(self, fragsize)
 
-    def summary(self) -> str:
+    def summary(self, verbose: int = 0) -> str:
         """One line in tcpdump's style (its -n output, as tcpdump.py writes it), of the packet as a
-        build would make it (computed fields filled)."""
-        return Layer._summarize(self if self._v is None else self._computed())
+        build would make it (computed fields filled); ``verbose`` 1 or 2: tcpdump -v's or -vv's text."""
+        return Layer._summarize(self if self._v is None else self._computed(), verbose)
 
     def __str__(self) -> str:
         """The summary line (scapy's ``str(pkt)`` and ``print(pkt)``)."""

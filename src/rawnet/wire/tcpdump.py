@@ -18,9 +18,10 @@ import socket
 import struct
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
+from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
@@ -63,9 +64,26 @@ _T = TypeVar("_T")
 #: line with its addresses. The family is "IP" or "IP6"; a transport alone says its own name.
 Carrier = tuple[str, str, str]
 
+
+class Detail(NamedTuple):
+    """What a layer's line shows beyond tcpdump's one line: its -v level (0: none, 1: -v, 2: -vv),
+    and from the network header around a transport, what its checksum check needs."""
+
+    verbose: int = 0
+    #: The pseudo-header's addresses (source, final destination), for checksums; b"": none.
+    addresses: bytes = b""
+    #: In a fragment: tcpdump checks no checksum there.
+    fragment: bool = False
+    #: Bytes missing at the end (an ICMP error's quote cut short): the line shows what the
+    #: headers say, and no checksum is computed.
+    cut: int = 0
+
+
+_PLAIN = Detail()
+
 #: A protocol's render function: its layer's line (under the network header ``carrier`` for a
-#: transport, None when it is alone), or None to let the layer's payload speak.
-Render = Callable[[Any, Carrier | None], str | None]
+#: transport, None when it is alone) at the detail asked, or None to let the layer's payload speak.
+Render = Callable[[Any, Carrier | None, Detail], str | None]
 
 
 class Conversations:
@@ -112,16 +130,28 @@ def relative_sequences(conversations: Conversations | None) -> Iterator[None]:
         _CONVERSATIONS.reset(token)
 
 
-def summary(packet: Layer) -> str:
-    """``packet`` as one line of tcpdump's -n -S output (``Layer.summary()``): sequence numbers as sent."""
+def summary(packet: Layer, verbose: int = 0) -> str:
+    """``packet`` as tcpdump's -n -S output (``Layer.summary()``): sequence numbers as sent. One
+    line, or with ``verbose`` 1 or 2 what tcpdump -v or -vv prints, continuation lines included
+    (``"\n    "`` after an IPv4 header, ``"\n\t"`` before an ICMP error's quote or an option).
+    A decoded packet's bytes are the ones checked: its checksums are shown as they came."""
+    return _line(packet, Detail(min(verbose, 2)))
+
+
+def _line(packet: Layer, detail: Detail) -> str:
     for layer in packet.layers():
         cls = layer.__class__
         render = _RENDER.get(cls) or _nearest(_RENDER, cls)
         if render is not None:
-            line = render(layer, None)
+            line = render(layer, None, detail)
             if line is not None:
                 return line
     return type(packet).__name__
+
+
+def _field_bytes(span: range) -> slice:
+    """Where a field's bytes are (a layout's span), as a slice of the layer's bytes."""
+    return slice(span.start, span.stop)
 
 
 def _nearest(table: Mapping[type, _T], cls: type) -> _T | None:
@@ -139,11 +169,11 @@ def _carries_a_protocol(layer: Layer) -> bool:
     return payload is not None and not isinstance(payload, Raw)
 
 
-def _transport(layer: Layer | None, carrier: Carrier) -> str | None:
+def _transport(layer: Layer | None, carrier: Carrier, detail: Detail = _PLAIN) -> str | None:
     """``layer``'s line under the network header ``carrier``; None when it is not a transport."""
     cls = layer.__class__
     render = _TRANSPORTS.get(cls) or _nearest(_TRANSPORTS, cls)
-    return None if render is None else render(layer, carrier)
+    return None if render is None else render(layer, carrier, detail)
 
 
 # -- Ethernet and 802.1Q (ether.py; print-ether.c) --------------------------------------------
@@ -174,12 +204,12 @@ def _ethertype_name(number: int) -> str | None:
     return None if name.startswith("unknown_") else name
 
 
-def _ether(frame: Ether, carrier: Carrier | None) -> str | None:
+def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
     if _carries_a_protocol(frame):
         return None
     ethertype = frame._values()[Ether.slot.type]
     if ethertype == _ETHERTYPE_ARP and isinstance(frame.payload, Raw):  # an ARP that did not decode
-        return arp_text(frame.payload.build())
+        return arp_text(frame.payload.build(), verbose=detail.verbose)
     what = (
         f"ethertype {ethertype_text(ethertype)}"
         if ethertype is not None and ethertype >= _MIN_ETHERTYPE
@@ -188,7 +218,7 @@ def _ether(frame: Ether, carrier: Carrier | None) -> str | None:
     return f"{frame.src} > {frame.dst}, {what}, length {len(frame.build())}"
 
 
-def _dot1q(tag: Dot1Q, carrier: Carrier | None) -> str | None:
+def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
     # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
     if _carries_a_protocol(tag):
         return None
@@ -229,17 +259,18 @@ _ARPHRD_FRELAY = 15
 _ARPOP_NAK = 10
 
 
-def _arp(arp: ARP, carrier: Carrier | None) -> str:
+def _arp(arp: ARP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     """tcpdump's line (without -e): "ARP, Request who-has A tell B, length 28"."""
-    return arp_text(arp.build())
+    return arp_text(arp.build(), verbose=detail.verbose)
 
 
-def arp_text(wire: bytes, length: int | None = None) -> str:
+def arp_text(wire: bytes, length: int | None = None, verbose: int = 0) -> str:
     """tcpdump's text for the ARP message ``wire`` (print-arp.c), ``length`` long on the wire
     (default: as captured): " [|arp]" when its addresses run past the capture, and the message's
     bytes dumped after its opcode's name when tcpdump has no layout for that opcode.
 
-    ATM ARP (hwtype 19) has a layout of its own (_atm_arp_text).
+    ATM ARP (hwtype 19) has a layout of its own (_atm_arp_text). With ``verbose`` (-v) the
+    hardware and protocol types and sizes come first, as for the types tcpdump has no layout for.
     """
     length = len(wire) if length is None else length
     if len(wire) < _ARP_HEADER:
@@ -247,18 +278,26 @@ def arp_text(wire: bytes, length: int | None = None) -> str:
     hwtype, ptype, hwlen, plen, op = (read(wire, 0) for read in _ARP_FIXED)
     if hwtype == _ARPHRD_ATM2225:
         return _atm_arp_text(wire, length)
+    hardware = _ARP_HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
+    protocol = _ethertype_name(ptype) or f"Unknown Protocol (0x{ptype:04x})"
+    types = f"{hardware} (len {hwlen}), {protocol} (len {plen})"
     if len(wire) < _ARP_HEADER + 2 * (hwlen + plen):
-        return " [|arp]"
-    if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL) or plen != _IPV4_SIZE or hwlen == 0:
-        hardware = _ARP_HARDWARE.get(hwtype, f"Unknown Hardware ({hwtype})")
-        protocol = _ethertype_name(ptype) or f"Unknown Protocol (0x{ptype:04x})"
-        return f"ARP, {hardware} (len {hwlen}), {protocol} (len {plen}), length {length}"
+        return f"ARP, {types} [|arp]" if verbose else " [|arp]"
+    if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL):
+        ip_text: Callable[[bytes], str] = lambda address: "<wrong proto type>"  # noqa: E731
+    elif plen != _IPV4_SIZE:
+        ip_text = lambda address: "<wrong len>"  # noqa: E731
+    else:
+        ip_text = _ipv4_text
+    if not verbose and (ip_text is not _ipv4_text or hwlen == 0):  # (-v goes on: print-arp.c)
+        return f"ARP, {types}, length {length}"
+    opening = f"ARP, {types}, " if verbose else "ARP, "
     # The four addresses follow the fixed header: sender's hardware and protocol, then target's.
     at = _ARP_HEADER
     link = _q922_text if hwtype == _ARPHRD_FRELAY else _link_text
-    sha, spa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
+    sha, spa = wire[at : at + hwlen], ip_text(wire[at + hwlen : at + hwlen + plen])
     at += hwlen + plen
-    tha, tpa = wire[at : at + hwlen], _ipv4_text(wire[at + hwlen : at + hwlen + plen])
+    tha, tpa = wire[at : at + hwlen], ip_text(wire[at + hwlen : at + hwlen + plen])
     if op == ARPOp.who_has:
         known = f" ({link(tha)})" if any(tha) else ""
         line = f"Request who-has {tpa}{known} tell {spa}"
@@ -273,8 +312,8 @@ def arp_text(wire: bytes, length: int | None = None) -> str:
     elif op == ARPOp.InARP_rep:
         line = f"Inverse Reply {link(sha)} at {spa}"
     else:  # no layout: the name, then the message in hex (no length), as tcpdump prints it
-        return f"ARP, {_ARP_OPERATIONS.get(op, f'Unknown ({op})')} {hex_and_ascii(wire)}"
-    return f"ARP, {line}, length {length}"
+        return f"{opening}{_ARP_OPERATIONS.get(op, f'Unknown ({op})')} {hex_and_ascii(wire)}"
+    return f"{opening}{line}, length {length}"
 
 
 def _atm_arp_text(wire: bytes, length: int) -> str:
@@ -368,7 +407,16 @@ def _link_text(wire: bytes) -> str:
 _IP = IP.slot
 
 
-def _ipv4(ip: IP, carrier: Carrier | None) -> str:
+def _ipv4(ip: IP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    if not detail.verbose:
+        return _ipv4_line(ip, detail)
+    wire = ip.build()
+    more_fragments = bool(int.from_bytes(wire[6:8]) & _MORE_FRAGMENTS)
+    inner = detail._replace(addresses=_ipv4_addresses(wire), fragment=detail.fragment or more_fragments)
+    return f"IP {ipv4_header_text(wire)}\n    {_ipv4_line(ip, inner).removeprefix('IP ')}"
+
+
+def _ipv4_line(ip: IP, detail: Detail) -> str:
     payload = ip.payload
     src, dst = ip.src, ip.dst
     head = f"IP {src} > {dst}: "
@@ -376,30 +424,236 @@ def _ipv4(ip: IP, carrier: Carrier | None) -> str:
     proto = values[_IP.proto]
     if values[_IP.frag]:
         return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
-    line = _transport(payload, ("IP", src, dst))
+    line = _transport(payload, ("IP", src, dst), detail)
     if line is not None:
         return line
-    if payload is not None and not isinstance(payload, Raw):
-        return head + summary(payload)  # a tunnel (IPv4 or IPv6 inside): the inner datagram's own line
+    if payload is not None and not isinstance(payload, Raw):  # a tunnel (IPv4 or IPv6 inside): its own line
+        return head + _line(payload, Detail(detail.verbose, cut=detail.cut))
     size = 0 if payload is None else len(payload.build())
     return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
+
+
+# What tcpdump -v shows of an IPv4 header (print-ip.c ip_print): read from its bytes.
+_MORE_FRAGMENTS, _DONT_FRAGMENT, _EVIL_BIT, _OFFSET_MASK = 0x2000, 0x4000, 0x8000, 0x1FFF
+_FRAGMENT_FLAGS = ((_MORE_FRAGMENTS, "+"), (_DONT_FRAGMENT, "DF"), (_EVIL_BIT, "rsvd"))
+_ECN_TEXT = {1: ",ECT(1)", 2: ",ECT(0)", 3: ",CE"}
+#: tcpdump's names of IP protocol numbers (ipproto.c ipproto_values).
+_IP_PROTOCOL_NAMES = {
+    0: "Options",
+    1: "ICMP",
+    2: "IGMP",
+    4: "IPIP",
+    6: "TCP",
+    8: "EGP",
+    9: "IGRP",
+    17: "UDP",
+    33: "DCCP",
+    41: "IPv6",
+    43: "Routing",
+    44: "Fragment",
+    46: "RSVP",
+    47: "GRE",
+    50: "ESP",
+    51: "AH",
+    55: "Mobile IP",
+    58: "ICMPv6",
+    62: "Mobile IP (old)",
+    88: "EIGRP",
+    89: "OSPF",
+    103: "PIM",
+    108: "Compressed IP",
+    112: "VRRP",
+    113: "PGM",
+    132: "SCTP",
+    135: "Mobility",
+    143: "Ethernet",
+}
+_IPV4_HEADER = 20
+
+
+def ipv4_header_text(wire: bytes) -> str:
+    """tcpdump -v's words for the IPv4 header at the start of ``wire``: "(tos 0x0, ttl 64, id 1,
+    offset 0, flags [DF], proto TCP (6), length 60[, options (...)][, bad cksum ...])"."""
+    tos, ttl, proto = wire[1], wire[8], wire[9]
+    header_len = (wire[0] & 0xF) * 4
+    fragment = int.from_bytes(wire[6:8])
+    flags = ", ".join(name for bit, name in _FRAGMENT_FLAGS if fragment & bit) or "none"
+    text = f"(tos 0x{tos:x}{_ECN_TEXT.get(tos & 3, '')}" + (f", ttl {ttl}" if ttl else "")
+    text += f", id {int.from_bytes(wire[4:6])}, offset {(fragment & _OFFSET_MASK) * 8}, flags [{flags}]"
+    name = _IP_PROTOCOL_NAMES.get(proto, "unknown")
+    text += f", proto {name} ({proto}), length {int.from_bytes(wire[2:4])}"
+    if header_len > _IPV4_HEADER:
+        text += f", options ({_ip_options(wire[_IPV4_HEADER:], header_len - _IPV4_HEADER)})"
+    if len(wire) >= header_len:
+        stored, computed = int.from_bytes(wire[10:12]), internet_checksum(wire[:header_len])
+        if computed:
+            text += f", bad cksum {stored:x} (->{_should_be(stored, computed):x})!"
+    return text + ")"
+
+
+def _should_be(stored: int, computed: int) -> int:
+    """The checksum field's right value, from the one stored and the checksum computed over the
+    data with it (tcpdump's in_cksum_shouldbe)."""
+    total = stored + computed
+    total = (total & 0xFFFF) + (total >> 16)
+    return (total & 0xFFFF) + (total >> 16)
+
+
+def _checksum_verdict(stored: int, computed: int) -> str:
+    """TCP's words: "cksum 0x1234 (correct)" or "cksum 0x1234 (incorrect -> 0x5678)"."""
+    verdict = "correct" if not computed else f"incorrect -> 0x{_should_be(stored, computed):04x}"
+    return f"cksum 0x{stored:04x} ({verdict})"
+
+
+def _transport_checksum(addresses: bytes, protocol: int, data: bytes) -> int:
+    """The checksum computed over ``data`` (its checksum field included) and its pseudo-header."""
+    return internet_checksum(pseudo_header_sum_bytes(addresses, protocol, len(data)) + data)
+
+
+_IPOPT_EOL, _IPOPT_NOP, _IPOPT_RR, _IPOPT_TS, _IPOPT_LSRR, _IPOPT_SSRR, _IPOPT_RA = 0, 1, 7, 68, 131, 137, 148
+_IP_OPTION_NAMES = {
+    _IPOPT_EOL: "EOL",
+    _IPOPT_NOP: "NOP",
+    _IPOPT_TS: "timestamp",
+    130: "security",
+    _IPOPT_RR: "RR",
+    _IPOPT_SSRR: "SSRR",
+    _IPOPT_LSRR: "LSRR",
+    _IPOPT_RA: "RA",
+    82: "traceroute",
+}
+
+
+def _ip_options(data: bytes, length: int) -> str:
+    """The ``length`` bytes of IPv4 options at the start of ``data`` (the rest of the packet: like
+    tcpdump's print-ip.c ip_optprint, an option's last field may reach past its end)."""
+    texts, at = [], 0
+    while at < length:
+        kind = data[at]
+        text = _IP_OPTION_NAMES.get(kind, f"unknown {kind}")
+        size = 1 if kind in (_IPOPT_EOL, _IPOPT_NOP) else data[at + 1]
+        if size < 1 or size > length - at or (size < 2 and kind not in (_IPOPT_EOL, _IPOPT_NOP)):
+            texts.append(f"{text} [bad length {size}]")
+            break
+        if kind == _IPOPT_EOL:
+            texts.append(text)
+            break
+        option = data[at:]
+        if kind == _IPOPT_TS:
+            text += _ip_timestamp(option, size)
+        elif kind in (_IPOPT_RR, _IPOPT_SSRR, _IPOPT_LSRR):
+            text += _ip_route(option, size)
+        elif kind == _IPOPT_RA:
+            value = int.from_bytes(option[2:4])
+            text += f" [bad length {size}]" if size < 4 else f" value {value}" if value else ""
+        texts.append(text)
+        at += size
+    return ",".join(texts)
+
+
+def _ip_route(option: bytes, size: int) -> str:
+    """A recorded or source route (print-ip.c ip_printroute)."""
+    if size < 3:
+        return f" [bad length {size}]"
+    text = f" [bad length {size}]" if (size + 1) & 3 else ""
+    pointer = option[2] - 1
+    if pointer < 3 or (pointer + 1) & 3 or pointer > size + 1:
+        text += f" [bad ptr {option[2]}]"
+    for at in range(3, size, 4):
+        text += f" {_ipv4_text(option[at : at + 4])}" + ("," if pointer > at else "")
+    return text
+
+
+_TIMESTAMP_KINDS = {0: "TSONLY", 1: "TS+ADDR", 3: "PRESPEC"}
+
+
+def _ip_timestamp(option: bytes, size: int) -> str:
+    """A timestamp option (print-ip.c ip_printts)."""
+    if size < 4:
+        return f"[bad length {size}]"
+    text = " TS{"
+    flags = option[3] & 0xF
+    hop = 4 if flags == 0 else 8
+    if (size - 4) & (hop - 1):
+        text += f"[bad length {size}]"
+    pointer = option[2] - 1
+    if pointer < 4 or (pointer - 4) & (hop - 1) or pointer > size + 1:
+        text += f"[bad ptr {option[2]}]"
+    at = 0
+    if flags in _TIMESTAMP_KINDS:
+        text += _TIMESTAMP_KINDS[flags]
+        at = 4
+        while at < size:
+            address = _ipv4_text(option[at : at + 4]) if hop == 8 else ""
+            stamp = int.from_bytes(option[at + hop - 4 : at + hop])
+            text += f"{' ^ ' if pointer == at else ' '}{stamp}@{address}"
+            at += hop
+    else:
+        text += f"[bad ts type {flags}]"
+    text += " ^ " if pointer == at else ""
+    overflow = option[3] >> 4
+    return text + (f" [{overflow} hops not recorded]}} " if overflow else "}")
+
+
+def _ipv4_addresses(wire: bytes) -> bytes:
+    """The pseudo-header's addresses: the source and the final destination (the last hop of a
+    source route, as tcpdump's ip_finddst)."""
+    header_len = (wire[0] & 0xF) * 4
+    destination = wire[16:20]
+    options = wire[_IPV4_HEADER:header_len]
+    while options:
+        kind = options[0]
+        if kind == _IPOPT_EOL:
+            break
+        size = 1 if kind == _IPOPT_NOP else (options[1] if len(options) > 1 else 0)
+        if size < 1 or size > len(options) or (kind != _IPOPT_NOP and size < 2):
+            break
+        if kind in (_IPOPT_LSRR, _IPOPT_SSRR) and size >= 7:
+            destination = options[size - 4 : size]
+            break
+        options = options[size:]
+    return wire[12:16] + destination
 
 
 # -- IPv6 (ipv6.py; print-ip6.c) ----------------------------------------------------------------
 
 
-def _ipv6(ip6: IPv6, carrier: Carrier | None) -> str:
+def _ipv6(ip6: IPv6, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    if not detail.verbose:
+        return _ipv6_line(ip6, detail)
+    wire = ip6.build()
+    line = _ipv6_line(ip6, detail._replace(addresses=wire[8:40]))
+    return f"IP6 {ipv6_header_text(wire)} {line.removeprefix('IP6 ')}"
+
+
+def ipv6_header_text(wire: bytes) -> str:
+    """tcpdump -v's words for the IPv6 header at the start of ``wire`` (print-ip6.c): "(class
+    0x03, flowlabel 0x00005, hlim 64, next-header TCP (6) payload length: 23)"."""
+    flow, number = int.from_bytes(wire[0:4]), wire[6]
+    text = "("
+    if flow & 0x0FF00000:
+        text += f"class 0x{(flow & 0x0FF00000) >> 20:02x}, "
+    if flow & 0x000FFFFF:
+        text += f"flowlabel 0x{flow & 0x000FFFFF:05x}, "
+    name = _IP_PROTOCOL_NAMES.get(number, "unknown")
+    size = int.from_bytes(wire[4:6])
+    return text + f"hlim {wire[7]}, next-header {name} ({number}) payload length: {size})"
+
+
+def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
     """The fixed header's addresses, tcpdump's words for each extension header, then the payload."""
     src, dst = ip6.src, ip6.dst
     head = f"IP6 {src} > {dst}: "
     number = ip6._values()[IPv6.slot.nh]
     headers = []
     layer: Any = ip6.payload
-    while (words := _extension_words(layer)) is not None:
+    while (words := _extension_words(layer, detail.verbose)) is not None:
         text, more = words
         headers.append(text)
         if not more:  # tcpdump stops at a non-first fragment or a routing type it does not know
             return head + " ".join(headers)
+        if isinstance(layer, IPv6ExtHdrFragment):
+            detail = detail._replace(fragment=True)  # (tcpdump checks no checksum in a fragment)
         number = layer.nh
         layer = layer.payload
     prefix = "".join(header + " " for header in headers)
@@ -410,9 +664,9 @@ def _ipv6(ip6: IPv6, carrier: Carrier | None) -> str:
             return f"{head}{prefix}no next header"
         size = 0 if layer is None else len(layer.build())
         return f"{head}{prefix} ip-proto-{number} {size}"
-    line = _transport(layer, ("IP6", src, dst))
+    line = _transport(layer, ("IP6", src, dst), detail)
     if line is None:
-        return f"{head}{prefix}{summary(layer)}"
+        return f"{head}{prefix}{_line(layer, Detail(detail.verbose, cut=detail.cut))}"
     return head + prefix + _without_addresses(line, src, dst) if prefix else line
 
 
@@ -432,14 +686,19 @@ def _without_addresses(line: str, src: str, dst: str) -> str:
 _UNIT = 8  #: extension header lengths and fragment offsets count units of 8 bytes (RFC 8200 4)
 
 
-def _extension_words(layer: Layer | None) -> tuple[str, bool] | None:
+def _extension_words(layer: Layer | None, verbose: int = 0) -> tuple[str, bool] | None:
     """tcpdump's words for an extension header and whether it goes on to the next header; None
     for any other layer."""
     if not isinstance(layer, EXTENSION_HEADERS):
         return None
     cls = layer.__class__
     words = _EXTENSION_WORDS.get(cls) or _nearest(_EXTENSION_WORDS, cls)
-    return None if words is None else words(layer)
+    if words is None:
+        return None
+    if verbose and isinstance(layer, IPv6ExtHdrFragment):  # -v adds the identification
+        text, more = words(layer)
+        return text.replace("frag (", f"frag (0x{layer.id:08x}:", 1), more
+    return words(layer)
 
 
 def _routing(header: IPv6ExtHdrRouting) -> tuple[str, bool]:
@@ -534,16 +793,79 @@ _read_quoted_dport = reader(UDP, "dport")  # (TCP's destination port is in the s
 _QUOTED_PORT_END = UDP.span.dport.stop
 
 
-def _icmp(icmp: ICMP, carrier: Carrier | None) -> str:
+def _icmp(icmp: ICMP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     """tcpdump's line: "ICMP echo request, id 1, seq 1, length 64", or " [|icmp]" where it needs
-    bytes of the quote that are missing."""
+    bytes of the quote that are missing. -v adds a bad checksum's verdict and an error's quote."""
     data = icmp._build_payload(None)
     text = _icmp_text(icmp.type, icmp.code, icmp.id, icmp.seq, data)
     line = " [|icmp]" if text is None else f"ICMP {text}, length {icmp.header_len + len(data)}"
+    if detail.verbose and text is not None:
+        line += _icmp_verbose(icmp, data, detail)
     if carrier is None:
         return line.lstrip()
     family, src, dst = carrier
     return f"{family} {src} > {dst}: {line}"
+
+
+#: The errors whose quoted datagram tcpdump -v prints (print-icmp.c ICMP_ERRTYPE).
+_ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))
+
+
+def _icmp_verbose(icmp: ICMP, data: bytes, detail: Detail) -> str:
+    """What -v adds after an ICMP line: a wrong checksum's verdict, then an error's quoted datagram
+    on lines of its own (print-icmp.c)."""
+    text = ""
+    if not (detail.fragment or detail.cut):
+        message = icmp.build()
+        computed = internet_checksum(message)
+        if computed:
+            stored = int.from_bytes(message[_ICMP_CHECKSUM])
+            text += f" (wrong icmp cksum {stored:x} (->{_should_be(stored, computed):x})!)"
+    if icmp.type in _ICMP_ERRORS:
+        text += "\n\t" + _quoted_ipv4(data, detail.verbose)
+    return text
+
+
+_ICMP_CHECKSUM = _field_bytes(ICMP.span.chksum)
+_ICMP_WITH_IDS = frozenset((0, 8, 13, 14))
+_PORTS_END = 4  #: a TCP or UDP header's ports end here
+_TRANSPORT_HEADERS: dict[int, tuple[str, int]] = {
+    IPProto.TCP: ("tcp", 20),
+    IPProto.UDP: ("udp", 8),
+    IPProto.ICMP: ("icmp", 8),
+}
+
+
+def _quoted_ipv4(quote: bytes, verbose: int) -> str:
+    """The datagram an ICMP error quotes, as tcpdump -v prints it: its header from the bytes there,
+    what follows as its header says, up to its total length (a quote rarely holds it all: from
+    what is missing tcpdump shows what it can, and checks no checksum)."""
+    if len(quote) < _IPV4_HEADER or (quote[0] >> 4) != 4:
+        return " [|icmp]" if len(quote) < 4 else f"IP {_ipv4_text(quote[12:16])} [|ip]"
+    header_len, declared = (quote[0] & 0xF) * 4, int.from_bytes(quote[2:4])
+    present = quote[:declared]
+    cut = len(present) < declared
+    whole = present + bytes(declared - len(present))
+    proto, offset = quote[9], int.from_bytes(quote[6:8]) & _OFFSET_MASK
+    known = _TRANSPORT_HEADERS.get(proto)
+    if cut and known and not offset and header_len <= declared:
+        name, needed = known
+        segment = present[header_len:]
+        if proto == IPProto.TCP and len(segment) > 12:
+            needed = max(needed, (segment[12] >> 4) * 4)
+        elif proto == IPProto.ICMP and segment and segment[0] not in _ICMP_WITH_IDS:
+            needed = 2  # (tcpdump reads the rest of header only where it shows it)
+        if len(segment) < needed:
+            src, dst = _ipv4_text(quote[12:16]), _ipv4_text(quote[16:20])
+            space = "  "  # (sic: tcpdump's; one only for TCP without its ports)
+            if proto != IPProto.ICMP and len(segment) >= _PORTS_END:
+                src += f".{int.from_bytes(segment[0:2])}"
+                dst += f".{int.from_bytes(segment[2:4])}"
+            elif proto == IPProto.TCP:
+                space = " "
+            return f"IP {ipv4_header_text(present)}\n    {src} > {dst}:{space}[|{name}]"
+    packet = IP.decode(whole, lenient=True)
+    return _ipv4(packet, None, Detail(verbose, cut=declared - len(present)))
 
 
 def _icmp_text(icmp_type: int, code: int, ident: int, seq: int, data: bytes) -> str | None:
@@ -671,16 +993,136 @@ _read_extension_nh, _read_extension_len = (reader(IPv6ExtHdrRouting, name) for n
 _SKIPPED_HEADERS = (HOP_BY_HOP, ROUTING, FRAGMENT_HEADER, DESTINATION_OPTIONS)
 
 
-def _icmpv6(message: ICMPv6, carrier: Carrier | None) -> str:
+def _icmpv6(message: ICMPv6, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     describe = _nearest(_ICMPV6_MESSAGES, type(message)) or _icmpv6_type
     text, length_follows = describe(message)
-    line = f"ICMP6, {text}"
-    if length_follows:
-        line += f", length {message.header_len + len(message._build_payload(None))}"
+    length = message.header_len + len(message._build_payload(None))
+    if detail.verbose:
+        line = _icmpv6_verbose(message, text, length, detail)
+    else:
+        line = f"ICMP6, {text}" + (f", length {length}" if length_follows else "")
     if carrier is None:
         return line
     family, src, dst = carrier
     return f"{family} {src} > {dst}: {line}"
+
+
+def _icmpv6_verbose(message: ICMPv6, text: str, length: int, detail: Detail) -> str:
+    """tcpdump -v's ICMPv6 line (print-icmp6.c): the checksum's verdict first, no length at the
+    end, Neighbor Discovery's length after its name and its options on lines of their own."""
+    wire = message.build()
+    verdict = ""
+    if detail.addresses and not (detail.fragment or detail.cut):
+        stored = int.from_bytes(wire[_ICMPV6_CHECKSUM])
+        computed = _transport_checksum(detail.addresses, IPProto.ICMPv6, wire)
+        verdict = (
+            "[icmp6 sum ok] "
+            if not computed
+            else f"[bad icmp6 cksum 0x{stored:04x} -> 0x{_should_be(stored, computed):04x}!] "
+        )
+    kind = wire[0]
+    options_at = _ND_OPTIONS_AT.get(kind)
+    if options_at is None:
+        return f"{verdict}ICMP6, {text}"
+    name = _ICMPV6_TYPES[kind]
+    text = f"{name}, length {length}{text[len(name) :]}"
+    if kind == _ND_ROUTER_ADVERTISEMENT:
+        text += _router_advertisement_v6(wire)
+    elif kind == _ND_NEIGHBOR_ADVERTISEMENT:
+        flags = ", ".join(name for bit, name in _NA_FLAGS if wire[4] & bit) or "none"
+        text += f", Flags [{flags}]"
+    return f"{verdict}ICMP6, {text}{_nd_options(wire, options_at, detail.verbose)}"
+
+
+_ICMPV6_CHECKSUM = _field_bytes(ICMPv6.span.cksum)
+_ND_ROUTER_ADVERTISEMENT, _ND_NEIGHBOR_ADVERTISEMENT = 134, 136
+#: Where each Neighbor Discovery message's options start (RFC 4861 4).
+_ND_OPTIONS_AT = {133: 8, 134: 16, 135: 24, 136: 24, 137: 40}
+_NA_FLAGS = ((0x80, "router"), (0x40, "solicited"), (0x20, "override"))
+_RA_FLAGS = ((0x80, "managed"), (0x40, "other stateful"), (0x20, "home agent"), (0x02, "ipv6 only"))
+_ROUTER_PREFERENCES = ("medium", "high", "rsv", "low")
+
+
+def _router_advertisement_v6(wire: bytes) -> str:
+    flags = ", ".join(name for bit, name in _RA_FLAGS if wire[5] & bit) or "none"
+    return (
+        f"\n\thop limit {wire[4]}, Flags [{flags}], pref {_ROUTER_PREFERENCES[(wire[5] >> 3) & 3]}"
+        f", router lifetime {int.from_bytes(wire[6:8])}s, reachable time {int.from_bytes(wire[8:12])}ms"
+        f", retrans timer {int.from_bytes(wire[12:16])}ms"
+    )
+
+
+_ND_OPTION_NAMES = {
+    1: "source link-address",
+    2: "destination link-address",
+    3: "prefix info",
+    4: "redirected header",
+    5: "mtu",
+    7: "advertisement interval",
+    8: "homeagent information",
+    24: "route info",
+    25: "rdnss",
+    31: "dnssl",
+}
+_PREFIX_FLAGS = ((0x80, "onlink"), (0x40, "auto"), (0x20, "router"))
+_INFINITY = 0xFFFFFFFF
+
+
+def _lifetime(seconds: int) -> str:
+    return "infinity" if seconds == _INFINITY else f"{seconds}s"
+
+
+def _nd_options(wire: bytes, at: int, verbose: int) -> str:
+    """Neighbor Discovery options, each on a line of its own (print-icmp6.c icmp6_opt_print);
+    -vv adds each one's bytes in hex."""
+    text, first = "", at
+    while at < len(wire):
+        if at + 2 > len(wire) or not wire[at + 1] or at + wire[at + 1] * _UNIT > len(wire):
+            return text + " (invalid)"
+        kind, units = wire[at], wire[at + 1]
+        option, size = wire[at : at + units * _UNIT], units * _UNIT
+        text += f"\n\t  {_ND_OPTION_NAMES.get(kind, 'unknown')} option ({kind}), length {size} ({units}): "
+        if kind in (1, 2):
+            text += option[2:].hex(":")
+        elif kind == 5:
+            text += f" {int.from_bytes(option[4:8])}"
+        elif kind == 3:
+            prefix = socket.inet_ntop(socket.AF_INET6, option[16:32].ljust(16, b"\0"))
+            flags = ", ".join(name for bit, name in _PREFIX_FLAGS if option[3] & bit) or "none"
+            text += f"{prefix}/{option[2]}{'' if units == 4 else 'badlen'}, Flags [{flags}]"
+            text += f", valid time {_lifetime(int.from_bytes(option[4:8]))}"
+            text += f", pref. time {_lifetime(int.from_bytes(option[8:12]))}"
+        elif kind == 4:
+            text += _hex_lines(wire[first : first + size], "\n\t    ")  # sic: the first option's bytes
+        elif kind == 25:
+            text += f" lifetime {int.from_bytes(option[4:8])}s,"
+            for start in range(8, 8 + (units - 1) // 2 * 16, 16):
+                text += f" addr: {socket.inet_ntop(socket.AF_INET6, option[start : start + 16])}"
+        elif kind == 7:
+            text += f" {int.from_bytes(option[4:8])}ms"
+        elif kind == 8:
+            text += f" preference {int.from_bytes(option[4:6])}, lifetime {int.from_bytes(option[6:8])}"
+        elif kind == 24 and units <= 3:
+            prefix = socket.inet_ntop(socket.AF_INET6, option[8 : 8 + (units - 1) * 8].ljust(16, b"\0"))
+            text += f" {prefix}/{option[2]}, pref={_ROUTER_PREFERENCES[(option[3] >> 3) & 3]}"
+            text += f", lifetime={_lifetime(int.from_bytes(option[4:8]))}"
+        elif kind == 24:
+            return text + " (invalid)"
+        elif verbose == 1:  # an option tcpdump has no words for ends its -v text (-vv goes on)
+            return text + _hex_lines(option[2:], "\n\t  ")
+        if verbose > 1:
+            text += _hex_lines(option[2:], "\n\t    ")
+        at += size
+    return text
+
+
+def _hex_lines(data: bytes, indent: str) -> str:
+    """tcpdump's hex_print: 16 bytes a line after ``indent`` and the offset, in 2-byte groups."""
+    return "".join(
+        f"{indent}0x{start:04x}: "
+        + "".join(f" {data[i : i + 2].hex()}" for i in range(start, min(start + 16, len(data)), 2))
+        for start in range(0, len(data), 16)
+    )
 
 
 # Each message's words: what tcpdump prints after "ICMP6, ", and whether ", length N" follows.
@@ -834,6 +1276,7 @@ _ICMPV6_MESSAGES: dict[type, Callable[[Any], tuple[str, bool]]] = {
 
 _TCP = TCP.slot
 _TCP_ALONE = ("TCP", "?", "?")
+_TCP_CHECKSUM = _field_bytes(TCP.span.chksum)
 _FIN, _SYN, _RST, _PSH, _ACK, _URG, _ECE, _CWR = (1 << bit for bit in range(8))
 
 # tcpdump's letters, in its order (print-tcp.c tcp_flag_values).
@@ -849,13 +1292,19 @@ _TCP_FLAGS = (
 )
 
 
-def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
+def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     family, src, dst = carrier or _TCP_ALONE
     values = tcp._values()
     flags, seq, ack = values[_TCP.flags], values[_TCP.seq], values[_TCP.ack]
     letters = "".join(letter for bit, letter in _TCP_FLAGS if flags & bit) or "none"
     size = len(tcp._build_payload(None))
     parts = [f"Flags [{letters}]"]
+    if (
+        detail.verbose and detail.addresses and not (detail.fragment or detail.cut)
+    ):  # -v: the checksum's verdict
+        segment = tcp.build()
+        stored = int.from_bytes(segment[_TCP_CHECKSUM])
+        parts.append(_checksum_verdict(stored, _transport_checksum(detail.addresses, IPProto.TCP, segment)))
     conversations = _CONVERSATIONS.get()
     sack: tuple[int, int, bool] | None = None
     if conversations is not None and flags & _ACK and carrier is not None:
@@ -864,7 +1313,7 @@ def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
             family, src, dst, ports, seq, ack, bool(flags & _SYN)
         )
         sack = (base_seq, base_ack, back)
-    if size or flags & (_FIN | _SYN | _RST):  # tcpdump shows seq for data, SYN, FIN or RST only
+    if size or flags & (_FIN | _SYN | _RST) or detail.verbose > 1:  # (tcpdump: for those, or at -vv)
         parts.append(f"seq {seq}:{(seq + size) & 0xFFFFFFFF}" if size else f"seq {seq}")
     if flags & _ACK:
         parts.append(f"ack {ack}")
@@ -887,7 +1336,28 @@ def _tcp(tcp: TCP, carrier: Carrier | None) -> str:
                 )
         parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
+    if detail.verbose and flags & _RST and size:  # -v: a reset's data, as text (print-tcp.c)
+        data = tcp._build_payload(None)[: max(size - detail.cut, 0)]  # (what the quote holds)
+        more = "+" if size > _RST_DATA_SHOWN else ""
+        shown = "RST" if len(data) == size else "!RST"
+        parts[-1] += f" [{shown}{more} {_printable(data[:_RST_DATA_SHOWN])}]"
     return head + ", ".join(parts)
+
+
+_RST_DATA_SHOWN = 30
+
+
+def _printable(data: bytes) -> str:
+    """Bytes as tcpdump prints text (util-print.c fn_print_char): "M-" for the high bit, "^" for a
+    control character (DEL is "^?")."""
+    text = ""
+    for byte in data:
+        if byte > 0x7F:
+            text, byte = text + "M-", byte & 0x7F
+        if not 0x20 <= byte < 0x7F:
+            text, byte = text + "^", byte ^ 0x40
+        text += chr(byte)
+    return text
 
 
 def _tcp_option(name: Any, value: Any, relative: tuple[int, int, bool] | None = None, flags: int = 0) -> str:
@@ -1092,35 +1562,60 @@ _MPTCP_SUBTYPES: tuple[tuple[str, Callable[[bytes, int, int], str | None]], ...]
 _UDP_ALONE = ("UDP", "?", "?")
 
 
-def _udp(udp: UDP, carrier: Carrier | None) -> str:
+def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     family, src, dst = carrier or _UDP_ALONE
     # Like tcpdump: the length field says (a first fragment carries only part of the data).
     length, header_len = udp.len, udp.header_len
     size = (
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
     )
-    return f"{family} {src}.{udp.sport} > {dst}.{udp.dport}: UDP, length {size}"
+    verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
+    return f"{family} {src}.{udp.sport} > {dst}.{udp.dport}: {verdict}UDP, length {size}"
+
+
+def _udp_checksum(udp: UDP, detail: Detail) -> str:
+    """tcpdump's verdict on a UDP checksum (print-udp.c): under IPv6 from -v, under IPv4 from -vv
+    (and a zero checksum there is "[no cksum]")."""
+    ipv6 = len(detail.addresses) == _IPV6_ADDRESSES
+    if not detail.addresses or not (ipv6 or detail.verbose > 1):
+        return ""
+    datagram = udp.build()
+    stored, declared = int.from_bytes(datagram[_UDP_CHECKSUM]), udp.len
+    if not ipv6 and not stored:
+        return "[no cksum] "
+    if detail.cut:
+        return ""
+    if declared is not None and udp.header_len <= declared < len(datagram):
+        datagram = datagram[:declared]  # (the checksum covers the length the header says)
+    computed = _transport_checksum(detail.addresses, IPProto.UDP, datagram)
+    if not computed:
+        return "[udp sum ok] "
+    return f"[bad udp cksum 0x{stored:04x} -> 0x{_should_be(stored, computed):04x}!] "
+
+
+_UDP_CHECKSUM = _field_bytes(UDP.span.chksum)
+_IPV6_ADDRESSES = 32
 
 
 # -- Linux cooked capture (sll.py; print-sll.c) -------------------------------------------------
 
 
-def _cooked(header: CookedLinux, carrier: Carrier | None) -> str | None:
+def _cooked(header: CookedLinux, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
     return None if _carries_a_protocol(header) else "Linux cooked"
 
 
-def _cooked2(header: CookedLinux2, carrier: Carrier | None) -> str | None:
+def _cooked2(header: CookedLinux2, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
     return None if _carries_a_protocol(header) else "Linux cooked v2"
 
 
 # -- bytes no protocol claims (layer.py) ----------------------------------------------------------
 
 
-def _raw(raw: Raw, carrier: Carrier | None) -> str:
+def _raw(raw: Raw, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     return "Raw"  # (data no protocol claims, on its own: scapy's summary of it)
 
 
-def _undecoded(tail: Undecoded, carrier: Carrier | None) -> str:
+def _undecoded(tail: Undecoded, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     values = tail._values()
     return f"Undecoded {len(values[Undecoded.slot.load])} bytes ({values[Undecoded.slot.reason]})"
 
