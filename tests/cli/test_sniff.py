@@ -20,7 +20,7 @@ import pytest
 
 from rawnet.net.lab import Lab
 from rawnet.net.pcap import LINKTYPE_RAW, PcapWriter
-from rawnet.wire import ARP, ICMP, IP, UDP, Dot1Q, Ether, ICMPv6EchoRequest, IPv6
+from rawnet.wire import ARP, ICMP, IP, UDP, Dot1Q, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, IPv6
 from tests.cli.conftest import (
     RAWNET,
     assert_one_line_error,
@@ -305,8 +305,8 @@ def test_a_killed_capture_keeps_what_it_wrote(lab: Lab, tmp_path: Path) -> None:
     assert tshark_fields(written, "udp.length") == [["9"], ["10"]]
 
 
-def test_verbose_and_hex_add_the_tree_and_the_bytes(lab: Lab) -> None:
-    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "1", "-v", "-X", "udp", "port", "9")
+def test_tree_and_hex_add_the_fields_and_the_bytes(lab: Lab) -> None:
+    sniffer = Sniffer(lab, "-i", interface_of_b(lab), "-c", "1", "--tree", "-X", "udp", "port", "9")
     with udp_from_a(lab) as sock:
         sock.sendto(b"hello", (lab["b"].ipv4, 9))
     code, lines, errors = sniffer.finish()
@@ -383,6 +383,17 @@ def test_reading_a_tcpdump_any_file_names_interfaces_and_directions(lab: Lab, tm
     assert lines_of(rawnet(lab, "b", "sniff", "-tt", "-e", "-r", str(path))) == linked
 
 
+@pytest.mark.parametrize("options", ["-v", "-vv", "-e -v", "-vv icmp or icmp6", "-v tcp"])
+def test_verbose_text_is_tcpdumps(tcpdump_file: Path, options: str) -> None:
+    # tcpdump -v's and -vv's detail, continuation lines (ICMP quotes, ND options) included
+    expected = tcpdump_lines(tcpdump_file, options)
+    result = rawnet(None, "", "sniff", "-tt", "-r", str(tcpdump_file), *options.split())
+    assert result.returncode == 0, result.stderr
+    assert lines_of(result) == expected
+    assert any("(tos 0x" in line for line in expected) or "icmp6" in options
+    assert len(expected) > len(tcpdump_lines(tcpdump_file, options.replace("-vv", "").replace("-v", "")))
+
+
 @pytest.fixture(scope="module")
 def conversation_file(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A capture tcpdump wrote in the lab of whole TCP connections (IPv4 and IPv6, data both ways)."""
@@ -449,6 +460,27 @@ def test_dash_e_shows_vlan_tags_and_raw_ip_as_tcpdump(tmp_path: Path) -> None:
         expected = tcpdump_lines(path, "-e")
         assert len(expected) in (2, 5)
         assert lines_of(rawnet(None, "", "sniff", "-tt", "-e", "-r", str(path))) == expected
+
+
+def test_dash_e_leaves_out_every_protocol_tag_as_tcpdump(tmp_path: Path) -> None:
+    # tcpdump -e names no "IP "/"IP6 "/"ARP, " anywhere: tunnels, ICMP quotes (-v), cut ARP too
+    ends = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
+    a, b = IP(src="198.18.0.1", dst="198.18.0.2"), IP(src="198.18.0.2", dst="198.18.0.1")
+    six = IPv6(src="2001:db8::1", dst="2001:db8::2")
+    path = tmp_path / "tags.pcap"
+    with PcapWriter(str(path)) as writer:
+        writer.write(
+            Ether(**ends) / a / IP(src="198.18.0.3", dst="198.18.0.4") / UDP(sport=40000, dport=40001)
+        )
+        writer.write(Ether(**ends) / a / six / UDP(sport=40000, dport=40001))
+        writer.write(Ether(**ends) / a / ICMP(type=3, code=3) / b / UDP(sport=40001, dport=40002))
+        writer.write(Ether(**ends) / six / ICMPv6DestUnreach(code=4) / six / UDP(sport=40000, dport=40001))
+        writer.write(Ether(**ends, type=0x0806) / bytes.fromhex("0001080086040001") / bytes(20))  # " [|arp]"
+        writer.write(Ether(**ends) / ARP(op=11, psrc="198.18.0.1", pdst="198.18.0.2"))  # hex dumped
+    for options in ("-e", "-e -v", "-e -vv"):
+        expected = tcpdump_lines(path, options)
+        assert not any(" IP " in line or "ARP, " in line for line in expected)
+        assert lines_of(rawnet(None, "", "sniff", "-tt", "-r", str(path), *options.split())) == expected
 
 
 def test_reading_with_count_and_writing_a_copy(tcpdump_file: Path, tmp_path: Path) -> None:

@@ -1,66 +1,73 @@
 """tcpdump -e's lines: the link-level header before the packet, for every link type sniff reads.
 
 Ethernet (with each 802.1Q tag), Linux cooked v1 and v2, and raw IP, worded as tcpdump 4.99
-prints them with -e -n; the packet after the link header is rawnet's summary without the tag
+prints them with -e -n; the packet after the link header is rawnet's summary without the tags
 ("IP ", "IP6 ", "ARP, ") tcpdump leaves out when it has printed the EtherType. Display only.
 """
 
 from __future__ import annotations
 
-from rawnet.wire import ARP, IP, Dot1Q, Ether, IPv6, Layer, Raw
+from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw
 from rawnet.wire.sll import CookedLinux, CookedLinux2
-from rawnet.wire.tcpdump import ethertype_text
+from rawnet.wire.tcpdump import arp_text, ethertype_text, link_level
 
-_TAGS = {IP: "IP ", IPv6: "IP6 ", ARP: "ARP, "}
 #: SLL v1's packet types as tcpdump -e shows them (print-sll.c), right-aligned in 3 columns.
 _COOKED_TAGS = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
 
 
-def carried(layer: Layer | None) -> str:
-    """What a link header carries, as tcpdump -e goes on after it ("" for nothing it knows)."""
-    if layer is None or isinstance(layer, Raw):
-        return ""
-    text = layer.summary_safe()
-    tag = _TAGS.get(type(layer))
-    return text[len(tag) :] if tag is not None and text.startswith(tag) else text
+def carried(layer: Layer | None, verbose: int = 0, ethertype: int | None = None) -> str:
+    """What a link header carries, as tcpdump -e goes on after it ("" for nothing it knows);
+    ``verbose``: tcpdump -v's or -vv's text; ``ethertype``: what the header says it carries (an
+    ARP message that did not decode is still ARP's, as tcpdump's " [|arp]")."""
+    with link_level():  # (tcpdump -e: no "IP ", "IP6 " or "ARP, " tag, nested ones neither)
+        if isinstance(layer, Raw) and ethertype == _ETHERTYPE_ARP:
+            return arp_text(layer.build())
+        if layer is None or isinstance(layer, Raw):
+            return ""
+        return layer.summary_safe(verbose)
 
 
-def link_line(packet: Layer, length: int) -> str:
-    """tcpdump -e's words for ``packet`` (as a capture file holds it; ``length`` on the wire).
+_ETHERTYPE_ARP = 0x0806
+
+
+def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
+    """tcpdump -e's words for ``packet`` (as a capture file holds it; ``length`` on the wire),
+    with ``verbose`` 1 or 2 what tcpdump -e -v or -vv prints.
 
     On `-i any` (Linux cooked v2) the interface and direction come before this, as without -e.
     """
     if isinstance(packet, Ether):
-        return _ethernet(packet, length)
+        return _ethernet(packet, length, verbose)
     if isinstance(packet, CookedLinux2):
         address = _address(packet.src, packet.lladdrlen)
         where = f"ifindex {packet.ifindex} {address} " if address else f"ifindex {packet.ifindex} "
-        return _then(f"{where}ethertype {ethertype_text(packet.proto)}, length {length}", packet.payload)
+        head = f"{where}ethertype {ethertype_text(packet.proto)}, length {length}"
+        return _then(head, packet.payload, verbose, packet.proto)
     if isinstance(packet, CookedLinux):
         tag = _COOKED_TAGS.get(packet.pkttype, "?")
         head = f"{tag:>3} {_address(packet.src, packet.lladdrlen)} ethertype {ethertype_text(packet.proto)}"
-        return _then(f"{head}, length {length}", packet.payload)
+        return _then(f"{head}, length {length}", packet.payload, verbose, packet.proto)
     if isinstance(packet, IP | IPv6):  # raw IP: tcpdump says which, in one word
-        return f"ip: {carried(packet)}"
-    return packet.summary_safe()
+        return f"ip: {carried(packet, verbose)}"
+    return packet.summary_safe(verbose)
 
 
-def _ethernet(frame: Ether, length: int) -> str:
+def _ethernet(frame: Ether, length: int, verbose: int) -> str:
     head = f"{frame.src} > {frame.dst}, ethertype {ethertype_text(frame.type)}, length {length}"
-    inner = frame.payload
+    inner, ethertype = frame.payload, frame.type
     tags = []
     while isinstance(inner, Dot1Q):
         dei = ", DEI" if inner.dei else ""
         tags.append(f"vlan {inner.vlan}, p {inner.prio}{dei}, ethertype {ethertype_text(inner.type)}, ")
-        inner = inner.payload
-    text = carried(inner)
+        ethertype, inner = inner.type, inner.payload
+    text = carried(inner, verbose, ethertype)
     if not tags and not text:
         return head
     return f"{head}: {''.join(tags)}{text}"
 
 
-def _then(head: str, inner: Layer | None) -> str:
-    text = carried(inner)
+def _then(head: str, inner: Layer | None, verbose: int, ethertype: int | None) -> str:
+    text = carried(inner, verbose, ethertype)
     return f"{head}: {text}" if text else head
 
 

@@ -134,7 +134,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   `-G`, are usage errors. Packet lines are always flushed one by one (`-l` is accepted). `-D`
   lists interfaces in libpcap's order but leaves out libpcap's other capture sources
   (bluetooth, nflog, nfqueue, dbus): interfaces that are down, which tcpdump lists after
-  those, get smaller numbers here. `-v` is rawnet's field tree, not tcpdump's `-v` lines.
+  those, get smaller numbers here. `-v`/`-vv` are tcpdump's (`-vvv` as `-vv`), for the protocols
+  rawnet decodes (no application printers: DNS, BGP... stay "UDP, length N" as at `-v` 0);
+  rawnet's field tree, with each checksum's status, is `--tree`.
 - `decode`: `--link auto` starts at IPv4 or IPv6 when the bytes' version and length fit, else at
   Ethernet; checksums inside an ICMP error's quote or a fragment are "not checked".
 - `echo`: host 127.0.0.1 and port 31500 by default, as in the post; the TCP server serves

@@ -93,9 +93,10 @@ class Printer:
     sink: Sink | None
     show_lines: bool
     dumps: Dumps
-    verbose: bool
+    tree: bool  # --tree: each packet's field tree
     count: int | None
     link_level: bool = False  # -e: tcpdump's link-level header on each line
+    verbose: int = 0  # -v, -vv: tcpdump's detail
     #: tcpdump's relative TCP sequence numbers (None: -S, as on the wire)
     conversations: Conversations | None = None
     stamper: Stamper = field(default_factory=Stamper)
@@ -121,7 +122,10 @@ class Printer:
             return
         packet = decoded()
         with relative_sequences(self.conversations):
-            summary = link_line(packet, record.wirelen) if self.link_level else packet.summary_safe()
+            if self.link_level:
+                summary = link_line(packet, record.wirelen, self.verbose)
+            else:
+                summary = packet.summary_safe(self.verbose)
         line = packet_line(
             self.stamper(record.timestamp_ns), summary, interface if tagged else None, direction
         )
@@ -139,7 +143,7 @@ class Printer:
             if self.dumps:
                 record_json["hex"] = data.hex()
         else:
-            if self.verbose:
+            if self.tree:
                 tree = annotated_tree(packet, layer_checks(packet))
                 line += "".join("\n" + _INDENT + text for text in tree)
             if self.dumps:
@@ -367,8 +371,12 @@ class CaptureFiles:
     "-e", "link_level", is_flag=True, help="Print the link-level header on each line (MACs, EtherType, VLAN)."
 )
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Add the field tree of each packet, with checksum status."
+    "-v",
+    "--verbose",
+    count=True,
+    help="tcpdump -v's detail: IP header fields, checksums checked, ICMP quotes, ND options (-vv more).",
 )
+@click.option("--tree", is_flag=True, help="Add the field tree of each packet, with checksum status.")
 @click.option("-q", "--quiet", is_flag=True, help="No packet lines: only the closing counts.")
 @click.option("--print", "print_lines", is_flag=True, help="With -w, print the packet lines too.")
 @click.option(
@@ -410,7 +418,8 @@ def sniff(
     both_level: int,
     ascii_level: int,
     link_level: bool,
-    verbose: bool,
+    verbose: int,
+    tree: bool,
     quiet: bool,
     print_lines: bool,
     numeric: int,
@@ -469,7 +478,7 @@ def sniff(
     if write_path == "-" and show_lines:
         raise click.UsageError("-w - writes the capture to stdout: --print does not go with it")
     nanoseconds = precision == "nano"
-    printer = Printer(Output(as_json), None, show_lines, dumps, verbose, count, link_level)
+    printer = Printer(Output(as_json), None, show_lines, dumps, tree, count, link_level, verbose)
     printer.conversations = None if absolute else Conversations()
     printer.stamper = Stamper(time_format, nanoseconds)
     files = partial(

@@ -1045,10 +1045,10 @@ class Layer:
         """The summary line (scapy's ``str(pkt)`` and ``print(pkt)``)."""
         return self.summary_safe()
 
-    def summary_safe(self) -> str:
+    def summary_safe(self, verbose: int = 0) -> str:
         """summary(), or the layer names when the packet cannot be summarised."""
         try:
-            return self.summary()
+            return self.summary(verbose)
         except Exception:
             return " / ".join(type(layer).__name__ for layer in self.layers())
 

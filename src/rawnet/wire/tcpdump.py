@@ -130,6 +130,26 @@ def relative_sequences(conversations: Conversations | None) -> Iterator[None]:
         _CONVERSATIONS.reset(token)
 
 
+#: Whether lines name their protocol ("IP ", "IP6 ", "ARP, "): tcpdump -e leaves every such tag
+#: out, nested ones too, since the link header before the line has said what follows.
+_TAGGED: ContextVar[bool] = ContextVar("tagged", default=True)
+
+
+@contextlib.contextmanager
+def link_level() -> Iterator[None]:
+    """The summaries made inside are tcpdump -e's: no "IP ", "IP6 " or "ARP, " tag anywhere."""
+    token = _TAGGED.set(False)
+    try:
+        yield
+    finally:
+        _TAGGED.reset(token)
+
+
+def _tag(name: str) -> str:
+    """``name`` and a space as a line's protocol tag, or "" under link_level()."""
+    return f"{name} " if _TAGGED.get() else ""
+
+
 def summary(packet: Layer, verbose: int = 0) -> str:
     """``packet`` as tcpdump's -n -S output (``Layer.summary()``): sequence numbers as sent. One
     line, or with ``verbose`` 1 or 2 what tcpdump -v or -vv prints, continuation lines included
@@ -282,7 +302,7 @@ def arp_text(wire: bytes, length: int | None = None, verbose: int = 0) -> str:
     protocol = _ethertype_name(ptype) or f"Unknown Protocol (0x{ptype:04x})"
     types = f"{hardware} (len {hwlen}), {protocol} (len {plen})"
     if len(wire) < _ARP_HEADER + 2 * (hwlen + plen):
-        return f"ARP, {types} [|arp]" if verbose else " [|arp]"
+        return f"{_tag('ARP,')}{types} [|arp]" if verbose else " [|arp]"
     if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL):
         ip_text: Callable[[bytes], str] = lambda address: "<wrong proto type>"  # noqa: E731
     elif plen != _IPV4_SIZE:
@@ -290,8 +310,8 @@ def arp_text(wire: bytes, length: int | None = None, verbose: int = 0) -> str:
     else:
         ip_text = _ipv4_text
     if not verbose and (ip_text is not _ipv4_text or hwlen == 0):  # (-v goes on: print-arp.c)
-        return f"ARP, {types}, length {length}"
-    opening = f"ARP, {types}, " if verbose else "ARP, "
+        return f"{_tag('ARP,')}{types}, length {length}"
+    opening = f"{_tag('ARP,')}{types}, " if verbose else _tag("ARP,")
     # The four addresses follow the fixed header: sender's hardware and protocol, then target's.
     at = _ARP_HEADER
     link = _q922_text if hwtype == _ARPHRD_FRELAY else _link_text
@@ -336,7 +356,7 @@ def _atm_arp_text(wire: bytes, length: int) -> str:
         return " [|arp]"
     if ptype not in (ETHERTYPE_IPV4, _ETHERTYPE_TRAIL) or spln != _IPV4_SIZE or tpln != _IPV4_SIZE:
         protocol = _ethertype_name(ptype) or f"Unknown Protocol (0x{ptype:04x})"
-        return f"ARP, ATM, {protocol} (len {spln}/{tpln}), length {length}"
+        return f"{_tag('ARP,')}ATM, {protocol} (len {spln}/{tpln}), length {length}"
 
     def atm(address: bytes, sub: bytes) -> str:
         if not address:
@@ -355,8 +375,8 @@ def _atm_arp_text(wire: bytes, length: int) -> str:
     elif op == _ARPOP_NAK:
         line = f"NACK Reply for {_ipv4_text(spa)}"
     else:
-        return f"ARP, {_ARP_OPERATIONS.get(op, f'Unknown ({op})')} {hex_and_ascii(wire)}"
-    return f"ARP, {line}, length {length}"
+        return f"{_tag('ARP,')}{_ARP_OPERATIONS.get(op, f'Unknown ({op})')} {hex_and_ascii(wire)}"
+    return f"{_tag('ARP,')}{line}, length {length}"
 
 
 def _q922_text(address: bytes) -> str:
@@ -413,13 +433,13 @@ def _ipv4(ip: IP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     wire = ip.build()
     more_fragments = bool(int.from_bytes(wire[6:8]) & _MORE_FRAGMENTS)
     inner = detail._replace(addresses=_ipv4_addresses(wire), fragment=detail.fragment or more_fragments)
-    return f"IP {ipv4_header_text(wire)}\n    {_ipv4_line(ip, inner).removeprefix('IP ')}"
+    return f"{_tag('IP')}{ipv4_header_text(wire)}\n    {_ipv4_line(ip, inner).removeprefix(_tag('IP'))}"
 
 
 def _ipv4_line(ip: IP, detail: Detail) -> str:
     payload = ip.payload
     src, dst = ip.src, ip.dst
-    head = f"IP {src} > {dst}: "
+    head = f"{_tag('IP')}{src} > {dst}: "
     values = ip._values()
     proto = values[_IP.proto]
     if values[_IP.frag]:
@@ -623,7 +643,7 @@ def _ipv6(ip6: IPv6, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
         return _ipv6_line(ip6, detail)
     wire = ip6.build()
     line = _ipv6_line(ip6, detail._replace(addresses=wire[8:40]))
-    return f"IP6 {ipv6_header_text(wire)} {line.removeprefix('IP6 ')}"
+    return f"{_tag('IP6')}{ipv6_header_text(wire)} {line.removeprefix(_tag('IP6'))}"
 
 
 def ipv6_header_text(wire: bytes) -> str:
@@ -643,7 +663,7 @@ def ipv6_header_text(wire: bytes) -> str:
 def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
     """The fixed header's addresses, tcpdump's words for each extension header, then the payload."""
     src, dst = ip6.src, ip6.dst
-    head = f"IP6 {src} > {dst}: "
+    head = f"{_tag('IP6')}{src} > {dst}: "
     number = ip6._values()[IPv6.slot.nh]
     headers = []
     layer: Any = ip6.payload
@@ -672,10 +692,10 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
 
 def _without_addresses(line: str, src: str, dst: str) -> str:
     """A transport's line as tcpdump prints it after extension headers: without the addresses."""
-    head = f"IP6 {src} > {dst}: "
+    head = f"{_tag('IP6')}{src} > {dst}: "
     if line.startswith(head):
         return line[len(head) :]
-    with_ports = f"IP6 {src}."
+    with_ports = f"{_tag('IP6')}{src}."
     if line.startswith(with_ports):
         return line[len(with_ports) :].replace(f" > {dst}.", " > ", 1)
     return line
@@ -804,7 +824,7 @@ def _icmp(icmp: ICMP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     if carrier is None:
         return line.lstrip()
     family, src, dst = carrier
-    return f"{family} {src} > {dst}: {line}"
+    return f"{_tag(family)}{src} > {dst}: {line}"
 
 
 #: The errors whose quoted datagram tcpdump -v prints (print-icmp.c ICMP_ERRTYPE).
@@ -841,7 +861,7 @@ def _quoted_ipv4(quote: bytes, verbose: int) -> str:
     what follows as its header says, up to its total length (a quote rarely holds it all: from
     what is missing tcpdump shows what it can, and checks no checksum)."""
     if len(quote) < _IPV4_HEADER or (quote[0] >> 4) != 4:
-        return " [|icmp]" if len(quote) < 4 else f"IP {_ipv4_text(quote[12:16])} [|ip]"
+        return " [|icmp]" if len(quote) < 4 else f"{_tag('IP')}{_ipv4_text(quote[12:16])} [|ip]"
     header_len, declared = (quote[0] & 0xF) * 4, int.from_bytes(quote[2:4])
     present = quote[:declared]
     cut = len(present) < declared
@@ -863,7 +883,7 @@ def _quoted_ipv4(quote: bytes, verbose: int) -> str:
                 dst += f".{int.from_bytes(segment[2:4])}"
             elif proto == IPProto.TCP:
                 space = " "
-            return f"IP {ipv4_header_text(present)}\n    {src} > {dst}:{space}[|{name}]"
+            return f"{_tag('IP')}{ipv4_header_text(present)}\n    {src} > {dst}:{space}[|{name}]"
     packet = IP.decode(whole, lenient=True)
     return _ipv4(packet, None, Detail(verbose, cut=declared - len(present)))
 
@@ -1004,7 +1024,7 @@ def _icmpv6(message: ICMPv6, carrier: Carrier | None, detail: Detail = _PLAIN) -
     if carrier is None:
         return line
     family, src, dst = carrier
-    return f"{family} {src} > {dst}: {line}"
+    return f"{_tag(family)}{src} > {dst}: {line}"
 
 
 def _icmpv6_verbose(message: ICMPv6, text: str, length: int, detail: Detail) -> str:
@@ -1320,7 +1340,7 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     parts.append(f"win {values[_TCP.window]}")
     if flags & _URG:
         parts.append(f"urg {values[_TCP.urgptr]}")
-    head = f"{family} {src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: "
+    head = f"{_tag(family)}{src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: "
     options = values[_TCP.options]
     if options:
         texts = []
@@ -1570,7 +1590,7 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
     )
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
-    return f"{family} {src}.{udp.sport} > {dst}.{udp.dport}: {verdict}UDP, length {size}"
+    return f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: {verdict}UDP, length {size}"
 
 
 def _udp_checksum(udp: UDP, detail: Detail) -> str:
