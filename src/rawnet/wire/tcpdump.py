@@ -1477,7 +1477,7 @@ def _mptcp(data: bytes, flags: int) -> str:
 
 def _mp_capable(data: bytes, length: int, flags: int) -> str | None:
     syn, ack = flags & _SYN, flags & (_SYN | _ACK) == _ACK
-    if not ((length in (4, 12) and syn) or (length in (20, 22, 24) and ack)):
+    if not ((length in (4, 12) and syn) or (length in (20, 22) and ack)):
         return None
     version = data[0] & 0xF
     if version > 1:
