@@ -94,7 +94,12 @@ def test_probes_on_the_wire_match_traceroutes(line: Lab, tmp_path: Path) -> None
                     run(line, "a", "traceroute", b.ipv4, *args)
             seen[who, tuple(args)] = tshark_fields(path, *fields)
     for args in runs:
-        assert seen["rawnet", tuple(args)] == seen["classic", tuple(args)], args
+        ours, theirs = seen["rawnet", tuple(args)], seen["classic", tuple(args)]
+        if args == ["-N", "1"]:  # one at a time: the same probes exactly
+            assert ours == theirs, args
+        else:  # with probes in flight, how many leave before b's answer comes depends on timing
+            common = min(len(ours), len(theirs))
+            assert common >= 3 and ours[:common] == theirs[:common], args
     assert {tuple(row[:3]) for row in seen["rawnet", ("-t", "16", "-F", "1000")]} == {("1000", "0x10", "1")}
     # 16 probes in flight by default (TTLs up to 6), one at a time with -N 1 (none past b)
     assert [row[3] for row in seen["rawnet", ()]] == [str(ttl) for ttl in range(1, 7) for _ in range(3)][:16]

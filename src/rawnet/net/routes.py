@@ -62,15 +62,20 @@ def _off_loop(function: Callable[_P, _T]) -> Callable[_P, _T]:
     return asked
 
 
+def _route(ip: Any, dst: str, interface: str | None) -> Any:
+    """The kernel's route for ``dst`` (``ip route get``), out of ``interface`` if given."""
+    where = {} if interface is None else {"oif": _index(ip, interface)}
+    try:
+        return ip.route("get", dst=dst, **where)[0]
+    except NetlinkError:
+        raise RawnetError(f"no route to {dst}: see `ip route`") from None
+
+
 @_off_loop
 def next_hop(dst: str, netns: str | None = None, interface: str | None = None) -> Hop:
     """The kernel's route for ``dst`` (``ip route get``, over netlink), out of ``interface`` if given."""
     with _iproute(netns) as ip:
-        where = {} if interface is None else {"oif": _index(ip, interface)}
-        try:
-            route = ip.route("get", dst=dst, **where)[0]
-        except NetlinkError:
-            raise RawnetError(f"no route to {dst}: see `ip route`") from None
+        route = _route(ip, dst, interface)
         index = route.get_attr("RTA_OIF")
         name = ip.get_links(index)[0].get_attr("IFLA_IFNAME")
         return Hop(
@@ -87,11 +92,7 @@ def path_mtu(dst: str, netns: str | None = None, interface: str | None = None) -
     """The MTU of the kernel's route for ``dst`` (out of ``interface`` if given): the route's own
     (a learned path MTU, or ``ip route ... mtu N``) when it has one, else its interface's."""
     with _iproute(netns) as ip:
-        where = {} if interface is None else {"oif": _index(ip, interface)}
-        try:
-            route = ip.route("get", dst=dst, **where)[0]
-        except NetlinkError:
-            raise RawnetError(f"no route to {dst}: see `ip route`") from None
+        route = _route(ip, dst, interface)
         metrics = route.get_attr("RTA_METRICS")
         mtu = metrics.get_attr("RTAX_MTU") if metrics is not None else None
         if not mtu:

@@ -507,12 +507,7 @@ class Layer:
     @property
     def payload(self) -> Layer | None:
         """The next layer, or None for the last one."""
-        payload = self._payload
-        if payload is LAZY:
-            payload = self._payload = self._decode_payload()
-        elif payload.__class__ is tuple:
-            payload = _thaw_tail(self)
-        return payload  # type: ignore[no-any-return]
+        return _below(self)
 
     @payload.setter
     def payload(self, layer: Layer | bytes | None) -> None:
@@ -745,16 +740,10 @@ class Layer:
     def layers(self) -> list[Layer]:
         """Every layer from this one down, decoding lazy ones."""
         out = []
-        layer: Any = self
-        while layer is not None:  # (the payload property, inlined: this walk is everywhere)
+        layer: Layer | None = self
+        while layer is not None:
             out.append(layer)
-            payload = layer._payload
-            kind = payload.__class__
-            if kind is _Lazy:
-                payload = layer._payload = layer._decode_payload()
-            elif kind is tuple:
-                payload = _thaw_tail(layer)
-            layer = payload
+            layer = _below(layer)
         return out
 
     def __getitem__(self, cls: type[L]) -> L:
@@ -801,19 +790,13 @@ class Layer:
                 raise TypeError(f"a packet holds layers and options, not {cls.__name__}")
             found: L | None = finder(self) if nb == 1 else None
             return found
-        layer: Any = self
+        layer: Layer | None = self
         while layer is not None:  # (as layers(), without making the list)
             if isinstance(layer, cls):
                 nb -= 1
                 if nb == 0:
                     return layer
-            payload = layer._payload
-            kind = payload.__class__
-            if kind is _Lazy:
-                payload = layer._payload = layer._decode_payload()
-            elif kind is tuple:
-                payload = _thaw_tail(layer)
-            layer = payload
+            layer = _below(layer)
         if cls is Padding:  # (the padding is kept by the layers it follows: shown as scapy's layer)
             padding = [layer._pad for layer in self.layers() if layer._pad]
             if len(padding) >= nb:
@@ -1294,6 +1277,18 @@ def _thaw(frozen: tuple[Any, ...], at: int = 0) -> Layer:
     else:
         new._buf, new._off, new._poff, new._pend, new._payload = view
     return new
+
+
+def _below(layer: Layer) -> Layer | None:
+    """``layer``'s payload (Layer.payload; a function, for the walks that call it for every layer):
+    a lazy one decoded, a frozen tail made its own."""
+    payload = layer._payload
+    kind = payload.__class__
+    if kind is _Lazy:
+        payload = layer._payload = layer._decode_payload()
+    elif kind is tuple:
+        payload = _thaw_tail(layer)
+    return payload  # type: ignore[no-any-return]
 
 
 def _thaw_tail(layer: Layer) -> Layer:
