@@ -84,13 +84,14 @@ class _PingRun:
 
     def alive(self, reply: Layer) -> bool:
         """Whether ``reply`` (which answers a probe) says the destination is alive."""
-        header = reply if isinstance(reply, IP | IPv6) else network(reply)
-        if header.src != self.destination and not self.broadcast:
+        header = reply if isinstance(reply, _NETWORK) else network(reply)
+        if not self.broadcast and header.src != self.destination:
             return False
-        if isinstance(header.payload, ICMPv6EchoReply) or (
-            isinstance(header.payload, ICMP) and header.payload.type == 0
-        ):  # (an echo reply, no error: what a flood gets thousands of, told without a search)
-            return self.mode == "icmp"
+        upper = header.payload
+        if isinstance(upper, ICMPv6EchoReply) or (isinstance(upper, ICMP) and upper.type == 0):
+            return (
+                self.mode == "icmp"
+            )  # (an echo reply, no error: a flood's thousands, told without a search)
         error = icmp_error(reply)
         if self.mode == "udp":
             return error is None or error in PORT_UNREACHABLE
@@ -119,6 +120,8 @@ class _PingRun:
 
 #: IPv4's Don't Fragment flag.
 _DF = 2
+#: The network layers a reply may begin with.
+_NETWORK = (IP, IPv6)
 
 
 def _payload_length(packet: Layer) -> int:
@@ -495,7 +498,9 @@ def ping(
         started = time.monotonic()
         with contextlib.suppress(KeyboardInterrupt):
             _loop(exchange, step, done, count=count, interval=interval, flood=flood, deadline=deadline)
-    elapsed = time.monotonic() - started
+        elapsed = (
+            time.monotonic() - started
+        )  # (as ping's: closing the sockets, ms for a packet socket, is not in it)
     if dots is not None:
         out.out.flush()
     gap = (sending[1] - sending[0]) / (stats.sent - 1) if stats.sent > 1 else 0.0
@@ -528,8 +533,9 @@ def _loop(
     while not limit or index < limit:
         if index:
             if flood and not interval:
-                due = time.perf_counter() + _FLOOD_WAIT
-                exchange.settle(max(0.0, (due if end is None else min(due, end)) - time.perf_counter()))
+                if exchange.pending:  # (else the last was answered: the next goes now)
+                    due = time.perf_counter() + _FLOOD_WAIT
+                    exchange.settle(max(0.0, (due if end is None else min(due, end)) - time.perf_counter()))
             else:
                 due = start + index * interval
                 exchange.wait_until(due if end is None else min(due, end), precise=True)

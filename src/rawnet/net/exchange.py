@@ -263,8 +263,8 @@ class Exchange:
         self._deadlines: list[tuple[float, int, Query]] = []  # a heap
         self._serial = itertools.count()
         self._keep = duplicates
-        self._recent = _Table()
-        self._recent_order: deque[Query] = deque()
+        #: The last ``duplicates`` answered, oldest first (searched only for a reply nothing waits for).
+        self._recent: deque[Query] = deque(maxlen=duplicates or 1)
         #: Incomplete datagrams: key -> (when the first fragment came, the fragments so far).
         self._fragments: dict[Hashable, tuple[float, list[Layer]]] = {}
         link.listener.setblocking(False)
@@ -287,10 +287,7 @@ class Exchange:
     def _remember(self, query: Query) -> None:
         if not self._keep:
             return
-        self._recent.add(query)
-        self._recent_order.append(query)
-        if len(self._recent_order) > self._keep:
-            self._recent.remove(self._recent_order.popleft())
+        self._recent.append(query)  # (the oldest drops out)
 
     def _expire(self, now: float) -> None:
         heap = self._deadlines
@@ -441,8 +438,8 @@ class Exchange:
             if not self._check(reply, query):
                 self._answer(query, reply)
                 return
-        if self._recent.size:
-            for query in self._recent.candidates(keys):
+        if self._recent:
+            for query in self._recent_candidates(keys):
                 if not self._check(reply, query):
                     if self.on_duplicate is not None:
                         self.on_duplicate(query, reply)
@@ -454,6 +451,14 @@ class Exchange:
                 self.rejected.append(f"{reply.summary_safe()}: {'; '.join(reasons)}")
         if self.on_other is not None:
             self.on_other(reply, reasons)
+
+    def _recent_candidates(self, keys: tuple[Hashable, ...]) -> list[Query]:
+        """The recently answered queries a reply of these keys may answer, as _Table.candidates
+        orders them (by key, oldest first; the keyless last)."""
+        recent = self._recent
+        found = [query for key in keys for query in recent if query.key == key]
+        found.extend(query for query in recent if query.key is None)
+        return found
 
     def _answer(self, query: Query, reply: Layer) -> None:
         query.replies.append(reply)

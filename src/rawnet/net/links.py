@@ -189,7 +189,7 @@ class Senders:
         sender = self.by_version.get(IP if ipv4 else IPv6) or self.open(query.match)
         destination = socket.inet_ntop(socket.AF_INET if ipv4 else socket.AF_INET6, wire_destination(wire))
         try:
-            sender.send(wire, destination)
+            sender.sendto(wire, destination)
         except PacketTooBigError:
             self.send(query.match, query)  # (as fragments, or the error of a probe with DF)
 
