@@ -10,20 +10,22 @@ process, start-up included (rawnet's Python imports weigh there, iputils' has no
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from rawnet.net import Lab
 
 _TIME = re.compile(r"(\d+) packets transmitted, (\d+) received.*time (\d+)ms")
 
 
-def run(lab: Lab, argv: list[str]) -> tuple[float, float, int]:
+def run(lab: Lab, argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """(the tool's own time in s, the whole process's in s, replies received)."""
     started = time.monotonic()
-    result = lab.run("a", argv)
+    result = lab.run("a", argv, env=env)
     whole = time.monotonic() - started
     found = _TIME.search(result.stdout)
     if found is None:
@@ -35,19 +37,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=5, help="runs of each, interleaved (median)")
+    parser.add_argument(
+        "--before", metavar="DIR", type=Path,
+        help="also run rawnet from the sources in DIR (a `git archive` of an older commit), in the same lab",
+    )  # fmt: skip
     options = parser.parse_args()
     with Lab.pair() as lab:
         target = lab["b"].ipv4
         flood = ["-f", "-q", "-c", str(options.count), target]
-        pingers = {
-            "iputils ping -f": ["ping", *flood],
-            "rawnet ping -f": [sys.executable, "-m", "rawnet", "ping", *flood],
+        rawnet = [sys.executable, "-m", "rawnet", "ping", *flood]
+        pingers: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "iputils ping -f": (["ping", *flood], None),
+            "rawnet ping -f": (rawnet, None),
         }
+        if options.before is not None:
+            older = {**os.environ, "PYTHONPATH": str((options.before / "src").resolve())}
+            pingers["rawnet ping -f (before)"] = (rawnet, older)
         runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in pingers}
         for round_number in range(1, options.rounds + 1):
-            for name, argv in pingers.items():
+            for name, (argv, env) in pingers.items():
                 print(f"round {round_number}: {name}", file=sys.stderr)
-                runs[name].append(run(lab, argv))
+                runs[name].append(run(lab, argv, env))
     print(f"\n{options.count} echo requests flooded a -> b in a lab veth pair (-f -q -c {options.count});")
     print(f"the median of {options.rounds} runs of each, interleaved.\n")
     print("| pinger | its own time | whole process | replies | own time / iputils' |")

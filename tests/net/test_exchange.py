@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from rawnet import IP, UDP, Layer
+from rawnet import ICMP, IP, UDP, Layer
 from rawnet.errors import SendError
 from rawnet.net.exchange import Exchange, Interrupted, Query
 from rawnet.net.lab import Lab
@@ -148,3 +148,70 @@ def test_max_pending_drops_the_oldest_probe(lab: Lab) -> None:
         for index, probe in enumerate(probes):
             exchange.send(Query(probe, number=index), timeout=5)
         assert expired == [0] and exchange.pending == 2
+
+
+# -- probes given as bytes (Query.from_wire: ping -f's) -----------------------------------------------
+NOBODY = "198.18.1.99"  # in the pair's subnet; no host has it
+
+
+def _from_wire(probe: Layer, number: int, built: list[int]) -> Query:
+    def build() -> Layer:
+        built.append(number)
+        return probe.copy()
+
+    return Query.from_wire(bytes(probe), build, number)
+
+
+def _echo(lab: Lab, dst: str, seq: int) -> Layer:
+    return IP(src=lab["a"].ipv4, dst=dst, id=0) / ICMP(id=0x4242, seq=seq) / b"rawnet"
+
+
+def test_echoes_given_as_bytes_are_answered_by_their_destination_and_built_only_when_asked(lab: Lab) -> None:
+    built: list[int] = []
+    # the oldest waits for the same id and seq as the next, sent to nobody: b's reply is not its
+    queries = [_from_wire(_echo(lab, dst, seq), n, built) for n, (dst, seq) in enumerate(
+        [(NOBODY, 5), (lab["b"].ipv4, 5), (lab["b"].ipv4, 6)]
+    )]  # fmt: skip
+    expired: list[int] = []
+    link = layer3_link([_echo(lab, NOBODY, 5)], netns=lab["a"].netns)
+    with Exchange(link, on_expire=lambda query: expired.append(query.number)) as exchange:
+        for query in queries:
+            exchange.send(query, timeout=0.5)
+        exchange.settle()
+    assert expired == [0] and [len(query.replies) for query in queries] == [0, 1, 1]
+    assert built == []  # (sent as bytes, answered from the reply's bytes)
+    reply = queries[1].replies[0]
+    assert (reply.src, reply[ICMP].type, reply[ICMP].seq) == (lab["b"].ipv4, 0, 5)  # type: ignore[attr-defined]
+    assert queries[1].packet.sent_time == queries[1].sent_time is not None and built == [1]
+    assert bytes(queries[1].packet) == queries[1].wire and 0 < queries[1].rtt(reply) < 0.5
+
+
+def test_a_second_echo_reply_to_a_probe_given_as_bytes_is_a_duplicate(lab: Lab) -> None:
+    events: list[tuple[str, int]] = []
+    probe = _echo(lab, lab["b"].ipv4, 9)
+    with (
+        Exchange(
+            layer3_link([probe], netns=lab["a"].netns), duplicates=4,
+            on_answer=lambda query, reply: events.append(("answer", query.number)),
+            on_duplicate=lambda query, reply: events.append(("duplicate", query.number)),
+            on_other=lambda reply, reasons: events.append(("other", reply[ICMP].seq)),
+        ) as exchange,
+        lab.socket("b", socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as raw,
+    ):  # fmt: skip
+        exchange.send(_from_wire(probe, 1, []), timeout=1)
+        exchange.settle()
+        for seq in (9, 10):  # b's kernel answered seq 9 once; a copy of its answer, then one to nothing
+            raw.sendto(bytes(ICMP(type=0, id=0x4242, seq=seq) / b"rawnet"), (lab["a"].ipv4, 0))
+        exchange.wait_until(time.perf_counter() + 0.3)
+    assert events == [("answer", 1), ("duplicate", 1), ("other", 10)]
+
+
+def test_a_probe_given_as_bytes_of_another_kind_is_matched_by_the_rule(lab: Lab) -> None:
+    built: list[int] = []
+    probe = datagram(lab, 9, b"closed")  # b's kernel: port unreachable, quoting it
+    with Exchange(layer3_link([probe], netns=lab["a"].netns)) as exchange:
+        query = _from_wire(probe, 3, built)
+        assert built == [3]  # (its bucket is read from the built packet)
+        exchange.send(query, timeout=1)
+        exchange.settle()
+    assert query.answer is not None and (query.answer[ICMP].type, query.answer[ICMP].code) == (3, 3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from rawnet import (
@@ -13,6 +15,7 @@ from rawnet import (
     ICMPv6DestUnreach,
     ICMPv6EchoReply,
     ICMPv6EchoRequest,
+    IPOption_NOP,
     IPv6,
     IPv6ExtHdrHopByHop,
     Layer,
@@ -20,10 +23,13 @@ from rawnet import (
 from rawnet.net.matching import (
     answers,
     answers_frame,
+    echo_reply_key,
     fragment_key,
     probe_key,
     quoted_datagram,
     reply_keys,
+    wire_destination,
+    wire_probe_key,
 )
 from rawnet.wire import ICMPv6ND_NA, ICMPv6ND_NS
 
@@ -195,3 +201,64 @@ def test_a_broadcast_probe_is_answered_from_any_source_only_when_asked() -> None
     reply = IP(src="198.18.1.2", dst="198.18.1.1") / ICMP(type=0, id=1, seq=2)
     assert answers(reply, probe) == "from 198.18.1.2, the probe went to 198.18.1.255"
     assert answers(reply, probe, any_source=True) == ""
+
+
+# -- keys read from bytes (a flood's fast path) ------------------------------------------------------
+V6A, V6B = "2001:db8::1", "2001:db8::2"
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        IP(src=A, dst=B, id=0) / ICMP(id=7, seq=65535) / bytes(56),
+        IP(src=A, dst=B, flags="DF", tos=0x10) / ICMP(id=0, seq=0),
+        IPv6(src=V6A, dst=V6B) / ICMPv6EchoRequest(id=7, seq=9) / bytes(10),
+    ],
+)
+def test_an_echo_requests_key_read_from_its_bytes_is_probe_key(probe: Layer) -> None:
+    wire = bytes(probe)
+    assert wire_probe_key(wire) == probe_key(probe) is not None
+    assert ipaddress.ip_address(wire_destination(wire)) == ipaddress.ip_address(probe.dst)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        IP(src=B, dst=A) / ICMP(type=0, id=7, seq=1) / bytes(56),
+        IP(src=B, dst=A, flags="DF") / ICMP(type=0, code=5, id=0xFFFF, seq=0),
+        IPv6(src=V6B, dst=V6A) / ICMPv6EchoReply(id=7, seq=9) / b"rawnet",
+    ],
+)
+def test_an_echo_replys_key_and_source_read_from_its_bytes_are_the_decoders(reply: Layer) -> None:
+    for data in (bytes(reply), bytes(reply) + bytes(6)):  # (and with a link layer's padding after it)
+        decoded = type(reply).decode(data, lenient=True)
+        found = echo_reply_key(data)
+        assert found is not None
+        assert (found[0],) == reply_keys(decoded)
+        assert ipaddress.ip_address(found[1]) == ipaddress.ip_address(decoded.src)  # type: ignore[attr-defined]
+
+
+_REPLY = bytes(IP(src=B, dst=A, id=5) / ICMP(type=0, id=7, seq=1) / bytes(16))
+_REPLY6 = bytes(IPv6(src=V6B, dst=V6A) / ICMPv6EchoReply(id=7, seq=9) / bytes(16))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(IP(src=B, dst=A, id=5, flags="MF") / ICMP(type=0, id=7, seq=1) / bytes(16)),  # a first fragment
+        bytes(IP(src=B, dst=A, id=5, frag=3) / ICMP(type=0, id=7, seq=1) / bytes(16)),  # a later one
+        bytes(IP(src=B, dst=A, options=[IPOption_NOP()] * 4) / ICMP(type=0, id=7, seq=1)),  # IHL 6
+        bytes(IP(src=B, dst=A) / ICMP(type=8, id=7, seq=1)),  # a request
+        bytes(IP(src=B, dst=A) / ICMP(type=3, code=3) / _REPLY[:28]),  # an error
+        bytes(IP(src=B, dst=A) / UDP(sport=7, dport=7) / bytes(8)),
+        _REPLY[:27],  # cut in the echo header
+        _REPLY[:2] + (len(_REPLY) + 1).to_bytes(2, "big") + _REPLY[4:],  # a total length past the end
+        _REPLY6[:47],
+        bytes(IPv6(src=V6B, dst=V6A) / IPv6ExtHdrHopByHop() / ICMPv6EchoReply(id=7, seq=9)),
+        bytes(IPv6(src=V6B, dst=V6A) / ICMPv6EchoRequest(id=7, seq=9)),
+        _REPLY6[:4] + (len(_REPLY6) - 39).to_bytes(2, "big") + _REPLY6[6:],  # a payload length past the end
+        b"",
+    ],
+)
+def test_anything_else_is_left_to_the_decoders(data: bytes) -> None:
+    assert echo_reply_key(data) is None

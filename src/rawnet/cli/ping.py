@@ -12,6 +12,7 @@ import ipaddress
 import math
 import os
 import string
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,13 +84,14 @@ class _PingRun:
 
     def alive(self, reply: Layer) -> bool:
         """Whether ``reply`` (which answers a probe) says the destination is alive."""
-        header = reply if isinstance(reply, IP | IPv6) else network(reply)
-        if header.src != self.destination and not self.broadcast:
+        header = reply if isinstance(reply, _NETWORK) else network(reply)
+        if not self.broadcast and header.src != self.destination:
             return False
-        if isinstance(header.payload, ICMPv6EchoReply) or (
-            isinstance(header.payload, ICMP) and header.payload.type == 0
-        ):  # (an echo reply, no error: what a flood gets thousands of, told without a search)
-            return self.mode == "icmp"
+        upper = header.payload
+        if isinstance(upper, ICMPv6EchoReply) or (isinstance(upper, ICMP) and upper.type == 0):
+            return (
+                self.mode == "icmp"
+            )  # (an echo reply, no error: a flood's thousands, told without a search)
         error = icmp_error(reply)
         if self.mode == "udp":
             return error is None or error in PORT_UNREACHABLE
@@ -118,6 +120,8 @@ class _PingRun:
 
 #: IPv4's Don't Fragment flag.
 _DF = 2
+#: The network layers a reply may begin with.
+_NETWORK = (IP, IPv6)
 
 
 def _payload_length(packet: Layer) -> int:
@@ -127,17 +131,31 @@ def _payload_length(packet: Layer) -> int:
     return max(0, (packet.wirelen or len(packet)) - length)
 
 
-def _echo_answers(reply: Layer, probe: Layer) -> str:
-    """matching.answers, with its commonest case told first without a search of the layers: an
-    echo reply from the probe's destination with the probe's id and seq (a flood's thousands)."""
-    if isinstance(reply, IP) and isinstance(probe, IP) and reply.src == probe.dst:
-        echo, asked = reply.payload, probe.payload
-        if (isinstance(echo, ICMP) and echo.type == 0 and isinstance(asked, ICMP) and asked.type == 8) and (
-            echo.id,
-            echo.seq,
-        ) == (asked.id, asked.seq):
-            return ""
-    return answers(reply, probe)
+class _EchoWire:
+    """A run's ICMP (or ICMPv6) echo requests as bytes, each made from one built probe by patching
+    in its seq and checksum (RFC 1624: the checksum of seq 0's words plus the seq), with no Layer
+    built per probe; the same bytes as building _PingRun.probe(seq) (the tests compare them)."""
+
+    def __init__(self, template: bytes) -> None:
+        """``template``: the probe of seq 0, as built (IPv4 or IPv6, then the echo header)."""
+        start = (template[0] & 0x0F) * 4 if template[0] >> 4 == 4 else _IPV6_HEADER
+        self.head = template[: start + _ECHO_CHECKSUM]  # the IP header, the echo's type and code
+        self.ident = int.from_bytes(template[start + _ECHO_ID : start + _ECHO_SEQ], "big")
+        self.tail = template[start + _ECHO_HEADER :]  # the payload
+        checksum = int.from_bytes(template[start + _ECHO_CHECKSUM : start + _ECHO_ID], "big")
+        #: seq 0's words' one's complement sum (0xFFFF for its "negative zero", checksum 0).
+        self.base = 0xFFFF - checksum
+
+    def __call__(self, seq: int) -> bytes:
+        """The probe of ``seq`` (taken modulo 2**16, as the echo's field)."""
+        seq &= 0xFFFF
+        total = (self.base + seq) % 0xFFFF  # (never 0 as a plain sum: the type is not 0)
+        return self.head + _CHECKSUM_ID_SEQ(0xFFFF - total if total else 0, self.ident, seq) + self.tail
+
+
+#: An echo header's fields: checksum, identifier and seq offsets, and its length; an IPv6 header's.
+_ECHO_CHECKSUM, _ECHO_ID, _ECHO_SEQ, _ECHO_HEADER, _IPV6_HEADER = 2, 4, 6, 8, 40
+_CHECKSUM_ID_SEQ = struct.Struct("!HHH").pack
 
 
 #: iputils ping's words for a send refused for want of SO_BROADCAST (EACCES): -b sets it.
@@ -387,6 +405,7 @@ def ping(
     mtu = path_mtu(destination, interface=interface)
     run.dont_fragment = pmtu == "do" or (pmtu == "want" and length <= mtu)
     first = run.probe(1, source)
+    echo = _EchoWire(bytes(run.probe(0, source))) if mode == "icmp" else None
     stats = RttStats()
     errors = 0
     dots = _Dots(out.out) if flood and not quiet and not as_json else None
@@ -449,7 +468,10 @@ def ping(
         if outstanding and previous is not None and not previous.replies and (talk or as_json):
             show(_OUTSTANDING.format(previous.number), {"type": "outstanding", "seq": previous.number})
         stats.sent += 1
-        previous = Query(first if number == 1 else run.probe(number, source), number=number)
+        if echo is not None:  # (bytes patched, the Layer built only if a rule asks for it)
+            previous = Query.from_wire(echo(number), functools.partial(run.probe, number, source), number)
+        else:
+            previous = Query(first if number == 1 else run.probe(number, source), number=number)
         sending[1] = time.perf_counter()
         if not index:
             sending[0] = sending[1]
@@ -465,7 +487,7 @@ def ping(
     if pmtu == "do" and length > mtu:  # (ping's kernel refuses it: EMSGSIZE, a local error)
         where = f"mtu={mtu}" if ":" not in destination else f"mtu: {mtu}"
         link.transmit = functools.partial(_too_long, f"local error: message too long, {where}")
-    rule = functools.partial(answers, any_source=True) if broadcast else _echo_answers  # (-b: any host)
+    rule = functools.partial(answers, any_source=True) if broadcast else answers  # (-b: any host)
     if filler and not quiet and not as_json:
         out.line(f"PATTERN: 0x{filler.hex()}")
     with Exchange(
@@ -476,7 +498,9 @@ def ping(
         started = time.monotonic()
         with contextlib.suppress(KeyboardInterrupt):
             _loop(exchange, step, done, count=count, interval=interval, flood=flood, deadline=deadline)
-    elapsed = time.monotonic() - started
+        elapsed = (
+            time.monotonic() - started
+        )  # (as ping's: closing the sockets, ms for a packet socket, is not in it)
     if dots is not None:
         out.out.flush()
     gap = (sending[1] - sending[0]) / (stats.sent - 1) if stats.sent > 1 else 0.0
@@ -509,8 +533,9 @@ def _loop(
     while not limit or index < limit:
         if index:
             if flood and not interval:
-                due = time.perf_counter() + _FLOOD_WAIT
-                exchange.settle(max(0.0, (due if end is None else min(due, end)) - time.perf_counter()))
+                if exchange.pending:  # (else the last was answered: the next goes now)
+                    due = time.perf_counter() + _FLOOD_WAIT
+                    exchange.settle(max(0.0, (due if end is None else min(due, end)) - time.perf_counter()))
             else:
                 due = start + index * interval
                 exchange.wait_until(due if end is None else min(due, end), precise=True)

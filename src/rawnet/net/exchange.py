@@ -36,14 +36,25 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from rawnet.errors import RawnetError, SendError
-from rawnet.net.matching import answers, fragment_key, probe_key, reply_keys
-from rawnet.net.sockets import RawSocket
-from rawnet.wire import Layer, defragment
+from rawnet.net.matching import (
+    answers,
+    echo_reply_key,
+    fragment_key,
+    probe_key,
+    reply_keys,
+    wire_destination,
+    wire_probe_key,
+)
+from rawnet.net.sockets import RawSocket, Received
+from rawnet.wire import IP, IPv6, Layer, defragment
 
 #: The last stretch before a pacing deadline, spun rather than slept (microsecond pacing).
 _SPIN = 0.0002
 #: How often a wait looks at its stop event (asr's cancellation).
 _STOP_POLL = 0.05
+#: The deadline heap is rebuilt without its stale entries once it is this many times the waiting
+#: probes (plus a floor): amortised O(1) per probe, and answered probes are let go.
+_HEAP_SLACK, _HEAP_FLOOR = 2, 64
 #: Seconds a datagram's fragments wait for the rest (Linux's net.ipv4.ipfrag_time), and how many
 #: datagrams may be incomplete at once (the oldest is dropped for a new one).
 _FRAGMENT_TIME = 30.0
@@ -51,6 +62,8 @@ _FRAGMENT_DATAGRAMS = 256
 NEW, PENDING, ANSWERED, EXPIRED = "new", "pending", "answered", "expired"
 
 Rule = Callable[[Layer, Layer], str]
+#: What a received packet may begin with for an echo reply to be taken from its bytes.
+_NETWORK = (IP, IPv6)
 
 
 class Interrupted(RawnetError):
@@ -58,24 +71,79 @@ class Interrupted(RawnetError):
 
 
 class Query:
-    """A probe of an exchange: the packet as sent, what replies are compared with, its replies."""
+    """A probe of an exchange: the packet as sent, what replies are compared with, its replies.
 
-    __slots__ = ("deadline", "key", "match", "number", "packet", "replies", "state")
+    A probe may also be given as the bytes that go out (from_wire: a flood's thousands, made by
+    patching one built packet); its Layer is then built only when something asks for it.
+    """
+
+    __slots__ = (
+        "_build", "_match", "_packet", "_sent_time", "deadline", "key", "number", "replies", "state", "wire",
+    )  # fmt: skip
 
     def __init__(self, packet: Layer, match: Layer | None = None, number: int = 0) -> None:
-        #: The packet handed to the caller again in the results; ``sent_time`` is set on it.
-        self.packet = packet
-        #: The packet replies are matched against (the network layer, the completed frame...).
-        self.match = packet if match is None else match
+        self._packet: Layer | None = packet
+        self._match: Layer | None = packet if match is None else match
+        self._build: Callable[[], Layer] | None = None
+        self._sent_time: float | None = None
+        #: The network packet's bytes when the query was given as bytes (from_wire), else None.
+        self.wire: bytes | None = None
         #: The caller's number for it (a probe's seq, its place in a list).
         self.number = number
-        self.key: Hashable | None = probe_key(self.match)
+        self.key: Hashable | None = probe_key(self._match)
         #: perf_counter() time at which it stops waiting (None: when the caller stops waiting).
         self.deadline: float | None = None
         #: The replies that answered it (one, unless the exchange takes multi).
         self.replies: list[Layer] = []
         #: new, pending (sent, waiting), answered or expired.
         self.state = NEW
+
+    @classmethod
+    def from_wire(cls, wire: bytes, build: Callable[[], Layer], number: int = 0) -> Query:
+        """A probe given as the network packet's bytes ``wire`` (an IPv4 or IPv6 header first),
+        sent as they are; ``build()`` makes the same packet as a Layer, called only when a rule,
+        a caller or a fragmenting sender needs it (an ICMP error, a reply of another kind)."""
+        query = cls.__new__(cls)
+        query._packet = query._match = None
+        query._build = build
+        query._sent_time = None
+        query.wire = wire
+        query.number = number
+        key = wire_probe_key(wire)
+        query.key = key if key is not None else probe_key(query.match)
+        query.deadline = None
+        query.replies = []
+        query.state = NEW
+        return query
+
+    @property
+    def packet(self) -> Layer:
+        """The packet handed to the caller again in the results; ``sent_time`` is set on it."""
+        packet = self._packet
+        if packet is None:
+            assert self._build is not None
+            packet = self._packet = self._build()
+            packet.sent_time = self._sent_time
+            if self._match is None:
+                self._match = packet
+        return packet
+
+    @property
+    def match(self) -> Layer:
+        """The packet replies are matched against (the network layer, the completed frame...)."""
+        match = self._match
+        return self.packet if match is None else match
+
+    @property
+    def sent_time(self) -> float | None:
+        """time.time() when it was last handed to the kernel (the packet's ``sent_time``)."""
+        return self._sent_time if self._packet is None else self._packet.sent_time
+
+    @sent_time.setter
+    def sent_time(self, moment: float | None) -> None:
+        self._sent_time = moment
+        if self._packet is not None:
+            self._packet.sent_time = moment
 
     @property
     def answer(self) -> Layer | None:
@@ -84,7 +152,7 @@ class Query:
 
     def rtt(self, reply: Layer) -> float:
         """Seconds from this probe leaving (the last time) to ``reply`` arriving (never below 0)."""
-        return max(0.0, (reply.time or 0.0) - (self.packet.sent_time or 0.0))
+        return max(0.0, (reply.time or 0.0) - (self.sent_time or 0.0))
 
     def __repr__(self) -> str:
         return f"<Query {self.number} {self.state}: {self.match.summary_safe()}>"
@@ -195,8 +263,8 @@ class Exchange:
         self._deadlines: list[tuple[float, int, Query]] = []  # a heap
         self._serial = itertools.count()
         self._keep = duplicates
-        self._recent = _Table()
-        self._recent_order: deque[Query] = deque()
+        #: The last ``duplicates`` answered, oldest first (searched only for a reply nothing waits for).
+        self._recent: deque[Query] = deque(maxlen=duplicates or 1)
         #: Incomplete datagrams: key -> (when the first fragment came, the fragments so far).
         self._fragments: dict[Hashable, tuple[float, list[Layer]]] = {}
         link.listener.setblocking(False)
@@ -219,10 +287,7 @@ class Exchange:
     def _remember(self, query: Query) -> None:
         if not self._keep:
             return
-        self._recent.add(query)
-        self._recent_order.append(query)
-        if len(self._recent_order) > self._keep:
-            self._recent.remove(self._recent_order.popleft())
+        self._recent.append(query)  # (the oldest drops out)
 
     def _expire(self, now: float) -> None:
         heap = self._deadlines
@@ -254,7 +319,7 @@ class Exchange:
         transmit = transmit or self.link.transmit
         if transmit is None:
             raise RawnetError("this exchange's link sends nothing by itself: give send() a transmit")
-        query.packet.sent_time = time.time()  # (before: the reply may beat the send call back)
+        query.sent_time = time.time()  # (before: the reply may beat the send call back)
         try:
             transmit(query)
         except SendError as error:
@@ -275,10 +340,22 @@ class Exchange:
                     self._drop_oldest()
         query.deadline = None if timeout is None else time.perf_counter() + timeout
         if query.deadline is not None:
-            heapq.heappush(self._deadlines, (query.deadline, next(self._serial), query))
+            heap = self._deadlines
+            heapq.heappush(heap, (query.deadline, next(self._serial), query))
+            if len(heap) > _HEAP_SLACK * (self._pending.size + 1) + _HEAP_FLOOR:
+                self._compact()
         if self.on_sent is not None:
             self.on_sent(query)
         return True
+
+    def _compact(self) -> None:
+        """Let go of the deadlines of probes no longer waiting (answered ones stay in the heap until
+        their deadline comes up: a flood's thousands, each holding its query and reply)."""
+        heap = [
+            entry for entry in self._deadlines if entry[2].state == PENDING and entry[2].deadline == entry[0]
+        ]
+        heapq.heapify(heap)
+        self._deadlines = heap
 
     def _drop_oldest(self) -> None:
         order = self._order
@@ -292,19 +369,40 @@ class Exchange:
     def _drain(self) -> None:
         """Take every packet waiting in the listener."""
         listener = self.link.listener
+        quick = self.rule is answers  # (the fast path follows answers' rule, no other)
         while True:
             try:
                 got = listener.recv()
             except BlockingIOError:
                 return
-            if got.direction != "outgoing":  # (our own probes, seen leaving)
-                self.received += 1
-                packet: Layer | None = got.packet
-                key = fragment_key(got.packet)
-                if key is not None:
-                    packet = self._reassemble(key, got.packet)
-                if packet is not None:
-                    self._take(packet)
+            if got.direction == "outgoing":  # (our own probes, seen leaving)
+                continue
+            self.received += 1
+            if quick and got.start in _NETWORK and self._take_echo(got):
+                continue
+            packet: Layer | None = got.packet
+            key = fragment_key(got.packet)
+            if key is not None:
+                packet = self._reassemble(key, got.packet)
+            if packet is not None:
+                self._take(packet)
+
+    def _take_echo(self, got: Received) -> bool:
+        """Take an echo reply from its bytes, without the searches of _take: the oldest waiting probe
+        given as bytes (from_wire) with its key whose destination is the reply's source, which is
+        the one answers() picks. False: not that simple (_take decides)."""
+        found = echo_reply_key(got.data)
+        if found is None:
+            return False
+        key, source = found
+        for query in self._pending.buckets.get(key, ()):
+            wire = query.wire
+            if wire is None:  # (a probe given as a Layer: the rule decides)
+                return False
+            if wire_destination(wire) == source:
+                self._answer(query, got.packet)
+                return True
+        return False
 
     def _reassemble(self, key: Hashable, piece: Layer) -> Layer | None:
         """The datagram ``piece`` completes (stamped with its time and where it came), else None
@@ -340,8 +438,8 @@ class Exchange:
             if not self._check(reply, query):
                 self._answer(query, reply)
                 return
-        if self._recent.size:
-            for query in self._recent.candidates(keys):
+        if self._recent:
+            for query in self._recent_candidates(keys):
                 if not self._check(reply, query):
                     if self.on_duplicate is not None:
                         self.on_duplicate(query, reply)
@@ -353,6 +451,14 @@ class Exchange:
                 self.rejected.append(f"{reply.summary_safe()}: {'; '.join(reasons)}")
         if self.on_other is not None:
             self.on_other(reply, reasons)
+
+    def _recent_candidates(self, keys: tuple[Hashable, ...]) -> list[Query]:
+        """The recently answered queries a reply of these keys may answer, as _Table.candidates
+        orders them (by key, oldest first; the keyless last)."""
+        recent = self._recent
+        found = [query for key in keys for query in recent if query.key == key]
+        found.extend(query for query in recent if query.key is None)
+        return found
 
     def _answer(self, query: Query, reply: Layer) -> None:
         query.replies.append(reply)

@@ -18,10 +18,10 @@ from rawnet.errors import PacketTooBigError, RawnetError
 from rawnet.net.bpf import DLT_RAW, attach_filter, compile_filter
 from rawnet.net.exchange import Link, Query
 from rawnet.net.linux import ETH_P_ALL
-from rawnet.net.matching import network_layer
+from rawnet.net.matching import network_layer, wire_destination
 from rawnet.net.routes import path_mtu
 from rawnet.net.sockets import RawSocket
-from rawnet.wire import ARP, IP, Layer, fragment
+from rawnet.wire import ARP, IP, IPv6, Layer, fragment
 
 #: With more destinations than this, the listener's filter lets all of IP through.
 _FILTER_HOSTS = 64
@@ -144,7 +144,7 @@ class Senders:
             self.sockets.append(sender)
         return sender
 
-    def send(self, packet: Layer, stamp: Layer | None = None) -> int:
+    def send(self, packet: Layer, stamp: Layer | Query | None = None) -> int:
         """Send ``packet``'s IP layer with its header as given (0: dropped, the queue was full);
         as fragments when it is longer than the MTU (``stamp``'s ``sent_time`` is then set again
         as the first one leaves: the MTU was looked up after it was set)."""
@@ -179,8 +179,19 @@ class Senders:
             size -= (longest - mtu + 7) // 8 * 8
 
     def transmit(self, query: Query) -> None:
-        """A Link's transmit: the query's ``match`` (its completed network packet) goes out."""
-        self.send(query.match, query.packet)
+        """A Link's transmit: the query's ``match`` (its completed network packet) goes out; a query
+        given as bytes (Query.from_wire) goes out as they are, built only to be cut into fragments."""
+        wire = query.wire
+        if wire is None:
+            self.send(query.match, query)
+            return
+        ipv4 = wire[0] >> 4 == 4
+        sender = self.by_version.get(IP if ipv4 else IPv6) or self.open(query.match)
+        destination = socket.inet_ntop(socket.AF_INET if ipv4 else socket.AF_INET6, wire_destination(wire))
+        try:
+            sender.sendto(wire, destination)
+        except PacketTooBigError:
+            self.send(query.match, query)  # (as fragments, or the error of a probe with DF)
 
 
 def layer3_link(

@@ -11,6 +11,7 @@ answer: a reply answering a probe by these rules always shares its key.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Hashable
 from typing import Any
 
@@ -48,6 +49,7 @@ _EXTENSIONS = (
 )
 _TCP, _UDP, _ICMP, _ICMPV6 = 6, 17, 1, 58
 _ECHO_REQUEST, _ECHOV6_REQUEST = 8, 128
+_ECHO_REPLY, _ECHOV6_REPLY = 0, 129
 
 
 def network_layer(packet: Layer) -> Layer:
@@ -200,6 +202,64 @@ def reply_keys(reply: Layer) -> tuple[Hashable, ...]:
         return tuple(keys)
     except (RawnetError, IndexError, AttributeError, ValueError, TypeError):
         return ()
+
+
+def wire_probe_key(wire: bytes) -> Hashable | None:
+    """probe_key of a network packet given as its bytes, read from them when it is an unfragmented
+    echo request (IPv4 ICMP, or IPv6 ICMPv6 without extension headers); None for anything else
+    (build the packet and ask probe_key)."""
+    found = _echo_in(wire, _ECHO_REQUEST, _ECHOV6_REQUEST)
+    return None if found is None else found[0]
+
+
+def wire_destination(wire: bytes) -> bytes:
+    """The destination address's bytes of a network packet given as bytes (IPv4 or IPv6)."""
+    return wire[16:20] if wire[0] >> 4 == 4 else wire[24:40]
+
+
+def echo_reply_key(data: bytes) -> tuple[Hashable, bytes] | None:
+    """The bucket (reply_keys' only one) and the source address's bytes of a network packet that is
+    an unfragmented echo reply (IPv4 with a plain 20-byte header, or IPv6 without extension
+    headers), read from its bytes without decoding it; None for anything else (decode it)."""
+    return _echo_in(data, _ECHO_REPLY, _ECHOV6_REPLY)
+
+
+def _echo_in(data: bytes, icmp_type: int, icmpv6_type: int) -> tuple[Hashable, bytes] | None:
+    """(("echo", protocol, id, seq), source address) of an echo message of ``icmp_type`` (IPv4) or
+    ``icmpv6_type`` (IPv6) whose headers the decoders read the same way; else None."""
+    size = len(data)
+    if size >= _ECHO_V4.size and data[0] == _V4_NO_OPTIONS:
+        _, total, fragment, protocol, source, kind, ident, seq = _ECHO_V4.unpack_from(data)
+        # ICMP, not a fragment (MF and the offset clear), the echo header within the total length
+        if (
+            protocol == _ICMP
+            and not fragment & _MF_OFFSET
+            and kind == icmp_type
+            and _ECHO_V4.size <= total <= size
+        ):
+            return ("echo", _ICMP, ident, seq), source
+        return None
+    if size >= _ECHO_V6.size and data[0] >> 4 == 6:
+        _, length, protocol, source, kind, ident, seq = _ECHO_V6.unpack_from(data)
+        # ICMPv6 right after the header, the echo header within the payload length
+        if (
+            protocol == _ICMPV6
+            and kind == icmpv6_type
+            and _ECHO_V6.size - _IPV6_HEADER <= length <= size - _IPV6_HEADER
+        ):
+            return ("echo", _ICMPV6, ident, seq), source
+    return None
+
+
+#: An IPv4 header without options and an ICMP echo: version and IHL, total length, flags and
+#: fragment offset, protocol, source; type, id, seq.
+_ECHO_V4 = struct.Struct("!BxH2xHxB2x4s4xB3xHH")
+_V4_NO_OPTIONS = 0x45
+_MF_OFFSET = 0x3FFF
+#: An IPv6 header and an ICMPv6 echo: version (high nibble), payload length, next header,
+#: source; type, id, seq.
+_ECHO_V6 = struct.Struct("!B3xHBx16s16xB3xHH")
+_IPV6_HEADER = 40
 
 
 def fragment_key(packet: Layer) -> Hashable | None:

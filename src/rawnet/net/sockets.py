@@ -317,6 +317,17 @@ class RawSocket:
                 return 0
             raise failure from None
 
+    def sendto(self, data: bytes, dst: str) -> int:
+        """send(data, dst) for a layer-3 socket's hot loop: ``data`` as send() takes it in this mode,
+        as bytes, to ``dst``; the same error policy, none of send()'s checks of a Layer."""
+        try:
+            return self.socket.sendto(data, (dst, 0))
+        except OSError as error:
+            failure = send_error(error, len(data), self.interface, dst, broadcast=self._broadcast())
+            if failure is None:
+                return 0
+            raise failure from None
+
     def _send(self, packet: Layer | bytes, dst: str | None, dst_mac: str | None) -> int:
         """Send ``packet``; returns the bytes sent.
 
@@ -361,8 +372,8 @@ class RawSocket:
     # -- receiving -------------------------------------------------------------------------
     def recv(self, bufsize: int = 65535) -> Received:
         """The next packet, decoded (leniently: what does not decode stays as bytes)."""
-        data, address, stamp = self.recv_timed(bufsize)
-        return self._received(data, address, stamp)
+        data, ancillary, _, address = self.socket.recvmsg(bufsize, ANCILLARY)  # (recv_timed, inline)
+        return self._received(vlan_restored(data, ancillary), address, kernel_time(ancillary))
 
     def recv_timed(self, bufsize: int = 65535) -> tuple[bytes, Any, int]:
         """The next packet's bytes, address and kernel receive time (ns), undecoded (for capture loops)."""
