@@ -1029,9 +1029,12 @@ class Layer:
 
     def _computed(self) -> Layer:
         try:
-            return type(self).decode(self.build(), lenient=True)
+            wire = self.build()
         except BuildError:
             return self
+        if self._mode & CUT:  # cut by the capture: decoded again as such
+            return type(self).decode_captured(wire, max(self.wirelen or 0, len(wire) + 1))
+        return type(self).decode(wire, lenient=True)
 
     #: What summary() calls: tcpdump.summary, which rawnet/wire/__init__.py installs (tcpdump.py
     #: imports the protocol modules, which import this module: this module never imports it).

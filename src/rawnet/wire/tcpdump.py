@@ -236,11 +236,15 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     if _carries_a_protocol(frame):
         return None
     ethertype = frame._values()[Ether.slot.type]
-    if ethertype == _ETHERTYPE_ARP and isinstance(frame.payload, Raw):  # an ARP that did not decode
-        return arp_text(frame.payload.build(), verbose=detail.verbose)
-    network = undecoded_network(ethertype, frame, detail.verbose)
+    payload = frame.payload
+    cut = payload is None and frame._mode & CUT  # (the capture kept no byte of it)
+    if ethertype == _ETHERTYPE_ARP and (isinstance(payload, Raw) or cut):  # an ARP that did not decode
+        return arp_text(b"" if payload is None else payload.build(), verbose=detail.verbose)
+    network = undecoded_network(ethertype, frame, detail.verbose, detail.lost)
     if network is not None:
         return network
+    if cut and ethertype in VLAN_TYPES:
+        return " [|vlan]"  # (the capture cut the tag)
     what = (
         f"ethertype {ethertype_text(ethertype)}"
         if ethertype is not None and ethertype >= _MIN_ETHERTYPE
@@ -253,21 +257,24 @@ def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
     if _carries_a_protocol(tag):
         return None
-    network = undecoded_network(tag.type, tag, detail.verbose)
+    network = undecoded_network(tag.type, tag, detail.verbose, detail.lost)
     if network is not None:
         return network
     return f"802.1Q vlan {tag.vlan}, p {tag.prio}, ethertype 0x{tag.type or 0:04x}"
 
 
 _ETHERTYPE_IPV4, _ETHERTYPE_IPV6 = 0x0800, 0x86DD
+#: The EtherTypes of an 802.1Q tag (tcpdump's names above).
+VLAN_TYPES = frozenset((0x8100, 0x88A8, 0x9100, 0x9200))
 
 
-def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0) -> str | None:
+def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0, lost: int = 0) -> str | None:
     """tcpdump's line for the IPv4 or IPv6 packet a link header ``link`` says it carries
     (``ethertype``) when it did not decode, or None: print-ip.c and print-ip6.c read what is
     there. A header cut short is " [|ip]" or " [|ip6]" (after "IP " once some bytes are there);
     an IPv4 length shorter than its header is "bad-len N"; a length saying more than the frame
-    holds is "truncated-ip - N bytes missing! " before the line of what is there."""
+    holds (with the ``lost`` bytes the capture did not keep) is "truncated-ip - N bytes missing! "
+    before the line of what is there."""
     payload = link.payload
     if ethertype not in (_ETHERTYPE_IPV4, _ETHERTYPE_IPV6):
         return None
@@ -279,10 +286,10 @@ def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0) -> s
         data = payload.build()
     else:
         return None
-    return _network_as_read(data, 6 if ethertype == _ETHERTYPE_IPV6 else 4, verbose)
+    return _network_as_read(data, 6 if ethertype == _ETHERTYPE_IPV6 else 4, verbose, lost)
 
 
-def _network_as_read(data: bytes, version: int, verbose: int) -> str | None:
+def _network_as_read(data: bytes, version: int, verbose: int, lost: int = 0) -> str | None:
     """The line of the IPv``version`` packet ``data``, read as tcpdump reads one: to where the
     bytes end, whatever its lengths say (None: not one tcpdump reads so)."""
     if version == 6:
@@ -312,8 +319,8 @@ def _network_as_read(data: bytes, version: int, verbose: int) -> str | None:
     if isinstance(packet, Undecoded):
         return None
     line = _line(packet, Detail(verbose))
-    if declared > len(data) and line.startswith(tag):
-        line = tag + missing_text.format(declared - len(data)) + line[len(tag) :]
+    if declared > len(data) + lost and line.startswith(tag):
+        line = tag + missing_text.format(declared - len(data) - lost) + line[len(tag) :]
     return line
 
 
@@ -521,16 +528,19 @@ def _ipv4_line(ip: IP, detail: Detail) -> str:
         return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
     carrier = ("IP", src, dst)
     declared = values[_IP.len]
+    header_len = (values[_IP.ihl] or 5) << 2
+    if ip._mode & CUT and ip._pend - ip._off < header_len:  # the capture cut its options
+        return f"{_tag('IP')} [remaining caplen({ip._pend - ip._off}) < header length({header_len})] [|ip]"
     if declared and ip._mode & CUT:  # cut by the capture: the transport is as long as IP says
-        shown = max(declared - ((values[_IP.ihl] or 5) << 2), 0)
+        shown = max(declared - header_len, 0)
         kept = b"" if payload is None else payload.build()
         if payload is None or isinstance(payload, Undecoded):
-            cut = _cut_transport(proto, kept, shown, carrier)
+            cut = _cut_transport(proto, kept, shown, carrier, detail.verbose)
             if cut is not None:
                 return cut
         detail = detail._replace(unseen=max(shown - len(kept), 0))
     elif isinstance(payload, Undecoded):  # a transport its length cuts short
-        cut = _cut_transport(proto, payload.build(), len(payload.build()), carrier)
+        cut = _cut_transport(proto, payload.build(), len(payload.build()), carrier, detail.verbose)
         if cut is not None:
             return cut
     line = _transport(payload, carrier, detail)
@@ -542,7 +552,7 @@ def _ipv4_line(ip: IP, detail: Detail) -> str:
     return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
 
 
-def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier) -> str | None:
+def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier, verbose: int = 0) -> str | None:
     """tcpdump's line for a transport whose header is not all there (cut by the capture, or by
     the length of the header around it), ``length`` long as that header says, ``data`` what is
     there: the fields it reads as far as they go, then "[|tcp]"; None: not a transport."""
@@ -577,7 +587,10 @@ def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier) -> s
             return f"{head}  [|icmp]"
         rest = data[: ICMP.header_len].ljust(ICMP.header_len, b"\0")
         text = _icmp_text(data[0], data[1], int.from_bytes(rest[4:6]), int.from_bytes(rest[6:8]), data[8:])
-        return f"{head}  [|icmp]" if text is None else f"{head} ICMP {text}, length {length}"
+        if text is None:
+            return f"{head}  [|icmp]"
+        quote = "\n\t" + _quoted_ipv4(data[8:], verbose) if verbose and data[0] in _ICMP_ERRORS else ""
+        return f"{head} ICMP {text}, length {length}{quote}"
     if number == IPProto.ICMPv6:
         if length == 0:
             return f"{head} ICMP6, length 0 (invalid)"
@@ -1022,7 +1035,8 @@ def _quoted_ipv4(quote: bytes, verbose: int) -> str:
     what follows as its header says, up to its total length (a quote rarely holds it all: from
     what is missing tcpdump shows what it can, and checks no checksum)."""
     if len(quote) < _IPV4_HEADER or (quote[0] >> 4) != 4:
-        return " [|icmp]" if len(quote) < 4 else f"{_tag('IP')}{_ipv4_text(quote[12:16])} [|ip]"
+        source = _ipv4_text(quote[12:16]) if len(quote) >= _IPV4_HEADER else ""  # (a whole header only)
+        return " [|icmp]" if len(quote) < 4 else f"{_tag('IP')}{source} [|ip]"
     header_len, declared = (quote[0] & 0xF) * 4, int.from_bytes(quote[2:4])
     present = quote[:declared]
     cut = len(present) < declared
@@ -1562,7 +1576,7 @@ def _cut_options(data: bytes, size: int, relative: tuple[int, int, bool] | None,
                 return f"{texts}unknown-{kind} 0x{value.hex()} [|tcp]"
             if kind == 5:
                 name += f" {(length - 2) // 8} "
-            return f"{texts}{name} [|tcp]"
+            return f"{texts}{name} [|tcp]" + (">" if texts else "")  # (sic: tcpdump 4.99's ">")
         ((option, option_value),) = decode_options(data[at : at + length], 0, length)
         texts += _tcp_option(option, option_value, relative, flags) + ","
         at += length
@@ -1841,7 +1855,7 @@ def _undecoded(tail: Undecoded, carrier: Carrier | None, detail: Detail = _PLAIN
     values = tail._values()
     data = values[Undecoded.slot.load]
     if tail._mode & CUT and data:  # a raw IP packet the capture cut inside its header
-        line = _network_as_read(data, data[0] >> 4, detail.verbose)
+        line = _network_as_read(data, data[0] >> 4, detail.verbose, detail.lost)
         if line is not None:
             return line
     return f"Undecoded {len(values[Undecoded.slot.load])} bytes ({values[Undecoded.slot.reason]})"
@@ -1867,4 +1881,4 @@ _RENDER: dict[type, Render] = {
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
-__all__ = ["ethertype_text", "summary", "undecoded_network"]
+__all__ = ["VLAN_TYPES", "ethertype_text", "summary", "undecoded_network"]
