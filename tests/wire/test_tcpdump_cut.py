@@ -30,6 +30,7 @@ ETHER = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
 V4 = {"src": "198.18.0.1", "dst": "198.18.0.2"}
 V6 = {"src": "2001:db8::1", "dst": "2001:db8::2"}
 TCP_OPTIONS = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (5, 6)), ("NOP", None), ("SAck", (1, 2))]
+ENDING_EOL = [("Timestamp", (5, 6)), ("EOL", None)]  # (an end-of-list option, then padding)
 
 
 def write_records(path: Path, records: Sequence[tuple[bytes, int]], linktype: int = 1) -> None:
@@ -69,6 +70,7 @@ def packets() -> dict[str, Layer]:
         / IP(**V4)
         / TCP(sport=40000, dport=40001, flags="S", seq=7, options=TCP_OPTIONS)
         / (b"y" * 30),
+        "tcp eol": ETHER / IP(**V4) / TCP(sport=1, dport=40001, flags="S", options=ENDING_EOL) / (b"y" * 9),
         "udp": ETHER / IP(**V4) / UDP(sport=40000, dport=40001) / (b"x" * 100),
         "icmp": ETHER / IP(**V4) / ICMP(id=1, seq=1) / (b"x" * 100),
         "source quench": ETHER / IP(**V4) / ICMP(type=4) / IP(**V4) / UDP(sport=7, dport=9) / (b"x" * 40),

@@ -569,7 +569,7 @@ def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier, verb
         header_len = (data[12] >> 4) * 4
         segment = TCP.decode(bytes(fixed))
         unseen = max(length - header_len, 0)
-        return _tcp(segment, carrier, Detail(unseen=unseen), data[TCP.header_len : header_len])
+        return _tcp(segment, carrier, Detail(unseen=unseen), (data[TCP.header_len : header_len], header_len))
     if number == IPProto.UDP:
         if len(data) < _PORTS_END:
             return f"{head}  [|udp]"
@@ -1487,8 +1487,11 @@ _TCP_FLAGS = (
 )
 
 
-def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN, cut_options: bytes | None = None) -> str:
-    """``cut_options``: the options of a header cut short, as far as they are there."""
+def _tcp(
+    tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN, cut_options: tuple[bytes, int] | None = None
+) -> str:
+    """``cut_options``: the options of a header cut short, as far as they are there, and the
+    header's length."""
     family, src, dst = carrier or _TCP_ALONE
     values = tcp._values()
     flags, seq, ack = values[_TCP.flags], values[_TCP.seq], values[_TCP.ack]
@@ -1518,7 +1521,7 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN, cut_options
         parts.append(f"urg {values[_TCP.urgptr]}")
     head = f"{_tag(family)}{src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: "
     if cut_options is not None:
-        return head + ", ".join(parts) + ", options [" + _cut_options(cut_options, size, sack, flags)
+        return head + ", ".join(parts) + ", options [" + _cut_options(*cut_options, size, sack, flags)
     options = values[_TCP.options]
     if options:
         texts = []
@@ -1548,7 +1551,9 @@ _OPTION_NAMES = {2: "mss", 3: "wscale", 5: "sack", 6: "echo", 7: "echoreply", 8:
 _OPTION_NAMES |= {28: "uto", 29: "tcp-ao", 30: "mptcp", 34: "tfo", 254: "exp"}
 
 
-def _cut_options(data: bytes, size: int, relative: tuple[int, int, bool] | None, flags: int) -> str:
+def _cut_options(
+    data: bytes, header_len: int, size: int, relative: tuple[int, int, bool] | None, flags: int
+) -> str:
     """The options of a TCP header cut short (``data``: those there), as tcpdump prints them:
     each whole one, then the name of the one cut (print-tcp.c reads kind and length first), then
     " [|tcp]"; an end-of-list option ends them where the header has more to come."""
@@ -1561,7 +1566,8 @@ def _cut_options(data: bytes, size: int, relative: tuple[int, int, bool] | None,
             texts += "eol" if kind == 0 else "nop"
             at += 1
             if kind == 0:
-                return f"{texts}], length {size} [|tcp]"
+                kept = f"remaining caplen({TCP.header_len + len(data)})"
+                return f"{texts}], length {size} [{kept} < header length({header_len})] [|tcp]"
             texts += ","
             continue
         if at + 1 >= len(data):
