@@ -19,7 +19,7 @@ import pytest
 
 from rawnet.net.lab import Lab
 from rawnet.net.pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, PcapWriter, Record
-from rawnet.wire import ARP, IP, TCP, UDP, CookedLinux2, Dot1Q, Ether, IPv6
+from rawnet.wire import ARP, ICMP, IP, TCP, UDP, CookedLinux2, Dot1Q, Ether, ICMPv6EchoRequest, IPv6
 from tests.cli.conftest import RAWNET, assert_one_line_error, lines_of, rawnet, tshark_fields
 from tests.cli.test_sniff import Sniffer, interface_of_b, udp_from_a
 
@@ -206,9 +206,46 @@ def test_snapshot_length_cuts_what_is_written_and_printed_as_tcpdump(lab: Lab, t
     # the default time stamp: the local time of day, as tcpdump prints it (the same kernel times)
     expected = lab.run("b", ["tcpdump", "-n", "-r", str(reference)]).stdout.splitlines()
     assert lines[0] == expected[0] and re.match(r"\d\d:\d\d:\d\d\.\d{6} IP ", lines[0])
-    # what is printed is the packet as cut (a cut IP packet's line is not yet tcpdump's: it
-    # still names its UDP from the headers that are there)
+    # the datagram cut by the snapshot length prints as tcpdump prints it: "UDP, length 500"
+    assert lines == expected and lines[1].endswith(": UDP, length 500")
     assert lines == lines_of(rawnet(lab, "b", "sniff", "-r", str(ours)))
+
+
+@pytest.mark.parametrize("options", ["", "-e", "-v", "-e -v", "-s 60", "-s 60 -e"])
+def test_packets_cut_by_the_snapshot_length_print_as_tcpdump(tmp_path: Path, options: str) -> None:
+    # records cut by a capture's snapshot length (caplen < wirelen) inside the IP header, the
+    # transport header and the payload; and a frame kept whole whose IPv4 length says more
+    v4, v6 = {"src": "198.18.0.1", "dst": "198.18.0.2"}, {"src": "2001:db8::1", "dst": "2001:db8::2"}
+    frames = [
+        Ether(**ENDS) / IP(**v4) / UDP(sport=40000, dport=40001) / (b"u" * 500),
+        Ether(**ENDS) / IP(**v4) / TCP(sport=40000, dport=40001, flags="PA", seq=1, ack=1) / (b"t" * 1000),
+        Ether(**ENDS) / IP(**v4) / ICMP(id=1, seq=1) / (b"i" * 1000),
+        Ether(**ENDS) / Dot1Q(vlan=5) / IPv6(**v6) / TCP(sport=1, dport=40001, flags="S") / (b"t" * 90),
+        Ether(**ENDS) / IPv6(**v6) / ICMPv6EchoRequest(id=3, seq=4) / (b"i" * 90),
+    ]
+    if "-v" not in options:  # (-v's text for an ARP message cut short is not tcpdump's yet)
+        arp = ARP(psrc="198.18.0.1", pdst="198.18.0.2")
+        frames.append(Ether(src=ENDS["src"], dst="ff:ff:ff:ff:ff:ff") / arp)
+    records = []
+    for number, frame in enumerate(bytes(frame) for frame in frames):
+        for kept in (14, 24, 40, 60, 100, len(frame)):
+            records.append(Record(frame[:kept], (1700000000 + number) * 10**9, len(frame), LINKTYPE_ETHERNET))
+    whole = bytes(frames[0])[:80]  # (its total length says 528)
+    records.append(Record(whole, 1700000100 * 10**9, len(whole), LINKTYPE_ETHERNET))
+    path = tmp_path / "cut.pcap"
+    with PcapWriter(str(path), linktype=LINKTYPE_ETHERNET) as writer:
+        for record in records:
+            writer.write_record(record)
+    theirs, ours = both(["-t", *options.split()], path)
+    assert ours == theirs
+    if not options:
+        lines = ours.splitlines()
+        assert "IP 198.18.0.1.40000 > 198.18.0.2.40001: UDP, length 500" in lines
+        tcp = "IP 198.18.0.1.40000 > 198.18.0.2.40001: Flags [P.], seq 1:1001, ack 1, win 8192, length 1000"
+        assert tcp in lines
+        assert "IP 198.18.0.1 > 198.18.0.2: ICMP echo request, id 1, seq 1, length 1008" in lines
+        assert "IP 198.18.0.1.40000 > 198.18.0.2.40001:  [|tcp]" in lines and "IP  [|ip]" in lines
+        assert any(line.startswith("IP truncated-ip - 462 bytes missing! ") for line in lines)
 
 
 def promiscuity(lab: Lab, interface: str) -> int:

@@ -8,22 +8,32 @@ prints them with -e -n; the packet after the link header is rawnet's summary wit
 from __future__ import annotations
 
 from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw
+from rawnet.wire.layer import CUT
 from rawnet.wire.sll import CookedLinux, CookedLinux2
-from rawnet.wire.tcpdump import arp_text, ethertype_text, link_level
+from rawnet.wire.tcpdump import VLAN_TYPES, arp_text, ethertype_text, link_level, undecoded_network
 
 #: SLL v1's packet types as tcpdump -e shows them (print-sll.c), right-aligned in 3 columns.
 _COOKED_TAGS = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
 
 
-def carried(layer: Layer | None, verbose: int = 0, ethertype: int | None = None) -> str:
+def carried(
+    layer: Layer | None,
+    verbose: int = 0,
+    ethertype: int | None = None,
+    link: Layer | None = None,
+    lost: int = 0,
+) -> str:
     """What a link header carries, as tcpdump -e goes on after it ("" for nothing it knows);
-    ``verbose``: tcpdump -v's or -vv's text; ``ethertype``: what the header says it carries (an
-    ARP message that did not decode is still ARP's, as tcpdump's " [|arp]")."""
+    ``verbose``: tcpdump -v's or -vv's text; ``ethertype``: what the header ``link`` says it
+    carries (an ARP message that did not decode is still ARP's, as tcpdump's " [|arp]"; an IP
+    packet cut short or malformed, what tcpdump reads of it; ``lost``: the bytes of the frame
+    the capture did not keep)."""
     with link_level():  # (tcpdump -e: no "IP ", "IP6 " or "ARP, " tag, nested ones neither)
-        if isinstance(layer, Raw) and ethertype == _ETHERTYPE_ARP:
-            return arp_text(layer.build())
+        cut = layer is None and link is not None and link._mode & CUT  # (no byte of it kept)
+        if (isinstance(layer, Raw) or cut) and ethertype == _ETHERTYPE_ARP:
+            return arp_text(b"" if layer is None else layer.build())
         if layer is None or isinstance(layer, Raw):
-            return ""
+            return (link and undecoded_network(ethertype, link, verbose, lost)) or ""
         return layer.summary_safe(verbose)
 
 
@@ -42,32 +52,35 @@ def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
         address = _address(packet.src, packet.lladdrlen)
         where = f"ifindex {packet.ifindex} {address} " if address else f"ifindex {packet.ifindex} "
         head = f"{where}ethertype {ethertype_text(packet.proto)}, length {length}"
-        return _then(head, packet.payload, verbose, packet.proto)
+        return _then(head, packet, verbose, packet.proto, length)
     if isinstance(packet, CookedLinux):
         tag = _COOKED_TAGS.get(packet.pkttype, "?")
         head = f"{tag:>3} {_address(packet.src, packet.lladdrlen)} ethertype {ethertype_text(packet.proto)}"
-        return _then(f"{head}, length {length}", packet.payload, verbose, packet.proto)
+        return _then(f"{head}, length {length}", packet, verbose, packet.proto, length)
     if isinstance(packet, IP | IPv6):  # raw IP: tcpdump says which, in one word
         return f"ip: {carried(packet, verbose)}"
     return packet.summary_safe(verbose)
 
 
 def _ethernet(frame: Ether, length: int, verbose: int) -> str:
+    if frame.payload is None and frame._mode & CUT and frame.type in VLAN_TYPES:
+        return f"{frame.src} > {frame.dst},  [|vlan]"  # (the capture cut the tag)
     head = f"{frame.src} > {frame.dst}, ethertype {ethertype_text(frame.type)}, length {length}"
+    link: Layer = frame
     inner, ethertype = frame.payload, frame.type
     tags = []
     while isinstance(inner, Dot1Q):
         dei = ", DEI" if inner.dei else ""
         tags.append(f"vlan {inner.vlan}, p {inner.prio}{dei}, ethertype {ethertype_text(inner.type)}, ")
-        ethertype, inner = inner.type, inner.payload
-    text = carried(inner, verbose, ethertype)
+        ethertype, link, inner = inner.type, inner, inner.payload
+    text = carried(inner, verbose, ethertype, link, max(length - len(frame.build()), 0))
     if not tags and not text:
         return head
     return f"{head}: {''.join(tags)}{text}"
 
 
-def _then(head: str, inner: Layer | None, verbose: int, ethertype: int | None) -> str:
-    text = carried(inner, verbose, ethertype)
+def _then(head: str, link: Layer, verbose: int, ethertype: int | None, length: int) -> str:
+    text = carried(link.payload, verbose, ethertype, link, max(length - len(link.build()), 0))
     return f"{head}: {text}" if text else head
 
 

@@ -136,7 +136,12 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   (bluetooth, nflog, nfqueue, dbus): interfaces that are down, which tcpdump lists after
   those, get smaller numbers here. `-v`/`-vv` are tcpdump's (`-vvv` as `-vv`), for the protocols
   rawnet decodes (no application printers: DNS, BGP... stay "UDP, length N" as at `-v` 0);
-  rawnet's field tree, with each checksum's status, is `--tree`.
+  rawnet's field tree, with each checksum's status, is `--tree`. A packet the snapshot length
+  cut (`-s`, or a file's caplen below its length on the wire) prints as tcpdump prints it: the
+  headers that are there, sizes as they say, `[|tcp]`-style marks where a header is cut;
+  lengths that disagree with a frame kept whole get tcpdump's words (`truncated-ip - N bytes
+  missing!`, `bad-len N`; an IPv4 length of 0 is `bad-len 0`, an IPv6 payload length of 0 is 0,
+  though rawnet's decoder reads both as a segmentation offload's buffer).
 - `decode`: `--link auto` starts at IPv4 or IPv6 when the bytes' version and length fit, else at
   Ethernet; checksums inside an ICMP error's quote or a fragment are "not checked".
 - `echo`: host 127.0.0.1 and port 31500 by default, as in the post; the TCP server serves

@@ -591,7 +591,7 @@ def _capture(
             whole = sniffer.record(received) if linktype == LINKTYPE_LINUX_SLL2 else received.data
             kept = whole[:snaplen]
             if len(kept) < len(whole) or (printer.link_level and linktype == LINKTYPE_LINUX_SLL2):
-                decoded: Callable[[], Layer] = partial(_shown, linktype, kept, printer.link_level)
+                decoded: Callable[[], Layer] = partial(_shown, linktype, kept, printer.link_level, len(whole))
             else:
                 decoded = lambda: received.packet  # noqa: E731
             record = Record(kept, stamp, len(whole), linktype)
@@ -657,14 +657,15 @@ def _capture(
     return OK
 
 
-def _shown(linktype: int, data: bytes, link_level: bool) -> Layer:
-    """The packet a line shows of a record: from the link header with -e, else (cooked) after it."""
+def _shown(linktype: int, data: bytes, link_level: bool, wirelen: int) -> Layer:
+    """The packet a line shows of a record (``wirelen`` long on the wire): from the link header
+    with -e, else (cooked) after it."""
     if linktype == LINKTYPE_LINUX_SLL2:
-        cooked = CookedLinux2.decode(data, lenient=True)
+        cooked = CookedLinux2.decode_captured(data, wirelen)
         if link_level or cooked.payload is None:
             return cooked
         return cooked.payload
-    return decode_link(linktype, data)
+    return decode_link(linktype, data, wirelen)
 
 
 def _files(
@@ -710,7 +711,7 @@ def _read(
             interface, direction = _cooked_origin(record)
             printer.take(
                 record,
-                partial(decode_link, record.linktype, record.data),
+                partial(decode_link, record.linktype, record.data, record.wirelen),
                 record.data,
                 interface,
                 direction,

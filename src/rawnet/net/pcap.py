@@ -135,7 +135,7 @@ class Record:
     def packet(self) -> Layer:
         """The decoded packet (leniently), with time, wirelen and, from pcapng, sniffed_on and direction."""
         return stamped(
-            decode_link(self.linktype, self.data),
+            decode_link(self.linktype, self.data, self.wirelen),
             self.timestamp_ns / _NS,
             self.ifname,
             direction_of(self.flags),
@@ -143,17 +143,18 @@ class Record:
         )
 
 
-def decode_link(linktype: int, data: bytes) -> Layer:
-    """Decode ``data`` as a frame of ``linktype`` (Ethernet, raw IP, Linux cooked); else Raw."""
+def decode_link(linktype: int, data: bytes, wirelen: int | None = None) -> Layer:
+    """Decode ``data`` as a frame of ``linktype`` (Ethernet, raw IP, Linux cooked); else Raw.
+    ``wirelen``: its length on the wire, when the capture may have cut it short (decode_captured)."""
     if linktype == LINKTYPE_ETHERNET:
-        return Ether.decode(data, lenient=True)
+        return Ether.decode_captured(data, wirelen)
     if linktype in _RAW_DLTS:
         version = data[0] >> 4 if data else 0
-        return (IPv6 if version == 6 else IP).decode(data, lenient=True)
+        return (IPv6 if version == 6 else IP).decode_captured(data, wirelen)
     if linktype == LINKTYPE_LINUX_SLL:
-        return CookedLinux.decode(data, lenient=True)
+        return CookedLinux.decode_captured(data, wirelen)
     if linktype == LINKTYPE_LINUX_SLL2:
-        return CookedLinux2.decode(data, lenient=True)
+        return CookedLinux2.decode_captured(data, wirelen)
     return Raw.decode(data)
 
 

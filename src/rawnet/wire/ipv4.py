@@ -32,7 +32,7 @@ from rawnet.wire.fields import (
     Next,
     UInt,
 )
-from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
+from rawnet.wire.layer import CUT, FRAGMENT, IN_IPV6, QUOTED, Layer, LayerClass, Raw
 from rawnet.wire.numbers import IP_KEYWORDS, IPProto
 from rawnet.wire.options import walk
 from rawnet.wire.registry import IP_PROTOCOL, LAYERS
@@ -463,6 +463,8 @@ class IP(Layer):
         if header_len < cls.header_len:
             raise MalformedError("ipv4", offset, f"IHL {ihl} < 5")
         if offset + header_len > end:
+            if mode & CUT:  # the capture kept part of the options: their whole ones, no payload
+                return cls._view(buf, offset, end, end, mode & ~IN_IPV6)
             raise TruncatedError("ipv4", offset, f"IHL {ihl} needs {header_len} bytes, {end - offset} left")
         total = _read_len(buf, offset)
         if total == 0:
@@ -470,7 +472,7 @@ class IP(Layer):
         elif total < header_len:
             raise MalformedError("ipv4", offset, f"total length {total} < header length {header_len}")
         elif offset + total > end:
-            if not mode & QUOTED:
+            if not mode & (QUOTED | CUT):
                 raise TruncatedError("ipv4", offset, f"total length {total}, only {end - offset} bytes left")
             total = end - offset
         layer = cls._view(buf, offset, offset + header_len, offset + total, mode & ~IN_IPV6)
@@ -481,8 +483,15 @@ class IP(Layer):
         return layer
 
     def _fill_variable(self, values: list[Any]) -> None:
-        start = self._off + self.header_len
-        values[_OPTIONS] = tuple(decode_options(self._buf, start, self._poff)) if self._poff > start else ()
+        start, stop = self._off + self.header_len, self._poff
+        if self._mode & CUT and stop - self._off < _read_ihl(self._buf, self._off) << 2:
+            while stop > start:  # options cut by the capture: the whole ones before the cut
+                try:
+                    values[_OPTIONS] = tuple(decode_options(self._buf, start, stop))
+                    return
+                except DecodeError:
+                    stop -= 1
+        values[_OPTIONS] = tuple(decode_options(self._buf, start, stop)) if stop > start else ()
 
     def ottl(self) -> int:
         """scapy's guess of the TTL the sender set: the first of 32, 64, 128, 255 at or above ttl."""

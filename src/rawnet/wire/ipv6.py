@@ -26,7 +26,7 @@ from rawnet.wire.ipv6ext import (
     next_class,
     next_header_of,
 )
-from rawnet.wire.layer import IN_IPV6, LAZY, QUOTED, Layer, LayerClass
+from rawnet.wire.layer import CUT, IN_IPV6, LAZY, QUOTED, Layer, LayerClass
 from rawnet.wire.numbers import IPProto
 from rawnet.wire.registry import IPV6_NEXT_HEADER
 
@@ -79,7 +79,7 @@ class IPv6(Layer):
             if _read_nh(buf, offset) != NO_NEXT_HEADER:
                 stop = end  # a jumbogram (RFC 2675) or a TSO/GSO capture: the length is the buffer's
         elif stop > end:
-            if not mode & QUOTED:
+            if not mode & (QUOTED | CUT):
                 raise TruncatedError(
                     "ipv6", offset, f"payload length {plen}, only {end - start} bytes follow the header"
                 )

@@ -71,6 +71,9 @@ QUOTED = 2  #: inside an ICMP error: lengths and checksums describe bytes not al
 FRAGMENT = 4  #: inside an IP fragment: the transport checksum covers bytes not present
 IN_IPV6 = 8  #: carried by IPv6 (a UDP checksum of 0 is then an error)
 PARTIAL = 16  #: a header an ICMP error quotes only in part (its missing fields read 0)
+#: cut short by the capture's snapshot length (decode_captured): lengths describe bytes the
+#: capture did not keep, which is no error; a header cut short is an Undecoded tail
+CUT = 32
 DEPTH_UNIT = 1 << 8  #: one more level of nesting
 MAX_DEPTH = 64  #: layers a decode goes down before LimitError
 _DEPTH_LIMIT = (MAX_DEPTH + 1) * DEPTH_UNIT
@@ -356,6 +359,32 @@ class Layer:
         return _generic(cls, data, lenient)
 
     @classmethod
+    def decode_captured(
+        cls: type[L], data: bytes | bytearray | memoryview, wirelen: int | None, *, lenient: bool = True
+    ) -> L:
+        """Decode a captured frame that was ``wirelen`` bytes long on the wire (None: as long as
+        ``data``), leniently by default.
+
+        When the capture kept fewer bytes (its snapshot length cut the frame), a length field
+        saying more than is there describes the bytes it did not keep: the headers decode what is
+        there, marked as cut (``CUT``: verify() then judges none of their lengths and checksums),
+        and a header itself cut short ends in an Undecoded tail, also marked; the packet's
+        ``wirelen`` is set. A frame kept whole
+        decodes as ``decode`` does: there, a length saying more than the frame holds is malformed.
+        """
+        if wirelen is None or wirelen <= len(data):
+            return cls.decode(data, lenient=lenient)
+        buf = bytes(data)
+        try:
+            packet = cls._decode_chain(buf, CUT | (LENIENT if lenient else 0))
+        except DecodeError as error:
+            if not lenient:
+                raise
+            packet = Undecoded._make(buf, 0, len(buf), error, CUT)  # type: ignore[assignment]
+        packet.wirelen = wirelen  # (it knows it was cut: tcpdump's lengths on the wire are read from it)
+        return packet
+
+    @classmethod
     def _positional(cls: type[L], data: Any) -> L:
         """scapy's ``IP(data)``: decoded leniently. A first header whose length says more than
         there is decodes as an ICMP error's quote does (what is there, read); its lengths are then
@@ -501,7 +530,7 @@ class Layer:
                 # An ICMP error quotes as much as fit: a header cut short stays raw bytes.
                 return Raw._decode(self._buf, offset, end, mode)
             if mode & LENIENT:
-                return Undecoded._make(self._buf, offset, end, failure)
+                return Undecoded._make(self._buf, offset, end, failure, mode & CUT)
             raise
 
     @property
@@ -983,9 +1012,12 @@ class Layer:
 
     def _computed(self) -> Layer:
         try:
-            return type(self).decode(self.build(), lenient=True)
+            wire = self.build()
         except BuildError:
             return self
+        if self._mode & CUT:  # cut by the capture: decoded again as such
+            return type(self).decode_captured(wire, max(self.wirelen or 0, len(wire) + 1))
+        return type(self).decode(wire, lenient=True)
 
     #: What summary() calls: tcpdump.summary, which rawnet/wire/__init__.py installs (tcpdump.py
     #: imports the protocol modules, which import this module: this module never imports it).
@@ -1076,7 +1108,7 @@ class Layer:
 
         A field of these that verify() does not report is right.
         """
-        if self._mode & (QUOTED | FRAGMENT):
+        if self._mode & (QUOTED | FRAGMENT | CUT):
             return ()
         return tuple(field for field in self._auto_fields if field.auto in (LENGTH, CHECKSUM))
 
@@ -1398,11 +1430,11 @@ class Undecoded(Raw):
     reason: Var[str] = Var("Why these bytes did not decode", "")
 
     @classmethod
-    def _make(cls, buf: bytes, offset: int, end: int, error: DecodeError) -> Undecoded:
+    def _make(cls, buf: bytes, offset: int, end: int, error: DecodeError, mode: int = 0) -> Undecoded:
         layer = _new(cls)
         layer._v = [buf[offset:end], str(error)]
         layer._payload = None
-        layer._mode = 0
+        layer._mode = mode
         layer._pad = b""
         layer._ver = 0
         layer._cache = None

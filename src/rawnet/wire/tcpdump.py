@@ -50,11 +50,11 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrSegmentRouting,
     next_header,
 )
-from rawnet.wire.layer import Layer, Raw, Undecoded
+from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.sll import CookedLinux, CookedLinux2
-from rawnet.wire.tcp import OPTION_KINDS, TCP
+from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
 
 _T = TypeVar("_T")
@@ -77,6 +77,11 @@ class Detail(NamedTuple):
     #: Bytes missing at the end (an ICMP error's quote cut short): the line shows what the
     #: headers say, and no checksum is computed.
     cut: int = 0
+    #: Bytes of the transport the capture did not keep (its snapshot length cut the packet; or
+    #: what a length says is not there): the sizes shown count them, and no checksum is computed.
+    unseen: int = 0
+    #: Bytes at the end of the frame the capture did not keep (its wirelen less its bytes).
+    lost: int = 0
 
 
 _PLAIN = Detail()
@@ -155,7 +160,10 @@ def summary(packet: Layer, verbose: int = 0) -> str:
     line, or with ``verbose`` 1 or 2 what tcpdump -v or -vv prints, continuation lines included
     (``"\n    "`` after an IPv4 header, ``"\n\t"`` before an ICMP error's quote or an option).
     A decoded packet's bytes are the ones checked: its checksums are shown as they came."""
-    return _line(packet, Detail(min(verbose, 2)))
+    lost = 0
+    if packet._mode & CUT and packet.wirelen:  # (cut by the capture: decode_captured)
+        lost = max(packet.wirelen - len(packet.build()), 0)
+    return _line(packet, Detail(min(verbose, 2), lost=lost))
 
 
 def _line(packet: Layer, detail: Detail) -> str:
@@ -228,8 +236,15 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     if _carries_a_protocol(frame):
         return None
     ethertype = frame._values()[Ether.slot.type]
-    if ethertype == _ETHERTYPE_ARP and isinstance(frame.payload, Raw):  # an ARP that did not decode
-        return arp_text(frame.payload.build(), verbose=detail.verbose)
+    payload = frame.payload
+    cut = payload is None and frame._mode & CUT  # (the capture kept no byte of it)
+    if ethertype == _ETHERTYPE_ARP and (isinstance(payload, Raw) or cut):  # an ARP that did not decode
+        return arp_text(b"" if payload is None else payload.build(), verbose=detail.verbose)
+    network = undecoded_network(ethertype, frame, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    if cut and ethertype in VLAN_TYPES:
+        return " [|vlan]"  # (the capture cut the tag)
     what = (
         f"ethertype {ethertype_text(ethertype)}"
         if ethertype is not None and ethertype >= _MIN_ETHERTYPE
@@ -242,7 +257,71 @@ def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
     if _carries_a_protocol(tag):
         return None
+    network = undecoded_network(tag.type, tag, detail.verbose, detail.lost)
+    if network is not None:
+        return network
     return f"802.1Q vlan {tag.vlan}, p {tag.prio}, ethertype 0x{tag.type or 0:04x}"
+
+
+_ETHERTYPE_IPV4, _ETHERTYPE_IPV6 = 0x0800, 0x86DD
+#: The EtherTypes of an 802.1Q tag (tcpdump's names above).
+VLAN_TYPES = frozenset((0x8100, 0x88A8, 0x9100, 0x9200))
+
+
+def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0, lost: int = 0) -> str | None:
+    """tcpdump's line for the IPv4 or IPv6 packet a link header ``link`` says it carries
+    (``ethertype``) when it did not decode, or None: print-ip.c and print-ip6.c read what is
+    there. A header cut short is " [|ip]" or " [|ip6]" (after "IP " once some bytes are there);
+    an IPv4 length shorter than its header is "bad-len N"; a length saying more than the frame
+    holds (with the ``lost`` bytes the capture did not keep) is "truncated-ip - N bytes missing! "
+    before the line of what is there."""
+    payload = link.payload
+    if ethertype not in (_ETHERTYPE_IPV4, _ETHERTYPE_IPV6):
+        return None
+    if payload is None:
+        if not link._mode & CUT:
+            return None
+        data = b""
+    elif isinstance(payload, Undecoded):
+        data = payload.build()
+    else:
+        return None
+    return _network_as_read(data, 6 if ethertype == _ETHERTYPE_IPV6 else 4, verbose, lost)
+
+
+def _network_as_read(data: bytes, version: int, verbose: int, lost: int = 0) -> str | None:
+    """The line of the IPv``version`` packet ``data``, read as tcpdump reads one: to where the
+    bytes end, whatever its lengths say (None: not one tcpdump reads so)."""
+    if version == 6:
+        if len(data) < IPv6.header_len:
+            return " [|ip6]"  # (print-ip6.c names nothing before it has the header)
+        if data[0] >> 4 != 6:
+            return None
+        declared, missing_text = (
+            IPv6.header_len + int.from_bytes(data[4:6]),
+            "truncated-ip6 - {} bytes missing!",
+        )
+        packet: Layer = IPv6.decode_captured(data, len(data) + 1)  # (read as cut: lengths past the end)
+        tag = _tag("IP6")
+    else:
+        tag = _tag("IP")
+        if len(data) < IP.header_len:
+            return f"{tag if data else ''} [|ip]"
+        header_len, declared = (data[0] & 0xF) * 4, int.from_bytes(data[2:4])
+        if data[0] >> 4 != 4:
+            return None
+        if header_len < IP.header_len:
+            return f"{tag}bad-hlen {header_len}"
+        if declared < header_len:
+            return f"{tag}bad-len {declared}"
+        missing_text = "truncated-ip - {} bytes missing! "
+        packet = IP.decode_captured(data, len(data) + 1)
+    if isinstance(packet, Undecoded):
+        return None
+    line = _line(packet, Detail(verbose))
+    if declared > len(data) + lost and line.startswith(tag):
+        line = tag + missing_text.format(declared - len(data) - lost) + line[len(tag) :]
+    return line
 
 
 # -- ARP (arp.py; print-arp.c) -----------------------------------------------------------------
@@ -281,7 +360,8 @@ _ARPOP_NAK = 10
 
 def _arp(arp: ARP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     """tcpdump's line (without -e): "ARP, Request who-has A tell B, length 28"."""
-    return arp_text(arp.build(), verbose=detail.verbose)
+    wire = arp.build()
+    return arp_text(wire, len(wire) + detail.lost if detail.lost else None, verbose=detail.verbose)
 
 
 def arp_text(wire: bytes, length: int | None = None, verbose: int = 0) -> str:
@@ -428,6 +508,8 @@ _IP = IP.slot
 
 
 def _ipv4(ip: IP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    if ip._values()[_IP.len] == 0:  # (rawnet reads it as a segmentation offload's; tcpdump does not)
+        return f"{_tag('IP')}bad-len 0"
     if not detail.verbose:
         return _ipv4_line(ip, detail)
     wire = ip.build()
@@ -444,13 +526,85 @@ def _ipv4_line(ip: IP, detail: Detail) -> str:
     proto = values[_IP.proto]
     if values[_IP.frag]:
         return f"{head}ip-proto-{proto}"  # a later fragment: tcpdump names only the protocol
-    line = _transport(payload, ("IP", src, dst), detail)
+    carrier = ("IP", src, dst)
+    declared = values[_IP.len]
+    header_len = (values[_IP.ihl] or 5) << 2
+    if ip._mode & CUT and ip._pend - ip._off < header_len:  # the capture cut its options
+        return f"{_tag('IP')} [remaining caplen({ip._pend - ip._off}) < header length({header_len})] [|ip]"
+    if declared and ip._mode & CUT:  # cut by the capture: the transport is as long as IP says
+        shown = max(declared - header_len, 0)
+        kept = b"" if payload is None else payload.build()
+        if payload is None or isinstance(payload, Undecoded):
+            cut = _cut_transport(proto, kept, shown, carrier, detail.verbose)
+            if cut is not None:
+                return cut
+        detail = detail._replace(unseen=max(shown - len(kept), 0))
+    elif isinstance(payload, Undecoded):  # a transport its length cuts short
+        cut = _cut_transport(proto, payload.build(), len(payload.build()), carrier, detail.verbose)
+        if cut is not None:
+            return cut
+    line = _transport(payload, carrier, detail)
     if line is not None:
         return line
     if payload is not None and not isinstance(payload, Raw):  # a tunnel (IPv4 or IPv6 inside): its own line
         return head + _line(payload, Detail(detail.verbose, cut=detail.cut))
-    size = 0 if payload is None else len(payload.build())
+    size = (0 if payload is None else len(payload.build())) + detail.unseen
     return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
+
+
+def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier, verbose: int = 0) -> str | None:
+    """tcpdump's line for a transport whose header is not all there (cut by the capture, or by
+    the length of the header around it), ``length`` long as that header says, ``data`` what is
+    there: the fields it reads as far as they go, then "[|tcp]"; None: not a transport."""
+    family, src, dst = carrier
+    head = f"{_tag(family)}{src} > {dst}:"
+    if number == IPProto.TCP:
+        if len(data) < _PORTS_END:
+            return f"{head} [|tcp]"
+        ports = f"{_tag(family)}{src}.{int.from_bytes(data[0:2])} > {dst}.{int.from_bytes(data[2:4])}:"
+        if len(data) < TCP.header_len:
+            return f"{ports}  [|tcp]"
+        fixed = bytearray(data[: TCP.header_len])
+        fixed[12] = (TCP.header_len // 4) << 4 | fixed[12] & 0xF  # (the options apart)
+        header_len = (data[12] >> 4) * 4
+        segment = TCP.decode(bytes(fixed))
+        unseen = max(length - header_len, 0)
+        return _tcp(segment, carrier, Detail(unseen=unseen), (data[TCP.header_len : header_len], header_len))
+    if number == IPProto.UDP:
+        if len(data) < _PORTS_END:
+            return f"{head}  [|udp]"
+        ports = f"{_tag(family)}{src}.{int.from_bytes(data[0:2])} > {dst}.{int.from_bytes(data[2:4])}:"
+        if length < UDP.header_len:
+            return f"{ports} truncated-udp {length}"
+        if len(data) < UDP.header_len:
+            return f"{ports}  [|udp]"
+        declared = int.from_bytes(data[4:6])
+        if declared > length:
+            return f"{ports} UDP, bad length {declared - UDP.header_len} > {length - UDP.header_len}"
+        return None
+    if number == IPProto.ICMP:
+        if len(data) < _ICMP_TYPE_CODE or (len(data) < ICMP.header_len and data[0] not in _ICMP_SHORT):
+            return f"{head}  [|icmp]"
+        rest = data[: ICMP.header_len].ljust(ICMP.header_len, b"\0")
+        text = _icmp_text(data[0], data[1], int.from_bytes(rest[4:6]), int.from_bytes(rest[6:8]), data[8:])
+        if text is None:
+            return f"{head}  [|icmp]"
+        quote = "\n\t" + _quoted_ipv4(data[8:], verbose) if verbose and data[0] in _ICMP_ERRORS else ""
+        return f"{head} ICMP {text}, length {length}{quote}"
+    if number == IPProto.ICMPv6:
+        if length == 0:
+            return f"{head} ICMP6, length 0 (invalid)"
+        if not data:
+            return f"{head}  [|icmp6]"
+        name = _ICMPV6_TYPES.get(data[0], f"unknown icmp6 type ({data[0]})")
+        return f"{head} ICMP6, {name} [|icmp6]"
+    return None
+
+
+_ICMP_TYPE_CODE = 2
+#: The ICMP messages whose line tcpdump makes from their type and code only.
+_ICMP_SHORT = frozenset((4, 10, 17)) | frozenset(range(19, 256)) - {40}
+_LENGTH_ZERO = frozenset((IPProto.TCP, IPProto.UDP, IPProto.ICMPv6))
 
 
 # What tcpdump -v shows of an IPv4 header (print-ip.c ip_print): read from its bytes.
@@ -679,10 +833,28 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
     prefix = "".join(header + " " for header in headers)
     if number is None:
         number = next_header(layer)
+    declared = ip6._values()[IPv6.slot.plen]
+    if declared == 0 and not headers and number in _LENGTH_ZERO:  # (no jumbogram: tcpdump reads 0)
+        line = _cut_transport(number, b"", 0, ("IP6", src, dst))
+        if line is not None:
+            return line
+    if ip6._mode & CUT and declared:  # cut by the capture: the payload is as long as IPv6 says
+        kept = len(ip6._build_payload(None))
+        shown = max(declared - (kept - (0 if layer is None else len(layer.build()))), 0)
+        if layer is None or isinstance(layer, Undecoded):
+            line = _cut_transport(number, b"" if layer is None else layer.build(), shown, ("IP6", src, dst))
+            if line is not None:
+                return head + prefix + _without_addresses(line, src, dst) if prefix else line
+        elif not isinstance(layer, Raw):
+            detail = detail._replace(unseen=max(declared - kept, 0))
+    elif isinstance(layer, Undecoded):
+        line = _cut_transport(number, layer.build(), len(layer.build()), ("IP6", src, dst))
+        if line is not None:
+            return head + prefix + _without_addresses(line, src, dst) if prefix else line
     if layer is None or isinstance(layer, Raw):
         if number == NO_NEXT_HEADER:
             return f"{head}{prefix}no next header"
-        size = 0 if layer is None else len(layer.build())
+        size = (0 if layer is None else len(layer.build())) + detail.unseen
         return f"{head}{prefix} ip-proto-{number} {size}"
     line = _transport(layer, ("IP6", src, dst), detail)
     if line is None:
@@ -818,7 +990,9 @@ def _icmp(icmp: ICMP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     bytes of the quote that are missing. -v adds a bad checksum's verdict and an error's quote."""
     data = icmp._build_payload(None)
     text = _icmp_text(icmp.type, icmp.code, icmp.id, icmp.seq, data)
-    line = " [|icmp]" if text is None else f"ICMP {text}, length {icmp.header_len + len(data)}"
+    line = (
+        " [|icmp]" if text is None else f"ICMP {text}, length {icmp.header_len + len(data) + detail.unseen}"
+    )
     if detail.verbose and text is not None:
         line += _icmp_verbose(icmp, data, detail)
     if carrier is None:
@@ -835,7 +1009,7 @@ def _icmp_verbose(icmp: ICMP, data: bytes, detail: Detail) -> str:
     """What -v adds after an ICMP line: a wrong checksum's verdict, then an error's quoted datagram
     on lines of its own (print-icmp.c)."""
     text = ""
-    if not (detail.fragment or detail.cut):
+    if not (detail.fragment or detail.cut or detail.unseen):
         message = icmp.build()
         computed = internet_checksum(message)
         if computed:
@@ -861,7 +1035,8 @@ def _quoted_ipv4(quote: bytes, verbose: int) -> str:
     what follows as its header says, up to its total length (a quote rarely holds it all: from
     what is missing tcpdump shows what it can, and checks no checksum)."""
     if len(quote) < _IPV4_HEADER or (quote[0] >> 4) != 4:
-        return " [|icmp]" if len(quote) < 4 else f"{_tag('IP')}{_ipv4_text(quote[12:16])} [|ip]"
+        source = _ipv4_text(quote[12:16]) if len(quote) >= _IPV4_HEADER else ""  # (a whole header only)
+        return " [|icmp]" if len(quote) < 4 else f"{_tag('IP')}{source} [|ip]"
     header_len, declared = (quote[0] & 0xF) * 4, int.from_bytes(quote[2:4])
     present = quote[:declared]
     cut = len(present) < declared
@@ -1016,7 +1191,7 @@ _SKIPPED_HEADERS = (HOP_BY_HOP, ROUTING, FRAGMENT_HEADER, DESTINATION_OPTIONS)
 def _icmpv6(message: ICMPv6, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     describe = _nearest(_ICMPV6_MESSAGES, type(message)) or _icmpv6_type
     text, length_follows = describe(message)
-    length = message.header_len + len(message._build_payload(None))
+    length = message.header_len + len(message._build_payload(None)) + detail.unseen
     if detail.verbose:
         line = _icmpv6_verbose(message, text, length, detail)
     else:
@@ -1032,7 +1207,7 @@ def _icmpv6_verbose(message: ICMPv6, text: str, length: int, detail: Detail) -> 
     end, Neighbor Discovery's length after its name and its options on lines of their own."""
     wire = message.build()
     verdict = ""
-    if detail.addresses and not (detail.fragment or detail.cut):
+    if detail.addresses and not (detail.fragment or detail.cut or detail.unseen):
         stored = int.from_bytes(wire[_ICMPV6_CHECKSUM])
         computed = _transport_checksum(detail.addresses, IPProto.ICMPv6, wire)
         verdict = (
@@ -1312,15 +1487,19 @@ _TCP_FLAGS = (
 )
 
 
-def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+def _tcp(
+    tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN, cut_options: tuple[bytes, int] | None = None
+) -> str:
+    """``cut_options``: the options of a header cut short, as far as they are there, and the
+    header's length."""
     family, src, dst = carrier or _TCP_ALONE
     values = tcp._values()
     flags, seq, ack = values[_TCP.flags], values[_TCP.seq], values[_TCP.ack]
     letters = "".join(letter for bit, letter in _TCP_FLAGS if flags & bit) or "none"
-    size = len(tcp._build_payload(None))
+    size = len(tcp._build_payload(None)) + detail.unseen
     parts = [f"Flags [{letters}]"]
     if (
-        detail.verbose and detail.addresses and not (detail.fragment or detail.cut)
+        detail.verbose and detail.addresses and not (detail.fragment or detail.cut or detail.unseen)
     ):  # -v: the checksum's verdict
         segment = tcp.build()
         stored = int.from_bytes(segment[_TCP_CHECKSUM])
@@ -1341,6 +1520,8 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     if flags & _URG:
         parts.append(f"urg {values[_TCP.urgptr]}")
     head = f"{_tag(family)}{src}.{values[_TCP.sport]} > {dst}.{values[_TCP.dport]}: "
+    if cut_options is not None:
+        return head + ", ".join(parts) + ", options [" + _cut_options(*cut_options, size, sack, flags)
     options = values[_TCP.options]
     if options:
         texts = []
@@ -1365,6 +1546,46 @@ def _tcp(tcp: TCP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
 
 
 _RST_DATA_SHOWN = 30
+#: tcpdump's names of the options it names before reading their data (print-tcp.c).
+_OPTION_NAMES = {2: "mss", 3: "wscale", 5: "sack", 6: "echo", 7: "echoreply", 8: "TS", 19: "md5"}
+_OPTION_NAMES |= {28: "uto", 29: "tcp-ao", 30: "mptcp", 34: "tfo", 254: "exp"}
+
+
+def _cut_options(
+    data: bytes, header_len: int, size: int, relative: tuple[int, int, bool] | None, flags: int
+) -> str:
+    """The options of a TCP header cut short (``data``: those there), as tcpdump prints them:
+    each whole one, then the name of the one cut (print-tcp.c reads kind and length first), then
+    " [|tcp]"; an end-of-list option ends them where the header has more to come."""
+    texts, at = "", 0
+    while True:
+        if at >= len(data):
+            return texts + " [|tcp]"
+        kind = data[at]
+        if kind in (0, 1):
+            texts += "eol" if kind == 0 else "nop"
+            at += 1
+            if kind == 0:
+                kept = f"remaining caplen({TCP.header_len + len(data)})"
+                return f"{texts}], length {size} [{kept} < header length({header_len})] [|tcp]"
+            texts += ","
+            continue
+        if at + 1 >= len(data):
+            return texts + " [|tcp]"
+        length = data[at + 1]
+        value = data[at + 2 : at + length]
+        if length < 2:
+            return texts + _BAD_OPTION
+        if len(value) < length - 2:
+            name = _OPTION_NAMES.get(kind)
+            if name is None:
+                return f"{texts}unknown-{kind} 0x{value.hex()} [|tcp]"
+            if kind == 5:
+                name += f" {(length - 2) // 8} "
+            return f"{texts}{name} [|tcp]" + (">" if texts else "")  # (sic: tcpdump 4.99's ">")
+        ((option, option_value),) = decode_options(data[at : at + length], 0, length)
+        texts += _tcp_option(option, option_value, relative, flags) + ","
+        at += length
 
 
 def _printable(data: bytes) -> str:
@@ -1584,7 +1805,8 @@ _UDP_ALONE = ("UDP", "?", "?")
 
 def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     family, src, dst = carrier or _UDP_ALONE
-    # Like tcpdump: the length field says (a first fragment carries only part of the data).
+    # Like tcpdump: the length field says (a first fragment, or one cut by the capture, carries
+    # only part of the data).
     length, header_len = udp.len, udp.header_len
     size = (
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
@@ -1603,7 +1825,7 @@ def _udp_checksum(udp: UDP, detail: Detail) -> str:
     stored, declared = int.from_bytes(datagram[_UDP_CHECKSUM]), udp.len
     if not ipv6 and not stored:
         return "[no cksum] "
-    if detail.cut:
+    if detail.cut or detail.unseen:
         return ""
     if declared is not None and udp.header_len <= declared < len(datagram):
         datagram = datagram[:declared]  # (the checksum covers the length the header says)
@@ -1637,6 +1859,11 @@ def _raw(raw: Raw, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
 
 def _undecoded(tail: Undecoded, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     values = tail._values()
+    data = values[Undecoded.slot.load]
+    if tail._mode & CUT and data:  # a raw IP packet the capture cut inside its header
+        line = _network_as_read(data, data[0] >> 4, detail.verbose, detail.lost)
+        if line is not None:
+            return line
     return f"Undecoded {len(values[Undecoded.slot.load])} bytes ({values[Undecoded.slot.reason]})"
 
 
@@ -1660,4 +1887,4 @@ _RENDER: dict[type, Render] = {
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
-__all__ = ["ethertype_text", "summary"]
+__all__ = ["VLAN_TYPES", "ethertype_text", "summary", "undecoded_network"]

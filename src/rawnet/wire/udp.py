@@ -8,7 +8,7 @@ from rawnet.errors import BuildError, MalformedError, TruncatedError
 from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.compiler import reader
 from rawnet.wire.fields import Checksum, Field, IntValue, Length, UInt
-from rawnet.wire.layer import FRAGMENT, IN_IPV6, QUOTED, Layer
+from rawnet.wire.layer import CUT, FRAGMENT, IN_IPV6, QUOTED, Layer
 from rawnet.wire.registry import UDP_PORT
 
 PROTOCOL = 17
@@ -38,9 +38,9 @@ class UDP(Layer):
         if offset + header_len > end:
             raise cls._truncated(offset, end)
         length = _read_len(buf, offset)
-        if length == 0 or (offset + length > end and mode & (QUOTED | FRAGMENT)):
-            # 0: a jumbogram (RFC 2675) or a TSO capture; quoted, or a first fragment: the rest is
-            # elsewhere. All run to the end of what is here.
+        if length == 0 or (offset + length > end and mode & (QUOTED | FRAGMENT | CUT)):
+            # 0: a jumbogram (RFC 2675) or a TSO capture; quoted, a first fragment or cut by the
+            # capture: the rest is elsewhere. All run to the end of what is here.
             return cls._view(buf, offset, offset + header_len, end, mode)
         if length < header_len:
             raise MalformedError("udp", offset, f"length {length} < 8")
