@@ -8,6 +8,7 @@ Output object writes results to stdout (a line of text, or one JSON object per l
 
 from __future__ import annotations
 
+import _thread
 import ipaddress
 import json
 import math
@@ -273,6 +274,7 @@ class StopOnce:
 
     def __init__(self) -> None:
         self.fired = False
+        self._passed_on: Callable[[Any], object] | None = None  # sys.unraisablehook before ours
 
     def __call__(self, number: int, frame: FrameType | None) -> None:
         if self.fired:
@@ -280,7 +282,27 @@ class StopOnce:
         self.fired = True
         for each in {signal.SIGINT, number}:
             signal.signal(each, signal.SIG_IGN)
+        if getattr(sys.unraisablehook, "__self__", None) is not self:
+            self._passed_on, sys.unraisablehook = sys.unraisablehook, self._dropped
         raise KeyboardInterrupt
+
+    def _dropped(self, unraisable: Any) -> None:
+        """sys.unraisablehook: a KeyboardInterrupt raised where Python cannot pass it on (the
+        signal came during a weakref callback or a __del__ run by the garbage collector) would be
+        lost, with the signals ignored from then on: the run could no longer be stopped. So the
+        signal is taken as not yet handled and comes again (_thread.interrupt_main, from a timer
+        thread: called here it would be raised in this hook again), in the code the main thread
+        runs next."""
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and self.fired:
+            self.fired = False
+            signal.signal(signal.SIGINT, self)
+            threading.Timer(_AGAIN, _thread.interrupt_main, (signal.SIGINT,)).start()
+        elif self._passed_on is not None:
+            self._passed_on(unraisable)
+
+
+#: Seconds before a dropped stop comes again (StopOnce._dropped): the hook has returned by then.
+_AGAIN = 0.01
 
 
 @contextmanager
