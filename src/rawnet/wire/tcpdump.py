@@ -1537,6 +1537,9 @@ def _tcp(
                 )
         parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
+    application = _application(tcp.payload, carrier, detail) if size else None
+    if application is not None:  # (print-tcp.c: the port's printer goes on after the length)
+        parts[-1] += f": {application}"
     if detail.verbose and flags & _RST and size:  # -v: a reset's data, as text (print-tcp.c)
         data = tcp._build_payload(None)[: max(size - detail.cut, 0)]  # (what the quote holds)
         more = "+" if size > _RST_DATA_SHOWN else ""
@@ -1811,8 +1814,12 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     size = (
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
     )
+    head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
+    text = _application(udp.payload, carrier, detail)
+    if text is not None:  # (print-udp.c: the port's printer says all after the ports)
+        return head + text
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
-    return f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: {verdict}UDP, length {size}"
+    return f"{head}{verdict}UDP, length {size}"
 
 
 def _udp_checksum(udp: UDP, detail: Detail) -> str:
@@ -1837,6 +1844,18 @@ def _udp_checksum(udp: UDP, detail: Detail) -> str:
 
 _UDP_CHECKSUM = _field_bytes(UDP.span.chksum)
 _IPV6_ADDRESSES = 32
+
+
+# -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
+
+
+def _application(payload: Layer | None, carrier: Carrier | None, detail: Detail) -> str | None:
+    """The text of the application protocol ``payload`` is (a DNS message, ...) after a UDP or TCP
+    header's, from its render function in ``_APPLICATIONS``; None when it has none (or declines)."""
+    if payload is None:
+        return None
+    render = _APPLICATIONS.get(payload.__class__) or _nearest(_APPLICATIONS, payload.__class__)
+    return None if render is None else render(payload, carrier, detail)
 
 
 # -- Linux cooked capture (sll.py; print-sll.c) -------------------------------------------------
@@ -1884,6 +1903,9 @@ _RENDER: dict[type, Render] = {
     Raw: _raw,
     Undecoded: _undecoded,
 }
+#: The application protocols UDP and TCP carry (by port): each render gives the text after the
+#: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
+_APPLICATIONS: dict[type, Render] = {}
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
