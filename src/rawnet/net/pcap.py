@@ -240,6 +240,8 @@ class PcapReader:
         if caplen > max(self.snaplen, _SNAPLEN):
             raise PcapError(self.path, at, f"record of {caplen} bytes is larger than the snap length")
         data = self._read(caplen, f"record of {caplen} bytes")
+        if 0 < self.snaplen < caplen:  # (as libpcap: no more than the file's snapshot length)
+            data = data[: self.snaplen]
         return Record(data, seconds * 1_000_000_000 + fraction * self._scale, wirelen, self.linktype)
 
     # -- pcapng ----------------------------------------------------------------------------
