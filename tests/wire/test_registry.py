@@ -222,6 +222,7 @@ def test_what_decodes_and_builds_does_not_depend_on_import_order() -> None:
         [0x8100, "Dot1Q"],
         [0x86DD, "IPv6"],
         [0x88A8, "Dot1Q"],
+        [0x88CC, "LLDPDU"],
     ]
     assert seen["tables"][UDP_PORT] == seen["tables"][TCP_PORT] == []  # no lines yet
 

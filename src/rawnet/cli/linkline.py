@@ -1,6 +1,6 @@
 """tcpdump -e's lines: the link-level header before the packet, for every link type sniff reads.
 
-Ethernet (with each 802.1Q tag), Linux cooked v1 and v2, and raw IP, worded as tcpdump 4.99
+Ethernet (with each 802.1Q tag), Linux cooked v1 and v2, BSD loopback and raw IP, worded as tcpdump 4.99
 prints them with -e -n; the packet after the link header is rawnet's summary without the tags
 ("IP ", "IP6 ", "ARP, ") tcpdump leaves out when it has printed the EtherType. Display only.
 """
@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw
 from rawnet.wire.layer import CUT
+from rawnet.wire.lldp import LLDPDU
+from rawnet.wire.loopback import Loopback
 from rawnet.wire.sll import CookedLinux, CookedLinux2
-from rawnet.wire.tcpdump import VLAN_TYPES, arp_text, ethertype_text, link_level, undecoded_network
+from rawnet.wire.tcpdump import (
+    VLAN_TYPES,
+    arp_text,
+    ethertype_text,
+    link_level,
+    lldp_text,
+    loopback_ethertype,
+    loopback_head,
+    undecoded_link,
+    undecoded_network,
+)
 
 #: SLL v1's packet types as tcpdump -e shows them (print-sll.c), right-aligned in 3 columns.
 _COOKED_TAGS = {0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
@@ -33,7 +45,12 @@ def carried(
         if (isinstance(layer, Raw) or cut) and ethertype == _ETHERTYPE_ARP:
             return arp_text(b"" if layer is None else layer.build())
         if layer is None or isinstance(layer, Raw):
-            return (link and undecoded_network(ethertype, link, verbose, lost)) or ""
+            if link is None:
+                return ""
+            network = undecoded_network(ethertype, link, verbose, lost)
+            return network or undecoded_link(ethertype, link, lost) or ""
+        if isinstance(layer, LLDPDU) and lost:  # (its length counts the bytes the capture lost)
+            return lldp_text(layer.build(), len(layer.build()) + lost)
         return layer.summary_safe(verbose)
 
 
@@ -57,6 +74,10 @@ def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
         tag = _COOKED_TAGS.get(packet.pkttype, "?")
         head = f"{tag:>3} {_address(packet.src, packet.lladdrlen)} ethertype {ethertype_text(packet.proto)}"
         return _then(f"{head}, length {length}", packet, verbose, packet.proto, length)
+    if isinstance(packet, Loopback):  # BSD loopback (print-null.c): the family, then the packet
+        head = loopback_head(packet, length)
+        lost = max(length - len(packet.build()), 0)
+        return head + carried(packet.payload, verbose, loopback_ethertype(packet), packet, lost)
     if isinstance(packet, IP | IPv6):  # raw IP: tcpdump says which, in one word
         return f"ip: {carried(packet, verbose)}"
     return packet.summary_safe(verbose)

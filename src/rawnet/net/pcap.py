@@ -2,11 +2,11 @@
 
 Reading takes both byte orders, micro- and nanosecond pcap, gzip-compressed files, and pcapng's
 Enhanced and Simple Packet Blocks with each interface's link type, timestamp resolution and
-name, and each packet's direction (epb_flags); other blocks are skipped. Link types decoded:
-Ethernet, raw IP, Linux cooked v1/v2. A file cut short raises PcapError with the byte offset;
-nothing is loaded whole. As scapy's: reading gives packets carrying ``time``, ``wirelen`` and,
-from pcapng, ``sniffed_on`` and ``direction``; writing takes the link type from the first
-packet and each record's time and length from its packet.
+name, and each packet's direction (epb_flags); other blocks are skipped. Link types decoded: the
+registry's LINKTYPE lines (Ethernet, Linux cooked v1/v2, BSD loopback...) and raw IP. A file cut
+short raises PcapError with the byte offset; nothing is loaded whole. As scapy's: reading gives
+packets carrying ``time``, ``wirelen`` and, from pcapng, ``sniffed_on`` and ``direction``; writing
+takes the link type from the first packet and each record's time and length from its packet.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from types import TracebackType
 from typing import IO, Any
 
 from rawnet.errors import InputError
-from rawnet.wire import IP, Ether, IPv6, Layer, PacketList, QueryAnswer, Raw
-from rawnet.wire.sll import CookedLinux, CookedLinux2
+from rawnet.wire import IP, IPv6, Layer, PacketList, QueryAnswer, Raw
+from rawnet.wire.registry import LAYERS, LINKTYPE
 
+LINKTYPE_NULL = 0  #: BSD loopback: the address family in the capturing host's byte order
 LINKTYPE_ETHERNET = 1
+LINKTYPE_LOOP = 108  #: OpenBSD loopback: the address family in network byte order
 LINKTYPE_RAW = 101  #: raw IPv4 or IPv6, told apart by the version nibble
 LINKTYPE_LINUX_SLL = 113
 LINKTYPE_IPV4 = 228  #: raw IPv4 (what scapy writes for IP packets)
@@ -33,13 +35,10 @@ LINKTYPE_LINUX_SLL2 = 276
 _RAW_EITHER = (12, 14, LINKTYPE_RAW)  # DLT_RAW's numbers on various systems: either IP version
 _RAW_DLTS = (*_RAW_EITHER, LINKTYPE_IPV4, LINKTYPE_IPV6)
 
-#: The link type a file gets for a packet whose first layer is each class (scapy's choices).
+#: The link type a file gets for a packet whose first layer is each class (scapy's choices): the
+#: registry's LINKTYPE lines (a class's first line), as rawnet.wire loaded them.
 LINKTYPES: dict[type[Layer], int] = {
-    Ether: LINKTYPE_ETHERNET,
-    IP: LINKTYPE_IPV4,
-    IPv6: LINKTYPE_IPV6,
-    CookedLinux: LINKTYPE_LINUX_SLL,
-    CookedLinux2: LINKTYPE_LINUX_SLL2,
+    cls: number for number, cls in LAYERS.table(LINKTYPE).items() if LAYERS.number(LINKTYPE, cls) == number
 }
 
 _PCAP_MICRO, _PCAP_NANO = 0xA1B2C3D4, 0xA1B23C4D
@@ -144,18 +143,18 @@ class Record:
 
 
 def decode_link(linktype: int, data: bytes, wirelen: int | None = None) -> Layer:
-    """Decode ``data`` as a frame of ``linktype`` (Ethernet, raw IP, Linux cooked); else Raw.
+    """Decode ``data`` as a frame of ``linktype`` (the registry's LINKTYPE space, raw IP); else Raw.
     ``wirelen``: its length on the wire, when the capture may have cut it short (decode_captured)."""
-    if linktype == LINKTYPE_ETHERNET:
-        return Ether.decode_captured(data, wirelen)
     if linktype in _RAW_DLTS:
         version = data[0] >> 4 if data else 0
         return (IPv6 if version == 6 else IP).decode_captured(data, wirelen)
-    if linktype == LINKTYPE_LINUX_SLL:
-        return CookedLinux.decode_captured(data, wirelen)
-    if linktype == LINKTYPE_LINUX_SLL2:
-        return CookedLinux2.decode_captured(data, wirelen)
+    cls = _LINK_LAYERS.get(linktype)
+    if cls is not None:
+        return cls.decode_captured(data, wirelen)
     return Raw.decode(data)
+
+
+_LINK_LAYERS = LAYERS.table(LINKTYPE)  # (the live table)
 
 
 def _open(source: Source, mode: str) -> tuple[IO[bytes], str, bool]:

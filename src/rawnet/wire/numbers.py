@@ -31,6 +31,7 @@ class EtherType(TotalEnum):
     Dot1Q = 0x8100
     IPv6 = 0x86DD
     QinQ = 0x88A8
+    LLDP = 0x88CC
     Loopback = 0x9000
 
 

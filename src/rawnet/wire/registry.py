@@ -31,6 +31,9 @@ ICMP_QUOTE = (
     "icmp-quote"  #: the class an ICMP (4) or ICMPv6 (6) error quotes its datagram with, by IP version
 )
 QUOTED_PROTOCOL = "quoted-protocol"  #: the classes of the transports inside such a quote, by protocol
+LINKTYPE = "linktype"  #: pcap's LINKTYPE_ values: the first layer of a capture file's frames
+LLDP_TLV = "lldp-tlv"  #: LLDP TLV types (IEEE 802.1AB)
+BSD_AF = "bsd-af"  #: BSD address families, as the loopback link headers (DLT_NULL, DLT_LOOP) say them
 
 #: Spaces that hold every line of another space too (IPv6 next headers are IP protocol numbers).
 INCLUDES = {IPV6_NEXT_HEADER: IP_PROTOCOL}
@@ -84,6 +87,29 @@ TABLE = (
     Line(QUOTED_PROTOCOL, 1, "quoted:ICMPerror"),
     Line(QUOTED_PROTOCOL, 6, "quoted:TCPerror"),
     Line(QUOTED_PROTOCOL, 17, "quoted:UDPerror"),
+    # capture files: the first layer of each link type (raw IP, 12/14/101, is told by its version)
+    Line(LINKTYPE, 1, "ether:Ether"),
+    Line(LINKTYPE, 113, "sll:CookedLinux"),
+    Line(LINKTYPE, 276, "sll:CookedLinuxV2"),
+    Line(LINKTYPE, 228, "ipv4:IP"),
+    Line(LINKTYPE, 229, "ipv6:IPv6"),
+    Line(LINKTYPE, 0, "loopback:Loopback"),
+    Line(LINKTYPE, 108, "loopback:LoopbackOpenBSD"),
+    Line(BSD_AF, 2, "ipv4:IP"),
+    Line(BSD_AF, 24, "ipv6:IPv6"),  # OpenBSD, NetBSD, BSD/OS
+    Line(BSD_AF, 28, "ipv6:IPv6"),  # FreeBSD
+    Line(BSD_AF, 30, "ipv6:IPv6"),  # Darwin
+    Line(ETHERTYPE, 0x88CC, "lldp:LLDPDU"),
+    Line(LLDP_TLV, 0, "lldp:LLDPDUEndOfLLDPDU"),
+    Line(LLDP_TLV, 1, "lldp:LLDPDUChassisID"),
+    Line(LLDP_TLV, 2, "lldp:LLDPDUPortID"),
+    Line(LLDP_TLV, 3, "lldp:LLDPDUTimeToLive"),
+    Line(LLDP_TLV, 4, "lldp:LLDPDUPortDescription"),
+    Line(LLDP_TLV, 5, "lldp:LLDPDUSystemName"),
+    Line(LLDP_TLV, 6, "lldp:LLDPDUSystemDescription"),
+    Line(LLDP_TLV, 7, "lldp:LLDPDUSystemCapabilities"),
+    Line(LLDP_TLV, 8, "lldp:LLDPDUManagementAddress"),
+    Line(LLDP_TLV, 127, "lldp:LLDPDUGenericOrganisationSpecific"),
 )
 
 

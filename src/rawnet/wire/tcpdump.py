@@ -51,6 +51,8 @@ from rawnet.wire.ipv6ext import (
     next_header,
 )
 from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
+from rawnet.wire.lldp import LLDPDU
+from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.sll import CookedLinux, CookedLinux2
@@ -240,7 +242,9 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     cut = payload is None and frame._mode & CUT  # (the capture kept no byte of it)
     if ethertype == _ETHERTYPE_ARP and (isinstance(payload, Raw) or cut):  # an ARP that did not decode
         return arp_text(b"" if payload is None else payload.build(), verbose=detail.verbose)
-    network = undecoded_network(ethertype, frame, detail.verbose, detail.lost)
+    network = undecoded_network(ethertype, frame, detail.verbose, detail.lost) or undecoded_link(
+        ethertype, frame, detail.lost
+    )
     if network is not None:
         return network
     if cut and ethertype in VLAN_TYPES:
@@ -257,7 +261,9 @@ def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     # Like tcpdump without -e: a tag is link-layer detail, the line is the inner packet's.
     if _carries_a_protocol(tag):
         return None
-    network = undecoded_network(tag.type, tag, detail.verbose, detail.lost)
+    network = undecoded_network(tag.type, tag, detail.verbose, detail.lost) or undecoded_link(
+        tag.type, tag, detail.lost
+    )
     if network is not None:
         return network
     return f"802.1Q vlan {tag.vlan}, p {tag.prio}, ethertype 0x{tag.type or 0:04x}"
@@ -287,6 +293,18 @@ def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0, lost
     else:
         return None
     return _network_as_read(data, 6 if ethertype == _ETHERTYPE_IPV6 else 4, verbose, lost)
+
+
+def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0) -> str | None:
+    """tcpdump's line for a protocol other than IP that a link header ``link`` says it carries
+    (``ethertype``: LLDP...) when it did not decode (None for one it does not know): its printer
+    reads what is there, and says where the bytes end ("[|lldp]")."""
+    text = _UNDECODED_LINK.get(ethertype) if ethertype is not None else None
+    payload = link.payload
+    if text is None or not (payload is None or isinstance(payload, Raw)):
+        return None
+    data = b"" if payload is None else payload.build()
+    return text(data, len(data) + lost)
 
 
 def _network_as_read(data: bytes, version: int, verbose: int, lost: int = 0) -> str | None:
@@ -1846,6 +1864,72 @@ _UDP_CHECKSUM = _field_bytes(UDP.span.chksum)
 _IPV6_ADDRESSES = 32
 
 
+# -- BSD loopback (loopback.py; print-null.c) ----------------------------------------------------
+
+#: tcpdump's names of the BSD address families (print-null.c's bsd_af_values).
+_BSD_AF_NAMES = {2: "IPv4", 6: "NS", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
+#: The EtherType of what a family carries, for a packet that did not decode (read as tcpdump does).
+_BSD_AF_ETHERTYPES = {2: _ETHERTYPE_IPV4, 24: _ETHERTYPE_IPV6, 28: _ETHERTYPE_IPV6, 30: _ETHERTYPE_IPV6}
+
+
+def loopback_head(header: Loopback, length: int) -> str:
+    """The words tcpdump -e (or, for a family it does not print, tcpdump) puts before what a BSD
+    loopback header carries: ``AF IPv4 (2), length 88: `` (``length``: the frame's, on the wire)."""
+    number = family(header.type)
+    return f"AF {_BSD_AF_NAMES.get(number, 'Unknown')} ({number}), length {length}: "
+
+
+def loopback_ethertype(header: Loopback) -> int | None:
+    """The EtherType of the network protocol a BSD loopback header says it carries (IPv4, IPv6)."""
+    return _BSD_AF_ETHERTYPES.get(family(header.type))
+
+
+def _loopback(header: Loopback, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if _carries_a_protocol(header):
+        return None
+    network = undecoded_network(loopback_ethertype(header), header, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    return loopback_head(header, len(header.build()) + detail.lost)
+
+
+# -- LLDP (lldp.py; print-lldp.c) ---------------------------------------------------------------
+
+_LLDP_SYSTEM_NAME = 5
+
+
+def _lldp(tlv: LLDPDU, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # tcpdump walks the TLVs as the bytes hold them (the first one's layer and all after it),
+    # to the end its length says or an End TLV; only the system name shows without -v.
+    return lldp_text(tlv.build(), len(tlv.build()) + detail.lost)
+
+
+def lldp_text(data: bytes, length: int) -> str:
+    """tcpdump's line for the LLDPDU ``data`` (``length`` bytes on the wire): its length, and each
+    System Name TLV's text; " [|lldp]" where a TLV runs past the bytes captured or the length."""
+    text = f"LLDP, length {length}"
+    at, left = 0, length
+    while left >= _TLV_HEADER:
+        if at + _TLV_HEADER > len(data):
+            return text + " [|lldp]"
+        word = int.from_bytes(data[at : at + _TLV_HEADER])
+        kind, size = word >> 9, word & 0x1FF
+        at, left = at + _TLV_HEADER, left - _TLV_HEADER
+        if not kind or not size:
+            break
+        if at + size > len(data) or left < size:
+            return text + " [|lldp]"
+        if kind == _LLDP_SYSTEM_NAME:
+            text += ": " + _printable(data[at : at + size].split(b"\0", 1)[0])
+        at, left = at + size, left - size
+    return text
+
+
+_TLV_HEADER = 2
+#: What tcpdump prints for an EtherType whose protocol did not decode, from its bytes and length.
+_UNDECODED_LINK: dict[int, Callable[[bytes, int], str]] = {0x88CC: lldp_text}
+
+
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
 
 
@@ -1900,6 +1984,8 @@ _RENDER: dict[type, Render] = {
     UDP: _udp,
     CookedLinux: _cooked,
     CookedLinux2: _cooked2,
+    Loopback: _loopback,
+    LLDPDU: _lldp,
     Raw: _raw,
     Undecoded: _undecoded,
 }
@@ -1909,4 +1995,13 @@ _APPLICATIONS: dict[type, Render] = {}
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
-__all__ = ["VLAN_TYPES", "ethertype_text", "summary", "undecoded_network"]
+__all__ = [
+    "VLAN_TYPES",
+    "ethertype_text",
+    "lldp_text",
+    "loopback_ethertype",
+    "loopback_head",
+    "summary",
+    "undecoded_link",
+    "undecoded_network",
+]
