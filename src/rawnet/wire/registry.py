@@ -84,6 +84,10 @@ TABLE = (
     Line(QUOTED_PROTOCOL, 1, "quoted:ICMPerror"),
     Line(QUOTED_PROTOCOL, 6, "quoted:TCPerror"),
     Line(QUOTED_PROTOCOL, 17, "quoted:UDPerror"),
+    Line(UDP_PORT, 53, "dns:DNS"),
+    Line(UDP_PORT, 5353, "dns:DNS"),  # multicast DNS (RFC 6762)
+    Line(UDP_PORT, 5355, "dns:DNS"),  # LLMNR (RFC 4795)
+    Line(TCP_PORT, 53, "dns:DNSTCP"),
 )
 
 
