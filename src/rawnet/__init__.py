@@ -53,6 +53,16 @@ _NET = {
 
 __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from rawnet import *`)
     "ARP",
+    "DNS",
+    "DNSQR",
+    "DNSRR",
+    "DNSRRCAA",
+    "DNSRRMX",
+    "DNSRROPT",
+    "DNSRRSOA",
+    "DNSRRSRV",
+    "DNSTCP",
+    "EDNS0TLV",
     "ICMP",
     "IP",
     "LLDPDU",

@@ -224,7 +224,8 @@ def test_what_decodes_and_builds_does_not_depend_on_import_order() -> None:
         [0x88A8, "Dot1Q"],
         [0x88CC, "LLDPDU"],
     ]
-    assert seen["tables"][UDP_PORT] == seen["tables"][TCP_PORT] == []  # no lines yet
+    assert seen["tables"][UDP_PORT] == [[53, "DNS"], [5353, "DNS"], [5355, "DNS"]]
+    assert seen["tables"][TCP_PORT] == [[53, "DNSTCP"]]
 
 
 @pytest.mark.tshark
@@ -453,7 +454,7 @@ class Toy(Layer):
     name = "toy"
     tag = UInt(32, "Tag", 0)
 
-assert not LAYERS.table(TCP_PORT)
+assert 61004 not in LAYERS.table(TCP_PORT)
 short = bytes(Ether() / IP() / TCP(sport=40000, dport=61004) / b"\\x01\\x02")
 assert type(Ether.decode(short)[TCP].payload) is Raw
 LAYERS.register(TCP_PORT, 61004, Toy)

@@ -10,6 +10,18 @@ from rawnet.wire import hashret as _hashret
 from rawnet.wire.addresses import valid_ip, valid_ip6, valid_mac
 from rawnet.wire.arp import ARP, ARPOp
 from rawnet.wire.display import hexdump
+from rawnet.wire.dns import (
+    DNS,
+    DNSQR,
+    DNSRR,
+    DNSRRCAA,
+    DNSRRMX,
+    DNSRROPT,
+    DNSRRSOA,
+    DNSRRSRV,
+    DNSTCP,
+    EDNS0TLV,
+)
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
 from rawnet.wire.fragment import Defragmented, defragment, defragment6, fragment, fragment6
@@ -108,6 +120,16 @@ NoPayload = type(None)  # scapy's: what the last layer carries (here: None; isin
 
 __all__ = [
     "ARP",
+    "DNS",
+    "DNSQR",
+    "DNSRR",
+    "DNSRRCAA",
+    "DNSRRMX",
+    "DNSRROPT",
+    "DNSRRSOA",
+    "DNSRRSRV",
+    "DNSTCP",
+    "EDNS0TLV",
     "ICMP",
     "IP",
     "LLDPDU",

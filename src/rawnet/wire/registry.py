@@ -110,6 +110,10 @@ TABLE = (
     Line(LLDP_TLV, 7, "lldp:LLDPDUSystemCapabilities"),
     Line(LLDP_TLV, 8, "lldp:LLDPDUManagementAddress"),
     Line(LLDP_TLV, 127, "lldp:LLDPDUGenericOrganisationSpecific"),
+    Line(UDP_PORT, 53, "dns:DNS"),
+    Line(UDP_PORT, 5353, "dns:DNS"),  # multicast DNS (RFC 6762)
+    Line(UDP_PORT, 5355, "dns:DNS"),  # LLMNR (RFC 4795)
+    Line(TCP_PORT, 53, "dns:DNSTCP"),
 )
 
 

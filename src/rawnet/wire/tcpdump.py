@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, TypeVar
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
+from rawnet.wire.dns import DNS, DNSTCP
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
 from rawnet.wire.icmpv6 import (
@@ -1557,7 +1558,8 @@ def _tcp(
     parts.append(f"length {size}")
     application = _application(tcp.payload, carrier, detail) if size else None
     if application is not None:  # (print-tcp.c: the port's printer goes on after the length)
-        parts[-1] += f": {application}"
+        # (DNS over TCP begins with its own " " where the others have ": ", print-domain.c)
+        parts[-1] += application if application.startswith(" ") else f": {application}"
     if detail.verbose and flags & _RST and size:  # -v: a reset's data, as text (print-tcp.c)
         data = tcp._build_payload(None)[: max(size - detail.cut, 0)]  # (what the quote holds)
         more = "+" if size > _RST_DATA_SHOWN else ""
@@ -1928,6 +1930,659 @@ def lldp_text(data: bytes, length: int) -> str:
 _TLV_HEADER = 2
 #: What tcpdump prints for an EtherType whose protocol did not decode, from its bytes and length.
 _UNDECODED_LINK: dict[int, Callable[[bytes, int], str]] = {0x88CC: lldp_text}
+# -- DNS (dns.py; print-domain.c) ---------------------------------------------------------------
+
+#: tcpdump's names of opcodes and response codes (print-domain.c ns_ops, ns_resp).
+_DNS_OPS = (
+    "",
+    " inv_q",
+    " stat",
+    " op3",
+    " notify",
+    " update",
+    " op6",
+    " op7",
+    " op8",
+    " updateA",
+    " updateD",
+    " updateDA",
+    " updateM",
+    " updateMA",
+    " zoneInit",
+    " zoneRef",
+)
+_DNS_RCODES = (
+    "",
+    " FormErr",
+    " ServFail",
+    " NXDomain",
+    " NotImp",
+    " Refused",
+    " YXDomain",
+    " YXRRSet",
+    " NXRRSet",
+    " NotAuth",
+    " NotZone",
+    " Resp11",
+    " Resp12",
+    " Resp13",
+    " Resp14",
+    " NoChange",
+    " BadVers",
+    "Resp17",
+    " Resp18",
+    " Resp19",
+    " Resp20",
+    "Resp21",
+    " Resp22",
+    " BadCookie",
+)
+#: tcpdump's names of record types (print-domain.c ns_type2str) where they differ from dns.py's.
+_DNS_TYPE_NAMES = dict(
+    enumerate(
+        (
+            "",
+            "A",
+            "NS",
+            "MD",
+            "MF",
+            "CNAME",
+            "SOA",
+            "MB",
+            "MG",
+            "MR",
+            "NULL",
+            "WKS",
+            "PTR",
+            "HINFO",
+            "MINFO",
+            "MX",
+            "TXT",
+            "RP",
+            "AFSDB",
+            "X25",
+            "ISDN",
+            "RT",
+            "NSAP",
+            "NSAP_PTR",
+            "SIG",
+            "KEY",
+            "PX",
+            "GPOS",
+            "AAAA",
+            "LOC",
+            "NXT",
+            "EID",
+            "NIMLOC",
+            "SRV",
+            "ATMA",
+            "NAPTR",
+            "KX",
+            "CERT",
+            "A6",
+            "DNAME",
+            "SINK",
+            "OPT",
+            "APL",
+            "DS",
+            "SSHFP",
+            "IPSECKEY",
+            "RRSIG",
+            "NSEC",
+            "DNSKEY",
+        ),
+    )
+)
+_DNS_TYPE_NAMES |= {
+    99: "SPF",
+    100: "UINFO",
+    101: "UID",
+    102: "GID",
+    103: "UNSPEC",
+    104: "UNSPECA",
+    249: "TKEY",
+    250: "TSIG",
+    251: "IXFR",
+    252: "AXFR",
+    253: "MAILB",
+    254: "MAILA",
+    255: "ANY",
+    256: "URI",
+}
+del _DNS_TYPE_NAMES[0]
+_DNS_CLASS_NAMES = {1: "IN", 3: "CHAOS", 4: "HS", 255: "ANY"}
+_EDNS_OPTION_NAMES = {
+    1: "LLQ",
+    2: "UL",
+    3: "NSID",
+    5: "DAU",
+    6: "DHU",
+    7: "N3U",
+    8: "ECS",
+    9: "EXPIRE",
+    10: "COOKIE",
+    11: "KEEPALIVE",
+    12: "PADDING",
+    13: "CHAIN",
+    14: "KEY-TAG",
+    16: "CLIENT-TAG",
+    17: "SERVER-TAG",
+}
+_MAX_DOMAIN_CHARS = 255  # tcpdump's MAXCDNAME
+_INVALID = " (invalid)"  # nd_print_invalid
+#: The algorithm names of the DAU, DHU and N3U options (print-domain.c dau_alg2str...).
+_ALGORITHMS = {
+    5: {
+        0: "DELETE",
+        1: "RSAMD5",
+        2: "DH",
+        3: "DS",
+        5: "RSASHA1",
+        6: "DSA-NSEC3-SHA1",
+        7: "RSASHA1-NSEC3-SHA1",
+        8: "RSASHA256",
+        10: "RSASHA512",
+        12: "ECC-GOST",
+        13: "ECDSAP256SHA256",
+        14: "ECDSAP384SHA384",
+        15: "ED25519",
+        16: "ED448",
+        252: "INDIRECT",
+        253: "PRIVATEDNS",
+        254: "PRIVATEOID",
+    },
+    6: {1: "SHA-1", 2: "SHA-256", 3: "GOST_R_34.11-94", 4: "SHA-384"},
+    7: {1: "SHA-1"},
+}
+
+
+def _ecs(data: bytes) -> str:
+    """print_eopt_ecs: an EDNS client subnet, address/source/scope."""
+    if len(data) < 4:
+        return _INVALID
+    family, source, scope = int.from_bytes(data[:2]), data[2], data[3]
+    bits = {1: 32, 2: 128}.get(family)
+    if bits is None or len(data) - 4 > bits // 8:
+        return _INVALID
+    if source > bits or scope > bits or (source + 7) // 8 != len(data) - 4:
+        return _INVALID
+    address = data[4:].ljust(bits // 8, b"\0")
+    text = socket.inet_ntoa(address) if family == 1 else socket.inet_ntop(socket.AF_INET6, address)
+    return f"{text}/{source}/{scope}"
+
+
+class _DomainCut(Exception):
+    """A read past the captured bytes: tcpdump's longjmp to " [|domain]"."""
+
+
+class _Domain:
+    """tcpdump's domain_print over a message's captured bytes: its text, piece by piece."""
+
+    def __init__(self, data: bytes, verbose: int, mdns: bool) -> None:
+        self.data, self.end, self.verbose, self.mdns = data, len(data), verbose, mdns
+        self.out: list[str] = []
+
+    def has(self, at: int, size: int) -> bool:
+        return at >= 0 and at + size <= self.end
+
+    def u8(self, at: int) -> int:
+        if not self.has(at, 1):
+            raise _DomainCut
+        return self.data[at]
+
+    def u16(self, at: int) -> int:
+        if not self.has(at, 2):
+            raise _DomainCut
+        return int.from_bytes(self.data[at : at + 2])
+
+    def u32(self, at: int) -> int:
+        if not self.has(at, 4):
+            raise _DomainCut
+        return int.from_bytes(self.data[at : at + 4])
+
+    def printn(self, at: int, count: int) -> bool:
+        """nd_printn: up to ``count`` characters as text; True when the capture ends first."""
+        shown = self.data[at : at + count] if at < self.end else b""
+        self.out.append(_printable(shown))
+        return len(shown) < count
+
+    def skip_name(self, at: int) -> int | None:
+        """ns_nskip."""
+        if not self.has(at, 1):
+            return None
+        label = self.data[at]
+        at += 1
+        while label:
+            kind = label & 0xC0
+            if kind == 0xC0:
+                return at + 1
+            if kind == 0x40:
+                if label & 0x3F != 1 or not self.has(at, 1):
+                    return None
+                at += 1 + ((self.data[at] or 256) + 7) // 8
+            elif kind == 0x80:
+                return None
+            else:
+                at += label
+            if not self.has(at, 1):
+                return None
+            label = self.data[at]
+            at += 1
+        return at
+
+    def label_length(self, at: int) -> int:
+        """labellen: -1 when unreadable (printing why, as tcpdump does)."""
+        if not self.has(at, 1):
+            return -1
+        label = self.data[at]
+        kind = label & 0xC0
+        if kind == 0x40:
+            if label & 0x3F != 1:
+                self.out.append(f"<ELT {label & 0x3F}>")
+                return -1
+            if not self.has(at + 1, 1):
+                return -1
+            return ((self.data[at + 1] or 256) + 7) // 8 + 1
+        if kind == 0x80:
+            self.out.append("<BAD LABEL TYPE>")
+            return -1
+        return label
+
+    def bit_label(self, at: int) -> int:
+        """blabel_print."""
+        bits = self.u8(at) or 256
+        limit = at + 1 + (bits + 3) // 4
+        text, position, left = "\\[x", at + 1, bits
+        while position < limit and left > 7:
+            text += f"{self.u8(position):02x}"
+            left, position = left - 8, position + 1
+        if left > 4:
+            text += f"{self.u8(position) & (0xFF << (8 - left)) & 0xFF:02x}"
+        elif left > 0:
+            text += f"{(self.u8(position) >> 4) & 0x0F & (0x0F << (4 - left)):1x}"
+        self.out.append(f"{text}/{bits}]")
+        return limit
+
+    def name(self, at: int) -> int | None:
+        """fqdn_print: the name at ``at`` (pointers from the message's start, which only go back);
+        where what follows it begins, None when it cannot be read."""
+        length = self.label_length(at)
+        if length == -1 or not self.has(at, 1):
+            return None
+        limit = at
+        label = self.data[at]
+        at += 1
+        after: int | None = None
+        compressed = False
+        if label & 0xC0 != 0xC0:
+            after = at + length
+        if label == 0:
+            self.out.append(".")
+            return after
+        chars = 0
+        while label and at < self.end:
+            kind = label & 0xC0
+            if kind == 0xC0:
+                if not compressed:
+                    after, compressed = at + 1, True
+                target = ((label << 8) | self.u8(at)) & 0x3FFF
+                if target >= limit:
+                    self.out.append("<BAD PTR>")
+                    return None
+                limit = at = target
+                if not self.has(at, 1):
+                    return None
+                label = self.data[at]
+                length = self.label_length(at)
+                if length == -1:
+                    return None
+                at += 1
+                continue
+            if kind == 0x40:
+                if label & 0x3F != 1:
+                    self.out.append(f"<ELT {label & 0x3F}>")
+                    return None
+                self.bit_label(at)
+            elif kind == 0x80:
+                self.out.append("<BAD LABEL TYPE>")
+                return None
+            else:
+                if chars + length <= _MAX_DOMAIN_CHARS:
+                    if self.printn(at, length):
+                        return None
+                elif chars < _MAX_DOMAIN_CHARS and self.printn(at, _MAX_DOMAIN_CHARS - chars):
+                    return None
+                chars += length
+            at += length
+            if chars <= _MAX_DOMAIN_CHARS:
+                self.out.append(".")
+            chars += 1
+            if not self.has(at, 1):
+                return None
+            label = self.data[at]
+            length = self.label_length(at)
+            if length == -1:
+                return None
+            at += 1
+            if not compressed and after is not None:
+                after += length + 1
+        if chars > _MAX_DOMAIN_CHARS:
+            self.out.append("<DOMAIN NAME TOO LONG>")
+        return after
+
+    def type_name(self, number: int) -> str:
+        return _DNS_TYPE_NAMES.get(number) or f"Type{number}"
+
+    def class_name(self, number: int) -> str:
+        return _DNS_CLASS_NAMES.get(number) or f"(Class {number})"
+
+    def question(self, at: int) -> int | None:
+        """ns_qprint."""
+        start = at
+        skipped = self.skip_name(at)
+        if skipped is None or not self.has(skipped, 4):
+            return None
+        self.out.append(" " + self.type_name(self.u16(skipped)))
+        qclass = self.u16(skipped + 2)
+        number = qclass & 0x7FFF if self.mdns else qclass
+        if number != 1:
+            self.out.append(" " + self.class_name(number))
+        if self.mdns:
+            self.out.append(" (QU)" if qclass & 0x8000 else " (QM)")
+        self.out.append("? ")
+        end = self.name(start)
+        return None if end is None else end + 4
+
+    def record(self, at: int) -> int | None:
+        """ns_rprint."""
+        if self.verbose:
+            self.out.append(" ")
+            found = self.name(at)
+        else:
+            found = self.skip_name(at)
+        if found is None or not self.has(found, 10):
+            return self.end
+        at = found
+        kind, rclass = self.u16(at), self.u16(at + 2)
+        number = rclass & 0x7FFF if self.mdns else rclass
+        if number != 1 and kind != 41:
+            self.out.append(" " + self.class_name(number))
+        if self.mdns and rclass & 0x8000:
+            self.out.append(" (Cache flush)")
+        flags = self.u16(at + 6) if kind == 41 else 0
+        length = self.u16(at + 8)
+        at += 10
+        self.out.append(" " + self.type_name(kind))
+        if not self.has(at, length):
+            raise _DomainCut
+        stop = at + length
+        if kind == 1:
+            if not self.has(at, 4):
+                return None
+            self.out.append(" " + socket.inet_ntoa(self.data[at : at + 4]))
+        elif kind in (2, 5, 12, 39):
+            self.out.append(" ")
+            if self.name(at) is None:
+                return None
+        elif kind == 6:
+            if self.verbose:
+                return self._soa(at)
+        elif kind == 15:
+            self.out.append(" ")
+            if not self.has(at, 2) or self.name(at + 2) is None:
+                return None
+            self.out.append(f" {self.u16(at)}")
+        elif kind == 16:
+            while at < stop:
+                self.out.append(' "')
+                if not self.has(at, 1):
+                    return None
+                size = self.data[at]
+                if self.printn(at + 1, size):
+                    return None
+                at += 1 + size
+                self.out.append('"')
+        elif kind == 33:
+            self.out.append(" ")
+            if not self.has(at, 6) or self.name(at + 6) is None:
+                return None
+            self.out.append(f":{self.u16(at + 4)} {self.u16(at)} {self.u16(at + 2)}")
+        elif kind == 28:
+            if not self.has(at, 16):
+                return None
+            self.out.append(" " + socket.inet_ntop(socket.AF_INET6, self.data[at : at + 16]))
+        elif kind == 256:
+            if length < 4:
+                self.out.append(f" len {length} is too short (< 4)")
+            else:
+                self.out.append(f" {self.u16(at)} {self.u16(at + 2)} ")
+                if self.printn(at + 4, length - 4):
+                    return None
+        elif kind == 104:  # UNSPECA: one long string
+            if self.printn(at, length):
+                return None
+        elif kind == 41:
+            self.out.append(f" UDPsize={number}")
+            if flags & 0x8000:
+                self.out.append(" DO")
+            if at < stop:
+                self.out.append(" [")
+                while at < stop:
+                    next_at = self._option(at)
+                    if next_at is None:
+                        return None
+                    at = next_at
+                    if at < stop:
+                        self.out.append(",")
+                self.out.append("]")
+        return stop
+
+    def _soa(self, at: int) -> int | None:
+        self.out.append(" ")
+        at_or_none = self.name(at)
+        if at_or_none is None:
+            return None
+        self.out.append(" ")
+        at_or_none = self.name(at_or_none)
+        if at_or_none is None or not self.has(at_or_none, 20):
+            return None
+        self.out.append("".join(f" {self.u32(at_or_none + 4 * index)}" for index in range(5)))
+        return at_or_none + 20
+
+    def _option(self, at: int) -> int | None:
+        """eopt_print."""
+        if not self.has(at, 4):
+            return None
+        code, length = self.u16(at), self.u16(at + 2)
+        self.out.append(_EDNS_OPTION_NAMES.get(code) or f"Opt{code}")
+        at += 4
+        if not self.has(at, length):
+            return None
+        data = self.data[at : at + length]
+        if length:
+            self.out.append(" ")
+            if code == 8:
+                self.out.append(_ecs(data))
+            elif code == 10:
+                valid = 8 <= length <= 40 and not 8 < length < 16
+                self.out.append(f"{data[:8].hex()} {data[8:].hex()}".rstrip() if valid else _INVALID)
+            elif code == 11:
+                self.out.append(f"{int.from_bytes(data) / 10.0:0.1f} sec" if length == 2 else _INVALID)
+            elif code == 9:
+                self.out.append(f"{int.from_bytes(data)} sec" if length == 4 else _INVALID)
+            elif code == 12:
+                self.out.append(f"({length})")
+            elif code == 14:
+                keys = (str(int.from_bytes(data[i : i + 2])) for i in range(0, length, 2))
+                self.out.append(" ".join(keys) if length % 2 == 0 else _INVALID)
+            elif code in _ALGORITHMS:
+                names = _ALGORITHMS[code]
+                self.out.append(" ".join(names.get(byte) or f"Alg_{byte}" for byte in data))
+            elif code == 13:
+                self.name(at)
+            else:
+                self.out.append(data.hex())
+        return at + length
+
+    def message(self, length: int) -> str:
+        """domain_print after the TCP prefix: the message's line text."""
+        try:
+            self._message(length)
+        except _DomainCut:
+            self.out.append(" [|domain]")
+        return "".join(self.out)
+
+    def _message(self, length: int) -> None:
+        if length < 12:
+            self.out.append(f"domain [length {length} < 12] (invalid)")
+            return
+        if not self.has(0, 12):
+            raise _DomainCut
+        ident, flags, qdcount, ancount, nscount, arcount = struct.unpack_from("!HHHHHH", self.data)
+        rcode = flags & 0xF | self._extended_rcode(qdcount, ancount + nscount, arcount) << 4
+        opcode = flags >> 11 & 0xF
+        at: int | None = 12
+        if flags & 0x8000:  # a response
+            name = _DNS_RCODES[rcode] if rcode < len(_DNS_RCODES) else f" Resp{rcode & 0xFFF}"
+            self.out.append(
+                f"{ident}{_DNS_OPS[opcode]}{name}{'*' if flags & 0x400 else ''}{'' if flags & 0x80 else '-'}"
+                f"{'|' if flags & 0x200 else ''}{'$' if flags & 0x20 else ''}"
+            )
+            if qdcount != 1:
+                self.out.append(f" [{qdcount}q]")
+            for index in range(qdcount):
+                if index:
+                    self.out.append(",")
+                if self.verbose > 1:
+                    self.out.append(" q:")
+                    at = self.question(at)  # type: ignore[arg-type]
+                else:
+                    at = self.skip_name(at)  # type: ignore[arg-type]
+                    at = None if at is None else at + 4
+                if at is None:
+                    raise _DomainCut
+            self.out.append(f" {ancount}/{nscount}/{arcount}")
+            at = self._records(at, ancount, "")  # type: ignore[arg-type]
+            if self.verbose > 1:
+                at = self._records(at, nscount, " ns:", gated=True)
+                self._records(at, arcount, " ar:", gated=True)
+        else:
+            self.out.append(
+                f"{ident}{_DNS_OPS[opcode]}{'+' if flags & 0x100 else ''}{'%' if flags & 0x10 else ''}"
+            )
+            if flags & 0x6CF:
+                self.out.append(f" [b2&3=0x{flags:x}]")
+            if opcode == 1:  # IQUERY
+                if qdcount:
+                    self.out.append(f" [{qdcount}q]")
+                if ancount != 1:
+                    self.out.append(f" [{ancount}a]")
+            else:
+                if ancount:
+                    self.out.append(f" [{ancount}a]")
+                if qdcount != 1:
+                    self.out.append(f" [{qdcount}q]")
+            if nscount:
+                self.out.append(f" [{nscount}n]")
+            if arcount:
+                self.out.append(f" [{arcount}au]")
+            left = qdcount
+            if left:
+                at = self.question(at)  # type: ignore[arg-type]
+                if at is None:
+                    raise _DomainCut
+                left -= 1
+                while at < self.end and left:
+                    at = self.question(at)
+                    if at is None:
+                        raise _DomainCut
+                    left -= 1
+            if left:
+                raise _DomainCut
+            if self.verbose > 1:
+                at = self._records(at, ancount, "")  # type: ignore[arg-type]
+                at = self._records(at, nscount, " ns:", gated=True)
+                self._records(at, arcount, " ar:", gated=True)
+        self.out.append(f" ({length})")
+
+    def _records(self, at: int, count: int, label: str, gated: bool = False) -> int:
+        if count and (not gated or at < self.end):
+            self.out.append(label)
+            found = self.record(at)
+            if found is None:
+                raise _DomainCut
+            at, count = found, count - 1
+            while at < self.end and count:
+                self.out.append(",")
+                found = self.record(at)
+                if found is None:
+                    raise _DomainCut
+                at, count = found, count - 1
+        if count:
+            raise _DomainCut
+        return at
+
+    def _extended_rcode(self, questions: int, records: int, additional: int) -> int:
+        """The high bits of the response code an OPT record holds (domain_print's first pass)."""
+        at: int | None = 12
+        for _ in range(questions):
+            at = self.skip_name(at)  # type: ignore[arg-type]
+            if at is None or at + 4 >= self.end:
+                return 0
+            at += 4
+        for _ in range(records):
+            at = self.skip_name(at)  # type: ignore[arg-type]
+            if at is None or at + 10 > self.end:
+                return 0
+            at += 10 + int.from_bytes(self.data[at + 8 : at + 10])
+            if at >= self.end:
+                return 0
+        for _ in range(additional):
+            at = self.skip_name(at)  # type: ignore[arg-type]
+            if at is None or at + 2 > self.end:
+                return 0
+            kind = int.from_bytes(self.data[at : at + 2])
+            at += 4
+            if at + 1 > self.end:
+                return 0
+            if kind == 41:
+                return self.data[at]
+            at += 4
+            if at + 2 > self.end:
+                return 0
+            at += 2 + int.from_bytes(self.data[at : at + 2])
+            if at >= self.end:
+                return 0
+        return 0
+
+
+def _dns(message: DNS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    """The text after the ports (print-udp.c, print-tcp.c: port 53, and mDNS's 5353 over UDP; not
+    LLMNR's 5355, which tcpdump leaves as UDP)."""
+    data = message.build()
+    mdns = False
+    over_tcp = isinstance(message, DNSTCP)
+    buf = getattr(message, "_buf", None)
+    if carrier is not None and not over_tcp and buf is not None and message._off >= 8:
+        # (a decoded message in a UDP datagram: the ports are the 8 bytes before it)
+        sport, dport = struct.unpack_from("!HH", buf, message._off - 8)
+        if _DNS_PORT not in (sport, dport):
+            if _MDNS_PORT not in (sport, dport):
+                return None
+            mdns = True
+    # (bytes the capture did not keep count; those a length claims that were never sent do not)
+    length = len(data) + min(detail.unseen, detail.lost)
+    if not over_tcp:
+        return _Domain(data, detail.verbose, mdns).message(length)
+    if length < 2:
+        return f" [DNS over TCP: length {length} < 2] (invalid)"
+    length -= 2
+    if int.from_bytes(data[:2]) != length:
+        return f" [prefix length({int.from_bytes(data[:2])}) != length({length})] (invalid)"
+    return " " + _Domain(data[2:], detail.verbose, mdns).message(length)
+
+
+_DNS_PORT, _MDNS_PORT = 53, 5353
 
 
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
@@ -1991,7 +2646,7 @@ _RENDER: dict[type, Render] = {
 }
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
-_APPLICATIONS: dict[type, Render] = {}
+_APPLICATIONS: dict[type, Render] = {DNS: _dns}
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
