@@ -84,6 +84,10 @@ TABLE = (
     Line(QUOTED_PROTOCOL, 1, "quoted:ICMPerror"),
     Line(QUOTED_PROTOCOL, 6, "quoted:TCPerror"),
     Line(QUOTED_PROTOCOL, 17, "quoted:UDPerror"),
+    Line(UDP_PORT, 67, "dhcp:BOOTP"),  # BOOTP/DHCP server
+    Line(UDP_PORT, 68, "dhcp:BOOTP"),  # and client
+    Line(UDP_PORT, 547, "dhcp6:DHCP6"),  # DHCPv6 server and relay agent
+    Line(UDP_PORT, 546, "dhcp6:DHCP6"),  # and client
 )
 
 
