@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hypothesis import strategies as st
+
 from rawnet.wire.layer import Layer
+from rawnet.wire.registry import LAYERS, UDP_PORT
 from tests.oracle import LINKTYPE_ETHERNET, tshark_fields
 
 
@@ -51,3 +54,7 @@ def assert_same_except_computed(built: Layer, decoded: Layer) -> None:
             value = have._values()[field.index]
             if value is not None:
                 assert got._values()[field.index] == value, (type(have).__name__, field.name)
+
+
+#: UDP ports no application protocol claims (random data after them stays Raw).
+UNCLAIMED_UDP_PORTS = st.integers(0, 0xFFFF).filter(lambda port: LAYERS.lookup(UDP_PORT, port) is None)

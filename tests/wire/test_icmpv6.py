@@ -41,6 +41,7 @@ from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines
 from tests.wire.golden import (
+    UNCLAIMED_UDP_PORTS,
     assert_decodes_back,
     assert_matches_tshark,
     assert_same_except_computed,
@@ -588,7 +589,7 @@ def icmpv6_packet(draw: st.DrawFn) -> Layer:
     elif kind == 5:
         quote = (
             IPv6(src=draw(_ADDRESSES), dst=draw(_ADDRESSES))
-            / UDP(dport=draw(st.integers(0, 0xFFFF)))
+            / UDP(sport=draw(UNCLAIMED_UDP_PORTS), dport=draw(UNCLAIMED_UDP_PORTS))
             / b"data"
         )
         cls = draw(

@@ -27,6 +27,7 @@ from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
 from tests.wire.golden import (
+    UNCLAIMED_UDP_PORTS,
     assert_decodes_back,
     assert_matches_tshark,
     assert_same_except_computed,
@@ -730,7 +731,8 @@ def ipv6_packet(draw: st.DrawFn) -> Layer:
     if tail == "tcp":
         packet = packet / TCP(sport=draw(st.integers(0, 0xFFFF)), flags=draw(st.integers(0, 0x1FF)))
     elif tail == "udp":
-        packet = packet / UDP(sport=draw(st.integers(0, 0xFFFF)))
+        # (ports no protocol claims: the random data stays Raw)
+        packet = packet / UDP(sport=draw(UNCLAIMED_UDP_PORTS), dport=draw(UNCLAIMED_UDP_PORTS))
     if tail != "none":
         data = draw(st.binary(min_size=1, max_size=40))
         packet = packet / data

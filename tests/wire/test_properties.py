@@ -36,6 +36,7 @@ from rawnet import (
     Raw,
 )
 from rawnet.wire.layer import Layer
+from tests.wire.golden import UNCLAIMED_UDP_PORTS
 from tests.wire.test_checksum import reference_checksum
 
 DECODERS: list[type[Layer]] = [Ether, Dot1Q, IP, TCP, UDP]
@@ -350,7 +351,7 @@ def packets(draw: st.DrawFn) -> Ether:
             options=options,
         )
     else:
-        transport = UDP(sport=draw(uint(16)), dport=draw(uint(16)))
+        transport = UDP(sport=draw(UNCLAIMED_UDP_PORTS), dport=draw(UNCLAIMED_UDP_PORTS))
     payload = draw(st.binary(max_size=40))
     stack = frame / network / transport
     return stack / payload if payload else stack  # type: ignore[return-value]

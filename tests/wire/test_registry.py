@@ -226,6 +226,9 @@ def test_what_decodes_and_builds_does_not_depend_on_import_order() -> None:
     ]
     assert seen["tables"][UDP_PORT] == [[53, "DNS"], [5353, "DNS"], [5355, "DNS"]]
     assert seen["tables"][TCP_PORT] == [[53, "DNSTCP"]]
+    udp_ports = {(number, name) for number, name in seen["tables"][UDP_PORT]}
+    assert {(67, "BOOTP"), (68, "BOOTP"), (546, "DHCP6"), (547, "DHCP6")} <= udp_ports
+    assert seen["tables"][TCP_PORT] == []  # no lines yet
 
 
 @pytest.mark.tshark

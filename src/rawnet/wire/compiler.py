@@ -124,7 +124,10 @@ def lay_out(owner: str, fields: tuple[Field[Any], ...]) -> Layout:
         if group or (field.bits and not field.fmt):
             group.append(field)
             group_bits += field.bits
-            if group_bits in (8, 16, 32):
+            after = fields[index + 1] if index + 1 < len(fields) else None
+            # a group of 8 or 16 bits takes a bit field after it still fitting 32 (8 + 24: DHCPv6)
+            joins = after is not None and after.bits and not after.fmt and group_bits + after.bits <= 32
+            if group_bits == 32 or (group_bits in (8, 16) and not joins):
                 close(_ITEM_CODES)
             continue
         if not field.fmt:

@@ -114,6 +114,10 @@ TABLE = (
     Line(UDP_PORT, 5353, "dns:DNS"),  # multicast DNS (RFC 6762)
     Line(UDP_PORT, 5355, "dns:DNS"),  # LLMNR (RFC 4795)
     Line(TCP_PORT, 53, "dns:DNSTCP"),
+    Line(UDP_PORT, 67, "dhcp:BOOTP"),  # BOOTP/DHCP server
+    Line(UDP_PORT, 68, "dhcp:BOOTP"),  # and client
+    Line(UDP_PORT, 547, "dhcp6:DHCP6"),  # DHCPv6 server and relay agent
+    Line(UDP_PORT, 546, "dhcp6:DHCP6"),  # and client
 )
 
 

@@ -26,6 +26,8 @@ MODULES = (
     "layer", "loopback", "lldp",
     "arp", "dns", "ether", "icmp", "icmpv6", "ipv4", "ipv6", "ipv6ext", "ndp", "quoted", "sll", "tcp", "udp",
     "layer",
+    "arp", "dhcp", "dhcp6", "ether", "icmp", "icmpv6", "ipv4", "ipv6", "ipv6ext", "ndp", "quoted", "sll",
+    "tcp", "udp", "layer",
 )  # fmt: skip
 
 

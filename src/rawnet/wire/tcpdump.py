@@ -24,6 +24,8 @@ from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
 from rawnet.wire.dns import DNS, DNSTCP
+from rawnet.wire.dhcp import BOOTP
+from rawnet.wire.dhcp6 import DHCP6, DHCP6_RelayForward
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
 from rawnet.wire.icmpv6 import (
@@ -56,6 +58,7 @@ from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.numbers import EtherType, IPProto
+from rawnet.wire.registry import LAYERS, UDP_PORT
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
@@ -1836,6 +1839,8 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     )
     head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
     text = _application(udp.payload, carrier, detail)
+    if text is None:
+        text = _application_bytes(udp, size)
     if text is not None:  # (print-udp.c: the port's printer says all after the ports)
         return head + text
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
@@ -2583,6 +2588,58 @@ def _dns(message: DNS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
 
 
 _DNS_PORT, _MDNS_PORT = 53, 5353
+# -- BOOTP/DHCP (dhcp.py; print-bootp.c) ---------------------------------------------------------
+
+_BOOTP_OPS = {1: "Request", 2: "Reply"}
+_BOOTP_CHADDR = _field_bytes(BOOTP.span.chaddr)
+
+
+def _bootp(message: BOOTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    data = message.build()
+    return bootp_text(data, len(data) + detail.unseen)
+
+
+def bootp_text(data: bytes, length: int) -> str:
+    """tcpdump's words for a BOOTP/DHCP message (print-bootp.c bootp_print, without -v), read
+    from its bytes as far as they go ("[|bootp]" where they stop), ``length`` long as UDP says."""
+    if not data:
+        return " [|bootp]"
+    op = data[0]
+    text = "BOOTP/DHCP, " + _BOOTP_OPS.get(op, f"unknown (0x{op:02x})")
+    if len(data) < _BOOTP_HLEN + 1:
+        return f"{text} [|bootp]"
+    if data[_BOOTP_HTYPE] == 1 and data[_BOOTP_HLEN] == _MAC_LEN and op == 1:
+        chaddr = data[_BOOTP_CHADDR.start : _BOOTP_CHADDR.start + _MAC_LEN]
+        if len(chaddr) < _MAC_LEN:
+            return f"{text} [|bootp]"
+        text += f" from {chaddr.hex(':')}"
+    return f"{text}, length {length}"
+
+
+_BOOTP_HTYPE, _BOOTP_HLEN = BOOTP.span.htype.start, BOOTP.span.hlen.start
+_MAC_LEN = 6
+
+
+# -- DHCPv6 (dhcp6.py; print-dhcp6.c) -----------------------------------------------------------
+
+#: tcpdump's names of the message types (print-dhcp6.c dh6_msgtype_str).
+_DHCP6_TYPES = {
+    1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind", 7: "reply",
+    8: "release", 9: "decline", 10: "reconfigure", 11: "inf-req", 12: "relay-fwd", 13: "relay-reply",
+    14: "leasequery", 15: "leasequery-reply",
+}  # fmt: skip
+_DHCP6_HEADER = 4  #: what tcpdump reads before it names the message: type and transaction ID
+
+
+def _dhcp6(message: Layer, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    return dhcp6_text(message.build(), 0)
+
+
+def dhcp6_text(data: bytes, length: int) -> str:
+    """tcpdump's words for a DHCPv6 message (print-dhcp6.c dhcp6_print, without -v)."""
+    if len(data) < _DHCP6_HEADER:
+        return "dhcp6 [|dhcp6]"
+    return "dhcp6 " + _DHCP6_TYPES.get(data[0], f"msgtype-{data[0]}")
 
 
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
@@ -2595,6 +2652,19 @@ def _application(payload: Layer | None, carrier: Carrier | None, detail: Detail)
         return None
     render = _APPLICATIONS.get(payload.__class__) or _nearest(_APPLICATIONS, payload.__class__)
     return None if render is None else render(payload, carrier, detail)
+
+
+def _application_bytes(udp: UDP, size: int) -> str | None:
+    """tcpdump's text for the application protocol UDP's ports name when its bytes did not decode
+    (none, cut short or malformed: an Undecoded tail), from ``_APPLICATION_BYTES``: its printer
+    reads what is there, ``size`` bytes long as UDP's length says; None for the others."""
+    payload = udp.payload
+    if payload is not None and not isinstance(payload, Undecoded):
+        return None
+    ports = LAYERS.table(UDP_PORT)
+    cls = ports.get(udp.dport) or ports.get(udp.sport)
+    render = None if cls is None else _APPLICATION_BYTES.get(cls)
+    return None if render is None else render(b"" if payload is None else payload.build(), size)
 
 
 # -- Linux cooked capture (sll.py; print-sll.c) -------------------------------------------------
@@ -2647,6 +2717,17 @@ _RENDER: dict[type, Render] = {
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
 _APPLICATIONS: dict[type, Render] = {DNS: _dns}
+_APPLICATIONS: dict[type, Render] = {
+    BOOTP: _bootp,
+    DHCP6: _dhcp6,
+    DHCP6_RelayForward: _dhcp6,
+}
+#: The same protocols' text from bytes that did not decode (cut short or malformed), by class:
+#: (the bytes there, the length UDP says) -> the text after the ports.
+_APPLICATION_BYTES: dict[type, Callable[[bytes, int], str]] = {
+    BOOTP: bootp_text,
+    DHCP6: dhcp6_text,
+}
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
