@@ -31,6 +31,8 @@ ICMP_QUOTE = (
     "icmp-quote"  #: the class an ICMP (4) or ICMPv6 (6) error quotes its datagram with, by IP version
 )
 QUOTED_PROTOCOL = "quoted-protocol"  #: the classes of the transports inside such a quote, by protocol
+SCTP_CHUNK = "sctp-chunk"  #: SCTP chunk types
+SCTP_PARAMETER = "sctp-parameter"  #: SCTP parameter types (of INIT, INIT ACK, HEARTBEAT)
 
 #: Spaces that hold every line of another space too (IPv6 next headers are IP protocol numbers).
 INCLUDES = {IPV6_NEXT_HEADER: IP_PROTOCOL}
@@ -84,6 +86,31 @@ TABLE = (
     Line(QUOTED_PROTOCOL, 1, "quoted:ICMPerror"),
     Line(QUOTED_PROTOCOL, 6, "quoted:TCPerror"),
     Line(QUOTED_PROTOCOL, 17, "quoted:UDPerror"),
+    Line(IP_PROTOCOL, 132, "sctp:SCTP"),
+    Line(SCTP_CHUNK, 0, "sctp:SCTPChunkData"),
+    Line(SCTP_CHUNK, 1, "sctp:SCTPChunkInit"),
+    Line(SCTP_CHUNK, 2, "sctp:SCTPChunkInitAck"),
+    Line(SCTP_CHUNK, 3, "sctp:SCTPChunkSACK"),
+    Line(SCTP_CHUNK, 4, "sctp:SCTPChunkHeartbeatReq"),
+    Line(SCTP_CHUNK, 5, "sctp:SCTPChunkHeartbeatAck"),
+    Line(SCTP_CHUNK, 6, "sctp:SCTPChunkAbort"),
+    Line(SCTP_CHUNK, 7, "sctp:SCTPChunkShutdown"),
+    Line(SCTP_CHUNK, 8, "sctp:SCTPChunkShutdownAck"),
+    Line(SCTP_CHUNK, 9, "sctp:SCTPChunkError"),
+    Line(SCTP_CHUNK, 10, "sctp:SCTPChunkCookieEcho"),
+    Line(SCTP_CHUNK, 11, "sctp:SCTPChunkCookieAck"),
+    Line(SCTP_CHUNK, 14, "sctp:SCTPChunkShutdownComplete"),
+    Line(SCTP_PARAMETER, 1, "sctp:SCTPChunkParamHeartbeatInfo"),
+    Line(SCTP_PARAMETER, 5, "sctp:SCTPChunkParamIPv4Addr"),
+    Line(SCTP_PARAMETER, 6, "sctp:SCTPChunkParamIPv6Addr"),
+    Line(SCTP_PARAMETER, 7, "sctp:SCTPChunkParamStateCookie"),
+    Line(SCTP_PARAMETER, 9, "sctp:SCTPChunkParamCookiePreservative"),
+    Line(SCTP_PARAMETER, 11, "sctp:SCTPChunkParamHostname"),
+    Line(SCTP_PARAMETER, 12, "sctp:SCTPChunkParamSupportedAddrTypes"),
+    Line(SCTP_PARAMETER, 0x8000, "sctp:SCTPChunkParamECNCapable"),
+    Line(SCTP_PARAMETER, 0xC000, "sctp:SCTPChunkParamFwdTSN"),
+    Line(SCTP_PARAMETER, 0xC006, "sctp:SCTPChunkParamAdaptationLayer"),
+    Line(UDP_PORT, 123, "ntp:NTP"),
 )
 
 
