@@ -21,6 +21,7 @@ _TSHARK_PREFS = [
     "-o", "ip.check_checksum:TRUE",
     "-o", "tcp.check_checksum:TRUE",
     "-o", "udp.check_checksum:TRUE",
+    "-o", "sctp.checksum:CRC 32c",
 ]  # fmt: skip
 
 
@@ -36,7 +37,7 @@ def write_pcap(path: Path, frames: Iterable[bytes], linktype: int = LINKTYPE_ETH
 def tshark_layers(frames: Sequence[bytes], linktype: int = LINKTYPE_ETHERNET) -> list[dict[str, Any]]:
     """tshark's dissection of each frame: the ``layers`` object of ``tshark -T json``.
 
-    Checksum validation is on for IPv4, TCP and UDP (ICMP and ICMPv6 always validate);
+    Checksum validation is on for IPv4, TCP, UDP and SCTP (CRC32c) (ICMP and ICMPv6 always validate);
     repeated fields are merged into lists (--no-duplicate-keys).
     """
     with tempfile.TemporaryDirectory() as folder:

@@ -37,6 +37,7 @@ from rawnet import (
 )
 from rawnet.wire.layer import Layer
 from tests.wire.golden import UNCLAIMED_UDP_PORTS
+from rawnet.wire.registry import LAYERS, TCP_PORT, UDP_PORT
 from tests.wire.test_checksum import reference_checksum
 
 DECODERS: list[type[Layer]] = [Ether, Dot1Q, IP, TCP, UDP]
@@ -252,6 +253,11 @@ def uint(bits: int) -> st.SearchStrategy[int]:
     return st.integers(0, (1 << bits) - 1)
 
 
+def unclaimed_port(space: str) -> st.SearchStrategy[int]:
+    """A port no application protocol claims (its random payload stays Raw data)."""
+    return uint(16).filter(lambda port: port not in LAYERS.table(space))
+
+
 ADDRESSES = st.sampled_from(["198.18.0.1", "198.18.0.2", "198.18.255.255", "198.19.0.7", "198.19.255.254"])
 
 IP_OPTIONS = st.one_of(
@@ -340,8 +346,8 @@ def packets(draw: st.DrawFn) -> Ether:
         if options and draw(st.booleans()) and sum(tcp_option_size(*x) for x in options) < 40:
             options.append(("EOL", None))
         transport: Layer = TCP(
-            sport=draw(uint(16)),
-            dport=draw(uint(16)),
+            sport=draw(unclaimed_port(TCP_PORT)),
+            dport=draw(unclaimed_port(TCP_PORT)),
             seq=draw(uint(32)),
             ack=draw(uint(32)),
             reserved=draw(uint(3)),
@@ -352,6 +358,7 @@ def packets(draw: st.DrawFn) -> Ether:
         )
     else:
         transport = UDP(sport=draw(UNCLAIMED_UDP_PORTS), dport=draw(UNCLAIMED_UDP_PORTS))
+        transport = UDP(sport=draw(unclaimed_port(UDP_PORT)), dport=draw(unclaimed_port(UDP_PORT)))
     payload = draw(st.binary(max_size=40))
     stack = frame / network / transport
     return stack / payload if payload else stack  # type: ignore[return-value]

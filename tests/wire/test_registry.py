@@ -229,6 +229,7 @@ def test_what_decodes_and_builds_does_not_depend_on_import_order() -> None:
     udp_ports = {(number, name) for number, name in seen["tables"][UDP_PORT]}
     assert {(67, "BOOTP"), (68, "BOOTP"), (546, "DHCP6"), (547, "DHCP6")} <= udp_ports
     assert seen["tables"][TCP_PORT] == []  # no lines yet
+    assert [123, "NTP"] in seen["tables"][UDP_PORT]  # (the application protocols' port lines)
 
 
 @pytest.mark.tshark

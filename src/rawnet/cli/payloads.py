@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rawnet.wire.ntp import NTPHeader
+
 #: DNS (RFC 1035): a standard query, recursion desired, for the root's NS records.
 DNS_QUERY = bytes.fromhex("0006 0100 0001 0000 0000 0000 00 0002 0001")
 
 #: NTP (RFC 5905): a version 4 client request (LI 3 unsynchronised, mode 3), the rest zero.
-NTP_REQUEST = bytes.fromhex("e3") + bytes(47)
+NTP_REQUEST = NTPHeader(leap=3, version=4, mode=3, stratum=0, poll=0, id="0.0.0.0", orig=0, sent=0).build()
 
 #: SNMP v1 (RFC 1157): get-request for sysDescr.0 (OID {iso(1) 3 6 1 2 1 1 1 0}), community "public".
 SNMP_GET = bytes.fromhex(

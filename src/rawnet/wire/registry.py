@@ -34,6 +34,8 @@ QUOTED_PROTOCOL = "quoted-protocol"  #: the classes of the transports inside suc
 LINKTYPE = "linktype"  #: pcap's LINKTYPE_ values: the first layer of a capture file's frames
 LLDP_TLV = "lldp-tlv"  #: LLDP TLV types (IEEE 802.1AB)
 BSD_AF = "bsd-af"  #: BSD address families, as the loopback link headers (DLT_NULL, DLT_LOOP) say them
+SCTP_CHUNK = "sctp-chunk"  #: SCTP chunk types
+SCTP_PARAMETER = "sctp-parameter"  #: SCTP parameter types (of INIT, INIT ACK, HEARTBEAT)
 
 #: Spaces that hold every line of another space too (IPv6 next headers are IP protocol numbers).
 INCLUDES = {IPV6_NEXT_HEADER: IP_PROTOCOL}
@@ -118,6 +120,31 @@ TABLE = (
     Line(UDP_PORT, 68, "dhcp:BOOTP"),  # and client
     Line(UDP_PORT, 547, "dhcp6:DHCP6"),  # DHCPv6 server and relay agent
     Line(UDP_PORT, 546, "dhcp6:DHCP6"),  # and client
+    Line(IP_PROTOCOL, 132, "sctp:SCTP"),
+    Line(SCTP_CHUNK, 0, "sctp:SCTPChunkData"),
+    Line(SCTP_CHUNK, 1, "sctp:SCTPChunkInit"),
+    Line(SCTP_CHUNK, 2, "sctp:SCTPChunkInitAck"),
+    Line(SCTP_CHUNK, 3, "sctp:SCTPChunkSACK"),
+    Line(SCTP_CHUNK, 4, "sctp:SCTPChunkHeartbeatReq"),
+    Line(SCTP_CHUNK, 5, "sctp:SCTPChunkHeartbeatAck"),
+    Line(SCTP_CHUNK, 6, "sctp:SCTPChunkAbort"),
+    Line(SCTP_CHUNK, 7, "sctp:SCTPChunkShutdown"),
+    Line(SCTP_CHUNK, 8, "sctp:SCTPChunkShutdownAck"),
+    Line(SCTP_CHUNK, 9, "sctp:SCTPChunkError"),
+    Line(SCTP_CHUNK, 10, "sctp:SCTPChunkCookieEcho"),
+    Line(SCTP_CHUNK, 11, "sctp:SCTPChunkCookieAck"),
+    Line(SCTP_CHUNK, 14, "sctp:SCTPChunkShutdownComplete"),
+    Line(SCTP_PARAMETER, 1, "sctp:SCTPChunkParamHeartbeatInfo"),
+    Line(SCTP_PARAMETER, 5, "sctp:SCTPChunkParamIPv4Addr"),
+    Line(SCTP_PARAMETER, 6, "sctp:SCTPChunkParamIPv6Addr"),
+    Line(SCTP_PARAMETER, 7, "sctp:SCTPChunkParamStateCookie"),
+    Line(SCTP_PARAMETER, 9, "sctp:SCTPChunkParamCookiePreservative"),
+    Line(SCTP_PARAMETER, 11, "sctp:SCTPChunkParamHostname"),
+    Line(SCTP_PARAMETER, 12, "sctp:SCTPChunkParamSupportedAddrTypes"),
+    Line(SCTP_PARAMETER, 0x8000, "sctp:SCTPChunkParamECNCapable"),
+    Line(SCTP_PARAMETER, 0xC000, "sctp:SCTPChunkParamFwdTSN"),
+    Line(SCTP_PARAMETER, 0xC006, "sctp:SCTPChunkParamAdaptationLayer"),
+    Line(UDP_PORT, 123, "ntp:NTP"),
 )
 
 

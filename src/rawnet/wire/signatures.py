@@ -28,6 +28,8 @@ MODULES = (
     "layer",
     "arp", "dhcp", "dhcp6", "ether", "icmp", "icmpv6", "ipv4", "ipv6", "ipv6ext", "ndp", "quoted", "sll",
     "tcp", "udp", "layer",
+    "arp", "ether", "icmp", "icmpv6", "ipv4", "ipv6", "ipv6ext", "ndp", "ntp", "quoted", "sctp", "sll", "tcp",
+    "udp", "layer"
 )  # fmt: skip
 
 

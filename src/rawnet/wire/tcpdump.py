@@ -57,8 +57,10 @@ from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
 from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
+from rawnet.wire.ntp import NTP
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.registry import LAYERS, UDP_PORT
+from rawnet.wire.sctp import SCTP
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
@@ -613,6 +615,8 @@ def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier, verb
             return f"{head}  [|icmp]"
         quote = "\n\t" + _quoted_ipv4(data[8:], verbose) if verbose and data[0] in _ICMP_ERRORS else ""
         return f"{head} ICMP {text}, length {length}{quote}"
+    if number == IPProto.SCTP:
+        return sctp_text(data, length, carrier, verbose)
     if number == IPProto.ICMPv6:
         if length == 0:
             return f"{head} ICMP6, length 0 (invalid)"
@@ -2640,6 +2644,264 @@ def dhcp6_text(data: bytes, length: int) -> str:
     if len(data) < _DHCP6_HEADER:
         return "dhcp6 [|dhcp6]"
     return "dhcp6 " + _DHCP6_TYPES.get(data[0], f"msgtype-{data[0]}")
+# -- SCTP (sctp.py; print-sctp.c) ----------------------------------------------------------------
+
+#: print-sctp.c's sctp_chunkid_str (tcpdump 4.99).
+_SCTP_CHUNK_NAMES = {
+    0: "DATA",
+    1: "INIT",
+    2: "INIT ACK",
+    3: "SACK",
+    4: "HB REQ",
+    5: "HB ACK",
+    6: "ABORT",
+    7: "SHUTDOWN",
+    8: "SHUTDOWN ACK",
+    9: "OP ERR",
+    10: "COOKIE ECHO",
+    11: "COOKIE ACK",
+    12: "ECN ECHO",
+    13: "ECN CWR",
+    14: "SHUTDOWN COMPLETE",
+    0xC0: "FOR CUM TSN",
+    0xC1: "REL CTRL",
+    0xC2: "REL CTRL ACK",
+}
+#: print-sctp.c's PayloadProto_idents (a DATA chunk's PPID).
+_SCTP_PPIDS = {
+    1: "ISDN Q.921",
+    2: "M2UA",
+    3: "M3UA",
+    4: "SUA",
+    5: "M2PA",
+    6: "V5.2",
+    7: "H.248",
+    8: "BICC",
+    9: "TALI",
+    10: "DUA",
+    11: "ASAP",
+    12: "ENRP",
+    13: "H.323",
+    14: "Q.IPC",
+    15: "SIMCO",
+    16: "DDPSC",
+    17: "DDPSSC",
+    18: "S1AP",
+    19: "RUA",
+    20: "HNBAP",
+    21: "ForCES HP",
+    22: "ForCES MP",
+    23: "ForCES LP",
+    24: "SBc-AP",
+    25: "NBAP",
+    27: "X2AP",
+}
+#: ForCES (RFC 5811) over SCTP: its channels' ports and payload protocol identifiers.
+_FORCES_PORTS = {6704: "ForCES HP", 6705: "ForCES MP", 6706: "ForCES LP"}
+_FORCES_PPIDS = frozenset((21, 22, 23))
+#: print-forces.c's message types (ForCES_msg), for the line after a ForCES DATA chunk.
+_FORCES_MESSAGES = {
+    0x01: "Association Setup",
+    0x02: "Association TearDown",
+    0x03: "Config",
+    0x04: "Query",
+    0x05: "Event Notification",
+    0x06: "Packet Redirect",
+    0x0F: "HeartBeat",
+    0x11: "Association Response",
+    0x13: "Config Response",
+    0x14: "Query Response",
+}
+_SCTP_HEADER, _SCTP_CHUNK_HEADER, _FORCES_HEADER = 12, 4, 24
+
+
+class _SCTPCut(Exception):
+    """print-sctp.c read past what the capture holds: the line ends in "[|sctp]"."""
+
+
+def _sctp(sctp: SCTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    wire = sctp.build()
+    return sctp_text(wire, len(wire) + detail.unseen, carrier or ("SCTP", "?", "?"), detail.verbose)
+
+
+def sctp_text(data: bytes, length: int, carrier: Carrier, verbose: int = 0) -> str:
+    """tcpdump's line for the SCTP packet ``data`` (the bytes captured), ``length`` long as the
+    network header says (print-sctp.c sctp_print, -v at most)."""
+    family, src, dst = carrier
+    if length < _SCTP_HEADER:
+        return f"{_tag(family)}truncated-sctp - {_SCTP_HEADER - length} bytes missing!"
+    if len(data) < _SCTP_HEADER:
+        return f"{_tag(family)} [|sctp]"
+    sport, dport = int.from_bytes(data[0:2]), int.from_bytes(data[2:4])
+    out = [f"{_tag(family)}{src}.{sport} > {dst}.{dport}: sctp"]
+    forces = False
+    for port in (sport, dport):
+        if port in _FORCES_PORTS:
+            out.append(f"[{_FORCES_PORTS[port]}]")
+            forces = True
+    try:
+        _sctp_chunks(data, length, out, forces)
+    except _SCTPCut:
+        out.append(" [|sctp]")
+    return "".join(out)
+
+
+def _sctp_chunks(data: bytes, length: int, out: list[str], forces: bool) -> None:
+    def need(stop: int) -> None:
+        if stop > len(data):
+            raise _SCTPCut
+
+    # (print-sctp.c counts what remains in an unsigned int: a chunk longer than the packet
+    # wraps it, and the walk goes on until the capture ends)
+    at, remaining, number, sep = _SCTP_HEADER, length - _SCTP_HEADER, 0, " ("
+    while remaining:
+        number += 1
+        if remaining < _SCTP_CHUNK_HEADER:
+            out.append(f"{sep}{number}) [chunk descriptor cut off at end of packet]")
+            return
+        need(at + _SCTP_CHUNK_HEADER)
+        kind, flags, chunk_len = data[at], data[at + 1], int.from_bytes(data[at + 2 : at + 4])
+        if chunk_len < _SCTP_CHUNK_HEADER:
+            out.append(f"{sep}{number}) [Bad chunk length {chunk_len}, < size of chunk descriptor]")
+            return
+        align = -chunk_len % 4
+        if remaining < align:
+            out.append(f"{sep}{number}) [Bad chunk length {chunk_len}, > remaining data in packet]")
+            return
+        need(at + chunk_len)
+        name = _SCTP_CHUNK_NAMES.get(kind, f"Unknown chunk type: 0x{kind:x}")
+        out.append(f"{sep}{number}) [{name}] ")
+        body = at + _SCTP_CHUNK_HEADER
+        text, bogus = _sctp_chunk_text(kind, flags, data[body : at + chunk_len], forces)
+        out.append(text)
+        if bogus:  # (print-sctp.c returns there)
+            return
+        forces = forces or (kind == 0 and int.from_bytes(data[body + 8 : body + 12]) in _FORCES_PPIDS)
+        at += chunk_len
+        remaining = (remaining - chunk_len) & _U32
+        sep = ", ("
+        if align:
+            need(at + align)
+            at += align
+            remaining = (remaining - align) & _U32
+
+
+def _sctp_chunk_text(kind: int, flags: int, value: bytes, forces: bool) -> tuple[str, bool]:
+    """The words after a chunk's name (print-sctp.c, without -v), and whether they end the line
+    (a chunk too short for its fields: "bogus chunk length N]")."""
+    size = len(value)
+    bogus = f"bogus chunk length {size + _SCTP_CHUNK_HEADER}]"
+    if kind == 0:  # DATA
+        marks = "".join(mark for bit, mark in ((4, "(U)"), (2, "(B)"), (1, "(E)")) if flags & bit)
+        if marks:
+            marks += " "
+        if size < 12:
+            return marks + bogus, True
+        ppid = int.from_bytes(value[8:12])
+        words = (
+            f"{marks}[TSN: {int.from_bytes(value[0:4])}] [SID: {int.from_bytes(value[4:6])}] "
+            f"[SSEQ {int.from_bytes(value[6:8])}] [PPID {_SCTP_PPIDS.get(ppid, f'0x{ppid:x}')}] "
+        )
+        if size == 12:
+            return words + bogus, True
+        if forces or ppid in _FORCES_PPIDS:
+            words += _forces_text(value[12:])
+        return words, False
+    if kind in (1, 2):  # INIT, INIT ACK
+        if size < 16:
+            return bogus, True
+        return (
+            f"[init tag: {int.from_bytes(value[0:4])}] [rwnd: {int.from_bytes(value[4:8])}] "
+            f"[OS: {int.from_bytes(value[8:10])}] [MIS: {int.from_bytes(value[10:12])}] "
+            f"[init TSN: {int.from_bytes(value[12:16])}] ",
+            False,
+        )
+    if kind == 3:  # SACK
+        if size < 12:
+            return bogus, True
+        cumulative = int.from_bytes(value[0:4])
+        gaps, dups = int.from_bytes(value[8:10]), int.from_bytes(value[10:12])
+        parts = [
+            f"[cum ack {cumulative}] [a_rwnd {int.from_bytes(value[4:8])}] "
+            f"[#gap acks {gaps}] [#dup tsns {dups}] "
+        ]
+        at = 12
+        for block in range(gaps):
+            if at == size:
+                break
+            if size - at < 4:
+                return "".join(parts) + bogus, True
+            start, end = int.from_bytes(value[at : at + 2]), int.from_bytes(value[at + 2 : at + 4])
+            parts.append(
+                f"\n\t\t[gap ack block #{block + 1}: start = {(cumulative + start) & _U32}, "
+                f"end = {(cumulative + end) & _U32}] "
+            )
+            at += 4
+        for dup in range(dups):
+            if at == size:
+                break
+            if size - at < 4:
+                return "".join(parts) + bogus, True
+            parts.append(f"\n\t\t[dup TSN #{dup + 1}: {int.from_bytes(value[at : at + 4])}] ")
+            at += 4
+        return "".join(parts), False
+    return "", False
+
+
+def _forces_text(message: bytes) -> str:
+    """print-forces.c's words for a ForCES message (RFC 5810) without -v: its type, or what is
+    wrong with its header (then the message in hex); its TLVs are -v's."""
+    if len(message) < _FORCES_HEADER:
+        return " [|forces]"
+    kind = message[1]
+    if not (0 < kind <= 0x14 and not 0x07 <= kind <= 0x0E and kind != 0x10):  # (tom_valid)
+        return f"Invalid ForCES message type {kind}\n" + _forces_error(message)
+    name = _FORCES_MESSAGES.get(kind)
+    if name is None:
+        return f"\n\tUnknown ForCES message type=0x{kind:x}" + _forces_error(message)
+    text = f"\n\tForCES {name} "
+    declared = int.from_bytes(message[2:4]) << 2
+    if not (len(message) >= _FORCES_HEADER and declared >= _FORCES_HEADER and declared == len(message)):
+        return (
+            f"{text}Illegal ForCES pkt len - min {_FORCES_HEADER}, total recvd {len(message)}, "
+            f"advertised {declared} " + _forces_error(message)
+        )
+    if declared - _FORCES_HEADER > _FORCES_TLV_HEADER:
+        if kind == _FORCES_HEARTBEAT:  # (no top-level TLV allowed)
+            return f"{text}<0x1>Illegal Top level TLV!\n" + _forces_error(message)
+    elif kind not in (_FORCES_ASSOCIATION_SETUP, _FORCES_HEARTBEAT):  # (one TLV or more needed)
+        return f"{text}\tTop level TLV Data missing!\n" + _forces_error(message)
+    return text
+
+
+def _forces_error(message: bytes) -> str:
+    return _hex_lines(message, "\n\t[") + "\n\t]"
+
+
+_FORCES_TLV_HEADER, _FORCES_ASSOCIATION_SETUP, _FORCES_HEARTBEAT = 4, 0x01, 0x0F
+
+
+# -- NTP (ntp.py; print-ntp.c) ------------------------------------------------------------------
+
+#: print-ntp.c's ntp_mode_values.
+_NTP_MODES = (
+    "unspecified",
+    "symmetric active",
+    "symmetric passive",
+    "Client",
+    "Server",
+    "Broadcast",
+    "Control Message",
+    "Reserved",
+)
+
+
+def _ntp(message: NTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if detail.verbose:
+        return None  # (tcpdump -v prints every field: not rendered, the plain UDP line stands)
+    wire = message.build()
+    length = len(wire) + detail.unseen
+    return f"NTPv{wire[0] >> 3 & 7}, {_NTP_MODES[wire[0] & 7]}, length {length}"
 
 
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
@@ -2713,6 +2975,7 @@ _RENDER: dict[type, Render] = {
     LLDPDU: _lldp,
     Raw: _raw,
     Undecoded: _undecoded,
+    SCTP: _sctp,
 }
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
@@ -2727,9 +2990,11 @@ _APPLICATIONS: dict[type, Render] = {
 _APPLICATION_BYTES: dict[type, Callable[[bytes, int], str]] = {
     BOOTP: bootp_text,
     DHCP6: dhcp6_text,
+_APPLICATIONS: dict[type, Render] = {
+    NTP: _ntp,
 }
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
-_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
+_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, SCTP)}
 
 __all__ = [
     "VLAN_TYPES",
