@@ -24,6 +24,22 @@ from rawnet.wire.icmpv6 import (
     ICMPv6TimeExceeded,
     ICMPv6Type,
 )
+from rawnet.wire.igmp import (
+    IGMP,
+    IGMP_MQ,
+    IGMP_MR,
+    IGMPType,
+    IGMPv2_LG,
+    IGMPv2_MR,
+    IGMPv3,
+    IGMPv3_MQ,
+    IGMPv3_MR,
+    IGMPv3_MR_Group,
+    IGMPv3gr,
+    IGMPv3mq,
+    IGMPv3mr,
+    IGMPv3RecordType,
+)
 from rawnet.wire.ipv4 import (
     IP,
     IPOption,
@@ -49,6 +65,14 @@ from rawnet.wire.ipv6ext import (
     RouterAlert,
 )
 from rawnet.wire.layer import Layer, Padding, Problem, Raw, Undecoded, ls, raw, stack
+from rawnet.wire.mld import (
+    ICMPv6MLDMultAddrRec,
+    ICMPv6MLDone,
+    ICMPv6MLQuery,
+    ICMPv6MLQuery2,
+    ICMPv6MLReport,
+    ICMPv6MLReport2,
+)
 from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
@@ -94,6 +118,9 @@ NoPayload = type(None)  # scapy's: what the last layer carries (here: None; isin
 __all__ = [
     "ARP",
     "ICMP",
+    "IGMP",
+    "IGMP_MQ",
+    "IGMP_MR",
     "IP",
     "TCP",
     "UDP",
@@ -114,6 +141,12 @@ __all__ = [
     "ICMPv6DestUnreach",
     "ICMPv6EchoReply",
     "ICMPv6EchoRequest",
+    "ICMPv6MLDMultAddrRec",
+    "ICMPv6MLDone",
+    "ICMPv6MLQuery",
+    "ICMPv6MLQuery2",
+    "ICMPv6MLReport",
+    "ICMPv6MLReport2",
     "ICMPv6NDOpt",
     "ICMPv6NDOptDstLLAddr",
     "ICMPv6NDOptMTU",
@@ -129,6 +162,17 @@ __all__ = [
     "ICMPv6ParamProblem",
     "ICMPv6TimeExceeded",
     "ICMPv6Type",
+    "IGMPType",
+    "IGMPv2_LG",
+    "IGMPv2_MR",
+    "IGMPv3",
+    "IGMPv3RecordType",
+    "IGMPv3_MQ",
+    "IGMPv3_MR",
+    "IGMPv3_MR_Group",
+    "IGMPv3gr",
+    "IGMPv3mq",
+    "IGMPv3mr",
     "IPOption",
     "IPOption_EOL",
     "IPOption_LSRR",

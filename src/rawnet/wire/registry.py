@@ -84,6 +84,12 @@ TABLE = (
     Line(QUOTED_PROTOCOL, 1, "quoted:ICMPerror"),
     Line(QUOTED_PROTOCOL, 6, "quoted:TCPerror"),
     Line(QUOTED_PROTOCOL, 17, "quoted:UDPerror"),
+    # IGMP, MLD (issue 12)
+    Line(IP_PROTOCOL, 2, "igmp:IGMP"),
+    Line(ICMPV6_TYPE, 130, "mld:ICMPv6MLQuery"),
+    Line(ICMPV6_TYPE, 131, "mld:ICMPv6MLReport"),
+    Line(ICMPV6_TYPE, 132, "mld:ICMPv6MLDone"),
+    Line(ICMPV6_TYPE, 143, "mld:ICMPv6MLReport2"),
 )
 
 
