@@ -145,6 +145,12 @@ TABLE = (
     Line(SCTP_PARAMETER, 0xC000, "sctp:SCTPChunkParamFwdTSN"),
     Line(SCTP_PARAMETER, 0xC006, "sctp:SCTPChunkParamAdaptationLayer"),
     Line(UDP_PORT, 123, "ntp:NTP"),
+    # IGMP, MLD (issue 12)
+    Line(IP_PROTOCOL, 2, "igmp:IGMP"),
+    Line(ICMPV6_TYPE, 130, "mld:ICMPv6MLQuery"),
+    Line(ICMPV6_TYPE, 131, "mld:ICMPv6MLReport"),
+    Line(ICMPV6_TYPE, 132, "mld:ICMPv6MLDone"),
+    Line(ICMPV6_TYPE, 143, "mld:ICMPv6MLReport2"),
 )
 
 

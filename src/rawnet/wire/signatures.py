@@ -30,6 +30,8 @@ MODULES = (
     "tcp", "udp", "layer",
     "arp", "ether", "icmp", "icmpv6", "ipv4", "ipv6", "ipv6ext", "ndp", "ntp", "quoted", "sctp", "sll", "tcp",
     "udp", "layer"
+    "arp", "ether", "icmp", "icmpv6", "igmp", "ipv4", "ipv6", "ipv6ext", "mld", "ndp", "quoted", "sll", "tcp",
+    "udp", "layer",
 )  # fmt: skip
 
 

@@ -37,6 +37,7 @@ from rawnet.wire.icmpv6 import (
     ICMPv6ParamProblem,
     ICMPv6TimeExceeded,
 )
+from rawnet.wire.igmp import IGMP
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.ipv6 import IPv6
 from rawnet.wire.ipv6ext import (
@@ -570,6 +571,8 @@ def _ipv4_line(ip: IP, detail: Detail) -> str:
     line = _transport(payload, carrier, detail)
     if line is not None:
         return line
+    if payload is None and proto == IPProto.IGMP:  # (tcpdump reads the message it has not got)
+        return head + igmp_text(b"", detail.unseen, detail.verbose)
     if payload is not None and not isinstance(payload, Raw):  # a tunnel (IPv4 or IPv6 inside): its own line
         return head + _line(payload, Detail(detail.verbose, cut=detail.cut))
     size = (0 if payload is None else len(payload.build())) + detail.unseen
@@ -622,8 +625,13 @@ def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier, verb
             return f"{head} ICMP6, length 0 (invalid)"
         if not data:
             return f"{head}  [|icmp6]"
+        if data[0] in _MLD_TYPES:
+            text, length_follows = mld_text(data, length, verbose)
+            return f"{head} ICMP6, {text}" + (f", length {length}" if length_follows and not verbose else "")
         name = _ICMPV6_TYPES.get(data[0], f"unknown icmp6 type ({data[0]})")
         return f"{head} ICMP6, {name} [|icmp6]"
+    if number == IPProto.IGMP:
+        return f"{head} {igmp_text(data, length, verbose)}"
     return None
 
 
@@ -1215,9 +1223,14 @@ _SKIPPED_HEADERS = (HOP_BY_HOP, ROUTING, FRAGMENT_HEADER, DESTINATION_OPTIONS)
 
 
 def _icmpv6(message: ICMPv6, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
-    describe = _nearest(_ICMPV6_MESSAGES, type(message)) or _icmpv6_type
-    text, length_follows = describe(message)
     length = message.header_len + len(message._build_payload(None)) + detail.unseen
+    if message._values()[_ICMPV6.type] in _MLD_TYPES:  # (mld.py's messages, or one too short for them)
+        wire = message.build()
+        length = len(wire) + detail.unseen  # (MLDv2's sources and records are in the header)
+        text, length_follows = mld_text(wire, length, detail.verbose)
+    else:
+        describe = _nearest(_ICMPV6_MESSAGES, type(message)) or _icmpv6_type
+        text, length_follows = describe(message)
     if detail.verbose:
         line = _icmpv6_verbose(message, text, length, detail)
     else:
@@ -1351,37 +1364,7 @@ def _hex_lines(data: bytes, indent: str) -> str:
 
 def _icmpv6_type(message: ICMPv6) -> tuple[str, bool]:
     kind = message._values()[_ICMPV6.type]
-    name = _ICMPV6_TYPES.get(kind, f"unknown icmp6 type ({kind})")
-    if kind in _MLD_TYPES:
-        return name + _mld(kind, message._build_payload(None)), True
-    return name, True
-
-
-_MLD_QUERY, _MLD_REPORT_V2 = 130, 143
-_MLD_TYPES = frozenset((130, 131, 132, 143))
-
-
-def _mld(kind: int, body: bytes) -> str:
-    """What tcpdump adds to an MLD message's name (print-icmp6.c mld6_print, mldv2_*_print); ``body``:
-    the message after its first 4 bytes. (tcpdump prints MLDv1's text right after the name.)"""
-    length = 4 + len(body)
-    if kind == _MLD_REPORT_V2:
-        if length < 8:
-            return f" [invalid len {length}]"
-        return f", {int.from_bytes(body[2:4])} group record(s)"
-    if kind != _MLD_QUERY or length == 24:  # MLDv1: max response delay and multicast address
-        if len(body) < 20:
-            return ""
-        address = socket.inet_ntop(socket.AF_INET6, body[4:20])
-        return f"max resp delay: {int.from_bytes(body[0:2])} addr: {address}"
-    if length < 28:
-        return f" unknown-version (len {length}) "
-    text = f" v2 [gaddr {socket.inet_ntop(socket.AF_INET6, body[4:20])}"
-    sources = int.from_bytes(body[22:24])
-    if sources:
-        enough = length >= 28 + 16 * sources
-        text += f", {sources} source(s)" if enough else " [invalid number of sources]"
-    return text + "]"
+    return _ICMPV6_TYPES.get(kind, f"unknown icmp6 type ({kind})"), True
 
 
 def _echo(message: ICMPv6) -> tuple[str, bool]:
@@ -2902,6 +2885,535 @@ def _ntp(message: NTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     wire = message.build()
     length = len(wire) + detail.unseen
     return f"NTPv{wire[0] >> 3 & 7}, {_NTP_MODES[wire[0] & 7]}, length {length}"
+# -- IGMP (igmp.py; print-igmp.c) -------------------------------------------------------------
+# tcpdump reads IGMP from its bytes (a message cut short shows as far as it goes, then "[|igmp]"),
+# and so does this: the line of a decoded message and of bytes that did not decode are the same.
+
+
+class _Short(Exception):
+    """A read past the bytes captured: tcpdump's line ends there with "[|proto]"."""
+
+
+class _Reader:
+    """Reads a message's captured bytes as tcpdump's GET_ macros do: past the end is _Short, and
+    the line ends with "[|protocol]" (the printer reading: tcpdump's ndo_protocol)."""
+
+    __slots__ = ("data", "protocol")
+
+    def __init__(self, data: bytes, protocol: str) -> None:
+        self.data = data
+        self.protocol = protocol
+
+    def has(self, end: int) -> bool:
+        return end <= len(self.data)
+
+    def need(self, end: int) -> None:
+        if end > len(self.data):
+            raise _Short
+
+    def u8(self, at: int) -> int:
+        self.need(at + 1)
+        return self.data[at]
+
+    def u16(self, at: int) -> int:
+        self.need(at + 2)
+        return int.from_bytes(self.data[at : at + 2])
+
+    def u24(self, at: int) -> int:
+        self.need(at + 3)
+        return int.from_bytes(self.data[at : at + 3])
+
+    def u32(self, at: int) -> int:
+        self.need(at + 4)
+        return int.from_bytes(self.data[at : at + 4])
+
+    def ip4(self, at: int) -> str:
+        self.need(at + 4)
+        return socket.inet_ntoa(self.data[at : at + 4])
+
+    def ip6(self, at: int) -> str:
+        self.need(at + 16)
+        return socket.inet_ntop(socket.AF_INET6, self.data[at : at + 16])
+
+
+#: Group record types (print-igmp.c igmpv3report2str, print-icmp6.c mldv2report2str).
+_GROUP_RECORD_TYPES = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
+_IGMP_LEN, _IGMPV3_QUERY_LEN, _IGMPV3_REPORT_LEN = 8, 12, 16
+_IGMP_DEFAULT_MRT = 100  # (tcpdump leaves the max response time out when it is the default, 10 s)
+_TRACE_QUERY_LEN = 16  # mtrace's query after the 8-byte header (source, destination, response, ttl+id)
+
+
+def _igmp(message: IGMP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    data = message.build()
+    text = igmp_text(data, len(data) + detail.unseen, detail.verbose)
+    if carrier is None:
+        return text
+    family, src, dst = carrier
+    return f"{_tag(family)}{src} > {dst}: {text}"
+
+
+def igmp_text(data: bytes, length: int, verbose: int = 0) -> str:
+    """tcpdump's words for the IGMP message ``data`` (the bytes captured of the ``length`` the IP
+    header gives it): "igmp query v2", "igmp v3 report, 1 group record(s)" (print-igmp.c)."""
+    words: list[str] = []
+    wire = _Reader(data, "igmp")
+    try:
+        _igmp_words(wire, length, verbose, words)
+    except _Short:
+        return "".join(words) + f" [|{wire.protocol}]"
+    if verbose and length >= 4 and len(data) >= length and internet_checksum(data[:length]):
+        words.append(f" bad igmp cksum {int.from_bytes(data[2:4]):x}!")
+    return "".join(words)
+
+
+def _igmp_words(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    kind = wire.u8(0)
+    if kind == 0x11:
+        words.append("igmp query")
+        if length >= _IGMPV3_QUERY_LEN:
+            _igmpv3_query(wire, length, verbose, words)
+            return
+        code = wire.u8(1)
+        if not code:
+            words.append(" v1")
+        else:
+            words.append(" v2" if code == _IGMP_DEFAULT_MRT else f" v2 [max resp time {code}]")
+        group = wire.ip4(4)
+        if group != "0.0.0.0":
+            words.append(f" [gaddr {group}]")
+        if length != _IGMP_LEN:
+            words.append(f" [len {length}]")
+    elif kind == 0x12:
+        words.append(f"igmp v1 report {wire.ip4(4)}" + (f" [len {length}]" if length != _IGMP_LEN else ""))
+    elif kind == 0x16:
+        words.append(f"igmp v2 report {wire.ip4(4)}")
+    elif kind == 0x22:
+        words.append("igmp v3 report")
+        _igmpv3_report(wire, length, verbose, words)
+    elif kind == 0x17:
+        words.append(f"igmp leave {wire.ip4(4)}")
+    elif kind == 0x13:
+        words.append("igmp dvmrp")
+        if length < _IGMP_LEN:
+            words.append(f" [len {length}]")
+        else:
+            _dvmrp(wire, length, verbose, words)
+    elif kind == 0x14:
+        words.append("igmp pimv1")
+        _pimv1(wire, length, verbose, words)
+    elif kind in (0x1E, 0x1F):
+        if length < _IGMP_LEN + _TRACE_QUERY_LEN:
+            words.append(f" [invalid len {length}]")
+            return
+        name = "mresp" if kind == 0x1E else "mtrace"
+        words.append(f"{name} {wire.u24(21)}: {wire.ip4(8)} to {wire.ip4(12)} reply-to {wire.ip4(16)}")
+        if wire.u8(16) >> 4 == 0xE:  # (a multicast response address)
+            words.append(f" with-ttl {wire.u8(20)}")
+    else:
+        words.append(f"igmp-{kind}")
+
+
+# DVMRP (RFC 1075, draft-ietf-idmr-dvmrp-v3; print-dvmrp.c) and PIMv1 (print-pim.c), which IGMP
+# carries as types 0x13 and 0x14: tcpdump's words for them, read from the bytes.
+_DVMRP_TYPES = {
+    1: "Probe",
+    2: "Report",
+    3: "Ask-neighbors(old)",
+    4: "Neighbors(old)",
+    5: "Ask-neighbors2",
+    6: "Neighbors2",
+    7: "Prune",
+    8: "Graft",
+    9: "Graft-ACK",
+}
+_DVMRP_NEIGHBOR_FLAGS = (
+    (0x01, "/tunnel"),
+    (0x02, "/srcrt"),
+    (0x40, "/querier"),
+    (0x20, "/disabled"),
+    (0x10, "/down"),
+)
+_INVALID = " (invalid)"
+
+
+def _dvmrp(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    wire.protocol = "dvmrp"
+    kind = wire.u8(1)
+    words.append(" " + _DVMRP_TYPES.get(kind, f"[type {kind}]"))
+    at, rest = _IGMP_LEN, length - _IGMP_LEN
+    if kind == 1 and verbose:  # probe
+        if rest < 4:
+            words.append(f" [full length {rest} < 4]{_INVALID}")
+            return
+        words.append(("\n\t" if verbose > 1 else " ") + f"genid {wire.u32(at)}")
+        if verbose < 2:
+            return
+        at, rest = at + 4, rest - 4
+        while rest:
+            if rest < 4:
+                words.append(f"[remaining length {rest} < 4]{_INVALID}")
+                return
+            words.append(f"\n\tneighbor {wire.ip4(at)}")
+            at, rest = at + 4, rest - 4
+    elif kind == 2 and verbose > 1:  # report
+        _dvmrp_report(wire, at, rest, words)
+    elif kind == 4:  # neighbors
+        while rest:
+            if rest < 7:
+                words.append(f" [length {rest} < 7]{_INVALID}")
+                return
+            local, metric, threshold, count = at, wire.u8(at + 4), wire.u8(at + 5), wire.u8(at + 6)
+            at, rest = at + 7, rest - 7
+            for _ in range(count):
+                if rest < 4:
+                    words.append(f" [length {rest} < 4]{_INVALID}")
+                    return
+                words.append(f" [{wire.ip4(local)} ->")
+                words.append(f" {wire.ip4(at)}, ({metric}/{threshold})]")
+                at, rest = at + 4, rest - 4
+    elif kind == 6:  # neighbors2: the version is in the group address field
+        major, minor = wire.u8(7), wire.u8(6)
+        words.append(f" (v {major}.{minor}):")
+        _dvmrp_neighbors2(wire, at, rest, words)
+    elif kind == 7:  # prune
+        source, group = wire.ip4(at), wire.ip4(at + 4)
+        words.append(f" src {source} grp {group}")
+        words.append(" timer ")
+        words.append(_relative_time(wire.u32(at + 8)))
+    elif kind in (8, 9):  # graft, graft-ack
+        source, group = wire.ip4(at), wire.ip4(at + 4)
+        words.append(f" src {source} grp {group}")
+
+
+def _dvmrp_report(wire: _Reader, at: int, rest: int, words: list[str]) -> None:
+    while rest:
+        if rest < 3:
+            words.append(f" [length {rest} < 3]{_INVALID}")
+            return
+        mask = 0xFF << 24 | wire.u8(at) << 16 | wire.u8(at + 1) << 8 | wire.u8(at + 2)
+        width = 4 if wire.u8(at + 2) else 3 if wire.u8(at + 1) else 2 if wire.u8(at) else 1
+        words.append(f"\n\tMask {socket.inet_ntoa(mask.to_bytes(4))}")
+        at, rest = at + 3, rest - 3
+        done = False
+        while not done:
+            if rest < width + 1:
+                words.append(f"\n\t  [Truncated Report]{_INVALID}")
+                return
+            origin = 0
+            for _ in range(width):
+                origin = origin << 8 | wire.u8(at)
+                at += 1
+            origin <<= 8 * (4 - width)
+            metric = wire.u8(at)
+            at += 1
+            done = bool(metric & 0x80)
+            words.append(f"\n\t  {socket.inet_ntoa(origin.to_bytes(4))} metric {metric & 0x7F}")
+            rest -= width + 1
+
+
+def _dvmrp_neighbors2(wire: _Reader, at: int, rest: int, words: list[str]) -> None:
+    while rest:
+        if rest < 8:
+            words.append(f" [length {rest} < 8]{_INVALID}")
+            return
+        local = at
+        metric, threshold, flags, count = (wire.u8(at + 4 + index) for index in range(4))
+        at, rest = at + 8, rest - 8
+        count -= 1
+        while count >= 0 and rest:
+            if rest < 4:
+                words.append(f" [length {rest} < 4]{_INVALID}")
+                return
+            words.append(f" [{wire.ip4(local)} -> ")
+            words.append(f"{wire.ip4(at)} ({metric}/{threshold}")
+            words.append("".join(name for bit, name in _DVMRP_NEIGHBOR_FLAGS if flags & bit) + ")]")
+            at, rest = at + 4, rest - 4
+            count -= 1
+        if count != -1:
+            words.append(f" [invalid ncount]{_INVALID}")
+            return
+
+
+_PIMV1_TYPES = {
+    0: "Query",
+    1: "Register",
+    2: "Register-Stop",
+    3: "Join/Prune",
+    4: "RP-reachable",
+    5: "Assert",
+    6: "Graft",
+    7: "Graft-ACK",
+}
+_PIM_MODES = {0: " Dense-mode", 1: " Sparse-mode", 2: " Sparse-Dense-mode"}
+_ALL_ONES = 0xFFFFFFFF
+_PIMV1_CUT = " [|pimv1]"
+
+
+def _pimv1(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    wire.protocol = "pimv1"
+    kind = wire.u8(1)
+    words.append(" " + _PIMV1_TYPES.get(kind, f"[type {kind}]"))
+    if kind == 0:
+        if wire.has(9):
+            mode = wire.u8(8) >> 4
+            words.append(_PIM_MODES.get(mode, f" mode-{mode}"))
+        if verbose:
+            words.append(" (Hold-time ")
+            words.append(_relative_time(wire.u16(10)) + ")")
+    elif kind == 1:
+        if not wire.has(28):  # (the IP header it carries: tcpdump's ND_TCHECK, which ends pimv1's words)
+            words.append(_PIMV1_CUT)
+            return
+        words.append(f" for {wire.ip4(20)} > {wire.ip4(24)}")
+    elif kind == 2:
+        source, group = wire.ip4(8), wire.ip4(12)
+        words.append(f" for {source} > {group}")
+    elif kind == 4 and verbose:
+        words.append(f" group {wire.ip4(8)}")
+        if wire.u32(12) != _ALL_ONES:
+            words.append(f"/{wire.ip4(12)}")
+        words.append(f" RP {wire.ip4(16)} hold ")
+        words.append(_relative_time(wire.u16(22)))
+    elif kind == 5:
+        source, group = wire.ip4(16), wire.ip4(8)
+        words.append(f" for {source} > {group}")
+        if wire.u32(12) != _ALL_ONES:
+            words.append(f"/{wire.ip4(12)}")
+        tree = "RP-tree" if wire.u8(20) & 0x80 else "SPT"
+        words.append(f" {tree} pref {wire.u32(20) & 0x7FFFFFFF} metric {wire.u32(24)}")
+    elif kind in (3, 6, 7) and verbose:
+        if length < _IGMP_LEN:
+            words.append(_PIMV1_CUT)
+            return
+        _pimv1_join_prune(wire, 8, length - 8, verbose, words)
+    version = wire.u8(4) >> 4
+    if version != 1:
+        words.append(f" [v{version}]")
+
+
+def _pimv1_join_prune(wire: _Reader, at: int, rest: int, verbose: int, words: list[str]) -> None:
+    """(A length too short ends the words with "[|pimv1]", and the message's go on.)"""
+    if wire.has(at + 30) and wire.u8(at + 11) == 1 and wire.u16(at + 20) + wire.u16(at + 22) == 1:
+        joins = wire.u16(at + 20)
+        words.append(f" RPF {wire.ip4(at)} ")
+        hold = wire.u16(at + 6)
+        if hold != 180:
+            words.append("Hold " + _relative_time(hold))
+        flags = wire.u8(at + 25)
+        words.append(
+            f"{'Join' if joins else 'Prune'} ({wire.ip4(at + 26)}/{flags & 0x3F}, {wire.ip4(at + 12)}"
+        )
+        if wire.u32(at + 16) != _ALL_ONES:
+            words.append(f"/{wire.ip4(at + 16)}")
+        mode = "Sparse" if wire.u8(at + 24) & 0x01 else "Dense"
+        words.append(f") {mode}{' WC' if flags & 0x80 else ''} {'RP' if flags & 0x40 else 'SPT'}")
+        return
+    newline = "\n" if verbose > 1 else ""
+    if rest < 4:
+        words.append(_PIMV1_CUT)
+        return
+    words.append(f"{newline} Upstream Nbr: {wire.ip4(at)}")
+    at, rest = at + 4, rest - 4
+    if rest < 4:
+        words.append(_PIMV1_CUT)
+        return
+    words.append(f"{newline} Hold time: ")
+    words.append(_relative_time(wire.u16(at + 2)))
+    if verbose < 2:
+        return
+    at, rest = at + 4, rest - 4
+    if rest < 4:
+        words.append(_PIMV1_CUT)
+        return
+    groups = wire.u8(at + 3)
+    at, rest = at + 4, rest - 4
+    for _ in range(groups):
+        if rest < 4:
+            words.append(_PIMV1_CUT)
+            return
+        words.append(f"\n\tGroup: {wire.ip4(at)}")
+        at, rest = at + 4, rest - 4
+        if rest < 4:
+            words.append(_PIMV1_CUT)
+            return
+        if wire.u32(at) != _ALL_ONES:
+            words.append(f"/{wire.ip4(at)}")
+        at, rest = at + 4, rest - 4
+        if rest < 4:
+            words.append(_PIMV1_CUT)
+            return
+        joins, prunes = wire.u16(at), wire.u16(at + 2)
+        words.append(f" joined: {joins} pruned: {prunes}")
+        at, rest = at + 4, rest - 4
+        for index in range(joins + prunes):
+            if rest < 6:
+                words.append(_PIMV1_CUT)
+                return
+            kind = "Join " if index < joins else "Prune"
+            first, second, address = wire.u8(at), wire.u8(at + 1), wire.ip4(at + 2)
+            words.append(
+                f"\n\t{kind} {'Sparse ' if first & 0x01 else 'Dense '}{'WC ' if second & 0x80 else ''}"
+                f"{'RP ' if second & 0x40 else 'SPT '}{address}/{second & 0x3F}"
+            )
+            at, rest = at + 6, rest - 6
+
+
+def _max_resp_code(code: int, mantissa_bits: int) -> int:
+    """A Max Resp Code (or QQIC) as its value (RFC 3376 4.1.1, RFC 3810 5.1.3): from 1 << (bits + 3)
+    up, a floating-point value: exponent 3 bits, mantissa ``mantissa_bits``."""
+    if code < 1 << (mantissa_bits + 3):
+        return code
+    mantissa, exponent = code & ((1 << mantissa_bits) - 1), (code >> mantissa_bits) & 7
+    return (mantissa | 1 << mantissa_bits) << (exponent + 3)
+
+
+def _igmpv3_query(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    words.append(" v3")
+    if length < _IGMPV3_QUERY_LEN or length & 3:
+        words.append(f" [invalid len {length}]")
+        return
+    code = wire.u8(1)
+    if code != _IGMP_DEFAULT_MRT:
+        tenths = _max_resp_code(code, 4)
+        shown = f"{tenths * 0.1:.1f}s" if tenths < 600 else _relative_time(tenths // 10)
+        words.append(f" [max resp time {shown}]")
+    group = wire.ip4(4)
+    if group == "0.0.0.0":
+        return
+    words.append(f" [gaddr {group}")
+    sources = wire.u16(10)
+    if sources:
+        if length < _IGMPV3_QUERY_LEN + 4 * sources:
+            words.append(" [invalid number of sources]")
+        elif verbose > 1:
+            words.append(" {")
+            for at in range(_IGMPV3_QUERY_LEN, _IGMPV3_QUERY_LEN + 4 * sources, 4):
+                words.append(f" {wire.ip4(at)}")
+            words.append(" }")
+        else:
+            words.append(f", {sources} source(s)")
+    words.append("]")
+
+
+def _igmpv3_report(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    if length < _IGMPV3_REPORT_LEN or length & 3:
+        words.append(f" [invalid len {length}]")
+        return
+    groups = wire.u16(6)
+    words.append(f", {groups} group record(s)")
+    if verbose:
+        _group_records(wire, length, verbose, words, 8, 4, "v3")
+
+
+def _group_records(
+    wire: _Reader, length: int, verbose: int, words: list[str], at: int, size: int, version: str
+) -> None:
+    """-v's group records (IGMPv3's, MLDv2's: addresses of ``size`` bytes), from ``at``; tcpdump
+    steps over the sources only (not the auxiliary data)."""
+    read = wire.ip4 if size == 4 else wire.ip6
+    for _ in range(wire.u16(at - 2)):
+        fixed = 4 + size
+        if length < at + fixed:
+            words.append(" [invalid number of groups]")
+            return
+        words.append(f" [gaddr {read(at + 4)}")
+        kind = wire.u8(at)
+        words.append(" " + _GROUP_RECORD_TYPES.get(kind, f" [{version}-report-#{kind}]"))
+        sources = wire.u16(at + 2)
+        if length < at + fixed + size * sources:
+            words.append(f" [invalid number of sources {sources}]")
+            return
+        if verbose == 1:
+            words.append(f", {sources} source(s)")
+        else:
+            words.append(" {")
+            for source in range(sources):
+                words.append(f" {read(at + fixed + size * source)}")
+            words.append(" }")
+        at += fixed + size * sources
+        words.append("]")
+
+
+def _relative_time(seconds: int) -> str:
+    """tcpdump's unsigned_relts_print: "1m40s", "68y5w3h14m8s", "0s"."""
+    if not seconds:
+        return "0s"
+    text = ""
+    for unit, name in _TIME_UNITS:
+        if seconds >= unit:
+            text += f"{seconds // unit}{name}"
+            seconds %= unit
+    return text
+
+
+_TIME_UNITS = ((31536000, "y"), (604800, "w"), (86400, "d"), (3600, "h"), (60, "m"), (1, "s"))
+
+
+# -- MLD (mld.py; print-icmp6.c) ---------------------------------------------------------------
+# Read from the message's bytes, as IGMP's: a message cut short, or too short for its format,
+# shows what tcpdump shows.
+
+_MLD_QUERY, _MLD_REPORT_V2 = 130, 143
+_MLD_TYPES = frozenset((130, 131, 132, 143))
+_MLD_LEN, _MLDV2_QUERY_LEN, _MLDV2_REPORT_LEN = 24, 28, 8
+
+
+def mld_text(wire: bytes, length: int, verbose: int = 0) -> tuple[str, bool]:
+    """tcpdump's words for the MLD message ``wire`` (the bytes captured of its ``length``), from
+    its type's name on, and whether ", length N" follows (print-icmp6.c mld6_print, mldv2_*_print;
+    tcpdump prints MLDv1's text right after the name)."""
+    kind = wire[0]
+    words = [_ICMPV6_TYPES[kind]]
+    reader = _Reader(wire, "icmp6")
+    try:
+        if kind == _MLD_REPORT_V2:
+            _mldv2_report(reader, length, verbose, words)
+        elif kind != _MLD_QUERY or length == _MLD_LEN:
+            if len(wire) >= _MLD_LEN:  # (tcpdump prints nothing of one cut short)
+                words.append(f"max resp delay: {reader.u16(4)} addr: {reader.ip6(8)}")
+        elif length >= _MLDV2_QUERY_LEN:
+            words.append(" v2")
+            _mldv2_query(reader, length, verbose, words)
+        else:
+            words.append(f" unknown-version (len {length}) ")
+    except _Short:
+        return "".join(words) + f" [|{reader.protocol}]", False
+    return "".join(words), True
+
+
+def _mldv2_report(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    if length < _MLDV2_REPORT_LEN:
+        words.append(f" [invalid len {length}]")
+        return
+    words.append(f", {wire.u16(6)} group record(s)")
+    if verbose:
+        _group_records(wire, length, verbose, words, _MLDV2_REPORT_LEN, 16, "v2")
+
+
+def _mldv2_query(wire: _Reader, length: int, verbose: int, words: list[str]) -> None:
+    delay = _max_resp_code(wire.u16(4), 12)
+    if verbose:
+        words.append(f" [max resp delay={delay}]")
+    words.append(f" [gaddr {wire.ip6(8)}")
+    if verbose:
+        flags = wire.u8(24)
+        if flags & 0x08:
+            words.append(" sflag")
+        if flags & 0x07:
+            words.append(f" robustness={flags & 0x07}")
+        words.append(f" qqi={_max_resp_code(wire.u8(25), 4)}")
+    sources = wire.u16(26)
+    if sources:
+        if length < _MLDV2_QUERY_LEN + 16 * sources:
+            words.append(" [invalid number of sources]")
+        elif verbose > 1:
+            words.append(" {")
+            for at in range(_MLDV2_QUERY_LEN, _MLDV2_QUERY_LEN + 16 * sources, 16):
+                words.append(f" {wire.ip6(at)}")
+            words.append(" }")
+        else:
+            words.append(f", {sources} source(s)")
+    words.append("]")
 
 
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
@@ -2976,6 +3488,7 @@ _RENDER: dict[type, Render] = {
     Raw: _raw,
     Undecoded: _undecoded,
     SCTP: _sctp,
+    IGMP: _igmp,
 }
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
@@ -3006,3 +3519,6 @@ __all__ = [
     "undecoded_link",
     "undecoded_network",
 ]
+_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, IGMP)}
+
+__all__ = ["VLAN_TYPES", "ethertype_text", "summary", "undecoded_network"]
