@@ -7,7 +7,7 @@ prints them with -e -n; the packet after the link header is rawnet's summary wit
 
 from __future__ import annotations
 
-from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw
+from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw, printers
 from rawnet.wire.layer import CUT
 from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback
@@ -51,10 +51,16 @@ def carried(
             return network or undecoded_link(ethertype, link, lost) or ""
         if isinstance(layer, LLDPDU) and lost:  # (its length counts the bytes the capture lost)
             return lldp_text(layer.build(), len(layer.build()) + lost)
+            network = link and undecoded_network(ethertype, link, verbose, lost)
+            if network or ethertype is None:
+                return network or ""
+            data = b"" if layer is None else layer.build()
+            return printers.by_ethertype(ethertype, data, len(data) + lost) or ""
         return layer.summary_safe(verbose)
 
 
 _ETHERTYPE_ARP = 0x0806
+_MIN_ETHERTYPE = 0x600  # (a smaller number is an 802.3 length)
 
 
 def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
@@ -95,9 +101,9 @@ def _ethernet(frame: Ether, length: int, verbose: int) -> str:
         tags.append(f"vlan {inner.vlan}, p {inner.prio}{dei}, ethertype {ethertype_text(inner.type)}, ")
         ethertype, link, inner = inner.type, inner, inner.payload
     text = carried(inner, verbose, ethertype, link, max(length - len(frame.build()), 0))
-    if not tags and not text:
-        return head
-    return f"{head}: {''.join(tags)}{text}"
+    if not tags and not text and frame.type is not None and frame.type < _MIN_ETHERTYPE:
+        return head  # (802.3: tcpdump -e goes on with the LLC header's words, not read here)
+    return f"{head}: {''.join(tags)}{text}"  # (print-ether.c: ": " even when nothing follows)
 
 
 def _then(head: str, link: Layer, verbose: int, ethertype: int | None, length: int) -> str:

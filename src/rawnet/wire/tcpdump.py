@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
+from rawnet.wire import printers
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
@@ -62,6 +63,7 @@ from rawnet.wire.ntp import NTP
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.registry import LAYERS, UDP_PORT
 from rawnet.wire.sctp import SCTP
+from rawnet.wire.printers.llc import llc_text
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
@@ -220,12 +222,19 @@ _MIN_ETHERTYPE = 0x600
 
 #: tcpdump's names where they differ from EtherType's (print-ether.c's ethertype_values).
 _ETHERTYPE_NAMES = {
-    0x1000: "Trail",
-    0x8100: "802.1Q",
-    0x88A8: "802.1Q-QinQ",
-    0x9100: "802.1Q-9100",
-    0x9200: "802.1Q-9200",
-}
+    0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6",
+    0x8100: "802.1Q", 0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200",
+    0x88E5: "802.1AE MACsec", 0x0200: "PUP", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS",
+    0x0500: "Sprite", 0x1000: "Trail", 0x6001: "MOP DL", 0x6002: "MOP RC", 0x6003: "DN",
+    0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB", 0x8038: "Lanbridge", 0x803C: "DEC DNS",
+    0x803E: "DEC DTS", 0x805B: "VEXP", 0x805C: "VPROD", 0x809B: "Appletalk", 0x80F3: "Appletalk ARP",
+    0x8137: "IPX", 0x880B: "PPP", 0x8808: "MPCP", 0x8809: "Slow Protocols", 0x8863: "PPPoE D",
+    0x8864: "PPPoE S", 0x888E: "EAPOL", 0x8899: "Realtek protocols", 0x886F: "MS NLB heartbeat",
+    0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xFEFE: "OSI", 0x00FE: "GRE-OSI",
+    0xABCD: "CFM (old)", 0x8902: "CFM", 0x893A: "IEEE1905.1", 0x88CC: "LLDP", 0x88CA: "TIPC",
+    0x0707: "GeoNet (old)", 0x8947: "GeoNet", 0x1111: "CALM FAST", 0x88A2: "AoE", 0x88F7: "PTP",
+    0xD28B: "Arista Vendor Specific Protocol",
+}  # fmt: skip
 
 
 def ethertype_text(number: int) -> str:
@@ -256,12 +265,16 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
         return network
     if cut and ethertype in VLAN_TYPES:
         return " [|vlan]"  # (the capture cut the tag)
-    what = (
-        f"ethertype {ethertype_text(ethertype)}"
-        if ethertype is not None and ethertype >= _MIN_ETHERTYPE
-        else "802.3"
-    )
-    return f"{frame.src} > {frame.dst}, {what}, length {len(frame.build())}"
+    data = b"" if payload is None else payload.build()
+    length = len(frame.build()) + detail.lost  # (tcpdump: the frame's length on the wire)
+    if ethertype is not None and ethertype < _MIN_ETHERTYPE:  # an 802.3 length: LLC follows
+        return llc_text(frame.src, frame.dst, data[:ethertype], min(ethertype, length - Ether.header_len))
+    if ethertype is not None:
+        text = printers.by_ethertype(ethertype, data, length - Ether.header_len)
+        if text is not None:
+            return text
+    # (print-ether.c: a type no printer knows gets the addresses, and ": " before its hex dump)
+    return f"{frame.src} > {frame.dst}, ethertype {ethertype_text(ethertype or 0)}, length {length}: "
 
 
 def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
@@ -575,7 +588,11 @@ def _ipv4_line(ip: IP, detail: Detail) -> str:
         return head + igmp_text(b"", detail.unseen, detail.verbose)
     if payload is not None and not isinstance(payload, Raw):  # a tunnel (IPv4 or IPv6 inside): its own line
         return head + _line(payload, Detail(detail.verbose, cut=detail.cut))
-    size = (0 if payload is None else len(payload.build())) + detail.unseen
+    data = b"" if payload is None else payload.build()
+    size = len(data) + detail.unseen
+    text = printers.by_ip_protocol(proto, data, size, values[_IP.ttl])
+    if text is not None:
+        return head + text
     return f"{head} ip-proto-{proto} {size}"  # sic: tcpdump prints two spaces here
 
 
@@ -888,7 +905,11 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
     if layer is None or isinstance(layer, Raw):
         if number == NO_NEXT_HEADER:
             return f"{head}{prefix}no next header"
-        size = (0 if layer is None else len(layer.build())) + detail.unseen
+        data = b"" if layer is None else layer.build()
+        size = len(data) + detail.unseen
+        printed = printers.by_ip_protocol(number, data, size, ip6.hlim)
+        if printed is not None:
+            return f"{head}{prefix}{printed}"
         return f"{head}{prefix} ip-proto-{number} {size}"
     line = _transport(layer, ("IP6", src, dst), detail)
     if line is None:
@@ -1547,6 +1568,9 @@ def _tcp(
         parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
     application = _application(tcp.payload, carrier, detail) if size else None
+    if application is None and size and isinstance(tcp.payload, Raw):  # (only tcpdump's text of it)
+        ports = (values[_TCP.sport], values[_TCP.dport])
+        application = printers.by_port(printers.TCP_PORTS, *ports, tcp.payload.build(), size)
     if application is not None:  # (print-tcp.c: the port's printer goes on after the length)
         # (DNS over TCP begins with its own " " where the others have ": ", print-domain.c)
         parts[-1] += application if application.startswith(" ") else f": {application}"
@@ -1828,6 +1852,10 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     text = _application(udp.payload, carrier, detail)
     if text is None:
         text = _application_bytes(udp, size)
+    payload = udp.payload
+    if text is None and (payload is None or isinstance(payload, Raw)):  # (only tcpdump's text of it)
+        data = b"" if payload is None else payload.build()
+        text = printers.by_port(printers.UDP_PORTS, udp.sport, udp.dport, data, size)
     if text is not None:  # (print-udp.c: the port's printer says all after the ports)
         return head + text
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
