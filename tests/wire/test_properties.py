@@ -36,8 +36,8 @@ from rawnet import (
     Raw,
 )
 from rawnet.wire.layer import Layer
-from tests.wire.golden import UNCLAIMED_UDP_PORTS
 from rawnet.wire.registry import LAYERS, TCP_PORT, UDP_PORT
+from tests.wire.golden import UNCLAIMED_UDP_PORTS
 from tests.wire.test_checksum import reference_checksum
 
 DECODERS: list[type[Layer]] = [Ether, Dot1Q, IP, TCP, UDP]

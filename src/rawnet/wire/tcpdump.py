@@ -24,9 +24,9 @@ from rawnet.wire import printers
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
-from rawnet.wire.dns import DNS, DNSTCP
 from rawnet.wire.dhcp import BOOTP
 from rawnet.wire.dhcp6 import DHCP6, DHCP6_RelayForward
+from rawnet.wire.dns import DNS, DNSTCP
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
 from rawnet.wire.icmpv6 import (
@@ -61,9 +61,9 @@ from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.ntp import NTP
 from rawnet.wire.numbers import EtherType, IPProto
+from rawnet.wire.printers.llc import llc_text
 from rawnet.wire.registry import LAYERS, UDP_PORT
 from rawnet.wire.sctp import SCTP
-from rawnet.wire.printers.llc import llc_text
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
@@ -2655,6 +2655,8 @@ def dhcp6_text(data: bytes, length: int) -> str:
     if len(data) < _DHCP6_HEADER:
         return "dhcp6 [|dhcp6]"
     return "dhcp6 " + _DHCP6_TYPES.get(data[0], f"msgtype-{data[0]}")
+
+
 # -- SCTP (sctp.py; print-sctp.c) ----------------------------------------------------------------
 
 #: print-sctp.c's sctp_chunkid_str (tcpdump 4.99).
@@ -2913,6 +2915,8 @@ def _ntp(message: NTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     wire = message.build()
     length = len(wire) + detail.unseen
     return f"NTPv{wire[0] >> 3 & 7}, {_NTP_MODES[wire[0] & 7]}, length {length}"
+
+
 # -- IGMP (igmp.py; print-igmp.c) -------------------------------------------------------------
 # tcpdump reads IGMP from its bytes (a message cut short shows as far as it goes, then "[|igmp]"),
 # and so does this: the line of a decoded message and of bytes that did not decode are the same.
@@ -3520,22 +3524,21 @@ _RENDER: dict[type, Render] = {
 }
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
-_APPLICATIONS: dict[type, Render] = {DNS: _dns}
 _APPLICATIONS: dict[type, Render] = {
+    DNS: _dns,
     BOOTP: _bootp,
     DHCP6: _dhcp6,
     DHCP6_RelayForward: _dhcp6,
+    NTP: _ntp,
 }
 #: The same protocols' text from bytes that did not decode (cut short or malformed), by class:
 #: (the bytes there, the length UDP says) -> the text after the ports.
 _APPLICATION_BYTES: dict[type, Callable[[bytes, int], str]] = {
     BOOTP: bootp_text,
     DHCP6: dhcp6_text,
-_APPLICATIONS: dict[type, Render] = {
-    NTP: _ntp,
 }
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
-_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, SCTP)}
+_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, SCTP, IGMP)}
 
 __all__ = [
     "VLAN_TYPES",
@@ -3547,6 +3550,3 @@ __all__ = [
     "undecoded_link",
     "undecoded_network",
 ]
-_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, IGMP)}
-
-__all__ = ["VLAN_TYPES", "ethertype_text", "summary", "undecoded_network"]
