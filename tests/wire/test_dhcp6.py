@@ -233,3 +233,36 @@ def test_corpus_lines_equal_tcpdumps(capture: str) -> None:
     pairs = [(line, mine) for line, mine in zip(want, got, strict=False) if ": dhcp6 " in line]
     assert pairs
     assert [mine for _, mine in pairs] == [line for line, _ in pairs]
+
+
+_ADDRESSES = st.sampled_from(["2001:db8::1", "fe80::1", "::"])
+_OPTIONS = st.one_of(
+    st.builds(lambda mac: DHCP6OptClientId(duid=DUID_LL(lladdr=mac)), st.sampled_from(["00:01:02:03:04:05"])),
+    st.builds(lambda time: DHCP6OptServerId(duid=DUID_LLT(timeval=time)), st.integers(0, 2**32 - 1)),
+    st.builds(DHCP6OptElapsedTime, elapsedtime=st.integers(0, 0xFFFF)),
+    st.builds(DHCP6OptOptReq, reqopts=st.lists(st.integers(0, 0xFFFF), max_size=5)),
+    st.builds(
+        lambda iaid, addresses: DHCP6OptIA_NA(
+            iaid=iaid, ianaopts=[DHCP6OptIAAddress(addr=a) for a in addresses]
+        ),
+        st.integers(0, 2**32 - 1),
+        st.lists(_ADDRESSES, max_size=3),
+    ),
+    st.builds(lambda plen: DHCP6OptIA_PD(iapdopt=[DHCP6OptIAPrefix(plen=plen)]), st.integers(0, 128)),
+    st.builds(DHCP6OptDNSServers, dnsservers=st.lists(_ADDRESSES, max_size=3)),
+    st.builds(DHCP6OptStatusCode, statuscode=st.integers(0, 6), statusmsg=st.binary(max_size=10)),
+    st.builds(DHCP6OptUnknown, optcode=st.integers(1000, 2000), data=st.binary(max_size=10)),
+    st.just(DHCP6OptRapidCommit()),
+)
+
+
+@given(trid=st.integers(0, 2**24 - 1), options=st.lists(_OPTIONS, max_size=6))
+def test_build_then_decode_round_trips(trid: int, options: list[Layer]) -> None:
+    packet: Layer = DHCP6_Solicit(trid=trid)
+    for option in options:
+        packet = packet / option
+    wire = bytes(packet)
+    decoded = DHCP6.decode(wire)
+    assert bytes(decoded) == wire and decoded.verify() == []
+    assert [type(layer) for layer in decoded.layers()] == [type(layer) for layer in packet.layers()]
+    assert decoded.trid == trid

@@ -224,7 +224,7 @@ class PcapReader:
         _, _, _, _, self.snaplen, linktype = struct.unpack(
             self._order + "HHiIII", self._read(20, "file header")
         )
-        self.linktype = linktype & 0x0FFFFFFF  # the top bits carry FCS information
+        self.linktype = linktype & 0x03FFFFFF  # (libpcap LT_LINKTYPE: bits 26-31 tell of an FCS)
         self._record = struct.Struct(self._order + "IIII")
         self._scale = 1 if self.nanoseconds else 1000
 
