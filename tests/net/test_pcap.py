@@ -154,6 +154,16 @@ def test_big_endian_pcap_built_by_hand() -> None:
     assert record == Record(frame, 1_700_000_000_250_000_000, len(frame), LINKTYPE_ETHERNET)
 
 
+def test_fcs_bits_of_the_link_type_are_left_out() -> None:
+    # tcpdump's bootp_asan.pcap: link type 0x04000001, Ethernet with "FCS length present" (libpcap
+    # LT_FCS_LENGTH_PRESENT); LT_LINKTYPE keeps the low 26 bits
+    frame = bytes(PACKETS[1])
+    data = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 0x04000001)
+    data += struct.pack("<IIII", 1_700_000_000, 0, len(frame), len(frame)) + frame
+    (record,) = PcapReader(io.BytesIO(data)).records()
+    assert record.linktype == LINKTYPE_ETHERNET
+
+
 def test_raw_ip_link_type(tmp_path: Path) -> None:
     path = tmp_path / "raw.pcap"
     packets = [

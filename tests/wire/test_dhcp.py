@@ -222,3 +222,26 @@ def test_corpus_lines_equal_tcpdumps(capture: str) -> None:
     pairs = [(line, mine) for line, mine in zip(want, got, strict=False) if "BOOTP/DHCP" in line]
     assert pairs or "dhcp" not in capture
     assert [mine for _, mine in pairs] == [line for line, _ in pairs]
+
+
+_IPS = st.sampled_from(["192.0.2.1", "198.51.100.7", "0.0.0.0", "255.255.255.255"])
+_OPTION = st.one_of(
+    st.tuples(st.just("message-type"), st.integers(1, 13)),
+    st.builds(lambda ips: ("router", *ips), st.lists(_IPS, min_size=1, max_size=3)),
+    st.tuples(st.just("lease_time"), st.integers(-(2**31), 2**31 - 1)),
+    st.tuples(st.just("max_dhcp_size"), st.integers(0, 0xFFFF)),
+    st.tuples(st.just("hostname"), st.binary(max_size=20)),
+    st.tuples(st.just("param_req_list"), st.lists(st.integers(0, 255), min_size=1, max_size=8)),
+    st.tuples(st.integers(224, 254), st.binary(max_size=20)),
+    st.just("pad"),
+)
+
+
+@given(options=st.lists(_OPTION, max_size=12), end=st.booleans())
+def test_build_then_decode_round_trips(options: list[object], end: bool) -> None:
+    given = [*options, "end"] if end or not options else options  # (no options: no DHCP layer, as scapy)
+    packet = frame(BOOTP(chaddr=MAC, xid=7) / DHCP(options=given))
+    wire = bytes(packet)
+    decoded = Ether.decode(wire)
+    assert bytes(decoded) == wire and decoded.verify() == []
+    assert decoded[DHCP].options == given

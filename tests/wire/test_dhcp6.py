@@ -173,10 +173,15 @@ def test_deep_relay_nesting_is_a_limit_error_not_a_hang() -> None:
 
 @needs_tshark
 def test_tshark_reads_the_built_messages() -> None:
-    frames = [bytes(frame(solicit())), bytes(frame(reply(), 547, 546))]
-    first, second = tshark_layers(frames)
-    for layers in (first, second):
+    relayed = DHCP6_RelayForward(linkaddr="2001:db8::1", peeraddr="fe80::1") / DHCP6OptRelayMsg(
+        message=solicit()
+    )  # (hop count 0: tshark wants the innermost relay's to be 0)
+    frames = [bytes(frame(solicit())), bytes(frame(reply(), 547, 546)), bytes(frame(relayed, 547, 547))]
+    first, second, third = tshark_layers(frames)
+    for layers in (first, second, third):
         assert "_ws.expert" not in str(layers)
+    inner = third["dhcpv6"]["dhcpv6.option.type_str_tree"]["dhcpv6"]
+    assert inner["dhcpv6.msgtype"] == "1" and inner["dhcpv6.xid"] == "0x123456"
     dhcpv6 = first["dhcpv6"]
     assert dhcpv6["dhcpv6.msgtype"] == "1" and dhcpv6["dhcpv6.xid"] == "0x123456"
     trees = dhcpv6["dhcpv6.option.type_str_tree"]
@@ -220,16 +225,60 @@ def _captures() -> list[str]:
 
 def _lines(command: list[str], capture: Path) -> list[str]:
     run = subprocess.run([*command, "-r", str(capture)], capture_output=True, text=True, check=False)
-    return [line for line in run.stdout.splitlines() if line and not line[0].isspace()]
+    return run.stdout.splitlines()
 
 
 @needs_tcpdump
+@pytest.mark.parametrize("verbose", ["", "-v", "-vv"])
 @pytest.mark.parametrize("capture", _captures())
-def test_corpus_lines_equal_tcpdumps(capture: str) -> None:
-    """Every DHCPv6 packet of tcpdump's captures: rawnet sniff's line is tcpdump's."""
+def test_corpus_lines_equal_tcpdumps(capture: str, verbose: str) -> None:
+    """Every DHCPv6 packet of tcpdump's captures: rawnet sniff's line is tcpdump's (-v: its options)."""
     path = CORPUS / capture
-    want = _lines(["tcpdump", "-n"], path)
-    got = _lines([sys.executable, "-m", "rawnet", "sniff"], path)
-    pairs = [(line, mine) for line, mine in zip(want, got, strict=False) if ": dhcp6 " in line]
-    assert pairs
-    assert [mine for _, mine in pairs] == [line for line, _ in pairs]
+    options = [verbose] if verbose else []
+    want = _lines(["tcpdump", "-n", *options], path)
+    got = _lines([sys.executable, "-m", "rawnet", "sniff", *options], path)
+    mine = [line for line in got if " dhcp6 " in line]
+    assert mine
+    assert mine == [line for line in want if " dhcp6 " in line]
+
+
+def _option(code: int, body: bytes) -> bytes:
+    return code.to_bytes(2, "big") + len(body).to_bytes(2, "big") + body
+
+
+_BODIES = st.one_of(
+    st.tuples(
+        st.sampled_from([1, 2]),
+        st.sampled_from(
+            [b"\0\1\0\1" + bytes(10), b"\0\2" + bytes(12), b"\0\3\0\1" + bytes(6), b"\0\4" + bytes(16), b"\0"]
+        ),
+    ),
+    st.tuples(st.sampled_from([3, 4, 5, 25, 26]), st.binary(max_size=40)),
+    st.tuples(
+        st.sampled_from([6, 7, 8, 13, 14, 18, 19, 20, 23, 31, 32, 37, 41, 56, 64, 112]),
+        st.binary(max_size=20),
+    ),
+    st.tuples(st.just(24), st.sampled_from([b"\3voo\2be\0", b"\3foo\0\0", b"\5ab"])),
+    st.tuples(st.integers(0, 300), st.binary(max_size=8)),
+    st.tuples(st.sampled_from([11, 44, 45, 47]), st.binary(min_size=10, max_size=50)),
+    st.tuples(st.just(11), st.sampled_from([bytes((2, 1, 0)) + bytes(8 + n) for n in (0, 5, 20, 23)])),
+    st.tuples(
+        st.just(11),
+        st.sampled_from([bytes((3, 1, 0)) + bytes(8) + bytes((k,)) + bytes(16) for k in (1, 2, 3)]),
+    ),
+)
+
+
+@needs_tcpdump
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    msgtype=st.sampled_from([1, 2, 3, 7, 11, 12, 13]),
+    options=st.lists(_BODIES, max_size=5),
+    cut=st.integers(0, 8),
+)
+def test_verbose_summary_is_tcpdumps(msgtype: int, options: list[tuple[int, bytes]], cut: int) -> None:
+    header = bytes((msgtype,)) + (bytes(33) if msgtype in (12, 13) else b"\0\0\1")
+    data = header + b"".join(_option(code, body) for code, body in options)
+    data = data[: len(data) - cut] if cut < len(data) else data
+    wire = bytes(frame(Raw(load=data)))
+    assert Ether.decode(wire, lenient=True).summary(verbose=1) == tcpdump_lines([wire], 1, "-v")[0]

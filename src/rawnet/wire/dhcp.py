@@ -284,9 +284,13 @@ class _HardwareAddress(FixedBytes):
                 raise self.fail(value, "a MAC address or at most 16 bytes") from None
         return super().convert(value)
 
+    def display(self, stored: Any) -> str:
+        if isinstance(stored, bytes) and len(stored) == self.size and not any(stored[_MAC_SIZE:]):
+            return f"{stored[:_MAC_SIZE].hex(':')} (+ {self.size - _MAC_SIZE} nul pad)"  # (scapy's words)
+        return super().display(stored)
 
-def _check_vendor(value: Any) -> bytes:
-    return check_bytes(value)
+
+_MAC_SIZE = 6
 
 
 class BOOTP(Layer):
@@ -311,7 +315,7 @@ class BOOTP(Layer):
     file = FixedBytes(128, "Boot file name")
     #: The vendor area (RFC 1497): None builds DHCP's magic cookie when a DHCP layer follows.
     options: Var[bytes] = Var(
-        "Vendor area (the magic cookie before DHCP options)", None, converter=_check_vendor
+        "Vendor area (the magic cookie before DHCP options)", None, converter=check_bytes
     )
 
     @classmethod

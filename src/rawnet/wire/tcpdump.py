@@ -1849,16 +1849,16 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
     )
     head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
+    verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
     text = _application(udp.payload, carrier, detail)
     if text is None:
-        text = _application_bytes(udp, size)
+        text = _application_bytes(udp, size, detail.verbose)
     payload = udp.payload
     if text is None and (payload is None or isinstance(payload, Raw)):  # (only tcpdump's text of it)
         data = b"" if payload is None else payload.build()
         text = printers.by_port(printers.UDP_PORTS, udp.sport, udp.dport, data, size)
-    if text is not None:  # (print-udp.c: the port's printer says all after the ports)
-        return head + text
-    verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
+    if text is not None:  # (print-udp.c: the port's printer says all after the ports and checksum)
+        return head + verdict + text
     return f"{head}{verdict}UDP, length {size}"
 
 
@@ -2614,7 +2614,7 @@ def _bootp(message: BOOTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> 
     return bootp_text(data, len(data) + detail.unseen)
 
 
-def bootp_text(data: bytes, length: int) -> str:
+def bootp_text(data: bytes, length: int, verbose: int = 0) -> str:
     """tcpdump's words for a BOOTP/DHCP message (print-bootp.c bootp_print, without -v), read
     from its bytes as far as they go ("[|bootp]" where they stop), ``length`` long as UDP says."""
     if not data:
@@ -2646,15 +2646,324 @@ _DHCP6_TYPES = {
 _DHCP6_HEADER = 4  #: what tcpdump reads before it names the message: type and transaction ID
 
 
+#: tcpdump's names of the options (print-dhcp6.c dh6opt_str).
+_DHCP6_OPTIONS = {
+    1: "client-ID", 2: "server-ID", 3: "IA_NA", 4: "IA_TA", 5: "IA_ADDR", 6: "option-request",
+    7: "preference", 8: "elapsed-time", 9: "relay-message", 11: "authentication", 12: "server-unicast",
+    13: "status-code", 14: "rapid-commit", 15: "user-class", 16: "vendor-class", 17: "vendor-specific-info",
+    18: "interface-ID", 19: "reconfigure-message", 20: "reconfigure-accept", 21: "SIP-servers-domain",
+    22: "SIP-servers-address", 23: "DNS-server", 24: "DNS-search-list", 25: "IA_PD", 26: "IA_PD-prefix",
+    27: "NIS-server", 28: "NIS+-server", 29: "NIS-domain-name", 30: "NIS+-domain-name", 31: "SNTP-servers",
+    32: "lifetime", 33: "BCMCS-domain-name", 34: "BCMCS-server", 36: "Geoconf-Civic", 37: "Remote-ID",
+    38: "Subscriber-ID", 39: "Client-FQDN", 40: "PANA-agent", 41: "POSIX-timezone",
+    42: "POSIX-tz-database", 43: "Echo-request-option", 44: "Lease-query", 45: "LQ-client-data",
+    46: "Clt-time", 47: "LQ-relay-data", 48: "LQ-client-link", 56: "NTP-server", 64: "AFTR-Name",
+    112: "MUD-URL",
+}  # fmt: skip
+_DHCP6_STATUS = (
+    "Success", "UnspecFail", "NoAddrsAvail", "NoBinding", "NotOnLink", "UseMulticast", "NoPrefixAvail",
+    "UnknownQueryType", "MalformedQuery", "NotConfigured", "NotAllowed",
+)  # fmt: skip
+_DHCP6_ADDRESS_LISTS = frozenset((22, 23, 27, 28, 31, 34, 40, 48))
+_DHCP6_RELAY_HEADER = 34
+_DHCP6_TRUNCATED = " [|dhcp6]"
+
+
 def _dhcp6(message: Layer, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
-    return dhcp6_text(message.build(), 0)
+    data = message.build()
+    return dhcp6_text(data, len(data) + detail.unseen, detail.verbose)
 
 
-def dhcp6_text(data: bytes, length: int) -> str:
-    """tcpdump's words for a DHCPv6 message (print-dhcp6.c dhcp6_print, without -v)."""
+def dhcp6_text(data: bytes, length: int, verbose: int = 0) -> str:
+    """tcpdump's words for a DHCPv6 message (print-dhcp6.c dhcp6_print): with ``verbose``, its
+    transaction ID or relay addresses and its options; ``length`` long as UDP says."""
     if len(data) < _DHCP6_HEADER:
-        return "dhcp6 [|dhcp6]"
-    return "dhcp6 " + _DHCP6_TYPES.get(data[0], f"msgtype-{data[0]}")
+        return "dhcp6" + _DHCP6_TRUNCATED
+    name = _DHCP6_TYPES.get(data[0], f"msgtype-{data[0]}")
+    if not verbose:
+        return f"dhcp6 {name}"
+    end = min(len(data), length)
+    if data[0] not in (12, 13):
+        return f"dhcp6 {name} (xid={int.from_bytes(data[1:4]):x}{_dhcp6_options(data, _DHCP6_HEADER, end)})"
+    text = f"dhcp6 {name} ("
+    for at, word in ((2, "linkaddr="), (18, " peeraddr=")):
+        if len(data) < at + 16:
+            return text + _DHCP6_TRUNCATED
+        text += word + _ip6(data[at : at + 16])
+    return text + _dhcp6_options(data, _DHCP6_RELAY_HEADER, end) + ")"
+
+
+def _dhcp6_options(data: bytes, at: int, end: int) -> str:
+    """print-dhcp6.c dhcp6opt_print: each option of ``data[at:end]`` in parentheses."""
+    out = ""
+    while at < end:
+        if end < at + 4:
+            return out + _DHCP6_TRUNCATED
+        code, size = int.from_bytes(data[at : at + 2]), int.from_bytes(data[at + 2 : at + 4])
+        if end < at + 4 + size:
+            return out + _DHCP6_TRUNCATED
+        out += " (" + _DHCP6_OPTIONS.get(code, f"opt_{code}")
+        try:
+            out += _dhcp6_option(code, data, at + 4, at + 4 + size)
+        except _Cut as cut:  # (print-dhcp6.c's goto trunc: the rest of this list is not printed)
+            return f"{out}{cut.args[0]}{_DHCP6_TRUNCATED}"
+        at += 4 + size
+    return out
+
+
+class _Cut(Exception):
+    """An option's words that end where the capture does (its text so far is the argument)."""
+
+
+def _dhcp6_option(code: int, data: bytes, start: int, stop: int) -> str:
+    """The words after an option's name, its closing parenthesis included."""
+    body = data[start:stop]
+    size = len(body)
+    if code in (1, 2):
+        if size < 2:
+            return " ?)"
+        kind = int.from_bytes(body[:2])
+        if kind == 1:
+            if size < 8:
+                return " ?)"
+            hardware, time = int.from_bytes(body[2:4]), int.from_bytes(body[4:8])
+            return f" hwaddr/time type {hardware} time {time} {body[8:].hex()})"
+        if kind == 2:  # (4.99.3: the enterprise number and the identifier's first 4 bytes, as hex)
+            return f" vid {body[2:10].hex()})" if size >= 10 else " ?)"
+        if kind == 3:
+            return f" hwaddr type {int.from_bytes(body[2:4])} {body[4:].hex()})" if size >= 4 else " ?)"
+        return f" type {kind})"
+    if code == 5:
+        if size < 24:
+            return " ?)"
+        text = f" {_ip6(body[:16])} pltime:{int.from_bytes(body[16:20])} vltime:{int.from_bytes(body[20:24])}"
+        return text + _dhcp6_options(data, start + 24, stop) + ")"
+    if code in (6, 43):
+        if size % 2:
+            return " ?)"
+        names = (int.from_bytes(body[at : at + 2]) for at in range(0, size, 2))
+        return "".join(" " + _DHCP6_OPTIONS.get(number, f"opt_{number}") for number in names) + ")"
+    if code == 7:
+        return f" {body[0]})" if size == 1 else " ?)"
+    if code == 8:
+        return f" {int.from_bytes(body)})" if size == 2 else " ?)"
+    if code == 9:
+        return " (" + dhcp6_text(body, size, 1) + ")"  # (sic: the option's own parenthesis stays open)
+    if code in (14, 20):
+        return ")"
+    if code in (18, 38):
+        return f" {body[:10].hex()}...)"
+    if code == 19:
+        if size != 1:
+            return " ?)"
+        return {5: " for renew)", 11: " for inf-req)"}.get(body[0], f" for ???({body[0]:02x}))")
+    if code in _DHCP6_ADDRESS_LISTS:
+        if size % 16:
+            return " ?)"
+        return "".join(" " + _ip6(body[at : at + 16]) for at in range(0, size, 16)) + ")"
+    if code == 13:
+        if size < 2:
+            return " ?)"
+        status = int.from_bytes(body[:2])
+        word = (
+            "INVALID code"
+            if status > 255
+            else (_DHCP6_STATUS[status] if status < len(_DHCP6_STATUS) else f"code{status}")
+        )
+        return f" {word})"
+    if code in (3, 25):
+        if size < 12:
+            return " ?)"
+        words = [int.from_bytes(body[at : at + 4]) for at in (0, 4, 8)]
+        text = f" IAID:{words[0]} T1:{words[1]} T2:{words[2]}"
+        return text + _dhcp6_options(data, start + 12, stop) + ")"
+    if code == 4:
+        if size < 4:
+            return " ?)"
+        text = f" IAID:{int.from_bytes(body[:4])}"
+        return text + _dhcp6_options(data, start + 4, stop) + ")"
+    if code == 26:
+        if size < 25:
+            return " ?)"
+        lifetimes = f"pltime:{int.from_bytes(body[:4])} vltime:{int.from_bytes(body[4:8])}"
+        return f" {_ip6(body[9:25])}/{body[8]} {lifetimes}" + _dhcp6_options(data, start + 25, stop) + ")"
+    if code in (32, 46):
+        return f" {int.from_bytes(body)})" if size == 4 else " ?)"
+    if code == 37:
+        return f" {int.from_bytes(body[:4])} {body[4:14].hex()}...)" if size >= 4 else " ?)"
+    if code in (21, 24):
+        return _domain_names(data, start, stop) + ")"
+    if code == _AUTHENTICATION:
+        return _authentication(body) + ")" if size >= _AUTH_FIXED else " ?)"
+    if code == _LQ_QUERY:
+        if size < _LQ_QUERY_FIXED:
+            return " ?)"
+        query = {1: " by-address", 2: " by-clientID"}.get(body[0], f" type_{body[0]}")
+        return f"{query} {_ip6(body[1:17])}" + _dhcp6_options(data, start + _LQ_QUERY_FIXED, stop) + ")"
+    if code == _LQ_CLIENT_DATA:
+        return _dhcp6_options(data, start, stop) + ")"
+    if code == _LQ_RELAY_DATA:
+        return f" {_ip6(body[:16])} {body[16:26].hex()}...)" if size >= _IPV6_SIZE else " ?)"
+    if code == 64:
+        return _aftr_name(body) + ")" if size >= 3 else " ?)"
+    if code == 56:
+        return _ntp_suboptions(data, start, stop) + ")" if size >= 4 else " ?)"
+    if code in (41, 42, 112):
+        return (
+            " " + body.split(b"\0", 1)[0].decode("latin-1").translate(_PRINTABLE) + ")"
+            if size >= 5
+            else " ?)"
+        )
+    return ")"
+
+
+def _domain_names(data: bytes, start: int, stop: int) -> str:
+    """Domain names from ``data[start:stop]`` as tcpdump's fqdn_print shows them ("voo.be."), each
+    after a space. Like tcpdump, a name is read on past the option's end (up to the capture's),
+    and a compression pointer counts from the option's end; _Cut where the capture ends."""
+    out, at = "", start
+    while at < stop:
+        out += " "
+        at, text = _domain_name(data, at, stop, out)
+        out += text
+    return out
+
+
+def _domain_name(data: bytes, at: int, base: int, before: str) -> tuple[int, str]:
+    """One name at ``at``: where tcpdump reads on from and the name's text (print-domain.c
+    fqdn_print, whose reads stop at the capture's end, ``len(data)``)."""
+    end = len(data)
+    size = _label_size(data, at, before, "")
+    if size == 0:
+        return at + 1, "."
+    text, resume, highest = "", at + 1 + size, None
+    at += 1
+    while size and at < end:  # (a name whose label starts past the capture ends there, quietly)
+        if size & _POINTER == _POINTER:
+            if resume < 0 or highest is None:
+                resume = at + 1
+            offset = (size & _LABEL_MASK) << 8 | data[at]
+            if highest is not None and offset >= highest:
+                raise _Cut(f"{before}{text}<BAD PTR>")
+            highest = offset
+            at = base + offset
+            size = _label_size(data, at, before, text)
+            at += 1
+            continue
+        label = data[at : at + size]
+        text += label.decode("latin-1").translate(_PRINTABLE)
+        if len(label) < size:
+            raise _Cut(before + text)
+        at += size
+        text += "."
+        size = _label_size(data, at, before, text)
+        at += 1
+        if highest is None:
+            resume += size + 1
+    return resume, text
+
+
+def _label_size(data: bytes, at: int, before: str, text: str) -> int:
+    """print-domain.c labellen: the size byte at ``at`` (a pointer's first byte as it is)."""
+    if at >= len(data):
+        raise _Cut(before + text)
+    size = data[at]
+    kind = size & _POINTER
+    if kind == _EXTENDED:  # (RFC 6891's extended label types: tcpdump names the type and stops)
+        raise _Cut(f"{before}{text}<ELT {size & _LABEL_MASK}>")
+    if kind == _RESERVED:
+        raise _Cut(f"{before}{text}<BAD LABEL TYPE>")
+    return size
+
+
+_POINTER, _EXTENDED, _RESERVED, _LABEL_MASK = 0xC0, 0x40, 0x80, 0x3F
+
+
+def _aftr_name(body: bytes) -> str:
+    """print-dhcp6.c's AFTR-Name: the labels joined by dots, " ?" where one runs past the option."""
+    out, at, left = " ", 0, len(body)
+    while left and at < len(body) and body[at]:
+        size = body[at]
+        at += 1
+        if size >= left - 1:
+            return out + " ?"
+        out += body[at : at + size].split(b"\0", 1)[0].decode("latin-1").translate(_PRINTABLE)
+        at += size
+        left -= size + 1
+        if at < len(body) and body[at]:
+            out += "."
+    return out
+
+
+def _ntp_suboptions(data: bytes, start: int, stop: int) -> str:
+    """print-dhcp6.c's NTP-server: " subopt:N" and an address, a name or "?" for each."""
+    out, at = "", start
+    while at < stop - 4:
+        code, size = int.from_bytes(data[at : at + 2]), int.from_bytes(data[at + 2 : at + 4])
+        at += 4
+        if at + size > stop:
+            raise _Cut(out)
+        out += f" subopt:{code}"
+        if code in (1, 2):
+            out += f" {_ip6(data[at : at + size])}" if size == _IPV6_SIZE else " ?"
+        elif code == _NTP_FQDN:
+            out += " " + _domain_name(data, at, at + size, out + " ")[1]
+        else:
+            out += " ?"
+        at += size
+    return out
+
+
+_IPV6_SIZE, _NTP_FQDN = 16, 3
+
+
+def _authentication(body: bytes) -> str:
+    """print-dhcp6.c's authentication option (RFC 8415 21.11): protocol, algorithm, RDM and the rest."""
+    protocol, algorithm, rdm = body[0], body[1], body[2]
+    out = {2: " proto: delayed", 3: " proto: reconfigure"}.get(protocol, f" proto: {protocol}")
+    out += ", alg: HMAC-MD5" if algorithm == 1 else f", alg: {algorithm}"
+    out += ", RDM: mono" if rdm == 0 else f", RDM: {rdm}"
+    out += ", RD:" + "".join(f" {int.from_bytes(body[at : at + 2]):04x}" for at in range(3, 11, 2))
+    info = body[_AUTH_FIXED:]
+    if protocol == _AUTH_DELAYED:
+        if not info:
+            return out
+        if len(info) < _AUTH_DELAYED_MINIMUM:
+            return out + " ??"
+        realm, info = info[: len(info) - 20], info[len(info) - 20 :]
+        out += f", realm: {realm.hex()}" if realm else ""
+        words = " ".join(f"{int.from_bytes(info[at : at + 4]):08x}" for at in range(4, 20, 4))
+        return out + f", key ID: {int.from_bytes(info[:4]):08x}, HMAC-MD5: {words}"
+    if protocol == _AUTH_RECONFIGURE:
+        if len(info) != _AUTH_RECONFIGURE_SIZE:
+            return out + " ??"
+        kind = {1: " reconfig-key", 2: " type: HMAC-MD5"}.get(info[0], " type: ??")
+        words = " ".join(f"{int.from_bytes(info[at : at + 4]):08x}" for at in range(1, 17, 4))
+        return out + f"{kind} value: {words}"
+    return out + " ??"
+
+
+_AUTHENTICATION, _LQ_QUERY, _LQ_CLIENT_DATA, _LQ_RELAY_DATA = 11, 44, 45, 47
+_AUTH_FIXED, _AUTH_DELAYED, _AUTH_RECONFIGURE = 11, 2, 3
+_AUTH_DELAYED_MINIMUM, _AUTH_RECONFIGURE_SIZE, _LQ_QUERY_FIXED = 20, 17, 17
+
+
+def _ip6(wire: bytes) -> str:
+    return socket.inet_ntop(socket.AF_INET6, wire)
+
+
+def _print_char(byte: int) -> str:
+    """tcpdump's fn_print_char: "M-" before a non-ASCII byte, "^" before a control character."""
+    text = ""
+    if byte >= 0x80:
+        text, byte = "M-", byte & 0x7F
+    if not 0x20 <= byte < 0x7F:
+        text, byte = text + "^", byte ^ 0x40
+    return text + chr(byte)
+
+
+#: nd_printjn's rendering of each byte (str.translate table).
+_PRINTABLE = {byte: _print_char(byte) for byte in range(256)}
 
 
 # -- SCTP (sctp.py; print-sctp.c) ----------------------------------------------------------------
@@ -3460,7 +3769,7 @@ def _application(payload: Layer | None, carrier: Carrier | None, detail: Detail)
     return None if render is None else render(payload, carrier, detail)
 
 
-def _application_bytes(udp: UDP, size: int) -> str | None:
+def _application_bytes(udp: UDP, size: int, verbose: int = 0) -> str | None:
     """tcpdump's text for the application protocol UDP's ports name when its bytes did not decode
     (none, cut short or malformed: an Undecoded tail), from ``_APPLICATION_BYTES``: its printer
     reads what is there, ``size`` bytes long as UDP's length says; None for the others."""
@@ -3470,7 +3779,7 @@ def _application_bytes(udp: UDP, size: int) -> str | None:
     ports = LAYERS.table(UDP_PORT)
     cls = ports.get(udp.dport) or ports.get(udp.sport)
     render = None if cls is None else _APPLICATION_BYTES.get(cls)
-    return None if render is None else render(b"" if payload is None else payload.build(), size)
+    return None if render is None else render(b"" if payload is None else payload.build(), size, verbose)
 
 
 # -- Linux cooked capture (sll.py; print-sll.c) -------------------------------------------------
@@ -3532,8 +3841,8 @@ _APPLICATIONS: dict[type, Render] = {
     NTP: _ntp,
 }
 #: The same protocols' text from bytes that did not decode (cut short or malformed), by class:
-#: (the bytes there, the length UDP says) -> the text after the ports.
-_APPLICATION_BYTES: dict[type, Callable[[bytes, int], str]] = {
+#: (the bytes there, the length UDP says, verbosity) -> the text after the ports.
+_APPLICATION_BYTES: dict[type, Callable[[bytes, int, int], str]] = {
     BOOTP: bootp_text,
     DHCP6: dhcp6_text,
 }
