@@ -7,6 +7,7 @@ tcpdump's capture icmpv6.pcap.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import subprocess
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rawnet import (
+    DecodeError,
     ICMPv6,
     ICMPv6MLDMultAddrRec,
     ICMPv6MLDone,
@@ -259,3 +261,25 @@ def test_verbose_summaries_of_random_messages_are_tcpdumps(messages: list[tuple[
         expected = tcpdump_lines(frames, LINKTYPE_RAW, "-" + "v" * verbose)
         ours = "\n".join(IPv6.decode(frame, lenient=True).summary(verbose) for frame in frames)
         assert ours.splitlines() == expected
+
+
+def test_a_report_answers_a_query_as_scapys() -> None:
+    assert ICMPv6MLReport2().answers(ICMPv6MLQuery2()) is True
+    assert ICMPv6MLReport().answers(ICMPv6MLQuery()) is True
+    assert ICMPv6MLReport().answers(ICMPv6MLDone()) is False
+
+
+def test_mutated_reports_raise_only_decode_error() -> None:
+    # (every single-byte change of a report with records, and every cut: tcpdump's line still made)
+    valid = bytes(BUILT["report2"][0])
+    for at in range(40, len(valid)):
+        for value in (0, 1, 0x7F, 0xFF):
+            data = valid[:at] + bytes([value]) + valid[at + 1 :]
+            for frame in (data, data[:at]):
+                with contextlib.suppress(DecodeError):
+                    IPv6.decode(frame).summary(2)
+                lenient = IPv6.decode(frame, lenient=True)
+                lenient.summary(2)
+                lenient.show(dump=True)
+                lenient.verify()
+                assert bytes(lenient) == frame
