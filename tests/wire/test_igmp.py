@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import struct
 import subprocess
 import sys
 import tracemalloc
@@ -479,3 +480,29 @@ def test_counts_past_the_end_do_not_allocate_them() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 64 * 1024, peak
+
+
+def cut_capture_lines(
+    path: Path, frames: list[bytes], keep: list[int], *options: str
+) -> tuple[list[str], list[str]]:
+    """tcpdump's and rawnet sniff's lines for ``frames`` captured with only ``keep`` bytes of each."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))  # (Ethernet)
+        for number, (frame, kept) in enumerate(zip(frames, keep, strict=True)):
+            out.write(struct.pack("<IIII", 1_700_000_000 + number, 0, kept, len(frame)) + frame[:kept])
+    command = (["tcpdump", "-n"], [sys.executable, "-m", "rawnet", "sniff"])
+    theirs, ours = (
+        subprocess.run([*tool, *options, "-r", str(path)], capture_output=True, text=True) for tool in command
+    )
+    return theirs.stdout.splitlines(), ours.stdout.splitlines()
+
+
+@pytest.mark.tcpdump
+@pytest.mark.parametrize("options", [(), ("-v",), ("-vv",)])
+def test_lines_of_messages_the_capture_cut_are_tcpdumps(tmp_path: Path, options: tuple[str, ...]) -> None:
+    ether = Ether(src="02:00:00:00:00:01", dst="01:00:5e:00:00:16")
+    frames = [bytes(ether / packet) for packet, _ in BUILT.values()]
+    keep = [size for frame in frames for size in range(34, len(frame) + 1, 3)]
+    frames = [frame for frame in frames for _ in range(34, len(frame) + 1, 3)]
+    theirs, ours = cut_capture_lines(tmp_path / "cut.pcap", frames, keep, *options)
+    assert len(theirs) >= len(frames) and ours == theirs

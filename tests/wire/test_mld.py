@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from rawnet import (
     DecodeError,
+    Ether,
     ICMPv6,
     ICMPv6MLDMultAddrRec,
     ICMPv6MLDone,
@@ -33,6 +34,7 @@ from rawnet import (
 from rawnet.wire.layer import Layer
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
 from tests.wire.golden import assert_matches_tshark
+from tests.wire.test_igmp import cut_capture_lines
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "tcpdump"
 SRC = "fe80::1"
@@ -283,3 +285,14 @@ def test_mutated_reports_raise_only_decode_error() -> None:
                 lenient.show(dump=True)
                 lenient.verify()
                 assert bytes(lenient) == frame
+
+
+@pytest.mark.tcpdump
+@pytest.mark.parametrize("options", [(), ("-v",), ("-vv",)])
+def test_lines_of_messages_the_capture_cut_are_tcpdumps(tmp_path: Path, options: tuple[str, ...]) -> None:
+    ether = Ether(src="02:00:00:00:00:01", dst="33:33:00:00:00:16")
+    frames = [bytes(ether / packet) for packet, _ in BUILT.values()]
+    keep = [size for frame in frames for size in range(54, len(frame) + 1, 5)]
+    frames = [frame for frame in frames for _ in range(54, len(frame) + 1, 5)]
+    theirs, ours = cut_capture_lines(tmp_path / "cut.pcap", frames, keep, *options)
+    assert len(theirs) >= len(frames) and ours == theirs
