@@ -7,10 +7,13 @@ tcpdump's capture eapon1.pcap, whose values tshark gives.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import struct
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -409,3 +412,97 @@ def test_positional_bytes_decode_as_the_class_called() -> None:
     assert IGMPv2_MR(bytes(IGMPv2_MR(gaddr="192.0.2.1")), gaddr="192.0.2.2").gaddr == "192.0.2.2"
     with pytest.raises(TruncatedError):
         IGMP(b"\x16\x00")
+
+
+def test_a_report_answers_a_query_as_scapys() -> None:
+    # (scapy 2.8: IGMP.answers; at the IP layer a report to the group answers no query to 224.0.0.1)
+    assert IGMPv2_MR(gaddr="239.1.1.1").answers(IGMP_MQ()) is True
+    assert IGMPv3_MR().answers(IGMPv3_MQ()) is True
+    assert IGMP_MQ().answers(IGMP_MR()) is False
+    query, report = over_ip(IGMP_MQ()), IP(src="10.0.0.2", dst="224.0.0.1") / IGMPv2_MR(gaddr="239.1.1.1")
+    assert report.answers(query) == 0
+
+
+# -- hostile input: only DecodeError, no hang, nothing allocated beyond the input ---------------------
+
+
+def walk(packet: Layer) -> None:
+    """Touch everything a user can (tests/wire/test_bad_input.py's walk)."""
+    for layer in packet.layers():
+        layer.field_values()
+    for verbose in (0, 1, 2):
+        packet.summary(verbose)
+    packet.show(dump=True)
+    packet.verify()
+    bytes(packet)
+
+
+VALID_REPORT = bytes(BUILT["v3_report"][0])
+
+
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(["flip", "insert", "delete"]), st.integers(0, 200), st.integers(0, 255)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_mutated_reports_raise_only_decode_error(edits: list[tuple[str, int, int]]) -> None:
+    data = bytearray(VALID_REPORT)
+    for kind, where, value in edits:
+        where = 20 + where % max(len(data) - 20, 1)  # (the IGMP message, after the IP header)
+        if kind == "flip" and where < len(data):
+            data[where] ^= value or 1
+        elif kind == "insert":
+            data.insert(where, value)
+        elif where < len(data):
+            del data[where]
+    with contextlib.suppress(DecodeError):
+        walk(IP.decode(bytes(data)))
+    lenient = IP.decode(bytes(data), lenient=True)
+    walk(lenient)
+    assert bytes(lenient) == bytes(data)
+
+
+def test_counts_past_the_end_do_not_allocate_them() -> None:
+    # 65535 records announced, the first with 65535 sources and 255 words of aux data, in 16 bytes
+    message = b"\x22\x00\x00\x00\x00\x00\xff\xff" + b"\x01\xff\xff\xff\xef\x00\x00\x01"
+    query = b"\x11\x64\x00\x00\xef\x00\x00\x01\x00\x00\xff\xff"
+    frames = [bytes(IP(src=SRC, dst="224.0.0.1", proto=2) / Raw(body)) for body in (message, query)]
+    tracemalloc.start()
+    try:
+        for _ in range(50):
+            for frame in frames:
+                with contextlib.suppress(DecodeError):
+                    walk(IP.decode(frame))
+                walk(IP.decode(frame, lenient=True))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024, peak
+
+
+def cut_capture_lines(
+    path: Path, frames: list[bytes], keep: list[int], *options: str
+) -> tuple[list[str], list[str]]:
+    """tcpdump's and rawnet sniff's lines for ``frames`` captured with only ``keep`` bytes of each."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))  # (Ethernet)
+        for number, (frame, kept) in enumerate(zip(frames, keep, strict=True)):
+            out.write(struct.pack("<IIII", 1_700_000_000 + number, 0, kept, len(frame)) + frame[:kept])
+    command = (["tcpdump", "-n"], [sys.executable, "-m", "rawnet", "sniff"])
+    theirs, ours = (
+        subprocess.run([*tool, *options, "-r", str(path)], capture_output=True, text=True) for tool in command
+    )
+    return theirs.stdout.splitlines(), ours.stdout.splitlines()
+
+
+@pytest.mark.tcpdump
+@pytest.mark.parametrize("options", [(), ("-v",), ("-vv",)])
+def test_lines_of_messages_the_capture_cut_are_tcpdumps(tmp_path: Path, options: tuple[str, ...]) -> None:
+    ether = Ether(src="02:00:00:00:00:01", dst="01:00:5e:00:00:16")
+    frames = [bytes(ether / packet) for packet, _ in BUILT.values()]
+    keep = [size for frame in frames for size in range(34, len(frame) + 1, 3)]
+    frames = [frame for frame in frames for _ in range(34, len(frame) + 1, 3)]
+    theirs, ours = cut_capture_lines(tmp_path / "cut.pcap", frames, keep, *options)
+    assert len(theirs) >= len(frames) and ours == theirs

@@ -7,6 +7,7 @@ tcpdump's capture icmpv6.pcap.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import subprocess
@@ -18,6 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rawnet import (
+    DecodeError,
+    Ether,
     ICMPv6,
     ICMPv6MLDMultAddrRec,
     ICMPv6MLDone,
@@ -31,6 +34,7 @@ from rawnet import (
 from rawnet.wire.layer import Layer
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
 from tests.wire.golden import assert_matches_tshark
+from tests.wire.test_igmp import cut_capture_lines
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "tcpdump"
 SRC = "fe80::1"
@@ -259,3 +263,36 @@ def test_verbose_summaries_of_random_messages_are_tcpdumps(messages: list[tuple[
         expected = tcpdump_lines(frames, LINKTYPE_RAW, "-" + "v" * verbose)
         ours = "\n".join(IPv6.decode(frame, lenient=True).summary(verbose) for frame in frames)
         assert ours.splitlines() == expected
+
+
+def test_a_report_answers_a_query_as_scapys() -> None:
+    assert ICMPv6MLReport2().answers(ICMPv6MLQuery2()) is True
+    assert ICMPv6MLReport().answers(ICMPv6MLQuery()) is True
+    assert ICMPv6MLReport().answers(ICMPv6MLDone()) is False
+
+
+def test_mutated_reports_raise_only_decode_error() -> None:
+    # (every single-byte change of a report with records, and every cut: tcpdump's line still made)
+    valid = bytes(BUILT["report2"][0])
+    for at in range(40, len(valid)):
+        for value in (0, 1, 0x7F, 0xFF):
+            data = valid[:at] + bytes([value]) + valid[at + 1 :]
+            for frame in (data, data[:at]):
+                with contextlib.suppress(DecodeError):
+                    IPv6.decode(frame).summary(2)
+                lenient = IPv6.decode(frame, lenient=True)
+                lenient.summary(2)
+                lenient.show(dump=True)
+                lenient.verify()
+                assert bytes(lenient) == frame
+
+
+@pytest.mark.tcpdump
+@pytest.mark.parametrize("options", [(), ("-v",), ("-vv",)])
+def test_lines_of_messages_the_capture_cut_are_tcpdumps(tmp_path: Path, options: tuple[str, ...]) -> None:
+    ether = Ether(src="02:00:00:00:00:01", dst="33:33:00:00:00:16")
+    frames = [bytes(ether / packet) for packet, _ in BUILT.values()]
+    keep = [size for frame in frames for size in range(54, len(frame) + 1, 5)]
+    frames = [frame for frame in frames for _ in range(54, len(frame) + 1, 5)]
+    theirs, ours = cut_capture_lines(tmp_path / "cut.pcap", frames, keep, *options)
+    assert len(theirs) >= len(frames) and ours == theirs

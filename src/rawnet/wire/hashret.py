@@ -19,6 +19,7 @@ from rawnet.wire.arp import ARP
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP
 from rawnet.wire.icmpv6 import ICMPv6, ICMPv6EchoReply, ICMPv6EchoRequest
+from rawnet.wire.igmp import IGMP
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.ipv6 import IPv6
 from rawnet.wire.ipv6ext import (
@@ -29,12 +30,14 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrSegmentRouting,
 )
 from rawnet.wire.layer import Layer, Raw
+from rawnet.wire.mld import ICMPv6MLQuery, ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6MLReport2
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS
 from rawnet.wire.quoted import ICMPerror, IPerror, IPerror6, TCPerror, UDPerror
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 
 _ICMP_ERRORS = (3, 4, 5, 11, 12)
+_IGMP_QUERY, _IGMP_REPORTS = 0x11, (0x12, 0x16, 0x22)  # (scapy's IGMP.answers)
 _ICMP_ID_SEQ = (0, 8, 13, 14, 15, 16, 17, 18, 37, 38)
 _ICMP_PAIRS = ((8, 0), (13, 14), (15, 16), (17, 18), (33, 34), (35, 36), (37, 38))
 _ROUTING = (IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting)
@@ -330,6 +333,11 @@ _ANSWERS: dict[type, Callable[[Any, Any, Any], Any]] = {
     ICMPv6EchoReply: _echo_reply,
     ICMPv6ND_RA: lambda reply, query, under: isinstance(query, ICMPv6ND_RS),
     ICMPv6ND_NA: lambda reply, query, under: isinstance(query, ICMPv6ND_NS) and reply.tgt == query.tgt,
+    IGMP: lambda reply, query, under: (
+        isinstance(query, IGMP) and query.type == _IGMP_QUERY and reply.type in _IGMP_REPORTS
+    ),
+    ICMPv6MLReport: lambda reply, query, under: query is not None and ICMPv6MLQuery in query,
+    ICMPv6MLReport2: lambda reply, query, under: isinstance(query, ICMPv6MLQuery2),
 }
 
 
