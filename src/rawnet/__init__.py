@@ -53,10 +53,15 @@ _NET = {
 
 __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from rawnet import *`)
     "ARP",
+    "GENEVE",
+    "GRE",
+    "GRE_PPTP",
     "ICMP",
     "IP",
+    "MPLS",
     "TCP",
     "UDP",
+    "VXLAN",
     "ARPOp",
     "AsyncSniffer",
     "BuildError",
@@ -71,6 +76,7 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "EtherType",
     "FieldValueError",
     "FlagValue",
+    "GeneveOptions",
     "HBHOption",
     "ICMPType",
     "ICMPerror",

@@ -36,6 +36,7 @@ from rawnet import (
     Raw,
 )
 from rawnet.wire.layer import Layer
+from rawnet.wire.registry import LAYERS, TCP_PORT, UDP_PORT
 from tests.wire.test_checksum import reference_checksum
 
 DECODERS: list[type[Layer]] = [Ether, Dot1Q, IP, TCP, UDP]
@@ -315,6 +316,11 @@ def padded(size: int) -> int:
     return size + (-size % 4)
 
 
+def free_port(space: str) -> st.SearchStrategy[int]:
+    """Ports no protocol is registered on: the random payload after them stays raw data."""
+    return uint(16).filter(lambda port: port not in LAYERS.table(space))
+
+
 @st.composite
 def packets(draw: st.DrawFn) -> Ether:
     frame: Layer = Ether(src=MAC1, dst=draw(st.sampled_from([MAC2, "02:00:00:00:00:ff"])))
@@ -339,8 +345,8 @@ def packets(draw: st.DrawFn) -> Ether:
         if options and draw(st.booleans()) and sum(tcp_option_size(*x) for x in options) < 40:
             options.append(("EOL", None))
         transport: Layer = TCP(
-            sport=draw(uint(16)),
-            dport=draw(uint(16)),
+            sport=draw(free_port(TCP_PORT)),
+            dport=draw(free_port(TCP_PORT)),
             seq=draw(uint(32)),
             ack=draw(uint(32)),
             reserved=draw(uint(3)),
@@ -350,7 +356,7 @@ def packets(draw: st.DrawFn) -> Ether:
             options=options,
         )
     else:
-        transport = UDP(sport=draw(uint(16)), dport=draw(uint(16)))
+        transport = UDP(sport=draw(free_port(UDP_PORT)), dport=draw(free_port(UDP_PORT)))
     payload = draw(st.binary(max_size=40))
     stack = frame / network / transport
     return stack / payload if payload else stack  # type: ignore[return-value]

@@ -219,11 +219,15 @@ def test_what_decodes_and_builds_does_not_depend_on_import_order() -> None:
     assert seen["tables"][ETHERTYPE] == [
         [0x0800, "IP"],
         [0x0806, "ARP"],
+        [0x6558, "Ether"],
         [0x8100, "Dot1Q"],
         [0x86DD, "IPv6"],
+        [0x8847, "MPLS"],
+        [0x8848, "MPLS"],
         [0x88A8, "Dot1Q"],
     ]
-    assert seen["tables"][UDP_PORT] == seen["tables"][TCP_PORT] == []  # no lines yet
+    assert seen["tables"][UDP_PORT] == [[4789, "VXLAN"], [6081, "GENEVE"], [6635, "MPLS"], [8472, "VXLAN"]]
+    assert seen["tables"][TCP_PORT] == []
 
 
 @pytest.mark.tshark

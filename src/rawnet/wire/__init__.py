@@ -13,6 +13,8 @@ from rawnet.wire.display import hexdump
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
 from rawnet.wire.fragment import Defragmented, defragment, defragment6, fragment, fragment6
+from rawnet.wire.geneve import GENEVE, GeneveOptions
+from rawnet.wire.gre import GRE, GRE_PPTP
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType, ParamProblemCode, RedirectCode, TimeExceededCode
 from rawnet.wire.icmpv6 import (
     ICMPv6,
@@ -49,6 +51,7 @@ from rawnet.wire.ipv6ext import (
     RouterAlert,
 )
 from rawnet.wire.layer import Layer, Padding, Problem, Raw, Undecoded, ls, raw, stack
+from rawnet.wire.mpls import MPLS
 from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
@@ -84,6 +87,7 @@ from rawnet.wire.volatile import (
     RandString,
     Volatile,
 )
+from rawnet.wire.vxlan import VXLAN
 
 _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
@@ -93,10 +97,15 @@ NoPayload = type(None)  # scapy's: what the last layer carries (here: None; isin
 
 __all__ = [
     "ARP",
+    "GENEVE",
+    "GRE",
+    "GRE_PPTP",
     "ICMP",
     "IP",
+    "MPLS",
     "TCP",
     "UDP",
+    "VXLAN",
     "ARPOp",
     "CookedLinux",
     "CookedLinux2",
@@ -107,6 +116,7 @@ __all__ = [
     "Ether",
     "EtherType",
     "FlagValue",
+    "GeneveOptions",
     "HBHOption",
     "ICMPType",
     "ICMPerror",

@@ -32,6 +32,9 @@ class EtherType(TotalEnum):
     IPv6 = 0x86DD
     QinQ = 0x88A8
     Loopback = 0x9000
+    TEB = 0x6558  # Transparent Ethernet Bridging (an Ethernet frame inside GRE or Geneve)
+    MPLS = 0x8847
+    MPLS_multicast = 0x8848
 
 
 class IPProto(TotalEnum):
