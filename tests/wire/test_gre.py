@@ -172,19 +172,27 @@ def optional_size(word: int) -> int:
         ),
         min_size=1,
         max_size=20,
-    )
+    ),
+    st.sampled_from([0, 1, 2]),
 )
 def test_arbitrary_gre_headers_print_as_tcpdump_prints_them(
-    headers: list[tuple[int, int, bytes, bool]],
+    headers: list[tuple[int, int, bytes, bool]], verbose: int
 ) -> None:
     frames = []
     for word, proto, optional, cut in headers:
         size = optional_size(word)
         body = optional[: size - 1] if cut and size else optional[:size] + INNER[proto]
         frames.append(bytes(gre_frame(word.to_bytes(2, "big") + proto.to_bytes(2, "big") + body)))
-    lines = [Ether.decode_captured(frame, None).summary() for frame in frames]
-    expected = [line for line in tcpdump_lines(frames, 1, "-n") if not line.startswith("\t")]
-    for line, want in zip(lines, expected, strict=True):
+    options = ("-" + "v" * verbose,) if verbose else ()
+    lines = [Ether.decode_captured(frame, None).summary(verbose) for frame in frames]
+    expected = tcpdump_lines(frames, 1, "-n", *options)
+    if verbose:  # (-v: a packet's lines, each after the first indented)
+        lines = "\n".join(lines).splitlines()
+        assert len(lines) == len(expected)
+        pairs = [(line, want) for line, want in zip(lines, expected, strict=True) if "PPP" not in want]
+        assert all(line == want for line, want in pairs), [pair for pair in pairs if pair[0] != pair[1]]
+        return
+    for line, want in zip(lines, [line for line in expected if not line.startswith("\t")], strict=True):
         if "PPP" in want:
             continue  # (PPP in PPTP's GRE: rawnet has no PPP)
         assert line == want

@@ -25,3 +25,15 @@ def corpus_pairs(capture: str) -> list[tuple[str, str]]:
     printed = _lines([sys.executable, "-m", "rawnet", "sniff", "-t", "-r", path])
     assert len(expected) == len(printed), (capture, len(expected), len(printed))
     return list(zip(expected, printed, strict=True))
+
+
+def assert_lines_as_tcpdump(frames: list[bytes], verbose: int = 0) -> None:
+    """rawnet's summaries of Ethernet ``frames`` (decoded as captured) are tcpdump -n's, with -v
+    or -vv for ``verbose`` 1 or 2: every line, the indented ones too, but tcpdump's hex dumps."""
+    from rawnet import Ether
+    from tests.oracle import tcpdump_lines
+
+    options = ("-" + "v" * verbose,) if verbose else ()
+    lines = "\n".join(Ether.decode_captured(frame, None).summary(verbose) for frame in frames).splitlines()
+    expected = [line for line in tcpdump_lines(frames, 1, "-n", *options) if not line.startswith("\t0x")]
+    assert lines == expected

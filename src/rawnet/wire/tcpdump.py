@@ -218,6 +218,7 @@ _MIN_ETHERTYPE = 0x600
 #: tcpdump's names where they differ from EtherType's (print-ether.c's ethertype_values).
 _ETHERTYPE_NAMES = {
     0x1000: "Trail",
+    0x880B: "PPP",
     0x8847: "MPLS unicast",
     0x8848: "MPLS multicast",
     0x8100: "802.1Q",
@@ -1827,10 +1828,10 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
         length - header_len if length is not None and length >= header_len else len(udp._build_payload(None))
     )
     head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
-    text = _application(udp.payload, carrier, detail)
-    if text is not None:  # (print-udp.c: the port's printer says all after the ports)
-        return head + text
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
+    text = _application(udp.payload, carrier, detail)
+    if text is not None:  # (print-udp.c: the port's printer says all after the ports and the verdict)
+        return head + verdict + text
     return f"{head}{verdict}UDP, length {size}"
 
 
@@ -1917,9 +1918,10 @@ def _gre_v0(data: bytes, length: int, verbose: int, inner: Layer | None, words: 
     proto = int.from_bytes(data[2:4])
     at = 4
     if flags & (_GRE_C | _GRE_R):
-        _need(data, at + 4)
+        _need(data, at + 2)  # (tcpdump reads the checksum and the offset one at a time)
         if verbose:
             words.append(f", sum 0x{int.from_bytes(data[at : at + 2]):x}")
+        _need(data, at + 4)
         words.append(f", off 0x{int.from_bytes(data[at + 2 : at + 4]):x}")
         at += 4
     if flags & _GRE_K:
