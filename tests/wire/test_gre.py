@@ -123,6 +123,25 @@ def test_pptp_decodes_from_the_version() -> None:
     assert isinstance(gre.payload, Raw)
 
 
+@needs_tcpdump
+def test_pptp_ppp_lines_match_tcpdump() -> None:
+    packet = bytes(inner())
+    frames = [
+        bytes(outer() / GRE_PPTP(call_id=7, sequence_number=3, ack_number=1) / payload)
+        for payload in (
+            b"\xff\x03\x00\x21" + packet,
+            b"\x00\x21" + packet,
+            b"\x21" + packet,
+            b"\xff\x03\x00\x57" + bytes(IPv6(src="2001:db8::1", dst="2001:db8::2")),
+            b"\xff\x03\x12\x34",
+            b"\xff\x03",
+            b"",
+        )
+    ]
+    frames.append(bytes(outer() / GRE_PPTP(call_id=7, ack_number=1)))
+    assert [Ether.decode(frame).summary() for frame in frames] == tcpdump_lines(frames, 1, "-n")
+
+
 def test_show_and_json_fields() -> None:
     text = GRE(key=0x10).show(dump=True)
     assert text is not None and "key       = 0x10" in text

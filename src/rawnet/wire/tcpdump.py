@@ -2004,7 +2004,33 @@ def _gre_v1(data: bytes, length: int, verbose: int, words: list[str]) -> str:
     if not flags & _GRE_S:
         return "".join(words)
     words.append("\n\t" if verbose else ": ")
-    return "".join(words) + f"gre-proto-0x{proto:x}"  # (PPP, which rawnet does not decode, aside)
+    if proto == _ETHERTYPE_PPP:
+        return "".join(words) + _ppp_text(data[at:], verbose)
+    return "".join(words) + f"gre-proto-0x{proto:x}"
+
+
+#: PPP's protocol numbers for IPv4 and IPv6 (RFC 1332, RFC 5072): what rawnet reads after PPTP's GRE.
+_PPP_NETWORKS = {0x0021: _ETHERTYPE_IPV4, 0x0057: _ETHERTYPE_IPV6}
+#: The PPP protocols print-ppp.c names (their words are not rawnet's): no "unknown" for them.
+_PPP_CONTROL = frozenset((0xC021, 0x8021, 0x8057, 0x80FD, 0xC223, 0xC023, 0x8207, 0x8281, 0x0281, 0x002B))
+_PPP_ADDRESS_CONTROL = b"\xff\x03"
+
+
+def _ppp_text(data: bytes, verbose: int) -> str:
+    """print-ppp.c's line for the PPP frame inside PPTP's GRE (RFC 2637 4.1: address and control
+    bytes optional, the protocol field 1 byte when compressed): IPv4 and IPv6 as their lines."""
+    if data.startswith(_PPP_ADDRESS_CONTROL):
+        data = data[2:]
+    if not data or (not data[0] & 1 and len(data) < 2):
+        return " [|ppp]"
+    size = 1 if data[0] & 1 else 2
+    protocol = int.from_bytes(data[:size])
+    number = _PPP_NETWORKS.get(protocol)
+    if number is not None:
+        return _carried(number, data[size:], None, verbose) or ""
+    if protocol in _PPP_CONTROL:
+        return f"gre-proto-0x{_ETHERTYPE_PPP:x}"  # (a PPP control protocol: tcpdump's words are its own)
+    return f"unknown PPP protocol (0x{protocol:04x}) "
 
 
 def _bit_names(value: int, names: tuple[tuple[int, str], ...], separator: str = ", ") -> str:
