@@ -43,7 +43,13 @@ def entries(corpus: Path) -> list[tuple[str, str, str, list[str]]]:
 
 def expected(path: Path) -> list[str]:
     lines = path.read_text(errors="replace").splitlines()
-    return [match.group(1) for line in lines if (match := _NUMBERED.match(line))]
+    # (a packet's line, numbered; or a line of its own that tcpdump does not indent: the frame a
+    # VXLAN header carries, printed after a newline)
+    return [
+        match.group(1) if (match := _NUMBERED.match(line)) else line
+        for line in lines
+        if _NUMBERED.match(line) or (line and not line[0].isspace())
+    ]
 
 
 def printed(command: list[str], capture: Path, options: list[str]) -> list[str]:

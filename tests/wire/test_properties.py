@@ -37,7 +37,6 @@ from rawnet import (
 )
 from rawnet.wire.layer import Layer
 from rawnet.wire.registry import LAYERS, TCP_PORT, UDP_PORT
-from tests.wire.golden import UNCLAIMED_UDP_PORTS
 from tests.wire.test_checksum import reference_checksum
 
 DECODERS: list[type[Layer]] = [Ether, Dot1Q, IP, TCP, UDP]
@@ -357,7 +356,6 @@ def packets(draw: st.DrawFn) -> Ether:
             options=options,
         )
     else:
-        transport = UDP(sport=draw(UNCLAIMED_UDP_PORTS), dport=draw(UNCLAIMED_UDP_PORTS))
         transport = UDP(sport=draw(unclaimed_port(UDP_PORT)), dport=draw(unclaimed_port(UDP_PORT)))
     payload = draw(st.binary(max_size=40))
     stack = frame / network / transport

@@ -219,14 +219,18 @@ def test_what_decodes_and_builds_does_not_depend_on_import_order() -> None:
     assert seen["tables"][ETHERTYPE] == [
         [0x0800, "IP"],
         [0x0806, "ARP"],
+        [0x6558, "Ether"],
         [0x8100, "Dot1Q"],
         [0x86DD, "IPv6"],
+        [0x8847, "MPLS"],
+        [0x8848, "MPLS"],
         [0x88A8, "Dot1Q"],
         [0x88CC, "LLDPDU"],
     ]
     udp_ports = {(number, name) for number, name in seen["tables"][UDP_PORT]}
     assert {(53, "DNS"), (5353, "DNS"), (5355, "DNS"), (67, "BOOTP"), (68, "BOOTP")} <= udp_ports
     assert {(546, "DHCP6"), (547, "DHCP6"), (123, "NTP")} <= udp_ports
+    assert {(4789, "VXLAN"), (6081, "GENEVE"), (6635, "MPLS"), (8472, "VXLAN")} <= udp_ports
     assert [53, "DNSTCP"] in seen["tables"][TCP_PORT]
 
 

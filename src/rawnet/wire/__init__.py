@@ -67,6 +67,8 @@ from rawnet.wire.dns import (
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
 from rawnet.wire.fragment import Defragmented, defragment, defragment6, fragment, fragment6
+from rawnet.wire.geneve import GENEVE, GeneveOptions
+from rawnet.wire.gre import GRE, GRE_PPTP
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType, ParamProblemCode, RedirectCode, TimeExceededCode
 from rawnet.wire.icmpv6 import (
     ICMPv6,
@@ -142,6 +144,7 @@ from rawnet.wire.mld import (
     ICMPv6MLReport,
     ICMPv6MLReport2,
 )
+from rawnet.wire.mpls import MPLS
 from rawnet.wire.ndp import (
     ICMPv6ND_NA,
     ICMPv6ND_NS,
@@ -208,6 +211,7 @@ from rawnet.wire.volatile import (
     RandString,
     Volatile,
 )
+from rawnet.wire.vxlan import VXLAN
 
 _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
@@ -234,16 +238,21 @@ __all__ = [
     "DUID_LLT",
     "DUID_UUID",
     "EDNS0TLV",
+    "GENEVE",
+    "GRE",
+    "GRE_PPTP",
     "ICMP",
     "IGMP",
     "IGMP_MQ",
     "IGMP_MR",
     "IP",
     "LLDPDU",
+    "MPLS",
     "NTP",
     "SCTP",
     "TCP",
     "UDP",
+    "VXLAN",
     "ARPOp",
     "CookedLinux",
     "CookedLinux2",
@@ -288,6 +297,7 @@ __all__ = [
     "Ether",
     "EtherType",
     "FlagValue",
+    "GeneveOptions",
     "HBHOption",
     "ICMPType",
     "ICMPerror",

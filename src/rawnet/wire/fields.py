@@ -570,3 +570,15 @@ def check_bytes(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode()
     raise TypeError(f"expected bytes, got {type(value).__name__}")
+
+
+def uint(bits: int) -> Callable[[Any], int]:
+    """Converter for a Var holding an unsigned number of ``bits`` bits (one the header compiler
+    cannot lay out: optional, or of an odd width after others)."""
+
+    def convert(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << bits:
+            raise ValueError(f"must be an int in 0..{(1 << bits) - 1}, got {value!r}")
+        return value
+
+    return convert

@@ -33,6 +33,9 @@ class EtherType(TotalEnum):
     QinQ = 0x88A8
     LLDP = 0x88CC
     Loopback = 0x9000
+    TEB = 0x6558  # Transparent Ethernet Bridging (an Ethernet frame inside GRE or Geneve)
+    MPLS = 0x8847
+    MPLS_multicast = 0x8848
 
 
 class IPProto(TotalEnum):

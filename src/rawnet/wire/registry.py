@@ -151,6 +151,15 @@ TABLE = (
     Line(ICMPV6_TYPE, 131, "mld:ICMPv6MLReport"),
     Line(ICMPV6_TYPE, 132, "mld:ICMPv6MLDone"),
     Line(ICMPV6_TYPE, 143, "mld:ICMPv6MLReport2"),
+    # tunnels: GRE (RFC 2784) and what it carries; VXLAN, Geneve; MPLS label stacks
+    Line(IP_PROTOCOL, 47, "gre:GRE"),
+    Line(ETHERTYPE, 0x6558, "ether:Ether"),  # Transparent Ethernet Bridging (in GRE, Geneve)
+    Line(UDP_PORT, 4789, "vxlan:VXLAN"),
+    Line(UDP_PORT, 8472, "vxlan:VXLAN"),  # (Linux's default VXLAN port)
+    Line(UDP_PORT, 6081, "geneve:GENEVE"),
+    Line(ETHERTYPE, 0x8847, "mpls:MPLS"),
+    Line(ETHERTYPE, 0x8848, "mpls:MPLS"),  # (multicast: same format)
+    Line(UDP_PORT, 6635, "mpls:MPLS"),  # MPLS in UDP (RFC 7510)
 )
 
 

@@ -27,6 +27,8 @@ MODULES = (  # one per line: each protocol's line is its own
     "dhcp6",
     "dns",
     "ether",
+    "geneve",
+    "gre",
     "icmp",
     "icmpv6",
     "igmp",
@@ -37,6 +39,7 @@ MODULES = (  # one per line: each protocol's line is its own
     "lldp",
     "loopback",
     "mld",
+    "mpls",
     "ndp",
     "ntp",
     "quoted",
@@ -44,6 +47,7 @@ MODULES = (  # one per line: each protocol's line is its own
     "sll",
     "tcp",
     "udp",
+    "vxlan",
 )
 
 

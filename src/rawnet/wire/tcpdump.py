@@ -28,6 +28,8 @@ from rawnet.wire.dhcp import BOOTP
 from rawnet.wire.dhcp6 import DHCP6, DHCP6_RelayForward
 from rawnet.wire.dns import DNS, DNSTCP
 from rawnet.wire.ether import Dot1Q, Ether
+from rawnet.wire.geneve import GENEVE
+from rawnet.wire.gre import GRE, GRE_PPTP
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
 from rawnet.wire.icmpv6 import (
     ICMPv6,
@@ -58,15 +60,18 @@ from rawnet.wire.ipv6ext import (
 from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
 from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback, family
+from rawnet.wire.mpls import MPLS
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.ntp import NTP
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.printers.llc import llc_text
-from rawnet.wire.registry import LAYERS, UDP_PORT
+from rawnet.wire.registry import ETHERTYPE, LAYERS, UDP_PORT
 from rawnet.wire.sctp import SCTP
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
+from rawnet.wire.vxlan import INSTANCE as VXLAN_INSTANCE
+from rawnet.wire.vxlan import VXLAN
 
 _T = TypeVar("_T")
 
@@ -258,6 +263,8 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     cut = payload is None and frame._mode & CUT  # (the capture kept no byte of it)
     if ethertype == _ETHERTYPE_ARP and (isinstance(payload, Raw) or cut):  # an ARP that did not decode
         return arp_text(b"" if payload is None else payload.build(), verbose=detail.verbose)
+    if ethertype in _ETHERTYPE_MPLS and isinstance(payload, Raw):  # a label stack cut short
+        return _mpls_text(None, payload.build(), detail.verbose)
     network = undecoded_network(ethertype, frame, detail.verbose, detail.lost) or undecoded_link(
         ethertype, frame, detail.lost
     )
@@ -637,6 +644,8 @@ def _cut_transport(number: int, data: bytes, length: int, carrier: Carrier, verb
         return f"{head} ICMP {text}, length {length}{quote}"
     if number == IPProto.SCTP:
         return sctp_text(data, length, carrier, verbose)
+    if number == IPProto.GRE:
+        return f"{head} {gre_text(data, length, verbose)}"
     if number == IPProto.ICMPv6:
         if length == 0:
             return f"{head} ICMP6, length 0 (invalid)"
@@ -3757,6 +3766,362 @@ def _mldv2_query(wire: _Reader, length: int, verbose: int, words: list[str]) -> 
     words.append("]")
 
 
+# -- GRE (gre.py; print-gre.c) ------------------------------------------------------------------
+
+#: print-gre.c's names of the flag bits (-v), in its order.
+_GRE_FLAGS = (
+    (0x8000, "checksum present"),
+    (0x4000, "routing present"),
+    (0x2000, "key present"),
+    (0x1000, "sequence# present"),
+    (0x0800, "source routing present"),
+    (0x0080, "ack present"),
+)
+_GRE_C, _GRE_R, _GRE_K, _GRE_S, _GRE_A = 0x8000, 0x4000, 0x2000, 0x1000, 0x0080
+_GRE_SRE_IP, _GRE_SRE_ASN = 0x0800, 0xFFFE  # routing entries' address families (RFC 1701)
+_ETHERTYPE_PPP = 0x880B
+_ETHERTYPE_TEB = 0x6558
+_ETHERTYPE_MPLS = frozenset((0x8847, 0x8848))
+
+
+def _need(data: bytes, end: int) -> None:
+    if end > len(data):
+        raise _Short
+
+
+def _gre(gre: GRE | GRE_PPTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    head = "" if carrier is None else f"{_tag(carrier[0])}{carrier[1]} > {carrier[2]}: "
+    data = gre.build()
+    return head + gre_text(data, len(data) + detail.unseen, detail.verbose, gre.payload)
+
+
+def gre_text(data: bytes, length: int, verbose: int = 0, inner: Layer | None = None) -> str:
+    """print-gre.c's words for the GRE packet ``data`` (``length`` long as IP says), and the line
+    of what it carries (``inner``, as decoded; else read from the bytes)."""
+    words = ["GRE"]
+    try:
+        _need(data, 2)
+        word = int.from_bytes(data[0:2])
+        version = word & 0x7
+        words.append(f"v{version}")
+        if version == 0:
+            return _gre_v0(data, length, verbose, inner, words)
+        if version == 1:
+            return _gre_v1(data, length, verbose, words)
+        return "".join(words) + " ERROR: unknown-version"
+    except _Short:
+        return "".join(words) + " [|gre]"
+
+
+def _gre_v0(data: bytes, length: int, verbose: int, inner: Layer | None, words: list[str]) -> str:
+    flags = int.from_bytes(data[0:2])
+    if verbose:
+        words.append(f", Flags [{_bit_names(flags, _GRE_FLAGS)}]")
+    _need(data, 4)
+    proto = int.from_bytes(data[2:4])
+    at = 4
+    if flags & (_GRE_C | _GRE_R):
+        _need(data, at + 2)  # (tcpdump reads the checksum and the offset one at a time)
+        if verbose:
+            words.append(f", sum 0x{int.from_bytes(data[at : at + 2]):x}")
+        _need(data, at + 4)
+        words.append(f", off 0x{int.from_bytes(data[at + 2 : at + 4]):x}")
+        at += 4
+    if flags & _GRE_K:
+        _need(data, at + 4)
+        words.append(f", key=0x{int.from_bytes(data[at : at + 4]):x}")
+        at += 4
+    if flags & _GRE_S:
+        _need(data, at + 4)
+        words.append(f", seq {int.from_bytes(data[at : at + 4])}")
+        at += 4
+    if flags & _GRE_R:
+        while True:
+            _need(data, at + 4)
+            family, offset, size = int.from_bytes(data[at : at + 2]), data[at + 2], data[at + 3]
+            at += 4
+            if family == 0 and size == 0:
+                break
+            if not _gre_route(data[at:], family, offset, size, words):
+                raise _Short
+            _need(data, at + size)
+            at += size
+    if not _TAGGED.get():
+        words.append(f", proto {_ethertype_name(proto) or 'unknown'} (0x{proto:04x})")
+    words.append(f", length {length}")
+    words.append("\n\t" if verbose else ": ")
+    text = _carried(proto, data[at:], None if flags & _GRE_R else inner, verbose)
+    return "".join(words) + (f"gre-proto-0x{proto:x}" if text is None else text)
+
+
+def _gre_route(data: bytes, family: int, offset: int, size: int, words: list[str]) -> bool:
+    """A routing entry's words (print-gre.c gre_sre_print); False: tcpdump gives up on it."""
+    if family not in (_GRE_SRE_IP, _GRE_SRE_ASN):
+        words.append(f", (rtaf=0x{family:x})")
+        return True
+    ip = family == _GRE_SRE_IP
+    unit = 4 if ip else 2
+    words.append(", (rtaf=ip" if ip else ", (rtaf=asn")
+    if offset % unit:
+        words.append(f", badoffset={offset}")
+        return False
+    if size % unit:
+        words.append(f", badlength={size}")
+        return False
+    if offset >= size:
+        words.append(f", badoff/len={offset}/{size}")
+        return False
+    for at in range(0, size, unit):
+        _need(data, at + unit)
+        mark = "*" if at == offset else ""
+        entry = data[at : at + unit]
+        words.append(f" {mark}{socket.inet_ntoa(entry) if ip else format(int.from_bytes(entry), 'x')}")
+    words.append(")")
+    return True
+
+
+def _gre_v1(data: bytes, length: int, verbose: int, words: list[str]) -> str:
+    flags = int.from_bytes(data[0:2])
+    if verbose:
+        words.append(f", Flags [{_bit_names(flags, _GRE_FLAGS)}]")
+    _need(data, 4)
+    proto = int.from_bytes(data[2:4])
+    at = 4
+    if flags & _GRE_K:
+        _need(data, at + 4)
+        words.append(f", call {int.from_bytes(data[at + 2 : at + 4])}")
+        at += 4
+    if flags & _GRE_S:
+        _need(data, at + 4)
+        words.append(f", seq {int.from_bytes(data[at : at + 4])}")
+        at += 4
+    if flags & _GRE_A:
+        _need(data, at + 4)
+        words.append(f", ack {int.from_bytes(data[at : at + 4])}")
+        at += 4
+    if not flags & _GRE_S:
+        words.append(", no-payload")
+    if not _TAGGED.get():
+        words.append(f", proto {_ethertype_name(proto) or 'unknown'} (0x{proto:04x})")
+    words.append(f", length {length}")
+    if not flags & _GRE_S:
+        return "".join(words)
+    words.append("\n\t" if verbose else ": ")
+    if proto == _ETHERTYPE_PPP:
+        return "".join(words) + _ppp_text(data[at:], verbose)
+    return "".join(words) + f"gre-proto-0x{proto:x}"
+
+
+#: PPP's protocol numbers for IPv4 and IPv6 (RFC 1332, RFC 5072): what rawnet reads after PPTP's GRE.
+_PPP_NETWORKS = {0x0021: _ETHERTYPE_IPV4, 0x0057: _ETHERTYPE_IPV6}
+#: The PPP protocols print-ppp.c names (their words are not rawnet's): no "unknown" for them.
+_PPP_CONTROL = frozenset((0xC021, 0x8021, 0x8057, 0x80FD, 0xC223, 0xC023, 0x8207, 0x8281, 0x0281, 0x002B))
+_PPP_ADDRESS_CONTROL = b"\xff\x03"
+
+
+def _ppp_text(data: bytes, verbose: int) -> str:
+    """print-ppp.c's line for the PPP frame inside PPTP's GRE (RFC 2637 4.1: address and control
+    bytes optional, the protocol field 1 byte when compressed): IPv4 and IPv6 as their lines."""
+    if data.startswith(_PPP_ADDRESS_CONTROL):
+        data = data[2:]
+    if not data or (not data[0] & 1 and len(data) < 2):
+        return " [|ppp]"
+    size = 1 if data[0] & 1 else 2
+    protocol = int.from_bytes(data[:size])
+    number = _PPP_NETWORKS.get(protocol)
+    if number is not None:
+        return _carried(number, data[size:], None, verbose) or ""
+    if protocol in _PPP_CONTROL:
+        return f"gre-proto-0x{_ETHERTYPE_PPP:x}"  # (a PPP control protocol: tcpdump's words are its own)
+    return f"unknown PPP protocol (0x{protocol:04x}) "
+
+
+def _bit_names(value: int, names: tuple[tuple[int, str], ...], separator: str = ", ") -> str:
+    """tcpdump's bittok2str: the names of the bits set, or "none"."""
+    return separator.join(name for bit, name in names if value & bit) or "none"
+
+
+def _carried(number: int, data: bytes, inner: Layer | None, verbose: int) -> str | None:
+    """The line of what a tunnel's EtherType ``number`` announces: ``inner`` as decoded, or read
+    from ``data``; None for a protocol tcpdump does not read there."""
+    decoded = inner is not None and not isinstance(inner, Raw)
+    if number in (_ETHERTYPE_IPV4, _ETHERTYPE_IPV6):
+        version = 6 if number == _ETHERTYPE_IPV6 else 4
+        if decoded and isinstance(inner, IPv6 if version == 6 else IP):
+            return _line(inner, Detail(verbose))
+        found = data[0] >> 4 if data else version
+        line = _network_as_read(data, version, verbose) if found == version else None
+        if line is not None:
+            return line
+        if not data or (version == 6 and len(data) < IPv6.header_len):
+            return " [|ip6]" if version == 6 else " [|ip]"
+        if version == 6:
+            return f"{_tag('IP6')}version error: {found} != 6"
+        if found == 6:
+            return f"{_tag('IP6,')}wrong link-layer encapsulation (invalid)"  # (print-ip.c's words)
+        return f"{_tag(f'IP{found}')}(invalid)"
+    if number in _ETHERTYPE_MPLS:
+        return _mpls_text(inner if isinstance(inner, MPLS) else None, data, verbose)
+    if number == _ETHERTYPE_TEB:
+        return inner_frame(inner if isinstance(inner, Ether) else None, data, verbose)
+    return None
+
+
+def inner_frame(frame: Ether | None, data: bytes, verbose: int = 0) -> str:
+    """tcpdump's line for an Ethernet frame inside a tunnel (``frame`` as decoded, else read from
+    ``data``): the packet's own line, or with -e (link_level) the frame's header before it."""
+    if frame is None:
+        if len(data) < Ether.header_len:
+            return " [|ether]"
+        frame = Ether.decode(data, lenient=True)
+    head = f"{frame.src} > {frame.dst}, ethertype {ethertype_text(frame.type)}, length {len(frame.build())}"
+    if _TAGGED.get():
+        line = _line(frame, Detail(verbose))
+        return (
+            f"{line}: " if line == head else line
+        )  # (an EtherType tcpdump does not know: its data dumped after)
+    payload = frame.payload
+    if payload is None or isinstance(payload, Raw):
+        return head
+    return f"{head}: {_line(payload, Detail(verbose))}"
+
+
+# -- VXLAN (vxlan.py; print-vxlan.c) ------------------------------------------------------------
+
+
+def _vxlan(vxlan: VXLAN, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    flags = int(vxlan.flags)
+    text = f"VXLAN, flags [{'I' if flags & VXLAN_INSTANCE else 'invalid'}] (0x{flags:02x}), vni {vxlan.vni}\n"
+    payload = vxlan.payload
+    return text + inner_frame(
+        payload if isinstance(payload, Ether) else None, vxlan._build_payload(None), detail.verbose
+    )
+
+
+# -- Geneve (geneve.py; print-geneve.c) ---------------------------------------------------------
+
+_GENEVE_FLAGS = (
+    (0x80, "O"),
+    (0x40, "C"),
+    (0x20, "R1"),
+    (0x10, "R2"),
+    (0x08, "R3"),
+    (0x04, "R4"),
+    (0x02, "R5"),
+    (0x01, "R6"),
+)
+_GENEVE_CLASSES = {
+    0x0100: "Linux",
+    0x0101: "Open vSwitch",
+    0x0102: "Open Virtual Networking (OVN)",
+    0x0103: "In-band Network Telemetry (INT)",
+    0x0104: "VMware",
+}
+
+
+def _geneve(geneve: GENEVE, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    return geneve_text(geneve.build(), detail.verbose, geneve.payload)
+
+
+def geneve_text(data: bytes, verbose: int = 0, inner: Layer | None = None) -> str:
+    """print-geneve.c's words for the Geneve packet ``data``, and the line of what it carries."""
+    if len(data) < GENEVE.header_len:
+        return "Geneve [|geneve]"
+    version = data[0] >> 6
+    if version:
+        return f"Geneve ERROR: unknown-version {version}"
+    proto, vni, reserved = int.from_bytes(data[2:4]), int.from_bytes(data[4:7]), data[7]
+    words = [f"Geneve, Flags [{_bit_names(data[1], _GENEVE_FLAGS, '')}], vni 0x{vni:x}"]
+    if reserved:
+        words.append(f", rsvd 0x{reserved:x}")
+    if not _TAGGED.get():
+        words.append(f", proto {_ethertype_name(proto) or 'unknown'} (0x{proto:04x})")
+    size = (data[0] & 0x3F) * 4
+    end = GENEVE.header_len + size
+    if end > len(data):
+        return "".join(words) + f" truncated-geneve - {end - len(data)} bytes missing"
+    if size:
+        options = _geneve_options(data[GENEVE.header_len : end], verbose) if verbose else f"{size} bytes"
+        words.append(f", options [{options}]")
+    words.append("\n\t" if verbose else ": ")
+    text = _carried(proto, data[end:], inner, verbose)
+    if text is None:
+        inner_class = LAYERS.lookup(ETHERTYPE, proto)
+        if inner_class is not None and inner is not None and not isinstance(inner, Raw):
+            text = _line(inner, Detail(verbose))
+        else:
+            text = f"geneve-proto-0x{proto:x}"
+    return "".join(words) + text
+
+
+def _geneve_options(data: bytes, verbose: int) -> str:
+    words = []
+    at = 0
+    while at < len(data):
+        if at + 4 > len(data):
+            break
+        kind, size = data[at + 2], 4 + (data[at + 3] & 0x1F) * 4
+        number = int.from_bytes(data[at : at + 2])
+        name = _GENEVE_CLASSES.get(number) or (
+            "Standard" if number <= 0xFF else "Experimental" if number >= 0xFFF0 else "Unknown"
+        )
+        text = f"class {name} (0x{number:x}) type 0x{kind:x}{'(C)' if kind & 0x80 else ''} len {size}"
+        if size > len(data) - at:
+            words.append(text + " [bad length]")
+            break
+        if verbose > 1 and size > 4:
+            text += " data" + "".join(
+                f" {int.from_bytes(data[i : i + 4]):08x}" for i in range(at + 4, at + size, 4)
+            )
+        words.append(text)
+        at += size
+    return ", ".join(words)
+
+
+# -- MPLS (mpls.py; print-mpls.c) ---------------------------------------------------------------
+
+_MPLS_LABEL_NAMES = ("IPv4 explicit NULL", "router alert", "IPv6 explicit NULL", "implicit NULL")
+
+
+def _mpls(entry: MPLS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    return _mpls_text(entry, entry.build(), detail.verbose)
+
+
+def _mpls_text(entry: MPLS | None, data: bytes, verbose: int = 0) -> str:
+    """print-mpls.c's words for the label stack ``data`` (``entry``, its first entry as decoded),
+    then the line of the packet after it."""
+    words = ["MPLS"]
+    at = 0
+    layer: Layer | None = entry
+    while True:
+        if at + 4 > len(data):
+            return "".join(words) + " (invalid)"
+        value = int.from_bytes(data[at : at + 4])
+        label, bottom = value >> 12, value >> 8 & 1
+        words.append(f"{chr(10) + chr(9) if at and verbose else ' '}(label {label}")
+        if verbose and label < 16:
+            words.append(f" ({_MPLS_LABEL_NAMES[label] if label < 4 else 'rsvd'})")
+        words.append(f", tc {value >> 9 & 0x7}{', [S]' if bottom else ''}, ttl {value & 0xFF})")
+        at += 4
+        layer = layer.payload if isinstance(layer, MPLS) else None
+        if bottom:
+            break
+    rest = data[at:]
+    if label in (0, 3):
+        version = 4
+    elif label == 2:
+        version = 6
+    elif not rest:
+        return "".join(words)
+    else:
+        first = rest[0]
+        version = 4 if 0x45 <= first <= 0x4F else 6 if 0x60 <= first <= 0x6F else 0
+    if version == 0:
+        return "".join(words)
+    number = _ETHERTYPE_IPV6 if version == 6 else _ETHERTYPE_IPV4
+    return "".join(words) + ("\n\t" if verbose else " ") + (_carried(number, rest, layer, verbose) or "")
+
+
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
 
 
@@ -3830,6 +4195,9 @@ _RENDER: dict[type, Render] = {
     Undecoded: _undecoded,
     SCTP: _sctp,
     IGMP: _igmp,
+    GRE: _gre,
+    GRE_PPTP: _gre,
+    MPLS: _mpls,
 }
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
@@ -3839,6 +4207,9 @@ _APPLICATIONS: dict[type, Render] = {
     DHCP6: _dhcp6,
     DHCP6_RelayForward: _dhcp6,
     NTP: _ntp,
+    VXLAN: _vxlan,
+    GENEVE: _geneve,
+    MPLS: _mpls,
 }
 #: The same protocols' text from bytes that did not decode (cut short or malformed), by class:
 #: (the bytes there, the length UDP says, verbosity) -> the text after the ports.
@@ -3847,7 +4218,9 @@ _APPLICATION_BYTES: dict[type, Callable[[bytes, int, int], str]] = {
     DHCP6: dhcp6_text,
 }
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
-_TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, SCTP, IGMP)}
+_TRANSPORTS: dict[type, Render] = {
+    cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP, SCTP, IGMP, GRE, GRE_PPTP)
+}
 
 __all__ = [
     "VLAN_TYPES",
