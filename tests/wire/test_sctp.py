@@ -43,6 +43,7 @@ from rawnet import (
 )
 from rawnet.net.pcap import PcapReader
 from rawnet.wire.layer import Layer
+from rawnet.wire.registry import LAYERS, SCTP_CHUNK
 from rawnet.wire.sctp import crc32c
 from rawnet.wire.tcpdump import summary
 from tests.oracle import LINKTYPE_RAW, tshark_fields, write_pcap
@@ -62,18 +63,18 @@ def tcpdump_packets(path: Path, *options: str) -> list[str]:
     """tcpdump -n -t's text of each packet in a capture, continuation lines included."""
     run = subprocess.run(["tcpdump", "-n", "-t", *options, "-r", str(path)], capture_output=True, text=True)
     packets: list[str] = []
-    for line in run.stdout.split("\n"):
-        if packets and (not line or line[0].isspace()):
+    for line in run.stdout.removesuffix("\n").split("\n"):
+        if packets and (not line or line[0].isspace()):  # (a blank line: a text ending in a newline)
             packets[-1] += "\n" + line
         elif line:
             packets.append(line)
-    return [packet.rstrip("\n") for packet in packets]
+    return packets
 
 
-def tcpdump_of(frames: list[bytes], folder: Path) -> list[str]:
+def tcpdump_of(frames: list[bytes], folder: Path, *options: str) -> list[str]:
     path = folder / "frames.pcap"
     write_pcap(path, frames, LINKTYPE_RAW)
-    return tcpdump_packets(path)
+    return tcpdump_packets(path, *options)
 
 
 def decoded(frame: bytes) -> Layer:
@@ -312,10 +313,23 @@ def test_lines_match_tcpdump(tmp_path: Path) -> None:
 
 
 @needs_tcpdump
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_lines_match_tcpdump(tmp_path: Path, verbose: int) -> None:
+    packets = [ip() / SCTP(sport=5000, dport=5001) / chunk for chunk in CHUNKS]
+    packets.append(ip() / SCTP(sport=5000, dport=5001) / CHUNKS[1] / CHUNKS[0] / CHUNKS[3])
+    packets.append(ip() / SCTP(sport=5000, dport=5001) / SCTPChunkData(proto_id=3, data=b"m3"))
+    frames = [bytes(packet) for packet in packets + ODD]
+    expected = tcpdump_of(frames, tmp_path, "-" + "v" * verbose)
+    assert [summary(decoded(frame), verbose) for frame in frames] == expected
+
+
+@needs_tcpdump
 @pytest.mark.parametrize("capture", ["forces1.pcap", "forces2.pcap", "forces3.pcap"])
 def test_corpus_lines_match_tcpdump(capture: str) -> None:
     path = CORPUS / capture
-    assert [summary(packet) for packet in PcapReader(path)] == tcpdump_packets(path)
+    for verbose in (0, 1, 2):
+        options = ["-" + "v" * verbose] if verbose else []
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == tcpdump_packets(path, *options)
 
 
 _ports = st.integers(0, 65535).filter(lambda port: port not in (6704, 6705, 6706))
@@ -350,13 +364,17 @@ _chunks = st.one_of(
     ),
     st.builds(SCTPChunkShutdown, cumul_tsn_ack=_u32),
     st.builds(SCTPChunkCookieEcho, cookie=st.binary(max_size=9)),
-    st.builds(SCTPChunkUnknown, type=st.integers(0, 255).filter(lambda kind: kind not in (0, 1, 2, 3))),
+    st.builds(
+        SCTPChunkUnknown,
+        type=st.integers(0, 255).filter(lambda kind: kind not in LAYERS.table(SCTP_CHUNK)),
+        data=st.binary(max_size=6),
+    ),
     st.just(SCTPChunkShutdownAck()),
 )
 
 
 @needs_tcpdump
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     packets=st.lists(
         st.tuples(_ports, _ports, _u32, st.lists(_chunks, min_size=1, max_size=3)), min_size=1, max_size=8
