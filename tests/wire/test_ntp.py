@@ -30,6 +30,7 @@ from rawnet.wire.layer import Layer
 from rawnet.wire.ntp import NTP_BASETIME
 from rawnet.wire.tcpdump import summary
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields, write_pcap
+from tests.wire.test_sctp import numbered_packets, write_cut_pcap
 
 needs_tshark = pytest.mark.tshark
 needs_tcpdump = pytest.mark.tcpdump
@@ -244,6 +245,17 @@ def test_corpus_lines_match_tcpdump(capture: str) -> None:
     for verbose in (0, 1, 2):
         options = ["-" + "v" * verbose] if verbose else []
         assert [summary(packet, verbose) for packet in PcapReader(path)] == tcpdump_packets(path, *options)
+
+
+@needs_tcpdump
+def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None:
+    frame = bytes(Ether() / IP() / UDP(sport=123, dport=123) / server())
+    path = tmp_path / "cut.pcap"
+    # (from the first byte of the message on: a capture that keeps none of it is UDP's)
+    write_cut_pcap(path, [(frame, kept) for kept in range(43, len(frame) + 1)])
+    for verbose in (0, 1, 2):
+        expected = numbered_packets(path, *(["-" + "v" * verbose] if verbose else []))
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == expected
 
 
 @needs_tcpdump

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+import struct
 import subprocess
 from pathlib import Path
 
@@ -75,6 +77,32 @@ def tcpdump_of(frames: list[bytes], folder: Path, *options: str) -> list[str]:
     path = folder / "frames.pcap"
     write_pcap(path, frames, LINKTYPE_RAW)
     return tcpdump_packets(path, *options)
+
+
+def write_cut_pcap(path: Path, frames: list[tuple[bytes, int]]) -> None:
+    """An Ethernet pcap of each frame as a capture keeps its first bytes (frame, bytes kept)."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        for number, (frame, kept) in enumerate(frames):
+            out.write(struct.pack("<IIII", 1_700_000_000 + number, 0, kept, len(frame)) + frame[:kept])
+
+
+def numbered_packets(path: Path, *options: str) -> list[str]:
+    """tcpdump -# -n -t's text of each packet (its number tells a packet's first line)."""
+    run = subprocess.run(
+        ["tcpdump", "-#", "-n", "-t", *options, "-r", str(path)], capture_output=True, text=True
+    )
+    packets: list[str] = []
+    for line in run.stdout.removesuffix("\n").split("\n"):
+        first = _NUMBERED.match(line)
+        if first:
+            packets.append(first.group(1))
+        else:
+            packets[-1] += "\n" + line
+    return packets
+
+
+_NUMBERED = re.compile(r"^ *\d+  (.*)$")
 
 
 def decoded(frame: bytes) -> Layer:
@@ -330,6 +358,23 @@ def test_corpus_lines_match_tcpdump(capture: str) -> None:
     for verbose in (0, 1, 2):
         options = ["-" + "v" * verbose] if verbose else []
         assert [summary(packet, verbose) for packet in PcapReader(path)] == tcpdump_packets(path, *options)
+
+
+@needs_tcpdump
+def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None:
+    frame = bytes(
+        Ether()
+        / ip()
+        / SCTP(sport=1, dport=6704)
+        / SCTPChunkInit(init_tag=1)
+        / SCTPChunkData(beginning=1, data=b"\x10\x0f\x00\x06" + bytes(20))
+        / SCTPChunkSACK(gap_ack_list=["1:2"], dup_tsn_list=[9])
+    )
+    path = tmp_path / "cut.pcap"
+    write_cut_pcap(path, [(frame, kept) for kept in range(34, len(frame) + 1)])
+    for verbose in (0, 1, 2):
+        expected = numbered_packets(path, *(["-" + "v" * verbose] if verbose else []))
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == expected
 
 
 _ports = st.integers(0, 65535).filter(lambda port: port not in (6704, 6705, 6706))

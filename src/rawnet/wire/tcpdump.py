@@ -2179,50 +2179,77 @@ _JAN_1970, _FMAXINT = 2208988800, 4294967296.0
 
 def _ntp_time(wire: bytes, length: int) -> str:
     """print-ntp.c ntp_time_print (-v): stratum, poll, precision, root delay and dispersion, the
-    reference ID and the four timestamps."""
+    reference ID and the four timestamps; what the capture cut off ends the text in "[|ntp]"."""
     if length < _NTP_MESSAGE:
         return " (invalid)"
-    if len(wire) < _NTP_MESSAGE:
-        raise IndexError
-    stratum = wire[1]
-    kind = {0: "unspecified", 1: "primary reference"}.get(
-        stratum, "secondary reference" if 2 <= stratum <= 15 else "reserved"
-    )
-    poll, precision = _signed_byte(wire[2]), _signed_byte(wire[3])
-    interval = "" if not -32 < poll < 32 else f" ({1 << poll}s)" if poll >= 0 else f" (1/{1 << -poll}s)"
-    text = f", Stratum {stratum} ({kind}), poll {poll}{interval}, precision {precision}"
-    text += (
-        f"\n\tRoot Delay: {_ntp_short(wire[4:8])}, Root dispersion: {_ntp_short(wire[8:12])}, Reference-ID: "
-    )
-    refid = wire[12:16]
-    if stratum == 0:
-        text += "(unspec)"
-    elif stratum == 1:
-        text += "".join(_printable_char(byte) for byte in refid)
-    elif stratum in (_NTP_INFO_QUERY, _NTP_INFO_REPLY):
-        name = "INFO_QUERY" if stratum == _NTP_INFO_QUERY else "INFO_REPLY"
-        return f"{text}{_ipv4_text(refid)} {name}"
-    else:
-        text += f"0x{int.from_bytes(refid):08x}"
-    ref, orig, recv, sent = (wire[at : at + 8] for at in (16, 24, 32, 40))
-    text += (
-        f"\n\t  Reference Timestamp:  {_ntp_timestamp(ref)}"
-        f"\n\t  Originator Timestamp: {_ntp_timestamp(orig)}"
-        f"\n\t  Receive Timestamp:    {_ntp_timestamp(recv)}"
-        f"\n\t  Transmit Timestamp:   {_ntp_timestamp(sent)}"
-        f"\n\t    Originator - Receive Timestamp:  {_ntp_delta(orig, recv)}"
-        f"\n\t    Originator - Transmit Timestamp: {_ntp_delta(orig, sent)}"
-    )
-    extra = length - _NTP_MESSAGE
-    if extra in (4, 20, 24):  # a key ID (crypto-NAK), then a 128- or 160-bit digest
-        if len(wire) < length:
-            raise IndexError
-        text += f"\n\tKey id: {int.from_bytes(wire[48:52])}"
-        if extra > 4:
-            text += f"\n\tAuthentication: {wire[52:length].hex()}"
-    elif extra > 0:
-        text += f"\n\t({extra} more bytes after the header)"
-    return text
+    parts: list[str] = []
+
+    def need(stop: int) -> None:
+        if len(wire) < stop:
+            parts.append(" [|ntp]")
+            raise _NTPCut
+
+    try:
+        need(2)
+        stratum = wire[1]
+        kind = {0: "unspecified", 1: "primary reference"}.get(
+            stratum, "secondary reference" if 2 <= stratum <= 15 else "reserved"
+        )
+        parts.append(f", Stratum {stratum} ({kind})")
+        need(3)
+        poll = _signed_byte(wire[2])
+        interval = "" if not -32 < poll < 32 else f" ({1 << poll}s)" if poll >= 0 else f" (1/{1 << -poll}s)"
+        parts.append(f", poll {poll}{interval}")
+        need(4)
+        parts.append(f", precision {_signed_byte(wire[3])}")
+        need(8)
+        parts.append(f"\n\tRoot Delay: {_ntp_short(wire[4:8])}")
+        need(12)
+        parts.append(f", Root dispersion: {_ntp_short(wire[8:12])}")
+        need(16)
+        parts.append(", Reference-ID: ")
+        refid = wire[12:16]
+        if stratum == 0:
+            parts.append("(unspec)")
+        elif stratum == 1:
+            parts.append("".join(_printable_char(byte) for byte in refid))
+        elif stratum in (_NTP_INFO_QUERY, _NTP_INFO_REPLY):
+            parts.append(
+                f"{_ipv4_text(refid)} {'INFO_QUERY' if stratum == _NTP_INFO_QUERY else 'INFO_REPLY'}"
+            )
+            return "".join(parts)
+        else:
+            parts.append(f"0x{int.from_bytes(refid):08x}")
+        for at, label in _NTP_TIMESTAMPS:
+            need(at + 8)
+            parts.append(f"\n\t  {label}{_ntp_timestamp(wire[at : at + 8])}")
+        orig = wire[24:32]
+        parts.append(f"\n\t    Originator - Receive Timestamp:  {_ntp_delta(orig, wire[32:40])}")
+        parts.append(f"\n\t    Originator - Transmit Timestamp: {_ntp_delta(orig, wire[40:48])}")
+        extra = length - _NTP_MESSAGE
+        if extra in (4, 20, 24):  # a key ID (crypto-NAK), then a 128- or 160-bit digest
+            need(52)
+            parts.append(f"\n\tKey id: {int.from_bytes(wire[48:52])}")
+            if extra > 4:
+                need(length)
+                parts.append(f"\n\tAuthentication: {wire[52:length].hex()}")
+        elif extra > 0:
+            parts.append(f"\n\t({extra} more bytes after the header)")
+    except _NTPCut:
+        pass
+    return "".join(parts)
+
+
+class _NTPCut(Exception):
+    """print-ntp.c read past what the capture holds."""
+
+
+_NTP_TIMESTAMPS = (
+    (16, "Reference Timestamp:  "),
+    (24, "Originator Timestamp: "),
+    (32, "Receive Timestamp:    "),
+    (40, "Transmit Timestamp:   "),
+)
 
 
 def _ntp_control(wire: bytes, length: int) -> str:
