@@ -29,12 +29,20 @@ from rawnet import (
     SCTPChunkHeartbeatReq,
     SCTPChunkInit,
     SCTPChunkInitAck,
+    SCTPChunkParamAdaptationLayer,
+    SCTPChunkParamChunkList,
+    SCTPChunkParamCookiePreservative,
+    SCTPChunkParamECNCapable,
+    SCTPChunkParamFwdTSN,
     SCTPChunkParamHeartbeatInfo,
     SCTPChunkParamHostname,
     SCTPChunkParamIPv4Addr,
     SCTPChunkParamIPv6Addr,
+    SCTPChunkParamRandom,
+    SCTPChunkParamRequestedHMACFunctions,
     SCTPChunkParamStateCookie,
     SCTPChunkParamSupportedAddrTypes,
+    SCTPChunkParamSupportedExtensions,
     SCTPChunkParamUnknown,
     SCTPChunkSACK,
     SCTPChunkShutdown,
@@ -148,6 +156,44 @@ def test_init_and_data_build_as_scapy_does() -> None:
         / SCTPChunkData(beginning=1, ending=1, tsn=7, stream_seq=1, data=b"hello")
     )
     assert bytes(packet) == SCAPY_INIT
+
+
+# scapy 2.8.0's bytes for an INIT with the parameters Linux sends and a few more.
+SCAPY_PARAMS = bytes.fromhex(
+    "01000078112233440001a000000affff5566778880000004c0000004800800070fc180008002002400010203040506"
+    "0708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f8003000680c100008004000800010003000c00080005"
+    "000600090008000003e8c006000800000007000b0008686f7374"
+)
+
+
+def init_with_params() -> SCTPChunkInit:
+    return SCTPChunkInit(
+        init_tag=0x11223344,
+        a_rwnd=106496,
+        n_out_streams=10,
+        n_in_streams=65535,
+        init_tsn=0x55667788,
+        params=[
+            SCTPChunkParamECNCapable(),
+            SCTPChunkParamFwdTSN(),
+            SCTPChunkParamSupportedExtensions(),
+            SCTPChunkParamRandom(random=bytes(range(32))),
+            SCTPChunkParamChunkList(chunk_list=[0x80, 0xC1]),
+            SCTPChunkParamRequestedHMACFunctions(HMAC_functions_list=[1, 3]),
+            SCTPChunkParamSupportedAddrTypes(addr_type_list=["IPv4", "IPv6"]),
+            SCTPChunkParamCookiePreservative(sug_cookie_inc=1000),
+            SCTPChunkParamAdaptationLayer(indication=7),
+            SCTPChunkParamHostname(hostname=b"host"),
+        ],
+    )
+
+
+def test_parameters_build_as_scapy_does_and_decode_back() -> None:
+    assert bytes(init_with_params()) == SCAPY_PARAMS
+    params = SCTPChunkInit.decode(SCAPY_PARAMS).params
+    assert [type(param) for param in params] == [type(param) for param in init_with_params().params]
+    assert params == init_with_params().params
+    assert params[2].supported_extensions == [0x0F, 0xC1, 0x80] and params[6].addr_type_list == [5, 6]
 
 
 def test_checksum_is_crc32c_least_significant_byte_first() -> None:
@@ -283,6 +329,7 @@ def test_arbitrary_bytes_raise_only_decode_errors(data: bytes) -> None:
 def test_tshark_decodes_every_chunk_with_the_checksum_good() -> None:
     packets = [Ether() / ip() / SCTP(sport=5000, dport=5001, tag=42) / chunk for chunk in CHUNKS]
     packets.append(Ether() / IPv6(src="2001:db8::1", dst="2001:db8::2") / SCTP(sport=1, dport=2) / CHUNKS[0])
+    packets.append(Ether() / ip() / SCTP(sport=5000, dport=5001) / init_with_params())
     seen = tshark_fields([bytes(packet) for packet in packets])
     for packet, fields in zip(packets, seen, strict=True):
         sctp = packet[SCTP]
@@ -293,7 +340,22 @@ def test_tshark_decodes_every_chunk_with_the_checksum_good() -> None:
         assert fields["sctp.chunk_type"] == [str(chunk.type)]
         assert fields["sctp.chunk_length"] == [str(SCTP.decode(bytes(sctp)).payload.len)]
         assert not any(key.startswith(("_ws.expert", "_ws.malformed")) for key in fields), fields
-    data, init_ack, sack = seen[0], seen[2], seen[3]
+    data, init_ack, sack, init = seen[0], seen[2], seen[3], seen[-1]
+    assert init["sctp.parameter_type"] == [
+        "0x8000",
+        "0xc000",
+        "0x8008",
+        "0x8002",
+        "0x8003",
+        "0x8004",
+        "0x000c",
+        "0x0009",
+        "0xc006",
+        "0x000b",
+    ]
+    assert init["sctp.parameter_length"] == ["4", "4", "7", "36", "6", "8", "8", "8", "8", "8"]
+    assert init["sctp.parameter_cookie_preservative_incr"] == ["1000"]
+    assert init["sctp.parameter_supported_address_type"] == ["5", "6"]
     assert data["sctp.data_tsn_raw"] == ["99"] and data["sctp.data_sid"] == ["0x0003"]
     assert data["sctp.data_ssn"] == ["4"] and data["sctp.data_payload_proto_id"] == ["46"]
     assert (data["sctp.data_u_bit"], data["sctp.data_b_bit"], data["sctp.data_e_bit"]) == (
