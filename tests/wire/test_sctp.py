@@ -309,6 +309,18 @@ def test_bad_chunks_raise_a_decode_error(chunks: bytes, error: type[DecodeError]
     assert bytes(lenient) == bytes(12) + chunks
 
 
+def test_many_chunks_stop_at_the_nesting_limit_and_still_print() -> None:
+    packet: Layer = ip() / SCTP(sport=1, dport=2)
+    for _ in range(100):
+        packet = packet / SCTPChunkCookieAck()
+    wire = bytes(packet)
+    with pytest.raises(DecodeError):  # (rawnet's bound on nested layers: chunks are layers)
+        IP.decode(wire)
+    lenient = IP.decode(wire, lenient=True)
+    assert bytes(lenient) == wire
+    assert summary(lenient).endswith(", (100) [COOKIE ACK] ")
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.binary(max_size=200))
 def test_arbitrary_bytes_raise_only_decode_errors(data: bytes) -> None:
