@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rawnet import (
+    ICMP,
     IP,
     NTP,
     UDP,
     DecodeError,
     Ether,
     FieldValueError,
+    ICMPv6DestUnreach,
     IPv6,
     NTPControl,
     NTPHeader,
@@ -256,6 +258,27 @@ def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None
     for verbose in (0, 1, 2):
         expected = numbered_packets(path, *(["-" + "v" * verbose] if verbose else []))
         assert [summary(packet, verbose) for packet in PcapReader(path)] == expected
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_quoted_in_icmp_errors_as_tcpdump_prints_them(tmp_path: Path, verbose: int) -> None:
+    inner = bytes(IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=123, dport=123) / server())
+    inner6 = bytes(IPv6(src="::2", dst="::1") / UDP(sport=123, dport=123) / server())
+    packets: list[Layer] = [
+        IP(src="10.0.0.1", dst="10.0.0.2") / ICMP(type=3, code=3) / inner[:size]
+        for size in (28, 29, 40, 60, 76)
+    ]
+    packets += [
+        IPv6(src="::1", dst="::2") / ICMPv6DestUnreach(code=4) / inner6[:size] for size in (48, 49, 60, 96)
+    ]
+    frames = [bytes(packet) for packet in packets]
+    path = tmp_path / "quotes.pcap"
+    write_pcap(path, frames, LINKTYPE_RAW)
+    mine = [
+        summary((IP if frame[0] >> 4 == 4 else IPv6).decode(frame, lenient=True), verbose) for frame in frames
+    ]
+    assert mine == tcpdump_packets(path, *(["-" + "v" * verbose] if verbose else []))
 
 
 @needs_tcpdump

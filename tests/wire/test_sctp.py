@@ -13,10 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rawnet import (
+    ICMP,
     IP,
     SCTP,
     DecodeError,
     Ether,
+    ICMPv6DestUnreach,
     IPv6,
     MalformedError,
     Raw,
@@ -449,6 +451,21 @@ def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None
     for verbose in (0, 1, 2):
         expected = numbered_packets(path, *(["-" + "v" * verbose] if verbose else []))
         assert [summary(packet, verbose) for packet in PcapReader(path)] == expected
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_quoted_in_icmp_errors_as_tcpdump_prints_them(tmp_path: Path, verbose: int) -> None:
+    inner = bytes(IP(src=DST, dst=SRC) / SCTP(sport=1, dport=2) / SCTPChunkInit(init_tag=5))
+    inner6 = bytes(IPv6(src="::2", dst="::1") / SCTP(sport=1, dport=2) / SCTPChunkInit())
+    packets: list[Layer] = [ip() / ICMP(type=3, code=2) / inner[:size] for size in (20, 22, 28, 36, 40, 52)]
+    packets += [
+        IPv6(src="::1", dst="::2") / ICMPv6DestUnreach(code=4) / inner6[:size]
+        for size in (40, 44, 52, 60, 72)
+    ]
+    frames = [bytes(packet) for packet in packets]
+    expected = tcpdump_of(frames, tmp_path, *(["-" + "v" * verbose] if verbose else []))
+    assert [summary(decoded(frame), verbose) for frame in frames] == expected
 
 
 _ports = st.integers(0, 65535).filter(lambda port: port not in (6704, 6705, 6706))

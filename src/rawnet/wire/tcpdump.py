@@ -1928,7 +1928,10 @@ class _SCTPCut(Exception):
 
 def _sctp(sctp: SCTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     wire = sctp.build()
-    return sctp_text(wire, len(wire) + detail.unseen, carrier or ("SCTP", "?", "?"), detail.verbose)
+    length = len(wire) + detail.unseen
+    if detail.cut:  # (an ICMP error's quote: the bytes after what it holds are not there)
+        wire = wire[: max(len(wire) - detail.cut, 0)]
+    return sctp_text(wire, length, carrier or ("SCTP", "?", "?"), detail.verbose)
 
 
 def sctp_text(data: bytes, length: int, carrier: Carrier, verbose: int = 0) -> str:
@@ -2154,6 +2157,10 @@ _NTP_MODES = (
 def _ntp(message: NTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     wire = message.build()
     length = len(wire) + detail.unseen
+    if detail.cut:  # (an ICMP error's quote: the bytes after what it holds are not there)
+        wire = wire[: max(len(wire) - detail.cut, 0)]
+        if not wire:
+            return " [|ntp]"
     status = wire[0]
     mode = status & 7
     line = f"NTPv{status >> 3 & 7}, {_NTP_MODES[mode]}, length {length}"
