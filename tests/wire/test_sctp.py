@@ -198,6 +198,14 @@ def test_parameters_build_as_scapy_does_and_decode_back() -> None:
     assert params[2].supported_extensions == [0x0F, 0xC1, 0x80] and params[6].addr_type_list == [5, 6]
 
 
+def test_answers_as_scapy_does() -> None:
+    init = ip() / SCTP(sport=5000, dport=80) / SCTPChunkInit()
+    init_ack = IP(src=DST, dst=SRC) / SCTP(sport=80, dport=5000) / SCTPChunkInitAck()
+    abort = IP(src=DST, dst=SRC) / SCTP(sport=81, dport=5000) / SCTPChunkAbort()
+    assert init_ack.answers(init) and init < init_ack and init.hashret() == init_ack.hashret()
+    assert not abort.answers(init) and not init.answers(init)
+
+
 def test_checksum_is_crc32c_least_significant_byte_first() -> None:
     wire = bytes(SCTP(sport=7, dport=9, tag=0x01020304) / SCTPChunkCookieAck())
     crc = crc32c(wire[:8] + bytes(4) + wire[12:])

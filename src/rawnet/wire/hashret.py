@@ -31,6 +31,7 @@ from rawnet.wire.ipv6ext import (
 from rawnet.wire.layer import Layer, Raw
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS
 from rawnet.wire.quoted import ICMPerror, IPerror, IPerror6, TCPerror, UDPerror
+from rawnet.wire.sctp import SCTP
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 
@@ -330,6 +331,10 @@ _ANSWERS: dict[type, Callable[[Any, Any, Any], Any]] = {
     ICMPv6EchoReply: _echo_reply,
     ICMPv6ND_RA: lambda reply, query, under: isinstance(query, ICMPv6ND_RS),
     ICMPv6ND_NA: lambda reply, query, under: isinstance(query, ICMPv6ND_NS) and reply.tgt == query.tgt,
+    # scapy's SCTP.answers: the ports swapped, whatever the chunks
+    SCTP: lambda reply, query, under: int(
+        isinstance(query, SCTP) and reply.sport == query.dport and reply.dport == query.sport
+    ),
 }
 
 
