@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import rawnet
 from rawnet import (
     ICMP,
     IP,
@@ -274,6 +275,14 @@ def test_params_read_as_layers() -> None:
     cookie, address = init.params
     assert isinstance(cookie, SCTPChunkParamStateCookie) and cookie.cookie == b"cookie!" and cookie.len == 11
     assert isinstance(address, SCTPChunkParamIPv6Addr) and address.addr == "2001:db8::1"
+
+
+def test_command_rebuilds_the_packet_parameters_included() -> None:
+    packet = SCTP(sport=1) / init_with_params() / SCTPChunkSACK(gap_ack_list=["1:3"])
+    command = packet.command()
+    assert command.startswith("SCTP(sport=1)/SCTPChunkInit(init_tag=287454020, ")
+    assert "params=[SCTPChunkParamECNCapable(" in command
+    assert bytes(eval(command, vars(rawnet))) == bytes(packet)
 
 
 def test_unknown_chunk_and_parameter_are_kept_raw() -> None:
