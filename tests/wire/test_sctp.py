@@ -21,6 +21,8 @@ from rawnet import (
     Ether,
     ICMPv6DestUnreach,
     IPv6,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
     MalformedError,
     Raw,
     SCTPChunkAbort,
@@ -429,6 +431,9 @@ ODD: list[Layer] = [
 def test_lines_match_tcpdump(tmp_path: Path) -> None:
     packets = [ip() / SCTP(sport=5000, dport=5001) / chunk for chunk in CHUNKS]
     packets.append(ip() / SCTP(sport=5000, dport=5001) / CHUNKS[0] / CHUNKS[3] / CHUNKS[11])
+    # after IPv6 extension headers tcpdump leaves the addresses out of TCP's and UDP's lines, not SCTP's
+    packets.append(IPv6(src="::1", dst="::2") / IPv6ExtHdrDestOpt() / SCTP(sport=1, dport=2) / CHUNKS[11])
+    packets.append(IPv6(src="::1", dst="::2") / IPv6ExtHdrFragment(m=1) / SCTP(sport=1, dport=2) / CHUNKS[11])
     frames = [bytes(packet) for packet in packets + ODD]
     assert [summary(decoded(frame)) for frame in frames] == tcpdump_of(frames, tmp_path)
 

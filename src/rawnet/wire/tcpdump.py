@@ -874,7 +874,10 @@ def _without_addresses(line: str, src: str, dst: str) -> str:
         return line[len(head) :]
     with_ports = f"{_tag('IP6')}{src}."
     if line.startswith(with_ports):
-        return line[len(with_ports) :].replace(f" > {dst}.", " > ", 1)
+        rest = line[len(with_ports) :]
+        if rest.partition(": ")[2].startswith("sctp"):  # (print-sctp.c prints the addresses itself)
+            return line[len(_tag("IP6")) :]
+        return rest.replace(f" > {dst}.", " > ", 1)
     return line
 
 
