@@ -10,6 +10,7 @@ from rawnet import (
     ARP,
     ICMP,
     IP,
+    SCTP,
     TCP,
     UDP,
     ICMPv6DestUnreach,
@@ -19,6 +20,9 @@ from rawnet import (
     IPv6,
     IPv6ExtHdrHopByHop,
     Layer,
+    SCTPChunkAbort,
+    SCTPChunkInit,
+    SCTPChunkInitAck,
 )
 from rawnet.net.matching import (
     answers,
@@ -65,6 +69,7 @@ def test_data_and_fin_widen_the_sequence_space_a_reply_may_acknowledge() -> None
 
 
 UDP_PROBE = IP(src=A, dst=B) / UDP(sport=5000, dport=53) / b"query"
+SCTP_PROBE = IP(src=A, dst=B) / SCTP(sport=5000, dport=80) / SCTPChunkInit(init_tag=1)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +91,9 @@ UDP_PROBE = IP(src=A, dst=B) / UDP(sport=5000, dport=53) / b"query"
             IP(src=C, dst=A) / ICMP(type=3) / (IP(src=A, dst=C) / UDP(sport=5000, dport=53)),
             "the ICMP error quotes another datagram",
         ),
+        (SCTP_PROBE, IP(src=B, dst=A) / SCTP(sport=80, dport=5000) / SCTPChunkInitAck(), ""),
+        (SCTP_PROBE, IP(src=B, dst=A) / SCTP(sport=81, dport=5000) / SCTPChunkAbort(), "other SCTP ports"),
+        (SCTP_PROBE, IP(src=B, dst=A) / UDP(sport=80, dport=5000), "not SCTP"),
         (IP(src=A, dst=B) / ICMP(id=7, seq=1), IP(src=B, dst=A) / ICMP(type=0, id=7, seq=1), ""),
         (
             IP(src=A, dst=B) / ICMP(id=7, seq=1),
@@ -176,6 +184,9 @@ def test_an_icmp_error_quotes_the_probes_protocol_and_id(probe: Layer, quoted: L
             IPv6(src="2001:db8::2", dst="2001:db8::1") / ICMPv6ND_NA(tgt="2001:db8::2"),
         ),
         (ARP(op=1, psrc=A, pdst=B), ARP(op=2, psrc=B, pdst=A)),
+        (SCTP_PROBE, IP(src=B, dst=A) / SCTP(sport=80, dport=5000) / SCTPChunkInitAck()),
+        (SCTP_PROBE, IP(src=B, dst=A) / SCTP(sport=80, dport=5000) / SCTPChunkAbort(TCB=1)),
+        (SCTP_PROBE, IP(src=C, dst=A) / ICMP(type=3, code=2) / bytes(SCTP_PROBE)[:28]),  # an 8-byte quote
     ],
 )
 def test_a_reply_shares_the_bucket_of_the_probe_it_answers(probe: Layer, reply: Layer) -> None:

@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rawnet import (
+    ICMP,
     IP,
     NTP,
     UDP,
     DecodeError,
     Ether,
     FieldValueError,
+    ICMPv6DestUnreach,
     IPv6,
     NTPControl,
     NTPHeader,
@@ -29,7 +31,8 @@ from rawnet.net.pcap import PcapReader
 from rawnet.wire.layer import Layer
 from rawnet.wire.ntp import NTP_BASETIME
 from rawnet.wire.tcpdump import summary
-from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
+from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields, write_pcap
+from tests.wire.test_sctp import numbered_packets, write_cut_pcap
 
 needs_tshark = pytest.mark.tshark
 needs_tcpdump = pytest.mark.tcpdump
@@ -181,12 +184,101 @@ def test_lines_match_tcpdump() -> None:
     assert mine == tcpdump_lines(frames, LINKTYPE_RAW, "-n")
 
 
+def tcpdump_packets(path: Path, *options: str) -> list[str]:
+    """tcpdump -n -t's text of each packet in a capture, continuation lines included."""
+    run = subprocess.run(["tcpdump", "-n", "-t", *options, "-r", str(path)], capture_output=True, text=True)
+    packets: list[str] = []
+    for line in run.stdout.removesuffix("\n").split("\n"):
+        if packets and (not line or line[0].isspace()):  # (a blank line: a text ending in a newline)
+            packets[-1] += "\n" + line
+        elif line:
+            packets.append(line)
+    return packets
+
+
+def verbose_examples() -> list[Layer]:
+    header = NTPHeader(stratum=1, orig=0, sent=0)
+    header.ref_id = b"G\x01\xc1"
+    examples: list[Layer] = [
+        server(),
+        NTPHeader(
+            leap=3,
+            stratum=0,
+            poll=-6,
+            delay=1.3,
+            dispersion=0.01,
+            orig=3900000001.7,
+            recv=3900000001.2,
+            sent=3900000003.125,
+            ref=100.5,
+        ),
+        NTPHeader(leap=1, stratum=1, poll=40, orig=3900000001.7, recv=3900000002.2, sent=3900000001.7),
+        NTPHeader(leap=2, stratum=62, orig=3900000001, recv=3900000001, sent=0),
+        NTPHeader(stratum=63, orig=0, sent=0),
+        header,
+        NTPControl(response=1, more=1, op_code=2, status=0x615, data=b"abc"),
+        NTPControl(err=1, op_code=31),
+        NTPPrivate(data=b"abc"),
+    ]
+    examples += [
+        NTPHeader(stratum=16, orig=0, sent=0) / (b"\0\0\0\5" + bytes(size)) for size in (0, 16, 20, 10)
+    ]
+    return examples
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_lines_match_tcpdump(tmp_path: Path, verbose: int) -> None:
+    packets = [
+        IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=123, dport=123) / one for one in verbose_examples()
+    ]
+    packets.append(IPv6(src="::1", dst="::2") / UDP(sport=123, dport=123) / NTPHeader(mode=4, orig=0, sent=0))
+    frames = [bytes(packet) for packet in packets]
+    path = tmp_path / "ntp.pcap"
+    write_pcap(path, frames, LINKTYPE_RAW)
+    mine = [summary((IP if frame[0] >> 4 == 4 else IPv6).decode(frame), verbose) for frame in frames]
+    assert mine == tcpdump_packets(path, "-" + "v" * verbose)
+
+
 @needs_tcpdump
 @pytest.mark.parametrize("capture", ["ntp-time.pcap", "ntp-time-ef.pcap"])
 def test_corpus_lines_match_tcpdump(capture: str) -> None:
     path = CORPUS / capture
-    run = subprocess.run(["tcpdump", "-n", "-t", "-r", str(path)], capture_output=True, text=True, check=True)
-    assert [summary(packet) for packet in PcapReader(path)] == run.stdout.splitlines()
+    for verbose in (0, 1, 2):
+        options = ["-" + "v" * verbose] if verbose else []
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == tcpdump_packets(path, *options)
+
+
+@needs_tcpdump
+def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None:
+    frame = bytes(Ether() / IP() / UDP(sport=123, dport=123) / server())
+    path = tmp_path / "cut.pcap"
+    # (from the first byte of the message on: a capture that keeps none of it is UDP's)
+    write_cut_pcap(path, [(frame, kept) for kept in range(43, len(frame) + 1)])
+    for verbose in (0, 1, 2):
+        expected = numbered_packets(path, *(["-" + "v" * verbose] if verbose else []))
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == expected
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_quoted_in_icmp_errors_as_tcpdump_prints_them(tmp_path: Path, verbose: int) -> None:
+    inner = bytes(IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=123, dport=123) / server())
+    inner6 = bytes(IPv6(src="::2", dst="::1") / UDP(sport=123, dport=123) / server())
+    packets: list[Layer] = [
+        IP(src="10.0.0.1", dst="10.0.0.2") / ICMP(type=3, code=3) / inner[:size]
+        for size in (28, 29, 40, 60, 76)
+    ]
+    packets += [
+        IPv6(src="::1", dst="::2") / ICMPv6DestUnreach(code=4) / inner6[:size] for size in (48, 49, 60, 96)
+    ]
+    frames = [bytes(packet) for packet in packets]
+    path = tmp_path / "quotes.pcap"
+    write_pcap(path, frames, LINKTYPE_RAW)
+    mine = [
+        summary((IP if frame[0] >> 4 == 4 else IPv6).decode(frame, lenient=True), verbose) for frame in frames
+    ]
+    assert mine == tcpdump_packets(path, *(["-" + "v" * verbose] if verbose else []))
 
 
 @needs_tcpdump

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+import struct
 import subprocess
 from pathlib import Path
 
@@ -10,12 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import rawnet
 from rawnet import (
+    ICMP,
     IP,
     SCTP,
     DecodeError,
     Ether,
+    ICMPv6DestUnreach,
     IPv6,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
     MalformedError,
     Raw,
     SCTPChunkAbort,
@@ -27,12 +34,20 @@ from rawnet import (
     SCTPChunkHeartbeatReq,
     SCTPChunkInit,
     SCTPChunkInitAck,
+    SCTPChunkParamAdaptationLayer,
+    SCTPChunkParamChunkList,
+    SCTPChunkParamCookiePreservative,
+    SCTPChunkParamECNCapable,
+    SCTPChunkParamFwdTSN,
     SCTPChunkParamHeartbeatInfo,
     SCTPChunkParamHostname,
     SCTPChunkParamIPv4Addr,
     SCTPChunkParamIPv6Addr,
+    SCTPChunkParamRandom,
+    SCTPChunkParamRequestedHMACFunctions,
     SCTPChunkParamStateCookie,
     SCTPChunkParamSupportedAddrTypes,
+    SCTPChunkParamSupportedExtensions,
     SCTPChunkParamUnknown,
     SCTPChunkSACK,
     SCTPChunkShutdown,
@@ -43,6 +58,7 @@ from rawnet import (
 )
 from rawnet.net.pcap import PcapReader
 from rawnet.wire.layer import Layer
+from rawnet.wire.registry import LAYERS, SCTP_CHUNK
 from rawnet.wire.sctp import crc32c
 from rawnet.wire.tcpdump import summary
 from tests.oracle import LINKTYPE_RAW, tshark_fields, write_pcap
@@ -62,18 +78,44 @@ def tcpdump_packets(path: Path, *options: str) -> list[str]:
     """tcpdump -n -t's text of each packet in a capture, continuation lines included."""
     run = subprocess.run(["tcpdump", "-n", "-t", *options, "-r", str(path)], capture_output=True, text=True)
     packets: list[str] = []
-    for line in run.stdout.split("\n"):
-        if packets and (not line or line[0].isspace()):
+    for line in run.stdout.removesuffix("\n").split("\n"):
+        if packets and (not line or line[0].isspace()):  # (a blank line: a text ending in a newline)
             packets[-1] += "\n" + line
         elif line:
             packets.append(line)
-    return [packet.rstrip("\n") for packet in packets]
+    return packets
 
 
-def tcpdump_of(frames: list[bytes], folder: Path) -> list[str]:
+def tcpdump_of(frames: list[bytes], folder: Path, *options: str) -> list[str]:
     path = folder / "frames.pcap"
     write_pcap(path, frames, LINKTYPE_RAW)
-    return tcpdump_packets(path)
+    return tcpdump_packets(path, *options)
+
+
+def write_cut_pcap(path: Path, frames: list[tuple[bytes, int]]) -> None:
+    """An Ethernet pcap of each frame as a capture keeps its first bytes (frame, bytes kept)."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        for number, (frame, kept) in enumerate(frames):
+            out.write(struct.pack("<IIII", 1_700_000_000 + number, 0, kept, len(frame)) + frame[:kept])
+
+
+def numbered_packets(path: Path, *options: str) -> list[str]:
+    """tcpdump -# -n -t's text of each packet (its number tells a packet's first line)."""
+    run = subprocess.run(
+        ["tcpdump", "-#", "-n", "-t", *options, "-r", str(path)], capture_output=True, text=True
+    )
+    packets: list[str] = []
+    for line in run.stdout.removesuffix("\n").split("\n"):
+        first = _NUMBERED.match(line)
+        if first:
+            packets.append(first.group(1))
+        else:
+            packets[-1] += "\n" + line
+    return packets
+
+
+_NUMBERED = re.compile(r"^ *\d+  (.*)$")
 
 
 def decoded(frame: bytes) -> Layer:
@@ -119,6 +161,52 @@ def test_init_and_data_build_as_scapy_does() -> None:
         / SCTPChunkData(beginning=1, ending=1, tsn=7, stream_seq=1, data=b"hello")
     )
     assert bytes(packet) == SCAPY_INIT
+
+
+# scapy 2.8.0's bytes for an INIT with the parameters Linux sends and a few more.
+SCAPY_PARAMS = bytes.fromhex(
+    "01000078112233440001a000000affff5566778880000004c0000004800800070fc180008002002400010203040506"
+    "0708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f8003000680c100008004000800010003000c00080005"
+    "000600090008000003e8c006000800000007000b0008686f7374"
+)
+
+
+def init_with_params() -> SCTPChunkInit:
+    return SCTPChunkInit(
+        init_tag=0x11223344,
+        a_rwnd=106496,
+        n_out_streams=10,
+        n_in_streams=65535,
+        init_tsn=0x55667788,
+        params=[
+            SCTPChunkParamECNCapable(),
+            SCTPChunkParamFwdTSN(),
+            SCTPChunkParamSupportedExtensions(),
+            SCTPChunkParamRandom(random=bytes(range(32))),
+            SCTPChunkParamChunkList(chunk_list=[0x80, 0xC1]),
+            SCTPChunkParamRequestedHMACFunctions(HMAC_functions_list=[1, 3]),
+            SCTPChunkParamSupportedAddrTypes(addr_type_list=["IPv4", "IPv6"]),
+            SCTPChunkParamCookiePreservative(sug_cookie_inc=1000),
+            SCTPChunkParamAdaptationLayer(indication=7),
+            SCTPChunkParamHostname(hostname=b"host"),
+        ],
+    )
+
+
+def test_parameters_build_as_scapy_does_and_decode_back() -> None:
+    assert bytes(init_with_params()) == SCAPY_PARAMS
+    params = SCTPChunkInit.decode(SCAPY_PARAMS).params
+    assert [type(param) for param in params] == [type(param) for param in init_with_params().params]
+    assert params == init_with_params().params
+    assert params[2].supported_extensions == [0x0F, 0xC1, 0x80] and params[6].addr_type_list == [5, 6]
+
+
+def test_answers_as_scapy_does() -> None:
+    init = ip() / SCTP(sport=5000, dport=80) / SCTPChunkInit()
+    init_ack = IP(src=DST, dst=SRC) / SCTP(sport=80, dport=5000) / SCTPChunkInitAck()
+    abort = IP(src=DST, dst=SRC) / SCTP(sport=81, dport=5000) / SCTPChunkAbort()
+    assert init_ack.answers(init) and init < init_ack and init.hashret() == init_ack.hashret()
+    assert not abort.answers(init) and not init.answers(init)
 
 
 def test_checksum_is_crc32c_least_significant_byte_first() -> None:
@@ -191,6 +279,14 @@ def test_params_read_as_layers() -> None:
     assert isinstance(address, SCTPChunkParamIPv6Addr) and address.addr == "2001:db8::1"
 
 
+def test_command_rebuilds_the_packet_parameters_included() -> None:
+    packet = SCTP(sport=1) / init_with_params() / SCTPChunkSACK(gap_ack_list=["1:3"])
+    command = packet.command()
+    assert command.startswith("SCTP(sport=1)/SCTPChunkInit(init_tag=287454020, ")
+    assert "params=[SCTPChunkParamECNCapable(" in command
+    assert bytes(eval(command, vars(rawnet))) == bytes(packet)
+
+
 def test_unknown_chunk_and_parameter_are_kept_raw() -> None:
     wire = bytes(SCTP() / SCTPChunkUnknown(type=0x99, flags=3, data=b"abcde") / SCTPChunkCookieAck())
     back = SCTP.decode(wire)
@@ -234,6 +330,18 @@ def test_bad_chunks_raise_a_decode_error(chunks: bytes, error: type[DecodeError]
     assert bytes(lenient) == bytes(12) + chunks
 
 
+def test_many_chunks_stop_at_the_nesting_limit_and_still_print() -> None:
+    packet: Layer = ip() / SCTP(sport=1, dport=2)
+    for _ in range(100):
+        packet = packet / SCTPChunkCookieAck()
+    wire = bytes(packet)
+    with pytest.raises(DecodeError):  # (rawnet's bound on nested layers: chunks are layers)
+        IP.decode(wire)
+    lenient = IP.decode(wire, lenient=True)
+    assert bytes(lenient) == wire
+    assert summary(lenient).endswith(", (100) [COOKIE ACK] ")
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.binary(max_size=200))
 def test_arbitrary_bytes_raise_only_decode_errors(data: bytes) -> None:
@@ -254,6 +362,7 @@ def test_arbitrary_bytes_raise_only_decode_errors(data: bytes) -> None:
 def test_tshark_decodes_every_chunk_with_the_checksum_good() -> None:
     packets = [Ether() / ip() / SCTP(sport=5000, dport=5001, tag=42) / chunk for chunk in CHUNKS]
     packets.append(Ether() / IPv6(src="2001:db8::1", dst="2001:db8::2") / SCTP(sport=1, dport=2) / CHUNKS[0])
+    packets.append(Ether() / ip() / SCTP(sport=5000, dport=5001) / init_with_params())
     seen = tshark_fields([bytes(packet) for packet in packets])
     for packet, fields in zip(packets, seen, strict=True):
         sctp = packet[SCTP]
@@ -264,7 +373,22 @@ def test_tshark_decodes_every_chunk_with_the_checksum_good() -> None:
         assert fields["sctp.chunk_type"] == [str(chunk.type)]
         assert fields["sctp.chunk_length"] == [str(SCTP.decode(bytes(sctp)).payload.len)]
         assert not any(key.startswith(("_ws.expert", "_ws.malformed")) for key in fields), fields
-    data, init_ack, sack = seen[0], seen[2], seen[3]
+    data, init_ack, sack, init = seen[0], seen[2], seen[3], seen[-1]
+    assert init["sctp.parameter_type"] == [
+        "0x8000",
+        "0xc000",
+        "0x8008",
+        "0x8002",
+        "0x8003",
+        "0x8004",
+        "0x000c",
+        "0x0009",
+        "0xc006",
+        "0x000b",
+    ]
+    assert init["sctp.parameter_length"] == ["4", "4", "7", "36", "6", "8", "8", "8", "8", "8"]
+    assert init["sctp.parameter_cookie_preservative_incr"] == ["1000"]
+    assert init["sctp.parameter_supported_address_type"] == ["5", "6"]
     assert data["sctp.data_tsn_raw"] == ["99"] and data["sctp.data_sid"] == ["0x0003"]
     assert data["sctp.data_ssn"] == ["4"] and data["sctp.data_payload_proto_id"] == ["46"]
     assert (data["sctp.data_u_bit"], data["sctp.data_b_bit"], data["sctp.data_e_bit"]) == (
@@ -307,15 +431,63 @@ ODD: list[Layer] = [
 def test_lines_match_tcpdump(tmp_path: Path) -> None:
     packets = [ip() / SCTP(sport=5000, dport=5001) / chunk for chunk in CHUNKS]
     packets.append(ip() / SCTP(sport=5000, dport=5001) / CHUNKS[0] / CHUNKS[3] / CHUNKS[11])
+    # after IPv6 extension headers tcpdump leaves the addresses out of TCP's and UDP's lines, not SCTP's
+    packets.append(IPv6(src="::1", dst="::2") / IPv6ExtHdrDestOpt() / SCTP(sport=1, dport=2) / CHUNKS[11])
+    packets.append(IPv6(src="::1", dst="::2") / IPv6ExtHdrFragment(m=1) / SCTP(sport=1, dport=2) / CHUNKS[11])
     frames = [bytes(packet) for packet in packets + ODD]
     assert [summary(decoded(frame)) for frame in frames] == tcpdump_of(frames, tmp_path)
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_lines_match_tcpdump(tmp_path: Path, verbose: int) -> None:
+    packets = [ip() / SCTP(sport=5000, dport=5001) / chunk for chunk in CHUNKS]
+    packets.append(ip() / SCTP(sport=5000, dport=5001) / CHUNKS[1] / CHUNKS[0] / CHUNKS[3])
+    packets.append(ip() / SCTP(sport=5000, dport=5001) / SCTPChunkData(proto_id=3, data=b"m3"))
+    frames = [bytes(packet) for packet in packets + ODD]
+    expected = tcpdump_of(frames, tmp_path, "-" + "v" * verbose)
+    assert [summary(decoded(frame), verbose) for frame in frames] == expected
 
 
 @needs_tcpdump
 @pytest.mark.parametrize("capture", ["forces1.pcap", "forces2.pcap", "forces3.pcap"])
 def test_corpus_lines_match_tcpdump(capture: str) -> None:
     path = CORPUS / capture
-    assert [summary(packet) for packet in PcapReader(path)] == tcpdump_packets(path)
+    for verbose in (0, 1, 2):
+        options = ["-" + "v" * verbose] if verbose else []
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == tcpdump_packets(path, *options)
+
+
+@needs_tcpdump
+def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None:
+    frame = bytes(
+        Ether()
+        / ip()
+        / SCTP(sport=1, dport=6704)
+        / SCTPChunkInit(init_tag=1)
+        / SCTPChunkData(beginning=1, data=b"\x10\x0f\x00\x06" + bytes(20))
+        / SCTPChunkSACK(gap_ack_list=["1:2"], dup_tsn_list=[9])
+    )
+    path = tmp_path / "cut.pcap"
+    write_cut_pcap(path, [(frame, kept) for kept in range(34, len(frame) + 1)])
+    for verbose in (0, 1, 2):
+        expected = numbered_packets(path, *(["-" + "v" * verbose] if verbose else []))
+        assert [summary(packet, verbose) for packet in PcapReader(path)] == expected
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_quoted_in_icmp_errors_as_tcpdump_prints_them(tmp_path: Path, verbose: int) -> None:
+    inner = bytes(IP(src=DST, dst=SRC) / SCTP(sport=1, dport=2) / SCTPChunkInit(init_tag=5))
+    inner6 = bytes(IPv6(src="::2", dst="::1") / SCTP(sport=1, dport=2) / SCTPChunkInit())
+    packets: list[Layer] = [ip() / ICMP(type=3, code=2) / inner[:size] for size in (20, 22, 28, 36, 40, 52)]
+    packets += [
+        IPv6(src="::1", dst="::2") / ICMPv6DestUnreach(code=4) / inner6[:size]
+        for size in (40, 44, 52, 60, 72)
+    ]
+    frames = [bytes(packet) for packet in packets]
+    expected = tcpdump_of(frames, tmp_path, *(["-" + "v" * verbose] if verbose else []))
+    assert [summary(decoded(frame), verbose) for frame in frames] == expected
 
 
 _ports = st.integers(0, 65535).filter(lambda port: port not in (6704, 6705, 6706))
@@ -350,13 +522,17 @@ _chunks = st.one_of(
     ),
     st.builds(SCTPChunkShutdown, cumul_tsn_ack=_u32),
     st.builds(SCTPChunkCookieEcho, cookie=st.binary(max_size=9)),
-    st.builds(SCTPChunkUnknown, type=st.integers(0, 255).filter(lambda kind: kind not in (0, 1, 2, 3))),
+    st.builds(
+        SCTPChunkUnknown,
+        type=st.integers(0, 255).filter(lambda kind: kind not in LAYERS.table(SCTP_CHUNK)),
+        data=st.binary(max_size=6),
+    ),
     st.just(SCTPChunkShutdownAck()),
 )
 
 
 @needs_tcpdump
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     packets=st.lists(
         st.tuples(_ports, _ports, _u32, st.lists(_chunks, min_size=1, max_size=3)), min_size=1, max_size=8

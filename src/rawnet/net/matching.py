@@ -1,7 +1,7 @@
 """Which reply answers which probe: the rules sr(), srp() and the probe commands share.
 
 Pure logic on decoded packets (no sockets): a reply answers a probe by protocol (ICMP echo id
-and seq, TCP ports and sequence numbers, UDP ports, the target of a neighbour advertisement,
+and seq, TCP ports and sequence numbers, UDP and SCTP ports, the target of a neighbour advertisement,
 ARP's addresses), and an ICMP or ICMPv6 error answers the datagram it quotes (its addresses,
 protocol, IPv4 id and first transport bytes: ports, echo id and seq). Each rule says why a
 candidate does not match, for sr()'s debug output. probe_key and reply_keys sort both sides
@@ -20,6 +20,7 @@ from rawnet.wire import (
     ARP,
     ICMP,
     IP,
+    SCTP,
     TCP,
     UDP,
     ICMPv6,
@@ -47,7 +48,7 @@ _EXTENSIONS = (
     IPv6ExtHdrSegmentRouting,
     IPv6ExtHdrFragment,
 )
-_TCP, _UDP, _ICMP, _ICMPV6 = 6, 17, 1, 58
+_TCP, _UDP, _ICMP, _ICMPV6, _SCTP = 6, 17, 1, 58, 132
 _ECHO_REQUEST, _ECHOV6_REQUEST = 8, 128
 _ECHO_REPLY, _ECHOV6_REPLY = 0, 129
 
@@ -90,6 +91,11 @@ def answers(reply: Layer, probe: Layer, *, any_source: bool = False) -> str:
             return "not UDP"
         a2, b2 = probe[UDP], reply[UDP]
         return "" if (b2.sport, b2.dport) == (a2.dport, a2.sport) else "other UDP ports"
+    if SCTP in probe:  # (scapy's SCTP.answers: the ports swapped, whatever the chunks)
+        if SCTP not in reply:
+            return "not SCTP"
+        a5, b5 = probe[SCTP], reply[SCTP]
+        return "" if (b5.sport, b5.dport) == (a5.dport, a5.sport) else "other SCTP ports"
     if ICMP in probe and probe[ICMP].type == 8:
         if ICMP not in reply or reply[ICMP].type != 0:
             return "not an ICMP echo reply"
@@ -189,8 +195,8 @@ def reply_keys(reply: Layer) -> tuple[Hashable, ...]:
             return (_datagram_key(network_layer(quoted)),)
         keys: list[Hashable] = []
         for layer in reply.layers():
-            if isinstance(layer, TCP | UDP):
-                keys.append(("port", _TCP if isinstance(layer, TCP) else _UDP, layer.dport, layer.sport))
+            if isinstance(layer, TCP | UDP | SCTP):
+                keys.append(("port", _ported(layer), layer.dport, layer.sport))
             elif isinstance(layer, ICMP) and layer.type == 0:
                 keys.append(("echo", _ICMP, layer.id, layer.seq))
             elif isinstance(layer, ICMPv6EchoReply):
@@ -289,8 +295,8 @@ def _datagram_key(network: Layer) -> Hashable | None:
     first 8 bytes of the transport header (then read from the bytes).
     """
     protocol, upper = _upper_layer(network)
-    if isinstance(upper, TCP | UDP):
-        return "port", _TCP if isinstance(upper, TCP) else _UDP, upper.sport, upper.dport
+    if isinstance(upper, TCP | UDP | SCTP):
+        return "port", _ported(upper), upper.sport, upper.dport
     if isinstance(upper, ICMP) and upper.type == _ECHO_REQUEST:
         return "echo", _ICMP, upper.id, upper.seq
     if isinstance(upper, ICMPv6EchoRequest):
@@ -299,12 +305,17 @@ def _datagram_key(network: Layer) -> Hashable | None:
         return "nd", str(upper.tgt)
     if isinstance(upper, Raw):  # a transport header cut short (a quote of 8 bytes)
         head = bytes(upper.load)
-        if protocol in (_TCP, _UDP) and len(head) >= 4:
+        if protocol in (_TCP, _UDP, _SCTP) and len(head) >= 4:
             return "port", protocol, int.from_bytes(head[:2], "big"), int.from_bytes(head[2:4], "big")
         echo = {_ICMP: _ECHO_REQUEST, _ICMPV6: _ECHOV6_REQUEST}.get(protocol or 0)
         if echo is not None and len(head) >= 8 and head[0] == echo:
             return "echo", protocol, int.from_bytes(head[4:6], "big"), int.from_bytes(head[6:8], "big")
     return None if protocol is None else ("proto", protocol)  # (None: compared with every reply)
+
+
+def _ported(transport: Layer) -> int:
+    """The protocol number of a transport whose replies match by ports (a quote's TCPerror is TCP)."""
+    return _TCP if isinstance(transport, TCP) else _UDP if isinstance(transport, UDP) else _SCTP
 
 
 def _upper_layer(network: Any) -> tuple[int | None, Layer | None]:

@@ -33,6 +33,7 @@ from rawnet.wire.layer import Layer, Raw
 from rawnet.wire.mld import ICMPv6MLQuery, ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6MLReport2
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS
 from rawnet.wire.quoted import ICMPerror, IPerror, IPerror6, TCPerror, UDPerror
+from rawnet.wire.sctp import SCTP
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 
@@ -338,6 +339,10 @@ _ANSWERS: dict[type, Callable[[Any, Any, Any], Any]] = {
     ),
     ICMPv6MLReport: lambda reply, query, under: query is not None and ICMPv6MLQuery in query,
     ICMPv6MLReport2: lambda reply, query, under: isinstance(query, ICMPv6MLQuery2),
+    # scapy's SCTP.answers: the ports swapped, whatever the chunks
+    SCTP: lambda reply, query, under: int(
+        isinstance(query, SCTP) and reply.sport == query.dport and reply.dport == query.sport
+    ),
 }
 
 

@@ -963,6 +963,9 @@ class Layer:
         for name, value in self.fields.items():
             if isinstance(value, list | tuple) and not value:
                 continue
+            if isinstance(value, list | tuple) and all(isinstance(item, Layer) for item in value):
+                parts.append(f"{name}=[{', '.join(item.command() for item in value)}]")  # (SCTP's params)
+                continue
             shown = int(value) if isinstance(value, FlagValue) else value
             parts.append(f"{name}={shown!r}")
         text = f"{type(self).__name__}({', '.join(parts)})"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rawnet.errors import TruncatedError
 from rawnet.wire.addresses import IPv4 as IPv4Address
 from rawnet.wire.fields import LENGTH, AddressValue, IntValue, NamedValue, UInt, ValueSet, Var, check_bytes
-from rawnet.wire.layer import Layer
+from rawnet.wire.layer import CUT, LAZY, PARTIAL, Layer
 
 PORT = 123
 #: Seconds from the NTP era's start (1900) to the Unix epoch (1970).
@@ -164,6 +164,9 @@ class NTPHeader(NTP):
     @classmethod
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> NTPHeader:
         if offset + _SIZE > end:
+            if mode & CUT and offset < end:  # the capture kept only its first bytes: the rest read 0
+                kept = buf[offset:end]
+                return cls._view(kept + bytes(_SIZE - len(kept)), 0, len(kept), len(kept), mode | PARTIAL)
             raise TruncatedError("ntp", offset, f"{end - offset} bytes left, an NTP packet needs {_SIZE}")
         layer = cls._view(buf, offset, offset + _SIZE, end, mode)
         layer._unpack()
@@ -175,6 +178,8 @@ class NTPHeader(NTP):
             values[field] = int.from_bytes(self._buf[at + 8 * index : at + 8 * index + 8], "big")
 
     def _build(self, pseudo: bytes | None) -> bytes:
+        if self._mode & PARTIAL and self._ver == 0 and (self._payload is None or self._payload is LAZY):
+            return self._buf[self._off : self._pend] + self._pad  # (cut by the capture, unchanged: as kept)
         values = self._v or self._unpack()
         now = None
         stamps = []

@@ -14,6 +14,7 @@ the one piece of state, a capture's TCP connections for tcpdump's relative seque
 from __future__ import annotations
 
 import contextlib
+import datetime
 import socket
 import struct
 from collections.abc import Callable, Iterator, Mapping
@@ -933,7 +934,10 @@ def _without_addresses(line: str, src: str, dst: str) -> str:
         return line[len(head) :]
     with_ports = f"{_tag('IP6')}{src}."
     if line.startswith(with_ports):
-        return line[len(with_ports) :].replace(f" > {dst}.", " > ", 1)
+        rest = line[len(with_ports) :]
+        if rest.partition(": ")[2].startswith("sctp"):  # (print-sctp.c prints the addresses itself)
+            return line[len(_tag("IP6")) :]
+        return rest.replace(f" > {dst}.", " > ", 1)
     return line
 
 
@@ -3043,7 +3047,7 @@ _FORCES_MESSAGES = {
     0x13: "Config Response",
     0x14: "Query Response",
 }
-_SCTP_HEADER, _SCTP_CHUNK_HEADER, _FORCES_HEADER = 12, 4, 24
+_SCTP_HEADER, _SCTP_CHUNK_HEADER, _FORCES_HEADER, _SCTP_PPID_M3UA = 12, 4, 24, 3
 
 
 class _SCTPCut(Exception):
@@ -3052,7 +3056,10 @@ class _SCTPCut(Exception):
 
 def _sctp(sctp: SCTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     wire = sctp.build()
-    return sctp_text(wire, len(wire) + detail.unseen, carrier or ("SCTP", "?", "?"), detail.verbose)
+    length = len(wire) + detail.unseen
+    if detail.cut:  # (an ICMP error's quote: the bytes after what it holds are not there)
+        wire = wire[: max(len(wire) - detail.cut, 0)]
+    return sctp_text(wire, length, carrier or ("SCTP", "?", "?"), detail.verbose)
 
 
 def sctp_text(data: bytes, length: int, carrier: Carrier, verbose: int = 0) -> str:
@@ -3071,20 +3078,21 @@ def sctp_text(data: bytes, length: int, carrier: Carrier, verbose: int = 0) -> s
             out.append(f"[{_FORCES_PORTS[port]}]")
             forces = True
     try:
-        _sctp_chunks(data, length, out, forces)
+        _sctp_chunks(data, length, out, forces, verbose)
     except _SCTPCut:
         out.append(" [|sctp]")
     return "".join(out)
 
 
-def _sctp_chunks(data: bytes, length: int, out: list[str], forces: bool) -> None:
+def _sctp_chunks(data: bytes, length: int, out: list[str], forces: bool, verbose: int) -> None:
     def need(stop: int) -> None:
         if stop > len(data):
             raise _SCTPCut
 
     # (print-sctp.c counts what remains in an unsigned int: a chunk longer than the packet
     # wraps it, and the walk goes on until the capture ends)
-    at, remaining, number, sep = _SCTP_HEADER, length - _SCTP_HEADER, 0, " ("
+    at, remaining, number = _SCTP_HEADER, length - _SCTP_HEADER, 0
+    sep = "\n\t" if verbose > 1 else " ("  # (-vv: a line per chunk)
     while remaining:
         number += 1
         if remaining < _SCTP_CHUNK_HEADER:
@@ -3103,21 +3111,22 @@ def _sctp_chunks(data: bytes, length: int, out: list[str], forces: bool) -> None
         name = _SCTP_CHUNK_NAMES.get(kind, f"Unknown chunk type: 0x{kind:x}")
         out.append(f"{sep}{number}) [{name}] ")
         body = at + _SCTP_CHUNK_HEADER
-        text, bogus = _sctp_chunk_text(kind, flags, data[body : at + chunk_len], forces)
+        text, bogus = _sctp_chunk_text(kind, flags, data[body : at + chunk_len], forces, verbose)
         out.append(text)
         if bogus:  # (print-sctp.c returns there)
             return
         forces = forces or (kind == 0 and int.from_bytes(data[body + 8 : body + 12]) in _FORCES_PPIDS)
         at += chunk_len
         remaining = (remaining - chunk_len) & _U32
-        sep = ", ("
+        if verbose < 2:
+            sep = ", ("
         if align:
             need(at + align)
             at += align
             remaining = (remaining - align) & _U32
 
 
-def _sctp_chunk_text(kind: int, flags: int, value: bytes, forces: bool) -> tuple[str, bool]:
+def _sctp_chunk_text(kind: int, flags: int, value: bytes, forces: bool, verbose: int) -> tuple[str, bool]:
     """The words after a chunk's name (print-sctp.c, without -v), and whether they end the line
     (a chunk too short for its fields: "bogus chunk length N]")."""
     size = len(value)
@@ -3136,7 +3145,11 @@ def _sctp_chunk_text(kind: int, flags: int, value: bytes, forces: bool) -> tuple
         if size == 12:
             return words + bogus, True
         if forces or ppid in _FORCES_PPIDS:
-            words += _forces_text(value[12:])
+            words += _forces_text(value[12:], verbose)
+        elif verbose > 1 and ppid == _SCTP_PPID_M3UA:
+            words += " (invalid)" if size < 12 + 8 else ""  # (M3UA's messages themselves: not rendered)
+        elif verbose > 1:
+            words += f"[Payload:{hex_and_ascii(value[12:])}]"
         return words, False
     if kind in (1, 2):  # INIT, INIT ACK
         if size < 16:
@@ -3179,7 +3192,7 @@ def _sctp_chunk_text(kind: int, flags: int, value: bytes, forces: bool) -> tuple
     return "", False
 
 
-def _forces_text(message: bytes) -> str:
+def _forces_text(message: bytes, verbose: int = 0) -> str:
     """print-forces.c's words for a ForCES message (RFC 5810) without -v: its type, or what is
     wrong with its header (then the message in hex); its TLVs are -v's."""
     if len(message) < _FORCES_HEADER:
@@ -3197,12 +3210,54 @@ def _forces_text(message: bytes) -> str:
             f"{text}Illegal ForCES pkt len - min {_FORCES_HEADER}, total recvd {len(message)}, "
             f"advertised {declared} " + _forces_error(message)
         )
+    text += _forces_header(message, verbose)
     if declared - _FORCES_HEADER > _FORCES_TLV_HEADER:
         if kind == _FORCES_HEARTBEAT:  # (no top-level TLV allowed)
             return f"{text}<0x1>Illegal Top level TLV!\n" + _forces_error(message)
     elif kind not in (_FORCES_ASSOCIATION_SETUP, _FORCES_HEARTBEAT):  # (one TLV or more needed)
         return f"{text}\tTop level TLV Data missing!\n" + _forces_error(message)
     return text
+
+
+def _forces_header(message: bytes, verbose: int) -> str:
+    """print-forces.c's -v and -vv lines on a ForCES header: IDs, correlator and flags."""
+    if not verbose:
+        return ""
+    flags = int.from_bytes(message[20:24])
+    source, target = int.from_bytes(message[4:8]), int.from_bytes(message[8:12])
+    text = (
+        f"\n\tForCES Version {message[0] >> 4} len {len(message)}B flags 0x{flags:08x} "
+        f"\n\tSrcID 0x{source:x}({_forces_node(source)}) DstID 0x{target:x}({_forces_node(target)}) "
+        f"Correlator 0x{int.from_bytes(message[12:20]):x}"
+    )
+    if verbose > 1:
+        ack, priority, em = flags >> 30, flags >> 27 & 7, flags >> 22 & 3
+        at, tp = flags >> 21 & 1, flags >> 19 & 3
+        text += (
+            f"\n\tForCES flags:\n\t  {_FORCES_ACKS[ack]}(0x{ack:x}), prio={priority}, "
+            f"{_FORCES_EMS[em]}(0x{em:x}),\n\t  {_FORCES_ATS[at]}(0x{at:x}), {_FORCES_TPS[tp]}(0x{tp:x})\n"
+            f"\t  Extra flags: rsv(b5-7) 0x{flags >> 24 & 7:x} rsv(b13-31) 0x{flags & 0x7FFFF:x}\n"
+        )
+    return text
+
+
+def _forces_node(node: int) -> str:
+    """print-forces.c ForCES_node: the kind of a ForCES ID."""
+    if node <= 0x3FFFFFFF:
+        return "FE"
+    if node <= 0x7FFFFFFF:
+        return "CE"
+    if 0xC0000000 <= node <= 0xFFFFFFEF:
+        return "AllMulticast"
+    return {0xFFFFFFFD: "AllCEsBroadcast", 0xFFFFFFFE: "AllFEsBroadcast", 0xFFFFFFFF: "AllBroadcast"}.get(
+        node, "ForCESreserved"
+    )
+
+
+_FORCES_ACKS = ("NoACK", "SuccessACK", "FailureACK", "AlwaysACK")
+_FORCES_EMS = ("EMReserved", "execute-all-or-none", "execute-until-failure", "continue-execute-on-failure")
+_FORCES_ATS = ("Standalone", "2PCtransaction")
+_FORCES_TPS = ("StartofTransaction", "MiddleofTransaction", "EndofTransaction", "abort")
 
 
 def _forces_error(message: bytes) -> str:
@@ -3227,12 +3282,180 @@ _NTP_MODES = (
 )
 
 
-def _ntp(message: NTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
-    if detail.verbose:
-        return None  # (tcpdump -v prints every field: not rendered, the plain UDP line stands)
+def _ntp(message: NTP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     wire = message.build()
     length = len(wire) + detail.unseen
-    return f"NTPv{wire[0] >> 3 & 7}, {_NTP_MODES[wire[0] & 7]}, length {length}"
+    if detail.cut:  # (an ICMP error's quote: the bytes after what it holds are not there)
+        wire = wire[: max(len(wire) - detail.cut, 0)]
+        if not wire:
+            return " [|ntp]"
+    status = wire[0]
+    mode = status & 7
+    line = f"NTPv{status >> 3 & 7}, {_NTP_MODES[mode]}, length {length}"
+    if not detail.verbose:
+        return line
+    leap = status & 0xC0  # (print-ntp.c prints it unshifted)
+    line += f"\n\tLeap indicator: {_NTP_LEAP[leap >> 6]} ({leap})"
+    try:
+        if mode <= _NTP_BROADCAST:
+            return line + _ntp_time(wire, length)
+        if mode == _NTP_CONTROL:
+            return line + _ntp_control(wire, length)
+    except IndexError:  # (past what the capture holds)
+        return line + " [|ntp]"
+    return line
+
+
+_NTP_LEAP = ("", "+1s", "-1s", "clock unsynchronized")
+_NTP_BROADCAST, _NTP_CONTROL, _NTP_MESSAGE, _NTP_CONTROL_HEADER = 5, 6, 48, 12
+_NTP_INFO_QUERY, _NTP_INFO_REPLY = 62, 63
+_JAN_1970, _FMAXINT = 2208988800, 4294967296.0
+
+
+def _ntp_time(wire: bytes, length: int) -> str:
+    """print-ntp.c ntp_time_print (-v): stratum, poll, precision, root delay and dispersion, the
+    reference ID and the four timestamps; what the capture cut off ends the text in "[|ntp]"."""
+    if length < _NTP_MESSAGE:
+        return " (invalid)"
+    parts: list[str] = []
+
+    def need(stop: int) -> None:
+        if len(wire) < stop:
+            parts.append(" [|ntp]")
+            raise _NTPCut
+
+    try:
+        need(2)
+        stratum = wire[1]
+        kind = {0: "unspecified", 1: "primary reference"}.get(
+            stratum, "secondary reference" if 2 <= stratum <= 15 else "reserved"
+        )
+        parts.append(f", Stratum {stratum} ({kind})")
+        need(3)
+        poll = _signed_byte(wire[2])
+        interval = "" if not -32 < poll < 32 else f" ({1 << poll}s)" if poll >= 0 else f" (1/{1 << -poll}s)"
+        parts.append(f", poll {poll}{interval}")
+        need(4)
+        parts.append(f", precision {_signed_byte(wire[3])}")
+        need(8)
+        parts.append(f"\n\tRoot Delay: {_ntp_short(wire[4:8])}")
+        need(12)
+        parts.append(f", Root dispersion: {_ntp_short(wire[8:12])}")
+        need(16)
+        parts.append(", Reference-ID: ")
+        refid = wire[12:16]
+        if stratum == 0:
+            parts.append("(unspec)")
+        elif stratum == 1:
+            parts.append("".join(_printable_char(byte) for byte in refid))
+        elif stratum in (_NTP_INFO_QUERY, _NTP_INFO_REPLY):
+            parts.append(
+                f"{_ipv4_text(refid)} {'INFO_QUERY' if stratum == _NTP_INFO_QUERY else 'INFO_REPLY'}"
+            )
+            return "".join(parts)
+        else:
+            parts.append(f"0x{int.from_bytes(refid):08x}")
+        for at, label in _NTP_TIMESTAMPS:
+            need(at + 8)
+            parts.append(f"\n\t  {label}{_ntp_timestamp(wire[at : at + 8])}")
+        orig = wire[24:32]
+        parts.append(f"\n\t    Originator - Receive Timestamp:  {_ntp_delta(orig, wire[32:40])}")
+        parts.append(f"\n\t    Originator - Transmit Timestamp: {_ntp_delta(orig, wire[40:48])}")
+        extra = length - _NTP_MESSAGE
+        if extra in (4, 20, 24):  # a key ID (crypto-NAK), then a 128- or 160-bit digest
+            need(52)
+            parts.append(f"\n\tKey id: {int.from_bytes(wire[48:52])}")
+            if extra > 4:
+                need(length)
+                parts.append(f"\n\tAuthentication: {wire[52:length].hex()}")
+        elif extra > 0:
+            parts.append(f"\n\t({extra} more bytes after the header)")
+    except _NTPCut:
+        pass
+    return "".join(parts)
+
+
+class _NTPCut(Exception):
+    """print-ntp.c read past what the capture holds."""
+
+
+_NTP_TIMESTAMPS = (
+    (16, "Reference Timestamp:  "),
+    (24, "Originator Timestamp: "),
+    (32, "Receive Timestamp:    "),
+    (40, "Transmit Timestamp:   "),
+)
+
+
+def _ntp_control(wire: bytes, length: int) -> str:
+    """print-ntp.c ntp_control_print (-v): the control message's header."""
+    if length < _NTP_CONTROL_HEADER:
+        return " (invalid)"
+    if len(wire) < _NTP_CONTROL_HEADER:
+        raise IndexError
+    control = wire[1]
+    sequence, status, association, offset, count = (
+        int.from_bytes(wire[at : at + 2]) for at in range(2, 12, 2)
+    )
+    text = (
+        f", {'Response' if control & 0x80 else 'Request'}, {'Error' if control & 0x40 else 'OK'}, "
+        f"{'More' if control & 0x20 else 'Last'}, OpCode={control & 0x1F}\n"
+        f"\tSequence={sequence}, Status={f'0x{status:x}' if status else '0'}, Assoc.={association}, "
+        f"Offset={offset}, Count={count}"
+    )
+    if _NTP_CONTROL_HEADER + count > length:
+        return text + " (invalid)"
+    if count:
+        text += "\n\tTO-BE-DONE: data not interpreted"
+    return text
+
+
+def _signed_byte(byte: int) -> int:
+    return byte - 256 if byte > 127 else byte
+
+
+def _printable_char(byte: int) -> str:
+    """util-print.c fn_print_char: "M-" for a byte over 127, "^" and the letter for a control."""
+    prefix = ""
+    if byte > 127:
+        byte, prefix = byte & 0x7F, "M-"
+    if not 0x20 <= byte <= 0x7E:
+        byte, prefix = byte ^ 0x40, prefix + "^"
+    return prefix + chr(byte)
+
+
+def _ntp_short(data: bytes) -> str:
+    """print-ntp.c p_sfix: a 16.16 fixed-point number, its fraction in millionths."""
+    return f"{int.from_bytes(data[0:2])}.{int(int.from_bytes(data[2:4]) / 65536.0 * 1000000.0):06d}"
+
+
+def _ntp_timestamp(data: bytes) -> str:
+    """ntp.c p_ntp_time: seconds.nanoseconds, and the UTC date when the seconds are not 0."""
+    seconds, fraction = int.from_bytes(data[0:4]), int.from_bytes(data[4:8])
+    text = f"{seconds}.{int(fraction / _FMAXINT * 1000000000.0):09d}"
+    if seconds:
+        when = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds - _JAN_1970)
+        text += f" ({when:%Y-%m-%dT%H:%M:%SZ})"
+    return text
+
+
+def _ntp_delta(old: bytes, new: bytes) -> str:
+    """print-ntp.c p_ntp_delta: ``new`` less ``old``, signed (``new`` itself when ``old`` is 0)."""
+    old_seconds, old_fraction = int.from_bytes(old[0:4]), int.from_bytes(old[4:8])
+    seconds, fraction = int.from_bytes(new[0:4]), int.from_bytes(new[4:8])
+    if not old_seconds and not old_fraction:
+        return _ntp_timestamp(new)
+    if seconds > old_seconds:
+        negative, whole, part = False, seconds - old_seconds, (fraction - old_fraction) & _U32
+        whole -= old_fraction > fraction
+    elif seconds < old_seconds:
+        negative, whole, part = True, old_seconds - seconds, (old_fraction - fraction) & _U32
+        whole -= fraction > old_fraction
+    else:
+        whole = 0
+        negative = not fraction > old_fraction
+        part = fraction - old_fraction if fraction > old_fraction else old_fraction - fraction
+    return f"{'-' if negative else '+'}{whole}.{int(part / _FMAXINT * 1000000000.0):09d}"
 
 
 # -- IGMP (igmp.py; print-igmp.c) -------------------------------------------------------------
