@@ -1,25 +1,37 @@
 """tcpdump -e's lines: the link-level header before the packet, for every link type sniff reads.
 
-Ethernet (with each 802.1Q tag), Linux cooked v1 and v2, BSD loopback and raw IP, worded as tcpdump 4.99
-prints them with -e -n; the packet after the link header is rawnet's summary without the tags
-("IP ", "IP6 ", "ARP, ") tcpdump leaves out when it has printed the EtherType. Display only.
+Ethernet (with each 802.1Q tag, or a Marvell DSA tag), Linux cooked v1 and v2, BSD loopback,
+Cisco HDLC, IPNET, NFLOG and raw IP, worded as tcpdump 4.99 prints them with -e -n; the packet after the
+link header is rawnet's summary without the tags ("IP ", "IP6 ", "ARP, ") tcpdump leaves out when
+it has printed the EtherType. Display only.
 """
 
 from __future__ import annotations
 
 from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw
+from rawnet.wire.chdlc import CHDLC
+from rawnet.wire.dsa import DSA, EDSA
+from rawnet.wire.ipnet import IPNET
 from rawnet.wire.layer import CUT
 from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback
+from rawnet.wire.nflog import NFLOG
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcpdump import (
     VLAN_TYPES,
     arp_text,
+    chdlc_cut,
+    chdlc_head,
+    dsa_tag_text,
     ethertype_text,
+    ipnet_ethertype,
+    ipnet_head,
     link_level,
     lldp_text,
     loopback_ethertype,
     loopback_head,
+    nflog_ethertype,
+    nflog_head,
     undecoded_link,
     undecoded_network,
 )
@@ -78,6 +90,25 @@ def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
         head = loopback_head(packet, length)
         lost = max(length - len(packet.build()), 0)
         return head + carried(packet.payload, verbose, loopback_ethertype(packet), packet, lost)
+    if isinstance(packet, CHDLC):  # Cisco HDLC (print-chdlc.c): address, protocol, then the packet
+        lost = max(length - len(packet.build()), 0)
+        text = carried(packet.payload, verbose, packet.proto, packet, lost) or chdlc_cut(packet) or ""
+        return chdlc_head(packet, length) + text
+    if isinstance(packet, IPNET):  # Solaris IPNET (print-ipnet.c): the zones and family, then the packet
+        lost = max(length - len(packet.build()), 0)
+        return ipnet_head(packet, length) + carried(
+            packet.payload, verbose, ipnet_ethertype(packet), packet, lost
+        )
+    if isinstance(packet, DSA | EDSA):  # Marvell switch tags (print-dsa.c): as Ethernet's, with the tag
+        head = f"{packet.src} > {packet.dst}, {dsa_tag_text(packet, link_level=True)}"
+        head += f"ethertype {ethertype_text(packet.type)}, length {length}"
+        return _then(head, packet, verbose, packet.type, length)
+    if isinstance(packet, NFLOG):  # Linux NFLOG (print-nflog.c): the log's header, then the packet
+        head = nflog_head(packet, length)
+        if packet.version:
+            return head
+        lost = max(length - len(packet.build()), 0)
+        return head + carried(packet.payload, verbose, nflog_ethertype(packet), packet, lost)
     if isinstance(packet, IP | IPv6):  # raw IP: tcpdump says which, in one word
         return f"ip: {carried(packet, verbose)}"
     return packet.summary_safe(verbose)

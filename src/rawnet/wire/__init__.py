@@ -9,7 +9,9 @@ layer.py cannot import it).
 from rawnet.wire import hashret as _hashret
 from rawnet.wire.addresses import valid_ip, valid_ip6, valid_mac
 from rawnet.wire.arp import ARP, ARPOp
+from rawnet.wire.chdlc import CHDLC, SLARP
 from rawnet.wire.display import hexdump
+from rawnet.wire.dsa import DSA, EDSA
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
 from rawnet.wire.fragment import Defragmented, defragment, defragment6, fragment, fragment6
@@ -24,6 +26,7 @@ from rawnet.wire.icmpv6 import (
     ICMPv6TimeExceeded,
     ICMPv6Type,
 )
+from rawnet.wire.ipnet import IPNET
 from rawnet.wire.ipv4 import (
     IP,
     IPOption,
@@ -77,6 +80,7 @@ from rawnet.wire.ndp import (
     ICMPv6NDOptSrcLLAddr,
     ICMPv6NDOptUnknown,
 )
+from rawnet.wire.nflog import NFLOG
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.plist import PacketList, QueryAnswer, SndRcvList, make_table
 from rawnet.wire.quoted import ICMPerror, IPerror, IPerror6, TCPerror, UDPerror
@@ -99,6 +103,7 @@ from rawnet.wire.volatile import (
     RandString,
     Volatile,
 )
+from rawnet.wire.vsock import VSOCK, VirtioVSOCK
 
 _LAYERS.resolve()
 Layer._summarize = _tcpdump_summary  # summary() renders through tcpdump.py
@@ -108,11 +113,18 @@ NoPayload = type(None)  # scapy's: what the last layer carries (here: None; isin
 
 __all__ = [
     "ARP",
+    "CHDLC",
+    "DSA",
+    "EDSA",
     "ICMP",
     "IP",
+    "IPNET",
     "LLDPDU",
+    "NFLOG",
+    "SLARP",
     "TCP",
     "UDP",
+    "VSOCK",
     "ARPOp",
     "CookedLinux",
     "CookedLinux2",
@@ -205,6 +217,7 @@ __all__ = [
     "UDPerror",
     "Undecoded",
     "ValueSet",
+    "VirtioVSOCK",
     "Volatile",
     "defragment",
     "defragment6",

@@ -21,8 +21,10 @@ from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
+from rawnet.wire.chdlc import CHDLC, SLARP
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
+from rawnet.wire.dsa import DSA, DSA_MODES, EDSA
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
 from rawnet.wire.icmpv6 import (
@@ -34,6 +36,7 @@ from rawnet.wire.icmpv6 import (
     ICMPv6ParamProblem,
     ICMPv6TimeExceeded,
 )
+from rawnet.wire.ipnet import IPNET, IPNET_FAMILIES
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.ipv6 import IPv6
 from rawnet.wire.ipv6ext import (
@@ -54,10 +57,12 @@ from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
 from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
+from rawnet.wire.nflog import NFLOG, NFLOG_FAMILIES
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
+from rawnet.wire.vsock import VIRTIO_OPS, VSOCK, VSOCK_OPS, VSOCK_TRANSPORTS, VirtioVSOCK
 
 _T = TypeVar("_T")
 
@@ -214,6 +219,8 @@ _MIN_ETHERTYPE = 0x600
 #: tcpdump's names where they differ from EtherType's (print-ether.c's ethertype_values).
 _ETHERTYPE_NAMES = {
     0x1000: "Trail",
+    0x8035: "Reverse ARP",
+    0xFEFE: "OSI",
     0x8100: "802.1Q",
     0x88A8: "802.1Q-QinQ",
     0x9100: "802.1Q-9100",
@@ -1930,6 +1937,237 @@ _TLV_HEADER = 2
 _UNDECODED_LINK: dict[int, Callable[[bytes, int], str]] = {0x88CC: lldp_text}
 
 
+# -- Cisco HDLC and SLARP (chdlc.py; print-chdlc.c) -----------------------------------------------
+
+#: tcpdump -e's words for a CHDLC address (print-chdlc.c's chdlc_cast_values).
+_CHDLC_CASTS = {0x0F: "unicast", 0x8F: "bcast"}
+_SLARP_PROTOCOL = 0x8035
+_CHDLC_ISO = 0xFEFE
+_SLARP_MIN, _SLARP_MAX = 14, 18  #: a SLARP message, without and with a keepalive's uptime
+_SLARP_TRUNCATED = " [|chdlc_slarp]"
+
+
+def chdlc_head(header: CHDLC, length: int) -> str:
+    """tcpdump -e's words before what a CHDLC header carries (``length``: the frame's)."""
+    address = header.address
+    cast = _CHDLC_CASTS.get(address, f"0x{address:02x}")
+    return f"{cast}, ethertype {ethertype_text(header.proto)}, length {length}: "
+
+
+def _chdlc(header: CHDLC, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if _carries_a_protocol(header):
+        return None
+    proto = header.proto
+    network = undecoded_network(proto, header, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    data = header._build_payload(None)
+    if proto == _SLARP_PROTOCOL:  # a message cut short
+        return slarp_text(data, len(data) + detail.lost, detail.verbose)
+    return chdlc_cut(header) or f"unknown CHDLC protocol (0x{proto:04x})"
+
+
+def chdlc_cut(header: CHDLC) -> str | None:
+    """tcpdump's " [|chdlc]" for an OSI packet of less than 2 bytes (it looks for a fudge byte
+    before the NLPID), else None."""
+    if header.proto == _CHDLC_ISO and len(header._build_payload(None)) < 2:
+        return " [|chdlc]"
+    return None
+
+
+def _slarp(message: SLARP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    data = message.build()
+    return slarp_text(data, len(data) + detail.lost, detail.verbose)
+
+
+def slarp_text(data: bytes, length: int, verbose: int = 0) -> str:
+    """tcpdump's words for the SLARP message ``data`` (``length`` bytes on the wire)."""
+    text = f"SLARP (length: {length}), "
+    if length < _SLARP_MIN or len(data) < _SLARP_MIN:
+        return text + _SLARP_TRUNCATED
+    code = int.from_bytes(data[0:4])
+    if code == 0:
+        text += "request"
+    elif code == 1:
+        text += f"reply {socket.inet_ntoa(data[4:8])}/{socket.inet_ntoa(data[8:12])}"
+    elif code == 2:  # keepalive
+        mine, yours, reliability = _SLARP_KEEPALIVE.unpack_from(data, 4)
+        text += f"keepalive: mineseen=0x{mine:08x}, yourseen=0x{yours:08x}, reliability=0x{reliability:04x}"
+        if length >= _SLARP_MAX:  # (the uptime is optional)
+            if len(data) < _SLARP_MAX:
+                return text + _SLARP_TRUNCATED
+            seconds = int.from_bytes(data[14:18]) // 1000
+            minutes, seconds = divmod(seconds, 60)
+            hours, minutes = divmod(minutes, 60)
+            days, hours = divmod(hours, 24)
+            text += f", link uptime={days}d{hours}h{minutes}m{seconds}s"
+    else:
+        text += f"0x{code:02x} unknown"
+        if verbose <= 1:
+            text += _hex_lines(data[4:length], "\n\t")
+    if length > _SLARP_MAX and verbose:
+        text += f", (trailing junk: {length - _SLARP_MAX} bytes)"
+    if verbose > 1:
+        text += _hex_lines(data[4:length], "\n\t")
+    return text
+
+
+_SLARP_KEEPALIVE = struct.Struct("!IIH")
+
+
+# -- Solaris IPNET (ipnet.py; print-ipnet.c) ------------------------------------------------------
+
+_IPNET_ETHERTYPES = {2: _ETHERTYPE_IPV4, 26: _ETHERTYPE_IPV6}
+
+
+def ipnet_head(header: IPNET, length: int) -> str:
+    """The words tcpdump -e (or, for a family it does not print, tcpdump) puts before what an
+    IPNET header carries (``length``: the frame's)."""
+    family = header.family
+    name = IPNET_FAMILIES.get(family, "Unknown")
+    return f"{header.zsrc} > {header.zdst}, family {name} ({family}), length {length}: "
+
+
+def ipnet_ethertype(header: IPNET) -> int | None:
+    """The EtherType of the network protocol an IPNET header says it carries (IPv4, IPv6)."""
+    return _IPNET_ETHERTYPES.get(header.family)
+
+
+def _ipnet(header: IPNET, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if _carries_a_protocol(header):
+        return None
+    network = undecoded_network(ipnet_ethertype(header), header, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    return ipnet_head(header, len(header.build()) + detail.lost)
+
+
+# -- Marvell DSA and EDSA tags (dsa.py; print-dsa.c) ------------------------------------------------
+
+_DSA_TO_CPU, _DSA_FROM_CPU, _DSA_TO_SNIFFER, _DSA_FORWARD = 0, 1, 2, 3
+#: To CPU's codes (print-dsa.c's dsa_code_values).
+_DSA_CODES = {0: "BPDU (MGMT) Trap", 1: "Frame2Reg", 2: "IGMP/MLD Trap", 3: "Policy Trap", 4: "ARP Mirror",
+              5: "Policy Mirror"}  # fmt: skip
+
+
+def dsa_tag_text(tag: DSA | EDSA, link_level: bool = False) -> str:
+    """tcpdump's words for a DSA or EDSA tag: without -e ("DSA Forward port 0.1, VLAN 0u, ") or,
+    with ``link_level``, -e's ("Marvell DSA mode Forward, dev 0, port 1, untagged, VID 0, FPri 0, ")."""
+    mode, dev, port, b18 = tag.mode, tag.dev, tag.port, tag.b18
+    if isinstance(tag, EDSA):
+        etype = tag.etype
+        if link_level:
+            name = _ethertype_name(etype) or "Unknown"
+            text = f"Marvell EDSA ethertype 0x{etype:04x} ({name}), rsvd {tag.rsvd1} {tag.rsvd2}, "
+        else:
+            text = f"EDSA 0x{etype:04x}, "
+    else:
+        text = "Marvell DSA " if link_level else "DSA "
+    if not link_level:
+        text += {
+            _DSA_FORWARD: f"Forward {'trunk' if b18 else 'port'} {dev}.{port}, ",
+            _DSA_FROM_CPU: f"CPU > port {dev}.{port}, ",
+            _DSA_TO_CPU: f"port {dev}.{port} > CPU, ",
+            _DSA_TO_SNIFFER: f"port {dev}.{port} > {'Rx' if b18 else 'Tx'} Sniffer, ",
+        }[mode]
+        return text + f"VLAN {tag.vid}{'t' if tag.tagged else 'u'}, "
+    text += f"mode {DSA_MODES[mode]}, "
+    if mode == _DSA_FORWARD:
+        text += f"dev {dev}, {'trunk' if b18 else 'port'} {port}, "
+    elif mode == _DSA_FROM_CPU:
+        text += f"target dev {dev}, port {port}, "
+    elif mode == _DSA_TO_CPU:
+        code = b18 << 2 | tag.b17 << 1 | tag.b12
+        text += f"source dev {dev}, port {port}, code {_DSA_CODES.get(code, 'reserved')}, "
+    else:
+        text += f"source dev {dev}, port {port}, {'ingress' if b18 else 'egress'} sniff, "
+    text += f"{'tagged' if tag.tagged else 'untagged'}, {'CFI, ' if tag.cfi else ''}"
+    return text + f"VID {tag.vid}, FPri {tag.pri}, "
+
+
+def _dsa(tag: DSA | EDSA, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # Without -e: the tag's words, then the frame's line as Ethernet's goes on (with its tags)
+    payload = tag.payload
+    text = dsa_tag_text(tag)
+    if payload is not None and not isinstance(payload, Raw):
+        return text + _line(payload, detail)
+    network = undecoded_network(tag.type, tag, detail.verbose, detail.lost)
+    if network is not None:
+        return text + network
+    return f"{text}ethertype {ethertype_text(tag.type)}, length {len(tag.build()) + detail.lost}"
+
+
+# -- Linux vsock monitor (vsock.py; print-vsock.c) -------------------------------------------------
+
+_VIRTIO_TRANSPORT = 2
+_VSOCK_PAYLOAD = 4
+_VIRTIO_TYPES = {1: "STREAM"}
+
+
+def _vsock(header: VSOCK, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # (the length is what the capture kept: tcpdump prints the record's caplen)
+    length = len(header.build())
+    transport = header.transport
+    text = VSOCK_TRANSPORTS.get(transport, f"Invalid transport ({transport})")
+    virtio = header.payload
+    cut = transport == _VIRTIO_TRANSPORT and not isinstance(virtio, VirtioVSOCK)
+    if detail.verbose:
+        if isinstance(virtio, VirtioVSOCK) and transport == _VIRTIO_TRANSPORT:
+            kind, op = virtio.type, virtio.op
+            text += (
+                f" (len {virtio.len}, type {_VIRTIO_TYPES.get(kind, f'Invalid type ({kind})')}, "
+                f"op {VIRTIO_OPS.get(op, f'Invalid op ({op})')}, flags {virtio.flags:x}, "
+                f"buf_alloc {virtio.buf_alloc}, fwd_cnt {virtio.fwd_cnt})"
+            )
+        if not cut:
+            text += "\n\t"
+    else:
+        text += " "
+    op = header.op
+    source, target = int(header.src_cid), int(header.dst_cid)
+    text += f"{source}.{header.src_port} > {target}.{header.dst_port} "
+    text += f"{VSOCK_OPS.get(op, f' invalid op ({op})')}, length {length}"
+    if cut and detail.verbose:
+        return text + " [|vsock]"
+    if detail.verbose > 1 and op == _VSOCK_PAYLOAD:  # the data, after the headers
+        data = virtio.build()[VirtioVSOCK.header_len :] if virtio is not None else b""
+        text += "\n" + _hex_lines(data, "\t") if data else " [|vsock]"
+    return text
+
+
+# -- Linux NFLOG (nflog.py; print-nflog.c) ---------------------------------------------------------
+
+_NFLOG_ETHERTYPES = {2: _ETHERTYPE_IPV4, 10: _ETHERTYPE_IPV6}
+
+
+def nflog_head(record: NFLOG, length: int) -> str:
+    """The words tcpdump -e (or, for a family it does not print, tcpdump) puts before the packet
+    an NFLOG record holds (``length``: the record's); a version other than 0 is all it says."""
+    if record.version:
+        return f"version {record.version} (unknown)"
+    family = record.family
+    name = NFLOG_FAMILIES.get(family, "Unknown")
+    return f"version 0, resource ID {record.resource_id}, family {name} ({family}), length {length}: "
+
+
+def nflog_ethertype(record: NFLOG) -> int | None:
+    """The EtherType of the network protocol an NFLOG record says it holds (IPv4, IPv6)."""
+    return _NFLOG_ETHERTYPES.get(record.family)
+
+
+def _nflog(record: NFLOG, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if record.version:
+        return nflog_head(record, 0)
+    if _carries_a_protocol(record):
+        return None
+    network = undecoded_network(nflog_ethertype(record), record, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    # (a family tcpdump does not print: the length counts the header and what follows the TLVs)
+    rest = len(record._build_payload(None)) + len(record.padding)
+    return nflog_head(record, NFLOG.header_len + rest + detail.lost)
+
+
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
 
 
@@ -1986,6 +2224,13 @@ _RENDER: dict[type, Render] = {
     CookedLinux2: _cooked2,
     Loopback: _loopback,
     LLDPDU: _lldp,
+    CHDLC: _chdlc,
+    SLARP: _slarp,
+    IPNET: _ipnet,
+    DSA: _dsa,
+    EDSA: _dsa,
+    VSOCK: _vsock,
+    NFLOG: _nflog,
     Raw: _raw,
     Undecoded: _undecoded,
 }
@@ -1997,10 +2242,18 @@ _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, T
 
 __all__ = [
     "VLAN_TYPES",
+    "chdlc_cut",
+    "chdlc_head",
+    "dsa_tag_text",
     "ethertype_text",
+    "ipnet_ethertype",
+    "ipnet_head",
     "lldp_text",
     "loopback_ethertype",
     "loopback_head",
+    "nflog_ethertype",
+    "nflog_head",
+    "slarp_text",
     "summary",
     "undecoded_link",
     "undecoded_network",
