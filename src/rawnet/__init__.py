@@ -67,6 +67,8 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "VSOCK",
     "ARPOp",
     "AsyncSniffer",
+    "BRCMTag",
+    "BRCMTagPrepend",
     "BuildError",
     "CookedLinux",
     "CookedLinux2",

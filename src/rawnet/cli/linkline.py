@@ -1,14 +1,15 @@
 """tcpdump -e's lines: the link-level header before the packet, for every link type sniff reads.
 
-Ethernet (with each 802.1Q tag, or a Marvell DSA tag), Linux cooked v1 and v2, BSD loopback,
-Cisco HDLC, IPNET, NFLOG and raw IP, worded as tcpdump 4.99 prints them with -e -n; the packet after the
-link header is rawnet's summary without the tags ("IP ", "IP6 ", "ARP, ") tcpdump leaves out when
-it has printed the EtherType. Display only.
+Ethernet (with each 802.1Q tag, a Marvell DSA or a Broadcom tag), Linux cooked v1 and v2, BSD
+loopback, Cisco HDLC, IPNET, NFLOG and raw IP, worded as tcpdump 4.99 prints them with -e -n; the
+packet after the link header is rawnet's summary without the tags ("IP ", "IP6 ", "ARP, ")
+tcpdump leaves out when it has printed the EtherType. Display only.
 """
 
 from __future__ import annotations
 
 from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw
+from rawnet.wire.brcm import BRCMTag, BRCMTagPrepend
 from rawnet.wire.chdlc import CHDLC
 from rawnet.wire.dsa import DSA, EDSA
 from rawnet.wire.ipnet import IPNET
@@ -20,6 +21,7 @@ from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcpdump import (
     VLAN_TYPES,
     arp_text,
+    brcm_tag_text,
     chdlc_cut,
     chdlc_head,
     dsa_tag_text,
@@ -109,6 +111,16 @@ def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
             return head
         lost = max(length - len(packet.build()), 0)
         return head + carried(packet.payload, verbose, nflog_ethertype(packet), packet, lost)
+    if isinstance(packet, BRCMTag):  # Broadcom tag (print-brcmtag.c): as Ethernet's, with the tag
+        head = f"{packet.src} > {packet.dst}, {brcm_tag_text(packet.tag)}"
+        head += f"ethertype {ethertype_text(packet.type)}, length {length}"
+        return _then(head, packet, verbose, packet.type, length)
+    if isinstance(packet, BRCMTagPrepend):  # the tag, then the Ethernet frame's -e line
+        frame = packet.payload
+        text = (
+            _ethernet(frame, length - BRCMTagPrepend.header_len, verbose) if isinstance(frame, Ether) else ""
+        )
+        return brcm_tag_text(packet.tag) + text
     if isinstance(packet, IP | IPv6):  # raw IP: tcpdump says which, in one word
         return f"ip: {carried(packet, verbose)}"
     return packet.summary_safe(verbose)

@@ -37,6 +37,8 @@ LINKTYPE_NAMES = {
     239: "NFLOG (Linux netfilter log messages)",
     271: "VSOCK (Linux vsock)",
     276: "LINUX_SLL2 (Linux cooked v2)",
+    281: "DSA_TAG_BRCM (Broadcom tag)",
+    282: "DSA_TAG_BRCM_PREPEND (Broadcom tag (prepended))",
     284: "DSA_TAG_DSA (Marvell DSA)",
     285: "DSA_TAG_EDSA (Marvell EDSA)",
 }

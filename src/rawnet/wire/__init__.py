@@ -9,6 +9,7 @@ layer.py cannot import it).
 from rawnet.wire import hashret as _hashret
 from rawnet.wire.addresses import valid_ip, valid_ip6, valid_mac
 from rawnet.wire.arp import ARP, ARPOp
+from rawnet.wire.brcm import BRCMTag, BRCMTagPrepend
 from rawnet.wire.chdlc import CHDLC, SLARP
 from rawnet.wire.display import hexdump
 from rawnet.wire.dsa import DSA, EDSA
@@ -126,6 +127,8 @@ __all__ = [
     "UDP",
     "VSOCK",
     "ARPOp",
+    "BRCMTag",
+    "BRCMTagPrepend",
     "CookedLinux",
     "CookedLinux2",
     "CookedLinuxV2",

@@ -126,6 +126,8 @@ TABLE = (
     Line(LINKTYPE, 239, "nflog:NFLOG"),
     Line(NFLOG_FAMILY, 2, "ipv4:IP"),
     Line(NFLOG_FAMILY, 10, "ipv6:IPv6"),
+    Line(LINKTYPE, 281, "brcm:BRCMTag"),
+    Line(LINKTYPE, 282, "brcm:BRCMTagPrepend"),
 )
 
 

@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
+from rawnet.wire.brcm import BRCMTag
 from rawnet.wire.chdlc import CHDLC, SLARP
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
@@ -2168,6 +2169,38 @@ def _nflog(record: NFLOG, carrier: Carrier | None, detail: Detail = _PLAIN) -> s
     return nflog_head(record, NFLOG.header_len + rest + detail.lost)
 
 
+# -- Broadcom switch tags (brcm.py; print-brcmtag.c) ------------------------------------------------
+
+_BRCM_INGRESS = 0x20  #: opcode 1, in the tag's first byte
+_BRCM_TE = {0: "None", 1: "Untag", 2: "Header", 3: "Reserved"}
+_BRCM_RC = {1: "mirror", 2: "MAC learning", 4: "switching", 8: "prot term", 16: "prot snoop", 32: "exception"}
+
+
+def brcm_tag_text(tag: int) -> str:
+    """tcpdump 4.99's words for a Broadcom tag ("BRCM tag OP: IG, TC: 0, ..., DST map: 0x0080, ")."""
+    first, second, third, fourth = tag.to_bytes(4, "big")
+    text = f"BRCM tag OP: {'IG' if first else 'EG'}"
+    if first & _BRCM_INGRESS:
+        text += f", TC: {(second >> 2) & 7}, TE: {_BRCM_TE[second & 3]}, TS: {second >> 7}"
+        text += f", DST map: 0x{(third << 8 | fourth) & 0x1FF:04x}"
+    else:
+        text += f", CID: {second}, RC: {_BRCM_RC.get(third, 'reserved')}, TC: {(fourth >> 5) & 7}"
+        text += f", port: {fourth & 0x1F}"
+    return text + ", "
+
+
+def _brcm(frame: BRCMTag, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # Without -e: the tag's words, then the frame's line as Ethernet's goes on (with its tags)
+    payload = frame.payload
+    text = brcm_tag_text(frame.tag)
+    if payload is not None and not isinstance(payload, Raw):
+        return text + _line(payload, detail)
+    network = undecoded_network(frame.type, frame, detail.verbose, detail.lost)
+    if network is not None:
+        return text + network
+    return f"{text}ethertype {ethertype_text(frame.type)}, length {len(frame.build()) + detail.lost}"
+
+
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
 
 
@@ -2231,6 +2264,7 @@ _RENDER: dict[type, Render] = {
     EDSA: _dsa,
     VSOCK: _vsock,
     NFLOG: _nflog,
+    BRCMTag: _brcm,
     Raw: _raw,
     Undecoded: _undecoded,
 }
@@ -2242,6 +2276,7 @@ _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, T
 
 __all__ = [
     "VLAN_TYPES",
+    "brcm_tag_text",
     "chdlc_cut",
     "chdlc_head",
     "dsa_tag_text",
