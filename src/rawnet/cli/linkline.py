@@ -62,9 +62,9 @@ def carried(
             if link is None:
                 return ""
             network = undecoded_network(ethertype, link, verbose, lost)
-            return network or undecoded_link(ethertype, link, lost) or ""
+            return network or undecoded_link(ethertype, link, lost, verbose) or ""
         if isinstance(layer, LLDPDU) and lost:  # (its length counts the bytes the capture lost)
-            return lldp_text(layer.build(), len(layer.build()) + lost)
+            return lldp_text(layer.build(), len(layer.build()) + lost, verbose)
         return layer.summary_safe(verbose)
 
 

@@ -55,7 +55,7 @@ from rawnet.wire.ipv6ext import (
     next_header,
 )
 from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
-from rawnet.wire.lldp import LLDPDU
+from rawnet.wire.lldp import LLDPDU, ORGANISATION_SPECIFIC
 from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.nflog import NFLOG, NFLOG_FAMILIES
@@ -251,7 +251,7 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     if ethertype == _ETHERTYPE_ARP and (isinstance(payload, Raw) or cut):  # an ARP that did not decode
         return arp_text(b"" if payload is None else payload.build(), verbose=detail.verbose)
     network = undecoded_network(ethertype, frame, detail.verbose, detail.lost) or undecoded_link(
-        ethertype, frame, detail.lost
+        ethertype, frame, detail.lost, detail.verbose
     )
     if network is not None:
         return network
@@ -270,7 +270,7 @@ def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     if _carries_a_protocol(tag):
         return None
     network = undecoded_network(tag.type, tag, detail.verbose, detail.lost) or undecoded_link(
-        tag.type, tag, detail.lost
+        tag.type, tag, detail.lost, detail.verbose
     )
     if network is not None:
         return network
@@ -303,7 +303,7 @@ def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0, lost
     return _network_as_read(data, 6 if ethertype == _ETHERTYPE_IPV6 else 4, verbose, lost)
 
 
-def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0) -> str | None:
+def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0, verbose: int = 0) -> str | None:
     """tcpdump's line for a protocol other than IP that a link header ``link`` says it carries
     (``ethertype``: LLDP...) when it did not decode (None for one it does not know): its printer
     reads what is there, and says where the bytes end ("[|lldp]")."""
@@ -312,7 +312,7 @@ def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0) -> str | N
     if text is None or not (payload is None or isinstance(payload, Raw)):
         return None
     data = b"" if payload is None else payload.build()
-    return text(data, len(data) + lost)
+    return text(data, len(data) + lost, verbose)
 
 
 def _network_as_read(data: bytes, version: int, verbose: int, lost: int = 0) -> str | None:
@@ -1904,38 +1904,273 @@ def _loopback(header: Loopback, carrier: Carrier | None, detail: Detail = _PLAIN
 # -- LLDP (lldp.py; print-lldp.c) ---------------------------------------------------------------
 
 _LLDP_SYSTEM_NAME = 5
+_LLDP_TRUNCATED = " [|lldp]"
 
 
 def _lldp(tlv: LLDPDU, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     # tcpdump walks the TLVs as the bytes hold them (the first one's layer and all after it),
     # to the end its length says or an End TLV; only the system name shows without -v.
-    return lldp_text(tlv.build(), len(tlv.build()) + detail.lost)
+    data = tlv.build()
+    return lldp_text(data, len(data) + detail.lost, detail.verbose)
 
 
-def lldp_text(data: bytes, length: int) -> str:
-    """tcpdump's line for the LLDPDU ``data`` (``length`` bytes on the wire): its length, and each
-    System Name TLV's text; " [|lldp]" where a TLV runs past the bytes captured or the length."""
+def lldp_text(data: bytes, length: int, verbose: int = 0) -> str:
+    """tcpdump's words for the LLDPDU ``data`` (``length`` bytes on the wire): its length, each
+    System Name TLV's text, and with ``verbose`` each TLV's (print-lldp.c); " [|lldp]" where a TLV
+    runs past the bytes captured or the length."""
     text = f"LLDP, length {length}"
     at, left = 0, length
     while left >= _TLV_HEADER:
         if at + _TLV_HEADER > len(data):
-            return text + " [|lldp]"
+            return text + _LLDP_TRUNCATED
         word = int.from_bytes(data[at : at + _TLV_HEADER])
         kind, size = word >> 9, word & 0x1FF
         at, left = at + _TLV_HEADER, left - _TLV_HEADER
+        if verbose:
+            text += f"\n\t{_LLDP_TLV_NAMES.get(kind, 'Unknown')} TLV ({kind}), length {size}"
         if not kind or not size:
             break
         if at + size > len(data) or left < size:
-            return text + " [|lldp]"
-        if kind == _LLDP_SYSTEM_NAME:
-            text += ": " + _printable(data[at : at + size].split(b"\0", 1)[0])
+            return text + _LLDP_TRUNCATED
+        value, hexdump = data[at : at + size], False
+        if kind == _LLDP_SYSTEM_NAME:  # (the one TLV tcpdump shows without -v)
+            text += ": " + _zp(value)
+        elif verbose:
+            words = _lldp_tlv_text(kind, value)
+            if words is None:
+                return text + _LLDP_TRUNCATED
+            text, hexdump = text + words[0], words[1]
+            if text.endswith(_LLDP_TRUNCATED):  # (cut short after some of its words)
+                return text
+        if verbose > 1 or (verbose and hexdump):
+            text += _hex_lines(value, "\n\t  ")
         at, left = at + size, left - size
     return text
 
 
+def _zp(data: bytes) -> str:
+    """tcpdump's nd_printzp: the text up to a NUL."""
+    return _printable(data.split(b"\0", 1)[0])
+
+
+#: print-lldp.c's names: TLVs, Chassis and Port ID subtypes, capabilities, interface numbering.
+_LLDP_TLV_NAMES = {0: "End", 1: "Chassis ID", 2: "Port ID", 3: "Time to Live", 4: "Port Description",
+                   5: "System Name", 6: "System Description", 7: "System Capabilities",
+                   8: "Management Address", 127: "Organization specific"}  # fmt: skip
+_CHASSIS_SUBTYPES = {1: "Chassis component", 2: "Interface alias", 3: "Port component", 4: "MAC address",
+                     5: "Network address", 6: "Interface name", 7: "Local"}  # fmt: skip
+_PORT_SUBTYPES = {1: "Interface alias", 2: "Port component", 3: "MAC address", 4: "Network Address",
+                  5: "Interface Name", 6: "Agent circuit ID", 7: "Local"}  # fmt: skip
+#: (the subtype of a MAC address, of a network address) for the Chassis and the Port ID.
+_ID_ADDRESS_SUBTYPES = {1: (4, 5), 2: (3, 4)}
+_LLDP_CAPABILITIES = ((0x01, "Other"), (0x02, "Repeater"), (0x04, "Bridge"), (0x08, "WLAN AP"),
+                      (0x10, "Router"), (0x20, "Telephone"), (0x40, "Docsis"),
+                      (0x80, "Station Only"))  # fmt: skip
+_INTERFACE_NUMBERING = {2: "Interface Index", 3: "System Port Number"}
+#: Address family names (tcpdump's af.c af_values).
+_AFI_NAMES = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 4: "HDLC", 5: "BBN 1822", 6: "802", 7: "E.163",
+              8: "E.164", 9: "F.69", 10: "X.121", 11: "Novell IPX", 12: "Appletalk", 13: "Decnet IV",
+              14: "Banyan Vines", 15: "E.164 with NSAP subaddress", 25: "VPLS"}  # fmt: skip
+_OUI_NAMES = {0x0080C2: "Ethernet bridged", 0x00120F: "IEEE 802.3 Private", 0x00005E: "IANA"}
+_AGGREGATION = ((0x01, "supported"), (0x02, "enabled"))
+_PMD_CAPABILITIES = ((1 << 14, "10BASE-T hdx"), (1 << 13, "10BASE-T fdx"), (1 << 12, "100BASE-T4"),
+                     (1 << 11, "100BASE-TX hdx"), (1 << 10, "100BASE-TX fdx"), (1 << 9, "100BASE-T2 hdx"),
+                     (1 << 8, "100BASE-T2 fdx"), (1 << 7, "Pause for fdx links"),
+                     (1 << 6, "Asym PAUSE for fdx"), (1 << 5, "Sym PAUSE for fdx"),
+                     (1 << 4, "Asym and Sym PAUSE for fdx"), (1 << 3, "1000BASE-{X LX SX CX} hdx"),
+                     (1 << 2, "1000BASE-{X LX SX CX} fdx"), (1 << 1, "1000BASE-T hdx"),
+                     (1 << 0, "1000BASE-T fdx"))  # fmt: skip
+_MAU_TYPES = ("Unknown", "AUI", "10BASE_5", "FOIRL", "10BASE2", "10BASET duplex mode unknown", "10BASEFP",
+              "10BASEFB", "10BASEFL duplex mode unknown", "10BROAD36", "10BASET hdx", "10BASET fdx",
+              "10BASEFL hdx", "10BASEFL fdx", "100BASET4", "100BASETX hdx", "100BASETX fdx",
+              "100BASEFX hdx", "100BASEFX fdx", "100BASET2 hdx", "100BASET2 fdx", "1000BASEX hdx",
+              "1000BASEX fdx", "1000BASELX hdx", "1000BASELX fdx", "1000BASESX hdx", "1000BASESX fdx",
+              "1000BASECX hdx", "1000BASECX fdx", "1000BASET hdx", "1000BASET fdx", "10GBASEX",
+              "10GBASELX4", "10GBASER", "10GBASEER", "10GBASELR", "10GBASESR", "10GBASEW", "10GBASEEW",
+              "10GBASELW", "10GBASESW")  # fmt: skip
+_8021_SUBTYPES = {1: "Port VLAN Id", 2: "Port and Protocol VLAN ID", 3: "VLAN name", 4: "Protocol Identity",
+                  7: "Link aggregation", 8: "Congestion Notification", 9: "ETS Configuration",
+                  10: "ETS Recommendation", 11: "Priority Flow Control Configuration",
+                  12: "Application Priority", 13: "EVB", 14: "CDCP"}  # fmt: skip
+_8023_SUBTYPES = {1: "MAC/PHY configuration/status", 2: "Power via MDI", 3: "Link aggregation",
+                  4: "Max frame size"}  # fmt: skip
+
+
+def _bits(value: int, names: tuple[tuple[int, str], ...], none: str) -> str:
+    """tcpdump's bittok2str: the names of the bits set, or ``none``."""
+    return ", ".join(name for bit, name in names if value & bit) or none
+
+
+def _network_address(data: bytes) -> str | None:
+    """print-lldp.c's lldp_network_addr_print: "AFI IPv4 (1): 192.0.2.1", None when cut short."""
+    if not data:
+        return None
+    family, address = data[0], data[1:]
+    name = f"AFI {_AFI_NAMES.get(family, 'Unknown')} ({family})"
+    size = {1: 4, 2: 16, 6: 6}.get(family)
+    if size is None:
+        return f"{name}, no AF printer !"
+    if len(address) < size:
+        return None
+    if family == 1:
+        return f"{name}: {socket.inet_ntoa(address[:4])}"
+    if family == 2:
+        return f"{name}: {socket.inet_ntop(socket.AF_INET6, address[:16])}"
+    return f"{name}: {address[:6].hex(':')}"
+
+
+def _lldp_tlv_text(kind: int, value: bytes) -> tuple[str, bool] | None:
+    """tcpdump -v's words for one TLV (after its "... TLV (N), length M") and whether a hex dump
+    follows; None where tcpdump says the TLV is cut short."""
+    size = len(value)
+    if kind in _ID_ADDRESS_SUBTYPES:
+        if size < 2:
+            return None
+        subtype = value[0]
+        names = _CHASSIS_SUBTYPES if kind == 1 else _PORT_SUBTYPES
+        text = f"\n\t  Subtype {names.get(subtype, 'Unknown')} ({subtype}): "
+        mac, network = _ID_ADDRESS_SUBTYPES[kind]
+        if subtype == mac:
+            return text + (value[1:7].hex(":") if size >= 7 else _LLDP_TRUNCATED), False
+        if subtype == network:
+            address = _network_address(value[1:])
+            return text + (_LLDP_TRUNCATED if address is None else address), False
+        if 1 <= subtype <= 7:
+            return text + _zp(value[1:]), False
+        return text, True
+    if kind == 3:
+        return (f": TTL {int.from_bytes(value[:2])}s", False) if size >= 2 else None
+    if kind == 4:
+        return ": " + _zp(value), False
+    if kind == 6:
+        return "\n\t  " + _zp(value), False
+    if kind == 7:
+        if size < 4:
+            return None
+        system, enabled = int.from_bytes(value[:2]), int.from_bytes(value[2:4])
+        return (
+            f"\n\t  System  Capabilities [{_bits(system, _LLDP_CAPABILITIES, 'none')}] (0x{system:04x})"
+            f"\n\t  Enabled Capabilities [{_bits(enabled, _LLDP_CAPABILITIES, 'none')}] (0x{enabled:04x})",
+            False,
+        )
+    if kind == 8:
+        words = _management_address(value)
+        return None if words is None else (words, False)
+    if kind == ORGANISATION_SPECIFIC:
+        if size < 3:
+            return None
+        oui = int.from_bytes(value[:3])
+        text = f": OUI {_OUI_NAMES.get(oui, 'Unknown')} (0x{oui:06x})"
+        if oui not in _OUI_NAMES:
+            return text, True
+        words, hexdump = _organisation_text(oui, value)
+        return text + words, hexdump
+    return "", True
+
+
+def _management_address(value: bytes) -> str | None:
+    """print-lldp.c's lldp_mgmt_addr_tlv_print: None when cut short before its first words, its
+    words then " [|lldp]" when cut short after them."""
+    if not value:
+        return None
+    size, rest = value[0], value[1:]
+    if len(rest) < size:
+        return None
+    address = _network_address(rest[:size])
+    if address is None:
+        return None
+    text = f"\n\t  Management Address length {size}, {address}"
+    rest = rest[size:]
+    if len(rest) < _INTERFACE_NUMBER:
+        return text + _LLDP_TRUNCATED
+    numbering = rest[0]
+    text += f"\n\t  {_INTERFACE_NUMBERING.get(numbering, 'Unknown')} Interface Numbering ({numbering}): "
+    text += str(int.from_bytes(rest[1:_INTERFACE_NUMBER]))
+    rest = rest[_INTERFACE_NUMBER:]
+    if rest:  # (the OID is optional)
+        oid_length = rest[0]
+        if len(rest) < 1 + oid_length:
+            return text + _LLDP_TRUNCATED
+        if oid_length:
+            text += f"\n\t  OID length {oid_length}" + _zp(rest[1 : 1 + oid_length])
+    return text
+
+
+_INTERFACE_NUMBER = 5  #: the interface numbering subtype and number
+_PROTOCOL_VLAN_FLAGS = ((0x02, "supported"), (0x04, "enabled"))
+
+
+def _8021_vlan_text(subtype: int, value: bytes) -> str:
+    """802.1's VLAN subtypes: port VLAN id, port and protocol VLAN id, VLAN name, protocol identity."""
+    size = len(value)
+    if subtype == 1:
+        return f"\n\t    port vlan id (PVID): {int.from_bytes(value[4:6])}" if size >= 6 else ""
+    if subtype == 2:
+        if size < 7:
+            return ""
+        flags = value[4]
+        return (
+            f"\n\t    port and protocol vlan id (PPVID): {int.from_bytes(value[5:7])}, "
+            f"flags [{_bits(flags, _PROTOCOL_VLAN_FLAGS, 'none')}] (0x{flags:02x})"
+        )
+    if subtype == 3:
+        if size < 6:
+            return ""
+        text = f"\n\t    vlan id (VID): {int.from_bytes(value[4:6])}"
+        if size < 7 or size < 7 + value[6]:
+            return text
+        return text + "\n\t    vlan name: " + _printable(value[7 : 7 + value[6]])
+    if size < 5 or size < 5 + value[4]:
+        return ""
+    return "\n\t    protocol identity: " + _printable(value[5 : 5 + value[4]])
+
+
+def _organisation_text(oui: int, value: bytes) -> tuple[str, bool]:
+    """The words of the organisation-specific TLVs rawnet reads as tcpdump does (802.1's VLAN and
+    aggregation subtypes, 802.3's, IANA's MUD URL); others are tcpdump's hex dump."""
+    size = len(value)
+    if size < (8 if oui == 0x00005E else 4):
+        return "", False
+    subtype = value[3]
+    if oui == 0x00005E:
+        if subtype != 1:
+            return f"\n\t  unknown Subtype ({subtype})", True
+        return f"\n\t  MUD-URL Subtype (1)\n\t  MUD-URL={_printable(value[4:])}", False
+    names = _8021_SUBTYPES if oui == 0x0080C2 else _8023_SUBTYPES
+    text = f"\n\t  {names.get(subtype, 'unknown')} Subtype ({subtype})"
+    aggregation = 7 if oui == 0x0080C2 else 3
+    if subtype == aggregation:
+        if size < 9:
+            return text, False
+        status = _bits(value[4], _AGGREGATION, "none")
+        return (
+            text + f"\n\t    aggregation status [{status}], aggregation port ID {int.from_bytes(value[5:9])}",
+            False,
+        )
+    if oui == 0x0080C2 and subtype in (1, 2, 3, 4):
+        return text + _8021_vlan_text(subtype, value), False
+    if oui == 0x00120F and subtype == 1:
+        if size < 9:
+            return text, False
+        autoneg, pmd, mau = value[4], int.from_bytes(value[5:7]), int.from_bytes(value[7:9])
+        mau_name = _MAU_TYPES[mau] if mau < len(_MAU_TYPES) else "unknown"
+        return (
+            text
+            + f"\n\t    autonegotiation [{_bits(autoneg, _AGGREGATION, 'none')}] (0x{autoneg:02x})"
+            + f"\n\t    PMD autoneg capability [{_bits(pmd, _PMD_CAPABILITIES, 'unknown')}] (0x{pmd:04x})"
+            + f"\n\t    MAU type {mau_name} (0x{mau:04x})",
+            False,
+        )
+    if oui == 0x00120F and subtype == 4:
+        return (
+            (text + f"\n\t    MTU size {int.from_bytes(value[4:6])}", False) if size >= 6 else (text, False)
+        )
+    return text, True
+
+
 _TLV_HEADER = 2
 #: What tcpdump prints for an EtherType whose protocol did not decode, from its bytes and length.
-_UNDECODED_LINK: dict[int, Callable[[bytes, int], str]] = {0x88CC: lldp_text}
+_UNDECODED_LINK: dict[int, Callable[[bytes, int, int], str]] = {0x88CC: lldp_text}
 
 
 # -- Cisco HDLC and SLARP (chdlc.py; print-chdlc.c) -----------------------------------------------
