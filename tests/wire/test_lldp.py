@@ -282,7 +282,7 @@ TLV_STRATEGY = st.one_of(
             org_code=oui, subtype=subtype, data=data
         ),
         st.sampled_from([0x0080C2, 0x00120F]),
-        st.sampled_from([1, 3, 4, 7]),
+        st.sampled_from([1, 2, 3, 4, 7]),
         st.binary(max_size=8),
     ),
     st.builds(lambda data: LLDPDUUnknown(type=20, data=data), st.binary(max_size=6)),

@@ -2165,7 +2165,21 @@ def _organisation_text(oui: int, value: bytes) -> tuple[str, bool]:
         return (
             (text + f"\n\t    MTU size {int.from_bytes(value[4:6])}", False) if size >= 6 else (text, False)
         )
+    if oui == 0x00120F and subtype == 2:  # power via MDI
+        if size < 7:
+            return text, False
+        support = _bits(value[4], _MDI_SUPPORT, "none")
+        pairs, power_class = _MDI_PAIRS.get(value[5], "unknown"), _MDI_CLASSES.get(value[6], "unknown")
+        return (
+            text + f"\n\t    MDI power support [{support}], power pair {pairs}, power class {power_class}",
+            False,
+        )
     return text, True
+
+
+_MDI_SUPPORT = ((0x01, "PSE"), (0x02, "supported"), (0x04, "enabled"), (0x08, "can be controlled"))
+_MDI_PAIRS = {1: "signal", 2: "spare"}
+_MDI_CLASSES = {1: "class0", 2: "class1", 3: "class2", 4: "class3", 5: "class4"}
 
 
 _TLV_HEADER = 2
