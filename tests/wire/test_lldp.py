@@ -281,9 +281,12 @@ TLV_STRATEGY = st.one_of(
         lambda oui, subtype, data: LLDPDUGenericOrganisationSpecific(
             org_code=oui, subtype=subtype, data=data
         ),
-        st.sampled_from([0x0080C2, 0x00120F]),
-        st.sampled_from([1, 2, 3, 4, 7]),
-        st.binary(max_size=8),
+        st.sampled_from([0x0080C2, 0x00120F, 0x0012BB]),
+        st.sampled_from([1, 2, 3, 4, 5, 7]),
+        st.one_of(
+            st.binary(max_size=8),
+            st.builds(lambda kind, rest: bytes([kind]) + rest, st.integers(0, 4), st.binary(max_size=24)),
+        ),
     ),
     st.builds(lambda data: LLDPDUUnknown(type=20, data=data), st.binary(max_size=6)),
 )

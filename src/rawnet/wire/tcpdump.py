@@ -1971,7 +1971,8 @@ _INTERFACE_NUMBERING = {2: "Interface Index", 3: "System Port Number"}
 _AFI_NAMES = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 4: "HDLC", 5: "BBN 1822", 6: "802", 7: "E.163",
               8: "E.164", 9: "F.69", 10: "X.121", 11: "Novell IPX", 12: "Appletalk", 13: "Decnet IV",
               14: "Banyan Vines", 15: "E.164 with NSAP subaddress", 25: "VPLS"}  # fmt: skip
-_OUI_NAMES = {0x0080C2: "Ethernet bridged", 0x00120F: "IEEE 802.3 Private", 0x00005E: "IANA"}
+_OUI_NAMES = {0x0080C2: "Ethernet bridged", 0x00120F: "IEEE 802.3 Private", 0x00005E: "IANA",
+              0x0012BB: "ANSI/TIA"}  # fmt: skip
 _AGGREGATION = ((0x01, "supported"), (0x02, "enabled"))
 _PMD_CAPABILITIES = ((1 << 14, "10BASE-T hdx"), (1 << 13, "10BASE-T fdx"), (1 << 12, "100BASE-T4"),
                      (1 << 11, "100BASE-TX hdx"), (1 << 10, "100BASE-TX fdx"), (1 << 9, "100BASE-T2 hdx"),
@@ -2136,6 +2137,8 @@ def _organisation_text(oui: int, value: bytes) -> tuple[str, bool]:
         if subtype != 1:
             return f"\n\t  unknown Subtype ({subtype})", True
         return f"\n\t  MUD-URL Subtype (1)\n\t  MUD-URL={_printable(value[4:])}", False
+    if oui == _OUI_TIA:
+        return _tia_text(subtype, value)
     names = _8021_SUBTYPES if oui == 0x0080C2 else _8023_SUBTYPES
     text = f"\n\t  {names.get(subtype, 'unknown')} Subtype ({subtype})"
     aggregation = 7 if oui == 0x0080C2 else 3
@@ -2175,6 +2178,147 @@ def _organisation_text(oui: int, value: bytes) -> tuple[str, bool]:
             False,
         )
     return text, True
+
+
+_OUI_TIA = 0x0012BB
+_TIA_SUBTYPES = {1: "LLDP-MED Capabilities", 2: "Network policy", 3: "Location identification",
+                 4: "Extended power-via-MDI", 5: "Inventory - hardware revision",
+                 6: "Inventory - firmware revision", 7: "Inventory - software revision",
+                 8: "Inventory - serial number", 9: "Inventory - manufacturer name",
+                 10: "Inventory - model name", 11: "Inventory - asset ID"}  # fmt: skip
+_TIA_INVENTORY = {5: "Hardware revision", 6: "Firmware revision", 7: "Software revision", 8: "Serial number",
+                  9: "Manufacturer name", 10: "Model name", 11: "Asset ID"}  # fmt: skip
+_TIA_CAPABILITIES = ((0x01, "LLDP-MED capabilities"), (0x02, "network policy"),
+                     (0x04, "location identification"), (0x08, "extended power via MDI-PSE"),
+                     (0x10, "extended power via MDI-PD"), (0x20, "Inventory"))  # fmt: skip
+_TIA_DEVICE_TYPES = {1: "endpoint class 1", 2: "endpoint class 2", 3: "endpoint class 3",
+                     4: "network connectivity"}  # fmt: skip
+_TIA_APPLICATIONS = {1: "voice", 2: "voice signaling", 3: "guest voice", 4: "guest voice signaling",
+                     5: "softphone voice", 6: "video conferencing", 7: "streaming video",
+                     8: "video signaling"}  # fmt: skip
+_TIA_POLICY_FLAGS = ((0x80, "Unknown"), (0x40, "Tagged"), (0x20, "reserved"))
+_TIA_POWER_SOURCES = {
+    1: "PSE - primary power source",
+    2: "local - backup power source",
+    3: "PSE+local - reserved",
+}
+_TIA_POWER_PRIORITIES = {1: "critical", 2: "high", 3: "low"}
+_TIA_LOCATION_FORMATS = {1: "coordinate-based LCI", 2: "civic address LCI", 3: "ECS ELIN"}
+_TIA_POWER_MAX = 1024
+
+
+def _tia_text(subtype: int, value: bytes) -> tuple[str, bool]:
+    """ANSI/TIA-1057 (LLDP-MED): capabilities, network policy, extended power, inventory, and the
+    ECS ELIN location; the coordinate and civic locations are tcpdump's hex dump here."""
+    size = len(value)
+    text = f"\n\t  {_TIA_SUBTYPES.get(subtype, 'unknown')} Subtype ({subtype})"
+    if subtype == 1:
+        if size < 7:
+            return text, False
+        media, device = int.from_bytes(value[4:6]), value[6]
+        return (
+            text
+            + f"\n\t    Media capabilities [{_bits(media, _TIA_CAPABILITIES, 'none')}] (0x{media:04x})"
+            + f"\n\t    Device type [{_TIA_DEVICE_TYPES.get(device, 'unknown')}] (0x{device:02x})",
+            False,
+        )
+    if subtype == 2:
+        if size < 8:
+            return text, False
+        kind, flags = value[4], value[5]
+        vlan, priority = int.from_bytes(value[5:7]), int.from_bytes(value[6:8])
+        return (
+            text
+            + f"\n\t    Application type [{_TIA_APPLICATIONS.get(kind, 'none')}] (0x{kind:02x})"
+            + f", Flags [{_bits(flags, _TIA_POLICY_FLAGS, 'none')}]"
+            + f"\n\t    Vlan id {(vlan & 0x1FFE) >> 1}, L2 priority {(priority & 0x01FF) >> 6}"
+            + f", DSCP value {priority & 0x3F}",
+            False,
+        )
+    if subtype == 3:
+        if size < 5:
+            return text, False
+        location = value[4]
+        name = _TIA_LOCATION_FORMATS.get(location, "unknown")
+        text += f"\n\t    Location data format {name} (0x{location:02x})"
+        if location == 1:
+            return text + _tia_coordinates(value), False
+        if location == 2:
+            return text + _tia_civic_address(value), False
+        if location == 3:
+            return text + "\n\t    ECS ELIN id " + _zp(value[5:]), False
+        return text + "\n\t    Location ID " + _hex_lines(value[5:], "\n\t      "), False
+    if subtype == 4:
+        if size < 7:
+            return text, False
+        flags, power = value[4], int.from_bytes(value[5:7])
+        # (tcpdump tests "flags & 0xC0 >> 6", which C reads as flags & 3)
+        powered = "PD device" if flags & 3 else "PSE device"
+        source = _TIA_POWER_SOURCES.get((flags & 0x30) >> 4, "none")
+        rank = _TIA_POWER_PRIORITIES.get(flags & 0x0F, "none")
+        watts = f"Power {power / 10:.1f} Watts" if power < _TIA_POWER_MAX else f"Power {power} (Reserved)"
+        return (
+            text + f"\n\t    Power type [{powered}], Power source [{source}]"
+            f"\n\t    Power priority [{rank}] (0x{flags & 0x0F:02x}), {watts}",
+            False,
+        )
+    if subtype in _TIA_INVENTORY:
+        return text + f"\n\t  {_TIA_INVENTORY[subtype]} " + _zp(value[4:]), False
+    return text, True
+
+
+_TIA_ALTITUDE_TYPES = {1: "meters", 2: "floors"}
+_TIA_DATUMS = {1: "World Geodesic System 1984", 2: "North American Datum 1983 (NAVD88)",
+               3: "North American Datum 1983 (MLLW)"}  # fmt: skip
+_TIA_LCI_WHAT = {0: "location of DHCP server",
+                 1: "location of the network element believed to be closest to the client",
+                 2: "location of the client"}  # fmt: skip
+_TIA_CA_TYPES = {1: "national subdivisions (state,canton,region,province,prefecture)",
+                 2: "county, parish, gun, district", 3: "city, township, shi",
+                 4: "city division, borough, city district, ward chou", 5: "neighborhood, block",
+                 6: "street"}  # fmt: skip
+
+
+def _tia_coordinates(value: bytes) -> str:
+    """A coordinate-based location (TIA-1057 10.2.4.3.1): latitude, longitude, altitude, datum."""
+    if len(value) < 21:
+        return ""
+
+    def latlon(at: int) -> int:
+        return (value[at] & 0x3) << 32 | int.from_bytes(value[at + 1 : at + 5])
+
+    altitude_type = value[15] >> 4
+    return (
+        f"\n\t    Latitude resolution {value[5] >> 2}, latitude value {latlon(5)}"
+        f"\n\t    Longitude resolution {value[10] >> 2}, longitude value {latlon(10)}"
+        f"\n\t    Altitude type {_TIA_ALTITUDE_TYPES.get(altitude_type, 'unknown')} ({altitude_type})"
+        f"\n\t    Altitude resolution {(int.from_bytes(value[15:17]) >> 6) & 0x3F}, altitude value "
+        f"0x{int.from_bytes(value[16:20]) & 0x3FFFFFFF:x}"
+        f"\n\t    Datum {_TIA_DATUMS.get(value[20], 'unknown')} (0x{value[20]:02x})"
+    )
+
+
+def _tia_civic_address(value: bytes) -> str:
+    """A civic address location (TIA-1057 10.2.4.3.2): what it locates, country, CA elements."""
+    if len(value) < 6 or value[5] < 3 or len(value) < 7 + value[5]:
+        return ""
+    left, what = value[5], value[6]
+    text = (
+        f"\n\t    LCI length {left}, LCI what {_TIA_LCI_WHAT.get(what, 'unknown')} (0x{what:02x}), "
+        f"Country-code {_printable(value[7:9])}"
+    )
+    left, at = left - 3, 9
+    while left:
+        if left < 2:
+            return text
+        kind, size = value[at], value[at + 1]
+        at, left = at + 2, left - 2
+        text += f"\n\t      CA type '{_TIA_CA_TYPES.get(kind, 'unknown')}' ({kind}), length {size}: "
+        if not kind or not size or left < size:
+            return text
+        text += _printable(value[at : at + size])
+        at, left = at + size, left - size
+    return text
 
 
 _MDI_SUPPORT = ((0x01, "PSE"), (0x02, "supported"), (0x04, "enabled"), (0x08, "can be controlled"))
