@@ -32,6 +32,7 @@ from tests.cli.conftest import (
     tcpdump,
     tshark_fields,
 )
+from tests.oracle import write_pcap
 from tests.servers import tun
 
 
@@ -520,3 +521,13 @@ def test_bad_files_are_one_line_and_exit_2(tmp_path: Path, tcpdump_file: Path) -
     assert reading.startswith(f"reading from file {truncated}, link-type EN10MB (Ethernet), ")
     result.stderr = rest
     assert_one_line_error(result, 2, str(truncated), "cut short")
+
+
+def test_a_link_type_rawnet_does_not_decode_reads_as_tcpdumps_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "user0.pcap"
+    write_pcap(path, [b"\x6c\x01\x01\x01" + bytes(12)], 147)  # LINKTYPE_USER0: tcpdump has no printer
+    result = rawnet(None, "", "sniff", "-tt", "-r", str(path))
+    assert result.returncode == 0, result.stderr
+    expected = [line for line in tcpdump_lines(path) if not line[0].isspace()]
+    assert [line for line in lines_of(result) if not line[0].isspace()] == expected
+    assert expected[0].endswith(" UNSUPPORTED")

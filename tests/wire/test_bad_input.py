@@ -17,10 +17,19 @@ from hypothesis import strategies as st
 
 from rawnet import (
     ARP,
+    CHDLC,
+    DSA,
+    EDSA,
     ICMP,
     IP,
+    IPNET,
+    LLDPDU,
+    NFLOG,
     TCP,
     UDP,
+    VSOCK,
+    BRCMTag,
+    BRCMTagPrepend,
     DecodeError,
     Dot1Q,
     Ether,
@@ -29,6 +38,8 @@ from rawnet import (
     IPv6ExtHdrHopByHop,
     IPv6ExtHdrRouting,
     LimitError,
+    Loopback,
+    LoopbackOpenBSD,
     MalformedError,
     TruncatedError,
 )
@@ -46,6 +57,17 @@ DECODERS: list[type[Layer]] = [
     ICMPv6,
     TCP,
     UDP,
+    Loopback,
+    LoopbackOpenBSD,
+    LLDPDU,
+    CHDLC,
+    IPNET,
+    DSA,
+    EDSA,
+    VSOCK,
+    NFLOG,
+    BRCMTag,
+    BRCMTagPrepend,
 ]
 
 

@@ -108,6 +108,14 @@ def test_unknown_types_and_padding_are_kept() -> None:
     unknown = decoded[LLDPDUUnknown]
     assert (unknown.type, unknown.data) == (16, b"abc")
     assert decoded[LLDPDUEndOfLLDPDU].padding == bytes(20) and bytes(decoded) == wire
+    # a TLV whose length says more than its fields hold is kept whole, as bytes
+    for odd in (
+        b"\x06\x04\x00\x78\xaa\xbb",
+        b"\x00\x01\x00",
+        b"\x10\x0b\x03\x01\x01\x02\x02" + bytes(5) + b"\x55",
+    ):
+        tlv = LLDPDU.decode(odd)
+        assert isinstance(tlv, LLDPDUUnknown) and bytes(tlv) == odd
 
 
 def test_network_address_ids_keep_their_family() -> None:
@@ -211,3 +219,85 @@ def test_random_bytes_raise_only_decode_error(data: bytes) -> None:
     lenient = LLDPDU.decode(data, lenient=True)
     assert bytes(lenient) == data
     lenient.summary()
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("capture", LLDP_CAPTURES)
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_corpus_verbose_lines_equal_tcpdump(capture: str, verbose: int) -> None:
+    run = subprocess.run(
+        ["tcpdump", "-n", "-t", "-" + "v" * verbose, "-r", str(CORPUS / capture)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    blocks: list[list[str]] = []
+    for line in run.stdout.splitlines():
+        if line.startswith("\t") and blocks:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    packets = list(PcapReader(CORPUS / capture))
+    assert len(packets) == len(blocks)
+    # (only LLDP's: a frame of another EtherType in these fuzzed files is Ethernet's)
+    pairs = [(p, block) for p, block in zip(packets, blocks, strict=True) if block[0].startswith("LLDP")]
+    assert pairs and all(p.summary(verbose).split("\n") == block for p, block in pairs)
+
+
+TLV_STRATEGY = st.one_of(
+    st.builds(
+        lambda subtype, data: LLDPDUChassisID(subtype=subtype, id=data),
+        st.integers(0, 9),
+        st.binary(min_size=0, max_size=8),
+    ),
+    st.builds(
+        lambda subtype, data: LLDPDUPortID(subtype=subtype, id=data),
+        st.integers(0, 9),
+        st.binary(min_size=0, max_size=8),
+    ),
+    st.builds(lambda ttl: LLDPDUTimeToLive(ttl=ttl), st.integers(0, 0xFFFF)),
+    st.builds(lambda text: LLDPDUPortDescription(description=text), st.binary(max_size=10)),
+    st.builds(lambda text: LLDPDUSystemDescription(description=text), st.binary(max_size=10)),
+    st.builds(lambda text: LLDPDUSystemName(system_name=text), st.binary(max_size=10)),
+    st.builds(
+        lambda caps: LLDPDU(bytes.fromhex("0e04") + caps.to_bytes(4, "big")), st.integers(0, 0xFFFFFFFF)
+    ),
+    st.builds(
+        lambda subtype, address, numbering, number, oid: LLDPDUManagementAddress(
+            management_address_subtype=subtype,
+            management_address=address,
+            interface_numbering_subtype=numbering,
+            interface_number=number,
+            object_id=oid,
+        ),
+        st.sampled_from([0, 1, 2, 6, 9]),
+        st.binary(max_size=16),
+        st.integers(0, 4),
+        st.integers(0, 0xFFFFFFFF),
+        st.binary(max_size=4),
+    ),
+    st.builds(
+        lambda oui, subtype, data: LLDPDUGenericOrganisationSpecific(
+            org_code=oui, subtype=subtype, data=data
+        ),
+        st.sampled_from([0x0080C2, 0x00120F, 0x0012BB]),
+        st.sampled_from([1, 2, 3, 4, 5, 7]),
+        st.one_of(
+            st.binary(max_size=8),
+            st.builds(lambda kind, rest: bytes([kind]) + rest, st.integers(0, 4), st.binary(max_size=24)),
+        ),
+    ),
+    st.builds(lambda data: LLDPDUUnknown(type=20, data=data), st.binary(max_size=6)),
+)
+
+
+@needs_tcpdump
+@given(tlvs=st.lists(TLV_STRATEGY, min_size=1, max_size=5), verbose=st.integers(1, 2))
+def test_tcpdump_verbose_on_random_tlvs(tlvs: list[Layer], verbose: int) -> None:
+    frame: Any = ETHER
+    for tlv in tlvs:
+        frame = frame / tlv
+    wire = bytes(frame / LLDPDUEndOfLLDPDU())
+    expected = tcpdump_lines([wire], 1, "-" + "v" * verbose)
+    assert expected == Ether.decode(wire, lenient=True).summary(verbose).split("\n")

@@ -1,25 +1,39 @@
 """tcpdump -e's lines: the link-level header before the packet, for every link type sniff reads.
 
-Ethernet (with each 802.1Q tag), Linux cooked v1 and v2, BSD loopback and raw IP, worded as tcpdump 4.99
-prints them with -e -n; the packet after the link header is rawnet's summary without the tags
-("IP ", "IP6 ", "ARP, ") tcpdump leaves out when it has printed the EtherType. Display only.
+Ethernet (with each 802.1Q tag, a Marvell DSA or a Broadcom tag), Linux cooked v1 and v2, BSD
+loopback, Cisco HDLC, IPNET, NFLOG and raw IP, worded as tcpdump 4.99 prints them with -e -n; the
+packet after the link header is rawnet's summary without the tags ("IP ", "IP6 ", "ARP, ")
+tcpdump leaves out when it has printed the EtherType. Display only.
 """
 
 from __future__ import annotations
 
 from rawnet.wire import IP, Dot1Q, Ether, IPv6, Layer, Raw, printers
+from rawnet.wire.brcm import BRCMTag, BRCMTagPrepend
+from rawnet.wire.chdlc import CHDLC
+from rawnet.wire.dsa import DSA, EDSA
+from rawnet.wire.ipnet import IPNET
 from rawnet.wire.layer import CUT
 from rawnet.wire.lldp import LLDPDU
 from rawnet.wire.loopback import Loopback
+from rawnet.wire.nflog import NFLOG
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcpdump import (
     VLAN_TYPES,
     arp_text,
+    brcm_tag_text,
+    chdlc_cut,
+    chdlc_head,
+    dsa_tag_text,
     ethertype_text,
+    ipnet_ethertype,
+    ipnet_head,
     link_level,
     lldp_text,
     loopback_ethertype,
     loopback_head,
+    nflog_ethertype,
+    nflog_head,
     undecoded_link,
     undecoded_network,
 )
@@ -48,14 +62,16 @@ def carried(
             if link is None:
                 return ""
             network = undecoded_network(ethertype, link, verbose, lost)
-            return network or undecoded_link(ethertype, link, lost) or ""
-        if isinstance(layer, LLDPDU) and lost:  # (its length counts the bytes the capture lost)
-            return lldp_text(layer.build(), len(layer.build()) + lost)
-            network = link and undecoded_network(ethertype, link, verbose, lost)
             if network or ethertype is None:
                 return network or ""
             data = b"" if layer is None else layer.build()
-            return printers.by_ethertype(ethertype, data, len(data) + lost) or ""
+            return (
+                undecoded_link(ethertype, link, lost, verbose)
+                or printers.by_ethertype(ethertype, data, len(data) + lost)
+                or ""
+            )
+        if isinstance(layer, LLDPDU) and lost:  # (its length counts the bytes the capture lost)
+            return lldp_text(layer.build(), len(layer.build()) + lost, verbose)
         return layer.summary_safe(verbose)
 
 
@@ -84,6 +100,35 @@ def link_line(packet: Layer, length: int, verbose: int = 0) -> str:
         head = loopback_head(packet, length)
         lost = max(length - len(packet.build()), 0)
         return head + carried(packet.payload, verbose, loopback_ethertype(packet), packet, lost)
+    if isinstance(packet, CHDLC):  # Cisco HDLC (print-chdlc.c): address, protocol, then the packet
+        lost = max(length - len(packet.build()), 0)
+        text = carried(packet.payload, verbose, packet.proto, packet, lost) or chdlc_cut(packet) or ""
+        return chdlc_head(packet, length) + text
+    if isinstance(packet, IPNET):  # Solaris IPNET (print-ipnet.c): the zones and family, then the packet
+        lost = max(length - len(packet.build()), 0)
+        return ipnet_head(packet, length) + carried(
+            packet.payload, verbose, ipnet_ethertype(packet), packet, lost
+        )
+    if isinstance(packet, DSA | EDSA):  # Marvell switch tags (print-dsa.c): as Ethernet's, with the tag
+        head = f"{packet.src} > {packet.dst}, {dsa_tag_text(packet, link_level=True)}"
+        head += f"ethertype {ethertype_text(packet.type)}, length {length}"
+        return _then(head, packet, verbose, packet.type, length)
+    if isinstance(packet, NFLOG):  # Linux NFLOG (print-nflog.c): the log's header, then the packet
+        head = nflog_head(packet, length)
+        if packet.version:
+            return head
+        lost = max(length - len(packet.build()), 0)
+        return head + carried(packet.payload, verbose, nflog_ethertype(packet), packet, lost)
+    if isinstance(packet, BRCMTag):  # Broadcom tag (print-brcmtag.c): as Ethernet's, with the tag
+        head = f"{packet.src} > {packet.dst}, {brcm_tag_text(packet.tag)}"
+        head += f"ethertype {ethertype_text(packet.type)}, length {length}"
+        return _then(head, packet, verbose, packet.type, length)
+    if isinstance(packet, BRCMTagPrepend):  # the tag, then the Ethernet frame's -e line
+        frame = packet.payload
+        text = (
+            _ethernet(frame, length - BRCMTagPrepend.header_len, verbose) if isinstance(frame, Ether) else ""
+        )
+        return brcm_tag_text(packet.tag) + text
     if isinstance(packet, IP | IPv6):  # raw IP: tcpdump says which, in one word
         return f"ip: {carried(packet, verbose)}"
     return packet.summary_safe(verbose)

@@ -28,10 +28,19 @@ LINKTYPE_NAMES = {
     12: "RAW (Raw IP)",
     14: "RAW (Raw IP)",
     101: "RAW (Raw IP)",
+    104: "C_HDLC (Cisco HDLC)",
     105: "IEEE802_11 (802.11)",
+    108: "LOOP (OpenBSD loopback)",
     113: "LINUX_SLL (Linux cooked v1)",
     127: "IEEE802_11_RADIO (802.11 plus radiotap header)",
+    226: "IPNET (Solaris IPNET)",
+    239: "NFLOG (Linux netfilter log messages)",
+    271: "VSOCK (Linux vsock)",
     276: "LINUX_SLL2 (Linux cooked v2)",
+    281: "DSA_TAG_BRCM (Broadcom tag)",
+    282: "DSA_TAG_BRCM_PREPEND (Broadcom tag (prepended))",
+    284: "DSA_TAG_DSA (Marvell DSA)",
+    285: "DSA_TAG_EDSA (Marvell EDSA)",
 }
 SNAPLEN = 262144  # libpcap's default snapshot length
 FORMATS = ("pcap", "pcapng")

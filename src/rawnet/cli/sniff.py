@@ -43,7 +43,7 @@ from rawnet.net.pcap import (
     decode_link,
     rotated_name,
 )
-from rawnet.wire import CookedLinux2, Layer
+from rawnet.wire import CookedLinux2, Layer, Raw
 from rawnet.wire.sll import PACKET_TYPES as COOKED_PACKET_TYPES
 from rawnet.wire.tcpdump import Conversations, relative_sequences
 
@@ -122,7 +122,9 @@ class Printer:
             return
         packet = decoded()
         with relative_sequences(self.conversations):
-            if self.link_level:
+            if type(packet) is Raw:  # a link type rawnet does not decode: tcpdump's word for it
+                summary = "UNSUPPORTED"
+            elif self.link_level:
                 summary = link_line(packet, record.wirelen, self.verbose)
             else:
                 summary = packet.summary_safe(self.verbose)

@@ -9,6 +9,8 @@ layer.py cannot import it).
 from rawnet.wire import hashret as _hashret
 from rawnet.wire.addresses import valid_ip, valid_ip6, valid_mac
 from rawnet.wire.arp import ARP, ARPOp
+from rawnet.wire.brcm import BRCMTag, BRCMTagPrepend
+from rawnet.wire.chdlc import CHDLC, SLARP
 from rawnet.wire.dhcp import BOOTP, DHCP
 from rawnet.wire.dhcp6 import (
     DHCP6,
@@ -64,6 +66,7 @@ from rawnet.wire.dns import (
     DNSTCP,
     EDNS0TLV,
 )
+from rawnet.wire.dsa import DSA, EDSA
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.fields import FlagValue, ValueSet
 from rawnet.wire.fragment import Defragmented, defragment, defragment6, fragment, fragment6
@@ -96,6 +99,7 @@ from rawnet.wire.igmp import (
     IGMPv3mr,
     IGMPv3RecordType,
 )
+from rawnet.wire.ipnet import IPNET
 from rawnet.wire.ipv4 import (
     IP,
     IPOption,
@@ -158,6 +162,7 @@ from rawnet.wire.ndp import (
     ICMPv6NDOptSrcLLAddr,
     ICMPv6NDOptUnknown,
 )
+from rawnet.wire.nflog import NFLOG
 from rawnet.wire.ntp import NTP, NTPControl, NTPHeader, NTPPrivate
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.plist import PacketList, QueryAnswer, SndRcvList, make_table
@@ -215,6 +220,7 @@ from rawnet.wire.volatile import (
     RandString,
     Volatile,
 )
+from rawnet.wire.vsock import VSOCK, VirtioVSOCK
 from rawnet.wire.vxlan import VXLAN
 
 _LAYERS.resolve()
@@ -226,6 +232,7 @@ NoPayload = type(None)  # scapy's: what the last layer carries (here: None; isin
 __all__ = [
     "ARP",
     "BOOTP",
+    "CHDLC",
     "DHCP",
     "DHCP6",
     "DNS",
@@ -237,11 +244,13 @@ __all__ = [
     "DNSRRSOA",
     "DNSRRSRV",
     "DNSTCP",
+    "DSA",
     "DUID_EN",
     "DUID_LL",
     "DUID_LLT",
     "DUID_UUID",
     "EDNS0TLV",
+    "EDSA",
     "GENEVE",
     "GRE",
     "GRE_PPTP",
@@ -250,14 +259,20 @@ __all__ = [
     "IGMP_MQ",
     "IGMP_MR",
     "IP",
+    "IPNET",
     "LLDPDU",
     "MPLS",
+    "NFLOG",
     "NTP",
     "SCTP",
+    "SLARP",
     "TCP",
     "UDP",
+    "VSOCK",
     "VXLAN",
     "ARPOp",
+    "BRCMTag",
+    "BRCMTagPrepend",
     "CookedLinux",
     "CookedLinux2",
     "CookedLinuxV2",
@@ -435,6 +450,7 @@ __all__ = [
     "UDPerror",
     "Undecoded",
     "ValueSet",
+    "VirtioVSOCK",
     "Volatile",
     "defragment",
     "defragment6",

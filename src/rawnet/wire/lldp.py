@@ -2,7 +2,8 @@
 classes stack them (``Ether() / LLDPDUChassisID() / LLDPDUPortID() / ... / LLDPDUEndOfLLDPDU()``).
 
 Each TLV is a 7-bit type and a 9-bit length, then its information string; decoding gives the
-class of each TLV's type (an unknown type is LLDPDUUnknown, any organisation-specific one
+class of each TLV's type (an unknown type is LLDPDUUnknown, as is a TLV of fixed fields whose
+length says more than they hold, so that no byte is lost; any organisation-specific one
 LLDPDUGenericOrganisationSpecific with its OUI, subtype and raw data). Lengths left None are
 computed. A length running past the end, or too short for the TLV's own fields, raises a
 DecodeError; what follows the End of LLDPDU TLV (Ethernet's padding) is kept as padding. scapy's
@@ -119,11 +120,14 @@ class LLDPDU(Layer):
                 "lldp", offset, f"TLV type {kind} length {length} needs {size} bytes, {end - offset} left"
             )
         target = cast(type[LLDPDU], _TLVS.get(kind, LLDPDUUnknown))
+        if target.header_len < size and not target._layout.variable:
+            target = LLDPDUUnknown  # (more than its fields hold: kept whole, as bytes)
         if target.header_len > size:
             raise MalformedError(
                 "lldp", offset, f"TLV type {kind} length {length} < {target.header_len - _HEADER}"
             )
-        target._check(buf, offset + target.header_len, offset + size)
+        if not target._check(buf, offset + target.header_len, offset + size):
+            target = LLDPDUUnknown  # (bytes its fields do not hold: kept whole)
         if target is LLDPDUEndOfLLDPDU:  # the end: what follows is padding
             layer = target._view(buf, offset, offset + size, offset + size, mode)
             layer._pad = buf[offset + size : end]
@@ -131,9 +135,11 @@ class LLDPDU(Layer):
         return target._view(buf, offset, offset + size, end, mode)
 
     @classmethod
-    def _check(cls, buf: bytes, start: int, stop: int) -> None:
-        """Raise a DecodeError when the information string from ``start`` to ``stop`` (after the
-        fixed fields) does not hold what the TLV says it holds; TLVs with inner lengths override."""
+    def _check(cls, buf: bytes, start: int, stop: int) -> bool:
+        """Whether the fields hold every byte of the information string from ``start`` to
+        ``stop`` (after the fixed fields); raise a DecodeError when it does not hold what the
+        TLV says it holds. TLVs with inner lengths override."""
+        return True
 
     def _next_layer(self) -> tuple[LayerClass, int]:
         return LLDPDU, 0
@@ -583,13 +589,14 @@ class LLDPDUManagementAddress(LLDPDU):
     object_id: Var[Any] = Var("Object identifier (ASN.1 BER)", b"", converter=check_bytes)
 
     @classmethod
-    def _check(cls, buf: bytes, start: int, stop: int) -> None:
+    def _check(cls, buf: bytes, start: int, stop: int) -> bool:
         size = max(_read_address_length(buf, start - cls.header_len) - 1, 0)  # (counts the subtype)
         at = start + size + _INTERFACE
         if at > stop:
             raise MalformedError("lldp", start, f"a management address of {size} bytes needs {at - start}")
         if at < stop and at + 1 + buf[at] > stop:
             raise MalformedError("lldp", at, f"OID length {buf[at]} runs past the TLV's end")
+        return bool(at == stop or at + 1 + buf[at] == stop)
 
     def _fill_variable(self, values: list[Any]) -> None:
         data = self._information()

@@ -33,6 +33,10 @@ ICMP_QUOTE = (
 QUOTED_PROTOCOL = "quoted-protocol"  #: the classes of the transports inside such a quote, by protocol
 LINKTYPE = "linktype"  #: pcap's LINKTYPE_ values: the first layer of a capture file's frames
 LLDP_TLV = "lldp-tlv"  #: LLDP TLV types (IEEE 802.1AB)
+CHDLC_PROTOCOL = "chdlc-protocol"  #: Cisco HDLC's own protocol numbers (it takes EtherTypes too)
+IPNET_FAMILY = "ipnet-family"  #: the address families of Solaris IPNET capture headers
+VSOCK_TRANSPORT = "vsock-transport"  #: the transports of Linux vsock monitor headers
+NFLOG_FAMILY = "nflog-family"  #: the address families of Linux NFLOG records
 BSD_AF = "bsd-af"  #: BSD address families, as the loopback link headers (DLT_NULL, DLT_LOOP) say them
 SCTP_CHUNK = "sctp-chunk"  #: SCTP chunk types
 SCTP_PARAMETER = "sctp-parameter"  #: SCTP parameter types (of INIT, INIT ACK, HEARTBEAT)
@@ -164,6 +168,20 @@ TABLE = (
     Line(ETHERTYPE, 0x8847, "mpls:MPLS"),
     Line(ETHERTYPE, 0x8848, "mpls:MPLS"),  # (multicast: same format)
     Line(UDP_PORT, 6635, "mpls:MPLS"),  # MPLS in UDP (RFC 7510)
+    Line(LINKTYPE, 104, "chdlc:CHDLC"),
+    Line(CHDLC_PROTOCOL, 0x8035, "chdlc:SLARP"),
+    Line(LINKTYPE, 226, "ipnet:IPNET"),
+    Line(IPNET_FAMILY, 2, "ipv4:IP"),
+    Line(IPNET_FAMILY, 26, "ipv6:IPv6"),
+    Line(LINKTYPE, 284, "dsa:DSA"),
+    Line(LINKTYPE, 285, "dsa:EDSA"),
+    Line(LINKTYPE, 271, "vsock:VSOCK"),
+    Line(VSOCK_TRANSPORT, 2, "vsock:VirtioVSOCK"),
+    Line(LINKTYPE, 239, "nflog:NFLOG"),
+    Line(NFLOG_FAMILY, 2, "ipv4:IP"),
+    Line(NFLOG_FAMILY, 10, "ipv6:IPv6"),
+    Line(LINKTYPE, 281, "brcm:BRCMTag"),
+    Line(LINKTYPE, 282, "brcm:BRCMTagPrepend"),
 )
 
 

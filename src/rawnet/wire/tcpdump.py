@@ -23,11 +23,14 @@ from typing import Any, NamedTuple, TypeVar
 
 from rawnet.wire import printers
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
+from rawnet.wire.brcm import BRCMTag
+from rawnet.wire.chdlc import CHDLC, SLARP
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
 from rawnet.wire.dhcp import BOOTP
 from rawnet.wire.dhcp6 import DHCP6, DHCP6_RelayForward
 from rawnet.wire.dns import DNS, DNSTCP
+from rawnet.wire.dsa import DSA, DSA_MODES, EDSA
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.geneve import GENEVE
 from rawnet.wire.gre import GRE, GRE_PPTP
@@ -42,6 +45,7 @@ from rawnet.wire.icmpv6 import (
     ICMPv6TimeExceeded,
 )
 from rawnet.wire.igmp import IGMP
+from rawnet.wire.ipnet import IPNET, IPNET_FAMILIES
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.ipv6 import IPv6
 from rawnet.wire.ipv6ext import (
@@ -59,10 +63,11 @@ from rawnet.wire.ipv6ext import (
     next_header,
 )
 from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
-from rawnet.wire.lldp import LLDPDU
+from rawnet.wire.lldp import LLDPDU, ORGANISATION_SPECIFIC
 from rawnet.wire.loopback import Loopback, family
 from rawnet.wire.mpls import MPLS
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
+from rawnet.wire.nflog import NFLOG, NFLOG_FAMILIES
 from rawnet.wire.ntp import NTP
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.printers.llc import llc_text
@@ -71,6 +76,7 @@ from rawnet.wire.sctp import SCTP
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
+from rawnet.wire.vsock import VIRTIO_OPS, VSOCK, VSOCK_OPS, VSOCK_TRANSPORTS, VirtioVSOCK
 from rawnet.wire.vxlan import INSTANCE as VXLAN_INSTANCE
 from rawnet.wire.vxlan import VXLAN
 
@@ -267,7 +273,7 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     if ethertype in _ETHERTYPE_MPLS and isinstance(payload, Raw):  # a label stack cut short
         return _mpls_text(None, payload.build(), detail.verbose)
     network = undecoded_network(ethertype, frame, detail.verbose, detail.lost) or undecoded_link(
-        ethertype, frame, detail.lost
+        ethertype, frame, detail.lost, detail.verbose
     )
     if network is not None:
         return network
@@ -290,7 +296,7 @@ def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     if _carries_a_protocol(tag):
         return None
     network = undecoded_network(tag.type, tag, detail.verbose, detail.lost) or undecoded_link(
-        tag.type, tag, detail.lost
+        tag.type, tag, detail.lost, detail.verbose
     )
     if network is not None:
         return network
@@ -323,7 +329,7 @@ def undecoded_network(ethertype: int | None, link: Layer, verbose: int = 0, lost
     return _network_as_read(data, 6 if ethertype == _ETHERTYPE_IPV6 else 4, verbose, lost)
 
 
-def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0) -> str | None:
+def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0, verbose: int = 0) -> str | None:
     """tcpdump's line for a protocol other than IP that a link header ``link`` says it carries
     (``ethertype``: LLDP...) when it did not decode (None for one it does not know): its printer
     reads what is there, and says where the bytes end ("[|lldp]")."""
@@ -332,7 +338,7 @@ def undecoded_link(ethertype: int | None, link: Layer, lost: int = 0) -> str | N
     if text is None or not (payload is None or isinstance(payload, Raw)):
         return None
     data = b"" if payload is None else payload.build()
-    return text(data, len(data) + lost)
+    return text(data, len(data) + lost, verbose)
 
 
 def _network_as_read(data: bytes, version: int, verbose: int, lost: int = 0) -> str | None:
@@ -1931,38 +1937,432 @@ def _loopback(header: Loopback, carrier: Carrier | None, detail: Detail = _PLAIN
 # -- LLDP (lldp.py; print-lldp.c) ---------------------------------------------------------------
 
 _LLDP_SYSTEM_NAME = 5
+_LLDP_TRUNCATED = " [|lldp]"
 
 
 def _lldp(tlv: LLDPDU, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     # tcpdump walks the TLVs as the bytes hold them (the first one's layer and all after it),
     # to the end its length says or an End TLV; only the system name shows without -v.
-    return lldp_text(tlv.build(), len(tlv.build()) + detail.lost)
+    data = tlv.build()
+    return lldp_text(data, len(data) + detail.lost, detail.verbose)
 
 
-def lldp_text(data: bytes, length: int) -> str:
-    """tcpdump's line for the LLDPDU ``data`` (``length`` bytes on the wire): its length, and each
-    System Name TLV's text; " [|lldp]" where a TLV runs past the bytes captured or the length."""
+def lldp_text(data: bytes, length: int, verbose: int = 0) -> str:
+    """tcpdump's words for the LLDPDU ``data`` (``length`` bytes on the wire): its length, each
+    System Name TLV's text, and with ``verbose`` each TLV's (print-lldp.c); " [|lldp]" where a TLV
+    runs past the bytes captured or the length."""
     text = f"LLDP, length {length}"
     at, left = 0, length
     while left >= _TLV_HEADER:
         if at + _TLV_HEADER > len(data):
-            return text + " [|lldp]"
+            return text + _LLDP_TRUNCATED
         word = int.from_bytes(data[at : at + _TLV_HEADER])
         kind, size = word >> 9, word & 0x1FF
         at, left = at + _TLV_HEADER, left - _TLV_HEADER
+        if verbose:
+            text += f"\n\t{_LLDP_TLV_NAMES.get(kind, 'Unknown')} TLV ({kind}), length {size}"
         if not kind or not size:
             break
         if at + size > len(data) or left < size:
-            return text + " [|lldp]"
-        if kind == _LLDP_SYSTEM_NAME:
-            text += ": " + _printable(data[at : at + size].split(b"\0", 1)[0])
+            return text + _LLDP_TRUNCATED
+        value, hexdump = data[at : at + size], False
+        if kind == _LLDP_SYSTEM_NAME:  # (the one TLV tcpdump shows without -v)
+            text += ": " + _zp(value)
+        elif verbose:
+            words = _lldp_tlv_text(kind, value)
+            if words is None:
+                return text + _LLDP_TRUNCATED
+            text, hexdump = text + words[0], words[1]
+            if text.endswith(_LLDP_TRUNCATED):  # (cut short after some of its words)
+                return text
+        if verbose > 1 or (verbose and hexdump):
+            text += _hex_lines(value, "\n\t  ")
         at, left = at + size, left - size
     return text
 
 
+def _zp(data: bytes) -> str:
+    """tcpdump's nd_printzp: the text up to a NUL."""
+    return _printable(data.split(b"\0", 1)[0])
+
+
+#: print-lldp.c's names: TLVs, Chassis and Port ID subtypes, capabilities, interface numbering.
+_LLDP_TLV_NAMES = {0: "End", 1: "Chassis ID", 2: "Port ID", 3: "Time to Live", 4: "Port Description",
+                   5: "System Name", 6: "System Description", 7: "System Capabilities",
+                   8: "Management Address", 127: "Organization specific"}  # fmt: skip
+_CHASSIS_SUBTYPES = {1: "Chassis component", 2: "Interface alias", 3: "Port component", 4: "MAC address",
+                     5: "Network address", 6: "Interface name", 7: "Local"}  # fmt: skip
+_PORT_SUBTYPES = {1: "Interface alias", 2: "Port component", 3: "MAC address", 4: "Network Address",
+                  5: "Interface Name", 6: "Agent circuit ID", 7: "Local"}  # fmt: skip
+#: (the subtype of a MAC address, of a network address) for the Chassis and the Port ID.
+_ID_ADDRESS_SUBTYPES = {1: (4, 5), 2: (3, 4)}
+_LLDP_CAPABILITIES = ((0x01, "Other"), (0x02, "Repeater"), (0x04, "Bridge"), (0x08, "WLAN AP"),
+                      (0x10, "Router"), (0x20, "Telephone"), (0x40, "Docsis"),
+                      (0x80, "Station Only"))  # fmt: skip
+_INTERFACE_NUMBERING = {2: "Interface Index", 3: "System Port Number"}
+#: Address family names (tcpdump's af.c af_values).
+_AFI_NAMES = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 4: "HDLC", 5: "BBN 1822", 6: "802", 7: "E.163",
+              8: "E.164", 9: "F.69", 10: "X.121", 11: "Novell IPX", 12: "Appletalk", 13: "Decnet IV",
+              14: "Banyan Vines", 15: "E.164 with NSAP subaddress", 25: "VPLS"}  # fmt: skip
+_OUI_NAMES = {0x0080C2: "Ethernet bridged", 0x00120F: "IEEE 802.3 Private", 0x00005E: "IANA",
+              0x0012BB: "ANSI/TIA"}  # fmt: skip
+_AGGREGATION = ((0x01, "supported"), (0x02, "enabled"))
+_PMD_CAPABILITIES = ((1 << 14, "10BASE-T hdx"), (1 << 13, "10BASE-T fdx"), (1 << 12, "100BASE-T4"),
+                     (1 << 11, "100BASE-TX hdx"), (1 << 10, "100BASE-TX fdx"), (1 << 9, "100BASE-T2 hdx"),
+                     (1 << 8, "100BASE-T2 fdx"), (1 << 7, "Pause for fdx links"),
+                     (1 << 6, "Asym PAUSE for fdx"), (1 << 5, "Sym PAUSE for fdx"),
+                     (1 << 4, "Asym and Sym PAUSE for fdx"), (1 << 3, "1000BASE-{X LX SX CX} hdx"),
+                     (1 << 2, "1000BASE-{X LX SX CX} fdx"), (1 << 1, "1000BASE-T hdx"),
+                     (1 << 0, "1000BASE-T fdx"))  # fmt: skip
+_MAU_TYPES = ("Unknown", "AUI", "10BASE_5", "FOIRL", "10BASE2", "10BASET duplex mode unknown", "10BASEFP",
+              "10BASEFB", "10BASEFL duplex mode unknown", "10BROAD36", "10BASET hdx", "10BASET fdx",
+              "10BASEFL hdx", "10BASEFL fdx", "100BASET4", "100BASETX hdx", "100BASETX fdx",
+              "100BASEFX hdx", "100BASEFX fdx", "100BASET2 hdx", "100BASET2 fdx", "1000BASEX hdx",
+              "1000BASEX fdx", "1000BASELX hdx", "1000BASELX fdx", "1000BASESX hdx", "1000BASESX fdx",
+              "1000BASECX hdx", "1000BASECX fdx", "1000BASET hdx", "1000BASET fdx", "10GBASEX",
+              "10GBASELX4", "10GBASER", "10GBASEER", "10GBASELR", "10GBASESR", "10GBASEW", "10GBASEEW",
+              "10GBASELW", "10GBASESW")  # fmt: skip
+_8021_SUBTYPES = {1: "Port VLAN Id", 2: "Port and Protocol VLAN ID", 3: "VLAN name", 4: "Protocol Identity",
+                  7: "Link aggregation", 8: "Congestion Notification", 9: "ETS Configuration",
+                  10: "ETS Recommendation", 11: "Priority Flow Control Configuration",
+                  12: "Application Priority", 13: "EVB", 14: "CDCP"}  # fmt: skip
+_8023_SUBTYPES = {1: "MAC/PHY configuration/status", 2: "Power via MDI", 3: "Link aggregation",
+                  4: "Max frame size"}  # fmt: skip
+
+
+def _bits(value: int, names: tuple[tuple[int, str], ...], none: str) -> str:
+    """tcpdump's bittok2str: the names of the bits set, or ``none``."""
+    return ", ".join(name for bit, name in names if value & bit) or none
+
+
+def _network_address(data: bytes) -> str | None:
+    """print-lldp.c's lldp_network_addr_print: "AFI IPv4 (1): 192.0.2.1", None when cut short."""
+    if not data:
+        return None
+    family, address = data[0], data[1:]
+    name = f"AFI {_AFI_NAMES.get(family, 'Unknown')} ({family})"
+    size = {1: 4, 2: 16, 6: 6}.get(family)
+    if size is None:
+        return f"{name}, no AF printer !"
+    if len(address) < size:
+        return None
+    if family == 1:
+        return f"{name}: {socket.inet_ntoa(address[:4])}"
+    if family == 2:
+        return f"{name}: {socket.inet_ntop(socket.AF_INET6, address[:16])}"
+    return f"{name}: {address[:6].hex(':')}"
+
+
+def _lldp_tlv_text(kind: int, value: bytes) -> tuple[str, bool] | None:
+    """tcpdump -v's words for one TLV (after its "... TLV (N), length M") and whether a hex dump
+    follows; None where tcpdump says the TLV is cut short."""
+    size = len(value)
+    if kind in _ID_ADDRESS_SUBTYPES:
+        if size < 2:
+            return None
+        subtype = value[0]
+        names = _CHASSIS_SUBTYPES if kind == 1 else _PORT_SUBTYPES
+        text = f"\n\t  Subtype {names.get(subtype, 'Unknown')} ({subtype}): "
+        mac, network = _ID_ADDRESS_SUBTYPES[kind]
+        if subtype == mac:
+            return text + (value[1:7].hex(":") if size >= 7 else _LLDP_TRUNCATED), False
+        if subtype == network:
+            address = _network_address(value[1:])
+            return text + (_LLDP_TRUNCATED if address is None else address), False
+        if 1 <= subtype <= 7:
+            return text + _zp(value[1:]), False
+        return text, True
+    if kind == 3:
+        return (f": TTL {int.from_bytes(value[:2])}s", False) if size >= 2 else None
+    if kind == 4:
+        return ": " + _zp(value), False
+    if kind == 6:
+        return "\n\t  " + _zp(value), False
+    if kind == 7:
+        if size < 4:
+            return None
+        system, enabled = int.from_bytes(value[:2]), int.from_bytes(value[2:4])
+        return (
+            f"\n\t  System  Capabilities [{_bits(system, _LLDP_CAPABILITIES, 'none')}] (0x{system:04x})"
+            f"\n\t  Enabled Capabilities [{_bits(enabled, _LLDP_CAPABILITIES, 'none')}] (0x{enabled:04x})",
+            False,
+        )
+    if kind == 8:
+        words = _management_address(value)
+        return None if words is None else (words, False)
+    if kind == ORGANISATION_SPECIFIC:
+        if size < 3:
+            return None
+        oui = int.from_bytes(value[:3])
+        text = f": OUI {_OUI_NAMES.get(oui, 'Unknown')} (0x{oui:06x})"
+        if oui not in _OUI_NAMES:
+            return text, True
+        words, hexdump = _organisation_text(oui, value)
+        return text + words, hexdump
+    return "", True
+
+
+def _management_address(value: bytes) -> str | None:
+    """print-lldp.c's lldp_mgmt_addr_tlv_print: None when cut short before its first words, its
+    words then " [|lldp]" when cut short after them."""
+    if not value:
+        return None
+    size, rest = value[0], value[1:]
+    if len(rest) < size:
+        return None
+    address = _network_address(rest[:size])
+    if address is None:
+        return None
+    text = f"\n\t  Management Address length {size}, {address}"
+    rest = rest[size:]
+    if len(rest) < _INTERFACE_NUMBER:
+        return text + _LLDP_TRUNCATED
+    numbering = rest[0]
+    text += f"\n\t  {_INTERFACE_NUMBERING.get(numbering, 'Unknown')} Interface Numbering ({numbering}): "
+    text += str(int.from_bytes(rest[1:_INTERFACE_NUMBER]))
+    rest = rest[_INTERFACE_NUMBER:]
+    if rest:  # (the OID is optional)
+        oid_length = rest[0]
+        if len(rest) < 1 + oid_length:
+            return text + _LLDP_TRUNCATED
+        if oid_length:
+            text += f"\n\t  OID length {oid_length}" + _zp(rest[1 : 1 + oid_length])
+    return text
+
+
+_INTERFACE_NUMBER = 5  #: the interface numbering subtype and number
+_PROTOCOL_VLAN_FLAGS = ((0x02, "supported"), (0x04, "enabled"))
+
+
+def _8021_vlan_text(subtype: int, value: bytes) -> str:
+    """802.1's VLAN subtypes: port VLAN id, port and protocol VLAN id, VLAN name, protocol identity."""
+    size = len(value)
+    if subtype == 1:
+        return f"\n\t    port vlan id (PVID): {int.from_bytes(value[4:6])}" if size >= 6 else ""
+    if subtype == 2:
+        if size < 7:
+            return ""
+        flags = value[4]
+        return (
+            f"\n\t    port and protocol vlan id (PPVID): {int.from_bytes(value[5:7])}, "
+            f"flags [{_bits(flags, _PROTOCOL_VLAN_FLAGS, 'none')}] (0x{flags:02x})"
+        )
+    if subtype == 3:
+        if size < 6:
+            return ""
+        text = f"\n\t    vlan id (VID): {int.from_bytes(value[4:6])}"
+        if size < 7 or size < 7 + value[6]:
+            return text
+        return text + "\n\t    vlan name: " + _printable(value[7 : 7 + value[6]])
+    if size < 5 or size < 5 + value[4]:
+        return ""
+    return "\n\t    protocol identity: " + _printable(value[5 : 5 + value[4]])
+
+
+def _organisation_text(oui: int, value: bytes) -> tuple[str, bool]:
+    """The words of the organisation-specific TLVs rawnet reads as tcpdump does (802.1's VLAN and
+    aggregation subtypes, 802.3's, IANA's MUD URL); others are tcpdump's hex dump."""
+    size = len(value)
+    if size < (8 if oui == 0x00005E else 4):
+        return "", False
+    subtype = value[3]
+    if oui == 0x00005E:
+        if subtype != 1:
+            return f"\n\t  unknown Subtype ({subtype})", True
+        return f"\n\t  MUD-URL Subtype (1)\n\t  MUD-URL={_printable(value[4:])}", False
+    if oui == _OUI_TIA:
+        return _tia_text(subtype, value)
+    names = _8021_SUBTYPES if oui == 0x0080C2 else _8023_SUBTYPES
+    text = f"\n\t  {names.get(subtype, 'unknown')} Subtype ({subtype})"
+    aggregation = 7 if oui == 0x0080C2 else 3
+    if subtype == aggregation:
+        if size < 9:
+            return text, False
+        status = _bits(value[4], _AGGREGATION, "none")
+        return (
+            text + f"\n\t    aggregation status [{status}], aggregation port ID {int.from_bytes(value[5:9])}",
+            False,
+        )
+    if oui == 0x0080C2 and subtype in (1, 2, 3, 4):
+        return text + _8021_vlan_text(subtype, value), False
+    if oui == 0x00120F and subtype == 1:
+        if size < 9:
+            return text, False
+        autoneg, pmd, mau = value[4], int.from_bytes(value[5:7]), int.from_bytes(value[7:9])
+        mau_name = _MAU_TYPES[mau] if mau < len(_MAU_TYPES) else "unknown"
+        return (
+            text
+            + f"\n\t    autonegotiation [{_bits(autoneg, _AGGREGATION, 'none')}] (0x{autoneg:02x})"
+            + f"\n\t    PMD autoneg capability [{_bits(pmd, _PMD_CAPABILITIES, 'unknown')}] (0x{pmd:04x})"
+            + f"\n\t    MAU type {mau_name} (0x{mau:04x})",
+            False,
+        )
+    if oui == 0x00120F and subtype == 4:
+        return (
+            (text + f"\n\t    MTU size {int.from_bytes(value[4:6])}", False) if size >= 6 else (text, False)
+        )
+    if oui == 0x00120F and subtype == 2:  # power via MDI
+        if size < 7:
+            return text, False
+        support = _bits(value[4], _MDI_SUPPORT, "none")
+        pairs, power_class = _MDI_PAIRS.get(value[5], "unknown"), _MDI_CLASSES.get(value[6], "unknown")
+        return (
+            text + f"\n\t    MDI power support [{support}], power pair {pairs}, power class {power_class}",
+            False,
+        )
+    return text, True
+
+
+_OUI_TIA = 0x0012BB
+_TIA_SUBTYPES = {1: "LLDP-MED Capabilities", 2: "Network policy", 3: "Location identification",
+                 4: "Extended power-via-MDI", 5: "Inventory - hardware revision",
+                 6: "Inventory - firmware revision", 7: "Inventory - software revision",
+                 8: "Inventory - serial number", 9: "Inventory - manufacturer name",
+                 10: "Inventory - model name", 11: "Inventory - asset ID"}  # fmt: skip
+_TIA_INVENTORY = {5: "Hardware revision", 6: "Firmware revision", 7: "Software revision", 8: "Serial number",
+                  9: "Manufacturer name", 10: "Model name", 11: "Asset ID"}  # fmt: skip
+_TIA_CAPABILITIES = ((0x01, "LLDP-MED capabilities"), (0x02, "network policy"),
+                     (0x04, "location identification"), (0x08, "extended power via MDI-PSE"),
+                     (0x10, "extended power via MDI-PD"), (0x20, "Inventory"))  # fmt: skip
+_TIA_DEVICE_TYPES = {1: "endpoint class 1", 2: "endpoint class 2", 3: "endpoint class 3",
+                     4: "network connectivity"}  # fmt: skip
+_TIA_APPLICATIONS = {1: "voice", 2: "voice signaling", 3: "guest voice", 4: "guest voice signaling",
+                     5: "softphone voice", 6: "video conferencing", 7: "streaming video",
+                     8: "video signaling"}  # fmt: skip
+_TIA_POLICY_FLAGS = ((0x80, "Unknown"), (0x40, "Tagged"), (0x20, "reserved"))
+_TIA_POWER_SOURCES = {
+    1: "PSE - primary power source",
+    2: "local - backup power source",
+    3: "PSE+local - reserved",
+}
+_TIA_POWER_PRIORITIES = {1: "critical", 2: "high", 3: "low"}
+_TIA_LOCATION_FORMATS = {1: "coordinate-based LCI", 2: "civic address LCI", 3: "ECS ELIN"}
+_TIA_POWER_MAX = 1024
+
+
+def _tia_text(subtype: int, value: bytes) -> tuple[str, bool]:
+    """ANSI/TIA-1057 (LLDP-MED): capabilities, network policy, extended power, inventory, and the
+    ECS ELIN location; the coordinate and civic locations are tcpdump's hex dump here."""
+    size = len(value)
+    text = f"\n\t  {_TIA_SUBTYPES.get(subtype, 'unknown')} Subtype ({subtype})"
+    if subtype == 1:
+        if size < 7:
+            return text, False
+        media, device = int.from_bytes(value[4:6]), value[6]
+        return (
+            text
+            + f"\n\t    Media capabilities [{_bits(media, _TIA_CAPABILITIES, 'none')}] (0x{media:04x})"
+            + f"\n\t    Device type [{_TIA_DEVICE_TYPES.get(device, 'unknown')}] (0x{device:02x})",
+            False,
+        )
+    if subtype == 2:
+        if size < 8:
+            return text, False
+        kind, flags = value[4], value[5]
+        vlan, priority = int.from_bytes(value[5:7]), int.from_bytes(value[6:8])
+        return (
+            text
+            + f"\n\t    Application type [{_TIA_APPLICATIONS.get(kind, 'none')}] (0x{kind:02x})"
+            + f", Flags [{_bits(flags, _TIA_POLICY_FLAGS, 'none')}]"
+            + f"\n\t    Vlan id {(vlan & 0x1FFE) >> 1}, L2 priority {(priority & 0x01FF) >> 6}"
+            + f", DSCP value {priority & 0x3F}",
+            False,
+        )
+    if subtype == 3:
+        if size < 5:
+            return text, False
+        location = value[4]
+        name = _TIA_LOCATION_FORMATS.get(location, "unknown")
+        text += f"\n\t    Location data format {name} (0x{location:02x})"
+        if location == 1:
+            return text + _tia_coordinates(value), False
+        if location == 2:
+            return text + _tia_civic_address(value), False
+        if location == 3:
+            return text + "\n\t    ECS ELIN id " + _zp(value[5:]), False
+        return text + "\n\t    Location ID " + _hex_lines(value[5:], "\n\t      "), False
+    if subtype == 4:
+        if size < 7:
+            return text, False
+        flags, power = value[4], int.from_bytes(value[5:7])
+        # (tcpdump tests "flags & 0xC0 >> 6", which C reads as flags & 3)
+        powered = "PD device" if flags & 3 else "PSE device"
+        source = _TIA_POWER_SOURCES.get((flags & 0x30) >> 4, "none")
+        rank = _TIA_POWER_PRIORITIES.get(flags & 0x0F, "none")
+        watts = f"Power {power / 10:.1f} Watts" if power < _TIA_POWER_MAX else f"Power {power} (Reserved)"
+        return (
+            text + f"\n\t    Power type [{powered}], Power source [{source}]"
+            f"\n\t    Power priority [{rank}] (0x{flags & 0x0F:02x}), {watts}",
+            False,
+        )
+    if subtype in _TIA_INVENTORY:
+        return text + f"\n\t  {_TIA_INVENTORY[subtype]} " + _zp(value[4:]), False
+    return text, True
+
+
+_TIA_ALTITUDE_TYPES = {1: "meters", 2: "floors"}
+_TIA_DATUMS = {1: "World Geodesic System 1984", 2: "North American Datum 1983 (NAVD88)",
+               3: "North American Datum 1983 (MLLW)"}  # fmt: skip
+_TIA_LCI_WHAT = {0: "location of DHCP server",
+                 1: "location of the network element believed to be closest to the client",
+                 2: "location of the client"}  # fmt: skip
+_TIA_CA_TYPES = {1: "national subdivisions (state,canton,region,province,prefecture)",
+                 2: "county, parish, gun, district", 3: "city, township, shi",
+                 4: "city division, borough, city district, ward chou", 5: "neighborhood, block",
+                 6: "street"}  # fmt: skip
+
+
+def _tia_coordinates(value: bytes) -> str:
+    """A coordinate-based location (TIA-1057 10.2.4.3.1): latitude, longitude, altitude, datum."""
+    if len(value) < 21:
+        return ""
+
+    def latlon(at: int) -> int:
+        return (value[at] & 0x3) << 32 | int.from_bytes(value[at + 1 : at + 5])
+
+    altitude_type = value[15] >> 4
+    return (
+        f"\n\t    Latitude resolution {value[5] >> 2}, latitude value {latlon(5)}"
+        f"\n\t    Longitude resolution {value[10] >> 2}, longitude value {latlon(10)}"
+        f"\n\t    Altitude type {_TIA_ALTITUDE_TYPES.get(altitude_type, 'unknown')} ({altitude_type})"
+        f"\n\t    Altitude resolution {(int.from_bytes(value[15:17]) >> 6) & 0x3F}, altitude value "
+        f"0x{int.from_bytes(value[16:20]) & 0x3FFFFFFF:x}"
+        f"\n\t    Datum {_TIA_DATUMS.get(value[20], 'unknown')} (0x{value[20]:02x})"
+    )
+
+
+def _tia_civic_address(value: bytes) -> str:
+    """A civic address location (TIA-1057 10.2.4.3.2): what it locates, country, CA elements."""
+    if len(value) < 6 or value[5] < 3 or len(value) < 7 + value[5]:
+        return ""
+    left, what = value[5], value[6]
+    text = (
+        f"\n\t    LCI length {left}, LCI what {_TIA_LCI_WHAT.get(what, 'unknown')} (0x{what:02x}), "
+        f"Country-code {_printable(value[7:9])}"
+    )
+    left, at = left - 3, 9
+    while left:
+        if left < 2:
+            return text
+        kind, size = value[at], value[at + 1]
+        at, left = at + 2, left - 2
+        text += f"\n\t      CA type '{_TIA_CA_TYPES.get(kind, 'unknown')}' ({kind}), length {size}: "
+        if not kind or not size or left < size:
+            return text
+        text += _printable(value[at : at + size])
+        at, left = at + size, left - size
+    return text
+
+
+_MDI_SUPPORT = ((0x01, "PSE"), (0x02, "supported"), (0x04, "enabled"), (0x08, "can be controlled"))
+_MDI_PAIRS = {1: "signal", 2: "spare"}
+_MDI_CLASSES = {1: "class0", 2: "class1", 3: "class2", 4: "class3", 5: "class4"}
+
+
 _TLV_HEADER = 2
-#: What tcpdump prints for an EtherType whose protocol did not decode, from its bytes and length.
-_UNDECODED_LINK: dict[int, Callable[[bytes, int], str]] = {0x88CC: lldp_text}
+#: What tcpdump prints for an EtherType whose protocol did not decode, from its bytes, length and
+#: -v level.
+_UNDECODED_LINK: dict[int, Callable[[bytes, int, int], str]] = {0x88CC: lldp_text}
 # -- DNS (dns.py; print-domain.c) ---------------------------------------------------------------
 
 #: tcpdump's names of opcodes and response codes (print-domain.c ns_ops, ns_resp).
@@ -4345,6 +4745,269 @@ def _mpls_text(entry: MPLS | None, data: bytes, verbose: int = 0) -> str:
     return "".join(words) + ("\n\t" if verbose else " ") + (_carried(number, rest, layer, verbose) or "")
 
 
+# -- Cisco HDLC and SLARP (chdlc.py; print-chdlc.c) -----------------------------------------------
+
+#: tcpdump -e's words for a CHDLC address (print-chdlc.c's chdlc_cast_values).
+_CHDLC_CASTS = {0x0F: "unicast", 0x8F: "bcast"}
+_SLARP_PROTOCOL = 0x8035
+_CHDLC_ISO = 0xFEFE
+_SLARP_MIN, _SLARP_MAX = 14, 18  #: a SLARP message, without and with a keepalive's uptime
+_SLARP_TRUNCATED = " [|chdlc_slarp]"
+
+
+def chdlc_head(header: CHDLC, length: int) -> str:
+    """tcpdump -e's words before what a CHDLC header carries (``length``: the frame's)."""
+    address = header.address
+    cast = _CHDLC_CASTS.get(address, f"0x{address:02x}")
+    return f"{cast}, ethertype {ethertype_text(header.proto)}, length {length}: "
+
+
+def _chdlc(header: CHDLC, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if _carries_a_protocol(header):
+        return None
+    proto = header.proto
+    network = undecoded_network(proto, header, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    data = header._build_payload(None)
+    if proto == _SLARP_PROTOCOL:  # a message cut short
+        return slarp_text(data, len(data) + detail.lost, detail.verbose)
+    return chdlc_cut(header) or f"unknown CHDLC protocol (0x{proto:04x})"
+
+
+def chdlc_cut(header: CHDLC) -> str | None:
+    """tcpdump's " [|chdlc]" for an OSI packet of less than 2 bytes (it looks for a fudge byte
+    before the NLPID), else None."""
+    if header.proto == _CHDLC_ISO and len(header._build_payload(None)) < 2:
+        return " [|chdlc]"
+    return None
+
+
+def _slarp(message: SLARP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    data = message.build()
+    return slarp_text(data, len(data) + detail.lost, detail.verbose)
+
+
+def slarp_text(data: bytes, length: int, verbose: int = 0) -> str:
+    """tcpdump's words for the SLARP message ``data`` (``length`` bytes on the wire)."""
+    text = f"SLARP (length: {length}), "
+    if length < _SLARP_MIN or len(data) < _SLARP_MIN:
+        return text + _SLARP_TRUNCATED
+    code = int.from_bytes(data[0:4])
+    if code == 0:
+        text += "request"
+    elif code == 1:
+        text += f"reply {socket.inet_ntoa(data[4:8])}/{socket.inet_ntoa(data[8:12])}"
+    elif code == 2:  # keepalive
+        mine, yours, reliability = _SLARP_KEEPALIVE.unpack_from(data, 4)
+        text += f"keepalive: mineseen=0x{mine:08x}, yourseen=0x{yours:08x}, reliability=0x{reliability:04x}"
+        if length >= _SLARP_MAX:  # (the uptime is optional)
+            if len(data) < _SLARP_MAX:
+                return text + _SLARP_TRUNCATED
+            seconds = int.from_bytes(data[14:18]) // 1000
+            minutes, seconds = divmod(seconds, 60)
+            hours, minutes = divmod(minutes, 60)
+            days, hours = divmod(hours, 24)
+            text += f", link uptime={days}d{hours}h{minutes}m{seconds}s"
+    else:
+        text += f"0x{code:02x} unknown"
+        if verbose <= 1:
+            text += _hex_lines(data[4:length], "\n\t")
+    if length > _SLARP_MAX and verbose:
+        text += f", (trailing junk: {length - _SLARP_MAX} bytes)"
+    if verbose > 1:
+        text += _hex_lines(data[4:length], "\n\t")
+    return text
+
+
+_SLARP_KEEPALIVE = struct.Struct("!IIH")
+
+
+# -- Solaris IPNET (ipnet.py; print-ipnet.c) ------------------------------------------------------
+
+_IPNET_ETHERTYPES = {2: _ETHERTYPE_IPV4, 26: _ETHERTYPE_IPV6}
+
+
+def ipnet_head(header: IPNET, length: int) -> str:
+    """The words tcpdump -e (or, for a family it does not print, tcpdump) puts before what an
+    IPNET header carries (``length``: the frame's)."""
+    family = header.family
+    name = IPNET_FAMILIES.get(family, "Unknown")
+    return f"{header.zsrc} > {header.zdst}, family {name} ({family}), length {length}: "
+
+
+def ipnet_ethertype(header: IPNET) -> int | None:
+    """The EtherType of the network protocol an IPNET header says it carries (IPv4, IPv6)."""
+    return _IPNET_ETHERTYPES.get(header.family)
+
+
+def _ipnet(header: IPNET, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if _carries_a_protocol(header):
+        return None
+    network = undecoded_network(ipnet_ethertype(header), header, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    return ipnet_head(header, len(header.build()) + detail.lost)
+
+
+# -- Marvell DSA and EDSA tags (dsa.py; print-dsa.c) ------------------------------------------------
+
+_DSA_TO_CPU, _DSA_FROM_CPU, _DSA_TO_SNIFFER, _DSA_FORWARD = 0, 1, 2, 3
+#: To CPU's codes (print-dsa.c's dsa_code_values).
+_DSA_CODES = {0: "BPDU (MGMT) Trap", 1: "Frame2Reg", 2: "IGMP/MLD Trap", 3: "Policy Trap", 4: "ARP Mirror",
+              5: "Policy Mirror"}  # fmt: skip
+
+
+def dsa_tag_text(tag: DSA | EDSA, link_level: bool = False) -> str:
+    """tcpdump's words for a DSA or EDSA tag: without -e ("DSA Forward port 0.1, VLAN 0u, ") or,
+    with ``link_level``, -e's ("Marvell DSA mode Forward, dev 0, port 1, untagged, VID 0, FPri 0, ")."""
+    mode, dev, port, b18 = tag.mode, tag.dev, tag.port, tag.b18
+    if isinstance(tag, EDSA):
+        etype = tag.etype
+        if link_level:
+            name = _ethertype_name(etype) or "Unknown"
+            text = f"Marvell EDSA ethertype 0x{etype:04x} ({name}), rsvd {tag.rsvd1} {tag.rsvd2}, "
+        else:
+            text = f"EDSA 0x{etype:04x}, "
+    else:
+        text = "Marvell DSA " if link_level else "DSA "
+    if not link_level:
+        text += {
+            _DSA_FORWARD: f"Forward {'trunk' if b18 else 'port'} {dev}.{port}, ",
+            _DSA_FROM_CPU: f"CPU > port {dev}.{port}, ",
+            _DSA_TO_CPU: f"port {dev}.{port} > CPU, ",
+            _DSA_TO_SNIFFER: f"port {dev}.{port} > {'Rx' if b18 else 'Tx'} Sniffer, ",
+        }[mode]
+        return text + f"VLAN {tag.vid}{'t' if tag.tagged else 'u'}, "
+    text += f"mode {DSA_MODES[mode]}, "
+    if mode == _DSA_FORWARD:
+        text += f"dev {dev}, {'trunk' if b18 else 'port'} {port}, "
+    elif mode == _DSA_FROM_CPU:
+        text += f"target dev {dev}, port {port}, "
+    elif mode == _DSA_TO_CPU:
+        code = b18 << 2 | tag.b17 << 1 | tag.b12
+        text += f"source dev {dev}, port {port}, code {_DSA_CODES.get(code, 'reserved')}, "
+    else:
+        text += f"source dev {dev}, port {port}, {'ingress' if b18 else 'egress'} sniff, "
+    text += f"{'tagged' if tag.tagged else 'untagged'}, {'CFI, ' if tag.cfi else ''}"
+    return text + f"VID {tag.vid}, FPri {tag.pri}, "
+
+
+def _dsa(tag: DSA | EDSA, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # Without -e: the tag's words, then the frame's line as Ethernet's goes on (with its tags)
+    payload = tag.payload
+    text = dsa_tag_text(tag)
+    if payload is not None and not isinstance(payload, Raw):
+        return text + _line(payload, detail)
+    network = undecoded_network(tag.type, tag, detail.verbose, detail.lost)
+    if network is not None:
+        return text + network
+    return f"{text}ethertype {ethertype_text(tag.type)}, length {len(tag.build()) + detail.lost}"
+
+
+# -- Linux vsock monitor (vsock.py; print-vsock.c) -------------------------------------------------
+
+_VIRTIO_TRANSPORT = 2
+_VSOCK_PAYLOAD = 4
+_VIRTIO_TYPES = {1: "STREAM"}
+
+
+def _vsock(header: VSOCK, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # (the length is what the capture kept: tcpdump prints the record's caplen)
+    length = len(header.build())
+    transport = header.transport
+    text = VSOCK_TRANSPORTS.get(transport, f"Invalid transport ({transport})")
+    virtio = header.payload
+    cut = transport == _VIRTIO_TRANSPORT and not isinstance(virtio, VirtioVSOCK)
+    if detail.verbose:
+        if isinstance(virtio, VirtioVSOCK) and transport == _VIRTIO_TRANSPORT:
+            kind, op = virtio.type, virtio.op
+            text += (
+                f" (len {virtio.len}, type {_VIRTIO_TYPES.get(kind, f'Invalid type ({kind})')}, "
+                f"op {VIRTIO_OPS.get(op, f'Invalid op ({op})')}, flags {virtio.flags:x}, "
+                f"buf_alloc {virtio.buf_alloc}, fwd_cnt {virtio.fwd_cnt})"
+            )
+        if not cut:
+            text += "\n\t"
+    else:
+        text += " "
+    op = header.op
+    source, target = int(header.src_cid), int(header.dst_cid)
+    text += f"{source}.{header.src_port} > {target}.{header.dst_port} "
+    text += f"{VSOCK_OPS.get(op, f' invalid op ({op})')}, length {length}"
+    if cut and detail.verbose:
+        return text + " [|vsock]"
+    if detail.verbose > 1 and op == _VSOCK_PAYLOAD:  # the data, after the headers
+        data = virtio.build()[VirtioVSOCK.header_len :] if virtio is not None else b""
+        text += "\n" + _hex_lines(data, "\t") if data else " [|vsock]"
+    return text
+
+
+# -- Linux NFLOG (nflog.py; print-nflog.c) ---------------------------------------------------------
+
+_NFLOG_ETHERTYPES = {2: _ETHERTYPE_IPV4, 10: _ETHERTYPE_IPV6}
+
+
+def nflog_head(record: NFLOG, length: int) -> str:
+    """The words tcpdump -e (or, for a family it does not print, tcpdump) puts before the packet
+    an NFLOG record holds (``length``: the record's); a version other than 0 is all it says."""
+    if record.version:
+        return f"version {record.version} (unknown)"
+    family = record.family
+    name = NFLOG_FAMILIES.get(family, "Unknown")
+    return f"version 0, resource ID {record.resource_id}, family {name} ({family}), length {length}: "
+
+
+def nflog_ethertype(record: NFLOG) -> int | None:
+    """The EtherType of the network protocol an NFLOG record says it holds (IPv4, IPv6)."""
+    return _NFLOG_ETHERTYPES.get(record.family)
+
+
+def _nflog(record: NFLOG, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
+    if record.version:
+        return nflog_head(record, 0)
+    if _carries_a_protocol(record):
+        return None
+    network = undecoded_network(nflog_ethertype(record), record, detail.verbose, detail.lost)
+    if network is not None:
+        return network
+    # (a family tcpdump does not print: the length counts the header and what follows the TLVs)
+    rest = len(record._build_payload(None)) + len(record.padding)
+    return nflog_head(record, NFLOG.header_len + rest + detail.lost)
+
+
+# -- Broadcom switch tags (brcm.py; print-brcmtag.c) ------------------------------------------------
+
+_BRCM_INGRESS = 0x20  #: opcode 1, in the tag's first byte
+_BRCM_TE = {0: "None", 1: "Untag", 2: "Header", 3: "Reserved"}
+_BRCM_RC = {1: "mirror", 2: "MAC learning", 4: "switching", 8: "prot term", 16: "prot snoop", 32: "exception"}
+
+
+def brcm_tag_text(tag: int) -> str:
+    """tcpdump 4.99's words for a Broadcom tag ("BRCM tag OP: IG, TC: 0, ..., DST map: 0x0080, ")."""
+    first, second, third, fourth = tag.to_bytes(4, "big")
+    text = f"BRCM tag OP: {'IG' if first else 'EG'}"
+    if first & _BRCM_INGRESS:
+        text += f", TC: {(second >> 2) & 7}, TE: {_BRCM_TE[second & 3]}, TS: {second >> 7}"
+        text += f", DST map: 0x{(third << 8 | fourth) & 0x1FF:04x}"
+    else:
+        text += f", CID: {second}, RC: {_BRCM_RC.get(third, 'reserved')}, TC: {(fourth >> 5) & 7}"
+        text += f", port: {fourth & 0x1F}"
+    return text + ", "
+
+
+def _brcm(frame: BRCMTag, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
+    # Without -e: the tag's words, then the frame's line as Ethernet's goes on (with its tags)
+    payload = frame.payload
+    text = brcm_tag_text(frame.tag)
+    if payload is not None and not isinstance(payload, Raw):
+        return text + _line(payload, detail)
+    network = undecoded_network(frame.type, frame, detail.verbose, detail.lost)
+    if network is not None:
+        return text + network
+    return f"{text}ethertype {ethertype_text(frame.type)}, length {len(frame.build()) + detail.lost}"
+
+
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
 
 
@@ -4414,6 +5077,14 @@ _RENDER: dict[type, Render] = {
     CookedLinux2: _cooked2,
     Loopback: _loopback,
     LLDPDU: _lldp,
+    CHDLC: _chdlc,
+    SLARP: _slarp,
+    IPNET: _ipnet,
+    DSA: _dsa,
+    EDSA: _dsa,
+    VSOCK: _vsock,
+    NFLOG: _nflog,
+    BRCMTag: _brcm,
     Raw: _raw,
     Undecoded: _undecoded,
     SCTP: _sctp,
@@ -4447,10 +5118,19 @@ _TRANSPORTS: dict[type, Render] = {
 
 __all__ = [
     "VLAN_TYPES",
+    "brcm_tag_text",
+    "chdlc_cut",
+    "chdlc_head",
+    "dsa_tag_text",
     "ethertype_text",
+    "ipnet_ethertype",
+    "ipnet_head",
     "lldp_text",
     "loopback_ethertype",
     "loopback_head",
+    "nflog_ethertype",
+    "nflog_head",
+    "slarp_text",
     "summary",
     "undecoded_link",
     "undecoded_network",
