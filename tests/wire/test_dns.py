@@ -500,3 +500,16 @@ def test_a_capture_cut_short_prints_as_tcpdump(tmp_path: Path) -> None:
     assert len(theirs) == len(frames) and any(line.endswith(" [|domain]") for line in theirs)
     for frame, line in zip(frames, theirs, strict=True):
         assert Ether.decode_captured(frame, len(whole)).summary() == line
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", ["-v", "-vv"])
+@pytest.mark.parametrize("capture", ["edns-opts.pcap", "dnssec.pcap", "dns-uri.pcap"])
+def test_the_corpus_verbose_lines_are_tcpdumps(capture: str, verbose: str) -> None:
+    # (-v: the records' names; -vv: the sections q:, ns:, ar: and EDNS options, after the checksum)
+    env = dict(os.environ, TZ="GMT0")
+    path = str(CORPUS / capture)
+    theirs = subprocess.run(["tcpdump", "-n", verbose, "-r", path], capture_output=True, text=True, env=env)
+    ours = subprocess.run([sys.executable, "-m", "rawnet", "sniff", verbose, "-r", path], capture_output=True,
+                          text=True, env=env)  # fmt: skip
+    assert ours.stdout.splitlines() == theirs.stdout.splitlines()

@@ -1818,9 +1818,9 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     )
     head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
     text = _application(udp.payload, carrier, detail)
-    if text is not None:  # (print-udp.c: the port's printer says all after the ports)
-        return head + text
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
+    if text is not None:  # (print-udp.c: the checksum's verdict, then the port's printer)
+        return head + verdict + text
     return f"{head}{verdict}UDP, length {size}"
 
 
