@@ -520,3 +520,16 @@ def test_bad_files_are_one_line_and_exit_2(tmp_path: Path, tcpdump_file: Path) -
     assert reading.startswith(f"reading from file {truncated}, link-type EN10MB (Ethernet), ")
     result.stderr = rest
     assert_one_line_error(result, 2, str(truncated), "cut short")
+
+
+def test_json_gives_dns_records_as_layers_with_their_fields() -> None:
+    capture = Path(__file__).resolve().parents[1] / "data" / "tcpdump" / "dns-uri.pcap"
+    result = rawnet(None, "", "sniff", "--json", "-r", str(capture))
+    packets = [record for record in json_lines(result.stdout) if record["type"] == "packet"]
+    message = packets[1]["layers"][-1]
+    assert message["layer"] == "DNS" and message["fields"]["ancount"] == 1
+    (answer,) = message["fields"]["an"]
+    assert answer["layer"] == "DNSRR" and answer["fields"]["type"] == 256  # (URI: its rdata raw, as hex)
+    assert bytes.fromhex(answer["fields"]["rrname"]) == b"_http.dns.test."
+    (option,) = packets[0]["layers"][-1]["fields"]["ar"][0]["fields"]["rdata"]  # (the query's cookie)
+    assert option["layer"] == "EDNS0TLV" and option["fields"]["optcode"] == 10

@@ -367,6 +367,8 @@ def test_tshark_reads_what_rawnet_builds() -> None:
 #: tcpdump's own captures holding DNS (found with tcpdump -n: port 53 lines).
 CAPTURES = [
     "dns-uri.pcap",
+    "dns-zlip-2.pcap",
+    "dns-zlip-3.pcap",
     "edns-opts.pcap",
     "dnssec.pcap",
     "LINKTYPE_IPV4.pcap",
@@ -485,6 +487,25 @@ def test_random_messages_and_mangled_ones_print_as_tcpdump(seed: int) -> None:
         packet = Ether.decode(frame, lenient=True)
         if DNS in packet:  # (mangled past reading: Raw, "UDP, length N", where tcpdump prints what it can)
             assert packet.summary() == line
+
+
+@needs_tcpdump
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_any_bytes_on_a_dns_port_print_as_tcpdump(seed: int) -> None:
+    # a header, then bytes heavy in what names are made of (pointers, bit labels, reserved types)
+    rng = random.Random(seed)
+    pieces = [0, 0xC0, 0xC0, 1, 3, 0x41, 0x80, 63, 64, 0x2E]
+    frames = []
+    for _ in range(40):
+        header = bytes(rng.randrange(256) for _ in range(4)) + bytes(
+            (0, rng.randrange(3), 0, rng.randrange(3), 0, rng.randrange(2), 0, rng.randrange(3))
+        )
+        body = bytes(rng.choice([*pieces, rng.randrange(256)]) for _ in range(rng.randrange(60)))
+        data = (header + body)[: rng.choice([0, 5, 11, 12, 200])]
+        frames.append(bytes(udp(data, 40000, rng.choice([53, 5353]))))
+    for frame, line in zip(frames, tcpdump_lines(frames), strict=True):
+        assert Ether.decode(frame, lenient=True).summary() == line
 
 
 @needs_tcpdump

@@ -25,6 +25,8 @@ from typing import Any, TextIO
 import click
 from rich.console import Console
 
+from rawnet.wire.layer import Layer
+
 # Exit codes (documented in docs/cli.md): ping's and hping3's conventions.
 OK = 0
 NO_REPLY = 1  # no reply, host down, nothing matched, or a network failure (no route, ...)
@@ -209,6 +211,8 @@ class Output:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return value.hex()
+    if isinstance(value, Layer):  # a record inside a field (a DNS answer, an EDNS0 option)
+        return {"layer": type(value).__name__, "fields": value.field_values()}
     if isinstance(value, tuple | set | frozenset):
         return list(value)
     return str(value)

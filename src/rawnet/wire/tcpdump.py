@@ -1818,6 +1818,8 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     )
     head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
     text = _application(udp.payload, carrier, detail)
+    if text is None and udp.payload.__class__ in _NOT_DECODED:
+        text = _by_port(udp, detail)
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
     if text is not None:  # (print-udp.c: the checksum's verdict, then the port's printer)
         return head + verdict + text
@@ -1844,6 +1846,18 @@ def _udp_checksum(udp: UDP, detail: Detail) -> str:
     return f"[bad udp cksum 0x{stored:04x} -> 0x{_should_be(stored, computed):04x}!] "
 
 
+def _by_port(udp: UDP, detail: Detail) -> str | None:
+    """The text tcpdump's printer for one of the datagram's ports gives bytes no protocol decoded
+    there (too short, or not well formed): print-udp.c chooses by port whatever the bytes."""
+    ports = (udp.sport, udp.dport)
+    for port, render in _UDP_PORT_TEXTS.items():  # (in tcpdump's order)
+        if port in ports:
+            data = udp._build_payload(None)
+            return render(data, len(data) + min(detail.unseen, detail.lost), detail)
+    return None
+
+
+_NOT_DECODED = (type(None), Raw, Undecoded)
 _UDP_CHECKSUM = _field_bytes(UDP.span.chksum)
 _IPV6_ADDRESSES = 32
 
@@ -2107,18 +2121,19 @@ class _Domain:
         return label
 
     def bit_label(self, at: int) -> int:
-        """blabel_print."""
+        """blabel_print (what it printed stays when the capture ends inside it)."""
         bits = self.u8(at) or 256
         limit = at + 1 + (bits + 3) // 4
-        text, position, left = "\\[x", at + 1, bits
+        position, left = at + 1, bits
+        self.out.append("\\[x")
         while position < limit and left > 7:
-            text += f"{self.u8(position):02x}"
+            self.out.append(f"{self.u8(position):02x}")
             left, position = left - 8, position + 1
         if left > 4:
-            text += f"{self.u8(position) & (0xFF << (8 - left)) & 0xFF:02x}"
+            self.out.append(f"{self.u8(position) & (0xFF << (8 - left)) & 0xFF:02x}")
         elif left > 0:
-            text += f"{(self.u8(position) >> 4) & 0x0F & (0x0F << (4 - left)):1x}"
-        self.out.append(f"{text}/{bits}]")
+            self.out.append(f"{(self.u8(position) >> 4) & 0x0F & (0x0F << (4 - left)):1x}")
+        self.out.append(f"/{bits}]")
         return limit
 
     def name(self, at: int) -> int | None:
@@ -2500,6 +2515,14 @@ def _dns(message: DNS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
     return " " + _Domain(data[2:], detail.verbose, mdns).message(length)
 
 
+def _dns_bytes(data: bytes, length: int, detail: Detail) -> str:
+    return _Domain(data, detail.verbose, False).message(length)
+
+
+def _mdns_bytes(data: bytes, length: int, detail: Detail) -> str:
+    return _Domain(data, detail.verbose, True).message(length)
+
+
 _DNS_PORT, _MDNS_PORT = 53, 5353
 
 
@@ -2563,6 +2586,12 @@ _RENDER: dict[type, Render] = {
 #: The application protocols UDP and TCP carry (by port): each render gives the text after the
 #: ports (UDP: all of it; TCP: after "length N: "), the carrier being the network header's.
 _APPLICATIONS: dict[type, Render] = {DNS: _dns}
+#: What tcpdump prints, by UDP port, of data no protocol decoded there (bytes, the length the
+#: datagram says, the detail), in print-udp.c's order of the ports.
+_UDP_PORT_TEXTS: dict[int, Callable[[bytes, int, Detail], str]] = {
+    _DNS_PORT: _dns_bytes,
+    _MDNS_PORT: _mdns_bytes,
+}
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {cls: _RENDER[cls] for cls in (ICMP, ICMPv6, TCP, UDP)}
 
