@@ -31,6 +31,7 @@ from rawnet import (
     DNSRRSRV,
     DNSTCP,
     EDNS0TLV,
+    ICMP,
     IP,
     TCP,
     UDP,
@@ -210,8 +211,17 @@ def test_show_and_repr_list_the_records() -> None:
     assert "qname=b'example.com.'" in repr(DNS.decode(SCAPY_RESPONSE))
 
 
-def test_verify_reports_a_wrong_count() -> None:
+def test_verify_finds_nothing_wrong_in_a_decoded_message() -> None:
     assert DNS.decode(SCAPY_RESPONSE).verify() == []
+
+
+def test_an_answer_answers_its_query_as_in_scapy() -> None:
+    query = IP(src=SRC, dst=DST) / UDP(sport=40000, dport=53) / DNS(id=7, qd=DNSQR(qname="example.com"))
+    reply = IP(src=DST, dst=SRC) / UDP(sport=53, dport=40000) / response()
+    assert reply.answers(query) and reply < query  # (scapy: a < b when a answers b)
+    other = IP(src=DST, dst=SRC) / UDP(sport=53, dport=40000) / DNS(id=8, qr=1)
+    assert not other.answers(query) and not query.answers(reply)
+    assert reply.hashret() == query.hashret()
 
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -534,3 +544,18 @@ def test_the_corpus_verbose_lines_are_tcpdumps(capture: str, verbose: str) -> No
     ours = subprocess.run([sys.executable, "-m", "rawnet", "sniff", verbose, "-r", path], capture_output=True,
                           text=True, env=env)  # fmt: skip
     assert ours.stdout.splitlines() == theirs.stdout.splitlines()
+
+
+@needs_tcpdump
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_a_query_quoted_by_an_icmp_error_prints_as_tcpdump(verbose: int) -> None:
+    query = bytes(
+        IP(src=SRC, dst=DST) / UDP(sport=40000, dport=53) / DNS(id=7, qd=DNSQR(qname="example.com"))
+    )
+    frames = [
+        bytes(Ether() / IP(src=DST, dst=SRC) / ICMP(type=3, code=3) / query[:cut])
+        for cut in (len(query), 28 + 5, 28 + 12, 28 + 13, 28 + 20)
+    ]
+    options = ["-" + "v" * verbose] if verbose else []
+    expected = "\n".join(tcpdump_lines(frames, 1, *options))
+    assert "\n".join(Ether.decode(frame, lenient=True).summary(verbose) for frame in frames) == expected

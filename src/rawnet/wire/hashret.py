@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rawnet.wire.arp import ARP
+from rawnet.wire.dns import DNS
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP
 from rawnet.wire.icmpv6 import ICMPv6, ICMPv6EchoReply, ICMPv6EchoRequest
@@ -330,6 +331,9 @@ _ANSWERS: dict[type, Callable[[Any, Any, Any], Any]] = {
     ICMPv6EchoReply: _echo_reply,
     ICMPv6ND_RA: lambda reply, query, under: isinstance(query, ICMPv6ND_RS),
     ICMPv6ND_NA: lambda reply, query, under: isinstance(query, ICMPv6ND_NS) and reply.tgt == query.tgt,
+    DNS: lambda reply, query, under: (
+        isinstance(query, DNS) and reply.id == query.id and reply.qr == 1 and query.qr == 0
+    ),
 }
 
 

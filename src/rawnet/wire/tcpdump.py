@@ -1853,7 +1853,8 @@ def _by_port(udp: UDP, detail: Detail) -> str | None:
     for port, render in _UDP_PORT_TEXTS.items():  # (in tcpdump's order)
         if port in ports:
             data = udp._build_payload(None)
-            return render(data, len(data) + min(detail.unseen, detail.lost), detail)
+            length = len(data) + min(detail.unseen, detail.lost)
+            return render(data[: len(data) - detail.cut] if detail.cut else data, length, detail)
     return None
 
 
@@ -2505,6 +2506,8 @@ def _dns(message: DNS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
             mdns = True
     # (bytes the capture did not keep count; those a length claims that were never sent do not)
     length = len(data) + min(detail.unseen, detail.lost)
+    if detail.cut:  # (an ICMP error's quote: what it holds, of a message that long)
+        data = data[: len(data) - detail.cut]
     if not over_tcp:
         return _Domain(data, detail.verbose, mdns).message(length)
     if length < 2:
