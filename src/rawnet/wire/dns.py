@@ -6,8 +6,11 @@ scapy's classes and field names: ``DNS`` holds the header and the four sections 
 ``DNSRRSRV``, ``DNSRROPT`` with its ``EDNS0TLV`` options, and ``DNSRRCAA``); an unknown type is a
 ``DNSRR`` whose rdata stays raw bytes. Names are bytes ending in a dot (b"www.example.com.").
 Decoding follows compression pointers, and a pointer loop, a label over 63 bytes or a name over
-255 bytes is a MalformedError. Building writes names whole, as scapy does; ``compress()`` gives
-the message with RFC 1035 4.1.4 compression. Pure bytes in, bytes out: never I/O, never globals.
+255 bytes is a MalformedError (work bounded by the message's size). A lenient decode of a message
+alone, or one cut by the capture or quoted by an ICMP error, keeps the records read and ends in
+an Undecoded tail; carried on a DNS port, bytes that are no DNS message stay Raw (scapy's way).
+Building writes names whole, as scapy does; ``compress()`` gives the message with RFC 1035 4.1.4
+compression. Pure bytes in, bytes out: never I/O, never globals.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TypeVar
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
-from rawnet.wire.dns import DNS, DNSTCP
+from rawnet.wire.dns import DNS, DNSTCP, MDNS_PORT, PORT
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP, DestUnreachCode, ICMPType
 from rawnet.wire.icmpv6 import (
@@ -2526,7 +2526,7 @@ def _mdns_bytes(data: bytes, length: int, detail: Detail) -> str:
     return _Domain(data, detail.verbose, True).message(length)
 
 
-_DNS_PORT, _MDNS_PORT = 53, 5353
+_DNS_PORT, _MDNS_PORT = PORT, MDNS_PORT
 
 
 # -- Application protocols over UDP and TCP (print-udp.c, print-tcp.c: by port) ---------------
