@@ -559,3 +559,25 @@ def test_a_query_quoted_by_an_icmp_error_prints_as_tcpdump(verbose: int) -> None
     options = ["-" + "v" * verbose] if verbose else []
     expected = "\n".join(tcpdump_lines(frames, 1, *options))
     assert "\n".join(Ether.decode(frame, lenient=True).summary(verbose) for frame in frames) == expected
+
+
+@needs_tcpdump
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_dns_over_tcp_prints_as_tcpdump_whole_split_or_not_dns(seed: int) -> None:
+    rng = random.Random(seed)
+    frames = []
+    for _ in range(40):
+        message = bytes(_message(rng))
+        data = rng.choice(
+            [
+                len(message).to_bytes(2, "big") + message,  # whole
+                (len(message) + 50).to_bytes(2, "big") + message,  # the rest in a later segment
+                len(message).to_bytes(2, "big") + message + b"xyz",  # another message begins
+                bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))),  # not DNS
+            ]
+        )
+        frames.append(bytes(Ether() / IP(src=SRC, dst=DST) / TCP(sport=40000, dport=53, flags="PA") / data))
+    for frame, line in zip(frames, tcpdump_lines(frames), strict=True):
+        ours = Ether.decode(frame, lenient=True).summary()
+        assert re.sub(r"ack \d+", "", ours) == re.sub(r"ack \d+", "", line)  # (tcpdump's ack: relative)

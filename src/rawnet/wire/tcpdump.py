@@ -1539,6 +1539,8 @@ def _tcp(
         parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
     application = _application(tcp.payload, carrier, detail) if size else None
+    if application is None and size and tcp.payload.__class__ in _NOT_DECODED:
+        application = _tcp_by_port(tcp, detail)
     if application is not None:  # (print-tcp.c: the port's printer goes on after the length)
         # (DNS over TCP begins with its own " " where the others have ": ", print-domain.c)
         parts[-1] += application if application.startswith(" ") else f": {application}"
@@ -1853,6 +1855,17 @@ def _by_port(udp: UDP, detail: Detail) -> str | None:
     for port, render in _UDP_PORT_TEXTS.items():  # (in tcpdump's order)
         if port in ports:
             data = udp._build_payload(None)
+            length = len(data) + min(detail.unseen, detail.lost)
+            return render(data[: len(data) - detail.cut] if detail.cut else data, length, detail)
+    return None
+
+
+def _tcp_by_port(tcp: TCP, detail: Detail) -> str | None:
+    """As _by_port, for TCP (print-tcp.c)."""
+    ports = (tcp.sport, tcp.dport)
+    for port, render in _TCP_PORT_TEXTS.items():
+        if port in ports:
+            data = tcp._build_payload(None)
             length = len(data) + min(detail.unseen, detail.lost)
             return render(data[: len(data) - detail.cut] if detail.cut else data, length, detail)
     return None
@@ -2510,16 +2523,24 @@ def _dns(message: DNS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
         data = data[: len(data) - detail.cut]
     if not over_tcp:
         return _Domain(data, detail.verbose, mdns).message(length)
-    if length < 2:
-        return f" [DNS over TCP: length {length} < 2] (invalid)"
-    length -= 2
-    if int.from_bytes(data[:2]) != length:
-        return f" [prefix length({int.from_bytes(data[:2])}) != length({length})] (invalid)"
-    return " " + _Domain(data[2:], detail.verbose, mdns).message(length)
+    return _dns_tcp_bytes(data, length, detail)
 
 
 def _dns_bytes(data: bytes, length: int, detail: Detail) -> str:
     return _Domain(data, detail.verbose, False).message(length)
+
+
+def _dns_tcp_bytes(data: bytes, length: int, detail: Detail) -> str:
+    """domain_print over TCP: the 2-byte length first, which must be the rest's."""
+    if length < 2:
+        return f" [DNS over TCP: length {length} < 2] (invalid)"
+    if len(data) < 2:
+        return " [|domain]"
+    length -= 2
+    prefix = int.from_bytes(data[:2])
+    if prefix != length:
+        return f" [prefix length({prefix}) != length({length})] (invalid)"
+    return " " + _Domain(data[2:], detail.verbose, False).message(length)
 
 
 def _mdns_bytes(data: bytes, length: int, detail: Detail) -> str:
@@ -2591,6 +2612,7 @@ _RENDER: dict[type, Render] = {
 _APPLICATIONS: dict[type, Render] = {DNS: _dns}
 #: What tcpdump prints, by UDP port, of data no protocol decoded there (bytes, the length the
 #: datagram says, the detail), in print-udp.c's order of the ports.
+_TCP_PORT_TEXTS: dict[int, Callable[[bytes, int, Detail], str]] = {_DNS_PORT: _dns_tcp_bytes}
 _UDP_PORT_TEXTS: dict[int, Callable[[bytes, int, Detail], str]] = {
     _DNS_PORT: _dns_bytes,
     _MDNS_PORT: _mdns_bytes,
