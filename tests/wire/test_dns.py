@@ -14,6 +14,7 @@ import re
 import struct
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -581,3 +582,20 @@ def test_dns_over_tcp_prints_as_tcpdump_whole_split_or_not_dns(seed: int) -> Non
     for frame, line in zip(frames, tcpdump_lines(frames), strict=True):
         ours = Ether.decode(frame, lenient=True).summary()
         assert re.sub(r"ack \d+", "", ours) == re.sub(r"ack \d+", "", line)  # (tcpdump's ack: relative)
+
+
+def test_a_message_of_pointers_to_one_long_name_stays_bounded() -> None:
+    # ~10800 questions, each a pointer to one 255-byte name: names are copied (scapy's form), so
+    # memory grows with the records, never with what a length claims (measured: ~5 MB for 64 KB)
+    name = (b"\x3f" + b"a" * 63) * 3 + b"\x3d" + b"a" * 61 + b"\x00"
+    count = (65000 - 12 - len(name) - 4) // 6
+    message = b"\x00\x00\x01\x00" + (count + 1).to_bytes(2, "big") + bytes(6) + name + b"\x00\x01\x00\x01"
+    message += b"\xc0\x0c\x00\x01\x00\x01" * count
+    tracemalloc.start()
+    try:
+        decoded = DNS.decode(message)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(decoded.qd) == count + 1 and decoded.qd[-1].qname == decoded.qd[0].qname
+    assert peak < 200 * len(message), peak
