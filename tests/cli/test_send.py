@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from rawnet import DNS
 from rawnet.net.lab import Lab
 from tests.cli.conftest import (
     RAWNET,
@@ -128,6 +129,36 @@ def test_udp_reaches_a_real_socket_with_its_payload(lab: Lab) -> None:
         assert result.returncode == 1, result.stderr  # the server answers nothing: no reply
         got = [server.recvfrom(100) for _ in range(3)]
     assert got == [(b"hi\n", (lab["a"].ipv4, 4000))] * 3
+
+
+def test_dns_sends_a_query_a_real_socket_reads_as_dns(lab: Lab) -> None:
+    server = lab.socket("b", socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind((lab["b"].ipv4, 53))
+    server.settimeout(3)
+    with server:
+        result = send(lab, lab["b"].ipv4, "--dns", "example.com", "--dns-type", "AAAA", "-c", "2", "-i0")
+        assert result.returncode == 1, result.stderr  # the server answers nothing: no reply
+        got = [server.recvfrom(512) for _ in range(2)]
+    for data, _ in got:
+        query = DNS.decode(data)
+        assert (query.qr, query.rd, query.qdcount, query.ancount) == (0, 1, 1, 0)
+        assert (query.qd[0].qname, query.qd[0].qtype, query.qd[0].qclass) == (b"example.com.", 28, 1)
+    assert got[0][0] == got[1][0]  # one query, one id, for the whole run
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--dns", "example.com", "--icmp"), "--dns sends a DNS query over UDP"),
+        (("--dns", "example.com", "--payload", "x"), "--dns gives the data"),
+        (("--dns", "example.com", "--dns-type", "BOGUS"), "--dns-type"),
+        (("--dns", "a..b"), "--dns"),
+        (("--dns-type", "A"), "give --dns NAME"),
+    ],
+)
+def test_dns_option_mistakes_are_usage_errors(args: tuple[str, ...], message: str) -> None:
+    result = rawnet(None, "", "send", "198.18.1.2", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
 def test_ipv6_udp_reaches_a_real_socket(lab: Lab) -> None:

@@ -531,3 +531,16 @@ def test_a_link_type_rawnet_does_not_decode_reads_as_tcpdumps_unsupported(tmp_pa
     expected = [line for line in tcpdump_lines(path) if not line[0].isspace()]
     assert [line for line in lines_of(result) if not line[0].isspace()] == expected
     assert expected[0].endswith(" UNSUPPORTED")
+
+
+def test_json_gives_dns_records_as_layers_with_their_fields() -> None:
+    capture = Path(__file__).resolve().parents[1] / "data" / "tcpdump" / "dns-uri.pcap"
+    result = rawnet(None, "", "sniff", "--json", "-r", str(capture))
+    packets = [record for record in json_lines(result.stdout) if record["type"] == "packet"]
+    message = packets[1]["layers"][-1]
+    assert message["layer"] == "DNS" and message["fields"]["ancount"] == 1
+    (answer,) = message["fields"]["an"]
+    assert answer["layer"] == "DNSRR" and answer["fields"]["type"] == 256  # (URI: its rdata raw, as hex)
+    assert bytes.fromhex(answer["fields"]["rrname"]) == b"_http.dns.test."
+    (option,) = packets[0]["layers"][-1]["fields"]["ar"][0]["fields"]["rdata"]  # (the query's cookie)
+    assert option["layer"] == "EDNS0TLV" and option["fields"]["optcode"] == 10

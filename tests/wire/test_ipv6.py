@@ -23,6 +23,7 @@ from rawnet.wire.ipv6ext import (
     IPv6ExtHdrSegmentRouting,
 )
 from rawnet.wire.layer import FRAGMENT, IN_IPV6, Layer, Problem, Raw, Undecoded
+from rawnet.wire.registry import LAYERS, TCP_PORT
 from rawnet.wire.tcp import TCP
 from rawnet.wire.udp import UDP
 from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
@@ -728,8 +729,10 @@ def ipv6_packet(draw: st.DrawFn) -> Layer:
     for header in draw(st.lists(extension_header(), max_size=4)):
         packet = packet / header
     tail = draw(st.sampled_from(["tcp", "udp", "raw", "none"]))
+    # (ports no protocol is registered on: the data stays Raw, as drawn)
     if tail == "tcp":
-        packet = packet / TCP(sport=draw(st.integers(0, 0xFFFF)), flags=draw(st.integers(0, 0x1FF)))
+        sport = draw(st.integers(0, 0xFFFF).filter(lambda port: port not in LAYERS.table(TCP_PORT)))
+        packet = packet / TCP(sport=sport, flags=draw(st.integers(0, 0x1FF)))
     elif tail == "udp":
         # (ports no protocol claims: the random data stays Raw)
         packet = packet / UDP(sport=draw(UNCLAIMED_UDP_PORTS), dport=draw(UNCLAIMED_UDP_PORTS))

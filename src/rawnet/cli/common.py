@@ -213,6 +213,8 @@ def _jsonable(value: Any) -> Any:
         return {"layer": type(value).__name__, "fields": value.field_values()}
     if isinstance(value, bytes | bytearray):
         return value.hex()
+    if isinstance(value, Layer):  # a record inside a field (a DNS answer, an EDNS0 option)
+        return {"layer": type(value).__name__, "fields": value.field_values()}
     if isinstance(value, tuple | set | frozenset):
         return list(value)
     return str(value)

@@ -14,10 +14,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rawnet.wire.dns import DNS, DNSQR
 from rawnet.wire.ntp import NTPHeader
 
+
+def dns_query(name: str, qtype: str | int = "A", ident: int = 0) -> bytes:
+    """A standard DNS query (RFC 1035), recursion desired, for ``name``'s ``qtype`` records
+    ("A", "AAAA", "MX", "ANY"... or a number); FieldValueError for a bad name or type."""
+    if isinstance(qtype, str) and qtype.upper() == "ANY":
+        qtype = 255  # (scapy's name for it is "ALL")
+    elif isinstance(qtype, str):
+        qtype = qtype.upper()
+    return bytes(DNS(id=ident, rd=1, qd=[DNSQR(qname=name, qtype=qtype)]))
+
+
 #: DNS (RFC 1035): a standard query, recursion desired, for the root's NS records.
-DNS_QUERY = bytes.fromhex("0006 0100 0001 0000 0000 0000 00 0002 0001")
+DNS_QUERY = dns_query(".", "NS", ident=6)
 
 #: NTP (RFC 5905): a version 4 client request (LI 3 unsynchronised, mode 3), the rest zero.
 NTP_REQUEST = NTPHeader(leap=3, version=4, mode=3, stratum=0, poll=0, id="0.0.0.0", orig=0, sent=0).build()

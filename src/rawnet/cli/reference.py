@@ -47,7 +47,9 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
 - `send`: hping3's defaults (no TCP flags, window 512, a new random seq and ack per packet,
   destination port 0, a random source port counting up per packet) and data (`-d SIZE`, `-e`,
   `-E FILE`, 'X' filler). Where hping3 has no option: `--payload TEXT` and `--hex HEX` give the
-  data's bytes (started by `-e`, filled to `-d`); `-E` without `-d` sends the whole file. `-9/
+  data's bytes (started by `-e`, filled to `-d`); `-E` without `-d` sends the whole file; `--dns
+  NAME` (with `--dns-type TYPE`, A by default) sends a DNS query, built by rawnet's DNS class,
+  over UDP to port 53 unless `-p` (one random id for the run; no -e, -E or other data). `-9/
   --listen SIGNATURE` is hping3's listen mode (rawnet's old `--listen` flag is gone: replies are
   shown by default, `-q` counts them); it writes only what follows the signature in packets
   coming in (not those sent), no statistics, and `-c N` ends it after N. `-W` is the reply
@@ -135,7 +137,7 @@ fails when this file and the help texts differ. `rawnet COMMAND --help` shows th
   lists interfaces in libpcap's order but leaves out libpcap's other capture sources
   (bluetooth, nflog, nfqueue, dbus): interfaces that are down, which tcpdump lists after
   those, get smaller numbers here. `-v`/`-vv` are tcpdump's (`-vvv` as `-vv`), for the protocols
-  rawnet decodes (no application printers: DNS, BGP... stay "UDP, length N" as at `-v` 0);
+  rawnet decodes (of the application printers, DNS's: others, BGP..., stay "UDP, length N");
   rawnet's field tree, with each checksum's status, is `--tree`. A packet the snapshot length
   cut (`-s`, or a file's caplen below its length on the wire) prints as tcpdump prints it: the
   headers that are there, sizes as they say, `[|tcp]`-style marks where a header is cut;

@@ -31,7 +31,7 @@ from rawnet.cli.common import (
     RttStats,
     stopped_by_signals,
 )
-from rawnet.cli.payloads import Data
+from rawnet.cli.payloads import Data, dns_query
 from rawnet.cli.replies import listen_mode, listening_run, scan_run, service
 from rawnet.cli.sender import (
     FLAG_LETTERS,
@@ -44,6 +44,7 @@ from rawnet.cli.sender import (
     open_sender,
     tcp_flags,
 )
+from rawnet.errors import FieldValueError
 from rawnet.net.routes import interface_ipv4, is_loopback, path_mtu, source_for
 
 # -- the options -------------------------------------------------------------------------------
@@ -215,6 +216,7 @@ rawnet send 198.18.1.2 -S -p ++20 -c 10              # ports 20..29, one more pe
 rawnet send 198.18.1.2 -S -8 20-25,80,known          # hping3's scan mode
 rawnet send 198.18.3.2 -T -S -p 80 -c 5              # hping3's traceroute mode
 rawnet send 198.18.1.2 --udp -p 53 -d 100 -E file    # 100 bytes of the file per packet
+rawnet send 198.18.1.2 --dns example.com --dns-type AAAA -c 1  # a DNS query, UDP to port 53
 rawnet send 198.18.1.2 --icmp -c 3 -i 10ms           # ICMP echo, 10 ms apart (u10000 too)
 rawnet send 2001:db8:1::2 --icmp -c 1                # ICMPv6 echo
 rawnet send 198.18.1.2 --raw-ip 253 --hex cafe -c 1  # IP protocol 253 carrying 2 bytes
@@ -338,6 +340,12 @@ def _number(*names: str, maximum: int, default: int, text: str) -> Callable[[Any
     "-e", "--sign", "sign", metavar="SIGNATURE", help="The data starts with SIGNATURE (hping3's -e)."
 )
 @click.option(
+    "--dns", "dns_name", metavar="NAME", help="Data: a DNS query for NAME (UDP, to port 53 unless -p)."
+)
+@click.option(
+    "--dns-type", "dns_type", metavar="TYPE", help="--dns: the record type asked (A, AAAA, MX, ANY, 28...)."
+)
+@click.option(
     "-C", "--icmp-type", "--icmptype", "icmp_type", type=click.IntRange(0, 255),
     help="ICMP type (default echo request: 8, ICMPv6 128).",
 )  # fmt: skip
@@ -407,10 +415,12 @@ def _listen(given: dict[str, Any]) -> int:
 
 
 def _data(given: dict[str, Any]) -> Data:
-    """hping3's data: -e then --payload/--hex, filled from -E or with X to -d bytes."""
+    """hping3's data: -e then --payload/--hex, filled from -E or with X to -d bytes; or --dns's query."""
     if given["text"] is not None and given["hex_data"] is not None:
         raise click.UsageError("--payload and --hex: give the data one way")
     head = given["sign"].encode("latin-1") if given["sign"] is not None else b""
+    if given["dns_name"] is not None:
+        head = _dns_query(given)
     if given["text"] is not None:
         head += given["text"].encode().decode("unicode_escape").encode("latin-1")  # \r\n as in the post
     elif given["hex_data"] is not None:
@@ -456,6 +466,12 @@ def _options(given: dict[str, Any]) -> Options:
     family = _family(dst, src, given["ipv6"])
     ipv6 = family == socket.AF_INET6
     protocol = "raw" if given["raw_proto"] is not None else given["protocol"]
+    if given["dns_type"] is not None and given["dns_name"] is None:
+        raise click.UsageError("--dns-type: the type of --dns's query (give --dns NAME)")
+    if given["dns_name"] is not None:
+        if protocol in ("raw", "icmp"):
+            raise click.UsageError(f"--dns sends a DNS query over UDP, and this is {protocol}")
+        protocol = "udp"  # (a query goes in one datagram; TCP's needs a connection first)
     if given["raw_proto"] is not None and given["protocol"] != "tcp":
         raise click.UsageError("--raw-ip and --udp/--icmp: give one protocol")
     modes = [
@@ -523,7 +539,7 @@ def _options(given: dict[str, Any]) -> Options:
     if sport is None:
         keep = given["keep"] or given["scan"] is not None  # (the scan's replies come to one port)
         sport = PortSpec((random.randrange(1024, 65536),), "" if keep else "++")
-    dport: PortSpec = given["dport"] or PortSpec((0,))
+    dport: PortSpec = given["dport"] or PortSpec((53 if given["dns_name"] is not None else 0,))
     count = given["count"]
     if count is None:
         lists = [len(spec.ports) for spec in (sport, dport) if not spec.step and len(spec.ports) > 1]
@@ -548,6 +564,26 @@ def _options(given: dict[str, Any]) -> Options:
         dst_pattern=dst_pattern, traceroute=given["traceroute"], tr_stop=given["tr_stop"],
         tr_keep_ttl=given["tr_keep_ttl"], scan=scan,
     )  # fmt: skip
+
+
+def _dns_query(given: dict[str, Any]) -> bytes:
+    """--dns's data: a query for NAME (--dns-type's records, A by default), a random id."""
+    others = [
+        name for name, value in (
+            ("--payload", given["text"]), ("--hex", given["hex_data"]), ("-E/--file", given["path"]),
+            ("-e/--sign", given["sign"]),
+        ) if value is not None
+    ]  # fmt: skip
+    if others:
+        raise click.UsageError(f"--dns and {others[0]}: --dns gives the data (a DNS query)")
+    qtype: str | int = given["dns_type"] or "A"
+    if isinstance(qtype, str) and qtype.isdigit():
+        qtype = int(qtype)
+    try:
+        return dns_query(given["dns_name"], qtype, ident=random.randrange(65536))
+    except FieldValueError as error:
+        hint = "--dns-type" if "qtype" in str(error) else "--dns"
+        raise click.BadParameter(str(error), param_hint=hint) from None
 
 
 # -- the run and what it prints ----------------------------------------------------------------

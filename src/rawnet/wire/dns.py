@@ -6,8 +6,11 @@ scapy's classes and field names: ``DNS`` holds the header and the four sections 
 ``DNSRRSRV``, ``DNSRROPT`` with its ``EDNS0TLV`` options, and ``DNSRRCAA``); an unknown type is a
 ``DNSRR`` whose rdata stays raw bytes. Names are bytes ending in a dot (b"www.example.com.").
 Decoding follows compression pointers, and a pointer loop, a label over 63 bytes or a name over
-255 bytes is a MalformedError. Building writes names whole, as scapy does; ``compress()`` gives
-the message with RFC 1035 4.1.4 compression. Pure bytes in, bytes out: never I/O, never globals.
+255 bytes is a MalformedError (work bounded by the message's size). A lenient decode of a message
+alone, or one cut by the capture or quoted by an ICMP error, keeps the records read and ends in
+an Undecoded tail; carried on a DNS port, bytes that are no DNS message stay Raw (scapy's way).
+Building writes names whole, as scapy does; ``compress()`` gives the message with RFC 1035 4.1.4
+compression. Pure bytes in, bytes out: never I/O, never globals.
 """
 
 from __future__ import annotations
@@ -812,10 +815,6 @@ class _Section(ListVar[tuple[Any, ...]]):
         return stored
 
 
-class _NotAMessage(TruncatedError):
-    """Too short for a message's header (or its TCP length): carried on a port, the bytes stay data."""
-
-
 _SECTIONS = ("qd", "an", "ns", "ar")
 _COUNTS = ("qdcount", "ancount", "nscount", "arcount")
 
@@ -856,12 +855,11 @@ class DNS(Layer):
     def _decode(cls, buf: bytes, offset: int, end: int, mode: int) -> DNS:
         try:
             return cls._read_message(buf, offset, end, mode)
-        except _NotAMessage:
+        except DecodeError:
             if mode < DEPTH_UNIT:  # decoded on its own: the error is the answer
                 raise
-            # carried on a DNS port, bytes too short for a header are data (scapy's way: the port
-            # only suggests DNS); a message whose records are bad raises (lenient: is kept, as far
-            # as its records read, then Undecoded)
+            # carried on a DNS port, bytes that are no DNS message are data, as in scapy (the port
+            # only suggests DNS): strict and lenient decodes agree
             return cast(DNS, Raw._decode(buf, offset, end, mode))
 
     @classmethod
@@ -870,18 +868,16 @@ class DNS(Layer):
         stop = end
         if cls.prefix:
             if start > end:
-                raise _NotAMessage(
+                raise TruncatedError(
                     "dns", offset, f"{end - offset} bytes, DNS over TCP begins with a 2-byte length"
                 )
             stop = start + _U16.unpack_from(buf, offset)[0]
-            if stop > end:  # (lenient: a message over several segments, read as far as it is here)
-                if not mode & (CUT | QUOTED | LENIENT):
-                    raise _NotAMessage("dns", offset, f"length {stop - start}, {end - start} bytes left")
+            if stop > end:  # (cut by the capture, or quoted: read as far as it is here)
+                if not mode & (CUT | QUOTED):
+                    raise TruncatedError("dns", offset, f"length {stop - start}, {end - start} bytes left")
                 stop = end
-        if start + _HEADER.size > stop and cls.prefix and mode & LENIENT:
-            stop = end  # (a length too short for a header: the message read as far as it is here)
         if start + _HEADER.size > stop:
-            raise _NotAMessage("dns", start, f"{stop - start} bytes, the header needs {_HEADER.size}")
+            raise TruncatedError("dns", start, f"{stop - start} bytes, the header needs {_HEADER.size}")
         ident, flags, *counts = _HEADER.unpack_from(buf, start)
         sections: list[tuple[Any, ...]] = []
         failure: DecodeError | None = None
@@ -898,9 +894,10 @@ class DNS(Layer):
                     record, at = kind._read(buf, at, start, stop)
                     records.append(record)
             except DecodeError as error:
-                if not mode & (LENIENT | CUT | QUOTED):
+                if not (mode & (CUT | QUOTED) or (mode & LENIENT and mode < DEPTH_UNIT)):
                     raise
-                # lenient, or cut by the capture: the records read, then the rest undecoded
+                # cut by the capture (or quoted), or a lenient decode of a message alone: the
+                # records read, then the rest undecoded
                 failure = error
                 sections.append(tuple(records))
                 sections += [()] * (3 - index)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rawnet.wire.arp import ARP
+from rawnet.wire.dns import DNS
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.icmp import ICMP
 from rawnet.wire.icmpv6 import ICMPv6, ICMPv6EchoReply, ICMPv6EchoRequest
@@ -342,6 +343,9 @@ _ANSWERS: dict[type, Callable[[Any, Any, Any], Any]] = {
     # scapy's SCTP.answers: the ports swapped, whatever the chunks
     SCTP: lambda reply, query, under: int(
         isinstance(query, SCTP) and reply.sport == query.dport and reply.dport == query.sport
+    ),
+    DNS: lambda reply, query, under: (
+        isinstance(query, DNS) and reply.id == query.id and reply.qr == 1 and query.qr == 0
     ),
 }
 

@@ -29,7 +29,7 @@ from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
 from rawnet.wire.compiler import reader
 from rawnet.wire.dhcp import BOOTP
 from rawnet.wire.dhcp6 import DHCP6, DHCP6_RelayForward
-from rawnet.wire.dns import DNS, DNSTCP
+from rawnet.wire.dns import DNS, DNSTCP, MDNS_PORT, PORT
 from rawnet.wire.dsa import DSA, DSA_MODES, EDSA
 from rawnet.wire.ether import Dot1Q, Ether
 from rawnet.wire.geneve import GENEVE
@@ -71,7 +71,7 @@ from rawnet.wire.nflog import NFLOG, NFLOG_FAMILIES
 from rawnet.wire.ntp import NTP
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.printers.llc import llc_text
-from rawnet.wire.registry import ETHERTYPE, LAYERS, UDP_PORT
+from rawnet.wire.registry import ETHERTYPE, LAYERS
 from rawnet.wire.sctp import SCTP
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
@@ -1587,9 +1587,11 @@ def _tcp(
         parts.append(f"options [{','.join(texts)}]")
     parts.append(f"length {size}")
     application = _application(tcp.payload, carrier, detail) if size else None
-    if application is None and size and isinstance(tcp.payload, Raw):  # (only tcpdump's text of it)
-        ports = (values[_TCP.sport], values[_TCP.dport])
-        application = printers.by_port(printers.TCP_PORTS, *ports, tcp.payload.build(), size)
+    if application is None and size and tcp.payload.__class__ in _NOT_DECODED:
+        application = _tcp_by_port(tcp, detail)
+        if application is None and isinstance(tcp.payload, Raw):  # (only tcpdump's text of it)
+            ports = (values[_TCP.sport], values[_TCP.dport])
+            application = printers.by_port(printers.TCP_PORTS, *ports, tcp.payload.build(), size)
     if application is not None:  # (print-tcp.c: the port's printer goes on after the length)
         # (DNS over TCP begins with its own " " where the others have ": ", print-domain.c)
         parts[-1] += application if application.startswith(" ") else f": {application}"
@@ -1870,13 +1872,13 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     head = f"{_tag(family)}{src}.{udp.sport} > {dst}.{udp.dport}: "
     verdict = _udp_checksum(udp, detail) if detail.verbose and not detail.fragment else ""
     text = _application(udp.payload, carrier, detail)
-    if text is None:
-        text = _application_bytes(udp, size, detail.verbose)
     payload = udp.payload
-    if text is None and (payload is None or isinstance(payload, Raw)):  # (only tcpdump's text of it)
-        data = b"" if payload is None else payload.build()
-        text = printers.by_port(printers.UDP_PORTS, udp.sport, udp.dport, data, size)
-    if text is not None:  # (print-udp.c: the port's printer says all after the ports and checksum)
+    if text is None and payload.__class__ in _NOT_DECODED:
+        text = _by_port(udp, detail)
+        if text is None and not isinstance(payload, Undecoded):  # (only tcpdump's text of it)
+            data = b"" if payload is None else payload.build()
+            text = printers.by_port(printers.UDP_PORTS, udp.sport, udp.dport, data, size)
+    if text is not None:  # (print-udp.c: the checksum's verdict, then the port's printer)
         return head + verdict + text
     return f"{head}{verdict}UDP, length {size}"
 
@@ -1901,6 +1903,30 @@ def _udp_checksum(udp: UDP, detail: Detail) -> str:
     return f"[bad udp cksum 0x{stored:04x} -> 0x{_should_be(stored, computed):04x}!] "
 
 
+def _by_port(udp: UDP, detail: Detail) -> str | None:
+    """The text tcpdump's printer for one of the datagram's ports gives bytes no protocol decoded
+    there (too short, or not well formed): print-udp.c chooses by port whatever the bytes."""
+    ports = (udp.sport, udp.dport)
+    for port, render in _UDP_PORT_TEXTS.items():  # (in tcpdump's order)
+        if port in ports:
+            data = udp._build_payload(None)
+            length = len(data) + min(detail.unseen, detail.lost)
+            return render(data[: len(data) - detail.cut] if detail.cut else data, length, detail)
+    return None
+
+
+def _tcp_by_port(tcp: TCP, detail: Detail) -> str | None:
+    """As _by_port, for TCP (print-tcp.c)."""
+    ports = (tcp.sport, tcp.dport)
+    for port, render in _TCP_PORT_TEXTS.items():
+        if port in ports:
+            data = tcp._build_payload(None)
+            length = len(data) + min(detail.unseen, detail.lost)
+            return render(data[: len(data) - detail.cut] if detail.cut else data, length, detail)
+    return None
+
+
+_NOT_DECODED = (type(None), Raw, Undecoded)
 _UDP_CHECKSUM = _field_bytes(UDP.span.chksum)
 _IPV6_ADDRESSES = 32
 
@@ -2622,18 +2648,19 @@ class _Domain:
         return label
 
     def bit_label(self, at: int) -> int:
-        """blabel_print."""
+        """blabel_print (what it printed stays when the capture ends inside it)."""
         bits = self.u8(at) or 256
         limit = at + 1 + (bits + 3) // 4
-        text, position, left = "\\[x", at + 1, bits
+        position, left = at + 1, bits
+        self.out.append("\\[x")
         while position < limit and left > 7:
-            text += f"{self.u8(position):02x}"
+            self.out.append(f"{self.u8(position):02x}")
             left, position = left - 8, position + 1
         if left > 4:
-            text += f"{self.u8(position) & (0xFF << (8 - left)) & 0xFF:02x}"
+            self.out.append(f"{self.u8(position) & (0xFF << (8 - left)) & 0xFF:02x}")
         elif left > 0:
-            text += f"{(self.u8(position) >> 4) & 0x0F & (0x0F << (4 - left)):1x}"
-        self.out.append(f"{text}/{bits}]")
+            self.out.append(f"{(self.u8(position) >> 4) & 0x0F & (0x0F << (4 - left)):1x}")
+        self.out.append(f"/{bits}]")
         return limit
 
     def name(self, at: int) -> int | None:
@@ -3005,17 +3032,35 @@ def _dns(message: DNS, carrier: Carrier | None, detail: Detail = _PLAIN) -> str 
             mdns = True
     # (bytes the capture did not keep count; those a length claims that were never sent do not)
     length = len(data) + min(detail.unseen, detail.lost)
+    if detail.cut:  # (an ICMP error's quote: what it holds, of a message that long)
+        data = data[: len(data) - detail.cut]
     if not over_tcp:
         return _Domain(data, detail.verbose, mdns).message(length)
+    return _dns_tcp_bytes(data, length, detail)
+
+
+def _dns_bytes(data: bytes, length: int, detail: Detail) -> str:
+    return _Domain(data, detail.verbose, False).message(length)
+
+
+def _dns_tcp_bytes(data: bytes, length: int, detail: Detail) -> str:
+    """domain_print over TCP: the 2-byte length first, which must be the rest's."""
     if length < 2:
         return f" [DNS over TCP: length {length} < 2] (invalid)"
+    if len(data) < 2:
+        return " [|domain]"
     length -= 2
-    if int.from_bytes(data[:2]) != length:
-        return f" [prefix length({int.from_bytes(data[:2])}) != length({length})] (invalid)"
-    return " " + _Domain(data[2:], detail.verbose, mdns).message(length)
+    prefix = int.from_bytes(data[:2])
+    if prefix != length:
+        return f" [prefix length({prefix}) != length({length})] (invalid)"
+    return " " + _Domain(data[2:], detail.verbose, False).message(length)
 
 
-_DNS_PORT, _MDNS_PORT = 53, 5353
+def _mdns_bytes(data: bytes, length: int, detail: Detail) -> str:
+    return _Domain(data, detail.verbose, True).message(length)
+
+
+_DNS_PORT, _MDNS_PORT = PORT, MDNS_PORT
 # -- BOOTP/DHCP (dhcp.py; print-bootp.c) ---------------------------------------------------------
 
 _BOOTP_OPS = {1: "Request", 2: "Reply"}
@@ -3080,6 +3125,17 @@ _DHCP6_STATUS = (
 _DHCP6_ADDRESS_LISTS = frozenset((22, 23, 27, 28, 31, 34, 40, 48))
 _DHCP6_RELAY_HEADER = 34
 _DHCP6_TRUNCATED = " [|dhcp6]"
+
+
+def _bootp_bytes(data: bytes, length: int, detail: Detail) -> str:
+    return bootp_text(data, length, detail.verbose)
+
+
+def _dhcp6_bytes(data: bytes, length: int, detail: Detail) -> str:
+    return dhcp6_text(data, length, detail.verbose)
+
+
+_BOOTP_SERVER, _BOOTP_CLIENT, _DHCP6_SERVER, _DHCP6_CLIENT = 67, 68, 547, 546
 
 
 def _dhcp6(message: Layer, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
@@ -5020,19 +5076,6 @@ def _application(payload: Layer | None, carrier: Carrier | None, detail: Detail)
     return None if render is None else render(payload, carrier, detail)
 
 
-def _application_bytes(udp: UDP, size: int, verbose: int = 0) -> str | None:
-    """tcpdump's text for the application protocol UDP's ports name when its bytes did not decode
-    (none, cut short or malformed: an Undecoded tail), from ``_APPLICATION_BYTES``: its printer
-    reads what is there, ``size`` bytes long as UDP's length says; None for the others."""
-    payload = udp.payload
-    if payload is not None and not isinstance(payload, Undecoded):
-        return None
-    ports = LAYERS.table(UDP_PORT)
-    cls = ports.get(udp.dport) or ports.get(udp.sport)
-    render = None if cls is None else _APPLICATION_BYTES.get(cls)
-    return None if render is None else render(b"" if payload is None else payload.build(), size, verbose)
-
-
 # -- Linux cooked capture (sll.py; print-sll.c) -------------------------------------------------
 
 
@@ -5105,11 +5148,16 @@ _APPLICATIONS: dict[type, Render] = {
     GENEVE: _geneve,
     MPLS: _mpls,
 }
-#: The same protocols' text from bytes that did not decode (cut short or malformed), by class:
-#: (the bytes there, the length UDP says, verbosity) -> the text after the ports.
-_APPLICATION_BYTES: dict[type, Callable[[bytes, int, int], str]] = {
-    BOOTP: bootp_text,
-    DHCP6: dhcp6_text,
+#: What tcpdump prints, by UDP port, of data no protocol decoded there (bytes, the length the
+#: datagram says, the detail), in print-udp.c's order of the ports.
+_TCP_PORT_TEXTS: dict[int, Callable[[bytes, int, Detail], str]] = {_DNS_PORT: _dns_tcp_bytes}
+_UDP_PORT_TEXTS: dict[int, Callable[[bytes, int, Detail], str]] = {
+    _DNS_PORT: _dns_bytes,
+    _MDNS_PORT: _mdns_bytes,
+    _BOOTP_SERVER: _bootp_bytes,
+    _BOOTP_CLIENT: _bootp_bytes,
+    _DHCP6_SERVER: _dhcp6_bytes,
+    _DHCP6_CLIENT: _dhcp6_bytes,
 }
 #: The transports: tcpdump begins their line with the network header's addresses (ports after).
 _TRANSPORTS: dict[type, Render] = {
