@@ -502,6 +502,20 @@ def test_random_messages_and_mangled_ones_print_as_tcpdump(seed: int) -> None:
 
 @needs_tcpdump
 @settings(max_examples=10, deadline=None)
+@needs_tcpdump
+def test_a_uri_record_shorter_than_its_fixed_part_prints_as_tcpdump() -> None:
+    # tcpdump 4.99.3 prints priority and weight whatever the length says, then reads length - 4
+    # unsigned: a length under 4 runs the target to the end of the capture (found by Hypothesis)
+    header = bytes.fromhex("9a17820b000000020000000200") + bytes.fromhex("01000300c0000341")
+    frames = [
+        bytes(udp(header + size.to_bytes(2, "big") + bytes(size) + tail, 40000, 5353))
+        for size in (0, 2, 3, 4, 5)
+        for tail in (b"", b"\x03", b"\x03\x00\x2e", b"\x03\x00\x2e\x00", bytes(12), b"abc\x01\x02")
+    ]
+    for frame, line in zip(frames, tcpdump_lines(frames), strict=True):
+        assert Ether.decode(frame, lenient=True).summary() == line
+
+
 @given(seed=st.integers(0, 2**32))
 def test_any_bytes_on_a_dns_port_print_as_tcpdump(seed: int) -> None:
     # a header, then bytes heavy in what names are made of (pointers, bit labels, reserved types)

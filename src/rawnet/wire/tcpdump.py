@@ -1874,7 +1874,7 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     text = _application(udp.payload, carrier, detail)
     payload = udp.payload
     if text is None and payload.__class__ in _NOT_DECODED:
-        text = _by_port(udp, detail)
+        text = _by_port(udp, detail, size)
         if text is None and not isinstance(payload, Undecoded):  # (only tcpdump's text of it)
             data = b"" if payload is None else payload.build()
             text = printers.by_port(printers.UDP_PORTS, udp.sport, udp.dport, data, size)
@@ -1903,14 +1903,15 @@ def _udp_checksum(udp: UDP, detail: Detail) -> str:
     return f"[bad udp cksum 0x{stored:04x} -> 0x{_should_be(stored, computed):04x}!] "
 
 
-def _by_port(udp: UDP, detail: Detail) -> str | None:
+def _by_port(udp: UDP, detail: Detail, size: int) -> str | None:
     """The text tcpdump's printer for one of the datagram's ports gives bytes no protocol decoded
-    there (too short, or not well formed): print-udp.c chooses by port whatever the bytes."""
+    there (too short, or not well formed): print-udp.c chooses by port whatever the bytes. The
+    printer gets the length UDP's header says (``size``) or, if less, the length there is."""
     ports = (udp.sport, udp.dport)
     for port, render in _UDP_PORT_TEXTS.items():  # (in tcpdump's order)
         if port in ports:
             data = udp._build_payload(None)
-            length = len(data) + min(detail.unseen, detail.lost)
+            length = min(size, len(data) + min(detail.unseen, detail.lost))
             return render(data[: len(data) - detail.cut] if detail.cut else data, length, detail)
     return None
 
@@ -2812,12 +2813,14 @@ class _Domain:
                 return None
             self.out.append(" " + socket.inet_ntop(socket.AF_INET6, self.data[at : at + 16]))
         elif kind == 256:
-            if length < 4:
-                self.out.append(f" len {length} is too short (< 4)")
-            else:
-                self.out.append(f" {self.u16(at)} {self.u16(at + 2)} ")
-                if self.printn(at + 4, length - 4):
-                    return None
+            if not self.has(at, 4):
+                return None
+            self.out.append(f" {self.u16(at)} {self.u16(at + 2)} ")
+            if length < 4:  # (tcpdump 4.99.3 reads length - 4 unsigned: the target runs to the end)
+                self.printn(at + 4, len(self.data) - at - 4)
+                return None
+            if self.printn(at + 4, length - 4):
+                return None
         elif kind == 104:  # UNSPECA: one long string
             if self.printn(at, length):
                 return None
