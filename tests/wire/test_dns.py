@@ -501,8 +501,6 @@ def test_random_messages_and_mangled_ones_print_as_tcpdump(seed: int) -> None:
 
 
 @needs_tcpdump
-@settings(max_examples=10, deadline=None)
-@needs_tcpdump
 def test_a_uri_record_shorter_than_its_fixed_part_prints_as_tcpdump() -> None:
     # tcpdump 4.99.3 prints priority and weight whatever the length says, then reads length - 4
     # unsigned: a length under 4 runs the target to the end of the capture (found by Hypothesis)
@@ -516,6 +514,8 @@ def test_a_uri_record_shorter_than_its_fixed_part_prints_as_tcpdump() -> None:
         assert Ether.decode(frame, lenient=True).summary() == line
 
 
+@needs_tcpdump
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_any_bytes_on_a_dns_port_print_as_tcpdump(seed: int) -> None:
     # a header, then bytes heavy in what names are made of (pointers, bit labels, reserved types)
