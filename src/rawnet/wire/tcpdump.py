@@ -873,7 +873,7 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
             return f"{head}{prefix}no next header"
         data = b"" if layer is None else layer.build()
         size = len(data) + detail.unseen
-        printed = printers.by_ip_protocol(number, data, size, ip6.hlim)
+        printed = printers.by_ip_protocol(number, data, size, ip6.hlim, ipv6=True)
         if printed is not None:
             return f"{head}{prefix}{printed}"
         return f"{head}{prefix} ip-proto-{number} {size}"

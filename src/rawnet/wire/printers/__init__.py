@@ -32,6 +32,10 @@ class Cut(Exception):
     """A printer read past the bytes the capture kept."""
 
 
+class Decline(Exception):
+    """A printer found bytes it does not print (tcpdump prints nothing for them either)."""
+
+
 def take(data: bytes, at: int, size: int) -> bytes:
     """``size`` bytes of ``data`` from ``at``; Cut when the capture did not keep them all."""
     if at < 0 or at + size > len(data):
@@ -57,14 +61,16 @@ def printable(data: bytes) -> str:
     return text
 
 
-def run(name: str, printer: Printer, data: bytes, length: int, about: About = _NOTHING) -> str:
+def run(name: str, printer: Printer, data: bytes, length: int, about: About = _NOTHING) -> str | None:
     """``printer``'s text for ``data`` (``length`` on the wire), ending in " [|name]" where it
-    ran past the captured bytes."""
+    ran past the captured bytes; None where it declines them."""
     words: list[str] = []
     try:
         printer(words, data, length, about)
     except Cut:
         words.append(f" [|{name}]")
+    except Decline:
+        return None
     return "".join(words)
 
 
@@ -81,6 +87,8 @@ class Entry:
 #: tcpdump's order of tests: the first port of the list that the datagram has wins).
 ETHERTYPES: dict[int, Entry] = {}
 IP_PROTOCOLS: dict[int, Entry] = {}
+#: Under IPv6, where a protocol's printer differs (OSPFv3); the others are IP_PROTOCOLS'.
+IP6_PROTOCOLS: dict[int, Entry] = {}
 UDP_PORTS: dict[int, Entry] = {}
 TCP_PORTS: dict[int, Entry] = {}
 
@@ -91,9 +99,9 @@ def by_ethertype(ethertype: int, data: bytes, length: int) -> str | None:
     return None if entry is None else run(entry.name, entry.printer, data, length)
 
 
-def by_ip_protocol(protocol: int, data: bytes, length: int, ttl: int) -> str | None:
+def by_ip_protocol(protocol: int, data: bytes, length: int, ttl: int, ipv6: bool = False) -> str | None:
     """The text after "IP a > b: " of the protocol ``protocol`` (under a header of TTL ``ttl``), or None."""
-    entry = IP_PROTOCOLS.get(protocol)
+    entry = (ipv6 and IP6_PROTOCOLS.get(protocol)) or IP_PROTOCOLS.get(protocol)
     return None if entry is None else run(entry.name, entry.printer, data, length, About(ttl=ttl))
 
 
@@ -107,12 +115,40 @@ def by_port(table: dict[int, Entry], sport: int, dport: int, data: bytes, length
 
 def _load() -> None:
     """Each protocol module's printers, in tcpdump's order of tests for the ports."""
-    from rawnet.wire.printers import aoe, hsrp, krb, openflow, vrrp
+    from rawnet.wire.printers import (
+        aoe,
+        bcm_li,
+        bfd,
+        esp,
+        hsrp,
+        krb,
+        mobility,
+        openflow,
+        ospf,
+        ptp,
+        routing,
+        ssh,
+        vrrp,
+    )
 
     ETHERTYPES[0x88A2] = Entry("aoe", aoe.aoe)
+    ETHERTYPES[0x88F7] = Entry("ptp", ptp.ptp)
+    IP_PROTOCOLS[89] = Entry("ospf2", ospf.ospf)
+    IP6_PROTOCOLS[89] = Entry("ospf3", ospf.ospf6)
+    IP_PROTOCOLS[50] = Entry("esp", esp.esp)
+    IP6_PROTOCOLS[135] = IP6_PROTOCOLS[62] = Entry("mobility", mobility.mobility)
+    TCP_PORTS[22] = Entry("ssh", ssh.ssh)
+    TCP_PORTS[179] = Entry("bgp", routing.bgp)
+    UDP_PORTS[646] = Entry("ldp", routing.ldp)
+    UDP_PORTS[4500] = Entry("isakmp_rfc3948", esp.udp_encapsulated)
+    UDP_PORTS[6343] = Entry("sflow", routing.sflow)
     IP_PROTOCOLS[112] = Entry("vrrp", vrrp.vrrp)
     UDP_PORTS[88] = Entry("kerberos", krb.krb)
     UDP_PORTS[1985] = Entry("hsrp", hsrp.hsrp)
+    for port in (bfd.CONTROL, bfd.MULTIHOP, bfd.LAG, bfd.ECHO):
+        UDP_PORTS[port] = Entry("bfd", bfd.bfd)
+    UDP_PORTS[319] = UDP_PORTS[320] = Entry("ptp", ptp.ptp)
+    UDP_PORTS[49152] = Entry("bcm_li", bcm_li.bcm_li)
     TCP_PORTS[6653] = TCP_PORTS[6633] = Entry("openflow", openflow.openflow)
 
 
