@@ -43,6 +43,17 @@ _CAPTURES = [
     ("spb_bpduv4.pcap", "STP"),
     ("802.1w_rapid_STP.pcap", "STP"),
     ("stp-v4-length-sigsegv.pcap", "STP"),
+    ("babel.pcap", "babel"),
+    ("babel.pcap", "AHCP"),
+    ("babel_rfc6126bis.pcap", "babel"),
+    ("babel_rtt.pcap", "babel"),
+    ("PIM-DM_pruning.pcap", "PIMv2"),
+    ("PIMv2_hellos.pcap", "PIMv2"),
+    ("tftp.pcap", "TFTP"),
+    ("syslog_udp.pcap", "SYSLOG"),
+    ("someip1.pcap", "SOMEIP"),
+    ("DECnet_Phone.pcap", ""),
+    ("arista_ether.pcap", ": IP "),  # (the MPLS ones wait for an MPLS layer)
 ]
 # (capture, TESTLIST output, a word of the lines checked): where the installed tcpdump (4.99.3)
 # prints otherwise than the newer one that wrote the outputs, the outputs are the oracle.
@@ -113,7 +124,9 @@ def _payloads(heads: list[bytes]) -> st.SearchStrategy[list[bytes]]:
 def _same_as_tcpdump(packets: list[Layer]) -> None:
     frames = [bytes(packet.build()) for packet in packets]
     lines = [
-        line for line in tcpdump_of(frames, LINKTYPE_ETHERNET, "-S") if not line.startswith(("\t", "    "))
+        line
+        for line in tcpdump_of(frames, LINKTYPE_ETHERNET, "-S")
+        if line and not line.startswith(("\t", "    "))
     ]
     assert [packet.summary() for packet in packets] == lines
 
@@ -241,3 +254,76 @@ _ISIS_HEADERS = [
 @given(_payloads([*_ISIS_HEADERS, b"\x83\x1b\x01\x00\x0f\x01\x00\x00", b"\x83", b"\x84"]))
 def test_isis_equals_tcpdump(payloads: list[bytes]) -> None:
     _same_as_tcpdump([_llc(0xFE, p) for p in payloads])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads([b"\x20", b"\x21", b"\x10", b""]))
+def test_pim_equals_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IP(src="10.0.0.1", dst="224.0.0.13", proto=103, ttl=1)
+    _same_as_tcpdump([head / Raw(p) for p in payloads])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _payloads([b"\x00\x01f\x00octet\x00", b"\x00\x02", b"\x00\x03", b"\x00\x05\x00", b"\x00\x06", b"\x00"])
+)
+def test_tftp_equals_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=69)
+    _same_as_tcpdump([head / Raw(p) for p in payloads])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads([b"<13>", b"<1", b"<191>", b"<", b""]))
+def test_syslog_equals_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=514)
+    _same_as_tcpdump([head / Raw(p) for p in payloads])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads([b"\x2a\x02\x00\x08\x04\x06", b"\x2a\x02\x00\x02\x00\x00", b"\x2a\x02", b"\x2b\x01"]))
+def test_babel_and_ahcp_equal_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IPv6(src="fe80::1", dst="ff02::1:6")
+    _same_as_tcpdump([head / UDP(sport=port, dport=port) / Raw(p) for p in payloads for port in (6696, 5359)])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _payloads([b"\x00\x01\x00\x00\x01\x02\x03\x00" + bytes(24), b"\x00\x02" + bytes(30), b"\x00\x01", b""])
+)
+def test_lspping_equals_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IP(src="10.0.0.1", dst="127.0.0.1") / UDP(sport=3503, dport=3503)
+    _same_as_tcpdump([head / Raw(p) for p in payloads])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads([b"\x00\x00\x01\x00\x00\x00", b"\x00\x00\x02\x00", b"\x08\x00", b"\x00", b""]))
+def test_loopback_and_msnlb_equal_tcpdump(payloads: list[bytes]) -> None:
+    frames = [Ether(type=kind) / Raw(p) for p in payloads for kind in (0x9000, 0x886F)]
+    _same_as_tcpdump(frames)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads([b"\xff\xff\x81\x00\x00\x00\x00\x40\x00\x00\x00\x00\x01\x01\x02\x00", b"\x00\x01", b""]))
+def test_someip_equals_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=30490, dport=31490)
+    _same_as_tcpdump([head / Raw(p) for p in payloads])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _payloads(
+        [
+            b"\x2c\x00\x0d\x02\x00\x00\xaa\x00\x04\x00\x01\x04\x03",
+            b"\x2c\x00\x02\x01\x04\x01\x04\x00",
+            b"\x10\x00\x02\x01\x04\x01\x04\x00\x04",
+            b"\x10\x00\x02\x01\x04\x01\x04\x00\x18",
+            b"\x10\x00\x02\x01\x04\x01\x04\x00\x60\x03\x20\x03\x20\x01\x80",
+            b"\x10\x00\x81\x02",
+            b"\x05\x00",
+        ]
+    )
+)
+def test_decnet_equals_tcpdump(payloads: list[bytes]) -> None:
+    _same_as_tcpdump(
+        [Ether(src="aa:00:04:00:01:04", dst="ab:00:00:03:00:00", type=0x6003) / Raw(p) for p in payloads]
+    )

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
+from rawnet.errors import DecodeError
 from rawnet.wire import printers
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.checksum import internet_checksum, pseudo_header_sum_bytes
@@ -55,6 +56,7 @@ from rawnet.wire.layer import CUT, Layer, Raw, Undecoded
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_Redirect
 from rawnet.wire.numbers import EtherType, IPProto
 from rawnet.wire.printers.llc import llc_text
+from rawnet.wire.registry import ETHERTYPE, LAYERS
 from rawnet.wire.sll import CookedLinux, CookedLinux2
 from rawnet.wire.tcp import OPTION_KINDS, TCP, decode_options
 from rawnet.wire.udp import UDP
@@ -259,11 +261,24 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     if ethertype is not None and ethertype < _MIN_ETHERTYPE:  # an 802.3 length: LLC follows
         return llc_text(frame.src, frame.dst, data[:ethertype], min(ethertype, length - Ether.header_len))
     if ethertype is not None:
-        text = printers.by_ethertype(ethertype, data, length - Ether.header_len)
+        text = printers.by_ethertype(ethertype, data, length - Ether.header_len, _carried_line)
         if text is not None:
             return text
     # (print-ether.c: a type no printer knows gets the addresses, and ": " before its hex dump)
     return f"{frame.src} > {frame.dst}, ethertype {ethertype_text(ethertype or 0)}, length {length}: "
+
+
+def _carried_line(ethertype: int, data: bytes, length: int) -> str:
+    """The line of the packet of EtherType ``ethertype`` inside another link protocol's payload
+    (``data``, ``length`` on the wire): decoded by the registry's class for it, else a printer's."""
+    cls = LAYERS.lookup(ETHERTYPE, ethertype)
+    if cls is not None:
+        try:
+            return _line(cls.decode_captured(data, max(length, len(data))), _PLAIN)
+        except DecodeError:
+            pass
+    text = printers.by_ethertype(ethertype, data, length, _carried_line)
+    return f"ethertype {ethertype_text(ethertype)}, length {length}: " if text is None else text
 
 
 def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
