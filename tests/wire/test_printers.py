@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rawnet.wire import IP, TCP, UDP, Ether, IPv6, Layer, Raw
+from rawnet.wire import IP, TCP, UDP, Ether, IPv6, Layer, Raw, printers
 from rawnet.wire.printers import About, Cut, number, run, take
 from tests.oracle import LINKTYPE_ETHERNET
 from tests.oracle import tcpdump_lines as tcpdump_of
@@ -327,3 +327,21 @@ def test_decnet_equals_tcpdump(payloads: list[bytes]) -> None:
     _same_as_tcpdump(
         [Ether(src="aa:00:04:00:01:04", dst="ab:00:00:03:00:00", type=0x6003) / Raw(p) for p in payloads]
     )
+
+
+_EVERY_PRINTER = [
+    *printers.ETHERTYPES.values(),
+    *printers.IP_PROTOCOLS.values(),
+    *printers.IP6_PROTOCOLS.values(),
+    *printers.UDP_PORTS.values(),
+    *printers.TCP_PORTS.values(),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_EVERY_PRINTER), st.binary(max_size=80), st.integers(0, 200), st.integers(0, 65535))
+def test_printers_take_arbitrary_bytes(entry: printers.Entry, data: bytes, extra: int, port: int) -> None:
+    about = printers.About(ttl=port & 0xFF, sport=port, dport=port, inner=lambda kind, body, size: "inner")
+    text = printers.run(entry.name, entry.printer, data, len(data) + extra - 100, about)
+    assert text is None or isinstance(text, str)
+    assert printers.llc.llc_text("a", "b", data, len(data)) is not None

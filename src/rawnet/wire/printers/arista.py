@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from rawnet.wire.printers import About, Decline, number
+from rawnet.wire.printers import About, Cut, Decline, number
 
 _TIMESTAMP = 0x0001
+_ARISTA = 0xD28B
 _TIMESCALES = {0: "TAI", 1: "UTC"}
 _FORMATS = {1: "64-bit", 2: "48-bit"}
 _HARDWARE = {0: "R/R2", 1: "R3"}
@@ -42,4 +43,6 @@ def arista(words: list[str], data: bytes, length: int, about: About) -> None:
         return
     words.append(": ")
     ethertype = number(data, at, 2)
+    if ethertype == _ARISTA:  # (one inside another: not read, so that no frame nests without bound)
+        raise Cut
     words.append(about.inner(ethertype, data[at + 2 :], length - at - 2))
