@@ -54,6 +54,8 @@ _CAPTURES = [
     ("someip1.pcap", "SOMEIP"),
     ("DECnet_Phone.pcap", ""),
     ("arista_ether.pcap", ": IP "),  # (the MPLS ones wait for an MPLS layer)
+    ("resp_2_inline.pcap", "RESP"),
+    ("resp_4_infiniteloop.pcapng", "RESP"),
 ]
 # (capture, TESTLIST output, a word of the lines checked): where the installed tcpdump (4.99.3)
 # prints otherwise than the newer one that wrote the outputs, the outputs are the oracle.
@@ -327,6 +329,31 @@ def test_decnet_equals_tcpdump(payloads: list[bytes]) -> None:
     _same_as_tcpdump(
         [Ether(src="aa:00:04:00:01:04", dst="ab:00:00:03:00:00", type=0x6003) / Raw(p) for p in payloads]
     )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _payloads(
+        [
+            b"*2\r\n$3\r\nget\r\n$1\r\nk\r\n",
+            b"+OK\r\n",
+            b"$-1\r\n",
+            b"*-2\r\n",
+            b"ping\r\n",
+            b"$9\r\nab",
+            b"\r",
+        ]
+    )
+)
+def test_resp_equals_tcpdump(payloads: list[bytes]) -> None:
+    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
+    packets = [head / TCP(sport=40000, dport=6379, flags="PA") / Raw(p) for p in payloads]
+    _same_as_tcpdump([packet for packet in packets if len(packet[TCP].payload.build())])
+
+
+def test_resp_arrays_nested_without_bound_stop() -> None:
+    data = b"*1\r\n" * 5000
+    assert printers.run("resp", printers.resp.resp, data, len(data)) == "RESP [|resp]"
 
 
 _EVERY_PRINTER = [

@@ -136,6 +136,7 @@ def _load() -> None:
         ospf,
         pim,
         ptp,
+        resp,
         routing,
         services,
         ssh,
@@ -172,6 +173,7 @@ def _load() -> None:
     UDP_PORTS[319] = UDP_PORTS[320] = Entry("ptp", ptp.ptp)
     UDP_PORTS[49152] = Entry("bcm_li", bcm_li.bcm_li)
     TCP_PORTS[6653] = TCP_PORTS[6633] = Entry("openflow", openflow.openflow)
+    TCP_PORTS[6379] = Entry("resp", resp.resp)
 
 
 _load()
