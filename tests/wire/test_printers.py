@@ -56,6 +56,10 @@ _CAPTURES = [
     ("arista_ether.pcap", ": IP "),  # (the MPLS ones wait for an MPLS layer)
     ("resp_2_inline.pcap", "RESP"),
     ("resp_4_infiniteloop.pcapng", "RESP"),
+    ("EIGRP_subnet_down.pcap", "EIGRP"),
+    ("EIGRP_ipv6.pcap", "EIGRP"),
+    ("ripv1v2.pcap", "RIP"),
+    ("LACP.pcap", "LACP"),
 ]
 # (capture, TESTLIST output, a word of the lines checked): where the installed tcpdump (4.99.3)
 # prints otherwise than the newer one that wrote the outputs, the outputs are the oracle.
@@ -354,6 +358,15 @@ def test_resp_equals_tcpdump(payloads: list[bytes]) -> None:
 def test_resp_arrays_nested_without_bound_stop() -> None:
     data = b"*1\r\n" * 5000
     assert printers.run("resp", printers.resp.resp, data, len(data)) == "RESP [|resp]"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads([b"\x02\x05", b"\x01\x01", b"\x02\x03\x00\x00", b"\x01\x02\x00\x00", b"\x02\x01"]))
+def test_eigrp_rip_and_lacp_equal_tcpdump(payloads: list[bytes]) -> None:
+    eigrp = Ether() / IP(src="10.0.0.1", dst="224.0.0.10", proto=88)
+    rip = Ether() / IP(src="10.0.0.1", dst="224.0.0.9") / UDP(sport=520, dport=520)
+    packets = [top / Raw(p) for p in payloads for top in (eigrp, rip, Ether(type=0x8809))]
+    _same_as_tcpdump(packets)
 
 
 _EVERY_PRINTER = [

@@ -147,6 +147,8 @@ def _load() -> None:
     ETHERTYPES[0x88F7] = Entry("ptp", ptp.ptp)
     ETHERTYPES[0x6003] = Entry("decnet", decnet.decnet)
     ETHERTYPES[0xD28B] = Entry("arista", arista.arista)
+    ETHERTYPES[0x8809] = Entry("slow", routing.slow)
+    IP_PROTOCOLS[88] = Entry("eigrp", routing.eigrp)
     ETHERTYPES[0x886F] = Entry("msnlb", infrastructure.msnlb)
     ETHERTYPES[0x9000] = Entry("loopback", infrastructure.loopback)
     IP_PROTOCOLS[89] = Entry("ospf2", ospf.ospf)
@@ -167,6 +169,7 @@ def _load() -> None:
     UDP_PORTS[69] = Entry("tftp", services.tftp)
     UDP_PORTS[88] = Entry("kerberos", krb.krb)
     UDP_PORTS[514] = Entry("syslog", services.syslog)
+    UDP_PORTS[520] = Entry("rip", routing.rip)
     UDP_PORTS[1985] = Entry("hsrp", hsrp.hsrp)
     for port in (bfd.CONTROL, bfd.MULTIHOP, bfd.LAG, bfd.ECHO):
         UDP_PORTS[port] = Entry("bfd", bfd.bfd)

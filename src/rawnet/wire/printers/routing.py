@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from rawnet.wire.printers import About, number, take
+from rawnet.wire.printers import About, Cut, Decline, number, take
 
 
 def bgp(words: list[str], data: bytes, length: int, about: About) -> None:
@@ -54,3 +54,47 @@ def sflow(words: list[str], data: bytes, length: int, about: About) -> None:
     else:
         agent, at, name = socket.inet_ntop(socket.AF_INET6, take(data, 8, 16)), 24, "IPv6"
     words.append(f"sFlowv{version}, {name} agent {agent}, agent-id {number(data, at, 4)}, length {length}")
+
+
+_EIGRP_HEADER = 20
+_EIGRP_OPCODES = {1: "Update", 3: "Query", 4: "Reply", 5: "Hello", 6: "IPX SAP", 7: "Probe"}
+
+
+def eigrp(words: list[str], data: bytes, length: int, about: About) -> None:
+    """EIGRP (IP protocol 88; print-eigrp.c): "EIGRP Hello, length: 40"."""
+    take(data, 0, _EIGRP_HEADER)
+    version, opcode = data[0], data[1]
+    if version != 2:
+        words.append(f"EIGRP version {version} packet not supported")
+        return
+    words.append(f"EIGRP {_EIGRP_OPCODES.get(opcode, f'unknown ({opcode})')}, length: {length}")
+
+
+_RIP_HEADER = 4
+_RIP_COMMANDS = {1: "Request", 2: "Response", 3: "Trace on", 4: "Trace off", 5: "Poll", 6: "Poll Entry"}
+
+
+def rip(words: list[str], data: bytes, length: int, about: About) -> None:
+    """RIP (UDP port 520; print-rip.c): "RIPv2, Response, length: 44"."""
+    if min(len(data), length) < _RIP_HEADER:
+        raise Cut
+    command, version = data[0], data[1]
+    words.append(
+        f"RIPv{version}, {_RIP_COMMANDS.get(command, f'unknown command ({command})')}, length: {length}"
+    )
+
+
+_SLOW = {1: "LACP", 2: "MARKER"}
+
+
+def slow(words: list[str], data: bytes, length: int, about: About) -> None:
+    """IEEE 802.3's slow protocols (EtherType 0x8809; print-slow.c): "LACPv1, length 110" (OAM is
+    not read here)."""
+    subtype = number(data, 0, 1)
+    if subtype not in _SLOW:
+        raise Decline
+    version = number(data, 1, 1)
+    if version != 1:
+        words.append(f"{_SLOW[subtype]} version {version} packet not supported")
+        return
+    words.append(f"{_SLOW[subtype]}v{version}, length {length}")
