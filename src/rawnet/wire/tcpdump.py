@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
+from rawnet.errors import DecodeError
 from rawnet.wire import printers
 from rawnet.wire.arp import ARP, ETHERTYPE_IPV4, ARPOp
 from rawnet.wire.brcm import BRCMTag
@@ -284,11 +285,24 @@ def _ether(frame: Ether, carrier: Carrier | None, detail: Detail = _PLAIN) -> st
     if ethertype is not None and ethertype < _MIN_ETHERTYPE:  # an 802.3 length: LLC follows
         return llc_text(frame.src, frame.dst, data[:ethertype], min(ethertype, length - Ether.header_len))
     if ethertype is not None:
-        text = printers.by_ethertype(ethertype, data, length - Ether.header_len)
+        text = printers.by_ethertype(ethertype, data, length - Ether.header_len, _carried_line)
         if text is not None:
             return text
     # (print-ether.c: a type no printer knows gets the addresses, and ": " before its hex dump)
     return f"{frame.src} > {frame.dst}, ethertype {ethertype_text(ethertype or 0)}, length {length}: "
+
+
+def _carried_line(ethertype: int, data: bytes, length: int) -> str:
+    """The line of the packet of EtherType ``ethertype`` inside another link protocol's payload
+    (``data``, ``length`` on the wire): decoded by the registry's class for it, else a printer's."""
+    cls = LAYERS.lookup(ETHERTYPE, ethertype)
+    if cls is not None:
+        try:
+            return _line(cls.decode_captured(data, max(length, len(data))), _PLAIN)
+        except DecodeError:
+            pass
+    text = printers.by_ethertype(ethertype, data, length, _carried_line)
+    return f"ethertype {ethertype_text(ethertype)}, length {length}: " if text is None else text
 
 
 def _dot1q(tag: Dot1Q, carrier: Carrier | None, detail: Detail = _PLAIN) -> str | None:
@@ -923,7 +937,7 @@ def _ipv6_line(ip6: IPv6, detail: Detail) -> str:
             return f"{head}{prefix}no next header"
         data = b"" if layer is None else layer.build()
         size = len(data) + detail.unseen
-        printed = printers.by_ip_protocol(number, data, size, ip6.hlim)
+        printed = printers.by_ip_protocol(number, data, size, ip6.hlim, ipv6=True)
         if printed is not None:
             return f"{head}{prefix}{printed}"
         return f"{head}{prefix} ip-proto-{number} {size}"

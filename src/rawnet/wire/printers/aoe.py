@@ -5,7 +5,7 @@ from __future__ import annotations
 from rawnet.wire.printers import About, Cut, number
 
 _V1_HEADER = 10  # (the common header's length)
-_FLAGS = ((0x08, "Response"), (0x04, "Error"), (0x02, "MBZ-0x02"), (0x01, "MBZ-0x01"))
+_FLAGS = ((0x08, "Response"), (0x04, "Error"), (0x02, "MBZ-1"), (0x01, "MBZ-0"))  # (tcpdump 4.99.3)
 
 
 def aoe(words: list[str], data: bytes, length: int, about: About) -> None:

@@ -17,8 +17,9 @@ def hsrp(words: list[str], data: bytes, length: int, about: About) -> None:
     words.append(f"HSRPv{version}")
     if version != 0:
         return
+    words.append("-")
     operation = number(data, 1, 1)
-    words.append(f"-{_OPERATIONS[operation] if operation < len(_OPERATIONS) else f'unknown ({operation})'} ")
+    words.append(f"{_OPERATIONS[operation] if operation < len(_OPERATIONS) else f'unknown ({operation})'} ")
     words.append(f"{length}: ")
     state = number(data, 2, 1)
     words.append(f"state={_STATES.get(state, f'Unknown ({state})')} ")

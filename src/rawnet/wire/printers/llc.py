@@ -3,7 +3,7 @@ knows by SAP (STP, OSI) speak; others get the frame's addresses, SAP names and c
 
 from __future__ import annotations
 
-from rawnet.wire.printers import Cut, Printer, run
+from rawnet.wire.printers import Cut, Printer, isis, run, stp
 
 # tcpdump's SAP names (llc.h, print-llc.c llc_values).
 _SAPS = {
@@ -28,7 +28,7 @@ _STP, _OSI = 0x42, 0xFE
 
 #: The printers of the protocols LLC carries by SAP (UI frames whose two SAPs are the same):
 #: (the name of " [|name]", printer).
-SAP_PRINTERS: dict[int, tuple[str, Printer]] = {}
+SAP_PRINTERS: dict[int, tuple[str, Printer]] = {_STP: ("stp", stp.stp), _OSI: ("isoclns", isis.osi)}
 
 
 def _sap(number: int, kind: str) -> str:
@@ -53,7 +53,9 @@ def llc_text(src: str, dst: str, data: bytes, length: int) -> str:
     body, rest = data[header_len:], length - header_len
     if dsap == ssap and control == _UI and dsap in SAP_PRINTERS:
         name, printer = SAP_PRINTERS[dsap]
-        return run(name, printer, body, rest)
+        text = run(name, printer, body, rest)
+        if text is not None:
+            return text
     if ssap == dsap:
         text = f"{src} > {dst} {_sap(dsap, 'DSAP')} "
     else:
