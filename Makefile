@@ -23,8 +23,8 @@ demo: $(STAMP)
 test: system-deps $(STAMP) lint typecheck unit wire-pythons
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench examples
-	$(VENV)/bin/ruff format --check src tests bench examples
+	$(VENV)/bin/ruff check src tests bench examples tools
+	$(VENV)/bin/ruff format --check src tests bench examples tools
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict src
