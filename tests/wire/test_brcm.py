@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rawnet import ARP, ICMP, IP, BRCMTag, BRCMTagPrepend, DecodeError, Ether
@@ -53,6 +53,7 @@ def test_tcpdump_lines_of_built_frames() -> None:
 
 
 @needs_tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(tag=st.integers(0, 0xFFFFFFFF))
 def test_tcpdump_on_random_tags(tag: int) -> None:
     wire = bytes(BRCMTag(**MACS, tag=tag) / PING)

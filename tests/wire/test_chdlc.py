@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rawnet import CHDLC, IP, SLARP, UDP, DecodeError, IPv6, TruncatedError
@@ -93,6 +93,7 @@ def test_tcpdump_lines_of_built_frames() -> None:
 
 
 @needs_tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(code=st.integers(0, 3), body=st.binary(min_size=0, max_size=24))
 def test_tcpdump_on_random_slarp(code: int, body: bytes) -> None:
     wire = b"\x0f\x00\x80\x35" + code.to_bytes(4, "big") + body

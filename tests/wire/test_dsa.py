@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rawnet import ARP, DSA, EDSA, ICMP, IP, DecodeError
@@ -66,6 +66,7 @@ def test_tcpdump_lines_of_built_frames(cls: type[Layer], linktype: int) -> None:
 
 
 @needs_tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(tag=st.binary(min_size=4, max_size=4))
 def test_tcpdump_on_random_tags(tag: bytes) -> None:
     wire = bytes(12) + tag + b"\x08\x00" + bytes(PING)

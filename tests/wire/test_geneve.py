@@ -34,7 +34,7 @@ needs_tcpdump = pytest.mark.tcpdump
 def outer() -> Layer:
     return (
         Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-        / IP(src="10.0.0.1", dst="10.0.0.2")
+        / IP(src="198.18.0.1", dst="198.18.0.2")
         / UDP(sport=40000, dport=6081)
     )
 
@@ -185,6 +185,4 @@ def test_corpus_lines_match_tcpdump(capture: str) -> None:
     pairs = [(want, line) for want, line in corpus_pairs(capture) if "Geneve" in want]
     assert pairs
     for want, line in pairs:
-        if ": SSH: " in want:  # (SSH's banner: another protocol's words after TCP's)
-            want = want[: want.index(": SSH: ")]
         assert line == want

@@ -20,14 +20,14 @@ needs_tcpdump = pytest.mark.tcpdump
 
 
 def outer() -> Layer:
-    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="10.0.0.1", dst="10.0.0.2")
+    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2")
 
 
 def gre_frame(data: bytes) -> Layer:
     """``data`` as the GRE packet of an IPv4 packet (protocol 47)."""
     return (
         Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-        / IP(src="10.0.0.1", dst="10.0.0.2", proto=47)
+        / IP(src="198.18.0.1", dst="198.18.0.2", proto=47)
         / data
     )
 
@@ -37,7 +37,7 @@ def inner() -> Layer:
 
 
 def test_ip_and_gre_fill_their_protocol_numbers_from_the_registry() -> None:
-    packet = IP(src="10.0.0.1", dst="10.0.0.2") / GRE() / IP() / ICMP()
+    packet = IP(src="198.18.0.1", dst="198.18.0.2") / GRE() / IP() / ICMP()
     decoded = IP.decode(bytes(packet))
     assert decoded.proto == 47
     assert decoded[GRE].proto == 0x0800

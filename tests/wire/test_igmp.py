@@ -17,7 +17,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rawnet import (
@@ -46,7 +46,7 @@ from tests.oracle import LINKTYPE_RAW, tcpdump_lines, tshark_fields
 from tests.wire.golden import assert_matches_tshark
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "tcpdump"
-SRC = "10.0.0.1"
+SRC = "198.18.0.1"
 
 
 def over_ip(message: Layer, dst: str = "224.0.0.1") -> Layer:
@@ -345,6 +345,7 @@ def test_build_then_decode_round_trips(message: IGMP) -> None:
 
 
 @pytest.mark.tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(st.lists(MESSAGES, min_size=1, max_size=15), st.sampled_from([0, 1, 2]))
 def test_summaries_of_built_messages_are_tcpdumps(messages: list[IGMP], verbose: int) -> None:
     packets = [over_ip(message) for message in messages]
@@ -372,6 +373,7 @@ BODIES = st.one_of(
 
 
 @pytest.mark.tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(st.lists(BODIES, min_size=1, max_size=15), st.sampled_from([0, 1, 2]))
 def test_summaries_of_random_messages_are_tcpdumps(bodies: list[bytes], verbose: int) -> None:
     frames = [bytes(IP(src=SRC, dst="224.0.0.1", proto=2) / Raw(body)) for body in bodies]
@@ -419,7 +421,7 @@ def test_a_report_answers_a_query_as_scapys() -> None:
     assert IGMPv2_MR(gaddr="239.1.1.1").answers(IGMP_MQ()) is True
     assert IGMPv3_MR().answers(IGMPv3_MQ()) is True
     assert IGMP_MQ().answers(IGMP_MR()) is False
-    query, report = over_ip(IGMP_MQ()), IP(src="10.0.0.2", dst="224.0.0.1") / IGMPv2_MR(gaddr="239.1.1.1")
+    query, report = over_ip(IGMP_MQ()), IP(src="198.18.0.2", dst="224.0.0.1") / IGMPv2_MR(gaddr="239.1.1.1")
     assert report.answers(query) == 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rawnet import (
@@ -293,6 +293,7 @@ TLV_STRATEGY = st.one_of(
 
 
 @needs_tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(tlvs=st.lists(TLV_STRATEGY, min_size=1, max_size=5), verbose=st.integers(1, 2))
 def test_tcpdump_verbose_on_random_tlvs(tlvs: list[Layer], verbose: int) -> None:
     frame: Any = ETHER

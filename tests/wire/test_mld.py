@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rawnet import (
@@ -234,6 +234,7 @@ def test_build_then_decode_round_trips(message: ICMPv6) -> None:
 
 
 @pytest.mark.tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(st.lists(MESSAGES, min_size=1, max_size=15), st.sampled_from([0, 1, 2]))
 def test_summaries_of_built_messages_are_tcpdumps(messages: list[ICMPv6], verbose: int) -> None:
     packets = [IPv6(src=SRC) / message for message in messages]
@@ -254,6 +255,7 @@ BODIES = st.one_of(
 
 
 @pytest.mark.tcpdump
+@settings(max_examples=100, deadline=None)  # (tcpdump runs per example)
 @given(st.lists(st.tuples(st.sampled_from([130, 131, 132, 143]), BODIES), min_size=1, max_size=15))
 def test_verbose_summaries_of_random_messages_are_tcpdumps(messages: list[tuple[int, bytes]]) -> None:
     frames = [

@@ -124,10 +124,10 @@ def test_summaries_match_tcpdump(
         if carrier == "cut":  # (an entry cut short, in an Ethernet frame)
             data = stack[:-1]
         if carrier == "gre":
-            frames.append(bytes(link() / IP(src="10.0.0.1", dst="10.0.0.2") / GRE(proto=0x8847) / data))
+            frames.append(bytes(link() / IP(src="198.18.0.1", dst="198.18.0.2") / GRE(proto=0x8847) / data))
         elif carrier == "udp":
             frames.append(
-                bytes(link() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=9, dport=6635) / data)
+                bytes(link() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=9, dport=6635) / data)
             )
         else:
             frames.append(bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=0x8847) / data))

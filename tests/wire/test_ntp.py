@@ -169,7 +169,9 @@ def test_tshark_reads_the_fields() -> None:
 @needs_tcpdump
 def test_lines_match_tcpdump() -> None:
     packets: list[Layer] = [
-        IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=123, dport=123) / NTPHeader(mode=mode, version=version)
+        IP(src="198.18.0.1", dst="198.18.0.2")
+        / UDP(sport=123, dport=123)
+        / NTPHeader(mode=mode, version=version)
         for mode in range(6)
         for version in (1, 3, 4, 7)
     ]
@@ -230,7 +232,7 @@ def verbose_examples() -> list[Layer]:
 @pytest.mark.parametrize("verbose", [1, 2])
 def test_verbose_lines_match_tcpdump(tmp_path: Path, verbose: int) -> None:
     packets = [
-        IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=123, dport=123) / one for one in verbose_examples()
+        IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=123, dport=123) / one for one in verbose_examples()
     ]
     packets.append(IPv6(src="::1", dst="::2") / UDP(sport=123, dport=123) / NTPHeader(mode=4, orig=0, sent=0))
     frames = [bytes(packet) for packet in packets]
@@ -263,10 +265,10 @@ def test_captures_cut_short_print_as_tcpdump_prints_them(tmp_path: Path) -> None
 @needs_tcpdump
 @pytest.mark.parametrize("verbose", [0, 1, 2])
 def test_quoted_in_icmp_errors_as_tcpdump_prints_them(tmp_path: Path, verbose: int) -> None:
-    inner = bytes(IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=123, dport=123) / server())
+    inner = bytes(IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=123, dport=123) / server())
     inner6 = bytes(IPv6(src="::2", dst="::1") / UDP(sport=123, dport=123) / server())
     packets: list[Layer] = [
-        IP(src="10.0.0.1", dst="10.0.0.2") / ICMP(type=3, code=3) / inner[:size]
+        IP(src="198.18.0.1", dst="198.18.0.2") / ICMP(type=3, code=3) / inner[:size]
         for size in (28, 29, 40, 60, 76)
     ]
     packets += [
@@ -300,7 +302,8 @@ def test_quoted_in_icmp_errors_as_tcpdump_prints_them(tmp_path: Path, verbose: i
 )
 def test_random_headers_print_as_tcpdump_prints_them(headers: list[NTPHeader]) -> None:
     frames = [
-        bytes(IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=5000, dport=123) / header) for header in headers
+        bytes(IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=5000, dport=123) / header)
+        for header in headers
     ]
     assert [summary(IP.decode(frame)) for frame in frames] == tcpdump_lines(frames, LINKTYPE_RAW, "-n")
     for frame in frames:

@@ -142,7 +142,7 @@ def _same_as_tcpdump(packets: list[Layer]) -> None:
 def test_vrrp_equals_tcpdump(payloads: list[bytes], ttl: int) -> None:
     head = Ether(src="00:00:5e:00:01:01", dst="01:00:5e:00:00:12")
     _same_as_tcpdump(
-        [head / IP(src="10.0.0.1", dst="224.0.0.18", proto=112, ttl=ttl) / Raw(p) for p in payloads]
+        [head / IP(src="198.18.0.1", dst="224.0.0.18", proto=112, ttl=ttl) / Raw(p) for p in payloads]
     )
 
 
@@ -161,28 +161,28 @@ def test_aoe_flags_are_named_as_tcpdump_names_them() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x00\x00\x10\x03\x0a\x64\x01\x00", b"\x00\x03", b"\x01", b""]))
 def test_hsrp_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether(src="00:00:5e:00:01:01", dst="01:00:5e:00:00:02") / IP(src="10.0.0.1", dst="224.0.0.2")
+    head = Ether(src="00:00:5e:00:01:01", dst="01:00:5e:00:00:02") / IP(src="198.18.0.1", dst="224.0.0.2")
     _same_as_tcpdump([head / UDP(sport=1985, dport=1985) / Raw(p) for p in payloads])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x20\x40\x03\x18", b"\x20\xc4", b"\x00", b""]), st.sampled_from([3784, 4784, 3785, 1234]))
 def test_bfd_equals_tcpdump(payloads: list[bytes], port: int) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2")
     _same_as_tcpdump([head / UDP(sport=49153, dport=port) / Raw(p) for p in payloads])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x60\x20\x00\x00", b"\x40\x00\x00\x00", b""]))
 def test_bcm_li_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2")
     _same_as_tcpdump([head / UDP(sport=49152, dport=49153) / Raw(p) for p in payloads])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x02\x01\x00\x2c" + bytes(10) + b"\x00\x02\x00\x00\x01\x10", b"\x02\x04", b"\x02", b""]))
 def test_ospf_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="224.0.0.5", proto=89, ttl=1)
+    head = Ether() / IP(src="198.18.0.1", dst="224.0.0.5", proto=89, ttl=1)
     head6 = Ether() / IPv6(src="fe80::1", dst="ff02::5", nh=89, hlim=1)
     _same_as_tcpdump([top / Raw(p) for p in payloads for top in (head, head6)])
 
@@ -190,7 +190,7 @@ def test_ospf_equals_tcpdump(payloads: list[bytes]) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x00\x00\x12\x34\x00\x00\x00\x01\x00"]))  # (4.99.3 cuts an 8-byte one)
 def test_esp_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2", proto=50)
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2", proto=50)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -199,7 +199,7 @@ def test_esp_equals_tcpdump(payloads: list[bytes]) -> None:
     _payloads([b"\x00\x01\x00\x26\x0a\x00\x00\x01\x00\x00", b"\x00\x02\x00\x02", b"\x00\x01\x00\x02", b""])
 )
 def test_ldp_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="224.0.0.2") / UDP(sport=646, dport=646)
+    head = Ether() / IP(src="198.18.0.1", dst="224.0.0.2") / UDP(sport=646, dport=646)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -210,7 +210,7 @@ def test_ldp_equals_tcpdump(payloads: list[bytes]) -> None:
     )
 )
 def test_sflow_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=6343)
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=40000, dport=6343)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -234,7 +234,7 @@ def test_mobility_equals_tcpdump(payloads: list[bytes]) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"SSH-2.0-", b"SSH-", b"\x00"]))
 def test_ssh_and_bgp_equal_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2")
     packets = [
         head / TCP(sport=40000, dport=port, flags="PA") / Raw(p) for p in payloads for port in (22, 179)
     ]
@@ -270,7 +270,7 @@ def test_isis_equals_tcpdump(payloads: list[bytes]) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x20", b"\x21", b"\x10", b""]))
 def test_pim_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="224.0.0.13", proto=103, ttl=1)
+    head = Ether() / IP(src="198.18.0.1", dst="224.0.0.13", proto=103, ttl=1)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -279,14 +279,14 @@ def test_pim_equals_tcpdump(payloads: list[bytes]) -> None:
     _payloads([b"\x00\x01f\x00octet\x00", b"\x00\x02", b"\x00\x03", b"\x00\x05\x00", b"\x00\x06", b"\x00"])
 )
 def test_tftp_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=69)
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=40000, dport=69)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"<13>", b"<1", b"<191>", b"<", b""]))
 def test_syslog_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=514)
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=40000, dport=514)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -302,7 +302,7 @@ def test_babel_and_ahcp_equal_tcpdump(payloads: list[bytes]) -> None:
     _payloads([b"\x00\x01\x00\x00\x01\x02\x03\x00" + bytes(24), b"\x00\x02" + bytes(30), b"\x00\x01", b""])
 )
 def test_lspping_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="127.0.0.1") / UDP(sport=3503, dport=3503)
+    head = Ether() / IP(src="198.18.0.1", dst="127.0.0.1") / UDP(sport=3503, dport=3503)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -316,7 +316,7 @@ def test_loopback_and_msnlb_equal_tcpdump(payloads: list[bytes]) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\xff\xff\x81\x00\x00\x00\x00\x40\x00\x00\x00\x00\x01\x01\x02\x00", b"\x00\x01", b""]))
 def test_someip_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=30490, dport=31490)
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=30490, dport=31490)
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
@@ -355,7 +355,7 @@ def test_decnet_equals_tcpdump(payloads: list[bytes]) -> None:
     )
 )
 def test_resp_equals_tcpdump(payloads: list[bytes]) -> None:
-    head = Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2")
     packets = [head / TCP(sport=40000, dport=6379, flags="PA") / Raw(p) for p in payloads]
     _same_as_tcpdump([packet for packet in packets if len(packet[TCP].payload.build())])
 
@@ -368,8 +368,8 @@ def test_resp_arrays_nested_without_bound_stop() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_payloads([b"\x02\x05", b"\x01\x01", b"\x02\x03\x00\x00", b"\x01\x02\x00\x00", b"\x02\x01"]))
 def test_eigrp_rip_and_lacp_equal_tcpdump(payloads: list[bytes]) -> None:
-    eigrp = Ether() / IP(src="10.0.0.1", dst="224.0.0.10", proto=88)
-    rip = Ether() / IP(src="10.0.0.1", dst="224.0.0.9") / UDP(sport=520, dport=520)
+    eigrp = Ether() / IP(src="198.18.0.1", dst="224.0.0.10", proto=88)
+    rip = Ether() / IP(src="198.18.0.1", dst="224.0.0.9") / UDP(sport=520, dport=520)
     packets = [top / Raw(p) for p in payloads for top in (eigrp, rip, Ether(type=0x8809))]
     _same_as_tcpdump(packets)
 

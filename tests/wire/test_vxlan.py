@@ -22,7 +22,7 @@ needs_tcpdump = pytest.mark.tcpdump
 def outer(dport: int = 4789) -> Layer:
     return (
         Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-        / IP(src="10.0.0.1", dst="10.0.0.2")
+        / IP(src="198.18.0.1", dst="198.18.0.2")
         / UDP(sport=40000, dport=dport)
     )
 

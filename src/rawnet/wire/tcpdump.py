@@ -1889,8 +1889,8 @@ def _udp(udp: UDP, carrier: Carrier | None, detail: Detail = _PLAIN) -> str:
     payload = udp.payload
     if text is None and payload.__class__ in _NOT_DECODED:
         text = _by_port(udp, detail, size)
-        if text is None and not isinstance(payload, Undecoded):  # (only tcpdump's text of it)
-            data = b"" if payload is None else payload.build()
+        if text is None:  # (only tcpdump's text of it; or the port's protocol did not decode)
+            data = udp._build_payload(None)
             text = printers.by_port(printers.UDP_PORTS, udp.sport, udp.dport, data, size)
     if text is not None:  # (print-udp.c: the checksum's verdict, then the port's printer)
         return head + verdict + text
