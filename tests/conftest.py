@@ -1,4 +1,10 @@
-"""Shared test settings: Hypothesis profiles (CI runs the thorough one); the oracles must exist."""
+"""Shared test settings: Hypothesis profiles (CI runs the thorough one); the oracles must exist.
+
+`make test` and CI draw their examples from a fixed seed (derandomize): a run fails or passes
+the same way each time, never on an example that a later run does not draw again. To look for
+new failing examples, run with HYPOTHESIS_PROFILE=explore (random draws, 1000 examples); what it
+finds becomes a test of its own.
+"""
 
 import os
 import shutil
@@ -6,11 +12,14 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", max_examples=200, deadline=None)
+settings.register_profile("dev", max_examples=200, deadline=None, derandomize=True)
 settings.register_profile(
-    "ci", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=1000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+settings.register_profile(
+    "explore", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

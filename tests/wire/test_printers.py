@@ -153,6 +153,11 @@ def test_aoe_equals_tcpdump(payloads: list[bytes]) -> None:
     _same_as_tcpdump([head / Raw(p) for p in payloads])
 
 
+def test_tftp_errors_are_named_as_tcpdump_names_them() -> None:
+    head = Ether() / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=40000, dport=69)
+    _same_as_tcpdump([head / Raw(b"\x00\x05" + code.to_bytes(2, "big") + b"no\x00") for code in range(10)])
+
+
 def test_aoe_flags_are_named_as_tcpdump_names_them() -> None:
     head = Ether(src="00:00:5e:00:01:01", dst="ff:ff:ff:ff:ff:ff", type=0x88A2)
     _same_as_tcpdump([head / Raw(bytes([0x10 | flags]) + bytes(28)) for flags in range(16)])

@@ -7,9 +7,9 @@ from rawnet.wire.printers import About, Cut, number, printable, take
 
 _TFTP = {1: "RRQ", 2: "WRQ", 3: "DATA", 4: "ACK", 5: "ERROR", 6: "OACK"}
 _RRQ, _WRQ, _DATA, _ACK, _ERROR, _OACK = 1, 2, 3, 4, 5, 6
-_TFTP_ERRORS = {
+_TFTP_ERRORS = {  # (tcpdump 4.99.3 names no 8, EOPTNEG: it prints 'tftp-err-#8 "')
     0: "EUNDEF", 1: "ENOTFOUND", 2: "EACCESS", 3: "ENOSPACE", 4: "EBADOP", 5: "EBADID", 6: "EEXISTS",
-    7: "ENOUSER", 8: "EOPTNEG",
+    7: "ENOUSER",
 }  # fmt: skip
 
 
