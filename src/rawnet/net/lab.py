@@ -105,13 +105,14 @@ class Lab:
 
     # -- topologies ------------------------------------------------------------------------
     @classmethod
-    def pair(cls, name: str | None = None) -> Lab:
-        """Hosts "a" (198.18.1.1) and "b" (198.18.1.2) on one link (a named lab with ``name``)."""
+    def pair(cls, name: str | None = None, *, queues: int = 1) -> Lab:
+        """Hosts "a" (198.18.1.1) and "b" (198.18.1.2) on one link (a named lab with ``name``);
+        ``queues``: transmit and receive queues of each end (one per sending core)."""
         lab = cls(name)
         try:
             lab.add_host("a")
             lab.add_host("b")
-            lab.link("a", "b")
+            lab.link("a", "b", queues=queues)
         except BaseException:
             lab.close()
             raise
@@ -174,8 +175,10 @@ class Lab:
             self.sysctl(name, "net.ipv6.conf.default.forwarding", "1")  # for links added later
         return host
 
-    def link(self, left: str, right: str) -> tuple[Interface, Interface]:
-        """A veth pair between two hosts, on subnets 198.18.N.0/24 and 2001:db8:N::/64."""
+    def link(self, left: str, right: str, *, queues: int = 1) -> tuple[Interface, Interface]:
+        """A veth pair between two hosts, on subnets 198.18.N.0/24 and 2001:db8:N::/64, each end
+        with ``queues`` transmit and receive queues (several let senders on several cores go
+        without sharing a queue's lock)."""
         self._links += 1
         number = self._links
         if number > 255:
@@ -189,7 +192,14 @@ class Lab:
                 ifname=names[0],
                 kind="veth",
                 net_ns_fd=self.hosts[left].netns,
-                peer={"ifname": names[1], "net_ns_fd": self.hosts[right].netns},
+                num_tx_queues=queues,
+                num_rx_queues=queues,
+                peer={
+                    "ifname": names[1],
+                    "net_ns_fd": self.hosts[right].netns,
+                    "num_tx_queues": queues,
+                    "num_rx_queues": queues,
+                },
             )
         for side, (host_name, peer_name, ifname) in enumerate(
             ((left, right, names[0]), (right, left, names[1]))

@@ -844,7 +844,7 @@ class _DecodeWriter:
                         if read and number == 0
                         else self.read(cls, field, k, spot["where"], lines, spot["seen"])
                     )
-                    tests.append(f"{name}.get({value}) is not None")
+                    tests.append(f"{value} in {name}")  # (a class per number: never None)
                 if tests:
                     lines.append(
                         f"if {spot['payload']} < {spot['stop']} and ({' or '.join(tests)}): _rest(n{k})"
