@@ -24,7 +24,18 @@ from rawnet.errors import InputError
 from rawnet.wire.fields import Field, ValueSet
 from rawnet.wire.volatile import Volatile
 
-__all__ = ["BLOCK", "Column", "Counter", "Cycle", "FieldSpec", "Generator", "Random", "RandomNetwork", "Values"]
+__all__ = [
+    "BLOCK",
+    "Column",
+    "Counter",
+    "Cycle",
+    "FieldSpec",
+    "Generator",
+    "Random",
+    "RandomNetwork",
+    "TableColumn",
+    "Values",
+]
 
 #: Frames per block of random draws: frame i's random value comes from block i // BLOCK.
 BLOCK = 1024
@@ -256,8 +267,10 @@ class RandomNetwork(Generator):
 
     def bind(self, spec: FieldSpec) -> Column:
         if not spec.stored_bytes or spec.bits != self.network.max_prefixlen:
-            raise InputError(f"{spec.label}: RandomNetwork({str(self.network)!r}) needs an IPv{self.network.version} address field")
-        return _NetworkColumn(spec.bits, self.seed, int(self.network.network_address), int(self.network.hostmask))
+            text, version = str(self.network), self.network.version
+            raise InputError(f"{spec.label}: RandomNetwork({text!r}) needs an IPv{version} address field")
+        network, hostmask = int(self.network.network_address), int(self.network.hostmask)
+        return _NetworkColumn(spec.bits, self.seed, network, hostmask)
 
     def __repr__(self) -> str:
         return f"RandomNetwork({str(self.network)!r}, seed={self.seed})"
@@ -282,7 +295,9 @@ class _NetworkColumn(_BlockColumn):
 # -- Cycle and Values -----------------------------------------------------------------------
 
 
-class _TableColumn(Column):
+class TableColumn(Column):
+    """A column read from a table of values: in turn (Cycle), once (Values, finite)."""
+
     def __init__(self, bits: int, table: np.ndarray, finite: bool) -> None:
         self.bits, self.table = bits, table
         self.size = len(table)
@@ -310,7 +325,7 @@ class Cycle(Generator):
 
     def bind(self, spec: FieldSpec) -> Column:
         numbers = [spec.number(value) for value in self.items]
-        return _TableColumn(spec.bits, ints_to_column(numbers, spec.bits), self.finite)
+        return TableColumn(spec.bits, ints_to_column(numbers, spec.bits), self.finite)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.items!r})"

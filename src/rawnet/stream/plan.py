@@ -18,6 +18,7 @@ InputError when the stream is made, never frames that differ from the per-packet
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +92,7 @@ def places(layers: list[Layer], frame_size: int) -> list[Place]:
     for size, pad in zip(sizes, pads, strict=True):
         out.append(Place(end - size, end - pad, end - pad))
         end -= pad
-    for this, following in zip(out, out[1:], strict=False):
+    for this, following in itertools.pairwise(out):
         this.header_end = following.offset
     if out and out[0].offset != 0:
         raise InputError("the template's layers do not add up to its frame: a layer the stream cannot place")
@@ -108,15 +109,15 @@ def _item_of(cls: type[Layer], field: Field[Any]) -> Item | None:
 def _word_sum(values: np.ndarray) -> np.ndarray:
     """Each row's sum of 16-bit words modulo 0xFFFF (a uint64 value is its own word sum)."""
     if values.ndim == 1:
-        return values % _MOD
+        return np.asarray(values % _MOD)
     rows = np.ascontiguousarray(values)
     if rows.shape[1] & 1:
         rows = np.concatenate([np.zeros((len(rows), 1), np.uint8), rows], axis=1)
-    return rows.view(">u2").sum(axis=1, dtype=_U64) % _MOD
+    return np.asarray(rows.view(">u2").sum(axis=1, dtype=_U64) % _MOD)
 
 
 def _nonzero(values: np.ndarray) -> np.ndarray:
-    return values != 0 if values.ndim == 1 else values.any(axis=1)
+    return np.asarray(values != 0) if values.ndim == 1 else np.asarray(values.any(axis=1))
 
 
 class FramePlan:
@@ -163,13 +164,13 @@ class FramePlan:
                 place = self.places[j]
                 rule = checked.rule
                 item = _item_of(type(layer), checked)
-                if not isinstance(rule, Checksum) or item is None or item.code != "H" or len(item.fields) != 1:
-                    if any(place.offset <= changed.offset < place.content_end for changed in self.changed):
-                        raise InputError(
-                            f"{type(layer).__name__}.{checked.name} is computed by {layer.name}'s own code, "
-                            "which the stream cannot follow: set it in the template"
-                        )
-                    continue
+                if (
+                    not isinstance(rule, Checksum)
+                    or item is None
+                    or item.code != "H"
+                    or len(item.fields) != 1
+                ):
+                    continue  # computed by the protocol's own code (SCTP's CRC32c, GRE's): Stream's probe
                 self._plan_one(layers, j, rule, place, place.offset + item.offset, frame, generated)
 
     def _plan_one(

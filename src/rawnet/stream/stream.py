@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from rawnet.errors import InputError
-from rawnet.stream.generators import Column, FieldSpec, Generator
+from rawnet.stream.generators import Column, FieldSpec, Generator, TableColumn, ints_to_column
 from rawnet.stream.plan import FramePlan, Target
 from rawnet.wire.addresses import AddressField
 from rawnet.wire.ether import Ether
-from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, ValueSet
+from rawnet.wire.fields import CHECKSUM, LENGTH, NEXT, Field, FromPayload, ValueSet
 from rawnet.wire.ipv4 import IP
 from rawnet.wire.ipv6 import IPv6
 from rawnet.wire.layer import Layer
@@ -66,7 +66,7 @@ class Stream:
         self._targets = _targets(layers, fields or {})
         self.count = _count(count, [target.column for target in self._targets])
         self.layer2 = not isinstance(layers[0], _NETWORK)
-        base = self.packet(0) if self.count != 0 else self._at(0)
+        base = self._at(0)
         frame = base.build()
         self.frame_size = len(frame)
         self._base = np.frombuffer(frame, dtype=np.uint8)
@@ -99,7 +99,8 @@ class Stream:
         self._check_range(start, n)
         rows = self._rows
         if rows is not None:
-            return rows[np.arange(start, start + n, dtype=np.uint64) % np.uint64(len(rows))]
+            indexes = np.arange(start, start + n, dtype=np.uint64) % np.uint64(len(rows))
+            return np.ascontiguousarray(rows[indexes.astype(np.intp)])
         out = np.empty((n, self.frame_size), dtype=np.uint8)
         out[:] = self._base
         if n:
@@ -133,10 +134,10 @@ class Stream:
             raise InputError(f"frames {start}..{start + n - 1}: the stream has {self.count}")
 
     def _check(self) -> None:
-        """The first frames, made in bulk, against the per-packet API (what the plan cannot see)."""
+        """The bulk builder against the per-packet API, for what the plan cannot see (a length that
+        changes, a checksum computed by hand-written code, a source route): the first frames, then a
+        probe frame whose every generated field differs from frame 0's in its lowest bit."""
         checked = CHECKED_FRAMES if self.count is None else min(self.count, CHECKED_FRAMES)
-        if not checked:
-            return
         bulk = self.frames(0, checked)
         for index in range(checked):
             built = self.packet(index).build()
@@ -146,10 +147,30 @@ class Stream:
                     "generators may not change a frame's length"
                 )
             if built != bulk[index].tobytes():
-                raise InputError(
-                    f"frame {index} of this template is not what the bulk builder makes: "
-                    "a field the stream cannot follow (hand-written code, a source route...)"
-                )
+                raise InputError(f"frame {index} of this template is not what the bulk builder makes")
+        numbers = [target.column.value(0) ^ 1 for target in self._targets]
+        probe = [
+            Target(
+                target.layer,
+                target.field,
+                TableColumn(target.column.bits, ints_to_column([number], target.column.bits), True),
+                target.label,
+            )
+            for target, number in zip(self._targets, numbers, strict=True)
+        ]
+        packet = self._template.copy()
+        layers = packet.layers()
+        for target, number in zip(self._targets, numbers, strict=True):
+            setattr(layers[target.layer], target.field.name, _spec(target.label, target.field).stored(number))
+        out = np.empty((1, self.frame_size), dtype=np.uint8)
+        out[:] = self._base
+        FramePlan(self._at(0), self._base.tobytes(), probe).fill(out, 0, 1)
+        if packet.build() != out[0].tobytes():
+            labels = ", ".join(target.label for target in self._targets)
+            raise InputError(
+                f"the bulk builder cannot follow this template when {labels} change: a length that "
+                "changes with them, a checksum computed by a protocol's own code (SCTP, GRE), a source route"
+            )
 
     def __repr__(self) -> str:
         if self._rows is not None:
@@ -203,7 +224,9 @@ def _resolve(layers: list[Layer], key: Any) -> tuple[int, Field[Any], str]:
     label = f"{class_name}{f':{nth}' if nth != 1 else ''}.{name}"
     shape = " / ".join(type(layer).__name__ for layer in layers)
     if nth < 1 or len(matches) < nth:
-        raise InputError(f"{label}: the template ({shape}) has no {'' if nth == 1 else f'{nth}th '}{class_name}")
+        raise InputError(
+            f"{label}: the template ({shape}) has no {'' if nth == 1 else f'{nth}th '}{class_name}"
+        )
     j = matches[nth - 1]
     field = next((each for each in layers[j].fields_desc if each.name == name), None)
     if field is None:
@@ -217,14 +240,16 @@ def _targets(layers: list[Layer], fields: Mapping[Any, Generator]) -> list[Targe
     for key, generator in fields.items():
         j, field, label = _resolve(layers, key)
         if not isinstance(generator, Generator):
-            raise InputError(f"{label}: a generator (Counter, Random, RandomNetwork, Cycle, Values), got {generator!r}")
+            raise InputError(
+                f"{label}: a generator (Counter, Random, RandomNetwork, Cycle, Values), got {generator!r}"
+            )
         if (j, field.name) in seen:
             raise InputError(f"{label} is given two generators")
         seen.add((j, field.name))
         stored = layers[j]._values()[field.index]
         if field.auto == LENGTH:
             raise InputError(f"{label} is a length the build computes: a stream cannot generate it")
-        if field.auto in (CHECKSUM, NEXT) and stored is None:
+        if field.auto in (CHECKSUM, NEXT) and stored is None and not isinstance(field.rule, FromPayload):
             raise InputError(f"{label} is computed at build: set it in the template to generate it")
         if field.span is None:
             raise InputError(f"{label} is not in {type(layers[j]).__name__}'s fixed header")
