@@ -37,6 +37,7 @@ __all__ = ["Stream"]
 #: Frames a new stream checks against the per-packet API before it is used.
 CHECKED_FRAMES = 3
 _NETWORK = (IP, IPv6)
+_CANNOT = "a length that changes with them, a checksum computed by a protocol's own code (SCTP, GRE)"
 
 
 class Stream:
@@ -147,7 +148,9 @@ class Stream:
                     "generators may not change a frame's length"
                 )
             if built != bulk[index].tobytes():
-                raise InputError(f"frame {index} of this template is not what the bulk builder makes")
+                raise InputError(
+                    f"frame {index} of this template is not what the bulk builder makes: {_CANNOT}"
+                )
         numbers = [target.column.value(0) ^ 1 for target in self._targets]
         probe = [
             Target(
@@ -167,10 +170,7 @@ class Stream:
         FramePlan(self._at(0), self._base.tobytes(), probe).fill(out, 0, 1)
         if packet.build() != out[0].tobytes():
             labels = ", ".join(target.label for target in self._targets)
-            raise InputError(
-                f"the bulk builder cannot follow this template when {labels} change: a length that "
-                "changes with them, a checksum computed by a protocol's own code (SCTP, GRE), a source route"
-            )
+            raise InputError(f"the bulk builder cannot follow this template when {labels} change: {_CANNOT}")
 
     def __repr__(self) -> str:
         if self._rows is not None:
