@@ -6,6 +6,7 @@ oracles besides: rawnet's verify() on the decoded frames, and scapy 2.8.0 recomp
 """
 
 import ipaddress
+import pickle
 
 import numpy as np
 import pytest
@@ -346,3 +347,14 @@ def test_replay_refuses_frames_of_different_lengths_and_none():
         Stream.replay([b"ab", b"abc"])
     with pytest.raises(InputError, match="no frames"):
         Stream.replay([])
+
+
+def test_a_stream_pickles_as_what_it_was_made_from():
+    stream = Stream(
+        Ether(**MACS) / IP(**V4) / TCP() / Raw(b"abc"),
+        {"TCP.seq": Counter(7), "IP.src": RandomNetwork("10.0.0.0/8"), "TCP.sport": Random(1, 9)},
+    )
+    again = pickle.loads(pickle.dumps(stream))
+    assert np.array_equal(again.frames(3000, 50), stream.frames(3000, 50))
+    replayed = pickle.loads(pickle.dumps(Stream.replay([b"ab", b"cd"], count=5, layer2=False)))
+    assert (replayed.count, replayed.layer2, replayed.frames(1, 2).tobytes()) == (5, False, b"cdab")

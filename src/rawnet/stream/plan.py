@@ -67,7 +67,6 @@ class _Changed:
     #: (column, shift, bits) of each generated field in the item; empty for a checksum
     parts: list[tuple[Column, int, int]] = field(default_factory=list)
     base: int = 0  #: the item's value in frame 0 with the generated bits cleared
-    wide: bool = False  #: values are rows of bytes (more than 64 bits)
 
 
 @dataclass
@@ -138,7 +137,7 @@ class FramePlan:
             changed = by_offset.get(at)
             if changed is None:
                 size = item.bits // 8
-                changed = _Changed(at, size, target.label, wide=item.bits > 64)
+                changed = _Changed(at, size, target.label)
                 whole = int.from_bytes(frame[at : at + size], "big")
                 changed.base = whole
                 by_offset[at] = changed

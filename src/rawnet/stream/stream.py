@@ -61,6 +61,7 @@ class Stream:
         if not isinstance(template, Layer):
             raise InputError(f"a stream's template is a packet, got {template!r}")
         self._template = template.copy()
+        self._given = (self._template.copy(), dict(fields or {}), count)  #: what pickling makes it from
         self._rows: np.ndarray | None = None
         layers = self._template.layers()
         _check_values(layers)
@@ -93,6 +94,12 @@ class Stream:
         stream.count = _count(count, [])
         stream.layer2 = layer2
         return stream
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as what it was made from (workers in other processes make it again, the same)."""
+        if self._rows is not None:
+            return _replayed, ([row.tobytes() for row in self._rows], self.count, self.layer2)
+        return Stream, self._given
 
     # -- frames ---------------------------------------------------------------------------
     def frames(self, start: int, n: int) -> np.ndarray:
@@ -177,6 +184,10 @@ class Stream:
             return f"Stream.replay({len(self._rows)} frames of {self.frame_size} bytes, count={self.count})"
         fields = ", ".join(f"{target.label}: {target.column!r}" for target in self._targets)
         return f"Stream({self._template!r}, {{{fields}}}, count={self.count})"
+
+
+def _replayed(frames: list[bytes], count: int | None, layer2: bool) -> Stream:
+    return Stream.replay(frames, count, layer2=layer2)
 
 
 # -- checking what the user gave ---------------------------------------------------------------
