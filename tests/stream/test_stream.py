@@ -5,8 +5,12 @@ The differential property: for random templates, generator sets and start indexe
 oracles besides: rawnet's verify() on the decoded frames, and scapy 2.8.0 recomputing them.
 """
 
+import ast
 import ipaddress
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,9 +24,25 @@ from scapy.all import Ether as SEther
 from scapy.all import ICMPv6EchoRequest as SICMPv6EchoRequest
 from scapy.all import IPv6 as SIPv6
 
+import rawnet.stream
 from rawnet.errors import InputError
 from rawnet.stream import Counter, Cycle, Random, RandomNetwork, Stream, Values
-from rawnet.wire import GRE, ICMP, IP, SCTP, TCP, UDP, Ether, ICMPv6EchoRequest, IPv6, Raw
+from rawnet.wire import (
+    GRE,
+    ICMP,
+    IP,
+    SCTP,
+    TCP,
+    UDP,
+    Dot1Q,
+    Ether,
+    ICMPv6EchoRequest,
+    IPOption_LSRR,
+    IPv6,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+    Raw,
+)
 
 MACS = {"dst": "02:00:00:00:00:02", "src": "02:00:00:00:00:01"}
 V4 = {"src": "198.18.0.1", "dst": "198.18.1.2"}
@@ -358,3 +378,67 @@ def test_a_stream_pickles_as_what_it_was_made_from():
     assert np.array_equal(again.frames(3000, 50), stream.frames(3000, 50))
     replayed = pickle.loads(pickle.dumps(Stream.replay([b"ab", b"cd"], count=5, layer2=False)))
     assert (replayed.count, replayed.layer2, replayed.frames(1, 2).tobytes()) == (5, False, b"cdab")
+
+
+def _padded():
+    packet = Ether(**MACS) / IP(**V4) / UDP() / Raw(b"abc")
+    packet[IP].padding = bytes(7)
+    return packet
+
+
+@pytest.mark.parametrize(
+    ("template", "fields"),
+    [
+        (_padded(), {"IP.src": Counter(1), "UDP.sport": Random(0, 65535, seed=1)}),
+        (
+            IPv6(**V6) / IPv6ExtHdrHopByHop() / UDP() / Raw(b"ab"),
+            {"IPv6.src": Counter("2001:db8::1"), "IPv6.dst": RandomNetwork("2001:db8::/64", seed=2)},
+        ),
+        (
+            IPv6(**V6) / IPv6ExtHdrRouting(addresses=["2001:db8::99"]) / UDP() / Raw(b"ab"),
+            {"IPv6.dst": RandomNetwork("2001:db8::/64", seed=2), "IPv6.src": Counter(1)},
+        ),
+        (
+            IP(**V4, options=[IPOption_LSRR(routers=["1.2.3.4"])]) / TCP(),
+            {"IP.dst": Counter("10.0.0.2"), "IP.src": Counter(5)},
+        ),
+        (
+            IP(**V4) / ICMP(type=3, code=3) / IP(src=V4["dst"], dst=V4["src"]) / UDP(sport=5, dport=7),
+            {"IP.ttl": Counter(1), "IP:2.id": Counter(1), "UDP.sport": Counter(3)},
+        ),
+        (
+            Ether(**MACS) / Dot1Q(vlan=5) / IP(**V4) / UDP(),
+            {"Dot1Q.vlan": Counter(0, step=99), "Dot1Q.prio": Cycle([7, 0, 3])},
+        ),
+        (
+            Ether(bytes(Ether(**MACS) / IP(**V4) / TCP() / Raw(b"hello"))),  # decoded: checksums as found
+            {"TCP.seq": Counter(1), "IP.src": Counter(9)},
+        ),
+    ],
+)
+def test_other_templates_are_the_per_packet_builds(template, fields):
+    stream = Stream(template, fields)
+    frames = stream.frames(1000, 200)
+    assert all(frames[k].tobytes() == stream.packet(1000 + k).build() for k in range(200))
+
+
+def test_the_package_imports_only_the_packet_formats_errors_numpy_and_the_standard_library():
+    allowed = ("rawnet.wire", "rawnet.errors", "rawnet.stream", "numpy")
+    for path in sorted(Path(rawnet.stream.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                assert name.startswith(allowed) or top in sys.stdlib_module_names, (path.name, name)
+    code = (
+        "import sys, rawnet.stream\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('rawnet.net', 'rawnet.cli'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
