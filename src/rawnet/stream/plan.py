@@ -44,7 +44,6 @@ class Target:
     field: Field[Any]
     column: Column
     label: str
-    item: Item | None = None
 
 
 @dataclass
@@ -79,7 +78,6 @@ class _Step:
     nonzero: bool  #: whether that constant part is non-zero as a whole number (fold's 0xFFFF case)
     terms: list[tuple[int, bool]]  #: (changed item index, counts shifted by 8 bits)
     zero: int  #: what a computed 0 is sent as (UDP: 0xFFFF)
-    target: int = -1  #: the index of the changed item this checksum becomes
 
 
 def places(layers: list[Layer], frame_size: int) -> list[Place]:
@@ -132,7 +130,6 @@ class FramePlan:
             item = _item_of(cls, target.field)
             if item is None:
                 raise InputError(f"{target.label} is not in {cls.__name__}'s fixed header")
-            target.item = item
             at = self.places[target.layer].offset + item.offset
             changed = by_offset.get(at)
             if changed is None:
@@ -205,10 +202,9 @@ class FramePlan:
             number += int.from_bytes(pseudo, "big") + rule.pseudo + len(covered)
         if not terms:
             return  # nothing it covers changes
-        step = _Step(at, label, number % 0xFFFF, number != 0, terms, rule.zero)
-        step.target = len(self.changed)
+        # (a checksum's item comes after every field's, in the order of the steps: fill relies on it)
         self.changed.append(_Changed(at, 2, label))
-        self.steps.append(step)
+        self.steps.append(_Step(at, label, number % 0xFFFF, number != 0, terms, rule.zero))
 
     def _pseudo(
         self, layers: list[Layer], provider: int, generated: dict[tuple[int, str], Target]

@@ -10,8 +10,11 @@ What a stream refuses (InputError, when it is made): a field that is unknown or 
 fixed header; a length field; a checksum or next-protocol field the template leaves to be computed
 (set it in the template to generate it); an address the template leaves to be filled from a field
 that is generated; a template holding sets or random values; a template whose frames the bulk
-builder would not reproduce (checked on its first frames: lengths that change, a checksum computed
-by hand-written code). Rules: it never opens a socket; it never changes the template it is given.
+builder would not reproduce (checked on its first frames, and on a probe frame in which every
+generated field differs from frame 0: lengths that change, a checksum computed
+by hand-written code). A template decoded from bytes holds the checksums it was decoded with, which
+are sent as set, as the per-packet API sends them (delete one, ``del p[TCP].chksum``, to have it
+computed). Rules: it never opens a socket; it never changes the template it is given.
 """
 
 from __future__ import annotations
@@ -44,8 +47,10 @@ class Stream:
     """A template packet and field generators: frames made in bulk, all of one length.
 
     ``fields`` maps a field to its generator: "Class.field" (the first layer of that class name),
-    "Class:2.field" (the second: tunnels), or a (LayerClass, "field") tuple. ``count``: the number
-    of frames (None: endless, unless a Values generator bounds it to its length).
+    "Class:2.field" (the second: tunnels), or a (LayerClass, "field") tuple (the first layer that is
+    an instance of the class). Values are numbers, or what the field takes ("198.18.0.5", a MAC,
+    "S" for TCP flags, "udp" for a protocol). ``count``: the number of frames (None: endless,
+    unless a Values generator bounds it to the length of its list).
     """
 
     frame_size: int  #: the length of every frame
