@@ -11,10 +11,10 @@ fixed header; a length field; a checksum or next-protocol field the template lea
 (set it in the template to generate it); an address the template leaves to be filled from a field
 that is generated; a template holding sets or random values; a template whose frames the bulk
 builder would not reproduce (checked on its first frames, and on a probe frame in which every
-generated field differs from frame 0: lengths that change, a checksum computed
-by hand-written code). A template decoded from bytes holds the checksums it was decoded with, which
-are sent as set, as the per-packet API sends them (delete one, ``del p[TCP].chksum``, to have it
-computed). Rules: it never opens a socket; it never changes the template it is given.
+generated field differs from frame 0: lengths that change, a checksum computed by hand-written
+code). A template decoded from bytes holds the checksums it was decoded with, which are sent as
+set, as the per-packet API sends them (delete one, ``del p[TCP].chksum``, to have it computed).
+Rules: it never opens a socket; it never changes the template it is given.
 """
 
 from __future__ import annotations
