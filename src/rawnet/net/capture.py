@@ -396,6 +396,8 @@ class _Sniffer(Generic[T]):
         self._directions: frozenset[int] | None = None  # the sll_pkttypes the sink gets (None: all)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Set when the thread's capture ended and its sockets are closed (drops counted).
+        self._ended = threading.Event()
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self) -> list[_Source]:
@@ -475,6 +477,8 @@ class _Sniffer(Generic[T]):
             self._run()
         except BaseException as error:  # (join() and stop() raise it in the caller's thread)
             self.exception = error
+        finally:
+            self._ended.set()
 
     def _run(self) -> None:
         """Read until count, timeout, stop_filter, stop() or an exception; the sockets are closed after."""
@@ -767,7 +771,10 @@ class _Sniffer(Generic[T]):
 
     def _wait(self, timeout: float | None) -> None:
         if self._thread is not None and self._thread.ident is not None:  # (started)
-            self._thread.join(timeout)
+            # An Event, not Thread.join: on CPython 3.11, a Ctrl-C that interrupts join() can
+            # mark the thread as stopped while it still runs (threading's bpo-45274 handling),
+            # and every later join() would return before the capture drained and counted drops.
+            self._ended.wait(timeout)
         if self.exception is not None:
             raise self.exception
 
