@@ -438,6 +438,38 @@ def test_packets_dropped_by_kernel_is_true_for_a_reader_that_fell_behind(lab: La
     assert len(numbers) == captured and numbers == sorted(set(numbers))
 
 
+@pytest.mark.parametrize("link", ["vlan", "tun0"])
+def test_written_blocks_hold_what_tcpdump_writes_on_tagged_and_headerless_links(
+    lab: Lab, tmp_path: Path, link: str
+) -> None:
+    # -w without lines writes each ring block at once: VLAN tags the kernel took out go back
+    # in (as libpcap puts them back), and a tun link's packets are raw IP, as tcpdump's.
+    a, b = lab["a"], lab["b"]
+    theirs, ours = tmp_path / "tcpdump.pcap", tmp_path / "rawnet.pcap"
+    inner = IP(src=a.ipv4, dst=b.ipv4) / UDP(sport=4000, dport=9)
+    with contextlib.ExitStack() as stack:
+        peer = stack.enter_context(tun(lab, "b", "tun0", "198.18.200.1")) if link == "tun0" else None
+        interface = "tun0" if link == "tun0" else interface_of_b(lab)
+        stack.enter_context(tcpdump(lab, "b", interface, "udp dst port 9", theirs))
+        sniffer = Sniffer(lab, "-i", interface, "-c", "2", "-w", str(ours), "udp", "dst", "port", "9")
+        if peer is not None:
+            for payload in (b"one", b"two!"):
+                peer.inject(bytes(IP(src="198.18.200.2", dst="198.18.200.1") / UDP(dport=9) / payload))
+        else:
+            ends = {"src": a.interfaces["b"].mac, "dst": b.interfaces["a"].mac}
+            with RawSocket.l2(a.interfaces["b"].name, netns=a.netns) as sock:
+                sock.send(Ether(**ends) / Dot1Q(prio=3, vlan=42) / inner / b"tagged")
+                sock.send(Ether(**ends) / inner / b"plain")
+        code, _, errors = sniffer.finish()
+        assert code == 0, errors
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(records_of(theirs)) < 2:
+            time.sleep(0.02)
+    assert len(records_of(ours)) == 2 and records_of(ours) == records_of(theirs)
+    if link == "vlan":
+        assert Dot1Q in Ether(records_of(ours)[0][0]) and Dot1Q not in Ether(records_of(ours)[1][0])
+
+
 # -- sniff -r: files written by tcpdump ----------------------------------------------------------
 def send_a_mix(lab: Lab) -> None:
     """UDP, ICMP echo and refused TCP connections, over IPv4 and IPv6, from a to b."""

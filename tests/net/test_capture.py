@@ -467,3 +467,35 @@ def test_a_receive_buffer_is_the_size_asked() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         set_receive_buffer(sock, 3 << 20)
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 6 << 20
+
+
+# -- the ring's writer path ------------------------------------------------------------------------
+@pytest.mark.parametrize("pcapng", [False, True])
+@pytest.mark.parametrize("nanoseconds", [False, True])
+def test_a_block_written_at_once_is_the_records_written_one_by_one(
+    tmp_path: Path, pcapng: bool, nanoseconds: bool
+) -> None:
+    # PcapWriter.write_many (one buffer, one write per ring block) against write_record: the
+    # same bytes, views taken as they are, cut to the snapshot length, microseconds cut.
+    from rawnet.net.pcap import LINKTYPE_ETHERNET, PcapWriter, Record
+
+    block = bytearray(b"".join(bytes([n]) * (60 + n) for n in range(5)))
+    view = memoryview(block)
+    records, at = [], 0
+    for n in range(5):
+        stamp = 1_700_000_000_123_456_789 + n * 1_000_999
+        records.append((view[at : at + 60 + n], stamp, 60 + n + (1000 if n == 3 else 0)))
+        at += 60 + n
+    one, many = tmp_path / "one", tmp_path / "many"
+    options = {"linktype": LINKTYPE_ETHERNET, "pcapng": pcapng, "nanoseconds": nanoseconds, "snaplen": 62}
+    with PcapWriter(one, **options) as writer:  # type: ignore[arg-type]
+        for data, stamp, wirelen in records:
+            cut = stamp if nanoseconds else stamp // 1000 * 1000  # (as rawnet sniff gives write_record)
+            writer.write_record(Record(bytes(data), cut, wirelen, LINKTYPE_ETHERNET))
+    with PcapWriter(many, **options) as writer:  # type: ignore[arg-type]
+        assert writer.write_many(records, microseconds=not nanoseconds) == 5
+        assert writer.written == 5
+    assert many.read_bytes() == one.read_bytes()
+    back = list(PcapReader(many).records())
+    assert [len(record.data) for record in back] == [60, 61, 62, 62, 62]
+    assert back[3].wirelen == 1063
