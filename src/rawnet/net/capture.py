@@ -837,6 +837,7 @@ class AsyncSniffer(_Sniffer[Layer]):
         filter: str | None = None,
         monitor: bool | None = None,
         netns: str | None = None,
+        fanout: Fanout | None = None,
     ) -> None:
         _refuse(L2socket=L2socket, session=session, monitor=monitor)
         if offline is not None and (iface is not None or opened_socket is not None):
@@ -853,6 +854,7 @@ class AsyncSniffer(_Sniffer[Layer]):
             started_callback=started_callback,
             opened_socket=opened_socket,
             netns=netns,
+            fanout=fanout,
         )
         self.offline, self.quiet = offline, quiet
         #: The packets kept (store=True), as they come: a PacketList named "Sniffed", as scapy's.
@@ -1008,6 +1010,7 @@ def sniff(
     filter: str | None = None,
     monitor: bool | None = None,
     netns: str | None = None,
+    fanout: Fanout | None = None,
 ) -> PacketList:
     """Capture packets in this thread and return them as a PacketList named "Sniffed" (scapy's sniff).
 
@@ -1024,6 +1027,10 @@ def sniff(
     interpreter). ``opened_socket``: a RawSocket (or a list) to read instead of opening one.
     ``started_callback()`` runs once capturing. An exception raised by a callback ends the
     capture and is raised here. ``netns``: capture in that network namespace (rawnet's).
+    ``fanout``: share the capture with the other sockets (of any process) of a PACKET_FANOUT
+    group, each packet going to one of them (rawnet.net.ring.Fanout). The sockets sniff opens
+    are read through a TPACKET_V3 ring (32 MiB): a packet comes within 4 ms (the ring's block
+    timeout), and ``drops`` (AsyncSniffer) counts what the kernel lost when the ring was full.
     ``quiet`` is accepted and changes nothing; ``L2socket``, ``session`` and ``monitor`` are
     refused with what to do instead.
     """
@@ -1044,6 +1051,7 @@ def sniff(
         filter=filter,
         monitor=monitor,
         netns=netns,
+        fanout=fanout,
     )
     with contextlib.suppress(KeyboardInterrupt):  # (Ctrl-C: the packets so far, as scapy's)
         sniffer._run()

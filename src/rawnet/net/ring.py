@@ -237,7 +237,8 @@ class RxRing:
     def statistics(self) -> tuple[int, int, int]:
         """(packets, drops, freezes) since the last call (PACKET_STATISTICS, tpacket_stats_v3):
         packets counts every packet that passed the filter, those dropped for want of room
-        included; freezes, the packets dropped while the ring was full."""
+        included; freezes, how many times the ring filled up (the kernel then drops until the
+        reader gives back the block it waits for)."""
         packed = self.socket.getsockopt(SOL_PACKET, PACKET_STATISTICS, TPACKET_STATS_V3.size)
         packets, drops, freezes = TPACKET_STATS_V3.unpack(packed)
         return packets, drops, freezes
