@@ -8,6 +8,7 @@ import pty
 import queue
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +20,8 @@ from typing import Any
 import pytest
 
 from rawnet.net.lab import Lab
-from rawnet.net.pcap import LINKTYPE_RAW, PcapWriter
+from rawnet.net.pcap import LINKTYPE_RAW, PcapReader, PcapWriter
+from rawnet.net.sockets import RawSocket
 from rawnet.wire import ARP, ICMP, IP, UDP, Dot1Q, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, IPv6
 from tests.cli.conftest import (
     RAWNET,
@@ -317,6 +319,155 @@ def test_tree_and_hex_add_the_fields_and_the_bytes(lab: Lab) -> None:
     )
     dump = [line for line in lines if re.match(r"\t0x[0-9a-f]{4}:  ", line)]  # tcpdump -X's, from IP
     assert len(dump) == 3 and dump[0].startswith("\t0x0000:  4500 0021 ") and dump[-1].endswith(" o")
+
+
+# -- the capture ring: a flood, a paced stream, honest drop counts -------------------------------
+def numbered_frames(lab: Lab, count: int, dport: int = 9) -> list[bytes]:
+    """``count`` minimum-size Ethernet frames from a to b's UDP port ``dport``, each carrying its number."""
+    a, b = lab["a"], lab["b"]
+    head = Ether(src=a.interfaces["b"].mac, dst=b.interfaces["a"].mac) / IP(src=a.ipv4, dst=b.ipv4)
+    return [bytes(head / UDP(sport=4000, dport=dport) / number.to_bytes(4, "big")) for number in range(count)]
+
+
+def plain_tcpdump(lab: Lab, interface: str, path: Path, expression: str) -> subprocess.Popen[str]:
+    """`tcpdump -w` as people run it (a TPACKET_V3 ring of 2 MiB, no immediate mode), capturing."""
+    argv = ["tcpdump", "-Z", "root", "-n", "-i", interface, "-w", str(path), expression]
+    process = lab.popen("b", argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    ready, _, _ = select.select([process.stderr], [], [], 5)
+    assert ready, "tcpdump did not start"
+    process.stderr.readline()
+    return process
+
+
+def counts(errors: str) -> tuple[int, int, int]:
+    """(captured, received by filter, dropped by kernel) of tcpdump's closing lines."""
+    found = re.findall(r"^(\d+) packets (captured|received by filter|dropped by kernel)$", errors, re.M)
+    numbers = {what: int(number) for number, what in found}
+    return numbers["captured"], numbers["received by filter"], numbers["dropped by kernel"]
+
+
+def records_of(path: Path) -> list[tuple[bytes, int, int]]:
+    with PcapReader(path) as reader:
+        return [(record.data, record.timestamp_ns, record.wirelen) for record in reader.records()]
+
+
+def test_during_a_flood_sniff_w_captures_at_least_what_tcpdump_w_does(lab: Lab, tmp_path: Path) -> None:
+    # Both capture the same interface at once while a floods b for 2 s (trafgen, the fastest
+    # sender here: 200-250 k frames/s on two shared cores); each file is read back.
+    if shutil.which("trafgen") is None:
+        pytest.skip("trafgen (netsniff-ng) is not installed")
+    interface, theirs, ours = interface_of_b(lab), tmp_path / "tcpdump.pcap", tmp_path / "rawnet.pcap"
+    (frame,) = numbered_frames(lab, 1)
+    config = tmp_path / "frame.cfg"
+    config.write_text("{ " + ", ".join(f"0x{byte:02x}" for byte in frame) + " }\n")
+    sender = lab["a"].interfaces["b"].name
+    reference = plain_tcpdump(lab, interface, theirs, "udp dst port 9")
+    sniffer = Sniffer(lab, "-i", interface, "-w", str(ours), "udp", "dst", "port", "9")
+    flood = ["timeout", "-s", "INT", "2", "trafgen", "--dev", sender, "--conf", str(config)]
+    lab.run("a", [*flood, "--no-sock-mem", "--cpus", "2", "-q"], timeout=20)
+    time.sleep(1.5)  # (tcpdump's blocks wait up to 1 s before it is given them)
+    for process in (reference, sniffer.process):
+        process.send_signal(signal.SIGINT)
+    reference.communicate(timeout=10)
+    code, _, errors = sniffer.finish()
+    assert code == 0, errors
+    captured, received, dropped = counts(errors)
+    ours_count, theirs_count = len(records_of(ours)), len(records_of(theirs))
+    assert ours_count == captured and captured + dropped == received
+    assert theirs_count > 100_000 and ours_count >= theirs_count, (ours_count, theirs_count)
+
+
+def test_a_paced_stream_is_written_as_tcpdump_writes_it(lab: Lab, tmp_path: Path) -> None:
+    # 20,000 frames a second for 2 s: tcpdump takes them all; rawnet's file must be the same bytes.
+    total, burst = 40_000, 20
+    interface, theirs, ours = interface_of_b(lab), tmp_path / "tcpdump.pcap", tmp_path / "rawnet.pcap"
+    frames = numbered_frames(lab, total)
+    reference = plain_tcpdump(lab, interface, theirs, "udp dst port 9")
+    sniffer = Sniffer(lab, "-i", interface, "-w", str(ours), "udp", "dst", "port", "9")
+    with RawSocket.l2(lab["a"].interfaces["b"].name, netns=lab["a"].netns) as sock:
+        started = time.monotonic()
+        for first in range(0, total, burst):
+            for frame in frames[first : first + burst]:
+                sock.socket.send(frame)
+            pause = started + (first + burst) / 20_000 - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+    time.sleep(1.5)  # (tcpdump's last block waits up to 1 s)
+    for process in (reference, sniffer.process):
+        process.send_signal(signal.SIGINT)
+    reference.communicate(timeout=10)
+    code, _, errors = sniffer.finish()
+    assert code == 0, errors
+    mine, tcpdumps = records_of(ours), records_of(theirs)
+    assert len(mine) >= 0.99 * total and len(tcpdumps) >= 0.99 * total, (len(mine), len(tcpdumps))
+    by_number = {
+        int.from_bytes(data[-4:], "big"): (data, stamp, wirelen) for data, stamp, wirelen in tcpdumps
+    }
+    assert all(by_number[int.from_bytes(record[0][-4:], "big")] == record for record in mine)
+    if len(mine) == len(tcpdumps) == total:  # the whole file, header and all, byte for byte
+        assert ours.read_bytes() == theirs.read_bytes()
+
+
+def test_packets_dropped_by_kernel_is_true_for_a_reader_that_fell_behind(lab: Lab, tmp_path: Path) -> None:
+    # A ring of 256 KiB (-B 256: two blocks, some 1,800 small frames) and a sniff stopped while
+    # 6,000 matching frames (and 1,000 others) arrive: what was captured and what the kernel
+    # says it dropped add up to what matched, and the file holds what was captured.
+    total, written = 6000, tmp_path / "behind.pcap"
+    sniffer = Sniffer(
+        lab, "-i", interface_of_b(lab), "-B", "256", "-w", str(written), "udp", "dst", "port", "9"
+    )
+    frames = numbered_frames(lab, total)
+    others = numbered_frames(lab, 1000, dport=10)
+    sniffer.process.send_signal(signal.SIGSTOP)
+    try:
+        with RawSocket.l2(lab["a"].interfaces["b"].name, netns=lab["a"].netns) as sock:
+            for number, frame in enumerate(frames):
+                sock.socket.send(frame)
+                if number % 6 == 0:
+                    sock.socket.send(others[number // 6])
+    finally:
+        sniffer.process.send_signal(signal.SIGCONT)
+    time.sleep(0.5)
+    sniffer.process.send_signal(signal.SIGINT)
+    code, _, errors = sniffer.finish()
+    assert code == 0, errors
+    captured, received, dropped = counts(errors)
+    assert dropped > 0 and captured + dropped == received == total, errors
+    numbers = [int.from_bytes(data[-4:], "big") for data, _, _ in records_of(written)]
+    assert len(numbers) == captured and numbers == sorted(set(numbers))
+
+
+@pytest.mark.parametrize("link", ["vlan", "tun0"])
+def test_written_blocks_hold_what_tcpdump_writes_on_tagged_and_headerless_links(
+    lab: Lab, tmp_path: Path, link: str
+) -> None:
+    # -w without lines writes each ring block at once: VLAN tags the kernel took out go back
+    # in (as libpcap puts them back), and a tun link's packets are raw IP, as tcpdump's.
+    a, b = lab["a"], lab["b"]
+    theirs, ours = tmp_path / "tcpdump.pcap", tmp_path / "rawnet.pcap"
+    inner = IP(src=a.ipv4, dst=b.ipv4) / UDP(sport=4000, dport=9)
+    with contextlib.ExitStack() as stack:
+        peer = stack.enter_context(tun(lab, "b", "tun0", "198.18.200.1")) if link == "tun0" else None
+        interface = "tun0" if link == "tun0" else interface_of_b(lab)
+        stack.enter_context(tcpdump(lab, "b", interface, "udp dst port 9", theirs))
+        sniffer = Sniffer(lab, "-i", interface, "-c", "2", "-w", str(ours), "udp", "dst", "port", "9")
+        if peer is not None:
+            for payload in (b"one", b"two!"):
+                peer.inject(bytes(IP(src="198.18.200.2", dst="198.18.200.1") / UDP(dport=9) / payload))
+        else:
+            ends = {"src": a.interfaces["b"].mac, "dst": b.interfaces["a"].mac}
+            with RawSocket.l2(a.interfaces["b"].name, netns=a.netns) as sock:
+                sock.send(Ether(**ends) / Dot1Q(prio=3, vlan=42) / inner / b"tagged")
+                sock.send(Ether(**ends) / inner / b"plain")
+        code, _, errors = sniffer.finish()
+        assert code == 0, errors
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(records_of(theirs)) < 2:
+            time.sleep(0.02)
+    assert len(records_of(ours)) == 2 and records_of(ours) == records_of(theirs)
+    if link == "vlan":
+        assert Dot1Q in Ether(records_of(ours)[0][0]) and Dot1Q not in Ether(records_of(ours)[1][0])
 
 
 # -- sniff -r: files written by tcpdump ----------------------------------------------------------

@@ -467,3 +467,91 @@ def test_a_receive_buffer_is_the_size_asked() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         set_receive_buffer(sock, 3 << 20)
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 6 << 20
+
+
+# -- the ring's writer path ------------------------------------------------------------------------
+@pytest.mark.parametrize("pcapng", [False, True])
+@pytest.mark.parametrize("nanoseconds", [False, True])
+def test_a_block_written_at_once_is_the_records_written_one_by_one(
+    tmp_path: Path, pcapng: bool, nanoseconds: bool
+) -> None:
+    # PcapWriter.write_many (one buffer, one write per ring block) against write_record: the
+    # same bytes, views taken as they are, cut to the snapshot length, microseconds cut.
+    from rawnet.net.pcap import LINKTYPE_ETHERNET, PcapWriter, Record
+
+    block = bytearray(b"".join(bytes([n]) * (60 + n) for n in range(5)))
+    view = memoryview(block)
+    records, at = [], 0
+    for n in range(5):
+        stamp = 1_700_000_000_123_456_789 + n * 1_000_999
+        records.append((view[at : at + 60 + n], stamp, 60 + n + (1000 if n == 3 else 0)))
+        at += 60 + n
+    one, many = tmp_path / "one", tmp_path / "many"
+    options = {"linktype": LINKTYPE_ETHERNET, "pcapng": pcapng, "nanoseconds": nanoseconds, "snaplen": 62}
+    with PcapWriter(one, **options) as writer:  # type: ignore[arg-type]
+        for data, stamp, wirelen in records:
+            cut = stamp if nanoseconds else stamp // 1000 * 1000  # (as rawnet sniff gives write_record)
+            writer.write_record(Record(bytes(data), cut, wirelen, LINKTYPE_ETHERNET))
+    with PcapWriter(many, **options) as writer:  # type: ignore[arg-type]
+        assert writer.write_many(records, microseconds=not nanoseconds) == 5
+        assert writer.written == 5
+    assert many.read_bytes() == one.read_bytes()
+    back = list(PcapReader(many).records())
+    assert [len(record.data) for record in back] == [60, 61, 62, 62, 62]
+    assert back[3].wirelen == 1063
+
+
+def test_sniffers_read_their_own_sockets_through_a_ring_and_a_callers_with_recv(lab: Lab) -> None:
+    veth = lab["b"].interfaces["a"].name
+    sniffer = AsyncSniffer(iface=veth, filter="udp", netns=lab["b"].netns)
+    opened = sniffer.open()
+    assert opened.ring is not None and opened.ring.size == 32 << 20
+    sniffer.stop()
+    with RawSocket.l2(veth, netns=lab["b"].netns) as sock:
+        given = AsyncSniffer(opened_socket=sock)
+        assert given.open().ring is None  # (the caller's socket: recv, as it is)
+        given.stop()
+
+
+def test_counting_takes_whole_blocks_and_stops_at_count(lab: Lab) -> None:
+    # Nothing asked of the packets (no prn, lfilter, stop_filter, store): the blocks' packet
+    # counts are added up, no packet copied or decoded; count still stops at its number.
+    a, b = lab["a"], lab["b"]
+    frame = bytes(
+        Ether(src=a.interfaces["b"].mac, dst=b.interfaces["a"].mac)
+        / IP(src=a.ipv4, dst=b.ipv4)
+        / UDP(sport=40600, dport=9)
+    )
+    for count in (0, 700):
+        sniffer = AsyncSniffer(
+            iface=b.interfaces["a"].name, filter="udp port 40600", store=False, count=count, netns=b.netns
+        )
+        sniffer.start()
+        with RawSocket.l2(a.interfaces["b"].name, netns=a.netns) as sock:
+            for _ in range(1000):
+                sock.send(frame)
+        time.sleep(0.2)
+        sniffer.stop()
+        assert sniffer.seen == (count or 1000) and sniffer.drops == 0
+
+
+def test_sniffers_of_a_fanout_group_each_get_a_share(lab: Lab) -> None:
+    from rawnet.net.ring import Fanout
+
+    b = lab["b"]
+    group = [
+        AsyncSniffer(
+            iface=b.interfaces["a"].name, filter="udp dst port 9", netns=b.netns, fanout=Fanout(4300, "lb")
+        )
+        for _ in range(2)
+    ]
+    for sniffer in group:
+        sniffer.start()
+    with lab.socket("a", socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        for number in range(200):
+            udp.sendto(b"%d" % number, (b.ipv4, 9))
+    time.sleep(0.2)
+    shares = [[payload(packet) for packet in sniffer.stop()] for sniffer in group]
+    assert sorted(shares[0] + shares[1]) == sorted(b"%d" % number for number in range(200))
+    # round robin (lb) over every packet the group sees, those its filters then drop included
+    assert min(len(shares[0]), len(shares[1])) > 50

@@ -1,8 +1,9 @@
 """rawnet sniff: tcpdump's options and lines, live or from a capture file.
 
 A thin shell over rawnet.net.capture (live capture, filters compiled by libpcap and run in the
-kernel: ReceivedSniffer's undecoded records, so -w copies bytes and nanosecond times and a line
-decodes only what it shows) and rawnet.net.pcap (files, as records); the field tree and the JSON
+kernel: ReceivedSniffer's undecoded records read from a TPACKET_V3 ring, so -w writes each ring
+block's records in one write, never decoding, and a line decodes only what it shows) and
+rawnet.net.pcap (files, as records); the field tree and the JSON
 layers come from rawnet decode's module, time stamps and dumps from tcpdumpfmt. Packet lines go
 to stdout as they come; "listening on ..." / "reading from file ..." and the closing counts go
 to stderr, as tcpdump's do.
@@ -168,7 +169,7 @@ class CaptureFiles:
     """-w's file, or tcpdump's series of them: -C (a new file once one holds more than SIZE
     million bytes: FILE, FILE1, FILE2 ...; with -W N a ring of N names, FILE0 ...), -G (a new
     file every SECONDS, its name through strftime) and -W (-G: stop after N files). As tcpdump,
-    a file is checked when a packet comes, never on a timer; each packet is flushed."""
+    a file is checked when a packet comes, never on a timer; what is written is flushed."""
 
     pattern: str
     linktype: int
@@ -244,6 +245,21 @@ class CaptureFiles:
             assert writer is not None
         writer.write_record(record)
         writer.flush()  # (a capture that is killed keeps what it wrote)
+
+    def write_block(self, records: list[tuple[Any, int, int]], nanoseconds: bool) -> None:
+        """Append a capture ring's block of records (data, time in ns, length on the wire) in
+        one write, flushed: a capture that is killed keeps every block it was handed (at most
+        the ring's block timeout of packets is lost). With -C or -G, record by record, each
+        checked against the file's limits as tcpdump checks them."""
+        writer = self.writer
+        assert writer is not None
+        if self.size is None and self.seconds is None:
+            writer.write_many(records, self.linktype, microseconds=not nanoseconds)
+            writer.flush()
+            return
+        for data, stamp, wirelen in records:
+            stamp = stamp if nanoseconds else stamp // 1000 * 1000  # (libpcap's microseconds: cut)
+            self.write(Record(bytes(data[: self.snaplen]), stamp, wirelen, self.linktype))
 
     def close(self) -> None:
         """Flush and close the current file."""
@@ -325,7 +341,7 @@ class CaptureFiles:
     "buffer_kib",
     type=click.IntRange(min=1),
     metavar="KIB",
-    help="The capture socket's receive buffer, in KiB (live captures).",
+    help="The capture ring's size, in KiB, as tcpdump's -B (live captures; default 32768: 32 MiB).",
 )
 @click.option(
     "-p",
@@ -450,12 +466,13 @@ def sniff(
     and in what is written. "listening on IFACE ..." goes to stderr once the capture is running:
     traffic sent after it is seen. Ctrl-C (or SIGTERM), -c, or --timeout ends the capture; the
     counts go to stderr as tcpdump prints them (--json: a final {"type": "statistics"} object,
-    with captured, received and dropped). -w flushes each packet, so a capture that is killed
-    keeps what it wrote; on a terminal it shows a live "Got N" count instead of the lines (as
-    tcpdump -v -w). With -r, the file's packets go through the same filter (libpcap's
-    interpreter, compiled for the file's link type) and the same output (-w copies them to
-    another file), and -c counts them. --json objects hold time, interface, direction, length,
-    summary and layers: [{"layer": name, "fields": {...}}] (hex with -x, -X or -A).
+    with captured, received and dropped). -w writes and flushes each block of packets the kernel
+    hands over (a block waits 4 ms at most), so a capture that is killed keeps what it wrote;
+    on a terminal it shows a live "Got N" count instead of the lines (as tcpdump -v -w). With
+    -r, the file's packets go through the same filter (libpcap's interpreter, compiled for the
+    file's link type) and the same output (-w copies them to another file), and -c counts them.
+    --json objects hold time, interface, direction, length, summary and layers:
+    [{"layer": name, "fields": {...}}] (hex with -x, -X or -A).
 
     \b
     rawnet sniff -D                              # the interfaces, numbered for -i
@@ -601,6 +618,22 @@ def _capture(
         except BaseException as error:  # reported by the main thread, which stops the capture
             printer.failure = error
 
+    def sink(records: list[tuple[Any, int, int]]) -> bool:
+        """-w without lines: a ring block's records written at once, never decoded."""
+        if printer.done:
+            return True
+        if printer.count is not None:
+            records = records[: printer.count - printer.captured]
+        try:
+            assert isinstance(printer.sink, CaptureFiles)
+            printer.sink.write_block(records, live.nanoseconds)
+        except BaseException as error:  # reported by the main thread, which stops the capture
+            printer.failure = error
+            return True
+        printer.captured += len(records)
+        return printer.done
+
+    bulk = write_path is not None and not printer.show_lines
     sniffer = ReceivedSniffer(
         None if every else live.interface,
         expression or None,
@@ -610,6 +643,9 @@ def _capture(
         store=False,
         promiscuous=live.promiscuous,
         buffer_size=live.buffer_size,
+        sink=sink if bulk else None,
+        looped=False,
+        direction=live.direction,
     )
     linktype = sniffer.linktype  # opens it: a bad filter, an unknown interface or no privilege
     if write_path is not None:  # (as tcpdump: no file from a capture that never ran)

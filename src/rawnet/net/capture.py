@@ -3,12 +3,16 @@
 Filters are tcpdump expressions compiled by libpcap (rawnet.net.bpf) and attached with
 SO_ATTACH_FILTER, so the kernel drops what does not match before Python sees it. The socket
 first gets a drop-everything filter and is drained before the real one goes on, so no packet
-that does not match slips in (libpcap does the same). Packets are read with plain recv on an
-AF_PACKET socket: delivered at once, no ring block timeout to wait for. Each packet is decoded
-once, as a capture file of its interface records it, and carries scapy's receive metadata
-(time, sniffed_on, direction, wirelen). An exception in a callback ends the capture and reaches
-the caller. ReceivedSniffer is the same loop giving the socket's Received records undecoded
-(for tools that copy bytes and need nanosecond times).
+that does not match slips in (libpcap does the same). The sockets opened here are read through
+a TPACKET_V3 ring (rawnet.net.ring): a block of packets per wake-up, delivered when the block
+fills or after its timeout (4 ms); a caller's own socket (opened_socket) is read with recv.
+A packet is copied out of the ring and decoded only when something asks for it (prn, lfilter,
+store, stop_filter): counting reads the blocks' packet counts, and a sink (rawnet sniff -w) gets
+each block's records as views. Each packet is decoded once, as a capture file of its interface
+records it, and carries scapy's receive metadata (time, sniffed_on, direction, wirelen). An
+exception in a callback ends the capture and reaches the caller. ReceivedSniffer is the same
+loop giving Received records undecoded (for tools that copy bytes and need nanosecond times).
+This module never writes files and never prints packets: that is the caller's.
 """
 
 from __future__ import annotations
@@ -34,7 +38,13 @@ from rawnet.net.linux import (
     ETHERNET_HATYPES,
     PACKET_STATISTICS,
     RAW_IP_HATYPES,
+    SIOCGIFNAME,
+    SO_DETACH_FILTER,
+    SOCKADDR_LL,
     SOL_PACKET,
+    TP_STATUS_VLAN_TPID_VALID,
+    TP_STATUS_VLAN_VALID,
+    TPACKET3_HDR,
     TPACKET_STATS,
 )
 from rawnet.net.pcap import (
@@ -46,6 +56,7 @@ from rawnet.net.pcap import (
     decode_link,
     stamped,
 )
+from rawnet.net.ring import DEFAULT_SIZE, TIMEOUT_MS, Block, Fanout, Frame, RxRing
 from rawnet.net.sockets import ANCILLARY, RawSocket, Received, kernel_time, vlan_restored
 from rawnet.wire import Ether, Layer, PacketList
 
@@ -75,6 +86,8 @@ class Capture(NamedTuple):
     linktype: int
     #: The filter for this process to run on each record (see fix_cooked), when the kernel cannot.
     keep: Callable[[bytes], bool] | None
+    #: The socket's TPACKET_V3 receive ring (None: read with recv).
+    ring: RxRing | None = None
 
 
 def open_capture(
@@ -84,6 +97,9 @@ def open_capture(
     netns: str | None = None,
     promiscuous: bool = False,
     buffer_size: int | None = None,
+    ring: bool = True,
+    fanout: Fanout | None = None,
+    block_timeout_ms: int = TIMEOUT_MS,
 ) -> Capture:
     """A packet socket capturing on ``interface`` (every one when None or "any"), filtered in the kernel.
 
@@ -93,7 +109,12 @@ def open_capture(
     An expression naming ``vlan`` on Ethernet runs here, on frames with their tag put back: the
     kernel's filter would see them without it. ``promiscuous``: the interface also takes frames
     for other hosts while the socket is open (PACKET_MR_PROMISC; not on every interface at once,
-    as libpcap's "any"). ``buffer_size``: the socket's receive buffer in bytes (SO_RCVBUFFORCE).
+    as libpcap's "any"). ``ring``: read through a TPACKET_V3 ring (rawnet.net.ring) of
+    ``buffer_size`` bytes (DEFAULT_SIZE when None), whose blocks are handed over when full or
+    after ``block_timeout_ms`` (the socket's receive buffer, which packets then never wait in,
+    is set to ``buffer_size`` too, as before); else ``buffer_size`` is the socket's receive
+    buffer (SO_RCVBUFFORCE) and packets are read with recv. ``fanout``: share the capture with the
+    other sockets of a PACKET_FANOUT group (each packet goes to one of them).
     """
     every = interface in (None, "", "any")
     name = "" if every else str(interface)  # "": unbound, every interface
@@ -109,12 +130,12 @@ def open_capture(
         raw = RawSocket.l2_cooked(name, ETH_P_ALL, netns=netns)
         linktype = LINKTYPE_LINUX_SLL2
     keep = None
+    rx: RxRing | None = None
     try:
         if promiscuous and not every:
             membership = struct.pack("iHH8s", raw.index_of(name), PACKET_MR_PROMISC, 0, b"")
             raw.socket.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP, membership)
-        if buffer_size is not None:
-            set_receive_buffer(raw.socket, buffer_size)
+        program: Instructions | None = None
         if expression:
             compiled = compile_program(expression, linktype)  # (the link type says how to compile)
             program = compiled.get_bpf()
@@ -124,12 +145,36 @@ def open_capture(
                 program = None  # the kernel sees frames without their tag: see vlan_restored
             if program is None:  # (libpcap too filters such a program in userland)
                 keep = compiled.filter
+        if ring:
+            # Nothing reaches the ring before the real filter: the drop-everything one goes on
+            # first, what queued before it is drained and its counts zeroed, then the ring.
+            attach_filter(raw.socket, _DROP_ALL)
+            _drain(raw.socket)
+            statistics(raw)
+            if buffer_size is not None:  # (unused by the ring: kept so that `ss -m` shows the size)
+                set_receive_buffer(raw.socket, buffer_size)
+            rx = RxRing(
+                raw.socket, DEFAULT_SIZE if buffer_size is None else buffer_size, timeout_ms=block_timeout_ms
+            )
+            if fanout is not None:
+                fanout.join(raw.socket)
+            if program is not None:
+                attach_filter(raw.socket, program)
             else:
+                raw.socket.setsockopt(socket.SOL_SOCKET, SO_DETACH_FILTER, 0)
+        else:
+            if buffer_size is not None:
+                set_receive_buffer(raw.socket, buffer_size)
+            if fanout is not None:
+                fanout.join(raw.socket)
+            if program is not None:
                 _drain_then_attach(raw.socket, program)
     except BaseException:
+        if rx is not None:
+            rx.close()
         raw.close()
         raise
-    return Capture(raw, linktype, keep)
+    return Capture(raw, linktype, keep, rx)
 
 
 def set_receive_buffer(sock: socket.socket, size: int) -> None:
@@ -234,6 +279,12 @@ def _interface_state(sock: socket.socket, name: str) -> CaptureInterface:
 def _drain_then_attach(sock: socket.socket, program: Instructions) -> None:
     """Attach ``program``, after dropping what arrived before it (nothing unfiltered slips in)."""
     attach_filter(sock, _DROP_ALL)
+    _drain(sock)
+    attach_filter(sock, program)
+
+
+def _drain(sock: socket.socket) -> None:
+    """Read and drop what the socket's queue holds."""
     sock.setblocking(False)
     try:
         while True:
@@ -241,10 +292,15 @@ def _drain_then_attach(sock: socket.socket, program: Instructions) -> None:
     except BlockingIOError:
         pass
     sock.setblocking(True)
-    attach_filter(sock, program)
 
 
 _SLL2 = struct.Struct("!HHIHBB8s")  # protocol, reserved, ifindex, hatype, pkttype, halen, address
+_TAG = struct.Struct("!HH")  # an 802.1Q tag: TPID, TCI
+_HEADER7 = struct.Struct(TPACKET3_HDR.format[:7])  # tpacket3_hdr up to tp_mac
+_VLAN = struct.Struct("IH")  # hv1's tp_vlan_tci, tp_vlan_tpid (at byte 32 of tpacket3_hdr)
+_VLAN_VALID = TP_STATUS_VLAN_VALID
+_SOCKADDR_AT = 48  # TPACKET_ALIGN(sizeof(struct tpacket3_hdr)): the sockaddr_ll after it
+_OUTGOING = 4  # PACKET_OUTGOING
 
 
 def _sll2_header(address: Any, index: int) -> bytes:
@@ -320,9 +376,10 @@ class _Sniffer(Generic[T]):
         netns: str | None,
         promiscuous: bool = False,
         buffer_size: int | None = None,
+        fanout: Fanout | None = None,
     ) -> None:
         self.iface, self.filter, self.count, self.timeout = iface, filter, count, timeout
-        self.promiscuous, self.buffer_size = promiscuous, buffer_size
+        self.promiscuous, self.buffer_size, self.fanout = promiscuous, buffer_size, fanout
         self.stop_filter, self.prn, self.lfilter, self.store = stop_filter, prn, lfilter, store
         self.started_callback, self.opened_socket, self.netns = started_callback, opened_socket, netns
         self._kept: list[T] = []
@@ -335,8 +392,15 @@ class _Sniffer(Generic[T]):
         self.running = False
         self._sources: list[_Source] | None = None
         self._indexes: dict[str, int] = {}  # interface indexes in the capture's namespace
+        self._names: dict[int, str] = {}  # and their names, by index
+        #: rawnet sniff -w's sink: each block's records (see ReceivedSniffer), else None.
+        self._sink: Callable[[list[tuple[Any, int, int]]], Any] | None = None
+        self._looped = True  # whether the sink gets outgoing packets on lo (each seen twice there)
+        self._directions: frozenset[int] | None = None  # the sll_pkttypes the sink gets (None: all)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Set when the thread's capture ended and its sockets are closed (drops counted).
+        self._ended = threading.Event()
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self) -> list[_Source]:
@@ -363,6 +427,7 @@ class _Sniffer(Generic[T]):
                         netns=self.netns,
                         promiscuous=self.promiscuous,
                         buffer_size=self.buffer_size,
+                        fanout=self.fanout,
                     )
                     sources.append(_Source(opened, label, False))
         except BaseException:
@@ -415,6 +480,8 @@ class _Sniffer(Generic[T]):
             self._run()
         except BaseException as error:  # (join() and stop() raise it in the caller's thread)
             self.exception = error
+        finally:
+            self._ended.set()
 
     def _run(self) -> None:
         """Read until count, timeout, stop_filter, stop() or an exception; the sockets are closed after."""
@@ -434,11 +501,19 @@ class _Sniffer(Generic[T]):
             if raw.socket.fileno() < 0:
                 continue
             if not source.opened:  # (the caller's socket keeps its counters, and stays open)
-                self.drops += statistics(raw)[1]
+                ring = source.capture.ring
+                if ring is not None:
+                    self.drops += ring.statistics()[1]
+                    ring.close()
+                else:
+                    self.drops += statistics(raw)[1]
                 raw.close()
 
     def _loop(self, sources: list[_Source]) -> None:
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        if sources and all(source.capture.ring is not None for source in sources):
+            self._loop_rings(sources, deadline)
+            return
         handle = self._handler()
         if len(sources) == 1:
             source = sources[0]
@@ -518,6 +593,138 @@ class _Sniffer(Generic[T]):
                 if source.opened and sock.fileno() >= 0:
                     sock.settimeout(timeout)
 
+    # -- rings -----------------------------------------------------------------------------
+    def _loop_rings(self, sources: list[_Source], deadline: float | None) -> None:
+        """Rings: every block ready, ring after ring, then poll() them all (waking to see stop()
+        and the deadline). stop(): the blocks ready, and the one the kernel was filling, which it
+        hands over within its timeout, are taken too."""
+        rings = [(source, source.capture.ring) for source in sources]
+        poller = select.poll()
+        for _, ring in rings:
+            assert ring is not None
+            poller.register(ring.fileno(), select.POLLIN)
+        retire = max(ring.timeout_ms for _, ring in rings if ring is not None)
+        counting = self._counting()
+        draining = False
+        while True:
+            if not draining and self._stopping.is_set():
+                draining = True
+                deadline = time.monotonic() + _DRAIN
+            took = False
+            for source, ring in rings:
+                assert ring is not None
+                # at most a ring's worth at a time: a flood on one never starves the others or stop()
+                for _ in range(ring.blocks):
+                    block = ring.ready()
+                    if block is None:
+                        break
+                    took = True
+                    try:
+                        done = self._take_block(source, block, counting)
+                    finally:
+                        ring.release(block)
+                    if done:
+                        return
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            if took:
+                continue
+            if draining:  # (a block being filled is handed over within its timeout)
+                if not poller.poll(2 * retire + 5):
+                    return
+                continue
+            wait = _WAKE if deadline is None else min(_WAKE, max(0.0, deadline - time.monotonic()))
+            poller.poll(wait * 1000)
+
+    def _take_block(self, source: _Source, block: Block, counting: bool) -> bool:
+        """One block's packets: counted, given to the sink, or each made and taken; True to end."""
+        if self._sink is not None and source.capture.keep is None:
+            self.seen += block.count
+            return bool(self._sink(self._records(source, block)))
+        if counting:
+            self.seen += block.count
+            if self.count and self.seen >= self.count:
+                self.seen = self.count
+                return True
+            return False
+        return any(self._take_frame(source, frame) for frame in block.frames())
+
+    def _take_frame(self, source: _Source, frame: Frame) -> bool:
+        """A packet of a ring, copied out, its item made and taken; True when the capture is to end."""
+        capture = source.capture
+        data = bytes(frame.data)
+        if frame.vlan is not None and capture.linktype == LINKTYPE_ETHERNET:
+            data = data[:12] + _TAG.pack(*frame.vlan) + data[12:]
+        name = self._name(source, frame.ifindex)
+        address = (name, frame.protocol, frame.pkttype, frame.hatype, frame.address)
+        recorded = data
+        if capture.linktype == LINKTYPE_LINUX_SLL2 and (self._RECORDED or capture.keep is not None):
+            recorded = _sll2_header(address, frame.ifindex) + data
+        if capture.keep is not None and not capture.keep(recorded):
+            return False
+        return self._take(self._make(source, data, recorded, address, frame.timestamp_ns))
+
+    def _name(self, source: _Source, index: int) -> str:
+        """The name of the interface of ``index`` in the capture's namespace (cached)."""
+        name = self._names.get(index)
+        if name is None:
+            raw = source.capture.raw
+            name = raw.interface
+            if name is None:
+                request = struct.pack("16si12x", b"", index)  # struct ifreq, ifr_ifindex
+                try:
+                    reply = fcntl.ioctl(raw.socket, SIOCGIFNAME, request)
+                    name = reply[:16].split(b"\0", 1)[0].decode()
+                except OSError:  # (gone since)
+                    name = str(index)
+            self._names[index] = name
+            self._indexes.setdefault(name, index)
+        return name
+
+    def _records(self, source: _Source, block: Block) -> list[tuple[Any, int, int]]:
+        """A block's packets as a capture file records them: (data, time in ns, length on the
+        wire). ``data`` is a view into the ring, valid while the sink runs (a bytes copy where a
+        VLAN tag goes back in or a Linux cooked v2 header goes in front)."""
+        view, at = block.view, block.first
+        linktype = source.capture.linktype
+        ethernet, cooked = linktype == LINKTYPE_ETHERNET, linktype == LINKTYPE_LINUX_SLL2
+        header, address, tag, sll2 = _HEADER7.unpack_from, SOCKADDR_LL.unpack_from, _TAG.pack, _SLL2.pack
+        directions = self._directions
+        skip_lo = -1
+        if not self._looped:
+            skip_lo = self._indexes.get("lo") or source.capture.raw.index_of("lo")
+            self._indexes["lo"] = skip_lo
+        ntohs = socket.ntohs
+        records: list[tuple[Any, int, int]] = []
+        append = records.append
+        for _ in range(block.count):
+            step, sec, nsec, snaplen, length, status, mac = header(view, at)
+            if directions is not None or skip_lo >= 0 or cooked:
+                _, protocol, ifindex, hatype, pkttype, halen, link = address(view, at + _SOCKADDR_AT)
+                if (directions is not None and pkttype not in directions) or (
+                    pkttype == _OUTGOING and ifindex == skip_lo
+                ):
+                    at += step
+                    continue
+                if cooked:
+                    head = sll2(ntohs(protocol), 0, ifindex, hatype, pkttype, halen, link)
+                    start = at + mac
+                    append((head + view[start : start + snaplen], sec * _NS + nsec, length + 20))
+                    at += step
+                    continue
+            start = at + mac
+            if ethernet and status & _VLAN_VALID:
+                tci, tpid = _VLAN.unpack_from(view, at + 32)
+                tpid = tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100
+                data = bytes(view[start : start + 12]) + tag(tpid, tci) + view[start + 12 : start + snaplen]
+                append((data, sec * _NS + nsec, length + 4))
+            else:
+                append((view[start : start + snaplen], sec * _NS + nsec, length))
+            at += step
+        return records
+
     def _counting(self) -> bool:
         """Whether packets are only counted: nothing is asked of them (kept, shown, tested)."""
         asked = self.store or self.prn or self.stop_filter or self.lfilter
@@ -571,7 +778,10 @@ class _Sniffer(Generic[T]):
 
     def _wait(self, timeout: float | None) -> None:
         if self._thread is not None and self._thread.ident is not None:  # (started)
-            self._thread.join(timeout)
+            # An Event, not Thread.join: on CPython 3.11, a Ctrl-C that interrupts join() can
+            # mark the thread as stopped while it still runs (threading's bpo-45274 handling),
+            # and every later join() would return before the capture drained and counted drops.
+            self._ended.wait(timeout)
         if self.exception is not None:
             raise self.exception
 
@@ -631,6 +841,7 @@ class AsyncSniffer(_Sniffer[Layer]):
         filter: str | None = None,
         monitor: bool | None = None,
         netns: str | None = None,
+        fanout: Fanout | None = None,
     ) -> None:
         _refuse(L2socket=L2socket, session=session, monitor=monitor)
         if offline is not None and (iface is not None or opened_socket is not None):
@@ -647,6 +858,7 @@ class AsyncSniffer(_Sniffer[Layer]):
             started_callback=started_callback,
             opened_socket=opened_socket,
             netns=netns,
+            fanout=fanout,
         )
         self.offline, self.quiet = offline, quiet
         #: The packets kept (store=True), as they come: a PacketList named "Sniffed", as scapy's.
@@ -802,6 +1014,7 @@ def sniff(
     filter: str | None = None,
     monitor: bool | None = None,
     netns: str | None = None,
+    fanout: Fanout | None = None,
 ) -> PacketList:
     """Capture packets in this thread and return them as a PacketList named "Sniffed" (scapy's sniff).
 
@@ -818,6 +1031,10 @@ def sniff(
     interpreter). ``opened_socket``: a RawSocket (or a list) to read instead of opening one.
     ``started_callback()`` runs once capturing. An exception raised by a callback ends the
     capture and is raised here. ``netns``: capture in that network namespace (rawnet's).
+    ``fanout``: share the capture with the other sockets (of any process) of a PACKET_FANOUT
+    group, each packet going to one of them (rawnet.net.ring.Fanout). The sockets sniff opens
+    are read through a TPACKET_V3 ring (32 MiB): a packet comes within 4 ms (the ring's block
+    timeout), and ``drops`` (AsyncSniffer) counts what the kernel lost when the ring was full.
     ``quiet`` is accepted and changes nothing; ``L2socket``, ``session`` and ``monitor`` are
     refused with what to do instead.
     """
@@ -838,17 +1055,34 @@ def sniff(
         filter=filter,
         monitor=monitor,
         netns=netns,
+        fanout=fanout,
     )
     with contextlib.suppress(KeyboardInterrupt):  # (Ctrl-C: the packets so far, as scapy's)
         sniffer._run()
     return sniffer.results
 
 
+_DIRECTIONS: dict[str, frozenset[int] | None] = {
+    "inout": None,
+    "in": frozenset({0, 1, 2, 3}),
+    "out": frozenset({_OUTGOING}),
+}
+
+
 class ReceivedSniffer(_Sniffer[Received]):
     """AsyncSniffer's capture loop giving the socket's Received records: bytes, nanosecond times,
     link details (for record()), the packet decoded only when asked for. For tools such as
     ``rawnet sniff`` that copy bytes to files; scripts want AsyncSniffer's packets.
-    ``promiscuous`` and ``buffer_size`` (bytes): see open_capture."""
+    ``promiscuous``, ``buffer_size`` (bytes: the ring's) and ``fanout``: see open_capture.
+
+    ``sink(records)``: instead of a Received per packet, each block of the ring at once, as a
+    list of (data, time in ns, length on the wire) that a capture file records (the Linux
+    cooked v2 header in front on every interface, VLAN tags put back); the data are views into
+    the ring, valid only while ``sink`` runs. It returns True to end the capture. Then
+    ``looped=False`` leaves out outgoing packets on lo (each would come twice, as libpcap
+    skips them), ``direction`` "in" or "out" keeps the packets received or sent only; prn,
+    lfilter, stop_filter and store do not apply.
+    """
 
     _RECORDED = False
 
@@ -867,6 +1101,10 @@ class ReceivedSniffer(_Sniffer[Received]):
         netns: str | None = None,
         promiscuous: bool = False,
         buffer_size: int | None = None,
+        fanout: Fanout | None = None,
+        sink: Callable[[list[tuple[Any, int, int]]], Any] | None = None,
+        looped: bool = True,
+        direction: str = "inout",
     ) -> None:
         super().__init__(
             iface,
@@ -882,9 +1120,12 @@ class ReceivedSniffer(_Sniffer[Received]):
             netns=netns,
             promiscuous=promiscuous,
             buffer_size=buffer_size,
+            fanout=fanout,
         )
         #: The records kept (store=True), as they come.
         self.results = self._kept
+        self._sink, self._looped = sink, looped
+        self._directions = _DIRECTIONS[direction]
 
     def _make(self, source: _Source, data: bytes, recorded: bytes, address: Any, stamp: int) -> Received:
         return source.capture.raw._received(data, address, stamp)

@@ -18,6 +18,42 @@ SIOCGIFINDEX = 0x8933  #: linux/sockios.h: an interface's index by name
 PACKET_AUXDATA = 8  #: linux/if_packet.h
 PACKET_STATISTICS = 6
 PACKET_IGNORE_OUTGOING = 23
+PACKET_RX_RING = 5
+PACKET_VERSION = 10
+PACKET_FANOUT = 18
+TPACKET_V3 = 2
+SO_DETACH_FILTER = 27  #: asm-generic/socket.h
+SIOCGIFNAME = 0x8910  #: linux/sockios.h: an interface's name by index
+
+#: PACKET_FANOUT's modes (the high 16 bits of its int, the group id in the low 16) and a flag.
+PACKET_FANOUT_HASH = 0
+PACKET_FANOUT_LB = 1
+PACKET_FANOUT_CPU = 2
+PACKET_FANOUT_FLAG_DEFRAG = 0x8000
+
+#: tp_status / block_status bits (linux/if_packet.h).
+TP_STATUS_KERNEL = 0
+TP_STATUS_USER = 1
+TP_STATUS_COPY = 2
+TP_STATUS_LOSING = 4
+TP_STATUS_BLK_TMO = 0x20
+TPACKET_ALIGNMENT = 16
+
+#: struct tpacket_req3: tp_block_size, tp_block_nr, tp_frame_size, tp_frame_nr,
+#: tp_retire_blk_tov (ms), tp_sizeof_priv, tp_feature_req_word.
+TPACKET_REQ3 = struct.Struct("IIIIIII")
+#: struct tpacket_block_desc with tpacket_hdr_v1: version, offset_to_priv, block_status,
+#: num_pkts, offset_to_first_pkt, blk_len, seq_num (the timestamps after it are not read).
+TPACKET_BLOCK_DESC = struct.Struct("IIIIIIQ")
+#: struct tpacket3_hdr: tp_next_offset, tp_sec, tp_nsec, tp_snaplen, tp_len, tp_status, tp_mac,
+#: tp_net, and hv1's tp_rxhash, tp_vlan_tci, tp_vlan_tpid, tp_padding (then 8 bytes of padding).
+TPACKET3_HDR = struct.Struct("IIIIIIHHIIHH")
+TPACKET3_HDR_SIZE = 48  #: sizeof(struct tpacket3_hdr); sockaddr_ll follows at TPACKET_ALIGN of it
+#: struct sockaddr_ll: sll_family, sll_protocol (network order), sll_ifindex, sll_hatype,
+#: sll_pkttype, sll_halen, sll_addr.
+SOCKADDR_LL = struct.Struct("HHiHBB8s")
+#: struct tpacket_stats_v3: tp_packets (drops included), tp_drops, tp_freeze_q_cnt.
+TPACKET_STATS_V3 = struct.Struct("III")
 
 #: sll_hatype values (linux/if_arp.h) whose frames begin with an Ethernet header; on others
 #: (tun and wireguard are ARPHRD_NONE, 65534) a packet socket's data begins at the IP header.

@@ -414,6 +414,10 @@ def _nanoseconds(when: Any) -> int:
 
 
 Packets = Layer | bytes | Iterable[Any]  #: a packet, bytes, or an iterable of them or of pairs
+_RECORD = struct.Struct("<IIII")  # a pcap record: seconds, fraction, captured length, length
+_EPB_HEAD = struct.Struct("<IIIIIII")  # type, length, interface, time high, low, captured, length
+_U32 = struct.Struct("<I")
+_PADDING = (b"", b"\0", b"\0\0", b"\0\0\0")
 
 
 class PcapWriter:
@@ -538,6 +542,61 @@ class PcapWriter:
         """Append a record as it is: bytes, timestamp, wire length, link type (pcapng: name, flags)."""
         data, stamp, wirelen = record.data, record.timestamp_ns, record.wirelen
         self._write(data, stamp, wirelen, record.linktype, record.ifname, record.flags)
+
+    def write_many(
+        self,
+        records: Iterable[tuple[Any, int, int]],
+        linktype: int | None = None,
+        *,
+        microseconds: bool = False,
+    ) -> int:
+        """Append captured records at once, in one buffer and one write (a capture ring's block):
+        each (data, time in ns, length on the wire), data bytes or a view, cut to the snapshot
+        length. As libpcap gives a capture's times, microseconds are cut, not rounded;
+        ``microseconds``: cut so in a nanosecond file too (tcpdump's pcapng at its default
+        precision). All of ``linktype`` (None: the file's). Returns how many were written."""
+        linktype = self._linktype_for(linktype)
+        snaplen, nanoseconds = self.snaplen, self.nanoseconds
+        out = bytearray()
+        count = 0
+        if self.pcapng:
+            index = self._interface(linktype, None)
+            head, tail = _EPB_HEAD.pack, _U32.pack
+            for data, stamp, wirelen in records:
+                size = len(data)
+                if size > snaplen:
+                    data, size = data[:snaplen], snaplen
+                ticks = stamp if nanoseconds else stamp // 1000
+                if microseconds and nanoseconds:
+                    ticks = ticks // 1000 * 1000
+                pad = -size % 4
+                total = 32 + size + pad
+                out += head(_PCAPNG_EPB, total, index, ticks >> 32, ticks & 0xFFFFFFFF, size, wirelen)
+                out += data
+                out += _PADDING[pad] + tail(total)
+                count += 1
+        else:
+            record = _RECORD.pack
+            for data, stamp, wirelen in records:
+                size = len(data)
+                if size > snaplen:
+                    if self._grow:
+                        self._raise_snaplen()
+                        snaplen = self.snaplen
+                    if size > snaplen:
+                        data, size = data[:snaplen], snaplen
+                if nanoseconds:
+                    seconds, fraction = divmod(stamp // 1000 * 1000 if microseconds else stamp, _NS)
+                else:
+                    seconds, fraction = divmod(stamp // 1000, 1_000_000)
+                out += record(seconds, fraction, size, wirelen)
+                out += data
+                count += 1
+        self._file.write(out)
+        self.written += count
+        if self.sync:
+            self._file.flush()
+        return count
 
     def _write(
         self, data: bytes, stamp: int, wirelen: int, natural: int | None, name: str | None, flags: int | None
