@@ -7,12 +7,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
-# tests/wire also runs on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
+# tests/wire and tests/stream (the packet core) also run on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
 # python3.X on PATH if it runs and is that version, else the newest pyenv install of it.
 WIRE_PYTHONS := 3.12 3.13
 WIRE_VENVS := $(addprefix .venv-,$(WIRE_PYTHONS))
 PYENV_VERSIONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
-APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3
+APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3 netsniff-ng
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: demo test lint typecheck unit wire-pythons bench system-deps clean
@@ -34,24 +34,24 @@ unit: system-deps $(STAMP)
 
 wire-pythons: system-deps $(addsuffix /.installed,$(WIRE_VENVS))
 	@for venv in $(WIRE_VENVS); do \
-	  echo "tests/wire on $$($$venv/bin/python -V)"; \
-	  $$venv/bin/pytest -q tests/wire -p no:cacheprovider || exit 1; \
+	  echo "tests/wire and tests/stream on $$($$venv/bin/python -V)"; \
+	  $$venv/bin/pytest -q tests/wire tests/stream -p no:cacheprovider || exit 1; \
 	done
 
-bench: $(STAMP)
+bench: system-deps $(STAMP)
 	@test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip install -q -e . -r bench/requirements.txt
 	$(BENCH_PY) bench/run.py
-	@command -v hping3 >/dev/null || apt-get install -y -qq hping3 >/dev/null
 	$(BENCH_PY) bench/send.py
-	@command -v trafgen >/dev/null || apt-get install -y -qq netsniff-ng >/dev/null
 	$(BENCH_PY) bench/flood.py
 	$(BENCH_PY) bench/ping.py
+	$(BENCH_PY) bench/engine.py
 
 # tshark and tcpdump are the independent oracles of the tests; iproute2 runs commands in lab namespaces;
-# iputils ping is the classic tool rawnet ping is compared with.
+# iputils ping is the classic tool rawnet ping is compared with; trafgen (netsniff-ng) floods the
+# capture tests' labs faster than any Python sender.
 system-deps:
-	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3 trafgen; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

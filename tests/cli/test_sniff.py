@@ -355,8 +355,7 @@ def records_of(path: Path) -> list[tuple[bytes, int, int]]:
 def test_during_a_flood_sniff_w_captures_at_least_what_tcpdump_w_does(lab: Lab, tmp_path: Path) -> None:
     # Both capture the same interface at once while a floods b for 2 s (trafgen, the fastest
     # sender here: 200-250 k frames/s on two shared cores); each file is read back.
-    if shutil.which("trafgen") is None:
-        pytest.skip("trafgen (netsniff-ng) is not installed")
+    assert shutil.which("trafgen"), "trafgen (netsniff-ng) is not installed: make test installs it"
     interface, theirs, ours = interface_of_b(lab), tmp_path / "tcpdump.pcap", tmp_path / "rawnet.pcap"
     (frame,) = numbered_frames(lab, 1)
     config = tmp_path / "frame.cfg"

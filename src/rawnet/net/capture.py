@@ -111,8 +111,8 @@ def open_capture(
     for other hosts while the socket is open (PACKET_MR_PROMISC; not on every interface at once,
     as libpcap's "any"). ``ring``: read through a TPACKET_V3 ring (rawnet.net.ring) of
     ``buffer_size`` bytes (DEFAULT_SIZE when None), whose blocks are handed over when full or
-    after ``block_timeout_ms`` (the socket's receive buffer, which packets then never wait in,
-    is set to ``buffer_size`` too, as before); else ``buffer_size`` is the socket's receive
+    after ``block_timeout_ms`` (packets never wait in the socket's receive buffer then); else
+    ``buffer_size`` is the socket's receive
     buffer (SO_RCVBUFFORCE) and packets are read with recv. ``fanout``: share the capture with the
     other sockets of a PACKET_FANOUT group (each packet goes to one of them).
     """
@@ -151,8 +151,6 @@ def open_capture(
             attach_filter(raw.socket, _DROP_ALL)
             _drain(raw.socket)
             statistics(raw)
-            if buffer_size is not None:  # (unused by the ring: kept so that `ss -m` shows the size)
-                set_receive_buffer(raw.socket, buffer_size)
             rx = RxRing(
                 raw.socket, DEFAULT_SIZE if buffer_size is None else buffer_size, timeout_ms=block_timeout_ms
             )
