@@ -36,9 +36,10 @@ How it sends:
 Workers: ``workers`` processes are forked, each with its own socket (and ring), pinned to a CPU
 of their own when there are several. The stream is dealt in blocks of 512 frames round-robin:
 worker w sends blocks w, w+N, w+2N, ..., so every frame index is sent once, by one worker, in
-order within its block, whether or not the stream ends. The rate is split evenly, each worker's
-schedule offset by 1/rate from the previous one's. Counters live in an anonymous shared mapping
-the parent reads for ``progress``.
+order within its block, whether or not the stream ends. A paced run keeps one schedule for the
+whole stream (index i due at t0 + i/rate) and each worker sends its blocks when they fall due:
+the rate is split evenly on average, and the total is exact however the blocks fall. Counters
+live in an anonymous shared mapping the parent reads for ``progress``.
 
 Pacing is by deadline on an absolute schedule: burst j of ``burst`` packets is due at
 t0 + j*burst/rate, so the average rate is exact however late one send is; the sender sleeps
@@ -228,8 +229,7 @@ def transmit(
             for raw in sockets
         ]
         plan = _Plan(
-            rate=None if rate is None else rate / workers,
-            spacing_ns=0.0 if rate is None else 1e9 / rate,
+            rate=rate,
             burst=burst,
             workers=workers,
             total=limit,
@@ -526,8 +526,7 @@ class _Ring:
 class _Plan:
     """What every worker is told: its rate, burst, how the stream is dealt, the limits."""
 
-    rate: float | None  # this worker's packets per second
-    spacing_ns: float  # 1e9 / the total rate: worker w's schedule starts w spacings late
+    rate: float | None  # packets per second, of the whole run
     burst: int
     workers: int
     total: int | None  # packets of the whole run
@@ -550,8 +549,8 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
     header = shared.header
     while not header[_START]:
         time.sleep(0.0002)
-    t0 = int(header[_START]) + round(worker * plan.spacing_ns)
-    end = None if plan.duration_ns is None else int(header[_START]) + plan.duration_ns
+    t0 = int(header[_START])
+    end = None if plan.duration_ns is None else t0 + plan.duration_ns
     share = plan.share(worker)
     workers, burst, rate = plan.workers, plan.burst, plan.rate
     burst_ns = 0.0 if rate is None else burst * 1e9 / rate
@@ -563,11 +562,17 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
         room = BATCH if share is None else min(BATCH, share - index)
         if room <= 0:
             break
+        if workers == 1:
+            start = index
+        else:
+            block, offset = divmod(index, BATCH)
+            start = (block * workers + worker) * BATCH + offset
+            room = min(room, BATCH - offset)
         now = clock()
         if end is not None and now >= end:
             break
-        if rate is not None:
-            deadline = t0 + (index // burst) * burst_ns
+        if rate is not None:  # the run's one schedule: stream index i is due at t0 + i / rate
+            deadline = t0 + (start // burst) * burst_ns
             if now < deadline:
                 gap = deadline - now
                 if gap > _SPIN_NS:
@@ -576,14 +581,7 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
                     while clock() < deadline:
                         pass
                 continue
-            due = burst * (int((now - t0) // burst_ns) + 1) - index
-            room = min(room, due)
-        if workers == 1:
-            start = index
-        else:
-            block, offset = divmod(index, BATCH)
-            start = (block * workers + worker) * BATCH + offset
-            room = min(room, BATCH - offset)
+            room = min(room, burst * (int((now - t0) // burst_ns) + 1) - start)
         frames = frames_of(start, room)
         sent, refused = sender.send(frames, shared)
         index += room
