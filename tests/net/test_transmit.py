@@ -30,7 +30,7 @@ import pytest
 from rawnet import IP, Ether, IPv6
 from rawnet.errors import InputError, InterfaceError, PacketTooBigError
 from rawnet.net.lab import Lab
-from rawnet.net.transmit import BATCH, Counters, Report, _Plan, transmit
+from rawnet.net.transmit import BLOCK, Counters, Report, _Plan, transmit
 from tests.privilege import without
 
 MAGIC = b"RAWNETTX"
@@ -159,7 +159,7 @@ def send(lab: Lab, stream: CountingStream, **options: object) -> Report:
 def test_the_bytes_on_the_wire_are_the_streams_frames_in_order(
     lab: Lab, tmp_path: Path, kind: str, method: str
 ) -> None:
-    count = 3 * BATCH + 7  # several blocks and a short one
+    count = 3 * BLOCK[method] + 7  # several blocks and a short one
     stream = make_stream(lab, kind, 100)
     with capture(lab, tmp_path) as tcpdump:
         report = send(lab, stream, count=count, method=method)
@@ -244,7 +244,7 @@ def test_the_streams_own_count_and_count_whichever_is_first(lab: Lab) -> None:
 
 @pytest.mark.parametrize("method", ["mmsg", "ring"])
 def test_two_workers_send_every_index_once(lab: Lab, tmp_path: Path, method: str) -> None:
-    count = 10 * BATCH + 123
+    count = 5 * BLOCK[method] + 123
     stream = make_stream(lab, "ethernet")
     with capture(lab, tmp_path) as tcpdump:
         report = send(lab, stream, count=count, workers=2, method=method)
@@ -265,7 +265,7 @@ def test_two_workers_share_a_rate(lab: Lab, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("total", "workers"), [(0, 2), (511, 2), (512, 2), (5000, 2), (5000, 3), (99, 1)])
 def test_the_workers_shares_add_up(total: int, workers: int) -> None:
-    plan = _Plan(rate=None, burst=1, workers=workers, total=total, duration_ns=None)
+    plan = _Plan(rate=None, block=512, burst=1, workers=workers, total=total, duration_ns=None)
     assert sum(plan.share(worker) or 0 for worker in range(workers)) == total
 
 
@@ -381,3 +381,24 @@ def test_without_cap_net_raw_the_error_says_how_to_fix_it(lab: Lab) -> None:
     result = subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=30)
     assert result.returncode == 3, result.stderr
     assert "needs CAP_NET_RAW" in result.stdout
+
+
+def rx_packets(lab: Lab, host: str, interface: str) -> int:
+    return int(lab.run(host, ["cat", f"/sys/class/net/{interface}/statistics/rx_packets"], check=True).stdout)
+
+
+def test_auto_sends_with_sendmmsg_on_a_veth_and_with_the_ring_elsewhere(lab: Lab) -> None:
+    stream = make_stream(lab, "ethernet")
+    assert send(lab, stream, count=10).method == "mmsg"
+    assert send(lab, make_stream(lab, "ipv4"), count=10).method == "mmsg"
+    # An ifb device in a: it counts the frames sent to it in rx_packets and drops them.
+    made = lab.run("a", ["ip", "link", "add", "sink0", "numtxqueues", "2", "type", "ifb"])
+    assert made.returncode == 0, made.stderr
+    try:
+        lab.run("a", ["ip", "link", "set", "sink0", "up"], check=True)
+        before = rx_packets(lab, "a", "sink0")
+        report = send(lab, stream, interface="sink0", count=5000, workers=2, qdisc_bypass=True)
+        assert (report.method, report.sent, report.errors) == ("ring", 5000, 0)
+        assert rx_packets(lab, "a", "sink0") - before == 5000
+    finally:
+        lab.run("a", ["ip", "link", "del", "sink0"])

@@ -71,10 +71,13 @@ import numpy.typing as npt
 
 from rawnet.errors import InputError, PacketTooBigError, RawnetError
 from rawnet.net.linux import (
+    ETHTOOL_DRVINFO_SIZE,
+    ETHTOOL_GDRVINFO,
     PACKET_QDISC_BYPASS,
     PACKET_TX_RING,
     PACKET_VERSION,
     PR_SET_PDEATHSIG,
+    SIOCETHTOOL,
     SIOCGIFMTU,
     SOL_PACKET,
     TIMEVAL,
@@ -91,9 +94,9 @@ from rawnet.net.sockets import RawSocket, send_error
 
 Frames = npt.NDArray[np.uint8]
 
-#: Frames per sendmmsg call, per ring flush, and per block dealt to a worker.
-BATCH = 512
-assert BATCH <= UIO_MAXIOV
+#: Frames per sendmmsg call or ring flush, by method, and so per block dealt to a worker.
+BLOCK = {"mmsg": 512, "ring": 2048}
+assert BLOCK["mmsg"] <= UIO_MAXIOV
 _SPIN_NS = 200_000  # closer than this to a deadline, the sender spins instead of sleeping
 _NAP = 0.05  # the longest sleep: a stop request is seen within it
 _SEND_TIMEOUT = 0.2  # SO_SNDTIMEO: a blocked send returns this often to look at the stop flag
@@ -217,19 +220,25 @@ def transmit(
     """
     size = int(stream.frame_size)
     layer2 = bool(stream.layer2)
-    chosen = _check(stream, interface, rate, burst, count, duration, workers, method)
+    _check(stream, interface, rate, burst, count, duration, workers, method)
     limit = _limit(count, stream.count, duration, rate)
     sockets = [_open(stream, interface, netns, qdisc_bypass) for _ in range(workers)]
     try:
+        chosen = "mmsg" if not layer2 else method
         if layer2:
             _check_mtu(sockets[0], interface or "", size, netns)
+            if method == "auto":
+                chosen = "mmsg" if _driver(sockets[0], interface or "") == "veth" else "ring"
         family = _family(stream) if not layer2 else None
         senders: list[_Sender] = [
-            _Ring(raw.socket, size) if chosen == "ring" else _Mmsg(raw.socket, size, family, interface)
+            _Ring(raw.socket, size, BLOCK[chosen])
+            if chosen == "ring"
+            else _Mmsg(raw.socket, size, family, interface, BLOCK[chosen])
             for raw in sockets
         ]
         plan = _Plan(
             rate=rate,
+            block=BLOCK[chosen],
             burst=burst,
             workers=workers,
             total=limit,
@@ -250,8 +259,8 @@ def _check(
     duration: float | None,
     workers: int,
     method: str,
-) -> str:
-    """The method to use, after every argument is checked (InputError naming the fix)."""
+) -> None:
+    """InputError, naming the fix, for an argument transmit() cannot use."""
     if method not in _METHODS:
         raise InputError(f"unknown transmit method {method!r}: use one of {', '.join(_METHODS)}")
     if stream.layer2 and not interface:
@@ -270,7 +279,6 @@ def _check(
         raise InputError(f"a duration is at least 0 seconds, not {duration}")
     if workers < 1:
         raise InputError(f"at least one worker sends, not {workers}")
-    return "ring" if method == "ring" else "mmsg"
 
 
 def _limit(count: int | None, own: int | None, duration: float | None, rate: float | None) -> int | None:
@@ -337,9 +345,21 @@ def _check_mtu(raw: RawSocket, interface: str, size: int, netns: str | None) -> 
         )
 
 
+def _driver(raw: RawSocket, interface: str) -> str:
+    """The name of ``interface``'s driver ("veth", "ifb", "e1000e"...; ethtool's GDRVINFO), or ""."""
+    info = ctypes.create_string_buffer(ETHTOOL_DRVINFO_SIZE)
+    struct.pack_into("I", info, 0, ETHTOOL_GDRVINFO)
+    request = struct.pack("16sQ16x", interface.encode()[:15], ctypes.addressof(info))  # struct ifreq
+    try:
+        fcntl.ioctl(raw.socket, SIOCETHTOOL, request)
+    except OSError:
+        return ""
+    return info.raw[4:36].split(b"\0")[0].decode(errors="replace")
+
+
 # -- the shared counters -------------------------------------------------------------------------
 
-_SENT, _ERRORS, _STATE, _END = 0, 1, 2, 3  # a worker's row
+_SENT, _ERRORS, _STATE, _END, _READY = 0, 1, 2, 3, 4  # a worker's row
 _RUNNING, _DONE, _FAILED = 0, 1, 2
 _STOP, _START = 0, 1  # the header's words
 _TEXT = 512  # bytes of a worker's first error text
@@ -402,18 +422,20 @@ class _Mmsg:
     """sendmmsg(2) of blocks of frames: one mmsghdr and iovec per frame, preallocated; per block
     only the iovecs' base pointers (and layer 3's destination addresses) are rewritten."""
 
-    def __init__(self, sock: socket.socket, size: int, family: int | None, interface: str | None) -> None:
+    def __init__(
+        self, sock: socket.socket, size: int, family: int | None, interface: str | None, block: int
+    ) -> None:
         self.fd = sock.fileno()
         self.size = size
         self.interface = interface
         self.error: str | None = None
-        self.iovecs = np.zeros(BATCH, _IOVEC)
-        self.headers = np.zeros(BATCH, _MMSGHDR)
+        self.iovecs = np.zeros(block, _IOVEC)
+        self.headers = np.zeros(block, _MMSGHDR)
         self.bases = self.iovecs["base"]
         self.iovecs["len"] = size
-        self.headers["iov"] = self.iovecs.ctypes.data + np.arange(BATCH, dtype=np.uint64) * _IOVEC.itemsize
+        self.headers["iov"] = self.iovecs.ctypes.data + np.arange(block, dtype=np.uint64) * _IOVEC.itemsize
         self.headers["iovlen"] = 1
-        self.offsets = np.arange(BATCH, dtype=np.uint64) * np.uint64(size)
+        self.offsets = np.arange(block, dtype=np.uint64) * np.uint64(size)
         self.address = self.headers.ctypes.data
         self.family = family
         if family is None:
@@ -422,10 +444,10 @@ class _Mmsg:
         length, self.name_slice, self.dst_slice = _SOCKADDR[family]
         if size < self.dst_slice.stop:
             raise InputError(f"layer-3 packets of {size} bytes are shorter than their header")
-        names = np.zeros((BATCH, length), np.uint8)
+        names = np.zeros((block, length), np.uint8)
         names[:, :2] = np.frombuffer(struct.pack("=H", family), np.uint8)
         self.names = names
-        self.headers["name"] = names.ctypes.data + np.arange(BATCH, dtype=np.uint64) * length
+        self.headers["name"] = names.ctypes.data + np.arange(block, dtype=np.uint64) * length
         self.headers["namelen"] = length
 
     def send(self, frames: Frames, shared: _Shared) -> tuple[int, int]:
@@ -461,13 +483,13 @@ class _Ring:
     """A PACKET_MMAP TX ring (TPACKET_V2): slots of a power of two bytes, the frame 32 bytes in,
     a numpy view over the mapping for the frames, another for tp_status and tp_len."""
 
-    def __init__(self, sock: socket.socket, size: int) -> None:
+    def __init__(self, sock: socket.socket, size: int, flush: int) -> None:
         self.fd = sock.fileno()
         self.size = size
         self.error: str | None = None
         slot = max(64, 1 << (TPACKET2_HDR_ALIGNED + size - 1).bit_length())
         block = max(1 << 16, slot)
-        self.slots = max(4 * BATCH, block // slot)
+        self.slots = max(2 * flush, block // slot)
         self.slots = -(-self.slots * slot // block) * block // slot  # whole blocks
         sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
         blocks = self.slots * slot // block
@@ -491,9 +513,12 @@ class _Ring:
         for start, stop in pieces:
             self.status[start:stop] = TP_STATUS_SEND_REQUEST
         self.head = (head + n) % self.slots
+        status = self.status
         while True:
             result = _send(self.fd, None, 0, 0)
             code = ctypes.get_errno() if result < 0 else 0
+            if not code and not status[head : head + first].any() and not status[: n - first].any():
+                return n, 0  # (every frame handed back: tp_status 0, no time stamp bits asked for)
             states = np.concatenate([self.status[start:stop] for start, stop in pieces]) & _STATUS_MASK
             if not (states & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING)).any():
                 return n, 0
@@ -527,19 +552,20 @@ class _Plan:
     """What every worker is told: its rate, burst, how the stream is dealt, the limits."""
 
     rate: float | None  # packets per second, of the whole run
+    block: int  # frames per send, and per block dealt
     burst: int
     workers: int
     total: int | None  # packets of the whole run
     duration_ns: int | None
 
     def share(self, worker: int) -> int | None:
-        """How many of the run's packets worker ``worker`` sends (blocks of BATCH dealt round-robin)."""
+        """How many of the run's packets worker ``worker`` sends (blocks dealt round-robin)."""
         if self.total is None:
             return None
         if self.workers == 1:
             return self.total
-        full, rest = divmod(self.total, BATCH)
-        mine = len(range(worker, full, self.workers)) * BATCH
+        full, rest = divmod(self.total, self.block)
+        mine = len(range(worker, full, self.workers)) * self.block
         return mine + (rest if full % self.workers == worker else 0)
 
 
@@ -547,27 +573,29 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
     """One worker's loop: its blocks of the stream, paced by deadline, until a limit or a stop."""
     row = shared.rows[worker]
     header = shared.header
+    stream.frames(0, 1)  # (anything the stream makes on first use, made before the clock starts)
+    row[_READY] = 1
     while not header[_START]:
         time.sleep(0.0002)
     t0 = int(header[_START])
     end = None if plan.duration_ns is None else t0 + plan.duration_ns
     share = plan.share(worker)
-    workers, burst, rate = plan.workers, plan.burst, plan.rate
+    workers, burst, rate, size = plan.workers, plan.burst, plan.rate, plan.block
     burst_ns = 0.0 if rate is None else burst * 1e9 / rate
     frames_of = stream.frames
     clock = time.monotonic_ns
     index = 0  # this worker's packets handed to the kernel so far
     sent_total = refused_total = 0
     while not header[_STOP]:
-        room = BATCH if share is None else min(BATCH, share - index)
+        room = size if share is None else min(size, share - index)
         if room <= 0:
             break
         if workers == 1:
             start = index
         else:
-            block, offset = divmod(index, BATCH)
-            start = (block * workers + worker) * BATCH + offset
-            room = min(room, BATCH - offset)
+            block, offset = divmod(index, size)
+            start = (block * workers + worker) * size + offset
+            room = min(room, size - offset)
         now = clock()
         if end is not None and now >= end:
             break
@@ -616,6 +644,16 @@ def _child(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _S
         os._exit(code)
 
 
+def _start(shared: _Shared, children: dict[int, int]) -> None:
+    """Start the clock once every worker is ready to send (or has failed): t0 is 200 µs ahead."""
+    deadline = time.monotonic() + 10
+    while not all(shared.rows[:, _READY] | (shared.rows[:, _STATE] == _FAILED)):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.0005)
+    shared.header[_START] = time.monotonic_ns() + 200_000
+
+
 def _run(
     stream: Stream,
     senders: list[_Sender],
@@ -645,7 +683,7 @@ def _run(
             if pid == 0:
                 _child(stream, sender, plan, worker, shared)
             children[pid] = worker
-        shared.header[_START] = time.monotonic_ns() + 1_000_000
+        _start(shared, children)
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
@@ -691,4 +729,4 @@ def _run(
     )
 
 
-__all__ = ["BATCH", "Counters", "Report", "Stream", "transmit"]
+__all__ = ["BLOCK", "Counters", "Report", "Stream", "transmit"]
