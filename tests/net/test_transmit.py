@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pytest
 
 from rawnet import IP, Ether, IPv6
-from rawnet.errors import InputError, InterfaceError, PacketTooBigError
+from rawnet.errors import InputError, InterfaceError, PacketTooBigError, RawnetError
 from rawnet.net.lab import Lab
 from rawnet.net.transmit import BLOCK, Counters, Report, _Plan, transmit
 from tests.privilege import without
@@ -56,7 +56,18 @@ class CountingStream:
         return out
 
 
-def make_stream(lab: Lab, kind: str, size: int = 60, count: int | None = None) -> CountingStream:
+class FillingStream(CountingStream):
+    """The same frames, also written in place: frames_into(out, start), which transmit() prefers."""
+
+    def frames_into(self, out: npt.NDArray[np.uint8], start: int) -> None:
+        n = len(out)
+        out[:] = self.template
+        out[:, self.at : self.at + 8] = np.arange(start, start + n, dtype=">u8").view(np.uint8).reshape(n, 8)
+
+
+def make_stream(
+    lab: Lab, kind: str, size: int = 60, count: int | None = None, *, filling: bool = False
+) -> CountingStream:
     """An "ethernet", "ipv4" or "ipv6" stream a -> b of ``size``-byte frames (packets at layer 3)."""
     a, b = lab["a"], lab["b"]
     link = Ether(src=a.interfaces["b"].mac, dst=b.interfaces["a"].mac)
@@ -68,7 +79,8 @@ def make_stream(lab: Lab, kind: str, size: int = 60, count: int | None = None) -
     payload = MAGIC + bytes(size - len(head) - len(MAGIC))
     frame = bytes(link / network / payload) if kind == "ethernet" else bytes(network / payload)
     assert len(frame) == size
-    return CountingStream(frame, kind == "ethernet", len(head) + len(MAGIC), count)
+    made = FillingStream if filling else CountingStream
+    return made(frame, kind == "ethernet", len(head) + len(MAGIC), count)
 
 
 @pytest.fixture(scope="module")
@@ -153,14 +165,22 @@ def send(lab: Lab, stream: CountingStream, **options: object) -> Report:
 
 
 @pytest.mark.parametrize(
-    ("kind", "method"),
-    [("ethernet", "mmsg"), ("ethernet", "ring"), ("ipv4", "mmsg"), ("ipv6", "mmsg")],
+    ("kind", "method", "filling"),
+    [
+        ("ethernet", "mmsg", False),
+        ("ethernet", "ring", False),
+        ("ipv4", "mmsg", False),
+        ("ipv6", "mmsg", False),
+        ("ethernet", "mmsg", True),
+        ("ethernet", "ring", True),
+        ("ipv6", "mmsg", True),
+    ],
 )
 def test_the_bytes_on_the_wire_are_the_streams_frames_in_order(
-    lab: Lab, tmp_path: Path, kind: str, method: str
+    lab: Lab, tmp_path: Path, kind: str, method: str, filling: bool
 ) -> None:
-    count = 3 * BLOCK[method] + 7  # several blocks and a short one
-    stream = make_stream(lab, kind, 100)
+    count = 3 * BLOCK[method] + 7  # several blocks and a short one (the ring: across its end)
+    stream = make_stream(lab, kind, 100, filling=filling)
     with capture(lab, tmp_path) as tcpdump:
         report = send(lab, stream, count=count, method=method)
         packets = tcpdump.packets(count)
@@ -359,6 +379,20 @@ def test_frames_longer_than_the_mtu_are_refused_before_sending(lab: Lab) -> None
 def test_an_interface_that_is_not_there(lab: Lab) -> None:
     with pytest.raises(InterfaceError, match="no interface named 'nope0'"):
         send(lab, make_stream(lab, "ethernet"), interface="nope0", count=1)
+
+
+class BrokenStream(CountingStream):
+    def frames(self, start: int, n: int) -> npt.NDArray[np.uint8]:
+        if start >= 1000:
+            raise ValueError("no frame 1000")
+        return super().frames(start, n)
+
+
+def test_a_stream_that_fails_in_a_worker_is_an_error_of_the_run(lab: Lab) -> None:
+    stream = make_stream(lab, "ethernet")
+    broken = BrokenStream(stream.template.tobytes(), True, stream.at)
+    with pytest.raises(RawnetError, match="worker 1 failed: ValueError: no frame 1000"):
+        send(lab, broken, count=5000, workers=2, rate=20_000)
 
 
 WITHOUT_PRIVILEGE = """

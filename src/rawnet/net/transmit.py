@@ -231,9 +231,9 @@ def transmit(
                 chosen = "mmsg" if _driver(sockets[0], interface or "") == "veth" else "ring"
         family = _family(stream) if not layer2 else None
         senders: list[_Sender] = [
-            _Ring(raw.socket, size, BLOCK[chosen])
+            _Ring(raw.socket, stream, BLOCK[chosen])
             if chosen == "ring"
-            else _Mmsg(raw.socket, size, family, interface, BLOCK[chosen])
+            else _Mmsg(raw.socket, stream, family, interface, BLOCK[chosen])
             for raw in sockets
         ]
         plan = _Plan(
@@ -408,7 +408,14 @@ class _Sender(Protocol):
 
     error: str | None
 
-    def send(self, frames: Frames, shared: _Shared) -> tuple[int, int]: ...
+    def send(self, start: int, n: int, shared: _Shared) -> tuple[int, int]: ...
+
+
+def _filler(stream: Stream) -> Callable[[Frames, int], None] | None:
+    """The stream's ``frames_into(out, start)``, if it has one: it writes frames start.. into
+    ``out``, an (n, frame_size) uint8 array whose rows may lie apart (a ring's slots)."""
+    fill: Callable[[Frames, int], None] | None = getattr(stream, "frames_into", None)
+    return fill
 
 
 def _describe(code: int, size: int, interface: str | None, dst: str | None) -> str:
@@ -423,9 +430,17 @@ class _Mmsg:
     only the iovecs' base pointers (and layer 3's destination addresses) are rewritten."""
 
     def __init__(
-        self, sock: socket.socket, size: int, family: int | None, interface: str | None, block: int
+        self,
+        sock: socket.socket,
+        stream: Stream,
+        family: int | None,
+        interface: str | None,
+        block: int,
     ) -> None:
         self.fd = sock.fileno()
+        size = stream.frame_size
+        self.frames = stream.frames
+        self.fill = _filler(stream)
         self.size = size
         self.interface = interface
         self.error: str | None = None
@@ -436,6 +451,9 @@ class _Mmsg:
         self.headers["iov"] = self.iovecs.ctypes.data + np.arange(block, dtype=np.uint64) * _IOVEC.itemsize
         self.headers["iovlen"] = 1
         self.offsets = np.arange(block, dtype=np.uint64) * np.uint64(size)
+        if self.fill is not None:  # one block, filled in place: the pointers never change
+            self.buffer = np.zeros((block, size), np.uint8)
+            self.bases[:] = self.offsets + np.uint64(self.buffer.ctypes.data)
         self.address = self.headers.ctypes.data
         self.family = family
         if family is None:
@@ -450,9 +468,13 @@ class _Mmsg:
         self.headers["name"] = names.ctypes.data + np.arange(block, dtype=np.uint64) * length
         self.headers["namelen"] = length
 
-    def send(self, frames: Frames, shared: _Shared) -> tuple[int, int]:
-        n = len(frames)
-        self.bases[:n] = self.offsets[:n] + np.uint64(frames.ctypes.data)
+    def send(self, start: int, n: int, shared: _Shared) -> tuple[int, int]:
+        if self.fill is not None:
+            frames = self.buffer[:n]
+            self.fill(frames, start)
+        else:
+            frames = self.frames(start, n)
+            self.bases[:n] = self.offsets[:n] + np.uint64(frames.ctypes.data)
         if self.names is not None:
             self.names[:n, self.name_slice] = frames[:, self.dst_slice]
         sent = refused = done = 0
@@ -483,8 +505,11 @@ class _Ring:
     """A PACKET_MMAP TX ring (TPACKET_V2): slots of a power of two bytes, the frame 32 bytes in,
     a numpy view over the mapping for the frames, another for tp_status and tp_len."""
 
-    def __init__(self, sock: socket.socket, size: int, flush: int) -> None:
+    def __init__(self, sock: socket.socket, stream: Stream, flush: int) -> None:
         self.fd = sock.fileno()
+        size = stream.frame_size
+        self.frames = stream.frames
+        self.fill = _filler(stream)
         self.size = size
         self.error: str | None = None
         slot = max(64, 1 << (TPACKET2_HDR_ALIGNED + size - 1).bit_length())
@@ -502,14 +527,19 @@ class _Ring:
         words[:, 1] = size  # tp_len: the kernel never writes it on a TX ring
         self.head = 0  # the next slot to fill, as the kernel's own head after each flush
 
-    def send(self, frames: Frames, shared: _Shared) -> tuple[int, int]:
-        n = len(frames)
+    def send(self, start: int, n: int, shared: _Shared) -> tuple[int, int]:
         head = self.head
         first = min(n, self.slots - head)
         pieces = [(head, head + first)] if first == n else [(head, self.slots), (0, n - first)]
-        self.data[head : head + first] = frames[:first]
-        if first < n:
-            self.data[: n - first] = frames[first:]
+        if self.fill is not None:  # straight into the slots
+            self.fill(self.data[head : head + first], start)
+            if first < n:
+                self.fill(self.data[: n - first], start + first)
+        else:
+            frames = self.frames(start, n)
+            self.data[head : head + first] = frames[:first]
+            if first < n:
+                self.data[: n - first] = frames[first:]
         for start, stop in pieces:
             self.status[start:stop] = TP_STATUS_SEND_REQUEST
         self.head = (head + n) % self.slots
@@ -582,7 +612,6 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
     share = plan.share(worker)
     workers, burst, rate, size = plan.workers, plan.burst, plan.rate, plan.block
     burst_ns = 0.0 if rate is None else burst * 1e9 / rate
-    frames_of = stream.frames
     clock = time.monotonic_ns
     index = 0  # this worker's packets handed to the kernel so far
     sent_total = refused_total = 0
@@ -610,8 +639,7 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
                         pass
                 continue
             room = min(room, burst * (int((now - t0) // burst_ns) + 1) - start)
-        frames = frames_of(start, room)
-        sent, refused = sender.send(frames, shared)
+        sent, refused = sender.send(start, room, shared)
         index += room
         sent_total += sent
         refused_total += refused
@@ -622,7 +650,7 @@ def _work(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Sh
     row[_END] = clock()
 
 
-def _child(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Shared) -> None:
+def _child(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _Shared, parent: int) -> None:
     """A forked worker: SIGINT is the parent's to handle, it dies with the parent, and it leaves
     through os._exit whatever happens (no traceback, no parent's cleanup run twice)."""
     code = 0
@@ -630,6 +658,8 @@ def _child(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _S
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the line above
+            return
         if plan.workers > 1:
             cpus = sorted(os.sched_getaffinity(0))
             os.sched_setaffinity(0, {cpus[worker % len(cpus)]})
@@ -644,7 +674,7 @@ def _child(stream: Stream, sender: _Sender, plan: _Plan, worker: int, shared: _S
         os._exit(code)
 
 
-def _start(shared: _Shared, children: dict[int, int]) -> None:
+def _start(shared: _Shared) -> None:
     """Start the clock once every worker is ready to send (or has failed): t0 is 200 µs ahead."""
     deadline = time.monotonic() + 10
     while not all(shared.rows[:, _READY] | (shared.rows[:, _STATE] == _FAILED)):
@@ -678,12 +708,13 @@ def _run(
     try:
         if main:
             previous = signal.signal(signal.SIGINT, on_sigint)
+        parent = os.getpid()
         for worker, sender in enumerate(senders):
             pid = os.fork()
             if pid == 0:
-                _child(stream, sender, plan, worker, shared)
+                _child(stream, sender, plan, worker, shared, parent)
             children[pid] = worker
-        _start(shared, children)
+        _start(shared)
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
@@ -697,6 +728,8 @@ def _run(
             if stop is not None and stop.is_set():
                 interrupted = True
                 shared.header[_STOP] = 1
+            if (shared.rows[:, _STATE] == _FAILED).any():
+                shared.header[_STOP] = 1  # one worker failed: the others end too
             if progress is not None and shared.header[_START] <= time.monotonic_ns():
                 progress(shared.counters())
             time.sleep(0.1 if progress is not None else 0.02)
@@ -708,9 +741,11 @@ def _run(
         if main:
             signal.signal(signal.SIGINT, previous)
     rows = shared.rows
-    failed = [worker for worker in range(len(senders)) if rows[worker][_STATE] == _FAILED]
-    if failed:
-        raise RawnetError(shared.text(failed[0]) or f"worker {failed[0]} failed")
+    failed = sorted(
+        (int(rows[worker][_END]), worker) for worker in range(len(senders)) if rows[worker][_STATE] == _FAILED
+    )
+    if failed:  # the first to fail
+        raise RawnetError(shared.text(failed[0][1]) or f"worker {failed[0][1]} failed")
     start = int(shared.header[_START])
     seconds = max(0, int(rows[:, _END].max()) - start) / 1e9
     sent, refused = int(rows[:, _SENT].sum()), int(rows[:, _ERRORS].sum())
