@@ -30,7 +30,8 @@ import pytest
 from rawnet import IP, Ether, IPv6
 from rawnet.errors import InputError, InterfaceError, PacketTooBigError, RawnetError
 from rawnet.net.lab import Lab
-from rawnet.net.transmit import BLOCK, Counters, Report, _Plan, transmit
+from rawnet.net.sockets import RawSocket
+from rawnet.net.transmit import BLOCK, Counters, Report, _Mmsg, _Plan, _Ring, _Shared, transmit
 from tests.privilege import without
 
 MAGIC = b"RAWNETTX"
@@ -436,3 +437,34 @@ def test_auto_sends_with_sendmmsg_on_a_veth_and_with_the_ring_elsewhere(lab: Lab
         assert rx_packets(lab, "a", "sink0") - before == 5000
     finally:
         lab.run("a", ["ip", "link", "del", "sink0"])
+
+
+def test_layer_3_can_be_bound_to_an_interface(lab: Lab) -> None:
+    veth = lab["a"].interfaces["b"].name
+    assert send(lab, make_stream(lab, "ipv4"), count=10, interface=veth).sent == 10
+    with pytest.raises(InterfaceError, match="no interface named 'nope0'"):
+        send(lab, make_stream(lab, "ipv6"), count=10, interface="nope0")
+
+
+@pytest.mark.parametrize("method", ["ring", "mmsg"])
+def test_frames_the_kernel_refuses_are_counted_and_the_sender_goes_on(lab: Lab, method: str) -> None:
+    # Past transmit()'s own check of the MTU: the senders themselves, with frames of 1600 bytes.
+    stream = make_stream(lab, "ethernet", 1600)
+    veth, peer = lab["a"].interfaces["b"].name, lab["b"].interfaces["a"].name
+    shared = _Shared(1)
+    with RawSocket.l2(veth, 0, netns=lab["a"].netns) as raw:
+        sender: _Ring | _Mmsg = (
+            _Ring(raw.socket, stream, 64) if method == "ring" else _Mmsg(raw.socket, stream, None, veth, 64)
+        )
+        try:
+            assert sender.send(0, 40, shared) == (0, 40)  # longer than a's MTU: refused
+            assert sender.error is not None and "longer than the MTU" in sender.error
+            lab.run("a", ["ip", "link", "set", veth, "mtu", "1600"], check=True)
+            assert sender.send(40, 40, shared) == (0, 40)  # b's veth drops them: ENOBUFS
+            lab.run("b", ["ip", "link", "set", peer, "mtu", "1600"], check=True)
+            assert sender.send(80, 40, shared) == (40, 0)  # (the ring: refilled where the kernel waits)
+            last = 100 if method == "ring" else 64  # (the ring: across its end; mmsg: a whole block)
+            assert sender.send(120, last, shared) == (last, 0)
+        finally:
+            lab.run("a", ["ip", "link", "set", veth, "mtu", "1500"], check=True)
+            lab.run("b", ["ip", "link", "set", peer, "mtu", "1500"], check=True)
