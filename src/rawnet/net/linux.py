@@ -106,3 +106,31 @@ def sockaddr_ll(address: tuple[str, int, int, int, bytes]) -> dict[str, object]:
         "hatype": hatype,
         "address": addr.hex(":"),
     }
+
+
+#: The transmit engine's packet socket options (linux/if_packet.h) and ring (TPACKET_V2).
+PACKET_VERSION = 10
+PACKET_TX_RING = 13
+PACKET_LOSS = 14
+PACKET_QDISC_BYPASS = 20
+TPACKET_V2 = 1
+#: struct tpacket_req: tp_block_size, tp_block_nr, tp_frame_size, tp_frame_nr.
+TPACKET_REQ = struct.Struct("IIII")
+#: sizeof(struct tpacket2_hdr), 16-aligned: a TX frame's data begins this far into its slot
+#: (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll), without PACKET_TX_HAS_OFF).
+TPACKET2_HDR_ALIGNED = 32
+TPACKET_ALIGNMENT = 16
+#: tp_status of a TX ring's frames: free for the sender, queued for the kernel, being sent, refused.
+TP_STATUS_AVAILABLE = 0
+TP_STATUS_SEND_REQUEST = 1
+TP_STATUS_SENDING = 2
+TP_STATUS_WRONG_FORMAT = 4
+SIOCGIFMTU = 0x8921  #: linux/sockios.h: an interface's MTU by name
+UIO_MAXIOV = 1024  #: the most messages one sendmmsg takes (linux/uio.h)
+PR_SET_PDEATHSIG = 1  #: linux/prctl.h: a signal for this process when its parent dies
+#: struct timeval (SO_SNDTIMEO): seconds, microseconds (64-bit longs, as on x86-64 and arm64).
+TIMEVAL = struct.Struct("qq")
+SIOCETHTOOL = 0x8946  #: linux/sockios.h: ethtool requests
+ETHTOOL_GDRVINFO = 0x00000003  #: linux/ethtool.h: the driver's name and versions
+#: sizeof(struct ethtool_drvinfo); its driver name is 32 bytes at offset 4.
+ETHTOOL_DRVINFO_SIZE = 196
