@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # (type checkers see the networking names' signatures; at run
     from rawnet.net.probing import arping, neighsol, traceroute
     from rawnet.net.sendrecv import asr, asr1, send, sendp, sr, sr1, srp, srp1
     from rawnet.net.sockets import RawSocket
+    from rawnet.net.transmit import transmit
+    from rawnet.stream import Stream
 
 _NET = {
     "PcapReader": "rawnet.net.pcap",
@@ -49,6 +51,8 @@ _NET = {
     "traceroute": "rawnet.net.probing",
     "AsyncSniffer": "rawnet.net.capture",
     "Lab": "rawnet.net.lab",
+    "Stream": "rawnet.stream",  # (numpy loads with it, only for streams)
+    "transmit": "rawnet.net.transmit",
 }
 
 __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from rawnet import *`)
@@ -278,6 +282,7 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "SCTPChunkShutdownComplete",
     "SCTPChunkUnknown",
     "SndRcvList",
+    "Stream",
     "TCPerror",
     "TimeExceededCode",
     "TruncatedError",
@@ -308,6 +313,7 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
     "srp1",
     "stack",
     "traceroute",
+    "transmit",
     "valid_ip",
     "valid_ip6",
     "valid_mac",

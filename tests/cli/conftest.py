@@ -56,8 +56,15 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def tcpdump(lab: Lab, host: str, interface: str, expression: str, path: Path) -> Iterator[Path]:
-    """A tcpdump capture to ``path`` in ``host``'s namespace, running while the block runs."""
+def tcpdump(
+    lab: Lab, host: str, interface: str, expression: str, path: Path, *, burst: bool = False
+) -> Iterator[Path]:
+    """A tcpdump capture to ``path`` in ``host``'s namespace, running while the block runs.
+
+    ``burst``: for thousands of frames at once (a flood): frames cut to 256 bytes in a 64 MiB
+    ring (immediate mode's ring has a slot of the snapshot length per frame: 2 MiB of 256 KiB
+    slots would drop all but a few).
+    """
     process = lab.popen(
         host,
         [
@@ -71,6 +78,7 @@ def tcpdump(lab: Lab, host: str, interface: str, expression: str, path: Path) ->
             interface,
             "-w",
             str(path),
+            *(["-s", "256", "-B", "65536"] if burst else []),
             expression,
         ],
         stdout=subprocess.DEVNULL,

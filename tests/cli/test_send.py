@@ -12,6 +12,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,53 @@ def test_flood_sends_count_packets(lab: Lab) -> None:
     assert result.returncode == 0, result.stderr
     assert "3000 packets sent" in result.stdout
     assert counters(lab, "b")["Tcp.InSegs"] - before == 3000
+
+
+@pytest.mark.parametrize("layer", ["3", "2"])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_flood_on_the_engine_sends_count_packets_with_their_bytes(
+    lab: Lab, tmp_path: Path, layer: str, workers: str
+) -> None:
+    # The engine replays one cycle of what varies (hping3's source port counting up, a random
+    # seq table): b's tcpdump sees exactly -c segments, each with a good checksum, and the
+    # source ports a counter gives, however the packets were shared between the workers.
+    where = ["-I", lab["a"].interfaces["b"].name] if layer == "2" else []
+    interface = lab["b"].interfaces["a"].name
+    with tcpdump(lab, "b", interface, "tcp dst port 80", tmp_path / "b.pcap", burst=True) as capture:
+        result = send(lab, lab["b"].ipv4, *where, "-S", "-p", "80", "-s", "++40000", "--flood", "-c", "3000",
+                      "--workers", workers)  # fmt: skip
+        time.sleep(0.5)  # (the last frames written)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^3000 packets sent in .*, 0 send errors$", result.stdout, re.MULTILINE), result.stdout
+    rows = tshark(capture, "tcp.srcport", "tcp.checksum.status", display_filter="tcp.dstport == 80")
+    assert len(rows) == 3000
+    assert {status for _, status in rows} == {"1"}
+    assert sorted(int(port) for port, _ in rows) == list(range(40000, 43000))
+
+
+def test_a_paced_flood_keeps_its_rate(lab: Lab) -> None:
+    # --flood --rate: deadlines from the start, so 2000 packets at 1000/s take 2 s (within 1%)
+    result = send(lab, lab["b"].ipv4, "--udp", "-p", "9", "--flood", "--rate", "1000", "-c", "2000", "--json")
+    assert result.returncode == 0, result.stderr
+    statistics = json_lines(result.stdout)[-1]
+    assert statistics["sent"] == 2000 and statistics["errors"] == 0
+    assert 1.98 <= statistics["seconds"] <= 2.02, statistics
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--workers", "2"), ("--workers", "--flood")),
+        (("--duration", "1"), ("--duration", "--flood")),
+        (("--flood", "--qdisc-bypass"), ("--qdisc-bypass", "-I")),
+        (("--flood", "--tx-method", "ring"), ("ring", "-I")),
+        (("--flood", "--workers", "2", "-f"), ("--workers", "fragments")),
+    ],
+)
+def test_engine_options_need_a_flood_it_can_take(
+    lab: Lab, args: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    assert_one_line_error(send(lab, lab["b"].ipv4, "--udp", "-p", "9", "-c", "10", *args), 2, *words)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

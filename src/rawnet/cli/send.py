@@ -39,6 +39,7 @@ from rawnet.cli.sender import (
     Run,
     Template,
     build_probe,
+    engine_flood,
     flood,
     link_addresses,
     open_sender,
@@ -97,6 +98,8 @@ def _interval(
         )
         if given
     ]  # fmt: skip
+    if chosen == ["--rate", "--flood"]:  # a flood paced by the engine
+        return 0.0, True
     if len(chosen) > 1:
         raise click.UsageError(f"{' and '.join(chosen)}: give the pace one way")
     if flood_mode:
@@ -364,6 +367,21 @@ def _number(*names: str, maximum: int, default: int, text: str) -> Callable[[Any
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), metavar="PPS", help="Packets a second.")
 @click.option("--flood", "flood_mode", is_flag=True, help="As fast as possible; no replies shown.")
 @click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+    help="--flood: N sending processes, each with its own socket and a share of the packets.",
+)  # fmt: skip
+@click.option(
+    "--duration", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+    help="--flood: stop after SECONDS (with -c: whichever comes first).",
+)  # fmt: skip
+@click.option(
+    "--tx-method", type=click.Choice(["auto", "ring", "mmsg"]), default="auto", show_default=True,
+    help="--flood: how frames reach the kernel: a TX_RING (-I only), sendmmsg, or the faster for the case.",
+)  # fmt: skip
+@click.option(
+    "--qdisc-bypass", is_flag=True, help="--flood -I: frames skip the interface's queueing discipline."
+)
+@click.option(
     "-I", "--iface", "--interface", "interface", metavar="IFACE",
     help="Send at layer 2 on IFACE (Ethernet header, MACs resolved by ARP/ND); -9: listen on IFACE.",
 )  # fmt: skip
@@ -530,6 +548,20 @@ def _options(given: dict[str, Any]) -> Options:
     interval, flood_mode = _interval(
         given["interval"], given["fast"], given["faster"], given["rate"], given["flood_mode"]
     )
+    engine = [
+        name
+        for name, given_value in (
+            ("--workers", given["workers"] != 1), ("--duration", given["duration"] is not None),
+            ("--tx-method", given["tx_method"] != "auto"), ("--qdisc-bypass", given["qdisc_bypass"]),
+        )
+        if given_value
+    ]  # fmt: skip
+    if engine and not flood_mode:
+        raise click.UsageError(f"{', '.join(engine)}: options of --flood (replies are not listened for)")
+    if given["qdisc_bypass"] and given["interface"] is None:
+        raise click.UsageError("--qdisc-bypass: frames skip the qdisc of -I's interface (give -I)")
+    if given["tx_method"] == "ring" and given["interface"] is None:
+        raise click.UsageError("--tx-method ring: a TX_RING sends frames at layer 2 (give -I)")
     scan: tuple[int, ...] = ()
     if given["scan"] is not None:
         scan = scan_ports(given["scan"])
@@ -562,7 +594,9 @@ def _options(given: dict[str, Any]) -> Options:
         fragment_offset=given["fragment_offset"] or 0, bad_checksum=given["bad_checksum"],
         tcp_mss=given["tcp_mss"], tcp_timestamp=given["tcp_timestamp"], src_pattern=src_pattern,
         dst_pattern=dst_pattern, traceroute=given["traceroute"], tr_stop=given["tr_stop"],
-        tr_keep_ttl=given["tr_keep_ttl"], scan=scan,
+        tr_keep_ttl=given["tr_keep_ttl"], scan=scan, rate=given["rate"] if flood_mode else None,
+        duration=given["duration"], workers=given["workers"], tx_method=given["tx_method"],
+        qdisc_bypass=given["qdisc_bypass"],
     )  # fmt: skip
 
 
@@ -635,7 +669,9 @@ def _run(options: Options) -> int:
                 run.announce = lambda: _header(output, options, probe, src)
             if options.flood:
                 with live_counter(output, run):
-                    flood(transmit, probe, options.count, run)
+                    if engine_flood(options, probe, run) is None:
+                        _flood_alone(options)
+                        flood(transmit, probe, options.count, run)
             elif options.scan:
                 silent = scan_run(transmit, probe, options, output, run, stats)
             else:
@@ -654,6 +690,24 @@ def _run(options: Options) -> int:
     if options.listening and not stats.received:
         return NO_REPLY
     return OK
+
+
+def _flood_alone(options: Options) -> None:
+    """The engine's options need packets it can take (one frame each, a cycle of values)."""
+    asked = [
+        name
+        for name, given in (
+            ("--rate", options.rate is not None), ("--duration", options.duration is not None),
+            ("--workers", options.workers != 1), ("--tx-method", options.tx_method != "auto"),
+            ("--qdisc-bypass", options.qdisc_bypass),
+        )
+        if given
+    ]  # fmt: skip
+    if asked:
+        raise click.UsageError(
+            f"{', '.join(asked)}: the line-rate engine sends packets of one frame each whose values "
+            "repeat (no fragments, no --seq-increment): leave them out, or the options that prevent it"
+        )
 
 
 def _header(output: Output, options: Options, probe: Template, src: str) -> None:
@@ -692,9 +746,9 @@ def _statistics(output: Output, options: Options, run: Run, stats: RttStats) -> 
     if options.listening:
         record = stats.record() | extra
         lines = stats.lines(target)
-    else:
-        record = {"type": "statistics", "sent": run.sent, **extra}
-        lines = [f"--- {target} statistics ---", pace]
+    else:  # a flood: what the kernel refused (a full queue or ring) is counted, never sent again
+        record = {"type": "statistics", "sent": run.sent, **extra, "errors": run.errors}
+        lines = [f"--- {target} statistics ---", pace + f", {run.errors} send errors"]
     if output.json:
         output.line("", record)
         return

@@ -9,19 +9,22 @@ the command line, or sends anything the options did not describe.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import cycle, islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from rawnet.cli.common import Output, PortSpec
+from rawnet.cli.common import Output, PortSpec, StopOnce
 from rawnet.cli.payloads import Data
 from rawnet.errors import PacketTooBigError, RawnetError
 from rawnet.net.linux import IPPROTO_RAW
@@ -29,6 +32,9 @@ from rawnet.net.routes import interface_mac, next_hop
 from rawnet.net.sendrecv import resolve_mac
 from rawnet.net.sockets import RawSocket, send_error
 from rawnet.wire import ICMP, IP, TCP, UDP, Ether, ICMPv6, ICMPv6EchoRequest, IPv6, Layer, Raw, fragment
+
+if TYPE_CHECKING:
+    from rawnet.net.transmit import Report
 
 #: --flood replays the packets of one cycle when what varies repeats within this many packets.
 RING = 65536
@@ -176,6 +182,13 @@ class Options:
     tr_keep_ttl: bool = False
     #: -8: the ports of hping3's scan mode.
     scan: tuple[int, ...] = ()
+    #: --flood on the line-rate engine: its pace (None: as fast as it goes), time limit, processes,
+    #: how frames reach the kernel (auto, ring, mmsg) and whether they skip the qdisc.
+    rate: float | None = None
+    duration: float | None = None
+    workers: int = 1
+    tx_method: str = "auto"
+    qdisc_bypass: bool = False
 
     @property
     def listening(self) -> bool:
@@ -367,6 +380,8 @@ class Run:
     """Counts of one run."""
 
     sent: int = 0
+    #: Packets the kernel refused (a full queue or ring): counted, not sent again (the engine's).
+    errors: int = 0
     started: float = 0.0
     ended: float = 0.0
     #: Called once the first packet went out (the SEND line: an error before it stays one line).
@@ -380,19 +395,23 @@ class Run:
         """Send one packet (its ``pieces``) and count it; the first one announces the run."""
         if not self.sent:
             self.started = time.perf_counter()
-        _transmit(send, pieces)
+        self.errors += _transmit(send, pieces)
         self.sent += 1
         self.ended = time.perf_counter()
         if self.sent == 1:
             self.announce()
 
 
-def _transmit(send: Callable[[bytes], int], pieces: list[bytes]) -> None:
+def _transmit(send: Callable[[bytes], int], pieces: list[bytes]) -> int:
+    """Send the pieces of one packet; the number the kernel refused (a full queue) is returned."""
+    refused = 0
     for data in pieces:
         try:
             send(data)
         except OSError as error:
             _refused(error, len(data))
+            refused += 1
+    return refused
 
 
 def _refused(error: OSError, size: int) -> None:
@@ -416,14 +435,14 @@ def flood(send: Callable[[bytes], int], probe: Template, count: int, run: Run) -
     run.started = time.perf_counter()
     try:
         first = probe.wire(0)
-        _transmit(send, first)
+        run.errors += _transmit(send, first)
         run.sent = 1
         run.announce()
         if probe.period is not None and probe.period <= RING:
             ring = [first]
             for index in range(1, probe.period if not count else min(count, probe.period)):
                 pieces = probe.wire(index)
-                _transmit(send, pieces)
+                run.errors += _transmit(send, pieces)
                 ring.append(pieces)
                 run.sent += 1
             if len(ring[0]) == 1:
@@ -433,12 +452,89 @@ def flood(send: Callable[[bytes], int], probe: Template, count: int, run: Run) -
         else:
             index = 1
             while not count or index < count:
-                _transmit(send, probe.wire(index))
+                run.errors += _transmit(send, probe.wire(index))
                 index += 1
                 run.sent = index
     except KeyboardInterrupt:
         pass
     run.ended = time.perf_counter()
+
+
+def engine_flood(options: Options, probe: Template, run: Run) -> Report | None:
+    """--flood on the line-rate engine (rawnet.net.transmit): one cycle of the varying values built
+    with the packet API, as flood() builds it, then replayed from contiguous buffers by sendmmsg or
+    a TX_RING, paced by deadline with --rate, over --workers processes. None when the packets do
+    not fit a stream (fragments, lengths that vary, values that never repeat): flood() sends them.
+    """
+    if probe.fragment_size is not None or probe.period is None or probe.period > RING:
+        return None
+    cycle_length = probe.period if not options.count else min(options.count, probe.period)
+    frames = [probe.wire(index) for index in range(cycle_length)]
+    if any(len(pieces) != 1 or len(pieces[0]) != len(frames[0][0]) for pieces in frames):
+        return None
+    from rawnet.net.transmit import transmit  # (numpy and the engine load only for a flood)
+    from rawnet.stream import Stream
+
+    stream = Stream.replay([pieces[0] for pieces in frames], layer2=options.interface is not None)
+
+    announced = False
+
+    def progress(counters: Any) -> None:  # (the SEND line once packets are leaving, as flood()'s)
+        nonlocal announced
+        run.sent = counters.sent
+        if run.sent and not announced:
+            announced = True
+            run.announce()
+
+    run.started = time.perf_counter()
+    with _stop_requests() as stop:
+        report = transmit(
+            stream,
+            interface=options.interface,
+            rate=options.rate,
+            count=options.count or None,
+            duration=options.duration,
+            workers=options.workers,
+            method=options.tx_method,
+            qdisc_bypass=options.qdisc_bypass,
+            progress=progress,
+            stop=stop,
+        )
+        if report.interrupted:  # (a Ctrl-C the engine took itself, in its own handler)
+            stop.set()
+    run.sent, run.errors = report.sent, report.errors
+    run.ended = run.started + report.seconds
+    if run.sent and not announced:
+        run.announce()
+    return report
+
+
+@contextlib.contextmanager
+def _stop_requests() -> Iterator[threading.Event]:
+    """SIGINT and SIGTERM set the event the engine watches (its workers end, its report comes
+    back) instead of raising in the middle of it; once one came, both stay ignored, as the
+    command's StopOnce leaves them, so a second Ctrl-C cannot cut the statistics short."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def request(number: int, frame: Any) -> None:
+        stop.set()
+        for each in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(each, signal.SIG_IGN)
+
+    previous = {number: signal.signal(number, request) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        if not stop.is_set():
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+        else:
+            for handler in previous.values():
+                if isinstance(handler, StopOnce):  # (the command's: it has fired, in effect)
+                    handler.fired = True
 
 
 def _replay(send: Callable[[bytes], int], ring: list[bytes], count: int, run: Run) -> None:
@@ -454,6 +550,7 @@ def _replay(send: Callable[[bytes], int], ring: list[bytes], count: int, run: Ru
                     sent += 1
             except OSError as error:  # (a full queue: the packet is skipped, the loop goes on)
                 _refused(error, len(data))
+                run.errors += 1
             run.sent = sent
     finally:
         run.sent = sent
@@ -464,7 +561,7 @@ def _replay_fragments(send: Callable[[bytes], int], ring: list[list[bytes]], cou
     if count:
         packets = islice(packets, max(0, count - run.sent))
     for pieces in packets:
-        _transmit(send, pieces)
+        run.errors += _transmit(send, pieces)
         run.sent += 1
 
 
