@@ -138,6 +138,11 @@ def test_frames_are_the_per_packet_builds(stream, data):
     assert frames.flags.c_contiguous
     for k in range(n):
         assert frames[k].tobytes() == stream.packet(start + k).build(), k
+    # written in place into rows that lie apart (a TX ring's slots), over bytes that were there
+    slots = np.full((n, stream.frame_size + 13), 0xA5, dtype=np.uint8)
+    stream.frames_into(slots[:, 5 : 5 + stream.frame_size], start)
+    assert np.array_equal(slots[:, 5 : 5 + stream.frame_size], frames)
+    assert (slots[:, :5] == 0xA5).all() and (slots[:, 5 + stream.frame_size :] == 0xA5).all()
     if not any(field in repr(stream._template) for field in ("chksum=", "cksum=")):
         for frame in frames[:4]:
             assert _decoded(frame, stream.layer2).verify() == []
@@ -351,6 +356,11 @@ def test_replay_cycles_through_its_frames():
     assert [frame.tobytes() for frame in frames] == [built[k % 3] for k in range(2, 7)]
     assert stream.packet(4).build() == built[1]
     assert stream.packet(4)[IP].id == 1
+    slots = np.zeros((5, stream.frame_size + 3), dtype=np.uint8)
+    stream.frames_into(slots[:, : stream.frame_size], 2)
+    assert np.array_equal(slots[:, : stream.frame_size], frames)
+    with pytest.raises(InputError, match="uint8 array"):
+        stream.frames_into(np.zeros((5, 3), dtype=np.uint8), 0)
 
 
 def test_replay_of_ip_packets_with_a_count():

@@ -120,6 +120,23 @@ class Stream:
             self._plan.fill(out, start, n)
         return out
 
+    def frames_into(self, out: np.ndarray, start: int) -> None:
+        """Frames start..start+len(out)-1 written into ``out``, an (n, frame_size) uint8 array whose
+        rows may lie apart (a TX ring's slots): what frames() gives, without an array of its own."""
+        n = len(out)
+        self._check_range(start, n)
+        if out.shape != (n, self.frame_size) or out.dtype != np.uint8:
+            raise InputError(
+                f"frames_into: an ({n}, {self.frame_size}) uint8 array, got {out.shape} {out.dtype}"
+            )
+        rows = self._rows
+        if rows is not None:
+            np.take(rows, np.arange(start, start + n, dtype=np.intp), axis=0, out=out, mode="wrap")
+            return
+        out[:] = self._base
+        if n:
+            self._plan.fill(out, start, n)
+
     def packet(self, index: int) -> Layer:
         """Frame ``index`` built by the per-packet API: the template with that frame's values set."""
         self._check_range(index, 1)
