@@ -236,8 +236,10 @@ def transmit(
     layer2 = bool(stream.layer2)
     _check(stream, interface, rate, burst, count, duration, workers, method)
     limit = _limit(count, stream.count, duration, rate)
-    sockets = [_open(stream, interface, netns, qdisc_bypass) for _ in range(workers)]
+    sockets: list[RawSocket] = []
     try:
+        for _ in range(workers):
+            sockets.append(_open(stream, interface, netns, qdisc_bypass))
         chosen = "mmsg" if not layer2 else method
         if layer2:
             _check_mtu(sockets[0], interface or "", size, netns)
@@ -728,7 +730,9 @@ def _run(
     main = threading.current_thread() is threading.main_thread()
     previous: Any = None
     children: dict[int, int] = {}
+    killed: list[str] = []
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # until every child ignores it
+    blocked = True
     try:
         if main:
             previous = signal.signal(signal.SIGINT, on_sigint)
@@ -739,26 +743,30 @@ def _run(
                 _child(stream, sender, plan, worker, shared, parent)
             children[pid] = worker
         _start(shared)
-    finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
+        blocked = False
         running = dict(children)
         while running:
             for pid in list(running):
-                if os.waitpid(pid, os.WNOHANG)[0]:
+                ended, status = os.waitpid(pid, os.WNOHANG)
+                if ended:
+                    if os.WIFSIGNALED(status):
+                        killed.append(f"worker {running[pid]} was killed by signal {os.WTERMSIG(status)}")
                     del running[pid]
             if not running:
                 break
             if stop is not None and stop.is_set():
                 interrupted = True
                 shared.header[_STOP] = 1
-            if (shared.rows[:, _STATE] == _FAILED).any():
+            if killed or (shared.rows[:, _STATE] == _FAILED).any():
                 shared.header[_STOP] = 1  # one worker failed: the others end too
             if progress is not None and shared.header[_START] <= time.monotonic_ns():
                 progress(shared.counters())
             time.sleep(0.1 if progress is not None else 0.05)
     finally:
-        shared.header[_STOP] = 1  # (an exception in progress(): the workers end too)
+        shared.header[_STOP] = 1  # (an exception here, in progress() say: the workers end too)
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for pid in children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
@@ -770,6 +778,8 @@ def _run(
     )
     if failed:  # the first to fail
         raise RawnetError(shared.text(failed[0][1]) or f"worker {failed[0][1]} failed")
+    if killed:
+        raise RawnetError(killed[0])
     start = int(shared.header[_START])
     seconds = max(0, int(rows[:, _END].max()) - start) / 1e9
     sent, refused = int(rows[:, _SENT].sum()), int(rows[:, _ERRORS].sum())
