@@ -37,11 +37,14 @@ How it sends:
   abandons. Frames longer than the interface's MTU plus an Ethernet header are refused before
   anything is sent (PacketTooBigError), with either method.
 - ``method="auto"``: layer 3 is always mmsg. Layer 2 is mmsg on a veth and the ring on any other
-  interface (its driver's name, from ethtool's GDRVINFO). Measured here (2 vCPUs, 60- and
-  1500-byte frames, qdisc bypassed): into a veth pair, whose transmit runs the receiving stack
-  inside the sender's call, mmsg made 1.09-1.23x trafgen's rate and the ring 0.96-0.99x; into an
-  ifb sink, which drops at once (as a NIC's queue takes a frame), the ring made 0.97-1.00x
-  trafgen's and mmsg 0.79-0.84x.
+  interface (its driver's name, from ethtool's GDRVINFO). Measured here against trafgen (2
+  vCPUs, 60- and 1500-byte frames, 1 and 2 workers against --cpus 1 and 2, qdisc bypassed as
+  trafgen does, medians of 3 interleaved runs): into a veth pair with a queue per core, whose
+  transmit runs the receiving stack inside the sender's call, mmsg made 1.08-1.16x trafgen's
+  rate and the ring 0.93-0.95x; into an ifb sink with a queue per core, which drops at once (as
+  a NIC's queue takes a frame), the ring made 0.97-1.02x and mmsg 0.82-0.91x, with a stream
+  that has frames_into; with frames() alone the ring made 0.92-1.0x with one worker and 0.66-
+  0.94x with two (the extra copy and allocation, 1500-byte frames worst).
 
 Workers: ``workers`` processes are forked, each with its own socket (and ring), pinned to a CPU
 of their own when there are several. The stream is dealt in blocks (512 frames for mmsg, 2048
