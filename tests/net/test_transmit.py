@@ -468,3 +468,27 @@ def test_frames_the_kernel_refuses_are_counted_and_the_sender_goes_on(lab: Lab, 
         finally:
             lab.run("a", ["ip", "link", "set", veth, "mtu", "1500"], check=True)
             lab.run("b", ["ip", "link", "set", peer, "mtu", "1500"], check=True)
+
+
+def test_a_worker_killed_is_an_error_of_the_run(lab: Lab) -> None:
+    killed: list[int] = []
+
+    def kill_a_worker(counters: Counters) -> None:
+        if not killed:
+            worker = next(pid for pid in children_of(os.getpid()))
+            os.kill(worker, signal.SIGKILL)
+            killed.append(worker)
+
+    with pytest.raises(RawnetError, match=r"worker [01] was killed by signal 9"):
+        send(lab, make_stream(lab, "ethernet"), rate=1000, duration=5, workers=2, progress=kill_a_worker)
+    assert killed and not children_of(os.getpid())
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == parent:
+                    found.append(int(entry.name))
+    return found

@@ -37,11 +37,14 @@ How it sends:
   abandons. Frames longer than the interface's MTU plus an Ethernet header are refused before
   anything is sent (PacketTooBigError), with either method.
 - ``method="auto"``: layer 3 is always mmsg. Layer 2 is mmsg on a veth and the ring on any other
-  interface (its driver's name, from ethtool's GDRVINFO). Measured here (2 vCPUs, 60- and
-  1500-byte frames, qdisc bypassed): into a veth pair, whose transmit runs the receiving stack
-  inside the sender's call, mmsg made 1.09-1.23x trafgen's rate and the ring 0.96-0.99x; into an
-  ifb sink, which drops at once (as a NIC's queue takes a frame), the ring made 0.97-1.00x
-  trafgen's and mmsg 0.79-0.84x.
+  interface (its driver's name, from ethtool's GDRVINFO). Measured here against trafgen (2
+  vCPUs, 60- and 1500-byte frames, 1 and 2 workers against --cpus 1 and 2, qdisc bypassed as
+  trafgen does, medians of 3 interleaved runs): into a veth pair with a queue per core, whose
+  transmit runs the receiving stack inside the sender's call, mmsg made 1.08-1.16x trafgen's
+  rate and the ring 0.93-0.95x; into an ifb sink with a queue per core, which drops at once (as
+  a NIC's queue takes a frame), the ring made 0.97-1.02x and mmsg 0.82-0.91x, with a stream
+  that has frames_into; with frames() alone the ring made 0.92-1.0x with one worker and 0.66-
+  0.94x with two (the extra copy and allocation, 1500-byte frames worst).
 
 Workers: ``workers`` processes are forked, each with its own socket (and ring), pinned to a CPU
 of their own when there are several. The stream is dealt in blocks (512 frames for mmsg, 2048
@@ -236,8 +239,10 @@ def transmit(
     layer2 = bool(stream.layer2)
     _check(stream, interface, rate, burst, count, duration, workers, method)
     limit = _limit(count, stream.count, duration, rate)
-    sockets = [_open(stream, interface, netns, qdisc_bypass) for _ in range(workers)]
+    sockets: list[RawSocket] = []
     try:
+        for _ in range(workers):
+            sockets.append(_open(stream, interface, netns, qdisc_bypass))
         chosen = "mmsg" if not layer2 else method
         if layer2:
             _check_mtu(sockets[0], interface or "", size, netns)
@@ -728,7 +733,9 @@ def _run(
     main = threading.current_thread() is threading.main_thread()
     previous: Any = None
     children: dict[int, int] = {}
+    killed: list[str] = []
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # until every child ignores it
+    blocked = True
     try:
         if main:
             previous = signal.signal(signal.SIGINT, on_sigint)
@@ -739,26 +746,30 @@ def _run(
                 _child(stream, sender, plan, worker, shared, parent)
             children[pid] = worker
         _start(shared)
-    finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
+        blocked = False
         running = dict(children)
         while running:
             for pid in list(running):
-                if os.waitpid(pid, os.WNOHANG)[0]:
+                ended, status = os.waitpid(pid, os.WNOHANG)
+                if ended:
+                    if os.WIFSIGNALED(status):
+                        killed.append(f"worker {running[pid]} was killed by signal {os.WTERMSIG(status)}")
                     del running[pid]
             if not running:
                 break
             if stop is not None and stop.is_set():
                 interrupted = True
                 shared.header[_STOP] = 1
-            if (shared.rows[:, _STATE] == _FAILED).any():
+            if killed or (shared.rows[:, _STATE] == _FAILED).any():
                 shared.header[_STOP] = 1  # one worker failed: the others end too
             if progress is not None and shared.header[_START] <= time.monotonic_ns():
                 progress(shared.counters())
             time.sleep(0.1 if progress is not None else 0.05)
     finally:
-        shared.header[_STOP] = 1  # (an exception in progress(): the workers end too)
+        shared.header[_STOP] = 1  # (an exception here, in progress() say: the workers end too)
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for pid in children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
@@ -770,6 +781,8 @@ def _run(
     )
     if failed:  # the first to fail
         raise RawnetError(shared.text(failed[0][1]) or f"worker {failed[0][1]} failed")
+    if killed:
+        raise RawnetError(killed[0])
     start = int(shared.header[_START])
     seconds = max(0, int(rows[:, _END].max()) - start) / 1e9
     sent, refused = int(rows[:, _SENT].sum()), int(rows[:, _ERRORS].sum())
