@@ -4,7 +4,8 @@ Sending: TCP SYN frames of 60 and 1500 bytes from namespace "a" of a fresh Lab.p
 (a veth pair with two transmit and two receive queues at each end, so two senders need not share
 one) to "b" (198.18.1.2); the TCP seq differs in every frame and every checksum is right (rawnet:
 a stream whose seq is a counter; trafgen: drnd(4) for the seq and csumtcp() for the checksum;
-hping3 draws a random seq itself). The rate is what b's veth counted (rx_packets), over a window
+hping3 draws a random seq itself). rawnet's senders bypass the qdisc, as trafgen does by
+default. The rate is what b's veth counted (rx_packets), over a window
 opening 0.5 s after each sender started (flood.py's measure). Each sender runs several times,
 interleaved with the others; the median is shown.
 
@@ -29,10 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flood import measure, rx_packets
-from rawnet.net.transmit import transmit
 
 from rawnet import IP, TCP, Ether, Raw
 from rawnet.net import Lab, PcapReader
+from rawnet.net.transmit import transmit
 from rawnet.stream import Counter, Stream
 
 SIZES = (60, 1500)
@@ -90,6 +91,7 @@ def send_role(argv: list[str]) -> None:
             rate=options.rate,
             count=options.count,
             method=options.method,
+            qdisc_bypass=True,  # (as trafgen by default)
         )
     except KeyboardInterrupt:
         return
@@ -117,9 +119,9 @@ def sending(lab: Lab, scratch: Path, seconds: float, rounds: int) -> dict[tuple[
         senders[f"rawnet transmit, {workers} worker{'s' * (workers > 1)}"] = (
             lambda size, workers=workers: _engine(lab, size, workers)  # type: ignore[misc]
         )
-    senders["rawnet send --flood -I"] = lambda size: [
+    senders["rawnet send --flood -I --qdisc-bypass"] = lambda size: [
         sys.executable, "-m", "rawnet", "send", lab["b"].ipv4, "-I", veth, "-S", "-p", "80",
-        "-d", str(size - 54), "--flood",
+        "-d", str(size - 54), "--flood", "--qdisc-bypass",
     ]  # fmt: skip
     senders["hping3 --flood"] = lambda size: [
         "hping3", "--flood", "-q", "-S", "-p", "80", "-d", str(size - 54), lab["b"].ipv4,

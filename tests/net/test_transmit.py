@@ -228,8 +228,10 @@ def test_a_burst_goes_back_to_back_and_the_average_holds(lab: Lab, tmp_path: Pat
         times = [stamp for stamp, _ in tcpdump.packets(100)]
     assert len(times) == 100
     starts = times[::10]
-    gaps = [(later - earlier) / 1e6 for earlier, later in itertools.pairwise(starts)]
-    assert all(9.0 < gap < 11.0 for gap in gaps), gaps
+    # each burst on the schedule (the first one's time + 10 ms each): a wake-up the shared machine
+    # makes late (1 ms seen) is not carried over to the bursts after it
+    late = [(start - starts[0]) / 1e6 - 10 * j for j, start in enumerate(starts)]
+    assert all(abs(ms) < 2.0 for ms in late), late
     assert abs((starts[-1] - starts[0]) / 1e6 - 90) < 0.9
     spreads = [(times[start + 9] - times[start]) / 1e6 for start in range(0, 100, 10)]
     assert sorted(spreads)[5] < 1.0, spreads  # (the median burst: well under a millisecond)
