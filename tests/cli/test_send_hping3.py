@@ -100,7 +100,9 @@ def _masked(row: list[str]) -> list[str]:
 )  # fmt: skip
 def test_the_wire_matches_hping3s(line: Lab, tmp_path: Path, args: list[str], packets: int) -> None:
     classic, ours = _both(line, tmp_path, [*args, "-c", "2", "-i", "u50000"], packets)
-    assert [row[:-2] for row in ours] == [row[:-2] for row in classic]
+    # the same frames; fragments of a packet may reach b in another order (r1 forwards them
+    # from its queues as its CPUs get to them: seen once in a loaded full run)
+    assert sorted(row[:-2] for row in ours) == sorted(row[:-2] for row in classic)
     if not {"--udp", "-x", "-g"} & set(args) and packets == 2:  # a new random seq and ack each packet
         for column in (-2, -1):
             assert len({row[column] for row in ours}) == len({row[column] for row in classic}) == 2
