@@ -111,7 +111,7 @@ def test_a_count_beyond_the_values_is_an_error():
 def test_cycle_takes_addresses_and_names_as_the_field_takes_them():
     template = IP(src=SRC, dst=DST, proto=6) / UDP() / Raw(b"data")
     stream = Stream(template, {"IP.dst": Cycle(["198.18.0.5", 0x0A000001]), "IP.proto": Cycle(["udp", 6])})
-    assert _field(stream, 0, 2, "IP.dst") == ["198.18.0.5", "10.0.0.1"]
+    assert _field(stream, 0, 2, "IP.dst") == ["198.18.0.5", "198.19.0.1"]
     assert [IP(frame.tobytes()).proto for frame in stream.frames(0, 2)] == [17, 6]
 
 
@@ -133,7 +133,7 @@ def test_random_is_reproducible_from_its_seed_and_differs_between_seeds():
 
 
 def test_random_frames_do_not_depend_on_which_blocks_were_asked_before():
-    fields = {"UDP.sport": Random(0, 65535, seed=3), "IP.src": RandomNetwork("10.0.0.0/8", seed=4)}
+    fields = {"UDP.sport": Random(0, 65535, seed=3), "IP.src": RandomNetwork("198.19.0.0/16", seed=4)}
     whole = _ipv4(fields).frames(0, 3 * BLOCK)
     stream = _ipv4(fields)
     later = stream.frames(2 * BLOCK + 5, 100)  # a later block first
@@ -198,7 +198,7 @@ def test_random_network_over_ipv6(network):
         ({"IP.src": Cycle(["not an address"])}, "IP.src: value 'not an address'"),
         ({"IP.src": Cycle(["198.18.0.0/30"])}, "is not one value"),
         ({"IP.src": RandomNetwork("2001:db8::/64")}, "needs an IPv6 address field"),
-        ({"UDP.sport": RandomNetwork("10.0.0.0/8")}, "needs an IPv4 address field"),
+        ({"UDP.sport": RandomNetwork("198.19.0.0/16")}, "needs an IPv4 address field"),
     ],
 )
 def test_a_value_the_field_cannot_hold_is_an_error(fields, message):
@@ -212,7 +212,7 @@ def test_a_value_the_field_cannot_hold_is_an_error(fields, message):
         (lambda: Counter(0, step=1.5), "step must be an int"),
         (lambda: Counter(0, wrap=0), "wrap must be a positive int"),
         (lambda: Random(0, 1, seed=-1), "seed must be a non-negative int"),
-        (lambda: RandomNetwork("10.0.0.0/33"), "RandomNetwork"),
+        (lambda: RandomNetwork("198.19.0.0/33"), "RandomNetwork"),
         (lambda: Cycle([]), "a non-empty list"),
         (lambda: Values("abc"), "a non-empty list"),
     ],

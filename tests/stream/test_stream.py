@@ -250,10 +250,10 @@ def test_bit_fields_sharing_bytes_with_others():
 
 
 def test_the_second_layer_of_a_class_in_a_tunnel():
-    template = IP(**V4) / IP(src="10.1.0.1", dst="10.1.0.2") / UDP(dport=4789) / Raw(b"inner")
-    stream = Stream(template, {"IP:2.src": Counter("10.1.0.1"), "IP.dst": Counter("198.18.1.2", step=3)})
+    template = IP(**V4) / IP(src="198.19.1.1", dst="198.19.1.2") / UDP(dport=4789) / Raw(b"inner")
+    stream = Stream(template, {"IP:2.src": Counter("198.19.1.1"), "IP.dst": Counter("198.18.1.2", step=3)})
     packets = [IP(frame.tobytes()) for frame in stream.frames(0, 5)]
-    assert [packet.payload.src for packet in packets[:2]] == ["10.1.0.1", "10.1.0.2"]
+    assert [packet.payload.src for packet in packets[:2]] == ["198.19.1.1", "198.19.1.2"]
     assert {packet.src for packet in packets} == {"198.18.0.1"}
     assert all(packet.verify() == [] for packet in packets)
 
@@ -265,8 +265,8 @@ def test_keys_may_be_a_class_and_a_field_name():
 
 
 def test_a_gre_tunnel_without_a_checksum():
-    template = IP(**V4) / GRE() / IP(src="10.1.0.1", dst="10.1.0.2") / UDP()
-    stream = Stream(template, {"IP:2.dst": Counter("10.1.0.2")})
+    template = IP(**V4) / GRE() / IP(src="198.19.1.1", dst="198.19.1.2") / UDP()
+    stream = Stream(template, {"IP:2.dst": Counter("198.19.1.2")})
     assert all(stream.frames(0, 5)[k].tobytes() == stream.packet(k).build() for k in range(5))
 
 
@@ -316,7 +316,7 @@ def test_a_bad_range_of_frames_is_an_error(start, n):
         (IP(**V4) / TCP(), {"TCP.chksum": Counter(5)}, "TCP.chksum is computed at build"),
         (IP(**V4) / TCP(), {"IP.proto": Cycle([6])}, "IP.proto is computed at build"),
         (Ether() / IP(**V4) / TCP(), {"IP.dst": Counter(1)}, "Ether.dst is filled from IP.dst"),
-        (IP(dst="10.0.0.1") / TCP(), {"IP.dst": Counter(1)}, "IP.src is filled from IP.dst"),
+        (IP(dst="198.19.0.1") / TCP(), {"IP.dst": Counter(1)}, "IP.src is filled from IP.dst"),
         (IP(**V4, ttl=(1, 3)) / TCP(), {"TCP.seq": Counter(1)}, "IP.ttl holds"),
         (IP(**V4) / TCP(), {"IP.ttl": Counter(256)}, "too wide for 8 bits"),
         (IP(**V4) / GRE(key_present=0) / IP() / UDP(), {"GRE.key_present": Cycle([0, 1])}, "change a"),
@@ -382,7 +382,7 @@ def test_replay_refuses_frames_of_different_lengths_and_none():
 def test_a_stream_pickles_as_what_it_was_made_from():
     stream = Stream(
         Ether(**MACS) / IP(**V4) / TCP() / Raw(b"abc"),
-        {"TCP.seq": Counter(7), "IP.src": RandomNetwork("10.0.0.0/8"), "TCP.sport": Random(1, 9)},
+        {"TCP.seq": Counter(7), "IP.src": RandomNetwork("198.19.0.0/16"), "TCP.sport": Random(1, 9)},
     )
     again = pickle.loads(pickle.dumps(stream))
     assert np.array_equal(again.frames(3000, 50), stream.frames(3000, 50))
@@ -409,8 +409,8 @@ def _padded():
             {"IPv6.dst": RandomNetwork("2001:db8::/64", seed=2), "IPv6.src": Counter(1)},
         ),
         (
-            IP(**V4, options=[IPOption_LSRR(routers=["1.2.3.4"])]) / TCP(),
-            {"IP.dst": Counter("10.0.0.2"), "IP.src": Counter(5)},
+            IP(**V4, options=[IPOption_LSRR(routers=["198.19.2.4"])]) / TCP(),
+            {"IP.dst": Counter("198.19.0.2"), "IP.src": Counter(5)},
         ),
         (
             IP(**V4) / ICMP(type=3, code=3) / IP(src=V4["dst"], dst=V4["src"]) / UDP(sport=5, dport=7),
