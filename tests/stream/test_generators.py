@@ -110,7 +110,7 @@ def test_a_count_beyond_the_values_is_an_error():
 
 def test_cycle_takes_addresses_and_names_as_the_field_takes_them():
     template = IP(src=SRC, dst=DST, proto=6) / UDP() / Raw(b"data")
-    stream = Stream(template, {"IP.dst": Cycle(["198.18.0.5", 0x0A000001]), "IP.proto": Cycle(["udp", 6])})
+    stream = Stream(template, {"IP.dst": Cycle(["198.18.0.5", 0xC6130001]), "IP.proto": Cycle(["udp", 6])})
     assert _field(stream, 0, 2, "IP.dst") == ["198.18.0.5", "198.19.0.1"]
     assert [IP(frame.tobytes()).proto for frame in stream.frames(0, 2)] == [17, 6]
 
