@@ -368,6 +368,8 @@ def test_a_layer_2_stream_needs_an_interface(lab: Lab) -> None:
 def test_a_ring_sends_layer_2_only_and_methods_are_named(lab: Lab) -> None:
     with pytest.raises(InputError, match="TX ring sends layer-2 frames"):
         send(lab, make_stream(lab, "ipv4"), method="ring", count=1)
+    with pytest.raises(InputError, match="qdisc_bypass is a packet socket's"):
+        send(lab, make_stream(lab, "ipv4"), qdisc_bypass=True, count=1)
     with pytest.raises(InputError, match="unknown transmit method 'fast'"):
         send(lab, make_stream(lab, "ipv4"), method="fast", count=1)
     with pytest.raises(InputError, match="a rate is a positive number"):

@@ -237,7 +237,7 @@ def transmit(
     """
     size = int(stream.frame_size)
     layer2 = bool(stream.layer2)
-    _check(stream, interface, rate, burst, count, duration, workers, method)
+    _check(stream, interface, rate, burst, count, duration, workers, method, qdisc_bypass)
     limit = _limit(count, stream.count, duration, rate)
     sockets: list[RawSocket] = []
     try:
@@ -278,6 +278,7 @@ def _check(
     duration: float | None,
     workers: int,
     method: str,
+    qdisc_bypass: bool,
 ) -> None:
     """InputError, naming the fix, for an argument transmit() cannot use."""
     if method not in _METHODS:
@@ -286,6 +287,8 @@ def _check(
         raise InputError("a layer-2 stream (Ethernet frames) needs an interface to send them out of")
     if not stream.layer2 and method == "ring":
         raise InputError("a TX ring sends layer-2 frames: a layer-3 stream is sent with method='mmsg'")
+    if not stream.layer2 and qdisc_bypass:
+        raise InputError("qdisc_bypass is a packet socket's (layer-2 frames): a layer-3 stream is routed")
     if stream.frame_size < 1:
         raise InputError(f"a stream's frames need at least one byte (frame_size {stream.frame_size})")
     if rate is not None and not (rate > 0 and math.isfinite(rate)):
