@@ -9,6 +9,7 @@ compared with hping3's too, with only the round-trip times taken out.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 import socket
@@ -66,9 +67,25 @@ def _both(lab: Lab, tmp_path: Path, args: list[str], packets: int) -> tuple[list
         ours = rawnet(lab, "a", "send", b.ipv4, *args)
         assert ours.returncode in (0, 1) and "Traceback" not in ours.stderr, ours.stderr
         time.sleep(0.2)
-    rows = [_masked(row) for row in tshark_fields(path, *FIELDS, "tcp.seq_raw", "tcp.ack_raw", checked=True)]
+    rows = [
+        _short(_masked(row))
+        for row in tshark_fields(path, *FIELDS, "tcp.seq_raw", "tcp.ack_raw", checked=True)
+    ]
     assert len(rows) == 2 * packets, rows
     return rows[:packets], rows[packets:]
+
+
+def _short(row: list[str]) -> list[str]:
+    """A fragment's data as its length and a digest (a failure then reads in a few lines); none on
+    a frame whose reassembled segment tshark decoded (tcp.payload holds the data then, and tshark
+    sometimes leaves data.data empty on the last fragment of a second reassembly: seen 1 in 6 on
+    hping3's and rawnet's alike)."""
+    at = FIELDS.index("data.data")
+    if row[FIELDS.index("tcp.payload")] or row[FIELDS.index("udp.payload")]:
+        row[at] = ""
+    elif row[at]:
+        row[at] = f"{len(row[at])}:{hashlib.sha1(row[at].encode()).hexdigest()[:12]}"
+    return row
 
 
 def _masked(row: list[str]) -> list[str]:
@@ -100,9 +117,7 @@ def _masked(row: list[str]) -> list[str]:
 )  # fmt: skip
 def test_the_wire_matches_hping3s(line: Lab, tmp_path: Path, args: list[str], packets: int) -> None:
     classic, ours = _both(line, tmp_path, [*args, "-c", "2", "-i", "u50000"], packets)
-    # the same frames; fragments of a packet may reach b in another order (r1 forwards them
-    # from its queues as its CPUs get to them: seen once in a loaded full run)
-    assert sorted(row[:-2] for row in ours) == sorted(row[:-2] for row in classic)
+    assert [row[:-2] for row in ours] == [row[:-2] for row in classic]
     if not {"--udp", "-x", "-g"} & set(args) and packets == 2:  # a new random seq and ack each packet
         for column in (-2, -1):
             assert len({row[column] for row in ours}) == len({row[column] for row in classic}) == 2
