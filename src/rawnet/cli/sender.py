@@ -3,8 +3,10 @@
 One packet object is built from the options; for each packet only what varies (ports, TCP seq,
 ICMP seq, IP id) is set on it before ``bytes()``, so rawnet's builder repacks just the changed
 header, and the bytes go out on one socket held open for the run (layer 3: IP_HDRINCL or an
-IPv6 IPPROTO_RAW socket; layer 2 with -I: AF_PACKET). Nothing here parses packets by hand, reads
-the command line, or sends anything the options did not describe.
+IPv6 IPPROTO_RAW socket; layer 2 with -I: AF_PACKET). --flood hands one cycle of those bytes to
+the line-rate engine (rawnet.net.transmit), which replays it from contiguous buffers. Nothing
+here parses packets by hand, reads the command line, or sends anything the options did not
+describe.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from rawnet.net.sockets import RawSocket, send_error
 from rawnet.wire import ICMP, IP, TCP, UDP, Ether, ICMPv6, ICMPv6EchoRequest, IPv6, Layer, Raw, fragment
 
 if TYPE_CHECKING:
-    from rawnet.net.transmit import Report
+    from rawnet.net.transmit import Counters, Report
 
 #: --flood replays the packets of one cycle when what varies repeats within this many packets.
 RING = 65536
@@ -479,7 +481,7 @@ def engine_flood(options: Options, probe: Template, run: Run) -> Report | None:
 
     announced = False
 
-    def progress(counters: Any) -> None:  # (the SEND line once packets are leaving, as flood()'s)
+    def progress(counters: Counters) -> None:  # (the SEND line once packets are leaving, as flood()'s)
         nonlocal announced
         run.sent = counters.sent
         if run.sent and not announced:
