@@ -38,8 +38,10 @@ from rawnet.net.linux import (
     ETHERNET_HATYPES,
     PACKET_STATISTICS,
     RAW_IP_HATYPES,
+    SIOCETHTOOL,
     SIOCGIFNAME,
     SO_DETACH_FILTER,
+    SO_RCVBUFFORCE,
     SOCKADDR_LL,
     SOL_PACKET,
     TP_STATUS_VLAN_TPID_VALID,
@@ -63,9 +65,7 @@ from rawnet.wire import Ether, Layer, PacketList
 _DROP_ALL = [(0x06, 0, 0, 0)]  # BPF_RET | BPF_K, 0: keep nothing
 PACKET_ADD_MEMBERSHIP = 1  # (linux/if_packet.h)
 PACKET_MR_PROMISC = 1
-SO_RCVBUFFORCE = 33  # (asm-generic/socket.h: as root, past net.core.rmem_max)
 SIOCGIFFLAGS = 0x8913
-SIOCETHTOOL = 0x8946
 SIOCGIWNAME = 0x8B01  # (answered by wireless interfaces only)
 ETHTOOL_GLINK = 0x0000000A
 IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x1, 0x8, 0x40

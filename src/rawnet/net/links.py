@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from rawnet.errors import PacketTooBigError, RawnetError
 from rawnet.net.bpf import DLT_RAW, attach_filter, compile_filter
 from rawnet.net.exchange import Link, Query
-from rawnet.net.linux import ETH_P_ALL
+from rawnet.net.linux import ETH_P_ALL, SO_RCVBUFFORCE
 from rawnet.net.matching import network_layer, wire_destination
 from rawnet.net.routes import path_mtu
 from rawnet.net.sockets import RawSocket
@@ -25,7 +25,6 @@ from rawnet.wire import ARP, IP, IPv6, Layer, fragment
 
 #: With more destinations than this, the listener's filter lets all of IP through.
 _FILTER_HOSTS = 64
-_SO_RCVBUFFORCE = 33  # (socket.SO_RCVBUFFORCE where Python defines it)
 _DF = 2  # IPv4's Don't Fragment flag
 SOL_PACKET, PACKET_IGNORE_OUTGOING = 263, 23  # (linux/if_packet.h; Linux 4.20 and later)
 
@@ -85,7 +84,7 @@ def reply_listener(
         _attach(listener, None if nofilter else reply_filter(probes, link=False), filter, DLT_RAW)
         if buffer:
             with contextlib.suppress(OSError):
-                listener.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, buffer)
+                listener.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, buffer)
         if not outgoing:
             with contextlib.suppress(OSError):  # (an older kernel: they come, and the exchange skips them)
                 listener.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)

@@ -131,6 +131,7 @@ PR_SET_PDEATHSIG = 1  #: linux/prctl.h: a signal for this process when its paren
 #: struct timeval (SO_SNDTIMEO): seconds, microseconds (64-bit longs, as on x86-64 and arm64).
 TIMEVAL = struct.Struct("qq")
 SIOCETHTOOL = 0x8946  #: linux/sockios.h: ethtool requests
+SO_RCVBUFFORCE = 33  #: asm-generic/socket.h: a receive buffer past net.core.rmem_max, as root
 ETHTOOL_GDRVINFO = 0x00000003  #: linux/ethtool.h: the driver's name and versions
 #: sizeof(struct ethtool_drvinfo); its driver name is 32 bytes at offset 4.
 ETHTOOL_DRVINFO_SIZE = 196
