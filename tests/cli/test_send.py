@@ -7,6 +7,7 @@ b's kernel counters (/proc/net/snmp, snmp6), and real sockets in b that receive 
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shlex
 import signal
@@ -373,6 +374,31 @@ def test_two_quick_ctrl_cs_still_print_the_statistics(lab: Lab) -> None:
         code, out = _interrupted_flood(lab, 2)
         assert code == 0, out
         assert "statistics ---" in out and re.search(r"^\d+ packets sent in ", out, re.MULTILINE), out
+
+
+def test_two_ctrl_cs_at_a_terminal_end_a_flood_of_workers_with_its_statistics(lab: Lab) -> None:
+    # A terminal's Ctrl-C reaches the whole process group: rawnet and its sending workers. The
+    # second one used to kill rawnet (exit -2) after the statistics, as Python exits.
+    process = lab.popen(
+        "a",
+        [*RAWNET, "send", lab["b"].ipv4, "--udp", "-p", "9", "--flood", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    try:
+        while "flood mode" not in process.stderr.readline():  # it is sending
+            pass
+        time.sleep(0.3)
+        for _ in range(2):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(0.05)
+        out, _ = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0, out
+    assert re.search(r"^\d+ packets sent in .*, 0 send errors$", out, re.MULTILINE), out
 
 
 def test_started_with_sigint_ignored_it_still_stops_on_ctrl_c(lab: Lab) -> None:

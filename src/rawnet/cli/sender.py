@@ -533,8 +533,10 @@ def _stop_requests() -> Iterator[threading.Event]:
         if not stop.is_set():
             for number, handler in previous.items():
                 signal.signal(number, handler)
-        else:
-            for handler in previous.values():
+        else:  # ignored from here to the exit, as StopOnce leaves them (Python's own handlers would
+            # go back to SIG_DFL while the interpreter exits: a late Ctrl-C would kill it then)
+            for number, handler in previous.items():
+                signal.signal(number, signal.SIG_IGN)
                 if isinstance(handler, StopOnce):  # (the command's: it has fired, in effect)
                     handler.fired = True
 
