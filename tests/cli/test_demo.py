@@ -59,11 +59,12 @@ def test_the_demo_runs_every_step_as_expected_and_removes_its_lab() -> None:
     assert titles == [
         "1. The lab",
         "2. The raw-socket post's sender",
-        "3. The raw-socket post's TCP client, for contrast",
-        "4. Ping a -> b",
-        "5. Traceroute a -> b",
-        "6. SYN scan of b",
-        "7. Everything b's sniffer saw (" + titles[6].split("(")[1],
+        "3. The post's GET done properly",
+        "4. The raw-socket post's TCP client, for contrast",
+        "5. Ping a -> b",
+        "6. Traceroute a -> b",
+        "7. SYN scan of b",
+        "8. Everything b's sniffer saw (" + titles[7].split("(")[1],
         "Summary",
     ]
     by_number = {title.split(".")[0]: lines for title, lines in parts.items()}
@@ -81,29 +82,46 @@ def test_the_demo_runs_every_step_as_expected_and_removes_its_lab() -> None:
     for _, summary in seed[1::2]:
         assert summary == "IP 198.18.2.2.80 > 198.18.1.1.55968: Flags [R], seq 1, win 0, length 0"
     assert "the server in b accepted 0 connections" in "\n".join(by_number["2"])
-    client = "\n".join(by_number["3"])
+    get = by_number["3"]
+    source = re.match(r"a: rawnet\.tcp connected from (198\.18\.1\.\d+) port (\d+), ", get[0])
+    assert source is not None and source.group(1) != "198.18.1.1", get[0]  # not a's own address
+    assert get[1] == "a sent the post's GET (84 bytes): GET /att/DIYLife/41264/528 HTTP/1.1"
+    assert get[2] == (
+        f"server in b: got 'GET /att/DIYLife/41264/528 HTTP/1.1' from {source.group(1)}, Host: 198.18.2.2"
+    )
+    assert re.fullmatch(r"a received \d+ bytes: 'HTTP/1\.0 200 OK' and 2640 bytes of page", get[3])
+    segments = re.fullmatch(
+        r"rawnet\.tcp sent (\d+) segments; b's sniffer saw (\d+) of this connection \(\d+ in, \d+ out\), "
+        r"0 RSTs among them",
+        get[4],
+    )
+    assert segments is not None, get[4]
+    assert get[5].startswith("ok: b's server got the post's GET and answered 200")
+    client = "\n".join(by_number["4"])
     assert "client in a: the data received is byebye" in client
     assert re.search(r"server in b: received: hihi from \('198\.18\.1\.1', \d+\)", client)
 
-    ping = by_number["4"]
+    ping = by_number["5"]
     assert re.match(r"IPv4: echo reply from 198\.18\.2\.2: icmp_seq=1 ttl=63 time=\d+\.\d{3} ms", ping[0])
     assert re.match(r"IPv6: echo reply from 2001:db8:2::2: icmp_seq=1 hlim=63 time=", ping[1])
-    hops = [line.split() for line in by_number["5"][:2]]
+    hops = [line.split() for line in by_number["6"][:2]]
     assert hops[0][:3] == ["1", r1[1], "(r1)"] and hops[0][3:5] == ["time", "exceeded"]  # r1's address
     assert hops[1][:3] == ["2", "198.18.2.2", "(b)"] and hops[1][3:5] == ["echo", "reply"]
-    scan = {line.split()[0]: line.split()[1] for line in by_number["6"] if "/tcp" in line}
+    scan = {line.split()[0]: line.split()[1] for line in by_number["7"] if "/tcp" in line}
     assert scan == {"22/tcp": "closed", "80/tcp": "open", "443/tcp": "closed", "31500/tcp": "closed"}
 
-    seen = by_number["7"]
-    counted = int(titles[6].split("(")[1].split()[0])
+    seen = by_number["8"]
+    counted = int(titles[7].split("(")[1].split()[0])
     assert len(seen) == counted
     inbound = sum(line.split()[1] == "in" for line in seen)
     assert sum("Flags [R]" in line and "55968" in line for line in seen) == 3
+    connection = [line for line in seen if f"{source.group(1)}.{source.group(2)}" in line]
+    assert len(connection) == int(segments.group(2)) and not any("Flags [R" in line for line in connection)
     assert sum(re.search(r"> 198\.18\.2\.2\.\d+: Flags \[S\]", line) is not None for line in seen) >= 5
     summary = "\n".join(by_number["Summary"])
     seen_line = f"b's sniffer saw {counted} ({inbound} in, {counted - inbound} out)"
-    assert f"rawnet crafted and sent 11 packets; {seen_line}" in summary
-    assert "5 of 5 steps as expected: every step gave the expected answer" in summary
+    assert f"rawnet crafted and sent {11 + int(segments.group(1))} packets; {seen_line}" in summary
+    assert "6 of 6 steps as expected: every step gave the expected answer" in summary
     assert f"the lab is removed (rawnet-{pid}-1-a, rawnet-{pid}-1-r1, rawnet-{pid}-1-b)" in summary
 
 
@@ -112,11 +130,16 @@ def test_python_m_rawnet_demo_json_is_the_same_demo_and_agrees_with_itself() -> 
     assert result.returncode == 0, result.stderr
     records = json_lines(result.stdout)
     steps = {record["step"]: record for record in records if record["type"] == "step"}
-    assert list(steps) == ["sender", "client", "ping", "traceroute", "scan"]
+    assert list(steps) == ["sender", "get", "client", "ping", "traceroute", "scan"]
     assert all(step["ok"] for step in steps.values())
     assert steps["sender"] | {"type": "step"} == {
         "type": "step", "step": "sender", "ok": True, "sent": 3, "arrived": 3, "resets": 3, "connections": 0,
     }  # fmt: skip
+    get = steps["get"]
+    assert get["status"] == "HTTP/1.0 200 OK" and get["body"] == 2640 and get["requests"] == 1
+    assert (
+        get["resets"] == 0 and get["source"] != "198.18.1.1" and get["seen"] >= 6
+    )  # (handshake, GET, answer, FINs)
     assert steps["traceroute"]["hops"]["1"]["address"] == "198.18.1.2"
     assert steps["traceroute"]["hops"]["2"] | {"rtt_ms": 0} == {
         "address": "198.18.2.2",
@@ -127,7 +150,7 @@ def test_python_m_rawnet_demo_json_is_the_same_demo_and_agrees_with_itself() -> 
     assert all(rtt > 0 for rtt in steps["ping"]["rtt_ms"].values())
     packets = [record for record in records if record["type"] == "packet"]
     statistics = records[-1]
-    assert statistics["type"] == "statistics" and statistics["steps_ok"] == statistics["steps"] == 5
+    assert statistics["type"] == "statistics" and statistics["steps_ok"] == statistics["steps"] == 6
     assert statistics["seen"] == len(packets)
     assert statistics["seen_in"] == sum(packet["direction"] == "in" for packet in packets)
     assert [packet["time"] for packet in packets] == sorted(packet["time"] for packet in packets)

@@ -36,6 +36,7 @@ COMMANDS = {
     "decode": "rawnet.cli.decode:decode",
     "pcap": "rawnet.cli.pcaptool:pcap",
     "echo": "rawnet.cli.echo:echo",
+    "http": "rawnet.cli.http:http",
     "lab": "rawnet.cli.labcmd:lab",
     "demo": "rawnet.cli.demo:demo",
     "completion": "rawnet.cli.app:completion",

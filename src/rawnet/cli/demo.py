@@ -1,14 +1,17 @@
 """rawnet demo: the raw-socket post's sender against a real Linux peer, in a lab of its own.
 
-It builds a - r1 - b (Lab.line), starts the raw-socket post's TCP server and a rawnet sniffer in b, then
-sends the raw-socket post's packets, connects with the post's client, pings, traceroutes and
-scans, each step printing what happened and whether the answer was the expected one. The lab is removed
+It builds a - r1 - b (Lab.line), starts the raw-socket post's TCP server, an HTTP server and a rawnet
+sniffer in b, then sends the raw-socket post's packets, sends the post's GET again over a real
+connection (rawnet.tcp), connects with the post's client, pings, traceroutes and scans, each step
+printing what happened and whether the answer was the expected one. The lab is removed
 however the demo ends (an error, Ctrl-C). Everything it sends stays inside the lab.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import io
 import random
 import socket
@@ -32,17 +35,18 @@ from rawnet.wire import ICMP, IP, TCP, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6,
 
 SEED_SPORT = 55968  # the raw-socket post's source port
 SERVER_PORT = 80  # the raw-socket post's destination port: the demo's TCP server listens there
+HTTP_PORT = 8080  # the demo's HTTP server (port 80 is the post's TCP server's)
+PAGE = b"<html><body>the raw-socket post's page, served in b</body></html>\n" * 40
 SCAN_PORTS = (22, 80, 443, 31500)
 COUNT = 3  # the raw-socket post's packets (its count argument)
 LAB_TRAFFIC = "(ip and net 198.18.0.0/15) or (ip6 and net 2001:db8::/32)"
 TIMEOUT = 2.0  # seconds any answer may take
+REQUEST_LINE = "GET /att/DIYLife/41264/528 HTTP/1.1"  # the raw-socket post's
 
 
 def seed_payload(host: str) -> bytes:
     """The raw-socket post's HTTP GET, its Host header naming the lab's b."""
-    return (
-        f"GET /att/DIYLife/41264/528 HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode()
-    )
+    return f"{REQUEST_LINE}\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode()
 
 
 class Watch:
@@ -114,11 +118,13 @@ def demo(verbose: bool, json_lines: bool) -> int:
     """The raw-socket post's sender against a real Linux peer, and ping, traceroute and scan, in a lab.
 
     Builds a lab of three namespaces, a - r1 - b (r1 routes between 198.18.1.0/24 and
-    198.18.2.0/24), starts the raw-socket post's TCP server in b on port 80 and a rawnet sniffer in b,
-    then: sends the raw-socket post's packets from a (TCP PA, sport 55968, dport 80, window 64, the HTTP
-    GET, seq 1..3) and shows b's kernel answering each with a RST, since no connection exists;
-    connects with the raw-socket post's TCP client for contrast; pings b over IPv4 and IPv6 (round-trip
-    times); traceroutes to b (TTL 1 and 2: r1, then b); SYN-scans four ports of b (80 open,
+    198.18.2.0/24), starts the raw-socket post's TCP server in b on port 80, an HTTP server in b on
+    port 8080 and a rawnet sniffer in b, then: sends the raw-socket post's packets from a (TCP PA,
+    sport 55968, dport 80, window 64, the HTTP GET, seq 1..3) and shows b's kernel answering each
+    with a RST, since no connection exists; sends the post's GET done properly, over a connection
+    rawnet.tcp makes from a (b's server answers it, and b sends no RST); connects with the
+    raw-socket post's TCP client for contrast; pings b over IPv4 and IPv6 (round-trip times);
+    traceroutes to b (TTL 1 and 2: r1, then b); SYN-scans four ports of b (80 open,
     the others closed); and lists everything b's sniffer saw, with a closing summary. Needs
     root (exit 3 without); nothing leaves the machine; the lab is removed however the demo ends.
     Exit 0 when every step got the expected answer, else 1.
@@ -134,6 +140,7 @@ def demo(verbose: bool, json_lines: bool) -> int:
     lab: Lab | None = None
     sniffer: ReceivedSniffer | None = None
     server: Server | None = None
+    web: WebServer | None = None
     watch = Watch()
     interrupted = False
     try:
@@ -148,8 +155,11 @@ def demo(verbose: bool, json_lines: bool) -> int:
         report.line(f"b: a rawnet sniffer captures the lab's traffic ({LAB_TRAFFIC})")
         server, server_lines = _start_server(lab)
         report.line(f"b: the post's TCP server listens on {b.ipv4}:{SERVER_PORT} (greets with {GREETING!r})")
+        web = _start_web(lab)
+        report.line(f"b: an HTTP server (Python's http.server) listens on {b.ipv4}:{HTTP_PORT}")
         steps: list[tuple[str, Callable[[Lab, Report, Watch, Server, io.StringIO], None]]] = [
             ("sender", _seed),
+            ("get", functools.partial(_get, web)),
             ("client", _client),
             ("ping", _ping),
             ("traceroute", _traceroute),
@@ -169,6 +179,9 @@ def demo(verbose: bool, json_lines: bool) -> int:
                     sniffer.stop()
             if server is not None:
                 server.stop()
+            if web is not None:
+                web.shutdown()
+                web.server_close()
         finally:
             if lab is not None:
                 lab.close()
@@ -192,6 +205,42 @@ def _start_server(lab: Lab) -> tuple[Server, io.StringIO]:
 def _serve(server: Server, sock: socket.socket) -> None:
     with sock:
         server.run()
+
+
+class WebServer(http.server.ThreadingHTTPServer):
+    """The demo's HTTP server in b: answers every GET with PAGE and keeps what it was asked."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock.getsockname()[:2], _PageHandler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = sock  # (made in b's namespace, bound and listening)
+        self.requests: list[tuple[str, str, dict[str, str]]] = []  # (client, request line, headers)
+
+
+class _PageHandler(http.server.BaseHTTPRequestHandler):
+    server: WebServer
+
+    def do_GET(self) -> None:
+        self.server.requests.append((self.client_address[0], self.requestline, dict(self.headers.items())))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # (the step reports the requests itself)
+
+
+def _start_web(lab: Lab) -> WebServer:
+    """The HTTP server in b on HTTP_PORT, in a thread (stopped with shutdown())."""
+    sock = lab.socket("b", socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((lab["b"].ipv4, HTTP_PORT))
+    sock.listen(5)
+    web = WebServer(sock)
+    threading.Thread(target=web.serve_forever, name="rawnet-demo-web", daemon=True).start()
+    return web
 
 
 def _direction(received: Received) -> str:
@@ -256,9 +305,85 @@ def _seed(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
     )
 
 
+def _get(
+    web: WebServer, lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO
+) -> None:
+    from rawnet import tcp  # (the user-space TCP client)
+
+    a, b = lab["a"], lab["b"]
+    report.section(
+        f"3. The post's GET done properly: a real connection a -> b:{HTTP_PORT} made by rawnet.tcp"
+    )
+    payload = seed_payload(b.ipv4)
+    start = len(watch.packets)
+    sent: list[Layer] = []
+
+    def outgoing(packet: Layer) -> Layer:
+        sent.append(packet)
+        return packet
+
+    answer = b""
+    with tcp.connect(b.ipv4, HTTP_PORT, netns=a.netns, timeout=TIMEOUT, outgoing=outgoing) as connection:
+        local = connection.local
+        report.line(
+            f"a: rawnet.tcp connected from {local[0]} port {local[1]}, an address a's kernel does not own "
+            "(rawnet answers ARP for it): a's kernel never resets the connection"
+        )
+        connection.send(payload)
+        report.line(f"a sent the post's GET ({len(payload)} bytes): {REQUEST_LINE}")
+        while chunk := connection.recv(timeout=TIMEOUT):  # (b's server closes after its answer: HTTP/1.0)
+            answer += chunk
+    report.sent += len(sent)
+    for client, request_line, headers in web.requests:
+        report.line(f"server in b: got {request_line!r} from {client}, Host: {headers.get('Host')}")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0].decode("latin-1")
+    report.line(f"a received {len(answer)} bytes: {status!r} and {len(body)} bytes of page")
+
+    def connection_traffic(packets: list[Received]) -> list[Received]:
+        return [
+            got
+            for got in packets[start:]
+            if TCP in got.packet and local[1] in (got.packet[TCP].sport, got.packet[TCP].dport)
+        ]
+
+    def closed(seen: list[Received]) -> bool:  # both FINs seen by b, and the last ACK
+        fins = [got for got in connection_traffic(seen) if int(got.packet[TCP].flags) & 0x01]
+        return len(fins) >= 2 and connection_traffic(seen)[-1] is not fins[-1]
+
+    watch.wait(closed)
+    seen = connection_traffic(list(watch.packets))
+    resets = [got for got in seen if int(got.packet[TCP].flags) & 0x04]
+    inbound = sum(_direction(got) == "in" for got in seen)
+    report.line(
+        f"rawnet.tcp sent {len(sent)} segments; b's sniffer saw {len(seen)} of this connection "
+        f"({inbound} in, {len(seen) - inbound} out), {len(resets)} RSTs among them"
+    )
+    if report.verbose:
+        for got in seen:
+            report.line(f"  {_direction(got):<3} {got.packet.summary_safe()}")
+    got_it = [request for request in web.requests if request[1] == REQUEST_LINE]
+    ok = bool(got_it) and status.endswith(" 200 OK") and body == PAGE and not resets
+    report.step(
+        "get",
+        ok,
+        f"b's server got the post's GET and answered 200 with its {len(PAGE)}-byte page; no RST",
+        {
+            "source": local[0],
+            "requests": len(web.requests),
+            "status": status,
+            "bytes": len(answer),
+            "body": len(body),
+            "segments_sent": len(sent),
+            "seen": len(seen),
+            "resets": len(resets),
+        },
+    )
+
+
 def _client(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO) -> None:
     b = lab["b"]
-    report.section("3. The raw-socket post's TCP client, for contrast: a real connection a -> b:80")
+    report.section("4. The raw-socket post's TCP client, for contrast: a real connection a -> b:80")
     client_lines = io.StringIO()
     with lab.socket("a", socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(TIMEOUT)
@@ -283,7 +408,7 @@ def _client(lab: Lab, report: Report, watch: Watch, server: Server, server_lines
 
 def _ping(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO) -> None:
     a, b = lab["a"], lab["b"]
-    report.section("4. Ping a -> b: ICMP and ICMPv6 echo (sr1), through r1")
+    report.section("5. Ping a -> b: ICMP and ICMPv6 echo (sr1), through r1")
     ident = random.randrange(1, 65536)
     answered = 0
     probes: list[tuple[str, Layer]] = [
@@ -314,7 +439,7 @@ def _ping(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: 
 
 def _traceroute(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO) -> None:
     a, r1, b = lab["a"], lab["r1"], lab["b"]
-    report.section("5. Traceroute a -> b: ICMP echo with TTL 1 and 2, sent together (sr)")
+    report.section("6. Traceroute a -> b: ICMP echo with TTL 1 and 2, sent together (sr)")
     ident = random.randrange(1, 65536)
     probes = [IP(dst=b.ipv4, ttl=ttl) / ICMP(id=ident, seq=ttl) for ttl in (1, 2)]
     results = sr(probes, netns=a.netns, timeout=TIMEOUT)
@@ -356,7 +481,7 @@ def _hops(results: Results) -> dict[int, tuple[str, str, float]]:
 def _scan(lab: Lab, report: Report, watch: Watch, server: Server, server_lines: io.StringIO) -> None:
     a, b = lab["a"], lab["b"]
     ports = ", ".join(map(str, SCAN_PORTS))
-    report.section(f"6. SYN scan of b: TCP ports {ports}")
+    report.section(f"7. SYN scan of b: TCP ports {ports}")
     sport = random.randrange(40000, 60000)
     probes = IP(dst=b.ipv4) / TCP(sport=sport, dport=list(SCAN_PORTS), flags="S", seq=random.randrange(2**32))
     results = sr(probes, netns=a.netns, timeout=TIMEOUT)
@@ -385,7 +510,7 @@ def _sniffed(report: Report, watch: Watch) -> None:
     packets = list(watch.packets)
     if not packets:
         return
-    report.section(f"7. Everything b's sniffer saw ({len(packets)} packets)")
+    report.section(f"8. Everything b's sniffer saw ({len(packets)} packets)")
     first = packets[0].timestamp
     for got in packets:
         offset = got.timestamp - first
