@@ -25,10 +25,11 @@ CLOSED_PORT = 8081  # nothing listens there
 TIMEOUT = 10.0
 CHUNKS = [b"first chunk\n", b"x" * 5000, b"last\n"]
 
-#: The server in b: http.server's file handler, on [::]:PORT (IPv4 too), with /chunked, /close
-#: and POST (the body into DIR/posted, its headers into DIR/posted.headers); "ready" on stderr.
+#: The server in b: http.server's file handler, on [::]:PORT (IPv4 too), with /chunked, /close,
+#: /slow (3 s of silence), /reset (a RST) and POST (the body into DIR/posted, its headers into
+#: DIR/posted.headers); "ready" on stderr.
 _SERVER = """
-import http.server, socket, sys
+import http.server, socket, struct, sys, time
 directory, port, chunks = sys.argv[1], int(sys.argv[2]), [bytes.fromhex(c) for c in sys.argv[3:]]
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -45,6 +46,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             for chunk in chunks:
                 self.wfile.write(b"%x\\r\\n%s\\r\\n" % (len(chunk), chunk))
             self.wfile.write(b"0\\r\\n\\r\\n")
+        elif self.path == "/slow":
+            time.sleep(3)
+        elif self.path == "/reset":  # closed with SO_LINGER 0: a RST
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
         elif self.path == "/close":
             self.protocol_version = "HTTP/1.0"
             self.send_response(200)
@@ -208,6 +215,18 @@ def test_a_closed_port_is_connection_refused_exit_1(lab: Lab, served: Path) -> N
         result, 1, "rawnet http:", f"connection refused by {lab['b'].ipv4} port {CLOSED_PORT}"
     )
     assert result.stdout == ""
+
+
+def test_a_server_that_says_nothing_is_a_timeout_exit_1(lab: Lab, served: Path) -> None:
+    result = rawnet(lab, "a", "http", "GET", url(lab, "/slow"), "--timeout", "1")
+    assert_one_line_error(
+        result, 1, "rawnet http:", f"timed out waiting for the response of {lab['b'].ipv4} port {PORT}", "1 s"
+    )
+
+
+def test_a_reset_is_connection_reset_exit_1(lab: Lab, served: Path) -> None:
+    result = rawnet(lab, "a", "http", "GET", url(lab, "/reset"))
+    assert_one_line_error(result, 1, "rawnet http:", f"connection reset by {lab['b'].ipv4} port {PORT}")
 
 
 def test_https_is_a_usage_error(lab: Lab) -> None:

@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
@@ -180,41 +180,46 @@ class SegmentLog:
 
 @dataclass
 class Exchange:
-    """One request and its response over a connection, through h11."""
+    """One request and its response over a connection, through h11. The request's bytes are made
+    first (``request``): a header h11 refuses is a usage error before any packet is sent."""
 
-    method: str
     target: Target
-    headers: list[tuple[str, str]]
-    body: bytes | None
     timeout: float
     output: Callable[[], BinaryIO]  # opened when the response's head has come
     log: SegmentLog | None = None
+    client: h11.Connection = field(default_factory=lambda: h11.Connection(our_role=h11.CLIENT))
+    wire: bytes = b""  # the request, as sent
+    head: tuple[str, list[tuple[str, str]]] = ("", [])  # its request line and headers (for -v)
     status: int = 0
     received: int = 0  # bytes of body
 
-    def run(self, connection: Connection) -> None:
-        client = h11.Connection(our_role=h11.CLIENT)
+    def request(self, method: str, headers: list[tuple[str, str]], body: bytes | None) -> None:
         try:
-            request = h11.Request(method=self.method, target=self.target.path, headers=self.headers)
+            self.wire = (
+                self.client.send(h11.Request(method=method, target=self.target.path, headers=headers)) or b""
+            )
         except h11.LocalProtocolError as error:
             raise click.UsageError(f"the request cannot be sent: {error}") from None
-        wire = client.send(request) or b""
-        if self.body:
-            wire += client.send(h11.Data(data=self.body)) or b""
-        wire += client.send(h11.EndOfMessage()) or b""
+        if body:
+            self.wire += self.client.send(h11.Data(data=body)) or b""
+        self.wire += self.client.send(h11.EndOfMessage()) or b""
+        self.head = (f"{method} {self.target.path} HTTP/1.1", headers)
+
+    def run(self, connection: Connection) -> None:
+        """Send the request, write the response's body as it comes, return at its end."""
         if self.log is not None:
-            self.log.head(">", f"{self.method} {self.target.path} HTTP/1.1", self.headers)
-        connection.send(wire)
+            self.log.head(">", *self.head)
+        connection.send(self.wire)
         out: BinaryIO | None = None
         while True:
             try:
-                event = client.next_event()
+                event = self.client.next_event()
             except h11.RemoteProtocolError as error:
                 raise Failed(
-                    f"{self.target.where} answered with something that is not HTTP/1.1: {error}"
+                    f"{self.target.where}'s response is not HTTP/1.1, or was cut short: {error}"
                 ) from None
             if event is h11.NEED_DATA:
-                client.receive_data(connection.recv(_READ, timeout=self.timeout))
+                self.client.receive_data(connection.recv(_READ, timeout=self.timeout))
             elif isinstance(event, h11.Response):
                 self.status = event.status_code
                 if self.log is not None:
@@ -333,9 +338,8 @@ def http(
             raise click.BadParameter(f"cannot write {output}: {error.strerror}", param_hint="-o") from None
         return opened[0]
 
-    exchange = Exchange(
-        method, target, request_headers(target, headers, body), body, timeout, open_output, log
-    )
+    exchange = Exchange(target, timeout, open_output, log)
+    exchange.request(method, request_headers(target, headers, body), body)
     from rawnet import tcp  # (imported on use: the command's --help needs no sockets)
 
     options: dict[str, Any] = {
@@ -354,10 +358,15 @@ def http(
         options.update(outgoing=log.outgoing, incoming=log.incoming)
     stage = "connecting to"
     try:
-        with tcp.connect(target.address, target.port, **options) as connection:
+        connection = tcp.connect(target.address, target.port, **options)
+        try:
             stage = "waiting for the response of"
             exchange.run(connection)
-            stage = "closing the connection to"
+        except BaseException:
+            connection.abort()  # (a RST: nothing is left waiting on either side, and rawnet ends at once)
+            raise
+        stage = "closing the connection to"
+        connection.close()
     except ConnectionRefusedError:
         raise Failed(f"connection refused by {target.where} (is a server listening there?)") from None
     except ConnectionResetError:
