@@ -333,6 +333,7 @@ def _get(
         report.line(f"a sent the post's GET ({len(payload)} bytes): {REQUEST_LINE}")
         while chunk := connection.recv(timeout=TIMEOUT):  # (b's server closes after its answer: HTTP/1.0)
             answer += chunk
+        connection.close(timeout=TIMEOUT)  # (our FIN, acknowledged)
     report.sent += len(sent)
     for client, request_line, headers in web.requests:
         report.line(f"server in b: got {request_line!r} from {client}, Host: {headers.get('Host')}")

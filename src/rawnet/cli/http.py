@@ -146,6 +146,21 @@ class Failed(click.ClickException):
     exit_code = NO_REPLY
 
 
+def closed_cleanly(connection: Connection, target: Target, timeout: float) -> bool:
+    """Close after a complete response: a close that fails then (no FIN acknowledged in time, a
+    RST) leaves the response as good as it came, so it is a remark on stderr, not an error."""
+    try:
+        connection.close(timeout=timeout)
+    except (TimeoutError, ConnectionResetError) as error:
+        click.echo(
+            f"rawnet http: the response is complete, but the connection to {target.where} "
+            f"did not close cleanly ({error})",
+            err=True,
+        )
+        return False
+    return True
+
+
 class SegmentLog:
     """-v: each segment sent and received as ``rawnet sniff`` prints it (tcpdump -n's line after
     its time stamp, sequence numbers relative to the connection's first), and the request's and
@@ -224,7 +239,9 @@ class Exchange:
                 self.status = event.status_code
                 if self.log is not None:
                     first = f"HTTP/{event.http_version.decode()} {event.status_code} {event.reason.decode()}"
-                    self.log.head("<", first, [(n.decode(), v.decode("latin-1")) for n, v in event.headers])
+                    self.log.head(
+                        "<", first, [(n.decode(), v.decode("latin-1")) for n, v in event.headers.raw_items()]
+                    )
                 out = self.output()
             elif isinstance(event, h11.Data) and out is not None:
                 out.write(event.data)
@@ -365,8 +382,7 @@ def http(
         except BaseException:
             connection.abort()  # (a RST: nothing is left waiting on either side, and rawnet ends at once)
             raise
-        stage = "closing the connection to"
-        connection.close()
+        closed_cleanly(connection, target, timeout)
     except ConnectionRefusedError:
         raise Failed(f"connection refused by {target.where} (is a server listening there?)") from None
     except ConnectionResetError:
