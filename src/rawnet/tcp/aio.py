@@ -81,7 +81,7 @@ class AsyncConnection:
                     elif machine.ack_due:
                         host.wake()
                     return data
-                if host._closed:
+                if host.closed:
                     from rawnet.errors import RawnetError
 
                     raise RawnetError("the connection's host is closed")

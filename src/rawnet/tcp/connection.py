@@ -65,22 +65,17 @@ def host_for(
         host = _live(netns, interface, src, version)
         if host is None:
             host = _new_host(netns, interface, src, version, neighbour)  # (held by its maker)
-        else:
-            host.hold()
     return host, neighbour or ""
 
 
 def _live(netns: str | None, interface: str, src: str | None, version: int) -> VirtualHost | None:
+    """A running host for these (held), if there is one."""
     for (space, name, address), host in list(_hosts.items()):
-        if host._closed:
+        if host.closed:
             del _hosts[(space, name, address)]
             continue
-        if (
-            space == netns
-            and name == interface
-            and host.version == version
-            and (src is None or src == address)
-        ):
+        wanted = space == netns and name == interface and host.version == version and src in (None, address)
+        if wanted and host.hold():
             return host
     return None
 
@@ -210,7 +205,7 @@ class Connection:
         deadline = None if timeout is None else time.monotonic() + timeout
         lock = self._host.lock
         while not ready():
-            if self._host._closed:
+            if self._host.closed:
                 raise RawnetError("the connection's host is closed")
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
@@ -403,7 +398,7 @@ class Server:
         with self._host.lock:
             deadline = None if timeout is None else time.monotonic() + timeout
             while not listener.ready:
-                if listener.closed or self._host._closed:
+                if listener.closed or self._host.closed:
                     raise RawnetError("the listener is closed")
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:

@@ -58,7 +58,8 @@ _BATCH = 64  # frames read before the machines are polled
 _FRAME = 262144  # room for one received frame (a GRO/GSO aggregate included)
 _DAD_WAIT = 0.2  # how long a chosen address is probed before use (seconds)
 _RESOLVE_TRIES, _RESOLVE_WAIT = 3, 0.5
-_IN_USE_MESSAGE = "{} answers ARP/ND on {}: another host has it; give another source address"
+#: How long a host without connections stays (its address answered for), for the next connection.
+LINGER = 2.0
 
 
 def virtual_mac(address: str) -> str:
@@ -175,9 +176,17 @@ class VirtualHost:
         sock.setblocking(False)
 
     # -- sharing ----------------------------------------------------------------------------
-    def hold(self) -> None:
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def hold(self) -> bool:
+        """One user more; False if the host has closed already (make another)."""
         with self.lock:
+            if self._closed:
+                return False
             self._users += 1
+            return True
 
     def release(self) -> None:
         """One user less; the host closes once no user, connection or listener is left."""
@@ -333,12 +342,20 @@ class VirtualHost:
         poller.register(self.sock.fileno(), select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)
         recvmsg_into = self.sock.recvmsg_into
+        idle_since = 0.0
         try:
             while True:
                 with self.lock:
                     if self._idle():
-                        break
+                        idle_since = idle_since or time.monotonic()
+                        if time.monotonic() - idle_since >= LINGER:
+                            self._closed = True  # (decided under the lock: hold() sees it)
+                            break
+                    else:
+                        idle_since = 0.0
                     timeout = self._next_deadline()
+                    if idle_since:
+                        timeout = min(timeout or idle_since + LINGER, idle_since + LINGER)
                 wait = None if timeout is None else max(0, int((timeout - time.monotonic()) * 1000) + 1)
                 poller.poll(wait)
                 with contextlib.suppress(BlockingIOError):
