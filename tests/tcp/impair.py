@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import json
 import random
 import select
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rawnet import ARP, Ether, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IPv6
 from rawnet.net.bpf import attach_filter, compile_filter
 from rawnet.net.lab import Lab
 from rawnet.net.linux import (
@@ -210,6 +212,8 @@ class Counters:
     send_errors: int = 0
     #: Packets the kernel dropped before the forwarder read them (its sockets' receive queues full).
     socket_drops: int = 0
+    #: Packets for an address of a link that answered neither ARP nor neighbour solicitations.
+    unresolved: int = 0
     #: Packets forwarded by destination host.
     towards: dict[str, int] = field(default_factory=dict)
     #: Seconds between the start and the stop.
@@ -263,7 +267,15 @@ class Forwarder:
                     "peer": peer,
                     "name": interface.name,
                     "mac": interface.mac,
+                    "ipv4": interface.ipv4,
+                    "ipv6": interface.ipv6,
+                    "prefix4": interface.prefix4,
+                    "prefix6": interface.prefix6,
                     "neighbour": lab[peer].interfaces[router].mac,
+                    "neighbour_addresses": [
+                        lab[peer].interfaces[router].ipv4,
+                        lab[peer].interfaces[router].ipv6,
+                    ],
                 }
                 for peer, interface in interfaces.items()
             ],
@@ -369,8 +381,21 @@ def http_server(lab: Lab, host: str, directory: str, port: int = 8080) -> Iterat
 
 
 # -- the forwarding process (run inside the router's namespace) ----------------------------------
+_ETH_P_ARP = 0x0806
+_ICMPV6 = 58
+_ND_SOLICITATION, _ND_ADVERTISEMENT = 135, 136
+_PENDING_MAX = 64  # frames kept per address being resolved
+_RESOLVE_TRIES, _RESOLVE_WAIT = 3, 0.3  # ARP / neighbour solicitations per address, seconds apart
+
+
 class _Side:
-    """One interface of the router: its socket, the MACs to write, what waits to go out of it."""
+    """One interface of the router: its socket, its link's neighbours, what waits to go out of it.
+
+    A frame goes to the MAC of its destination when that is on the link (learned from the
+    frames its hosts send, from ARP and from Neighbour Discovery, else asked for with an ARP
+    request or a neighbour solicitation), and to the neighbour's MAC when it is beyond it: a
+    host of the link may have a MAC of its own beside its kernel's (rawnet.tcp's virtual hosts).
+    """
 
     def __init__(self, config: dict[str, Any], local: list[str]) -> None:
         self.peer: str = config["peer"]
@@ -385,29 +410,79 @@ class _Side:
             )
             for version in (4, 6)
         }
+        # Packets to forward (sent to the router's MAC, for a lab address not its own), and what
+        # tells who is on the link (ARP, neighbour solicitations and advertisements).
         expression = (
-            f"ether dst {config['mac']} and ("
+            f"(ether dst {config['mac']} and ("
             f"(ip and dst net {_LAB_NETWORKS[4]} and {not_local[4]}) or "
-            f"(ip6 and dst net {_LAB_NETWORKS[6]} and {not_local[6]}))"
+            f"(ip6 and dst net {_LAB_NETWORKS[6]} and {not_local[6]})))"
+            f" or arp or (icmp6 and (ip6[40] == {_ND_SOLICITATION} or ip6[40] == {_ND_ADVERTISEMENT}))"
         )
         attach_filter(self.socket, compile_filter(expression))
         self.socket.setblocking(False)
         with contextlib.suppress(BlockingIOError):
             while True:  # what the socket queued before its filter was attached
                 self.socket.recv(65536)
-        #: The new destination and source MACs: the neighbour's, then the router's own.
-        self.macs = bytes.fromhex(config["neighbour"].replace(":", "") + config["mac"].replace(":", ""))
+        self.mac = _mac(config["mac"])
+        self.ipv4, self.ipv6 = config["ipv4"], config["ipv6"]
+        self.networks = {
+            4: ipaddress.ip_network(f"{self.ipv4}/{config['prefix4']}", strict=False),
+            6: ipaddress.ip_network(f"{self.ipv6}/{config['prefix6']}", strict=False),
+        }
+        #: The neighbour's MAC: where packets for addresses beyond it go.
+        self.gateway = _mac(config["neighbour"])
+        #: MACs of the link's addresses (packed), the neighbour's own to begin with.
+        self.neighbours: dict[bytes, bytes] = {
+            ipaddress.ip_address(address).packed: self.gateway for address in config["neighbour_addresses"]
+        }
+        #: Frames for addresses being resolved: packed address -> [tries, next try, frames].
+        self.pending: dict[bytes, list[Any]] = {}
         #: Frames held back: [packets still to go before it, deadline (monotonic), frame].
         self.held: list[list[Any]] = []
         self.policy: Policy | None = None
         self.forwarded = 0
 
+    def on_link(self, address: bytes) -> bool:
+        """Whether a packed address is on this side's link (its MAC must be known to send to it)."""
+        return ipaddress.ip_address(address) in self.networks[4 if len(address) == 4 else 6]
+
+    def learn(self, address: bytes, mac: bytes) -> list[bytes]:
+        """A frame from ``address`` came from ``mac`` (a host of the link, or the neighbour that
+        forwarded it from beyond): send there; returns the frames that waited for it."""
+        if address in (bytes(4), bytes(16)):  # (probes for an address: no sender yet)
+            return []
+        self.neighbours[address] = mac
+        waiting = self.pending.pop(address, None)
+        if not waiting:
+            return []
+        frames: list[bytes] = waiting[2]
+        return [mac + frame[6:] for frame in frames]
+
+    def solicitation(self, address: bytes) -> bytes:
+        """An ARP request or a neighbour solicitation for ``address``, from the router."""
+        mac = ":".join(f"{byte:02x}" for byte in self.mac)
+        target = ipaddress.ip_address(address)
+        if target.version == 4:
+            return bytes(
+                Ether(src=mac, dst="ff:ff:ff:ff:ff:ff")
+                / ARP(op=1, hwsrc=mac, psrc=self.ipv4, hwdst="00:00:00:00:00:00", pdst=str(target))
+            )
+        group = ipaddress.ip_address(ipaddress.ip_address("ff02::1:ff00:0").packed[:13] + address[-3:])
+        return bytes(
+            Ether(src=mac, dst="33:33:" + ":".join(f"{byte:02x}" for byte in group.packed[-4:]))
+            / IPv6(src=self.ipv6, dst=str(group), hlim=255)
+            / ICMPv6ND_NS(tgt=str(target))
+            / ICMPv6NDOptSrcLLAddr(lladdr=mac)
+        )
+
     def kernel_drops(self) -> int:
         """Frames the kernel dropped for this socket since the last call (PACKET_STATISTICS)."""
-        _, drops = TPACKET_STATS.unpack(
-            self.socket.getsockopt(SOL_PACKET, PACKET_STATISTICS, TPACKET_STATS.size)
-        )
-        return int(drops)
+        statistics = self.socket.getsockopt(SOL_PACKET, PACKET_STATISTICS, TPACKET_STATS.size)
+        return int(TPACKET_STATS.unpack(statistics)[1])
+
+
+def _mac(text: str) -> bytes:
+    return bytes.fromhex(text.replace(":", ""))
 
 
 def _serve(config: dict[str, Any]) -> Counters:
@@ -424,12 +499,12 @@ def _serve(config: dict[str, Any]) -> Counters:
     view = memoryview(buffer)
     poller = select.poll()
     outputs = {sides[0].socket.fileno(): sides[1], sides[1].socket.fileno(): sides[0]}
-    inputs = {side.socket.fileno(): side.socket for side in sides}
+    inputs = {side.socket.fileno(): side for side in sides}
     for descriptor in inputs:
         poller.register(descriptor, select.POLLIN)
-    poller.register(sys.stdin.fileno(), select.POLLIN)
     stdin = sys.stdin.fileno()
-    waiting = 0  # frames held, all sides
+    poller.register(stdin, select.POLLIN)
+    waiting = 0  # frames held or being resolved, all sides
     started = time.monotonic()
     print("ready", flush=True)
 
@@ -456,29 +531,77 @@ def _serve(config: dict[str, Any]) -> Counters:
             side.held = [entry for entry in side.held if entry[0] > 0]
             waiting -= due
 
+    def learned(side: _Side, address: bytes, mac: bytes) -> None:
+        nonlocal waiting
+        frames = side.learn(address, mac)
+        for frame in frames:
+            send(side, frame)
+        waiting -= len(frames)
+
+    def on_neighbour_discovery(side: _Side, size: int) -> None:
+        """Learn from an ARP packet or a neighbour solicitation or advertisement seen on ``side``."""
+        if buffer[12:14] == b"\x08\x06":
+            if size >= 42:
+                learned(side, bytes(buffer[28:32]), bytes(buffer[22:28]))  # (sender's IP and MAC)
+        elif size >= 78 and buffer[54] == _ND_ADVERTISEMENT:
+            learned(side, bytes(buffer[62:78]), bytes(buffer[6:12]))  # (the target, from its MAC)
+        elif size >= 78:
+            learned(side, bytes(buffer[22:38]), bytes(buffer[6:12]))  # (the soliciting host)
+
+    def solicit(side: _Side, address: bytes) -> None:
+        with contextlib.suppress(OSError):  # (a full queue: the next try goes)
+            side.socket.send(side.solicitation(address))
+
+    def resolve(side: _Side, address: bytes, frame: memoryview) -> None:
+        """Keep ``frame`` until ``address``'s MAC is known; ask for it first time round."""
+        nonlocal waiting
+        entry = side.pending.get(address)
+        if entry is None:
+            entry = side.pending[address] = [1, time.monotonic() + _RESOLVE_WAIT, []]
+            solicit(side, address)
+        if len(entry[2]) < _PENDING_MAX:
+            entry[2].append(bytes(frame))
+            waiting += 1
+        else:
+            counters.unresolved += 1
+
     running = True
     while running:
         timeout = -1.0
         if waiting:
-            first = min(entry[1] for side in sides for entry in side.held)
-            timeout = max(0.0, (first - time.monotonic()) * 1000)
+            deadlines = [entry[1] for side in sides for entry in side.held]
+            deadlines += [entry[1] for side in sides for entry in side.pending.values()]
+            timeout = max(0.0, (min(deadlines) - time.monotonic()) * 1000)
         for descriptor, _ in poller.poll(timeout):
             if descriptor == stdin:
                 running = False
                 continue
-            receiver, out = inputs[descriptor], outputs[descriptor]
+            receiver = inputs[descriptor]
+            out = outputs[descriptor]
+            receive = receiver.socket.recv_into
             for _ in range(256):  # drain, but let the other side have its turn
                 try:
-                    size = receiver.recv_into(buffer)
+                    size = receive(buffer)
                 except BlockingIOError:
                     break
-                ethertype = (buffer[12] << 8) | buffer[13]
-                if ethertype not in (ETH_P_IP, ETH_P_IPV6):
+                if buffer[12] == 0x08 and buffer[13] == 0x00:
+                    ethertype, source, destination = ETH_P_IP, bytes(buffer[26:30]), bytes(buffer[30:34])
+                elif buffer[12] == 0x86 and buffer[13] == 0xDD:
+                    if buffer[20] == _ICMPV6 and buffer[54] in (_ND_SOLICITATION, _ND_ADVERTISEMENT):
+                        on_neighbour_discovery(receiver, size)
+                        continue
+                    ethertype, source, destination = ETH_P_IPV6, bytes(buffer[22:38]), bytes(buffer[38:54])
+                else:
+                    on_neighbour_discovery(receiver, size)
                     continue
+                sender = bytes(buffer[6:12])
+                if receiver.neighbours.get(source) != sender:
+                    learned(receiver, source, sender)
                 if not decrement_ttl(buffer, ethertype):
                     counters.expired += 1
                     continue
-                buffer[0:12] = out.macs
+                mac = out.neighbours.get(destination)
+                buffer[6:12] = out.mac
                 frame = view[:size]
                 policy = out.policy
                 if policy is not None:
@@ -487,14 +610,26 @@ def _serve(config: dict[str, Any]) -> Counters:
                         counters.dropped += 1
                         continue
                     if verdict == "hold":
+                        if mac is None and not out.on_link(destination):
+                            mac = out.gateway
+                        if mac is None:  # (held until resolved, then sent: not reordered)
+                            resolve(out, destination, frame)
+                            continue
+                        buffer[0:6] = mac
                         out.held.append([hold, time.monotonic() + release_after, bytes(frame)])
                         counters.held += 1
                         waiting += 1
                         continue
+                if mac is None:
+                    if out.on_link(destination):
+                        resolve(out, destination, frame)
+                        continue
+                    mac = out.gateway
+                buffer[0:6] = mac
                 send(out, frame)
                 if out.held:
                     released(out)
-        if waiting:  # frames whose later packets did not come in time
+        if waiting:  # held frames whose later packets did not come in time; resolutions to retry
             now = time.monotonic()
             for side in sides:
                 late = [entry for entry in side.held if entry[1] <= now]
@@ -502,9 +637,21 @@ def _serve(config: dict[str, Any]) -> Counters:
                     send(side, entry[2])
                 side.held = [entry for entry in side.held if entry[1] > now]
                 waiting -= len(late)
+                for address, entry in list(side.pending.items()):
+                    if entry[1] > now:
+                        continue
+                    if entry[0] >= _RESOLVE_TRIES:
+                        del side.pending[address]
+                        counters.unresolved += len(entry[2])
+                        waiting -= len(entry[2])
+                    else:
+                        entry[0] += 1
+                        entry[1] = now + _RESOLVE_WAIT
+                        solicit(side, address)
     for side in sides:
         for entry in side.held:
             send(side, entry[2])
+        counters.unresolved += sum(len(entry[2]) for entry in side.pending.values())
         counters.socket_drops += side.kernel_drops()
         counters.towards[side.peer] = side.forwarded
         counters.forwarded += side.forwarded

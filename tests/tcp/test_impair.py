@@ -12,13 +12,14 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from rawnet import IP, TCP, Raw
+from rawnet import ARP, IP, TCP, UDP, Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, IPv6, Raw
 from rawnet.net import PcapReader
 from rawnet.net.lab import Lab
 from rawnet.net.linux import ETH_P_IP, ETH_P_IPV6
@@ -224,6 +225,102 @@ def test_the_forwarder_forwards_ipv4_and_ipv6_in_place_of_the_kernel() -> None:
         assert counters.held == counters.dropped == counters.expired == counters.socket_drops == 0
         # Forwarding is the kernel's again.
         assert udp_through(lab, "a", "b", socket.AF_INET, 3) == (3, [63] * 3)
+
+
+class LinkHost:
+    """A host of a's link with MACs of its own beside a's kernel (as rawnet.tcp's virtual hosts):
+    a packet socket in a that answers ARP and neighbour solicitations for the addresses it is
+    given, and keeps the UDP payloads sent to its MACs."""
+
+    def __init__(self, lab: Lab, answering: dict[str, str]) -> None:
+        self.lab = lab
+        self.answering = answering  # address -> MAC
+        self.socket = lab.socket("a", socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        self.socket.bind((lab["a"].interfaces["r1"].name, 0x0003))
+        self.received: list[tuple[str, str, bytes]] = []  # (destination MAC, address, payload)
+
+    def serve(self, seconds: float) -> None:
+        """Answer and collect for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.socket.settimeout(left)
+            try:
+                data, address = self.socket.recvfrom(65536)
+            except TimeoutError:
+                return
+            if address[2] == socket.PACKET_OUTGOING:
+                continue
+            self._on(Ether(data))
+
+    def _on(self, frame: Ether) -> None:
+        if ARP in frame and frame[ARP].op == 1 and str(frame[ARP].pdst) in self.answering:
+            mac = self.answering[str(frame[ARP].pdst)]
+            request = frame[ARP]
+            self.socket.send(
+                bytes(
+                    Ether(src=mac, dst=frame.src)
+                    / ARP(op=2, hwsrc=mac, psrc=request.pdst, hwdst=request.hwsrc, pdst=request.psrc)
+                )
+            )
+        elif ICMPv6ND_NS in frame and str(frame[ICMPv6ND_NS].tgt) in self.answering:
+            target = str(frame[ICMPv6ND_NS].tgt)
+            mac = self.answering[target]
+            self.socket.send(
+                bytes(
+                    Ether(src=mac, dst=frame.src)
+                    / IPv6(src=target, dst=frame[IPv6].src, hlim=255)
+                    / ICMPv6ND_NA(tgt=target, R=0, S=1, O=1)
+                    / ICMPv6NDOptDstLLAddr(lladdr=mac)
+                )
+            )
+        elif UDP in frame and frame[UDP].dport == 9:
+            network = frame[IP] if IP in frame else frame[IPv6]
+            self.received.append((str(frame.dst), str(network.dst), bytes(frame[UDP].payload or b"")))
+
+    def send_udp(self, src: str, mac: str, dst: str, port: int) -> None:
+        """A datagram from ``src`` (at ``mac``) to ``dst``, through r1."""
+        network = IP(src=src, dst=dst) if ":" not in src else IPv6(src=src, dst=dst)
+        router = self.lab["r1"].interfaces["a"].mac
+        self.socket.send(
+            bytes(Ether(src=mac, dst=router) / network / UDP(sport=9, dport=port) / Raw(b"hello"))
+        )
+
+
+def test_the_forwarder_finds_hosts_with_macs_of_their_own() -> None:
+    asked = {"198.18.1.77": "02:00:00:00:00:77", "2001:db8:1::77": "02:00:00:00:00:76"}
+    known = {"198.18.1.78": "02:00:00:00:00:78", "2001:db8:1::78": "02:00:00:00:00:79"}
+    with Lab.line(routers=1) as lab, Forwarder(lab) as forwarder:
+        host = LinkHost(lab, asked)
+        sender = {
+            family: lab.socket("b", family, socket.SOCK_DGRAM) for family in (socket.AF_INET, socket.AF_INET6)
+        }
+        # b sends first: the forwarder asks who has the address (ARP, neighbour solicitation).
+        for address in asked:
+            sender[socket.AF_INET6 if ":" in address else socket.AF_INET].sendto(b"asked", (address, 9))
+        host.serve(1.0)
+        # The host sends first (and answers nothing): the forwarder learns its MAC from its frames.
+        receiver = {family: lab.socket("b", family, socket.SOCK_DGRAM) for family in sender}
+        for family, socket_ in receiver.items():
+            socket_.bind((lab["b"].ipv4 if family == socket.AF_INET else lab["b"].ipv6, 0))
+            socket_.settimeout(2)
+        for address, mac in known.items():
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            host.send_udp(
+                address,
+                mac,
+                lab["b"].ipv6 if ":" in address else lab["b"].ipv4,
+                receiver[family].getsockname()[1],
+            )
+            assert receiver[family].recvfrom(100)[0] == b"hello"
+            sender[family].sendto(b"known", (address, 9))
+        sender[socket.AF_INET].sendto(b"nobody", ("198.18.1.99", 9))  # (no answer: given up)
+        host.serve(1.5)
+        for each in (*sender.values(), *receiver.values(), host.socket):
+            each.close()
+    expected = [(asked[address], address, b"asked") for address in asked]
+    expected += [(known[address], address, b"known") for address in known]
+    assert sorted(host.received) == sorted(expected)
+    assert forwarder.counters.unresolved == 1
 
 
 def test_a_download_through_reordering(served: tuple[Lab, str], tmp_path: Path) -> None:
