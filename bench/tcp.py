@@ -64,7 +64,7 @@ def api_role(argv: list[str]) -> None:
     """Run inside namespace a: python bench/tcp.py api ADDRESS PORT PATH OUT (rawnet.tcp's API)."""
     address, port, path, out = argv[0], int(argv[1]), argv[2], argv[3]
     try:
-        from rawnet.tcp import connect  # type: ignore[import-not-found, unused-ignore]
+        from rawnet.tcp import connect
     except ImportError as error:
         print(f"rawnet.tcp is not available: {error}", file=sys.stderr)
         raise SystemExit(NOT_AVAILABLE) from None

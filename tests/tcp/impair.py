@@ -226,10 +226,12 @@ class Forwarder:
     While the block runs, the router's kernel forwarding is off (net.ipv4.ip_forward and
     net.ipv6.conf.all.forwarding are 0, restored afterwards); a process in its namespace reads
     each interface with a packet socket (incoming frames only, a kernel filter passing only IPv4
-    and IPv6 packets sent to the router's MAC for other lab addresses) and sends each one out of
-    the other interface, to the neighbour's MAC from its own, its TTL or hop limit decremented.
-    The router keeps its addresses: its kernel still answers ARP, neighbour discovery and
-    anything sent to it.
+    and IPv6 packets sent to the router's MAC for other lab addresses, and ARP and neighbour
+    discovery to learn from) and sends each one out of the other interface from the router's
+    MAC, its TTL or hop limit decremented, to its destination's MAC (a host of the link may have
+    one beside its kernel's, as rawnet.tcp's virtual hosts do: learned from what the link's
+    hosts send, else asked for with ARP or a neighbour solicitation). The router keeps its
+    addresses: its kernel still answers ARP, neighbour discovery and anything sent to it.
 
     The policy applies to the packets going to ``towards`` (None: both ways, each with a Policy
     of its own): every ``reorder_every``-th packet is held back until ``hold`` later packets have
