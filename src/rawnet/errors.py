@@ -79,3 +79,24 @@ class SendError(RawnetError, OSError):
 
 class PacketTooBigError(SendError):
     """A packet longer than the MTU of the link it leaves on: cut it with rawnet.fragment()."""
+
+
+class TCPError(RawnetError, OSError):
+    """A user-space TCP connection (rawnet.tcp) that failed: each subclass is also the builtin
+    exception a socket would raise, so ``except ConnectionRefusedError`` catches rawnet's too."""
+
+
+class ConnectionRefused(TCPError, ConnectionRefusedError):
+    """The peer answered the SYN with RST: nothing listens on that port."""
+
+
+class ConnectionReset(TCPError, ConnectionResetError):
+    """The peer reset an open connection (an RST at the next expected sequence number)."""
+
+
+class TCPTimeout(TCPError, TimeoutError):
+    """No answer: to the SYN, or to a segment sent again until the retries ran out; or a call's timeout."""
+
+
+class ConnectionClosed(TCPError, BrokenPipeError):
+    """Writing to a connection that was closed for sending."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -167,3 +168,41 @@ def _index(ip: Any, interface: str) -> int:
         raise InterfaceError(f"no interface named {interface!r}: see `ip link`")
     index: int = found[0]
     return index
+
+
+@_off_loop
+def interface_networks(interface: str, netns: str | None = None) -> list[Any]:
+    """The addresses of ``interface`` with their prefixes (``ipaddress.ip_interface`` objects),
+    link-local IPv6 addresses left out."""
+    with _iproute(netns) as ip:
+        found = []
+        for entry in ip.get_addr(index=_index(ip, interface)):
+            address = ipaddress.ip_interface(f"{entry.get_attr('IFA_ADDRESS')}/{entry['prefixlen']}")
+            if not address.ip.is_link_local:
+                found.append(address)
+        return found
+
+
+@_off_loop
+def local_addresses(netns: str | None = None) -> set[str]:
+    """Every address the kernel of the namespace owns (on any interface)."""
+    with _iproute(netns) as ip:
+        return {str(ipaddress.ip_address(entry.get_attr("IFA_ADDRESS"))) for entry in ip.get_addr()}
+
+
+@_off_loop
+def neighbour_addresses(interface: str, netns: str | None = None) -> set[str]:
+    """The addresses of ``interface``'s neighbour table (ARP and NDP), whatever their state."""
+    with _iproute(netns) as ip:
+        return {
+            str(ipaddress.ip_address(entry.get_attr("NDA_DST")))
+            for entry in ip.get_neighbours(ifindex=_index(ip, interface))
+            if entry.get_attr("NDA_DST")
+        }
+
+
+@_off_loop
+def interface_mtu(interface: str, netns: str | None = None) -> int:
+    """The MTU of ``interface``."""
+    with _iproute(netns) as ip:
+        return int(ip.get_links(_index(ip, interface))[0].get_attr("IFLA_MTU"))

@@ -1,0 +1,379 @@
+"""rawnet.tcp against the kernel's TCP in a lab: bytes, options on the wire, no stray RST, the
+peer's RST, closed ports, zero windows, hooks, settable fields; tcpdump and tshark as oracles."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rawnet import tcp
+from rawnet.errors import ConnectionRefused, ConnectionReset, InputError, TCPTimeout
+from rawnet.net.lab import Lab
+from rawnet.wire import TCP, Layer
+from tests.cli.conftest import tcpdump, tshark_fields
+from tests.servers import started
+from tests.tcp.conftest import Site, body, get, sha
+
+#: tshark's view of each TCP segment: flags, raw seq, window field, options, payload size.
+SEGMENT_FIELDS = ("ip.src", "ipv6.src", "tcp.flags.str", "tcp.seq_raw", "tcp.window_size_value", "tcp.len")
+
+
+def _download(site: Site, dst: str, **options: Any) -> tuple[tcp.Connection, bytes]:
+    a = site.lab["a"]
+    with tcp.connect(dst, site.port, netns=a.netns, **options) as conn:
+        conn.send(get("/file", dst))
+        response = conn.recv_all(timeout=30)
+    return conn, response
+
+
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_download_equals_the_file_and_the_kernel_never_resets(
+    site: Site, family: str, tmp_path: Path
+) -> None:
+    lab, b = site.lab, site.lab["b"]
+    dst = getattr(b, family)
+    interface = next(iter(b.interfaces.values())).name
+    before = _tables(lab, "a")
+    with tcpdump(lab, "b", interface, "tcp", tmp_path / "b.pcap", burst=True):
+        conn, response = _download(site, dst)
+        time.sleep(0.3)  # (the last ACK and FIN on the wire)
+    assert sha(body(response)) == site.digest
+    rows = tshark_fields(tmp_path / "b.pcap", "tcp.flags.reset", "tcp.analysis.flags", checked=True)
+    assert rows and not [row for row in rows if row[0] in ("1", "True")], "a RST was on the wire"
+    # every segment's checksums good by tshark's reckoning, no bad-checksum expert info
+    checks = tshark_fields(tmp_path / "b.pcap", "ip.src", "ipv6.src", "tcp.checksum.status", checked=True)
+    assert {row[2] for row in checks if conn.local[0] in row[:2]} == {"1"}  # (b's: cut to 256 bytes)
+    assert "0" not in {row[2] for row in checks}
+    assert conn.counters.bytes_received == len(response)
+    # nothing added to a's kernel: neither neighbour entries nor firewall rules
+    assert _tables(lab, "a") == before
+
+
+def _tables(lab: Lab, host: str) -> tuple[str, str, str]:
+    neighbours = (
+        lab.run(host, ["ip", "neigh", "show"]).stdout + lab.run(host, ["ip", "-6", "neigh", "show"]).stdout
+    )
+    rules = lab.run(host, ["iptables-save"]).stdout + lab.run(host, ["ip6tables-save"]).stdout
+    ruleset = lab.run(host, ["nft", "list", "ruleset"]).stdout
+    return (
+        "\n".join(sorted(line for line in neighbours.splitlines() if "FAILED" not in line)),
+        "\n".join(line for line in rules.splitlines() if not line.startswith("#")),
+        ruleset,
+    )
+
+
+def test_options_negotiated_as_tcpdump_and_tshark_see_them(site: Site, tmp_path: Path) -> None:
+    lab, b = site.lab, site.lab["b"]
+    interface = next(iter(b.interfaces.values())).name
+    with tcpdump(lab, "b", interface, "tcp[tcpflags] & tcp-syn != 0", tmp_path / "syn.pcap"):
+        conn, _ = _download(site, b.ipv4, wscale=5)
+    rows = tshark_fields(
+        tmp_path / "syn.pcap",
+        "tcp.flags.ack",
+        "tcp.options.mss_val",
+        "tcp.options.wscale.shift",
+        "tcp.options.sack_perm",
+        "tcp.options.timestamp.tsval",
+        "tcp.option_kind",
+    )
+    syn, syn_ack = rows[0], rows[1]
+    assert syn[0] in ("0", "False") and syn_ack[0] in ("1", "True")
+    assert syn[1] == "1460" and syn[2] == "5"  # MSS from a's MTU; the scale we asked for
+    assert syn[3] and syn[4]  # SACK-permitted and a timestamp
+    # Linux's layout: MSS, SACK-permitted, timestamps, NOP, window scale
+    out = subprocess.run(
+        ["tcpdump", "-nr", str(tmp_path / "syn.pcap")], capture_output=True, text=True
+    ).stdout
+    assert "options [mss 1460,sackOK,TS val" in out.splitlines()[0] and "nop,wscale 5]" in out.splitlines()[0]
+    negotiated = conn.negotiated
+    assert negotiated.mss == int(syn_ack[1])
+    assert negotiated.snd_wscale == int(syn_ack[2]) and negotiated.rcv_wscale == 5
+    assert negotiated.sack and negotiated.timestamps
+
+
+def test_options_left_out_are_not_negotiated(site: Site, tmp_path: Path) -> None:
+    b = site.lab["b"]
+    interface = next(iter(b.interfaces.values())).name
+    with tcpdump(site.lab, "b", interface, "tcp", tmp_path / "plain.pcap"):
+        conn, response = _download(site, b.ipv4, wscale=None, sack=False, timestamps=False, mss=1000)
+    assert sha(body(response)) == site.digest
+    assert conn.negotiated.snd_wscale == conn.negotiated.rcv_wscale == 0
+    assert not conn.negotiated.sack and not conn.negotiated.timestamps
+    rows = tshark_fields(tmp_path / "plain.pcap", "tcp.options.mss_val", "tcp.option_kind", "tcp.len")
+    assert rows[0][0] == "1000" and rows[0][1] == "2"  # the SYN: MSS alone
+    assert rows[1][1] == "2"  # the SYN-ACK answers with MSS alone
+    assert max(int(row[2]) for row in rows) == 1000  # the server keeps to our MSS
+
+
+def test_isn_ttl_window_and_verbatim_options_are_what_goes_out(site: Site, tmp_path: Path) -> None:
+    b = site.lab["b"]
+    interface = next(iter(b.interfaces.values())).name
+    options = [("WScale", 2), ("NOP", None), ("MSS", 1200), ("Timestamp", (123456, 0)), ("SAckOK", b"")]
+    with tcpdump(site.lab, "b", interface, "tcp", tmp_path / "set.pcap"):
+        conn, response = _download(site, b.ipv4, isn=0xFFFFFF00, ttl=33, window=4000, options=options)
+    assert sha(body(response)) == site.digest  # (the sequence numbers wrapped past 2**32)
+    rows = tshark_fields(
+        tmp_path / "set.pcap",
+        "ip.src",
+        "ip.ttl",
+        "tcp.seq_raw",
+        "tcp.window_size_value",
+        "tcp.options.timestamp.tsval",
+        checked=True,
+    )
+    ours = [row for row in rows if row[0] == conn.local[0]]
+    assert ours[0][2] == str(0xFFFFFF00) and ours[0][4] == "123456"
+    assert {row[1] for row in ours} == {"33"} and {row[3] for row in ours} == {"4000"}
+    out = subprocess.run(
+        ["tcpdump", "-nr", str(tmp_path / "set.pcap")], capture_output=True, text=True
+    ).stdout
+    assert "options [wscale 2,nop,mss 1200,TS val 123456 ecr 0,sackOK" in out.splitlines()[0]
+    assert conn.negotiated.mss == 1460 and conn.negotiated.rcv_wscale == 2
+
+
+def test_closed_port_is_refused_at_once(site: Site) -> None:
+    a, b = site.lab["a"], site.lab["b"]
+    start = time.monotonic()
+    with pytest.raises(ConnectionRefused, match="connection refused") as caught:
+        tcp.connect(b.ipv4, 9, netns=a.netns)
+    assert time.monotonic() - start < 1.0
+    assert isinstance(caught.value, ConnectionRefusedError)
+    with pytest.raises(ConnectionRefused):
+        tcp.connect(b.ipv6, 9, netns=a.netns)
+
+
+def test_a_host_that_does_not_answer_times_out(site: Site) -> None:
+    a = site.lab["a"]
+    with pytest.raises(TCPTimeout, match="no ARP answer"):  # nobody has the address
+        tcp.connect("198.18.1.77", 80, netns=a.netns, timeout=1)
+
+
+RESETTER = """
+import socket, struct, sys
+server = socket.create_server(("::", int(sys.argv[1])), family=socket.AF_INET6, dualstack_ipv6=True)
+print("listening", file=sys.stderr, flush=True)
+conn, _ = server.accept()
+conn.recv(100)
+conn.sendall(b"partial answer")
+conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+conn.close()  # with SO_LINGER 0: RST
+"""
+
+
+def test_the_peers_rst_is_a_clear_error(site: Site) -> None:
+    lab = site.lab
+    with started(lab, "b", [sys.executable, "-c", RESETTER, "8081"], lambda line: "listening" in line, 10):
+        conn = tcp.connect(lab["b"].ipv4, 8081, netns=lab["a"].netns)
+        conn.send(b"hello")
+        assert conn.recv(100, timeout=5) == b"partial answer"
+        with pytest.raises(ConnectionReset, match="connection reset by peer"):
+            conn.recv(100, timeout=5)
+        with pytest.raises(ConnectionReset):
+            conn.send(b"more")
+        conn.close()  # (nothing left to do: no error)
+
+
+SLOW_READER = """
+import hashlib, socket, sys, time
+server = socket.create_server(("0.0.0.0", int(sys.argv[1])))
+server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+print("listening", file=sys.stderr, flush=True)
+conn, _ = server.accept()
+conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+time.sleep(float(sys.argv[2]))  # the window closes meanwhile
+digest, size = hashlib.sha256(), 0
+while chunk := conn.recv(65536):
+    digest.update(chunk)
+    size += len(chunk)
+conn.sendall(f"{size} {digest.hexdigest()}".encode())
+conn.close()
+"""
+
+
+def test_a_zero_window_is_probed_and_resumed_against_a_kernel_server(site: Site, tmp_path: Path) -> None:
+    lab = site.lab
+    data = bytes(range(256)) * 2048  # 512 KiB
+    interface = next(iter(lab["b"].interfaces.values())).name
+    argv = [sys.executable, "-c", SLOW_READER, "8082", "3"]
+    with (
+        started(lab, "b", argv, lambda line: "listening" in line, 10),
+        tcpdump(lab, "b", interface, "tcp port 8082", tmp_path / "zw.pcap"),
+    ):
+        conn = tcp.connect(lab["b"].ipv4, 8082, netns=lab["a"].netns, min_rto=0.2)
+        conn.send(data)
+        conn.shutdown()
+        answer = conn.recv(200, timeout=30).decode()
+        conn.close()
+    assert answer == f"{len(data)} {sha(data)}"
+    assert conn.counters.window_probes >= 1
+    rows = tshark_fields(tmp_path / "zw.pcap", "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe")
+    assert any(row[0] for row in rows), "tshark saw no zero window from the server"
+    assert any(row[1] for row in rows), "tshark saw no zero-window probe from rawnet"
+
+
+KERNEL_CLIENT = """
+import hashlib, socket, sys
+conn = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+data = bytes(range(256)) * 4096
+conn.sendall(data)
+conn.shutdown(socket.SHUT_WR)
+echo = b""
+while chunk := conn.recv(65536):
+    echo += chunk
+print(len(echo), echo == hashlib.sha256(data).hexdigest().encode(), flush=True)
+"""
+
+
+def test_a_kernel_client_meets_a_zero_window_and_resumes(site: Site, tmp_path: Path) -> None:
+    """rawnet listens; the kernel's client sends 1 MiB into a 64 KiB buffer nobody reads for a
+    while: rawnet announces a zero window, the kernel probes it, the read opens it again."""
+    lab = site.lab
+    a, b = lab["a"], lab["b"]
+    interface = next(iter(a.interfaces.values())).name
+    with tcp.listen(8090, interface=interface, netns=a.netns, rcvbuf=65536) as server:
+        address = server.address[0]
+        with tcpdump(lab, "b", next(iter(b.interfaces.values())).name, "tcp port 8090", tmp_path / "kc.pcap"):
+            client = lab.popen(
+                "b", [sys.executable, "-c", KERNEL_CLIENT, address, "8090"], stdout=subprocess.PIPE
+            )
+            conn = server.accept(timeout=10)
+            time.sleep(1.5)  # the buffer fills, the window closes, the kernel probes
+            received = conn.recv_all(timeout=30)
+            conn.send(sha(received).encode())
+            conn.close()
+            out, _ = client.communicate(timeout=30)
+    assert received == bytes(range(256)) * 4096
+    assert out.split() == ["64", "True"]
+    rows = tshark_fields(
+        tmp_path / "kc.pcap",
+        "ip.src",
+        "tcp.seq_raw",
+        "tcp.ack_raw",
+        "tcp.window_size_value",
+        "tcp.len",
+        checked=True,
+    )
+    # Linux probes a zero window with the byte before the next (seq = our ACK - 1) and no data;
+    # each probe must meet our zero window, and data must flow again after them
+    probes, window, ack = 0, None, None
+    for source, seq, their_ack, field, size in rows:
+        if source == address:
+            window, ack = int(field), int(their_ack)
+        elif window == 0 and size == "0" and ack is not None and int(seq) == (ack - 1) & 0xFFFFFFFF:
+            probes += 1
+    assert probes >= 2, "the kernel did not probe rawnet's zero window"
+    assert not [
+        row for row in tshark_fields(tmp_path / "kc.pcap", "tcp.flags.reset") if row[0] in ("1", "True")
+    ]
+
+
+def test_outgoing_hooks_drop_delay_and_mangle(site: Site, tmp_path: Path) -> None:
+    """The first data segment dropped (so it is sent again), every ACK delayed, the TTL set by
+    the hook: the download still equals the file, and the capture shows what the hook did."""
+    b = site.lab["b"]
+    seen: list[Layer] = []
+    dropped: list[int] = []
+
+    def outgoing(packet: Layer) -> Layer | tuple[Layer, float] | None:
+        segment = packet[TCP]
+        if segment.payload is not None and len(bytes(segment.payload)) and not dropped:
+            dropped.append(segment.seq)
+            return None
+        packet.ttl = 7
+        return (packet, 0.002) if not segment.payload else packet
+
+    interface = next(iter(b.interfaces.values())).name
+    with tcpdump(site.lab, "b", interface, "tcp", tmp_path / "hooks.pcap", burst=True):
+        conn, response = _download(site, b.ipv4, outgoing=outgoing, incoming=seen.append, min_rto=0.2)
+        time.sleep(0.2)
+    assert sha(body(response)) == site.digest
+    assert conn.counters.retransmits >= 1
+    rows = tshark_fields(tmp_path / "hooks.pcap", "ip.src", "ip.ttl", "tcp.seq_raw", "tcp.len")
+    ours = [row for row in rows if row[0] == conn.local[0]]
+    assert {row[1] for row in ours} == {"7"}
+    theirs = [row for row in rows if row[0] == b.ipv4]
+    assert len(seen) == len(theirs)  # the incoming hook saw every segment b sent
+    data = [row for row in ours if row[3] != "0"]
+    assert data[0][2] == str(dropped[0])  # the dropped segment reached b only when sent again
+
+
+def test_upload_through_a_lossy_reordering_hook(site: Site) -> None:
+    """rawnet's sending side: 2 MiB to a kernel server with 2% of segments dropped and some
+    held back behind later ones; fast retransmit and the RTO recover everything."""
+    lab = site.lab
+    import random
+
+    chance = random.Random(7)
+    counts = {"dropped": 0, "delayed": 0}
+
+    def outgoing(packet: Layer) -> Layer | tuple[Layer, float] | None:
+        if packet[TCP].payload is None:
+            return packet
+        draw = chance.random()
+        if draw < 0.02:
+            counts["dropped"] += 1
+            return None
+        if draw < 0.05:
+            counts["delayed"] += 1
+            return (packet, 0.003)
+        return packet
+
+    data = bytes(chance.getrandbits(8) for _ in range(1 << 21))
+    argv = [sys.executable, "-c", SLOW_READER, "8083", "0"]
+    with started(lab, "b", argv, lambda line: "listening" in line, 10):
+        conn = tcp.connect(lab["b"].ipv4, 8083, netns=lab["a"].netns, outgoing=outgoing, min_rto=0.2)
+        conn.send(data)
+        conn.shutdown()
+        answer = conn.recv(200, timeout=60).decode()
+        conn.close()
+    assert answer == f"{len(data)} {sha(data)}"
+    assert counts["dropped"] > 10 and counts["delayed"] > 10
+    assert conn.counters.fast_retransmits >= 1
+
+
+def test_asyncio_form(site: Site) -> None:
+    b, a = site.lab["b"], site.lab["a"]
+
+    async def main() -> bytes:
+        conn = await tcp.open_connection(b.ipv6, site.port, netns=a.netns)
+        await conn.send(get("/file", f"[{b.ipv6}]"))
+        parts = []
+        while chunk := await conn.recv():
+            parts.append(chunk)
+        await conn.close()
+        return b"".join(parts)
+
+    assert sha(body(asyncio.run(main()))) == site.digest
+
+
+def test_two_connections_at_once_share_the_host(site: Site) -> None:
+    b, a = site.lab["b"], site.lab["a"]
+    results: list[bytes] = []
+
+    def one() -> None:
+        results.append(_download(site, b.ipv4)[1])
+
+    threads = [threading.Thread(target=one) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [sha(body(each)) for each in results] == [site.digest] * 3
+    del a
+
+
+def test_refusals_name_the_problem(site: Site) -> None:
+    a, b = site.lab["a"], site.lab["b"]
+    with pytest.raises(InputError, match="belongs to this machine's kernel"):
+        tcp.connect(b.ipv4, site.port, netns=a.netns, src=a.ipv4)
+    with pytest.raises(InputError, match="own address"):
+        tcp.connect(a.ipv4, site.port, netns=a.netns)
+    with pytest.raises(InputError, match="wscale 15"):
+        tcp.connect(b.ipv4, site.port, netns=a.netns, wscale=15)
