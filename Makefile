@@ -12,7 +12,7 @@ BENCH_PY := $(BENCH_VENV)/bin/python
 WIRE_PYTHONS := 3.12 3.13
 WIRE_VENVS := $(addprefix .venv-,$(WIRE_PYTHONS))
 PYENV_VERSIONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
-APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3 netsniff-ng curl
+APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3 netsniff-ng curl nftables
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: demo test lint typecheck unit wire-pythons bench system-deps clean
@@ -52,7 +52,7 @@ bench: system-deps $(STAMP)
 # iputils ping is the classic tool rawnet ping is compared with; trafgen (netsniff-ng) floods the
 # capture tests' labs faster than any Python sender; curl is the kernel-TCP client rawnet.tcp is compared with.
 system-deps:
-	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3 trafgen curl; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3 trafgen curl nft; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
