@@ -450,3 +450,29 @@ def test_without_cap_net_raw_the_error_says_so(site: Site) -> None:
     result = site.lab.run("a", without("net_raw", [sys.executable, "-c", code]))
     assert result.returncode != 0
     assert "PrivilegeError" in result.stderr and "CAP_NET_RAW" in result.stderr
+
+
+def test_a_hook_that_raises_resets_the_connection_and_says_why(site: Site) -> None:
+    a, b = site.lab["a"], site.lab["b"]
+
+    def outgoing(packet: Layer) -> Layer:
+        if packet[TCP].payload is not None:
+            raise ValueError("no data today")
+        return packet
+
+    conn = tcp.connect(b.ipv4, site.port, netns=a.netns, outgoing=outgoing)
+    conn.send(get("/file", b.ipv4))
+    with pytest.raises(tcp.TCPError, match="the outgoing hook raised ValueError") as caught:
+        conn.recv(timeout=5)
+    assert isinstance(caught.value.__cause__, ValueError)
+    conn.close()
+
+
+def test_listening_twice_on_a_port_is_refused(site: Site) -> None:
+    a = site.lab["a"]
+    interface = next(iter(a.interfaces.values())).name
+    with (
+        tcp.listen(8095, interface=interface, netns=a.netns) as server,
+        pytest.raises(InputError, match="taken"),
+    ):
+        tcp.listen(8095, interface=interface, netns=a.netns, address=server.address[0])
