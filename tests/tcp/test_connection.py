@@ -476,3 +476,22 @@ def test_listening_twice_on_a_port_is_refused(site: Site) -> None:
         pytest.raises(InputError, match="taken"),
     ):
         tcp.listen(8095, interface=interface, netns=a.netns, address=server.address[0])
+
+
+def test_eight_asyncio_downloads_at_once(site: Site) -> None:
+    """One host, one I/O thread, eight connections interleaved on one event loop."""
+    a, b = site.lab["a"], site.lab["b"]
+
+    async def one() -> str:
+        conn = await tcp.open_connection(b.ipv4, site.port, netns=a.netns)
+        await conn.send(get("/file", b.ipv4))
+        parts = []
+        while chunk := await conn.recv():
+            parts.append(chunk)
+        await conn.close()
+        return sha(body(b"".join(parts)))
+
+    async def main() -> list[str]:
+        return await asyncio.gather(*(one() for _ in range(8)))
+
+    assert asyncio.run(main()) == [site.digest] * 8
