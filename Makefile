@@ -7,12 +7,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
-# tests/wire and tests/stream (the packet core) also run on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
+# tests/wire, tests/stream and the TCP machine (the pure core) also run on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
 # python3.X on PATH if it runs and is that version, else the newest pyenv install of it.
 WIRE_PYTHONS := 3.12 3.13
 WIRE_VENVS := $(addprefix .venv-,$(WIRE_PYTHONS))
 PYENV_VERSIONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
-APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3 netsniff-ng curl
+APT_PACKAGES := tshark tcpdump iproute2 iputils-ping nmap iptables libxml2-utils traceroute iputils-arping hping3 netsniff-ng curl nftables
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: demo test lint typecheck unit wire-pythons bench system-deps clean
@@ -34,8 +34,8 @@ unit: system-deps $(STAMP)
 
 wire-pythons: system-deps $(addsuffix /.installed,$(WIRE_VENVS))
 	@for venv in $(WIRE_VENVS); do \
-	  echo "tests/wire and tests/stream on $$($$venv/bin/python -V)"; \
-	  $$venv/bin/pytest -q tests/wire tests/stream -p no:cacheprovider || exit 1; \
+	  echo "tests/wire, tests/stream and tests/tcp/test_machine.py on $$($$venv/bin/python -V)"; \
+	  $$venv/bin/pytest -q tests/wire tests/stream tests/tcp/test_machine.py -p no:cacheprovider || exit 1; \
 	done
 
 bench: system-deps $(STAMP)
@@ -52,7 +52,7 @@ bench: system-deps $(STAMP)
 # iputils ping is the classic tool rawnet ping is compared with; trafgen (netsniff-ng) floods the
 # capture tests' labs faster than any Python sender; curl is the kernel-TCP client rawnet.tcp is compared with.
 system-deps:
-	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3 trafgen curl; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in tshark tcpdump ip ping nmap iptables xmllint traceroute arping hping3 trafgen curl nft; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

@@ -1,10 +1,9 @@
-"""A lab pair whose host b serves files over HTTP (Python's http.server, kernel TCP)."""
+"""A lab pair whose host b serves a file over HTTP (Python's http.server: kernel TCP)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rawnet.net.lab import Lab
-from tests.servers import started
+from tests.tcp.impair import http_server
 
 PORT = 8080
 SIZE = 1 << 20
@@ -28,32 +27,12 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """Lab a - b; b's http.server (on :: : IPv4 and IPv6) serves /file, 1 MiB of random bytes."""
+    """Lab a - b; b's http.server (IPv4 and IPv6) serves /file, 1 MiB of random bytes."""
     root = tmp_path_factory.mktemp("www")
     data = os.urandom(SIZE)
     (root / "file").write_bytes(data)
-    with Lab.pair() as lab:
-        argv = [sys.executable, "-u", "-c", SERVE, str(root), str(PORT)]
-        with started(lab, "b", argv, lambda line: "serving" in line, 10):
-            yield Site(lab, PORT, data, hashlib.sha256(data).hexdigest())
-
-
-#: http.server on both families, saying so on stderr once it listens; HTTP/1.0, one request a connection.
-SERVE = """
-import functools, http.server, socket, sys
-class Server(http.server.ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-    def server_bind(self):
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-handler = functools.partial(Quiet, directory=sys.argv[1])
-with Server(("::", int(sys.argv[2])), handler) as server:
-    print("serving", file=sys.stderr, flush=True)
-    server.serve_forever()
-"""
+    with Lab.pair() as lab, http_server(lab, "b", str(root), PORT):
+        yield Site(lab, PORT, data, hashlib.sha256(data).hexdigest())
 
 
 def get(path: str, host: str) -> bytes:

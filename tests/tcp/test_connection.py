@@ -16,6 +16,8 @@ import pytest
 from rawnet import tcp
 from rawnet.errors import ConnectionRefused, ConnectionReset, InputError, TCPTimeout
 from rawnet.net.lab import Lab
+from rawnet.tcp.host import LINGER
+from rawnet.tcp.machine import TIME_WAIT
 from rawnet.wire import TCP, Layer
 from tests.cli.conftest import tcpdump, tshark_fields
 from tests.servers import started
@@ -377,3 +379,119 @@ def test_refusals_name_the_problem(site: Site) -> None:
         tcp.connect(a.ipv4, site.port, netns=a.netns)
     with pytest.raises(InputError, match="wscale 15"):
         tcp.connect(b.ipv4, site.port, netns=a.netns, wscale=15)
+
+
+TALKER = """
+import sys, time
+from rawnet import tcp
+conn = tcp.connect(sys.argv[1], int(sys.argv[2]), netns=None)
+conn.send(b"GET /file HTTP/1.0\\r\\n\\r\\n")
+conn.recv(1000, timeout=5)
+print(conn.local[0], conn.mac, flush=True)
+time.sleep(60)
+"""
+
+
+def test_sigkill_leaves_nothing_and_no_rst_follows(site: Site, tmp_path: Path) -> None:
+    """A process killed mid-download: the interface's MAC filter and multicast groups are as
+    before (socket memberships die with the socket), a's tables are untouched, and b's
+    retransmissions to the vanished address meet silence from a's kernel, not RST."""
+    lab = site.lab
+    interface = next(iter(lab["a"].interfaces.values())).name
+    time.sleep(TIME_WAIT + LINGER + 0.5)  # (the hosts of earlier tests of this process gone)
+    before = _tables(lab, "a"), _link_state(lab, interface)
+    # (a range of 10 frames: the server's retransmissions after the kill and no RST)
+    with tcpdump(lab, "b", next(iter(lab["b"].interfaces.values())).name, "tcp", tmp_path / "kill.pcap"):
+        process = lab.popen(
+            "a", [sys.executable, "-c", TALKER, lab["b"].ipv4, str(site.port)], stdout=subprocess.PIPE
+        )
+        assert process.stdout is not None
+        address, mac = process.stdout.readline().split()
+        process.kill()
+        process.wait(10)
+        time.sleep(1.5)
+    assert _tables(lab, "a") == before[0]
+    assert _link_state(lab, interface) == before[1]
+    rows = tshark_fields(tmp_path / "kill.pcap", "ip.dst", "tcp.flags.reset", "tcp.analysis.retransmission")
+    assert not [row for row in rows if row[1] in ("1", "True")]
+    assert any(row[0] == address and row[2] for row in rows), "b sent nothing again: the test saw no silence"
+    del mac
+
+
+def _link_state(lab: Lab, interface: str) -> tuple[str, str]:
+    """The interface's promiscuity count and its multicast memberships."""
+    link = lab.run("a", ["ip", "-d", "link", "show", "dev", interface]).stdout
+    promiscuity = link.split("promiscuity ")[1].split()[0]
+    return promiscuity, lab.run("a", ["ip", "maddr", "show", "dev", interface]).stdout
+
+
+def test_no_rst_and_no_forwarding_with_ip_forwarding_on(site: Site, tmp_path: Path) -> None:
+    """The virtual host's MAC is not the interface's: a forwarding kernel drops its frames too
+    (packet type "otherhost") instead of routing them back out or answering."""
+    lab, b = site.lab, site.lab["b"]
+    lab.sysctl("a", "net.ipv4.ip_forward", "1")
+    try:
+        interface = next(iter(b.interfaces.values())).name
+        with tcpdump(lab, "b", interface, "tcp or icmp", tmp_path / "fwd.pcap", burst=True):
+            _, response = _download(site, b.ipv4)
+            time.sleep(0.2)
+    finally:
+        lab.sysctl("a", "net.ipv4.ip_forward", "0")
+    assert sha(body(response)) == site.digest
+    rows = tshark_fields(tmp_path / "fwd.pcap", "ip.src", "ip.dst", "icmp.type", "tcp.flags.reset")
+    assert not [row for row in rows if row[2] or row[3] in ("1", "True")]
+    assert not [row for row in rows if row[0] == row[1]]
+
+
+def test_without_cap_net_raw_the_error_says_so(site: Site) -> None:
+    from tests.privilege import without
+
+    code = f"from rawnet import tcp\ntcp.connect({site.lab['b'].ipv4!r}, {site.port})"
+    result = site.lab.run("a", without("net_raw", [sys.executable, "-c", code]))
+    assert result.returncode != 0
+    assert "PrivilegeError" in result.stderr and "CAP_NET_RAW" in result.stderr
+
+
+def test_a_hook_that_raises_resets_the_connection_and_says_why(site: Site) -> None:
+    a, b = site.lab["a"], site.lab["b"]
+
+    def outgoing(packet: Layer) -> Layer:
+        if packet[TCP].payload is not None:
+            raise ValueError("no data today")
+        return packet
+
+    conn = tcp.connect(b.ipv4, site.port, netns=a.netns, outgoing=outgoing)
+    conn.send(get("/file", b.ipv4))
+    with pytest.raises(tcp.TCPError, match="the outgoing hook raised ValueError") as caught:
+        conn.recv(timeout=5)
+    assert isinstance(caught.value.__cause__, ValueError)
+    conn.close()
+
+
+def test_listening_twice_on_a_port_is_refused(site: Site) -> None:
+    a = site.lab["a"]
+    interface = next(iter(a.interfaces.values())).name
+    with (
+        tcp.listen(8095, interface=interface, netns=a.netns) as server,
+        pytest.raises(InputError, match="taken"),
+    ):
+        tcp.listen(8095, interface=interface, netns=a.netns, address=server.address[0])
+
+
+def test_eight_asyncio_downloads_at_once(site: Site) -> None:
+    """One host, one I/O thread, eight connections interleaved on one event loop."""
+    a, b = site.lab["a"], site.lab["b"]
+
+    async def one() -> str:
+        conn = await tcp.open_connection(b.ipv4, site.port, netns=a.netns)
+        await conn.send(get("/file", b.ipv4))
+        parts = []
+        while chunk := await conn.recv():
+            parts.append(chunk)
+        await conn.close()
+        return sha(body(b"".join(parts)))
+
+    async def main() -> list[str]:
+        return await asyncio.gather(*(one() for _ in range(8)))
+
+    assert asyncio.run(main()) == [site.digest] * 8

@@ -215,7 +215,7 @@ class Connection:
     def _raise(self) -> None:
         error = self._machine.error
         if error is not None:
-            raise type(error)(*error.args)
+            raise type(error)(*error.args) from error.__cause__
 
     # -- the socket's calls ----------------------------------------------------------------------
     def send(self, data: bytes | bytearray | memoryview, timeout: float | None = None) -> int:
@@ -458,13 +458,11 @@ def listen(
     version = 6 if family == socket.AF_INET6 or (address and ":" in address) else 4
     host, _ = host_for(None, src=address, interface=interface, netns=netns, version=version)
     with host.lock:
-        if host.port_in_use(port):
-            host.lock.release()
-            try:
-                host.release()
-            finally:
-                host.lock.acquire()
-            raise InputError(f"port {port} of {host.address} is taken")
-        listener = Listener(host, port, config, ttl, backlog, outgoing, incoming)
-        host.listeners[port] = listener
+        taken = host.port_in_use(port)
+        if not taken:
+            listener = Listener(host, port, config, ttl, backlog, outgoing, incoming)
+            host.listeners[port] = listener
+    if taken:
+        host.release()
+        raise InputError(f"port {port} of {host.address} is taken")
     return Server(host, listener)

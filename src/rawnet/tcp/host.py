@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rawnet.errors import InputError, RawnetError, TCPTimeout
+from rawnet.errors import InputError, RawnetError, TCPError, TCPTimeout
 from rawnet.net import routes
 from rawnet.net.bpf import attach_filter, compile_filter
 from rawnet.net.linux import ETH_P_ALL, PACKET_AUXDATA, PACKET_IGNORE_OUTGOING, SOL_PACKET, TPACKET_AUXDATA
@@ -130,6 +130,9 @@ class VirtualHost:
         self._delayed: list[tuple[float, int, bytes]] = []
         self._order = itertools.count()
         self._users = 1  # (its maker holds it: release() when done)
+        #: Frames the kernel refused (a full queue, a hook's frame above the MTU): lost, as on a wire.
+        self.send_errors = 0
+        self.last_send_error: OSError | None = None
         self._closed = False
         #: Called (from the I/O thread, holding the lock) after each batch: the asyncio form's futures.
         self.watchers: list[Callable[[], None]] = []
@@ -375,11 +378,18 @@ class VirtualHost:
                     self.lock.notify_all()
                     for watcher in self.watchers:
                         watcher()
+        except Exception as error:  # (a bug: every connection of the host says what it was)
+            failure: Exception | None = RawnetError(f"rawnet.tcp's I/O thread failed: {error!r}")
+            raise
+        else:
+            failure = None
         finally:
             with self.lock:
                 self._closed = True
                 for entry in self.entries.values():
                     entry.machine.abort()
+                    if failure is not None and entry.machine.error is None:
+                        entry.machine.error = failure
                 self.lock.notify_all()
                 for watcher in self.watchers:
                     watcher()
@@ -494,7 +504,19 @@ class VirtualHost:
             return
         packet = (IP if self.version == 4 else IPv6)(bytes(frame[14:end]))
         packet.time = time.time()
-        entry.incoming(packet)
+        try:
+            entry.incoming(packet)
+        except Exception as error:
+            self._hook_failed(entry, "incoming", error)
+
+    @staticmethod
+    def _hook_failed(entry: Entry, which: str, error: Exception) -> None:
+        """A hook that raised ends its connection (RST); the caller's next call raises why."""
+        entry.incoming = entry.outgoing = None
+        entry.machine.abort()
+        failure = TCPError(f"the {which} hook raised {error!r}: the connection was reset")
+        failure.__cause__ = error
+        entry.machine.error = failure
 
     def _half_open(self, listener: Listener) -> int:
         return sum(1 for e in self.entries.values() if e.listener is listener and not e.accepted)
@@ -533,7 +555,11 @@ class VirtualHost:
         delay = 0.0
         if entry.outgoing is not None:
             packet.time = time.time()
-            answer = entry.outgoing(packet)
+            try:
+                answer = entry.outgoing(packet)
+            except Exception as error:
+                self._hook_failed(entry, "outgoing", error)
+                return
             if answer is None:
                 return
             if isinstance(answer, tuple):
@@ -550,8 +576,11 @@ class VirtualHost:
             self.send_frame(frame)
 
     def send_frame(self, frame: bytes) -> None:
-        with contextlib.suppress(BlockingIOError):  # (a full queue loses it, as a wire: TCP sends again)
+        try:
             self.sock.send(frame)
+        except OSError as error:  # (a full queue, or a frame a hook made too long: lost, as on a wire)
+            self.send_errors += 1
+            self.last_send_error = error
 
     def close(self) -> None:
         """Stop at once: every connection is forgotten (without RST) and the socket closed."""
