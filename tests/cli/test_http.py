@@ -19,6 +19,7 @@ import pytest
 
 from rawnet.net.lab import Lab
 from tests.cli.conftest import RAWNET, assert_one_line_error, rawnet, tcpdump, tshark_fields
+from tests.privilege import without
 from tests.servers import started
 
 PORT = 8080
@@ -273,6 +274,12 @@ def test_ctrl_c_while_waiting_ends_the_connection_with_a_rst_and_exit_130(
     if last == "AP":  # the request, and nothing after it
         pytest.xfail("rawnet.tcp's abort() leaves its RST to its I/O thread, a daemon: gone with the process")
     assert last in ("R", "AR"), flags
+
+
+def test_without_cap_net_raw_it_is_exit_3(lab: Lab, served: Path) -> None:
+    result = lab.run("a", without("net_raw", [*RAWNET, "http", "GET", url(lab, "/small")]))
+    assert_one_line_error(result, 3, "rawnet http")
+    assert result.stdout == ""
 
 
 def test_https_is_a_usage_error(lab: Lab) -> None:
