@@ -146,7 +146,7 @@ class Failed(click.ClickException):
     exit_code = NO_REPLY
 
 
-def closed_cleanly(connection: Connection, target: Target, timeout: float) -> bool:
+def close_after_response(connection: Connection, target: Target, timeout: float) -> None:
     """Close after a complete response: a close that fails then (no FIN acknowledged in time, a
     RST) leaves the response as good as it came, so it is a remark on stderr, not an error."""
     try:
@@ -157,8 +157,6 @@ def closed_cleanly(connection: Connection, target: Target, timeout: float) -> bo
             f"did not close cleanly ({error})",
             err=True,
         )
-        return False
-    return True
 
 
 class SegmentLog:
@@ -205,8 +203,6 @@ class Exchange:
     client: h11.Connection = field(default_factory=lambda: h11.Connection(our_role=h11.CLIENT))
     wire: bytes = b""  # the request, as sent
     head: tuple[str, list[tuple[str, str]]] = ("", [])  # its request line and headers (for -v)
-    status: int = 0
-    received: int = 0  # bytes of body
 
     def request(self, method: str, headers: list[tuple[str, str]], body: bytes | None) -> None:
         try:
@@ -236,7 +232,6 @@ class Exchange:
             if event is h11.NEED_DATA:
                 self.client.receive_data(connection.recv(_READ, timeout=self.timeout))
             elif isinstance(event, h11.Response):
-                self.status = event.status_code
                 if self.log is not None:
                     first = f"HTTP/{event.http_version.decode()} {event.status_code} {event.reason.decode()}"
                     self.log.head(
@@ -245,7 +240,6 @@ class Exchange:
                 out = self.output()
             elif isinstance(event, h11.Data) and out is not None:
                 out.write(event.data)
-                self.received += len(event.data)
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                 if out is not None:
                     out.flush()
@@ -382,7 +376,7 @@ def http(
         except BaseException:
             connection.abort()  # (a RST: nothing is left waiting on either side, and rawnet ends at once)
             raise
-        closed_cleanly(connection, target, timeout)
+        close_after_response(connection, target, timeout)
     except ConnectionRefusedError:
         raise Failed(f"connection refused by {target.where} (is a server listening there?)") from None
     except ConnectionResetError:
