@@ -271,16 +271,16 @@ class Connection:
                         )  # fmt: skip
                     except TCPTimeout:
                         machine.abort()
-                        self._host.wake()
+                        self._host.flush(self._entry)
                         raise
         finally:
             self._release()
 
     def abort(self) -> None:
-        """Send RST and forget the connection."""
+        """Send RST (before returning: a process may exit right after) and forget the connection."""
         with self._host.lock:
             self._machine.abort()
-            self._host.wake()
+            self._host.flush(self._entry)
         self._release()
 
     def shutdown(self) -> None:

@@ -414,6 +414,14 @@ class VirtualHost:
             if machine.state is State.CLOSED and (entry.accepted or entry.listener is None):
                 del self.entries[key]
 
+    def flush(self, entry: Entry) -> None:
+        """Send what ``entry``'s machine has to send, now, from the caller's thread (which holds
+        the lock): an abort's RST goes out before the caller goes on (and perhaps exits)."""
+        now = time.monotonic()
+        for segment in entry.machine.poll(now):
+            self._send_segment(entry, segment, now)
+        self.wake()
+
     def _on_frame(self, frame: memoryview, ancillary: list[tuple[int, int, bytes]]) -> None:
         if len(frame) < 14:
             return
