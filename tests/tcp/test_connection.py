@@ -495,3 +495,39 @@ def test_eight_asyncio_downloads_at_once(site: Site) -> None:
         return await asyncio.gather(*(one() for _ in range(8)))
 
     assert asyncio.run(main()) == [site.digest] * 8
+
+
+KERNEL_DIALER = """
+import socket, struct, sys, time
+try:
+    conn = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+except ConnectionRefusedError:
+    print("refused", flush=True)
+    sys.exit()
+conn.sendall(b"hello")
+time.sleep(0.3)
+conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+conn.close()  # RST
+print("reset sent", flush=True)
+"""
+
+
+def test_a_kernel_client_meets_refusal_and_its_rst_is_a_clear_error(site: Site) -> None:
+    lab = site.lab
+    a = lab["a"]
+    interface = next(iter(a.interfaces.values())).name
+    with tcp.listen(8097, interface=interface, netns=a.netns) as server:
+        address = server.address[0]
+        start = time.monotonic()
+        refused = lab.run("b", [sys.executable, "-c", KERNEL_DIALER, address, "8098"])  # nobody there
+        assert refused.stdout.split() == ["refused"] and time.monotonic() - start < 2
+        client = lab.popen(
+            "b", [sys.executable, "-c", KERNEL_DIALER, address, "8097"], stdout=subprocess.PIPE
+        )
+        conn = server.accept(timeout=10)
+        assert conn.recv(100, timeout=5) == b"hello"
+        with pytest.raises(ConnectionReset, match="connection reset by peer"):
+            conn.recv(100, timeout=5)
+        out, _ = client.communicate(timeout=10)
+        assert out.split() == ["reset", "sent"]
+        conn.close()

@@ -36,7 +36,7 @@ from rawnet.net import routes
 from rawnet.net.bpf import attach_filter, compile_filter
 from rawnet.net.linux import ETH_P_ALL, PACKET_AUXDATA, PACKET_IGNORE_OUTGOING, SOL_PACKET, TPACKET_AUXDATA
 from rawnet.net.sockets import RawSocket
-from rawnet.tcp.machine import RST, SYN, Config, Machine, Segment, State
+from rawnet.tcp.machine import ACK, RST, SYN, Config, Machine, Segment, State
 from rawnet.wire import ARP, IP, TCP, Ether, IPv6, Layer, Raw
 from rawnet.wire.checksum import internet_checksum
 from rawnet.wire.ndp import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr
@@ -473,10 +473,13 @@ class VirtualHost:
         now = time.monotonic()
         if entry is None:
             listener = self.listeners.get(dport)
-            if listener is None or flags & (SYN | RST) != SYN or flags & 0x10:
-                return  # no connection: silence (a virtual host never sends a stray RST)
-            if len(listener.ready) + self._half_open(listener) >= listener.backlog:
+            if flags & (SYN | RST | ACK) != SYN:
+                return  # not a connection's opening: silence (the host sends no RST but this one)
+            if listener is None:  # a closed port, as any host answers it: "connection refused"
+                self._refuse(frame, remote, sport, dport, seq + 1 + end - start - header)
                 return
+            if len(listener.ready) + self._half_open(listener) >= listener.backlog:
+                return  # (a full queue drops the SYN, as Linux's does: the client sends it again)
             machine = Machine.accept(
                 listener.config,
                 self.version,
@@ -505,6 +508,12 @@ class VirtualHost:
         ):
             entry.accepted = True
             listener.ready.append(entry)
+
+    def _refuse(self, frame: memoryview, remote: str, sport: int, dport: int, ack: int) -> None:
+        """RST|ACK to a SYN for a port nobody listens on (RFC 9293 3.10.7.1)."""
+        ip: Layer = (IP if self.version == 4 else IPv6)(src=self.address, dst=remote)
+        tcp = TCP(sport=dport, dport=sport, seq=0, ack=ack & 0xFFFFFFFF, flags="RA", window=0)
+        self.send_frame(bytes(Ether(src=self.mac, dst=_mac_text(bytes(frame[6:12]))) / ip / tcp))
 
     def _tell(self, entry: Entry, frame: memoryview, end: int) -> None:
         """The incoming hook, given the decoded IP packet (decoded only when there is a hook)."""
