@@ -298,10 +298,10 @@ class Connection:
         return self
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        """A block that ends normally closes (FIN); one left by an exception (Ctrl-C included)
+        resets the connection at once (RST) instead of waiting for the peer."""
         if self._machine.closed:
             self._release()
-        elif kind is not None and not isinstance(error, TCPTimeout | OSError):
-            self.close()
         elif kind is not None:
             self.abort()
         else:

@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from rawnet.errors import InputError, RawnetError, TCPError, TCPTimeout
 from rawnet.net import routes
 from rawnet.net.bpf import attach_filter, compile_filter
-from rawnet.net.linux import ETH_P_ALL, PACKET_AUXDATA, PACKET_IGNORE_OUTGOING, SOL_PACKET, TPACKET_AUXDATA
+from rawnet.net.linux import (
+    ETH_P_ALL,
+    PACKET_AUXDATA,
+    PACKET_IGNORE_OUTGOING,
+    SO_RCVBUFFORCE,
+    SOL_PACKET,
+    TPACKET_AUXDATA,
+)
 from rawnet.net.sockets import RawSocket
 from rawnet.tcp.machine import ACK, RST, SYN, Config, Machine, Segment, State
 from rawnet.wire import ARP, IP, TCP, Ether, IPv6, Layer, Raw
@@ -55,6 +62,7 @@ _IPV4 = struct.Struct("!BBHHHBBH4s4s")
 _TCP = struct.Struct("!HHIIBBHHH")
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
 _BATCH = 64  # frames read before the machines are polled
+_RCVBUF = 8 << 20  # the packet socket's receive buffer
 _FRAME = 262144  # room for one received frame (a GRO/GSO aggregate included)
 _DAD_WAIT = 0.2  # how long a chosen address is probed before use (seconds)
 _RESOLVE_TRIES, _RESOLVE_WAIT = 3, 0.5
@@ -160,12 +168,11 @@ class VirtualHost:
         with contextlib.suppress(OSError):  # (before 4.20: outgoing copies are skipped by their type)
             sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
         sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        index = (
-            socket.if_nametoindex(self.interface)
-            if self.netns is None
-            else self._raw.index_of(self.interface)
-        )
+        try:  # (a burst at line rate outruns the default 208 KiB while the thread is busy)
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, _RCVBUF)
+        except PermissionError:  # (CAP_NET_ADMIN missing: as much as net.core.rmem_max allows)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+        index = self._raw.index_of(self.interface)
         members = [(_PACKET_MR_UNICAST, self._mac)]
         if self.version == 6:
             members.append((_PACKET_MR_MULTICAST, b"\x33\x33\xff" + self._packed[-3:]))
