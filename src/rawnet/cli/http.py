@@ -293,7 +293,7 @@ rawnet http GET http://198.18.2.2/ --mss 536 --wscale 0 --no-sack --no-timestamp
     "--ttl", type=click.IntRange(1, 255), default=64, show_default=True, help="IPv4 TTL / IPv6 hop limit."
 )
 @click.option(
-    "--mss", type=click.IntRange(0, 65535), help="The SYN's MSS option (default: the route's MTU's)."
+    "--mss", type=click.IntRange(1, 65535), help="The SYN's MSS option (default: the route's MTU's)."
 )
 @click.option(
     "--wscale", type=click.IntRange(0, 14), default=7, show_default=True, help="The SYN's window scale shift."
