@@ -28,7 +28,7 @@ TIMEOUT = 10.0
 CHUNKS = [b"first chunk\n", b"x" * 5000, b"last\n"]
 
 #: The server in b: http.server's file handler, on [::]:PORT (IPv4 too), with /chunked, /close,
-#: /slow (3 s of silence), /reset (a RST) and POST (the body into DIR/posted, its headers into
+#: /slow (20 s of silence), /reset (a RST) and POST (the body into DIR/posted, its headers into
 #: DIR/posted.headers); "ready" on stderr.
 _SERVER = """
 import http.server, socket, struct, sys, time
@@ -49,7 +49,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 self.wfile.write(b"%x\\r\\n%s\\r\\n" % (len(chunk), chunk))
             self.wfile.write(b"0\\r\\n\\r\\n")
         elif self.path == "/slow":
-            time.sleep(3)
+            time.sleep(20)
         elif self.path == "/reset":  # closed with SO_LINGER 0: a RST
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
@@ -262,7 +262,8 @@ def test_ctrl_c_while_waiting_ends_the_connection_with_a_rst_and_exit_130(
             next(line for line in lines if "Flags [P.]" in line)  # the request went
             next(line for line in lines if f"{b.ipv4}.{PORT} >" in line)  # and b acknowledged it
             process.send_signal(signal.SIGINT)
-            assert process.wait(TIMEOUT) == 130
+            code = process.wait(TIMEOUT)
+            assert code == 130, process.stderr.read()[-2000:]
         finally:
             if process.poll() is None:
                 process.kill()
