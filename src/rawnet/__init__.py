@@ -322,6 +322,8 @@ __all__ = [  # (spelled out, the packet formats' too: type checkers follow `from
 
 
 def __getattr__(name: str) -> Any:
+    if name == "tcp":  # (the user-space TCP, rawnet.tcp, loaded on first use as the networking names)
+        return importlib.import_module("rawnet.tcp")
     module = _NET.get(name)
     if module is None:
         raise AttributeError(f"module 'rawnet' has no attribute {name!r}")
