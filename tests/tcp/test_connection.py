@@ -53,6 +53,9 @@ def test_download_equals_the_file_and_the_kernel_never_resets(
     checks = tshark_fields(tmp_path / "b.pcap", "ip.src", "ipv6.src", "tcp.checksum.status", checked=True)
     assert {row[2] for row in checks if conn.local[0] in row[:2]} == {"1"}  # (b's: cut to 256 bytes)
     assert "0" not in {row[2] for row in checks}
+    if family == "ipv6":  # one flow label for the connection, as Linux's auto_flowlabels gives
+        labels = tshark_fields(tmp_path / "b.pcap", "ipv6.src", "ipv6.flow")
+        assert len({row[1] for row in labels if row[0] == conn.local[0]}) == 1
     assert conn.counters.bytes_received == len(response)
     # nothing added to a's kernel: neither neighbour entries nor firewall rules
     assert _tables(lab, "a") == before

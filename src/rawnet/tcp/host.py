@@ -97,6 +97,8 @@ class Entry:
     outgoing: Outgoing | None
     incoming: Incoming | None
     ip_id: int = field(default_factory=lambda: secrets.randbelow(0x10000))
+    #: IPv6: one random flow label per connection, as Linux's auto_flowlabels gives.
+    flow_label: int = field(default_factory=lambda: secrets.randbits(20))
     accepted: bool = False  # (a listener's connection, handed to accept() already)
     listener: Listener | None = None
 
@@ -574,7 +576,7 @@ class VirtualHost:
             entry.ip_id = (entry.ip_id + 1) & 0xFFFF
             ip: Layer = IP(src=self.address, dst=endpoint.remote, ttl=entry.ttl, id=entry.ip_id, flags="DF")
         else:
-            ip = IPv6(src=self.address, dst=endpoint.remote, hlim=entry.ttl)
+            ip = IPv6(src=self.address, dst=endpoint.remote, hlim=entry.ttl, fl=entry.flow_label)
         packet = ip / tcp / Raw(bytes(segment.payload)) if segment.payload else ip / tcp
         delay = 0.0
         if entry.outgoing is not None:
