@@ -534,3 +534,32 @@ def test_a_kernel_client_meets_refusal_and_its_rst_is_a_clear_error(site: Site) 
         out, _ = client.communicate(timeout=10)
         assert out.split() == ["reset", "sent"]
         conn.close()
+
+
+def test_a_segment_with_malformed_options_is_taken_without_them(site: Site) -> None:
+    """A timestamp option whose length runs past the header, checksum right: Linux takes such a
+    segment and ignores the options; so does rawnet, and the connection goes on."""
+    import ipaddress
+
+    from rawnet import IP, Ether
+    from rawnet.net.sockets import RawSocket
+    from rawnet.wire.checksum import internet_checksum
+
+    a, b = site.lab["a"], site.lab["b"]
+    b_side = next(iter(b.interfaces.values()))
+    conn = tcp.connect(b.ipv4, site.port, netns=a.netns)
+    options = [("NOP", None), ("NOP", None), ("Timestamp", (1, 2))]
+    segment = TCP(sport=site.port, dport=conn.local[1], flags="A", options=options)
+    frame = bytearray(
+        bytes(Ether(src=b_side.mac, dst=conn.mac) / IP(src=b.ipv4, dst=conn.local[0]) / segment)
+    )
+    frame[14 + 20 + 20 + 3] = 0xFF  # the timestamp's length: 255
+    frame[14 + 20 + 16 : 14 + 20 + 18] = b"\0\0"
+    pseudo = b"".join(ipaddress.ip_address(x).packed for x in (b.ipv4, conn.local[0])) + bytes((0, 6, 0, 32))
+    frame[14 + 20 + 16 : 14 + 20 + 18] = internet_checksum(pseudo + frame[34:]).to_bytes(2, "big")
+    with RawSocket.l2(b_side.name, netns=b.netns) as sock:
+        sock.send(bytes(frame))
+    conn.send(get("/file", b.ipv4))
+    assert sha(body(conn.recv_all(timeout=30))) == site.digest
+    assert conn._host.malformed_options == 1
+    conn.close()

@@ -28,10 +28,11 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from rawnet.errors import InputError, RawnetError, TCPError, TCPTimeout
+from rawnet.errors import DecodeError, InputError, RawnetError, TCPError, TCPTimeout
 from rawnet.net import routes
 from rawnet.net.bpf import attach_filter, compile_filter
 from rawnet.net.linux import (
@@ -143,6 +144,8 @@ class VirtualHost:
         #: Frames the kernel refused (a full queue, a hook's frame above the MTU): lost, as on a wire.
         self.send_errors = 0
         self.last_send_error: OSError | None = None
+        #: Segments whose options did not decode (taken without them, as Linux takes them).
+        self.malformed_options = 0
         self._closed = False
         #: Called (from the I/O thread, holding the lock) after each batch: the asyncio form's futures.
         self.watchers: list[Callable[[], None]] = []
@@ -475,9 +478,12 @@ class VirtualHost:
             return
         remote = str(ipaddress.ip_address(bytes(source)))
         entry = self.entries.get((remote, sport, dport))
-        options = (
-            decode_options(bytes(frame[: start + header]), start + 20, start + header) if header > 20 else ()
-        )
+        options: Sequence[tuple[Any, Any]] = ()
+        if header > 20:
+            try:
+                options = decode_options(bytes(frame[: start + header]), start + 20, start + header)
+            except DecodeError:  # (as Linux: malformed options are ignored, the segment is taken)
+                self.malformed_options += 1
         segment = Segment(seq, ack, flags, window, options, bytes(frame[start + header : end]))
         now = time.monotonic()
         if entry is None:
