@@ -8,6 +8,8 @@ RFC 5961's RST checks, sequence numbers wrapping, the persist timer.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rawnet.errors import ConnectionRefused, ConnectionReset, TCPTimeout
 from rawnet.tcp.machine import ACK, FIN, PSH, RST, SYN, Config, Machine, Segment, State
@@ -179,3 +181,48 @@ def test_close_both_ways() -> None:
     assert ack.ack == IRS + 2 and machine.state is State.TIME_WAIT and machine.eof
     machine.poll(10.0)
     assert machine.closed and machine.error is None
+
+
+_OPTIONS = st.sampled_from(
+    [
+        (),
+        (("Timestamp", (5, 6)),),
+        (("SAck", (1, 2)),),
+        (("MSS", 0), ("WScale", 200)),
+        (("Timestamp", "odd"),),
+        ((99, b"\x01"),),
+    ]
+)
+_SEGMENTS = st.lists(
+    st.tuples(
+        st.integers(-70_000, 70_000),  # seq, near the peer's next
+        st.integers(-70_000, 70_000),  # ack, near ours
+        st.integers(0, 0xFF),
+        st.integers(0, 0xFFFF),
+        _OPTIONS,
+        st.binary(max_size=3000),
+        st.floats(0, 5),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SEGMENTS, st.binary(max_size=5000), st.booleans())
+def test_any_segments_keep_the_machine_consistent(segments: list, data: bytes, close: bool) -> None:
+    """Whatever a peer sends, the machine raises nothing, never acknowledges beyond what it
+    received in order, and never counts as acknowledged what it did not send."""
+    machine = opened(Config(min_rto=0.2))
+    machine.write(data)
+    if close:
+        machine.close()
+    now, received = 0.1, 0
+    for seq, ack, flags, window, options, payload, step in segments:
+        now += step
+        segment = Segment((IRS + 1 + seq) & MASK, (ISS + 1 + ack) & MASK, flags, window, options, payload)
+        machine.on_segment(segment, now)
+        for out in machine.poll(now):
+            assert 0 <= out.seq <= MASK and 0 <= out.window <= 0xFFFF
+        received += len(machine.read(1 << 20))
+        assert machine.snd_una <= machine.snd_max
+        assert received == machine.counters.bytes_received <= machine.rcv_nxt
