@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from collections.abc import Callable
 from typing import Any
 
-from rawnet.tcp.connection import Connection, Server, connect, listen
+from rawnet.errors import RawnetError
+from rawnet.tcp.connection import Connection, Server, connect, listen, ready_to_read
 
 
 class AsyncConnection:
@@ -34,17 +36,21 @@ class AsyncConnection:
     def negotiated(self) -> Any:
         return self.connection.negotiated
 
-    async def _changed(self) -> None:
-        """Return after the host's thread next handled frames or timers for anyone."""
+    def _watch(self) -> tuple[asyncio.Future[None], Callable[[], None]]:
+        """A future the host's thread resolves after its next batch of frames or timers; made
+        while the caller holds the host's lock, right after finding nothing to do, so that no
+        batch can come between the look and the watch."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        host = self.connection._host
 
         def wake() -> None:
             loop.call_soon_threadsafe(_settle, future)
 
-        with host.lock:
-            host.watchers.append(wake)
+        self.connection._host.watchers.append(wake)
+        return future, wake
+
+    async def _wait(self, future: asyncio.Future[None], wake: Callable[[], None]) -> None:
+        host = self.connection._host
         try:
             await future
         finally:
@@ -59,13 +65,16 @@ class AsyncConnection:
         while view:
             with host.lock:
                 self.connection._raise()
+                if host.closed:
+                    raise RawnetError("the connection's host is closed")
                 taken = machine.write(view) if machine.write_space() else 0
                 view = view[taken:]
                 if taken:
                     host.wake()
                 if not view:
                     break
-            await self._changed()
+                watch = self._watch()
+            await self._wait(*watch)
         return len(data)
 
     async def recv(self, bufsize: int = 65536) -> bytes:
@@ -74,7 +83,7 @@ class AsyncConnection:
         host = self.connection._host
         while True:
             with host.lock:
-                if machine.readable() or machine.eof or machine.error is not None or machine.closed:
+                if ready_to_read(machine):
                     data = machine.read(bufsize)
                     if not data:
                         self.connection._raise()
@@ -82,10 +91,9 @@ class AsyncConnection:
                         host.wake()
                     return data
                 if host.closed:
-                    from rawnet.errors import RawnetError
-
                     raise RawnetError("the connection's host is closed")
-            await self._changed()
+                watch = self._watch()
+            await self._wait(*watch)
 
     async def close(self, timeout: float = 10.0) -> None:
         await asyncio.to_thread(self.connection.close, timeout)

@@ -150,7 +150,7 @@ def _config(
     return Config(mss, wscale, sack, timestamps, options, isn, rcvbuf, sndbuf, window, min_rto)
 
 
-def _readable(machine: Machine) -> bool:
+def ready_to_read(machine: Machine) -> bool:
     """Whether a read would not wait: data, the peer's FIN, an error or the end."""
     return bool(machine.readable() or machine.eof or machine.error is not None or machine.closed)
 
@@ -239,7 +239,7 @@ class Connection:
         """Up to ``bufsize`` bytes, waiting for some; b"" once the peer closed and all was read."""
         machine = self._machine
         with self._host.lock:
-            self._wait(lambda: _readable(machine),
+            self._wait(lambda: ready_to_read(machine),
                        timeout, "data")  # fmt: skip
             data = machine.read(bufsize)
             if not data:
