@@ -398,7 +398,7 @@ def test_a_stream_that_fails_in_a_worker_is_an_error_of_the_run(lab: Lab) -> Non
     broken = BrokenStream(stream.template.tobytes(), True, stream.at)
     # (worker 1's first block starts at frame 1000, worker 0's second at 2000: both fail, and
     # which one is first depends on how the two processes are scheduled)
-    with pytest.raises(RawnetError, match="worker [01] failed: ValueError: no frame 1000"):
+    with pytest.raises(RawnetError, match=r"worker [01] failed: ValueError: no frame 1000"):
         send(lab, broken, count=5000, workers=2, rate=20_000)
 
 
