@@ -78,6 +78,7 @@ def test_the_syn_is_sent_again_on_rfc_6298s_backed_off_timer_then_given_up() -> 
         times.append(at)
         machine.poll(at)
     assert times == [1.0, 3.0, 7.0, 15.0]  # 1 s, then doubled each time
+    assert machine.counters.retransmits == 3  # (each SYN sent again counted once)
     assert isinstance(machine.error, TCPTimeout)
 
 

@@ -395,8 +395,7 @@ class Machine:
         self.rto = min(self.rto * 2, MAX_RTO)
         self.rtt_seq = None  # Karn
         if self.state in (State.SYN_SENT, State.SYN_RECEIVED):
-            self.counters.retransmits += 1
-            self._send_syn()
+            self._send_syn()  # (counted as a retransmission where it is emitted)
             return
         flight = self.snd_max - self.snd_una
         self.ssthresh = max(flight // 2, 2 * self.smss)
@@ -463,9 +462,9 @@ class Machine:
 
     def _sent_new(self, start: int, again: bool) -> None:
         self.snd_max = max(self.snd_max, self.snd_nxt)
-        if again:
-            self.rtt_seq = None if self.rtt_seq is not None and self.rtt_seq >= start else self.rtt_seq
-        elif self.rtt_seq is None:
+        if again and self.rtt_seq is not None and self.rtt_seq >= start:
+            self.rtt_seq = None  # Karn: a segment sent again times nothing
+        elif not again and self.rtt_seq is None:
             self.rtt_seq, self.rtt_time = start, self.now
         if self.rtx_deadline is None:
             self._arm_rtx()
