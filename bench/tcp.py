@@ -11,7 +11,7 @@ bytes are checked against the file (sha256):
 - rawnet http GET URL -o FILE: the command, over rawnet.tcp;
 - rawnet.tcp.connect and a hand-written HTTP/1.0 GET: the API, in this script's "api" role.
 
-A rawnet client that is not there yet is reported as such. Two times for each download: on
+Two times for each download: on
 the wire, from the client's SYN to the first FIN as tcpdump on r1 sees them (start-up,
 imports, address probing and the close excluded, for every client alike), and the whole
 process. The figures are the medians of the file's bits over those times; the ratio is to
@@ -57,17 +57,13 @@ server = Server(("::", int(sys.argv[2])), functools.partial(Handler, directory=s
 print("serving", file=sys.stderr, flush=True)
 server.serve_forever()
 """
-NOT_AVAILABLE = 3  # the api role's exit status when rawnet.tcp is not there
 
 
 def api_role(argv: list[str]) -> None:
     """Run inside namespace a: python bench/tcp.py api ADDRESS PORT PATH OUT (rawnet.tcp's API)."""
     address, port, path, out = argv[0], int(argv[1]), argv[2], argv[3]
-    try:
-        from rawnet.tcp import connect
-    except ImportError as error:
-        print(f"rawnet.tcp is not available: {error}", file=sys.stderr)
-        raise SystemExit(NOT_AVAILABLE) from None
+    from rawnet.tcp import connect
+
     connection = connect(address, port)
     connection.send(f"GET {path} HTTP/1.0\r\nHost: {address}:{port}\r\n\r\n".encode())
     head = b""
@@ -101,8 +97,6 @@ class Client:
 
     name: str
     argv: Callable[[Path], list[str]]
-    available: bool = True
-    why: str = ""
 
 
 def shape(lab: Lab) -> None:
@@ -201,16 +195,10 @@ def main() -> None:
                     raise SystemExit(f"{name} did not start: {line!r}")
             unshaped = [download(lab, clients[0], scratch / "out", digest) for _ in range(options.rounds)]
             shape(lab)
-            if lab.run("a", [sys.executable, "-m", "rawnet", "http", "--help"]).returncode != 0:
-                clients[1].available, clients[1].why = False, "not available (no `rawnet http` command)"
-            probe = lab.run("a", [sys.executable, "-c", "from rawnet.tcp import connect"])
-            if probe.returncode != 0:
-                clients[2].available, clients[2].why = False, "not available (no rawnet.tcp.connect)"
             runs: dict[str, list[Download]] = {client.name: [] for client in clients}
-            present = [client for client in clients if client.available]
             for round_number in range(options.rounds):
-                shift = round_number % len(present)
-                for client in present[shift:] + present[:shift]:
+                shift = round_number % len(clients)
+                for client in clients[shift:] + clients[:shift]:
                     print(f"round {round_number + 1}: {client.name}", file=sys.stderr)
                     runs[client.name].append(download(lab, client, scratch / "out", digest))
             dropped = tbf_drops(lab)
@@ -254,9 +242,6 @@ def main() -> None:
     print("| client | on the wire, Mbit/s | vs curl | whole process, Mbit/s | vs curl | correct |")
     print("|---|---:|---:|---:|---:|---:|")
     for client in clients:
-        if not client.available:
-            print(f"| {client.name} | {client.why} | | | | |")
-            continue
         wire, whole, correct = figures(runs[client.name])
         cells = [client.name, cell(wire), ratio(wire, reference[0]), cell(whole), ratio(whole, reference[1])]
         print("| " + " | ".join([*cells, f"{correct}/{rounds}"]) + " |")
