@@ -209,7 +209,7 @@ def test_listen_mode_writes_what_follows_the_signature_as_hping3(line: Lab) -> N
     assert ours.stderr is not None
     ready, _, _ = select.select([ours.stderr], [], [], 20)  # (a loaded machine starts Python slowly)
     assert ready and "listen mode" in ours.stderr.readline()
-    time.sleep(1.5)  # both listening (the line comes as the socket is being opened)
+    time.sleep(1.5)  # hping3 listening too (rawnet's line comes once its socket is open)
     sent = _hping3(line, b.ipv4, "-p", "7", "-e", "xxTESThello_world", "-d", "30", "-c", "2", "-i", "u100000")
     assert sent.returncode == 0, sent.stderr
     ours_out, ours_err = ours.communicate(timeout=10)

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given
+import scapy.all as scapy
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from rawnet.errors import DecodeError, FieldValueError, MalformedError, TruncatedError
@@ -468,6 +469,7 @@ def test_round_trip_of_messages_with_data(
     st.integers(8, 0xFFFF),
     st.binary(max_size=32),
 )
+@example(3, 0, 0, 0, 0, 0, 123, 8, b"\x07" + bytes(7))  # (the data reads as NTPPrivate: CI found it)
 def test_round_trip_of_errors_with_a_quote(
     icmp_type: int,
     code: int,
@@ -487,5 +489,27 @@ def test_round_trip_of_errors_with_a_quote(
         quote = quote / data
     packet = ICMP(type=icmp_type, code=code, chksum=chksum, id=ident) / quote
     decoded = ICMP.decode(bytes(packet))
-    assert decoded == packet
     assert bytes(decoded) == bytes(packet)
+    # The headers read as built; what follows the quoted UDP header is dissected by its ports, as
+    # scapy does it (sport 123 and a first byte 0x07 read as NTPPrivate: test_quoted_data_...).
+    payload = decoded[UDP].payload
+    assert (bytes(payload) if payload is not None else b"") == data
+    headers, built = decoded.copy(), packet.copy()
+    headers[UDP].payload = built[UDP].payload = None
+    assert headers == built
+
+
+def test_quoted_data_is_dissected_by_its_ports_as_scapy_does() -> None:
+    """A quote's data after the UDP header is read as the port says (found by Hypothesis: NTP's
+    port and a mode-7 byte make scapy's NTPPrivate, in a quote as in a packet)."""
+    quote = (
+        IP(src=HOST_A, dst=HOST_B, proto=17) / UDP(sport=123, dport=33434, chksum=0) / (b"\x07" + bytes(7))
+    )
+    frame = bytes(ICMP(type=3) / quote)
+    ours, theirs = ICMP.decode(frame), scapy.ICMP(frame)
+    assert (
+        [type(layer).__name__ for layer in ours.layers()]
+        == [layer.__name__ for layer in theirs.layers()]
+        == ["ICMP", "IPerror", "UDPerror", "NTPPrivate"]
+    )
+    assert bytes(ours) == bytes(theirs) == frame

@@ -261,11 +261,19 @@ def scan_run(
 _PACKET_OUTGOING = 4
 
 
-def listen_mode(signature: bytes, interface: str | None, count: int, write: Callable[[bytes], object]) -> int:
+def listen_mode(
+    signature: bytes,
+    interface: str | None,
+    count: int,
+    write: Callable[[bytes], object],
+    listening: Callable[[], object] = lambda: None,
+) -> int:
     """hping3's -9: for each packet coming in (on ``interface``, else every one) that holds
     ``signature``, write what follows its first occurrence, to the packet's end; after ``count``
-    such packets (0: until Ctrl-C). Returns how many were written."""
+    such packets (0: until Ctrl-C). ``listening`` is called once the socket is open (nothing that
+    arrives after it is missed). Returns how many were written."""
     sock = RawSocket.l2_cooked(interface or "", ETH_P_ALL)
+    listening()
     written = 0
     try:
         with contextlib.suppress(KeyboardInterrupt):

@@ -422,13 +422,15 @@ def _listen(given: dict[str, Any]) -> int:
         raise click.UsageError(f"-9/--listen sends nothing: leave out {given['dst']}")
     interface = given["interface"]
     with stopped_by_signals(signal.SIGTERM):
-        click.echo("rawnet send listen mode", err=True)
 
         def write(data: bytes) -> None:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
 
-        listen_mode(signature.encode("latin-1"), interface, given["count"] or 0, write)
+        def listening() -> None:  # (printed once the socket is open, so a script may start sending)
+            click.echo("rawnet send listen mode", err=True)
+
+        listen_mode(signature.encode("latin-1"), interface, given["count"] or 0, write, listening)
     return OK
 
 
