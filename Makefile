@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
-# tests/wire, tests/stream and the TCP machine (the pure core) also run on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
+# tests/wire, tests/stream, the TCP machine and the host lock (the pure core; locks and signals differ by version) also run on these CPythons (.venv's is the 3.11 of the README), each in .venv-X.Y:
 # python3.X on PATH if it runs and is that version, else the newest pyenv install of it.
 WIRE_PYTHONS := 3.12 3.13
 WIRE_VENVS := $(addprefix .venv-,$(WIRE_PYTHONS))
@@ -34,8 +34,8 @@ unit: system-deps $(STAMP)
 
 wire-pythons: system-deps $(addsuffix /.installed,$(WIRE_VENVS))
 	@for venv in $(WIRE_VENVS); do \
-	  echo "tests/wire, tests/stream and tests/tcp/test_machine.py on $$($$venv/bin/python -V)"; \
-	  $$venv/bin/pytest -q tests/wire tests/stream tests/tcp/test_machine.py -p no:cacheprovider || exit 1; \
+	  echo "tests/wire, tests/stream, tests/tcp/test_machine.py and test_host.py on $$($$venv/bin/python -V)"; \
+	  $$venv/bin/pytest -q tests/wire tests/stream tests/tcp/test_machine.py tests/tcp/test_host.py -p no:cacheprovider || exit 1; \
 	done
 
 bench: system-deps $(STAMP)

@@ -4,6 +4,7 @@ peer's RST, closed ports, zero windows, hooks, settable fields; tcpdump and tsha
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 import sys
 import threading
@@ -565,3 +566,38 @@ def test_a_segment_with_malformed_options_is_taken_without_them(site: Site) -> N
     assert sha(body(conn.recv_all(timeout=30))) == site.digest
     assert conn._host.malformed_options == 1
     conn.close()
+
+
+def test_ctrl_c_in_recv_while_the_io_thread_holds_the_lock_leaves_the_connection_working(site: Site) -> None:
+    """The interleaving CI met once in `rawnet http`'s Ctrl-C test: the signal comes while recv()
+    takes the host's lock back from the I/O thread (here a thread holding it as a batch does)."""
+    b, a = site.lab["b"], site.lab["a"]
+    main = threading.get_ident()
+    failures: list[BaseException] = []
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with tcp.connect(b.ipv4, site.port, netns=a.netns) as conn:
+            lock = conn._host.lock
+
+            def batch() -> None:
+                try:
+                    time.sleep(0.3)  # recv() waits for data that will not come (no request yet)
+                    with lock:
+                        lock.notify_all()
+                        time.sleep(0.1)
+                        signal.pthread_kill(main, signal.SIGINT)
+                        time.sleep(0.2)
+                except BaseException as error:
+                    failures.append(error)
+
+            thread = threading.Thread(target=batch)
+            thread.start()
+            with pytest.raises(KeyboardInterrupt):
+                conn.recv(100, timeout=10)
+            thread.join(5)
+            assert failures == []
+            conn.send(get("/file", b.ipv4))  # the host and its I/O thread go on as before
+            response = conn.recv_all(timeout=30)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert sha(body(response)) == site.digest

@@ -78,6 +78,28 @@ def virtual_mac(address: str) -> str:
     return ":".join(f"{byte:02x}" for byte in (0x02, *digest[:5]))
 
 
+class HostLock(threading.Condition):
+    """The host's lock and condition: ``wait()`` is safe against Ctrl-C.
+
+    The callers wait in with-blocks; ``Condition.wait`` lets the lock go and takes it back in a
+    ``finally``. With a plain Lock that taking back is a Python-level acquire, which a signal
+    handler's exception (KeyboardInterrupt) breaks off while the I/O thread holds the lock: the
+    exception left the with-block without the lock, whose release then freed the I/O thread's
+    hold or failed with "release unlocked lock" in place of the KeyboardInterrupt (CPython's
+    gh-118433 shows the same). Over an RLock the taking back is one C call that signals do not
+    break, and the release at the block's end is skipped if the lock is not this thread's (a
+    signal in the instant ``wait`` lets it go): the KeyboardInterrupt goes on, the lock is right.
+    """
+
+    def __init__(self) -> None:
+        self._held = threading.RLock()
+        super().__init__(self._held)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held._is_owned():  # type: ignore[attr-defined]  # (RLock's own, in C)
+            self._held.release()
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where a connection of the host leads: the peer's address and port, and our port."""
@@ -133,7 +155,7 @@ class VirtualHost:
         self.mac = mac or virtual_mac(self.address)
         self._mac = bytes.fromhex(self.mac.replace(":", ""))
         self._packed = ipaddress.ip_address(self.address).packed
-        self.lock = threading.Condition(threading.Lock())
+        self.lock = HostLock()
         self.entries: dict[tuple[str, int, int], Entry] = {}
         self.listeners: dict[int, Listener] = {}
         self._resolved: dict[str, bytes] = {}
