@@ -352,9 +352,12 @@ def records_of(path: Path) -> list[tuple[bytes, int, int]]:
         return [(record.data, record.timestamp_ns, record.wirelen) for record in reader.records()]
 
 
-def test_during_a_flood_sniff_w_captures_at_least_what_tcpdump_w_does(lab: Lab, tmp_path: Path) -> None:
+def test_during_a_flood_sniff_w_accounts_for_every_frame_tcpdump_counts(lab: Lab, tmp_path: Path) -> None:
     # Both capture the same interface at once while a floods b for 2 s (trafgen, the fastest
-    # sender here: 200-250 k frames/s on two shared cores); each file is read back.
+    # sender here: 200-250 k frames/s on two shared cores); each file is read back. How many
+    # each keeps is a measure (bench/engine.py: on a quiet machine both keep all; on a loaded
+    # one, as CI's, either may drop): here, that what rawnet kept and reported dropped adds up
+    # to every frame the kernel matched, as tcpdump's own counters (libpcap's) count them.
     assert shutil.which("trafgen"), "trafgen (netsniff-ng) is not installed: make test installs it"
     interface, theirs, ours = interface_of_b(lab), tmp_path / "tcpdump.pcap", tmp_path / "rawnet.pcap"
     (frame,) = numbered_frames(lab, 1)
@@ -368,13 +371,14 @@ def test_during_a_flood_sniff_w_captures_at_least_what_tcpdump_w_does(lab: Lab, 
     time.sleep(1.5)  # (tcpdump's blocks wait up to 1 s before it is given them)
     for process in (reference, sniffer.process):
         process.send_signal(signal.SIGINT)
-    reference.communicate(timeout=10)
+    _, their_errors = reference.communicate(timeout=10)
     code, _, errors = sniffer.finish()
     assert code == 0, errors
     captured, received, dropped = counts(errors)
-    ours_count, theirs_count = len(records_of(ours)), len(records_of(theirs))
-    assert ours_count == captured and captured + dropped == received
-    assert theirs_count > 100_000 and ours_count >= theirs_count, (ours_count, theirs_count)
+    their_captured, their_received, their_dropped = counts(their_errors)
+    assert len(records_of(ours)) == captured and captured + dropped == received
+    assert len(records_of(theirs)) == their_captured and their_captured + their_dropped == their_received
+    assert their_received > 100_000 and received == their_received, (received, their_received)
 
 
 def test_a_paced_stream_is_written_as_tcpdump_writes_it(lab: Lab, tmp_path: Path) -> None:
