@@ -474,6 +474,25 @@ def test_a_hook_that_raises_resets_the_connection_and_says_why(site: Site) -> No
     conn.close()
 
 
+def test_a_hook_calling_the_connections_methods_is_told_it_cannot(site: Site) -> None:
+    """A hook runs inside the I/O, holding the host's lock: a call of the connection from it (a
+    user answering from the incoming hook) resets the connection and says why, never hangs."""
+    a, b = site.lab["a"], site.lab["b"]
+    connections: list[tcp.Connection] = []
+
+    def incoming(packet: Layer) -> None:
+        if connections and packet[TCP].payload is not None:
+            connections[0].send(b"answered from the hook")
+
+    conn = tcp.connect(b.ipv4, site.port, netns=a.netns, incoming=incoming)
+    connections.append(conn)
+    conn.send(get("/file", b.ipv4))
+    with pytest.raises(tcp.TCPError, match="the incoming hook raised RawnetError") as caught:
+        conn.recv_all(timeout=10)
+    assert "cannot call the connection's methods" in str(caught.value.__cause__)
+    conn.close()
+
+
 def test_listening_twice_on_a_port_is_refused(site: Site) -> None:
     a = site.lab["a"]
     interface = next(iter(a.interfaces.values())).name

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from rawnet.errors import RawnetError
 from rawnet.tcp.host import HostLock
 
 
@@ -115,3 +116,14 @@ def test_the_end_of_a_block_whose_lock_was_lost_releases_nothing() -> None:
     may_end.set()
     thread.join(5)
     assert failures == []  # the holder released its own hold without error
+
+
+def test_a_thread_cannot_take_it_twice() -> None:
+    """As the plain Lock before it (which hung instead): a hook's call of a connection's methods
+    from inside the I/O is an error that says so; the hold it had is kept."""
+    lock = HostLock()
+    with lock:
+        with pytest.raises(RawnetError, match="cannot call the connection's methods"), lock:
+            pytest.fail("taken twice")
+        assert lock._held._is_owned()
+    assert not lock._held._is_owned()

@@ -89,11 +89,22 @@ class HostLock(threading.Condition):
     gh-118433 shows the same). Over an RLock the taking back is one C call that signals do not
     break, and the release at the block's end is skipped if the lock is not this thread's (a
     signal in the instant ``wait`` lets it go): the KeyboardInterrupt goes on, the lock is right.
+    As with the plain Lock before, a thread cannot take it twice (below).
     """
 
     def __init__(self) -> None:
         self._held = threading.RLock()
         super().__init__(self._held)
+
+    def __enter__(self) -> bool:
+        """Taken once per thread (the RLock is for ``wait``, not for nesting): a hook, which runs
+        with the lock held, calling a connection's methods gets this error, not a re-entry."""
+        if self._held._is_owned():  # type: ignore[attr-defined]
+            raise RawnetError(
+                "a hook runs inside rawnet.tcp's I/O, with the connection's lock held: it cannot call "
+                "the connection's methods (return the packet; act on it after the hook)"
+            )
+        return self._held.acquire()
 
     def __exit__(self, *exc: object) -> None:
         if self._held._is_owned():  # type: ignore[attr-defined]  # (RLock's own, in C)
